@@ -1,0 +1,236 @@
+"""The classic linearity correction, bit-for-bit as jwst 3.0.0 / stcal 1.20.0 compute it.
+
+Every arithmetic step is a separate float32 numpy operation in the pipeline's order
+(Horner, no fused multiply-add), so each sample gets exactly the pipeline's rounding.
+The work is split into tiles (rows of one integration, all groups) so that a tile's
+coefficients stay in cache while its groups are corrected, and tiles run in threads
+because numpy releases the GIL inside its loops.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+
+from .dq import NO_LIN_CORR, SATURATED
+from .errors import CorrectionCancelled, LinInspectError
+
+#: ``progress(done, total)`` in rows of integrations; called from the correcting thread.
+ProgressCallback = Callable[[int, int], None]
+
+#: Samples per tile plane: small enough that a tile's coefficients and buffers stay in L2.
+_TILE_PLANE_SAMPLES = 16384
+
+
+class CancelToken(Protocol):
+    """Anything with ``is_set()``, e.g. :class:`threading.Event`."""
+
+    def is_set(self) -> bool: ...
+
+
+class CorrectionResult(NamedTuple):
+    """What :func:`correct_arrays` returns; unpacks as ``data, pixeldq, zeroframe``."""
+
+    data: np.ndarray
+    pixeldq: np.ndarray
+    zeroframe: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class PreparedCoefficients:
+    """Coefficients with uncorrectable pixels set to identity, and the PIXELDQ that says so."""
+
+    coeffs: np.ndarray  # (ncoeffs, ny, nx) float32, C-contiguous
+    pixeldq: np.ndarray  # (ny, nx) uint32: input PIXELDQ | reference DQ | NO_LIN_CORR found here
+
+
+def prepare_coefficients(
+    coeffs: np.ndarray, ref_dq: np.ndarray | None, pixeldq: np.ndarray | None
+) -> PreparedCoefficients:
+    """Apply the pipeline's preparation, in its order.
+
+    1. PIXELDQ |= reference DQ (every bit);
+    2. reference NO_LIN_CORR pixels get identity coefficients;
+    3. pixels with a NaN in any coefficient get identity and NO_LIN_CORR;
+    4. pixels whose linear term is zero get identity and NO_LIN_CORR.
+    """
+    prepared = np.array(coeffs, dtype=np.float32, order="C", copy=True)
+    if prepared.ndim != 3:
+        raise LinInspectError(f"coefficients must be 3-D (ncoeffs, ny, nx), got shape {prepared.shape}")
+    if prepared.shape[0] < 2:
+        raise LinInspectError(
+            f"the reference has {prepared.shape[0]} coefficient(s); at least 2 are needed"
+        )
+    plane = prepared.shape[1:]
+    ref = _plane_or_zeros(ref_dq, plane, "reference DQ")
+    new_pixeldq = _plane_or_zeros(pixeldq, plane, "PIXELDQ") | ref
+
+    _set_identity(prepared, (ref & np.uint32(NO_LIN_CORR)) != 0)
+    _flag_and_set_identity(prepared, new_pixeldq, np.isnan(prepared).any(axis=0))
+    _flag_and_set_identity(prepared, new_pixeldq, prepared[1] == 0)
+    return PreparedCoefficients(prepared, new_pixeldq)
+
+
+def uncorrected_reason(coeffs: np.ndarray, ref_dq: int) -> str | None:
+    """Why one pixel (raw reference coefficients and mapped DQ) is left uncorrected, or None."""
+    if int(ref_dq) & NO_LIN_CORR:
+        return "NO_LIN_CORR in the reference DQ"
+    coeffs = np.asarray(coeffs, dtype=np.float32)
+    if np.isnan(coeffs).any():
+        return "NaN coefficient in the reference"
+    if coeffs[1] == 0:
+        return "zero linear coefficient in the reference"
+    return None
+
+
+def evaluate(coeffs: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The correction polynomial at ``x``, float32 Horner in the pipeline's order.
+
+    ``coeffs`` has the coefficient index first and broadcasts against ``x``
+    (one pixel's ``(n,)`` against a ramp, or ``(n, rows, nx)`` against a tile).
+    """
+    x = np.asarray(x, dtype=np.float32)
+    c = np.asarray(coeffs, dtype=np.float32)
+    if out is None:
+        out = np.empty(np.broadcast_shapes(x.shape, c.shape[1:]), dtype=np.float32)
+    np.multiply(c[-1], x, out=out)
+    for j in range(c.shape[0] - 2, 0, -1):
+        np.add(out, c[j], out=out)
+        np.multiply(out, x, out=out)
+    np.add(out, c[0], out=out)
+    return out
+
+
+def correct_ramps(
+    data: Any,
+    groupdq: Any | None,
+    prepared: PreparedCoefficients,
+    out: Any,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+) -> int:
+    """Correct ``data`` (nints, ngroups, ny, nx) into ``out``; return the saturated samples kept raw.
+
+    ``out`` may be ``data`` itself.
+
+    ``data``, ``groupdq`` and ``out`` need only support ``a[i, g, row_slice]`` reads
+    (and writes, for ``out``), so numpy arrays, memory maps and streamed file regions
+    all work. Saturated groups keep their raw value. Raises CorrectionCancelled as
+    soon as ``cancel`` is set; tiles already written stay written.
+    """
+    nints, ngroups, ny, nx = data.shape
+    rows = max(1, _TILE_PLANE_SAMPLES // max(nx, 1))
+    tiles = [(i, r0, min(r0 + rows, ny)) for i in range(nints) for r0 in range(0, ny, rows)]
+    total = nints * ny
+    done = saturated_total = 0
+
+    def run(tile: tuple[int, int, int]) -> tuple[int, int]:
+        if cancel is not None and cancel.is_set():
+            raise CorrectionCancelled()
+        i, r0, r1 = tile
+        saturated_count = 0
+        block = prepared.coeffs[:, r0:r1]
+        result = np.empty((r1 - r0, nx), dtype=np.float32)
+        for g in range(ngroups):
+            raw = np.asarray(data[i, g, r0:r1], dtype=np.float32)
+            evaluate(block, raw, out=result)
+            if groupdq is not None:
+                saturated = (np.asarray(groupdq[i, g, r0:r1]) & SATURATED) != 0
+                np.copyto(result, raw, where=saturated)
+                saturated_count += int(np.count_nonzero(saturated))
+            out[i, g, r0:r1] = result
+        return r1 - r0, saturated_count
+
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        futures = [pool.submit(run, tile) for tile in tiles]
+        try:
+            for future in futures:
+                rows_done, saturated_count = future.result()
+                done += rows_done
+                saturated_total += saturated_count
+                if progress is not None:
+                    progress(done, total)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return saturated_total
+
+
+def correct_zeroframe(zeroframe: np.ndarray, prepared: PreparedCoefficients) -> np.ndarray:
+    """Correct ZEROFRAME (nints, ny, nx); zeros mark bad samples and stay exactly +0."""
+    raw = np.asarray(zeroframe, dtype=np.float32)
+    corrected = np.empty(raw.shape, dtype=np.float32)
+    for i in range(raw.shape[0]):
+        evaluate(prepared.coeffs, raw[i], out=corrected[i])
+    corrected[raw == 0] = 0.0
+    return corrected
+
+
+def correct_arrays(
+    data: np.ndarray,
+    groupdq: np.ndarray | None,
+    pixeldq: np.ndarray | None,
+    coeffs: np.ndarray,
+    ref_dq: np.ndarray | None,
+    zeroframe: np.ndarray | None = None,
+    *,
+    out: np.ndarray | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+) -> CorrectionResult:
+    """Linearity-correct a ramp exactly as the pipeline does; for notebooks, scripts and the GUI.
+
+    ``data`` is (nints, ngroups, ny, nx) and is read as float32, as the pipeline's
+    RampModel does; ``coeffs`` (ncoeffs, ny, nx) and ``ref_dq`` (ny, nx, already
+    mapped to standard bits) must already be cut to the exposure's subarray. The
+    inputs are never modified unless ``out`` is ``data`` (a writable float32 array),
+    which corrects in place without a second copy of the exposure.
+    """
+    if np.ndim(data) != 4:
+        raise LinInspectError(f"data must be 4-D (nints, ngroups, ny, nx), got shape {np.shape(data)}")
+    shape = tuple(np.shape(data))
+    if groupdq is not None and tuple(np.shape(groupdq)) != shape:
+        raise LinInspectError(f"GROUPDQ shape {np.shape(groupdq)} differs from data shape {shape}")
+    if np.shape(coeffs)[1:] != shape[2:]:
+        raise LinInspectError(
+            f"coefficients cover {np.shape(coeffs)[1:]} pixels but the data has {shape[2:]}"
+        )
+    if zeroframe is not None and tuple(np.shape(zeroframe)) != (shape[0],) + shape[2:]:
+        raise LinInspectError(f"ZEROFRAME shape {np.shape(zeroframe)} does not match data {shape}")
+    prepared = prepare_coefficients(coeffs, ref_dq, pixeldq)
+    if out is None:
+        out = np.empty(shape, dtype=np.float32)
+    elif out.shape != shape or out.dtype != np.float32:
+        raise LinInspectError(f"out must be float32 of shape {shape}")
+    correct_ramps(data, groupdq, prepared, out, progress=progress, cancel=cancel, workers=workers)
+    corrected_zeroframe = None if zeroframe is None else correct_zeroframe(zeroframe, prepared)
+    return CorrectionResult(out, prepared.pixeldq, corrected_zeroframe)
+
+
+def _plane_or_zeros(values: np.ndarray | None, plane: tuple[int, ...], what: str) -> np.ndarray:
+    if values is None:
+        return np.zeros(plane, dtype=np.uint32)
+    values = np.asarray(values)
+    if values.shape != plane:
+        raise LinInspectError(f"{what} has shape {values.shape}, expected {plane}")
+    return values.astype(np.uint32)
+
+
+def _set_identity(coeffs: np.ndarray, pixels: np.ndarray) -> None:
+    if pixels.any():
+        coeffs[:, pixels] = 0.0
+        coeffs[1, pixels] = 1.0
+
+
+def _flag_and_set_identity(coeffs: np.ndarray, pixeldq: np.ndarray, pixels: np.ndarray) -> None:
+    _set_identity(coeffs, pixels)
+    pixeldq[pixels] |= np.uint32(NO_LIN_CORR)

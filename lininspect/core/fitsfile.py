@@ -1,0 +1,146 @@
+"""Low-level FITS access shared by the readers and the writer.
+
+Astropy reads the headers and tells where each HDU's bytes lie; the large arrays are
+then mapped straight from those bytes with numpy, so opening a multi-GB ramp costs
+only its headers and a truncated file is caught before anything reads past its end.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from .errors import LinInspectError
+
+BLOCK = 2880
+
+_BITPIX_DTYPES = {8: "u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}
+
+
+@dataclass(frozen=True)
+class HduInfo:
+    """One HDU: its header and where its header and data bytes lie in the file."""
+
+    index: int
+    name: str
+    header: fits.Header
+    header_offset: int
+    data_offset: int
+    data_span: int  # data bytes including padding to a whole block
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Numpy order (slowest axis first), as astropy gives arrays."""
+        naxis = int(self.header.get("NAXIS", 0))
+        return tuple(int(self.header[f"NAXIS{k}"]) for k in range(naxis, 0, -1))
+
+    @property
+    def is_image(self) -> bool:
+        return self.index == 0 or str(self.header.get("XTENSION", "")).strip() == "IMAGE"
+
+
+def scan(path: Path) -> list[HduInfo]:
+    """Headers and byte ranges of every HDU; refuses missing, empty, non-FITS and truncated files."""
+    path = Path(path)
+    if not path.exists():
+        raise LinInspectError(f"{path}: no such file")
+    if path.is_dir():
+        raise LinInspectError(f"{path}: is a directory, not a FITS file")
+    size = path.stat().st_size
+    if size == 0:
+        raise LinInspectError(f"{path}: file is empty")
+    with open(path, "rb") as stream:
+        if stream.read(30) != b"SIMPLE  =                    T":
+            raise LinInspectError(f"{path}: not a FITS file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with fits.open(path, memmap=False, lazy_load_hdus=False) as hdul:
+                infos = []
+                for index, hdu in enumerate(hdul):
+                    where = hdul.fileinfo(index)
+                    infos.append(
+                        HduInfo(
+                            index=index,
+                            name=str(hdu.name).strip().upper() if index else "PRIMARY",
+                            header=hdu.header.copy(),
+                            header_offset=int(where["hdrLoc"]),
+                            data_offset=int(where["datLoc"]),
+                            data_span=int(where["datSpan"]),
+                        )
+                    )
+    except LinInspectError:
+        raise
+    except Exception as error:  # astropy raises many kinds for damaged files
+        raise LinInspectError(f"{path}: not a readable FITS file ({_first_line(error)})") from None
+    for info in infos:
+        needed = info.data_offset + data_bytes(info.header)
+        if needed > size:
+            raise LinInspectError(
+                f"{path}: file is truncated ({info.name} needs {needed - size} more bytes)"
+            )
+    return infos
+
+
+def data_bytes(header: fits.Header) -> int:
+    """Bytes of an HDU's data without padding (images and tables alike)."""
+    naxis = int(header.get("NAXIS", 0))
+    if naxis == 0:
+        return 0
+    count = 1
+    for k in range(1, naxis + 1):
+        count *= int(header[f"NAXIS{k}"])
+    count += int(header.get("PCOUNT", 0))
+    return count * abs(int(header["BITPIX"])) // 8 * int(header.get("GCOUNT", 1))
+
+
+def find(infos: list[HduInfo], name: str) -> HduInfo | None:
+    """The first HDU named ``name``, or None."""
+    return next((info for info in infos if info.name == name), None)
+
+
+def map_image(path: Path, info: HduInfo) -> np.ndarray:
+    """The stored (unscaled, big-endian) pixels of an image HDU as a read-only memory map."""
+    shape = info.shape
+    if not shape or 0 in shape:
+        return np.zeros(shape, dtype=_BITPIX_DTYPES[int(info.header["BITPIX"])])
+    return np.memmap(
+        path, mode="r", dtype=_BITPIX_DTYPES[int(info.header["BITPIX"])], offset=info.data_offset, shape=shape
+    )
+
+
+def read_image(path: Path, info: HduInfo) -> np.ndarray:
+    """A small image HDU fully read, scaled by BSCALE/BZERO, in native byte order."""
+    stored = np.array(map_image(path, info))
+    bscale = float(info.header.get("BSCALE", 1))
+    bzero = float(info.header.get("BZERO", 0))
+    if bscale == 1 and bzero == 0:
+        return stored.astype(stored.dtype.newbyteorder("="))
+    unsigned = {(16, 2**15): np.uint16, (32, 2**31): np.uint32, (64, 2**63): np.uint64}
+    target = unsigned.get((int(info.header["BITPIX"]), bzero)) if bscale == 1 else None
+    if target is not None:
+        return offset_unsigned(stored, target)
+    return (stored * bscale + bzero).astype(np.float32 if stored.dtype.itemsize <= 2 else np.float64)
+
+
+def offset_unsigned(stored: np.ndarray, target: type) -> np.ndarray:
+    """Unsigned values stored as signed + 2**(bits-1): flipping the top bit is exact."""
+    unsigned = stored.view(stored.dtype.str.replace("i", "u"))
+    top = np.array(1, dtype=target) << np.array(8 * stored.dtype.itemsize - 1, dtype=target)
+    return (unsigned ^ top).astype(target)
+
+
+def file_id(path: Path) -> tuple[int, int]:
+    """Device and inode, to tell whether two paths are the same file."""
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

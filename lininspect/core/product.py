@@ -1,0 +1,329 @@
+"""Writing the corrected exposure as a pipeline ``_linearity`` product.
+
+Every HDU of the input is carried through byte for byte except the four the step
+changes: PRIMARY gets S_LINEAR, R_LINEAR and a HISTORY line (no keyword is ever
+removed, see the facts file on the ASDF hash), SCI, PIXELDQ and ZEROFRAME get the
+corrected values. SCI is streamed into place tile by tile, so memory stays at a
+few tiles whatever the exposure's size. Everything goes to a temporary file beside
+the target that is renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from astropy.io import fits
+
+from .. import __version__
+from . import fitsfile
+from .correction import (
+    CancelToken,
+    CorrectionResult,
+    PreparedCoefficients,
+    ProgressCallback,
+    correct_ramps,
+    correct_zeroframe,
+    prepare_coefficients,
+)
+from .dq import NO_LIN_CORR
+from .errors import LinInspectError
+from .exposure import Exposure, open_exposure
+from .reference import LinearityReference, coefficients_for, open_reference
+
+#: Suffixes the ramp-stage steps give their products; the last one is replaced by ``_linearity``.
+PIPELINE_SUFFIXES = (
+    "uncal", "dq_init", "dqinit", "saturation", "superbias", "refpix", "ipc", "firstframe",
+    "lastframe", "reset", "rscd", "emicorr", "group_scale", "gain_scale", "dark_current", "dark",
+    "persistence", "charge_migration", "picture_frame", "clean_flicker_noise", "jump",
+    "linearity", "ramp",
+)  # fmt: skip
+
+_COPY_CHUNK = 16 * 2**20
+
+# Temporary files are created private (0600); the product gets the usual permissions.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+@dataclass(frozen=True)
+class CorrectionSummary:
+    """What a correction did, for the one-line report."""
+
+    output: Path
+    no_lin_corr_pixels: int
+    saturated_groups: int
+    notes: tuple[str, ...]
+
+
+def default_output_path(input_path: str | Path, output_dir: str | Path | None = None) -> Path:
+    """``jw..._lastframe.fits`` -> ``jw..._linearity.fits``, beside the input or in ``output_dir``."""
+    input_path = Path(input_path)
+    stem = input_path.name
+    for extension in (".fits.gz", ".fits", ".fit"):
+        if stem.lower().endswith(extension):
+            stem = stem[: -len(extension)]
+            break
+    for suffix in sorted(PIPELINE_SUFFIXES, key=len, reverse=True):
+        if stem.lower().endswith("_" + suffix) and len(stem) > len(suffix) + 1:
+            stem = stem[: -len(suffix) - 1]
+            break
+    directory = Path(output_dir) if output_dir is not None else input_path.parent
+    return directory / f"{stem}_linearity.fits"
+
+
+def correct_file(
+    input_path: str | Path,
+    reference: str | Path | LinearityReference,
+    output_path: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+) -> CorrectionSummary:
+    """Correct one ramp file into a new ``_linearity`` file, streaming SCI tile by tile."""
+    exposure = open_exposure(input_path)
+    if not isinstance(reference, LinearityReference):
+        reference = open_reference(reference)
+    output = Path(output_path) if output_path is not None else default_output_path(exposure.path)
+    check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
+    coeffs, ref_dq = coefficients_for(exposure, reference)
+    prepared = prepare_coefficients(coeffs, ref_dq, exposure.pixeldq)
+    zeroframe = None if exposure.zeroframe is None else correct_zeroframe(exposure.zeroframe, prepared)
+
+    def fill(sci: OutputImage) -> int:
+        return correct_ramps(
+            exposure.sci, exposure.groupdq, prepared, sci, progress=progress, cancel=cancel, workers=workers
+        )
+
+    saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill)
+    return _summary(output, prepared, saturated, exposure, reference)
+
+
+def export_corrected(
+    exposure: Exposure,
+    reference: LinearityReference,
+    result: CorrectionResult,
+    output_path: str | Path,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Write an in-memory correction (the GUI's) with exactly the bytes :func:`correct_file` writes."""
+    output = Path(output_path)
+    check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
+    if tuple(result.data.shape) != exposure.shape:
+        raise LinInspectError(f"{output}: the corrected data does not match {exposure.path}")
+
+    def fill(sci: OutputImage) -> int:
+        nints, ngroups = exposure.shape[:2]
+        for i in range(nints):
+            for g in range(ngroups):
+                sci[i, g, :] = result.data[i, g]
+        return 0
+
+    _write_product(exposure, reference, result.pixeldq, result.zeroframe, output, fill)
+    return output
+
+
+def check_output_path(output: Path, inputs: list[Path], *, overwrite: bool) -> None:
+    """Refuse an output that would land nowhere, replace an input, or replace a file unasked."""
+    if not output.parent.is_dir():
+        raise LinInspectError(f"{output.parent}: output directory does not exist")
+    if output.is_dir():
+        raise LinInspectError(f"{output}: is a directory; give a file name or use --output-dir")
+    for source in inputs:
+        if output.exists() and os.path.samefile(output, source) or output.resolve() == source.resolve():
+            raise LinInspectError(f"{output}: output would overwrite the input {source}")
+    if output.exists() and not overwrite:
+        raise LinInspectError(f"{output}: already exists (use --overwrite to replace it)")
+
+
+class OutputImage:
+    """Write-only view of a big-endian float32 image inside an open output file.
+
+    Supports ``image[i, g, rows] = plane`` with positioned writes, which release the
+    GIL and need no shared file position, so tiles can be written from threads.
+    """
+
+    def __init__(self, fd: int, offset: int, shape: tuple[int, int, int, int]) -> None:
+        self._fd = fd
+        self._offset = offset
+        self.shape = shape
+        self.ndim = 4
+
+    def __setitem__(self, key: tuple[int, int, slice], values: np.ndarray) -> None:
+        integration, group, rows = key
+        _, ngroups, ny, nx = self.shape
+        first = rows.indices(ny)[0]
+        position = self._offset + (((integration * ngroups + group) * ny + first) * nx) * 4
+        stored = np.ascontiguousarray(values, dtype=">f4")
+        written = os.pwrite(self._fd, memoryview(stored).cast("B"), position)
+        if written != stored.nbytes:
+            raise OSError(f"short write ({written} of {stored.nbytes} bytes)")
+
+
+def _write_product(
+    exposure: Exposure,
+    reference: LinearityReference,
+    pixeldq: np.ndarray,
+    zeroframe: np.ndarray | None,
+    output: Path,
+    fill: Callable[[OutputImage], int],
+) -> int:
+    with _atomic_output(output) as stream, open(exposure.path, "rb") as source:
+        sci_offset = _write_layout(stream, source, exposure, reference, pixeldq, zeroframe)
+        stream.flush()
+        return fill(OutputImage(stream.fileno(), sci_offset, exposure.shape))
+
+
+def _write_layout(
+    stream: BinaryIO,
+    source: BinaryIO,
+    exposure: Exposure,
+    reference: LinearityReference,
+    pixeldq: np.ndarray,
+    zeroframe: np.ndarray | None,
+) -> int:
+    """Write every HDU but SCI's data; return where SCI's data goes (left as zeros)."""
+    names = {info.name for info in exposure.hdus}
+    sci_offset = -1
+    for info in exposure.hdus:
+        if info.index == 0:
+            stream.write(_header_bytes(_primary_header(exposure, reference)))
+            _copy(source, stream, info.data_offset, info.data_span)
+        elif info.name == "SCI":
+            stream.write(_header_bytes(_float_header(info.header)))
+            sci_offset = stream.tell()
+            span = _padded(int(np.prod(exposure.shape)) * 4)
+            stream.truncate(sci_offset + span)
+            stream.seek(sci_offset + span)
+            if "PIXELDQ" not in names:
+                _write_pixeldq(stream, None, pixeldq)
+            if "GROUPDQ" not in names:
+                _write_zero_groupdq(stream, exposure.shape)
+        elif info.name == "PIXELDQ":
+            _write_pixeldq(stream, info.header, pixeldq)
+        elif info.name == "ZEROFRAME" and zeroframe is not None:
+            stream.write(_header_bytes(_float_header(info.header)))
+            _write_padded(stream, np.ascontiguousarray(zeroframe, dtype=">f4"))
+        else:
+            _copy(source, stream, info.header_offset, info.data_offset + info.data_span - info.header_offset)
+    return sci_offset
+
+
+def _primary_header(exposure: Exposure, reference: LinearityReference) -> fits.Header:
+    header = exposure.header.copy()
+    header["S_LINEAR"] = ("COMPLETE", "Linearity Correction")
+    header["R_LINEAR"] = (reference.r_linear, "Linearity reference file name")
+    header.add_history(f"Linearity corrected by lininspect {__version__} with {reference.path.name}")
+    return header
+
+
+def _float_header(header: fits.Header) -> fits.Header:
+    """The same image header describing float32 pixels with no scaling."""
+    if int(header["BITPIX"]) == -32 and "BZERO" not in header and "BSCALE" not in header:
+        return header
+    header = header.copy()
+    header["BITPIX"] = -32
+    for key in ("BZERO", "BSCALE"):
+        header.remove(key, ignore_missing=True)
+    return header
+
+
+def _write_pixeldq(stream: BinaryIO, template: fits.Header | None, pixeldq: np.ndarray) -> None:
+    """PIXELDQ as astropy writes uint32: int32 with BZERO = 2**31 (top bit flipped)."""
+    header = _image_header(template, "PIXELDQ", 32, pixeldq.shape)
+    header["BSCALE"] = 1
+    header["BZERO"] = 2**31
+    stored = (pixeldq.astype(np.uint32) ^ np.uint32(2**31)).astype(">u4")
+    stream.write(_header_bytes(header))
+    _write_padded(stream, stored)
+
+
+def _write_zero_groupdq(stream: BinaryIO, shape: tuple[int, ...]) -> None:
+    stream.write(_header_bytes(_image_header(None, "GROUPDQ", 8, shape)))
+    end = stream.tell() + _padded(int(np.prod(shape)))
+    stream.truncate(end)
+    stream.seek(end)
+
+
+def _image_header(template: fits.Header | None, name: str, bitpix: int, shape: tuple[int, ...]) -> fits.Header:
+    """A fresh image-extension header, keeping the template's own (non-structural) keywords."""
+    header = fits.Header()
+    header["XTENSION"] = "IMAGE"
+    header["BITPIX"] = bitpix
+    header["NAXIS"] = len(shape)
+    for axis, size in enumerate(reversed(shape), start=1):
+        header[f"NAXIS{axis}"] = size
+    header["PCOUNT"] = 0
+    header["GCOUNT"] = 1
+    header["EXTNAME"] = name
+    structural = {"XTENSION", "BITPIX", "NAXIS", "PCOUNT", "GCOUNT", "EXTNAME", "BZERO", "BSCALE"}
+    if template is not None:
+        for card in template.cards:
+            key = card.keyword
+            if key not in structural and not (key.startswith("NAXIS") and key[5:].isdigit()):
+                header.append(card)
+    return header
+
+
+def _header_bytes(header: fits.Header) -> bytes:
+    return header.tostring(padding=True).encode("ascii")
+
+
+def _padded(size: int) -> int:
+    return -(-size // fitsfile.BLOCK) * fitsfile.BLOCK
+
+
+def _write_padded(stream: BinaryIO, stored: np.ndarray) -> None:
+    stream.write(memoryview(stored).cast("B"))
+    stream.write(b"\0" * (_padded(stored.nbytes) - stored.nbytes))
+
+
+def _copy(source: BinaryIO, stream: BinaryIO, offset: int, size: int) -> None:
+    source.seek(offset)
+    while size > 0:
+        chunk = source.read(min(size, _COPY_CHUNK))
+        if not chunk:
+            raise LinInspectError(f"{source.name}: file ended early while copying")
+        stream.write(chunk)
+        size -= len(chunk)
+
+
+@contextmanager
+def _atomic_output(target: Path) -> Iterator[BinaryIO]:
+    """A temporary file beside ``target``, renamed onto it only if the block succeeds."""
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w+b") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _summary(
+    output: Path,
+    prepared: PreparedCoefficients,
+    saturated: int,
+    exposure: Exposure,
+    reference: LinearityReference,
+) -> CorrectionSummary:
+    return CorrectionSummary(
+        output=output,
+        no_lin_corr_pixels=int(np.count_nonzero(prepared.pixeldq & np.uint32(NO_LIN_CORR))),
+        saturated_groups=saturated,
+        notes=tuple(exposure.notes + reference.notes),
+    )
+
