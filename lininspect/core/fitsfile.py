@@ -84,6 +84,11 @@ def scan(path: Path) -> list[HduInfo]:
             raise LinInspectError(
                 f"{path}: file is truncated ({info.name} needs {needed - size} more bytes)"
             )
+    # Astropy silently drops a final HDU whose header was cut short; so must the file end
+    # exactly where its last complete HDU ends (a whole number of 2880-byte blocks).
+    end = infos[-1].data_offset + infos[-1].data_span
+    if size % BLOCK or size != end:
+        raise LinInspectError(f"{path}: file is truncated or damaged ({size - end:+d} bytes after the last complete HDU)")
     return infos
 
 
