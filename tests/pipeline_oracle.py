@@ -248,6 +248,34 @@ def write_ramp_file(
     return path
 
 
+def write_uncal_file(
+    path: Path | str,
+    *,
+    sci: np.ndarray,
+    instrument: str = "MIRI",
+    detector: str = "MIRIMAGE",
+    substrt: tuple[int, int] = (1, 1),
+) -> Path:
+    """An ``_uncal`` file as the archive serves it: SCI uint16 (int16 + BZERO), no DQ at all."""
+    path = Path(path)
+    sci = np.asarray(sci, dtype=np.uint16)
+    keywords = _ramp_keywords(
+        sci.shape,
+        instrument=instrument,
+        detector=detector,
+        substrt=substrt,
+        nframes=1,
+        exp_type="MIR_IMAGE",
+        readpatt="FASTR1",
+        zero_frame=False,
+    )
+    primary = fits.PrimaryHDU()
+    for key, value in keywords.items():
+        primary.header[key] = value
+    fits.HDUList([primary, fits.ImageHDU(sci, name="SCI")]).writeto(path, overwrite=True)
+    return path
+
+
 def ramp_table_hdu(name: str, nints: int, ngroups: int = 1) -> fits.BinTableHDU:
     """A GROUP or INT_TIMES table with the columns RampModel's schema demands.
 
