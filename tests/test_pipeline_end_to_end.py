@@ -45,7 +45,8 @@ def _build_cases(root: Path) -> list[Case]:
     def add(name: str, *, seed: int, shape: tuple[int, int, int, int], ncoeffs: int = 5, zeroframe: bool = False,
             with_asdf: bool = True, sci_offset: tuple[int, int] = (0, 0), ref_margin: tuple[int, int] = (0, 0),
             coeffs_dtype: type = np.float32, dq_def: bool = True, instrument: str = "MIRI",
-            detector: str = "MIRIMAGE", uncal: bool = False, extra_hdus: bool = False) -> None:
+            detector: str = "MIRIMAGE", uncal: bool = False, extra_hdus: bool = False,
+            inv_coeffs: bool = False) -> None:
         nints, ngroups, ny, nx = shape
         case = make_case(seed, nints, ngroups, ny + ref_margin[0], nx + ref_margin[1], ncoeffs, zeroframe)
         y0, x0 = sci_offset
@@ -62,6 +63,7 @@ def _build_cases(root: Path) -> list[Case]:
             dq_def=MIRI_DQ_DEF if dq_def else None,
             instrument=instrument,
             detector=detector,
+            inv_coeffs=-case["coeffs"] if inv_coeffs else None,
         )
         extras = [ramp_table_hdu("GROUP", nints, ngroups), ramp_table_hdu("INT_TIMES", nints)] if extra_hdus else None
         exposure_path = directory / f"{name}_lastframe.fits"
@@ -95,6 +97,7 @@ def _build_cases(root: Path) -> list[Case]:
     add("nircam", seed=9, shape=(1, 4, 16, 16), instrument="NIRCAM", detector="NRCA1", sci_offset=(3, 2), ref_margin=(8, 8))
     add("tables", seed=10, shape=(2, 3, 12, 12), extra_hdus=True)
     add("uncal", seed=11, shape=(1, 4, 12, 12), uncal=True)
+    add("invcoeffs_nframes1", seed=12, shape=(1, 3, 10, 12), inv_coeffs=True)
     return cases
 
 
@@ -112,7 +115,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
 
 def _case_ids() -> list[str]:
     return ["basic", "zeroframe", "plainfits", "subarray", "float64coeffs", "twocoeffs", "onegroup", "nodqdef",
-            "nircam", "tables", "uncal"]
+            "nircam", "tables", "uncal", "invcoeffs_nframes1"]
 
 
 @pytest.mark.parametrize("index", range(len(_case_ids())), ids=_case_ids())

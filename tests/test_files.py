@@ -1,0 +1,146 @@
+"""Reading ramps and references, and writing products: the rules in the facts file."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from lininspect.core.dq import NO_LIN_CORR, decode, describe, map_dq_def
+from lininspect.core.errors import CorrectionCancelled, LinInspectError
+from lininspect.core.exposure import open_exposure
+from lininspect.core.product import correct_file, default_output_path
+from lininspect.core.reference import coefficients_for, open_reference
+from pipeline_oracle import MIRI_DQ_DEF, write_linearity_reference, write_ramp_file, write_uncal_file
+
+
+def _identity(ny: int, nx: int, ncoeffs: int = 3) -> np.ndarray:
+    coeffs = np.zeros((ncoeffs, ny, nx), np.float32)
+    coeffs[1] = 1
+    return coeffs
+
+
+def test_sci_and_groupdq_are_memory_mapped_not_read(tmp_path: Path) -> None:
+    sci = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+    path = write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=True)
+    exposure = open_exposure(path)
+    assert isinstance(exposure.sci._stored, np.memmap)
+    assert isinstance(exposure.groupdq._stored, np.memmap)
+    assert exposure.plane(1, 2).dtype == np.float32
+    assert np.array_equal(exposure.plane(1, 2), sci[1, 2])
+    assert np.array_equal(exposure.ramp(3, 4), sci[:, :, 3, 4])
+    assert exposure.notes == []
+
+
+def test_uncal_file_reads_uint16_and_says_its_dq_is_empty(tmp_path: Path) -> None:
+    sci = np.array([0, 1, 32767, 32768, 65535, 40000], np.uint16).reshape(1, 6, 1, 1) * np.ones((1, 1, 2, 3), np.uint16)
+    exposure = open_exposure(write_uncal_file(tmp_path / "x_uncal.fits", sci=sci))
+    assert exposure.is_uncal and exposure.sci.dtype == np.uint16
+    assert np.array_equal(exposure.sci[:, :, 1, 2], sci[:, :, 1, 2])
+    assert exposure.ramp(0, 0).tolist() == [[0, 1, 32767, 32768, 65535, 40000]]
+    assert any("DQ is empty" in note for note in exposure.notes)
+
+
+def test_dq_def_maps_stored_values_to_standard_bits_and_skips_unknown_names() -> None:
+    stored = np.array([[0, 1, 4, 5, 8]], np.uint32)
+    with pytest.warns(UserWarning) as warned:
+        mapped = map_dq_def(stored, [(1, "DO_NOT_USE"), (4, "NO_LIN_CORR "), (8, "NOT_A_FLAG"), (2, "no_lin_corr")])
+    assert ["NOT_A_FLAG" in str(w.message) for w in warned] == [True, False]  # names match exactly, as the pipeline's
+    assert mapped.tolist() == [[0, 1, NO_LIN_CORR, NO_LIN_CORR | 1, 0]]
+    assert decode(NO_LIN_CORR | 2**31 | 2) == ["SATURATED", "NO_LIN_CORR", "REFERENCE_PIXEL"]
+    assert describe(0) == "0" and describe(1048577) == "1048577 (DO_NOT_USE, NO_LIN_CORR)"
+
+
+def test_reference_maps_dq_and_casts_float64_coefficients(tmp_path: Path) -> None:
+    dq = np.zeros((4, 5), np.uint32)
+    dq[1, 2] = 4
+    path = write_linearity_reference(
+        tmp_path / "ref.fits", coeffs=_identity(4, 5).astype(np.float64) / 3, dq=dq, dq_def=MIRI_DQ_DEF,
+        coeffs_dtype=np.float64,
+    )
+    reference = open_reference(path)
+    assert reference.coeffs.dtype == np.float32
+    assert reference.dq[1, 2] == NO_LIN_CORR and np.count_nonzero(reference.dq) == 1
+    assert reference.r_linear == os.path.abspath(path)
+
+
+def test_subarray_cut_follows_substrt_and_refuses_wraps(tmp_path: Path) -> None:
+    coeffs = _identity(20, 30)
+    coeffs[0] = np.arange(600, dtype=np.float32).reshape(20, 30)
+    reference = open_reference(write_linearity_reference(tmp_path / "ref.fits", coeffs=coeffs, substrt=(5, 3)))
+    sci = np.zeros((1, 2, 4, 6), np.float32)
+    inside = open_exposure(write_ramp_file(tmp_path / "in.fits", sci=sci, substrt=(8, 10), with_asdf=False))
+    cut, _ = coefficients_for(inside, reference)
+    assert np.array_equal(cut[0], coeffs[0, 7:11, 3:9])
+    for substrt in ((4, 10), (8, 2), (30, 3), (5, 20)):
+        outside = open_exposure(write_ramp_file(tmp_path / f"o{substrt}.fits", sci=sci, substrt=substrt, with_asdf=False))
+        with pytest.raises(LinInspectError, match="reference does not cover this subarray"):
+            coefficients_for(outside, reference)
+
+
+def test_inv_coeffs_with_several_frames_is_refused(tmp_path: Path) -> None:
+    reference = open_reference(
+        write_linearity_reference(tmp_path / "ref.fits", coeffs=_identity(4, 4), inv_coeffs=_identity(4, 4))
+    )
+    sci = np.zeros((1, 2, 4, 4), np.float32)
+    averaged = open_exposure(write_ramp_file(tmp_path / "n4.fits", sci=sci, nframes=4, with_asdf=False))
+    with pytest.raises(LinInspectError, match="read-level correction"):
+        coefficients_for(averaged, reference)
+    single = open_exposure(write_ramp_file(tmp_path / "n1.fits", sci=sci, nframes=1, with_asdf=False))
+    assert coefficients_for(single, reference)[0].shape == (3, 4, 4)
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("jw01_00001_mirimage_lastframe.fits", "jw01_00001_mirimage_linearity.fits"),
+        ("jw01_00001_nrca1_dq_init.fits", "jw01_00001_nrca1_linearity.fits"),
+        ("jw01_00001_nrca1_uncal.fits", "jw01_00001_nrca1_linearity.fits"),
+        ("jw01_00001_nrca1_linearity.fits", "jw01_00001_nrca1_linearity.fits"),
+        ("jw01_00001_mirimage.fits", "jw01_00001_mirimage_linearity.fits"),
+        ("myramp.fits", "myramp_linearity.fits"),
+        ("saturation.fits", "saturation_linearity.fits"),
+    ],
+)
+def test_default_output_name_replaces_the_last_step_suffix(name: str, expected: str) -> None:
+    assert default_output_path(Path("/data") / name) == Path("/data") / expected
+    assert default_output_path(Path("/data") / name, "/out") == Path("/out") / expected
+
+
+def test_product_gets_ordinary_permissions_and_cancel_leaves_nothing(tmp_path: Path) -> None:
+    sci = np.ones((2, 3, 64, 600), np.float32)
+    exposure = write_ramp_file(tmp_path / "a_lastframe.fits", sci=sci, with_asdf=False)
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=_identity(64, 600))
+    summary = correct_file(exposure, reference)
+    mode = stat.S_IMODE(summary.output.stat().st_mode)
+    assert mode == 0o666 & ~_umask()
+    cancel = threading.Event()
+    calls = []
+
+    def cancel_midway(done: int, total: int) -> None:
+        calls.append(done)
+        cancel.set()
+
+    with pytest.raises(CorrectionCancelled):
+        correct_file(exposure, reference, tmp_path / "b.fits", progress=cancel_midway, cancel=cancel, workers=1)
+    assert calls and calls[-1] < 2 * 64
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_lastframe.fits", "a_linearity.fits", "ref.fits"]
+
+
+def test_zeroframe_flag_without_extension_is_noted_not_fatal(tmp_path: Path) -> None:
+    path = write_ramp_file(tmp_path / "z.fits", sci=np.zeros((1, 2, 3, 3), np.float32), with_asdf=False)
+    with fits.open(path, mode="update") as hdul:
+        hdul[0].header["ZEROFRAM"] = True
+    exposure = open_exposure(path)
+    assert exposure.zeroframe is None and any("ZEROFRAME" in note for note in exposure.notes)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
