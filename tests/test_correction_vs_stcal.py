@@ -107,7 +107,7 @@ def test_float64_coefficients_are_cast_like_the_datamodel():
 
 
 def test_tiles_split_rows_and_run_in_threads_with_identical_bits():
-    """Wide enough that rows are split into many tiles (16384 samples per tile plane)."""
+    """Tall and wide enough that rows split into several tiles of the default tile size."""
     case = make_case(11, 2, 3, 300, 1032, 4, True)
     for workers in (1, 2, 4):
         data, pixeldq, zf = correct_arrays(**case, workers=workers)
