@@ -145,14 +145,14 @@ def correct_ramps(
         direct = False
 
     def run(tile: tuple[int, int, int]) -> tuple[int, int]:
-        if cancel is not None and cancel.is_set():
-            raise CorrectionCancelled()
         i, r0, r1 = tile
         saturated_count = 0
         planes = list(prepared.coeffs[:, r0:r1])
         buffer = None if direct else np.empty((r1 - r0, nx), dtype=np.float32)
         flags = np.empty((r1 - r0, nx), dtype=np.uint8)
         for g in range(ngroups):
+            if cancel is not None and cancel.is_set():
+                raise CorrectionCancelled()
             raw = np.asarray(data[i, g, r0:r1], dtype=np.float32)
             target = out[i, g, r0:r1] if buffer is None else buffer
             _horner(planes, raw, target)

@@ -8,38 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
 import numpy as np
 from astropy.io import fits
 
 from . import fitsfile
 from .errors import LinInspectError
-
-
-class StoredImage:
-    """An image HDU's pixels, read on demand with FITS scaling applied, in native byte order."""
-
-    def __init__(self, stored: np.ndarray, bscale: float = 1.0, bzero: float = 0.0) -> None:
-        self._stored = stored
-        self._bscale = bscale
-        self._bzero = bzero
-        self.shape: tuple[int, ...] = tuple(stored.shape)
-        self.ndim = len(self.shape)
-        if bscale == 1 and bzero == 0:
-            self.dtype = stored.dtype.newbyteorder("=")
-        elif bscale == 1 and bzero == 2.0 ** (8 * stored.dtype.itemsize - 1) and stored.dtype.kind == "i":
-            self.dtype = np.dtype(stored.dtype.str.replace("i", "u")).newbyteorder("=")
-        else:
-            self.dtype = np.dtype(np.float32)
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        stored = np.asarray(self._stored[key])
-        if self._bscale == 1 and self._bzero == 0:
-            return stored.astype(self.dtype, copy=False)
-        if self.dtype.kind == "u":
-            return fitsfile.offset_unsigned(stored, self.dtype.type)
-        return (stored * self._bscale + self._bzero).astype(self.dtype)
 
 
 @dataclass
@@ -49,8 +22,8 @@ class Exposure:
     path: Path
     header: fits.Header
     hdus: list[fitsfile.HduInfo]
-    sci: StoredImage
-    groupdq: StoredImage | None
+    sci: fitsfile.StoredImage
+    groupdq: fitsfile.StoredImage | None
     pixeldq: np.ndarray
     zeroframe: np.ndarray | None
     notes: list[str] = field(default_factory=list)
@@ -80,6 +53,18 @@ class Exposure:
             raise LinInspectError(
                 f"{self.path}: SUBSTRT1/SUBSTRT2 missing, so the exposure cannot be placed on the detector"
             ) from None
+
+    def streamed(self, fd: int) -> tuple[fitsfile.StoredImage, fitsfile.StoredImage | None]:
+        """SCI and GROUPDQ read tile by tile from ``fd`` (this file, opened for reading).
+
+        For correcting a whole exposure: unlike the memory maps, these leave nothing
+        resident, so memory stays at a few tiles however large the file.
+        """
+        views = []
+        for name, lazy in (("SCI", self.sci), ("GROUPDQ", self.groupdq)):
+            info = fitsfile.find(self.hdus, name)
+            views.append(None if lazy is None or info is None else fitsfile.StoredImage(fitsfile.PositionedReader(fd, info), info.header))
+        return views[0], views[1]
 
     def plane(self, integration: int, group: int) -> np.ndarray:
         """One group image, float32."""
@@ -153,9 +138,5 @@ def open_exposure(path: str | Path) -> Exposure:
     return Exposure(path, header, infos, sci, groupdq, pixeldq, zeroframe, notes)
 
 
-def _stored(path: Path, info: fitsfile.HduInfo) -> StoredImage:
-    return StoredImage(
-        fitsfile.map_image(path, info),
-        float(info.header.get("BSCALE", 1)),
-        float(info.header.get("BZERO", 0)),
-    )
+def _stored(path: Path, info: fitsfile.HduInfo) -> fitsfile.StoredImage:
+    return fitsfile.StoredImage(fitsfile.map_image(path, info), info.header)

@@ -11,6 +11,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from astropy.io import fits
@@ -140,10 +141,55 @@ def offset_unsigned(stored: np.ndarray, target: type) -> np.ndarray:
     return (unsigned ^ top).astype(target)
 
 
-def file_id(path: Path) -> tuple[int, int]:
-    """Device and inode, to tell whether two paths are the same file."""
-    stat = os.stat(path)
-    return stat.st_dev, stat.st_ino
+class StoredImage:
+    """An image HDU's pixels, read on demand with FITS scaling applied, in native byte order."""
+
+    def __init__(self, stored: Any, header: fits.Header) -> None:
+        self._stored = stored
+        self._bscale = bscale = float(header.get("BSCALE", 1))
+        self._bzero = bzero = float(header.get("BZERO", 0))
+        self.shape: tuple[int, ...] = tuple(stored.shape)
+        self.ndim = len(self.shape)
+        if bscale == 1 and bzero == 0:
+            self.dtype = stored.dtype.newbyteorder("=")
+        elif bscale == 1 and bzero == 2.0 ** (8 * stored.dtype.itemsize - 1) and stored.dtype.kind == "i":
+            self.dtype = np.dtype(stored.dtype.str.replace("i", "u")).newbyteorder("=")
+        else:
+            self.dtype = np.dtype(np.float32)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        stored = np.asarray(self._stored[key])
+        if self._bscale == 1 and self._bzero == 0:
+            return stored.astype(self.dtype, copy=False)
+        if self.dtype.kind == "u":
+            return offset_unsigned(stored, self.dtype.type)
+        return (stored * self._bscale + self._bzero).astype(self.dtype)
+
+
+class PositionedReader:
+    """``image[i, g, rows]`` of a 4-D image HDU read with ``os.pread``, stored dtype and byte order.
+
+    For streaming whole exposures: pages of a memory map stay resident, and counted
+    against the process, until unmapped, whereas positioned reads go through the page
+    cache and keep the process at the size of one tile. Thread-safe (no file position).
+    """
+
+    def __init__(self, fd: int, info: HduInfo) -> None:
+        self._fd = fd
+        self._offset = info.data_offset
+        self.shape = info.shape
+        self.dtype = np.dtype(_BITPIX_DTYPES[int(info.header["BITPIX"])])
+
+    def __getitem__(self, key: tuple[int, int, slice]) -> np.ndarray:
+        integration, group, rows = key
+        _, ngroups, ny, nx = self.shape
+        first, stop, _ = rows.indices(ny)
+        size = (stop - first) * nx * self.dtype.itemsize
+        position = self._offset + ((integration * ngroups + group) * ny + first) * nx * self.dtype.itemsize
+        stored = os.pread(self._fd, size, position)
+        if len(stored) != size:
+            raise LinInspectError(f"file ended early reading {size} bytes at {position}")
+        return np.frombuffer(stored, dtype=self.dtype).reshape(stop - first, nx)
 
 
 def _first_line(error: BaseException) -> str:

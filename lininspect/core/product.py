@@ -99,10 +99,10 @@ def correct_file(
     prepared = prepare_coefficients(coeffs, ref_dq, exposure.pixeldq)
     zeroframe = None if exposure.zeroframe is None else correct_zeroframe(exposure.zeroframe, prepared)
 
-    def fill(sci: OutputImage) -> int:
-        return correct_ramps(
-            exposure.sci, exposure.groupdq, prepared, sci, progress=progress, cancel=cancel, workers=workers
-        )
+    def fill(corrected: OutputImage) -> int:
+        with open(exposure.path, "rb") as source:
+            sci, groupdq = exposure.streamed(source.fileno())
+            return correct_ramps(sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers)
 
     saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill)
     return _summary(output, prepared, saturated, exposure, reference)
