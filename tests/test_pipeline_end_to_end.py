@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from lininspect.core.demo import write_demo
 from lininspect.core.product import correct_file
 from pipeline_oracle import (
     MIRI_DQ_DEF,
@@ -98,6 +99,8 @@ def _build_cases(root: Path) -> list[Case]:
     add("tables", seed=10, shape=(2, 3, 12, 12), extra_hdus=True)
     add("uncal", seed=11, shape=(1, 4, 12, 12), uncal=True)
     add("invcoeffs_nframes1", seed=12, shape=(1, 3, 10, 12), inv_coeffs=True)
+    demo = write_demo(root / "demo")
+    cases.append(Case("demo", demo.exposure, demo.reference, root / "demo" / "pipeline.fits", root / "demo" / "ours.fits"))
     return cases
 
 
@@ -115,7 +118,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
 
 def _case_ids() -> list[str]:
     return ["basic", "zeroframe", "plainfits", "subarray", "float64coeffs", "twocoeffs", "onegroup", "nodqdef",
-            "nircam", "tables", "uncal", "invcoeffs_nframes1"]
+            "nircam", "tables", "uncal", "invcoeffs_nframes1", "demo"]
 
 
 @pytest.mark.parametrize("index", range(len(_case_ids())), ids=_case_ids())
