@@ -1,0 +1,182 @@
+"""Numbers the inspector shows besides the correction itself: fits, region means, display limits.
+
+Numpy only, so they are tested without Qt. A sample is *usable* when its GROUPDQ is 0
+and its value is finite; straight-line fits are against the group index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .correction import CancelToken
+from .errors import CorrectionCancelled
+
+#: Fewer usable groups than this and a straight line leaves no residual worth showing.
+MIN_FIT_GROUPS = 3
+
+STRETCHES = ("linear", "sqrt", "log", "asinh")
+LIMITS = ("zscale", "99.5%", "99%", "min-max")
+
+_LOG_A = 1000.0
+_ASINH_B = 0.1
+
+
+def usable(values: np.ndarray, groupdq: np.ndarray | None) -> np.ndarray:
+    """Samples that enter fits and means: finite and with no GROUPDQ flag at all."""
+    good = np.isfinite(values)
+    if groupdq is not None:
+        good &= np.asarray(groupdq) == 0
+    return good
+
+
+def line_fit_residuals(values: np.ndarray, good: np.ndarray) -> np.ndarray:
+    """Residuals (data - line) of a least-squares line through the good samples of one ramp.
+
+    NaN at unusable groups, and everywhere when fewer than MIN_FIT_GROUPS are good.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    residuals = np.full(values.shape, np.nan)
+    groups = np.arange(values.size, dtype=np.float64)
+    if np.count_nonzero(good) < MIN_FIT_GROUPS:
+        return residuals
+    slope, intercept = np.polyfit(groups[good], values[good], 1)
+    residuals[good] = values[good] - (intercept + slope * groups[good])
+    return residuals
+
+
+def region_mean_ramp(values: np.ndarray, groupdq: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-group mean over a region's usable samples, and how many samples each mean used.
+
+    ``values`` and ``groupdq`` are (ngroups, ny, nx); a group with no usable sample has mean NaN.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    good = usable(values, groupdq)
+    count = good.reshape(good.shape[0], -1).sum(axis=1)
+    total = np.where(good, values, 0.0).reshape(values.shape[0], -1).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return mean, count
+
+
+def residual_rms_map(
+    ramps: np.ndarray,
+    groupdq: np.ndarray | None,
+    *,
+    rows: int = 64,
+    cancel: CancelToken | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Per-pixel RMS of straight-line residuals over usable groups; ramps are (ngroups, ny, nx).
+
+    Weighted normal equations, vectorised over a block of rows at a time to bound memory.
+    NaN where fewer than MIN_FIT_GROUPS groups are usable.
+    """
+    ngroups, ny, nx = ramps.shape
+    rms = np.full((ny, nx), np.nan, dtype=np.float32)
+    g = np.arange(ngroups, dtype=np.float64)[:, None, None]
+    for r0 in range(0, ny, rows):
+        if cancel is not None and cancel.is_set():
+            raise CorrectionCancelled()
+        r1 = min(r0 + rows, ny)
+        y = np.asarray(ramps[:, r0:r1], dtype=np.float64)
+        w = usable(y, None if groupdq is None else groupdq[:, r0:r1]).astype(np.float64)
+        y = np.where(w > 0, y, 0.0)
+        n = w.sum(axis=0)
+        sx, sy = (w * g).sum(axis=0), (w * y).sum(axis=0)
+        sxx, sxy = (w * g * g).sum(axis=0), (w * g * y).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+            intercept = (sy - slope * sx) / n
+            rss = (w * (y - intercept - slope * g) ** 2).sum(axis=0)
+            block = np.sqrt(rss / n)
+        rms[r0:r1] = np.where(n >= MIN_FIT_GROUPS, block, np.nan)
+        if progress is not None:
+            progress(r1, ny)
+    return rms
+
+
+def zscale(
+    values: np.ndarray,
+    *,
+    samples: int = 1000,
+    contrast: float = 0.25,
+    rejection: float = 2.5,
+    iterations: int = 5,
+) -> tuple[float, float]:
+    """IRAF-style zscale: a line through the sorted sample, clipped, its slope scaled by 1/contrast.
+
+    Shows the sky and faint structure well while a bright source saturates, which is what
+    an inspector of a mostly empty field wants by default.
+    """
+    finite = np.asarray(values)[np.isfinite(values)].ravel()
+    if finite.size == 0:
+        return 0.0, 1.0
+    stride = max(1, finite.size // samples)
+    sample = np.sort(finite[::stride][:samples]).astype(np.float64)
+    n = sample.size
+    median = float(np.median(sample))
+    index = np.arange(n, dtype=np.float64)
+    keep = np.ones(n, dtype=bool)
+    minimum = max(5, n // 2)
+    slope = 0.0
+    for _ in range(iterations):
+        if np.count_nonzero(keep) < minimum:
+            break
+        slope, intercept = np.polyfit(index[keep], sample[keep], 1)
+        flat = sample - (intercept + slope * index)
+        sigma = float(np.std(flat[keep]))
+        new_keep = np.abs(flat) <= rejection * sigma
+        if np.array_equal(new_keep, keep):
+            break
+        keep = new_keep
+    if np.count_nonzero(keep) < minimum:
+        return float(sample[0]), float(sample[-1])
+    slope /= contrast
+    center = (n - 1) // 2
+    low = max(float(sample[0]), median - center * slope)
+    high = min(float(sample[-1]), median + (n - 1 - center) * slope)
+    return low, high
+
+
+def display_limits(values: np.ndarray, method: str) -> tuple[float, float]:
+    """Colour-scale limits by one of LIMITS; never an empty interval."""
+    finite = np.asarray(values)[np.isfinite(values)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    if method == "zscale":
+        low, high = zscale(finite)
+    elif method == "min-max":
+        low, high = float(finite.min()), float(finite.max())
+    else:
+        kept = float(method.rstrip("%"))
+        low, high = (float(v) for v in np.percentile(finite, [(100 - kept) / 2, (100 + kept) / 2]))
+    if not high > low:
+        high = low + 1.0
+    return low, high
+
+
+def stretch(values: Any, low: float, high: float, kind: str) -> np.ndarray:
+    """Map values to 0..1 by the limits, then by a stretch from STRETCHES; NaN stays NaN."""
+    t = np.clip((np.asarray(values, dtype=np.float32) - np.float32(low)) / np.float32(high - low), 0, 1)
+    if kind == "sqrt":
+        return np.sqrt(t)
+    if kind == "log":
+        return (np.log10(_LOG_A * t + 1) / np.log10(_LOG_A + 1)).astype(np.float32)
+    if kind == "asinh":
+        return (np.arcsinh(t / _ASINH_B) / np.arcsinh(1 / _ASINH_B)).astype(np.float32)
+    return t
+
+
+def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
+    """Round values between low and high, about ``count`` of them, for a colour bar's axis."""
+    span = high - low
+    if not np.isfinite(span) or span <= 0:
+        return [low]
+    raw = span / count
+    magnitude = 10 ** np.floor(np.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = np.ceil(low / step) * step
+    return [float(v) for v in np.arange(first, high + step * 1e-9, step)]

@@ -1,0 +1,1 @@
+"""The PyQt6 + pyqtgraph desktop app; imported only by commands that show or render a window."""

@@ -1,0 +1,193 @@
+"""One image panel: a ViewBox with an ImageItem, pixel axes, a colour bar and markers.
+
+Built on ImageItem + ViewBox rather than ImageView, whose view registry crashes on
+teardown. Images are row-major with y up, so array row 0 is at the bottom and the
+origin is lower-left; the aspect is locked so pixels stay square.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QPen
+from PyQt6.QtWidgets import QGraphicsRectItem
+
+from ..core import analysis
+
+#: Dark plots to match the window; set before any item is made.
+BACKGROUND = "#1b1d21"
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background=BACKGROUND, foreground="#c8c8c8")
+
+#: NO_LIN_CORR pixels in the overlay: magenta, half transparent.
+OVERLAY_RGBA = (255, 0, 200, 170)
+
+
+class SelectViewBox(pg.ViewBox):
+    """A ViewBox where a right-button drag selects a box of pixels instead of zooming."""
+
+    boxSelected = pyqtSignal(QRectF)
+
+    def __init__(self) -> None:
+        super().__init__(lockAspect=True, enableMenu=False)
+        self._box = QGraphicsRectItem()
+        self._box.setPen(pg.mkPen("#ffd400", width=2, style=Qt.PenStyle.DashLine, cosmetic=True))
+        self._box.setZValue(20)
+        self._box.hide()
+        self.addItem(self._box, ignoreBounds=True)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # type: ignore[no-untyped-def]
+        if ev.button() != Qt.MouseButton.RightButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        rect = QRectF(self.mapToView(ev.buttonDownPos()), self.mapToView(ev.pos())).normalized()
+        self.show_box(rect)
+        if ev.isFinish():
+            self.boxSelected.emit(rect)
+
+    def show_box(self, rect: QRectF | None) -> None:
+        if rect is None:
+            self._box.hide()
+        else:
+            self._box.setRect(rect)
+            self._box.show()
+
+
+class ColourBar(pg.PlotItem):
+    """A vertical colour bar whose axis is labelled in data values through the stretch."""
+
+    def __init__(self) -> None:
+        super().__init__(enableMenu=False)
+        self.setMouseEnabled(False, False)
+        self.hideButtons()
+        for side in ("left", "bottom"):
+            self.hideAxis(side)
+        self.showAxis("right")
+        self.getAxis("right").setWidth(72)
+        self.setMaximumWidth(104)
+        self._image = pg.ImageItem(np.linspace(0, 1, 256, dtype=np.float32).reshape(256, 1))
+        self._image.setRect(QRectF(0, 0, 1, 1))
+        self._image.setLevels((0, 1))
+        self.addItem(self._image)
+        self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+
+    def configure(self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str) -> None:
+        self._image.setColorMap(colormap)
+        ticks = [
+            (float(analysis.stretch(value, low, high, kind)), _format(value))
+            for value in analysis.nice_ticks(low, high)
+        ]
+        axis = self.getAxis("right")
+        axis.setTicks([ticks, []])
+        axis.setLabel(unit)
+
+
+def _format(value: float) -> str:
+    return f"{value:.6g}"
+
+
+class ImagePanel(pg.GraphicsLayoutWidget):
+    """Shows one image already mapped to 0..1 by the shared colour scale."""
+
+    pixelClicked = pyqtSignal(int, int, bool)  # x, y, shift held
+    pixelHovered = pyqtSignal(int, int)  # x, y; (-1, -1) when off the image
+    boxSelected = pyqtSignal(int, int, int, int)  # x0, y0, x1, y1 (end exclusive), clipped
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title = self.ci.addLabel(title, row=0, col=0, colspan=2, size="11pt", color="#e8e8e8")
+        self.view = SelectViewBox()
+        self.plot = pg.PlotItem(viewBox=self.view)
+        self.plot.setLabel("bottom", "x (array column)")
+        self.plot.setLabel("left", "y (array row)")
+        self.plot.hideButtons()
+        self.ci.addItem(self.plot, row=1, col=0)
+        self.colourbar = ColourBar()
+        self.ci.addItem(self.colourbar, row=1, col=1)
+        self.image = pg.ImageItem()
+        self.image.setLevels((0, 1))
+        self.view.addItem(self.image)
+        self.overlay = pg.ImageItem()
+        self.overlay.setZValue(5)
+        self.view.addItem(self.overlay)
+        self.markers = pg.ScatterPlotItem(pxMode=True, size=16, brush=None)
+        self.markers.setZValue(10)
+        self.view.addItem(self.markers, ignoreBounds=True)
+        self.message = pg.TextItem("", color="#bbbbbb", anchor=(0.5, 0.5))
+        self.message.setZValue(15)
+        self.view.addItem(self.message, ignoreBounds=True)
+        self._shape: tuple[int, int] | None = None
+        self.scene().sigMouseClicked.connect(self._on_click)
+        self.scene().sigMouseMoved.connect(self._on_move)
+        self.view.boxSelected.connect(self._on_box)
+
+    @property
+    def shape(self) -> tuple[int, int] | None:
+        return self._shape
+
+    def set_image(self, display: np.ndarray | None, colormap: pg.ColorMap, message: str = "") -> None:
+        """Show ``display`` (values 0..1) or, when None, an empty panel with ``message``."""
+        if display is None:
+            self.image.clear()
+            self.image.hide()
+        else:
+            new_shape = display.shape
+            self.image.setImage(display, levels=(0, 1), autoLevels=False)
+            self.image.setColorMap(colormap)
+            self.image.show()
+            if new_shape != self._shape:
+                self._shape = new_shape
+                self.view.autoRange(padding=0.02)
+        self.message.setText(message)
+        if self._shape is not None:
+            self.message.setPos(self._shape[1] / 2, self._shape[0] / 2)
+
+    def set_overlay(self, mask: np.ndarray | None) -> None:
+        if mask is None:
+            self.overlay.clear()
+            self.overlay.hide()
+            return
+        rgba = np.zeros(mask.shape + (4,), dtype=np.uint8)
+        rgba[mask] = OVERLAY_RGBA
+        self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self.overlay.show()
+
+    def set_markers(self, points: list[tuple[int, int, QColor]]) -> None:
+        """Circle the given pixels, each in its colour."""
+        self.markers.setData(
+            [{"pos": (x + 0.5, y + 0.5), "pen": QPen(colour, 2), "symbol": "o"} for x, y, colour in points]
+        )
+
+    def image_point(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        """Array (x, y) under a scene position, or None off the image."""
+        if self._shape is None or not self.view.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.image.mapFromScene(scene_pos)
+        x, y = math.floor(point.x()), math.floor(point.y())
+        if 0 <= x < self._shape[1] and 0 <= y < self._shape[0]:
+            return x, y
+        return None
+
+    def _on_click(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = self.image_point(event.scenePos())
+        if point is not None:
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.pixelClicked.emit(point[0], point[1], shift)
+
+    def _on_move(self, scene_pos: QPointF) -> None:
+        point = self.image_point(scene_pos)
+        self.pixelHovered.emit(*(point if point is not None else (-1, -1)))
+
+    def _on_box(self, rect: QRectF) -> None:
+        if self._shape is None:
+            return
+        ny, nx = self._shape
+        x0, y0 = max(0, math.floor(rect.left())), max(0, math.floor(rect.top()))
+        x1, y1 = min(nx, math.ceil(rect.right())), min(ny, math.ceil(rect.bottom()))
+        if x1 > x0 and y1 > y0:
+            self.boxSelected.emit(x0, y0, x1, y1)

@@ -1,0 +1,85 @@
+"""``lininspect snapshot``: the main window, corrected, with one pixel inspected, as a PNG."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PyQt6.QtCore import QMessageLogContext, QSettings, QtMsgType, qInstallMessageHandler
+
+from ..core.errors import LinInspectError
+
+MIN_SIZE = (1400, 900)
+
+# Files get the usual permissions (mkstemp makes them private).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def render_snapshot(
+    input: Path,
+    reference: Path,
+    *,
+    pixel: tuple[int, int] = (0, 0),
+    integration: int = 0,
+    group: int | None = None,
+    output: Path,
+    size: tuple[int, int] = (1600, 1000),
+) -> None:
+    """Render without a display; the PNG appears whole or not at all."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from .app import application, open_window
+
+    output = Path(output)
+    if not output.parent.is_dir():
+        raise LinInspectError(f"{output.parent}: output directory does not exist")
+    width, height = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
+    qInstallMessageHandler(_quiet_offscreen)
+    app = application()
+    # Snapshots always look the same: default choices, never the user's saved ones.
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = QSettings(str(Path(scratch) / "snapshot.ini"), QSettings.Format.IniFormat)
+        window = open_window(Path(input), Path(reference), None, settings=settings)
+        try:
+            exposure = window.session.exposure
+            assert exposure is not None
+            if not 0 <= integration < exposure.nints:
+                raise LinInspectError(f"integration {integration} is outside 0..{exposure.nints - 1}")
+            last = exposure.ngroups - 1
+            if group is not None and not 0 <= group <= last:
+                raise LinInspectError(f"group {group} is outside 0..{last}")
+            x, y = pixel
+            if not window.session.contains(x, y):
+                ny, nx = exposure.shape[2:]
+                raise LinInspectError(f"pixel ({x}, {y}) is outside the {nx} x {ny} exposure")
+            window.resize(width, height)
+            window.show()
+            window.apply_default_layout()
+            window.run_correction_now()
+            window.set_frame(integration, last if group is None else group)
+            window.select_pixel(x, y)
+            window.show_readout(x, y)
+            for _ in range(3):
+                app.processEvents()
+            image = window.grab()
+            fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".png")
+            os.close(fd)
+            try:
+                if not image.save(temporary, "PNG"):
+                    raise LinInspectError(f"{output}: could not write the PNG")
+                os.chmod(temporary, 0o666 & ~_UMASK)
+                os.replace(temporary, output)
+            finally:
+                Path(temporary).unlink(missing_ok=True)
+        finally:
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+
+
+def _quiet_offscreen(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Pass Qt's messages on, except the offscreen plugin's harmless note on every window."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
