@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from lininspect.core.atomic import atomic_path
 from lininspect.core.dq import NO_LIN_CORR, decode, describe, map_dq_def
 from lininspect.core.errors import CorrectionCancelled, LinInspectError
 from lininspect.core.exposure import open_exposure
@@ -144,3 +145,17 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_atomic_path_leaves_the_target_alone_when_writing_fails(tmp_path: Path) -> None:
+    target = tmp_path / "plot.png"
+    target.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(target) as temporary:
+            assert temporary.parent == tmp_path and temporary.suffix == ".png"
+            temporary.write_bytes(b"half")
+            raise KeyboardInterrupt
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["plot.png"]
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(b"new")
+    assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o666 & ~_umask()

@@ -11,7 +11,6 @@ the target that is renamed into place only when complete.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from astropy.io import fits
 
 from .. import __version__
 from . import fitsfile
+from .atomic import atomic_path
 from .correction import (
     CancelToken,
     CorrectionResult,
@@ -48,9 +48,6 @@ PIPELINE_SUFFIXES = (
 
 _COPY_CHUNK = 16 * 2**20
 
-# Temporary files are created private (0600); the product gets the usual permissions.
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 @dataclass(frozen=True)
@@ -303,18 +300,11 @@ def _copy(source: BinaryIO, stream: BinaryIO, offset: int, size: int) -> None:
 
 @contextmanager
 def _atomic_output(target: Path) -> Iterator[BinaryIO]:
-    """A temporary file beside ``target``, renamed onto it only if the block succeeds."""
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w+b") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_UMASK)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """A stream onto a temporary file that replaces ``target``, synced to disk, only when complete."""
+    with atomic_path(target) as temporary, open(temporary, "r+b") as stream:
+        yield stream
+        stream.flush()
+        os.fsync(stream.fileno())
 
 
 def _summary(

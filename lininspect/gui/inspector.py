@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
 )
 
 from ..core import analysis, dq
+from ..core.atomic import atomic_path
 from ..core.correction import evaluate
 from ..core.errors import LinInspectError
 from .session import PixelFacts
@@ -233,12 +234,15 @@ class PixelInspector(QWidget):
     def export_plots(self, path: Path) -> None:
         """The four plots as one PNG or SVG, by the file's extension."""
         suffix = path.suffix.lower()
-        if suffix == ".png":
-            pyqtgraph.exporters.ImageExporter(self.plots.scene()).export(str(path))
-        elif suffix == ".svg":
-            self._export_svg(path)
-        else:
+        if suffix not in (".png", ".svg"):
             raise LinInspectError(f"{path}: plots export as .png or .svg")
+        with atomic_path(path) as temporary:
+            if suffix == ".png":
+                pyqtgraph.exporters.ImageExporter(self.plots.scene()).export(str(temporary))
+            else:
+                self._export_svg(temporary)
+            if temporary.stat().st_size == 0:
+                raise LinInspectError(f"{path}: could not write the plots")
 
     def _export_svg(self, path: Path) -> None:
         """Qt's own SVG painter: pyqtgraph 0.14's SVGExporter fails on Qt 6.11's path syntax."""
@@ -254,15 +258,13 @@ class PixelInspector(QWidget):
             scene.render(painter, rect, rect)
         finally:
             painter.end()
-        if not path.is_file():
-            raise LinInspectError(f"{path}: could not write the SVG")
 
     def export_csv(self, path: Path) -> None:
         """The inspected and pinned pixels' ramps, one row per sample."""
         pixels = ([self.facts] if self.facts is not None else []) + [pin for pin, _ in self.pins]
         if not pixels:
             raise LinInspectError("no pixel to export: click a pixel first")
-        with open(path, "w", newline="") as stream:
+        with atomic_path(path) as temporary, open(temporary, "w", newline="") as stream:
             writer = csv.writer(stream)
             writer.writerow(["x", "y", "integration", "group", "input_DN", "corrected_DN", "groupdq"])
             for facts in pixels:

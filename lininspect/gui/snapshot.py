@@ -9,14 +9,10 @@ from pathlib import Path
 
 from PyQt6.QtCore import QMessageLogContext, QSettings, QtMsgType, qInstallMessageHandler
 
+from ..core.atomic import atomic_path
 from ..core.errors import LinInspectError
 
 MIN_SIZE = (1400, 900)
-
-# Files get the usual permissions (mkstemp makes them private).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
 
 def render_snapshot(
     input: Path,
@@ -64,15 +60,9 @@ def render_snapshot(
             for _ in range(3):
                 app.processEvents()
             image = window.grab()
-            fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".png")
-            os.close(fd)
-            try:
-                if not image.save(temporary, "PNG"):
+            with atomic_path(output) as temporary:
+                if not image.save(str(temporary), "PNG"):
                     raise LinInspectError(f"{output}: could not write the PNG")
-                os.chmod(temporary, 0o666 & ~_UMASK)
-                os.replace(temporary, output)
-            finally:
-                Path(temporary).unlink(missing_ok=True)
         finally:
             window.close()
             window.deleteLater()
