@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
         self.group_slider.setMaximumWidth(220)
         for control in (self.integration_box, self.group_box, self.group_slider):
             control.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        for box in (self.integration_box, self.group_box):
+            # After typing a number and Enter, the arrow keys step groups again, not the text cursor.
+            box.editingFinished.connect(lambda: self.left.setFocus())
         self.integration_box.valueChanged.connect(lambda i: self.set_frame(i, self.group))
         self.group_box.valueChanged.connect(lambda g: self.set_frame(self.integration, g))
         self.group_slider.valueChanged.connect(lambda g: self.set_frame(self.integration, g))

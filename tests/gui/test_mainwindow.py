@@ -117,6 +117,13 @@ def test_keys_step_group_and_integration_on_both_panels(qtbot, window: MainWindo
     assert window.integration == 1 and window.integration_box.value() == 1
     qtbot.keyClick(window.left, Qt.Key.Key_PageUp)
     assert window.integration == 0
+    window.group_box.setFocus()  # typed a group number, then Enter: the keys step groups again
+    window.group_box.selectAll()
+    qtbot.keyClicks(window.group_box, "2")
+    qtbot.keyClick(window.group_box, Qt.Key.Key_Return)
+    assert window.group == 2 and not window.group_box.hasFocus()
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right)
+    assert window.group == 3
 
 
 def test_zooming_one_panel_moves_the_other(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
