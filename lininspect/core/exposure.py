@@ -90,10 +90,11 @@ def open_exposure(path: str | Path) -> Exposure:
     """Open a ramp file (or an ``_uncal`` file); refuse anything that is not a 4-D ramp."""
     path = Path(path)
     infos = fitsfile.scan(path)
+    kind = fitsfile.content_kind(infos)
+    if kind == "reference":
+        raise LinInspectError(f"{path}: is a linearity reference (COEFFS), not an exposure")
     sci_info = fitsfile.find(infos, "SCI")
     if sci_info is None:
-        if fitsfile.find(infos, "COEFFS") is not None:
-            raise LinInspectError(f"{path}: is a linearity reference (COEFFS), not an exposure")
         raise LinInspectError(f"{path}: has no SCI extension, so it is not a ramp exposure")
     if len(sci_info.shape) != 4:
         kind = " (a rate or calibrated image?)" if len(sci_info.shape) in (2, 3) else ""

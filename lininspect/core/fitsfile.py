@@ -105,6 +105,15 @@ def data_bytes(header: fits.Header) -> int:
     return count * abs(int(header["BITPIX"])) // 8 * int(header.get("GCOUNT", 1))
 
 
+def content_kind(infos: list[HduInfo]) -> str | None:
+    """``"reference"`` (has COEFFS), ``"exposure"`` (has SCI), or None: files are told apart by content."""
+    if find(infos, "COEFFS") is not None:
+        return "reference"
+    if find(infos, "SCI") is not None:
+        return "exposure"
+    return None
+
+
 def find(infos: list[HduInfo], name: str) -> HduInfo | None:
     """The first HDU named ``name``, or None."""
     return next((info for info in infos if info.name == name), None)

@@ -42,11 +42,13 @@ def open_reference(path: str | Path) -> LinearityReference:
     """Read a linearity reference and refuse what the pipeline could not use."""
     path = Path(path)
     infos = fitsfile.scan(path)
-    coeffs_info = fitsfile.find(infos, "COEFFS")
-    if coeffs_info is None:
-        if fitsfile.find(infos, "SCI") is not None:
-            raise LinInspectError(f"{path}: is an exposure (SCI), not a linearity reference (no COEFFS)")
+    kind = fitsfile.content_kind(infos)
+    if kind == "exposure":
+        raise LinInspectError(f"{path}: is an exposure (SCI), not a linearity reference (no COEFFS)")
+    if kind is None:
         raise LinInspectError(f"{path}: has no COEFFS extension, so it is not a linearity reference")
+    coeffs_info = fitsfile.find(infos, "COEFFS")
+    assert coeffs_info is not None
     if len(coeffs_info.shape) != 3:
         raise LinInspectError(f"{path}: COEFFS is {len(coeffs_info.shape)}-D; expected (ncoeffs, ny, nx)")
     ncoeffs, ny, nx = coeffs_info.shape

@@ -287,10 +287,10 @@ class MainWindow(QMainWindow):
 
     def open_any(self, path: Path) -> None:
         """Open a file as what its content says: COEFFS is a reference, SCI a ramp to inspect."""
-        infos = fitsfile.scan(Path(path))
-        if fitsfile.find(infos, "COEFFS") is not None:
+        kind = fitsfile.content_kind(fitsfile.scan(Path(path)))
+        if kind == "reference":
             self.open_reference(path)
-        elif fitsfile.find(infos, "SCI") is not None:
+        elif kind == "exposure":
             self.open_input(path)
         else:
             raise LinInspectError(f"{path}: neither an exposure (SCI) nor a linearity reference (COEFFS)")
