@@ -20,6 +20,11 @@ MIN_FIT_GROUPS = 3
 STRETCHES = ("linear", "sqrt", "log", "asinh")
 LIMITS = ("zscale", "99.5%", "99%", "min-max")
 
+#: zscale and percentile limits come from a regular grid of at most this many pixels, as
+#: DS9 samples for zscale: on every pixel of a 1024 x 1032 plane they cost 5 ms (zscale)
+#: and 13 ms (percentiles) per group step, on the grid well under 1 ms.
+LIMIT_SAMPLES = 100_000
+
 _LOG_A = 1000.0
 _ASINH_B = 0.1
 
@@ -142,8 +147,11 @@ def zscale(
 
 
 def display_limits(values: np.ndarray, method: str) -> tuple[float, float]:
-    """Colour-scale limits by one of LIMITS; never an empty interval."""
-    finite = np.asarray(values)[np.isfinite(values)]
+    """Colour-scale limits by one of LIMITS; never an empty interval. Min-max sees every pixel."""
+    values = np.asarray(values)
+    if method != "min-max":
+        values = grid_sample(values, LIMIT_SAMPLES)
+    finite = values[np.isfinite(values)]
     if finite.size == 0:
         return 0.0, 1.0
     if method == "zscale":
@@ -156,6 +164,16 @@ def display_limits(values: np.ndarray, method: str) -> tuple[float, float]:
     if not high > low:
         high = low + 1.0
     return low, high
+
+
+def grid_sample(values: np.ndarray, samples: int) -> np.ndarray:
+    """Every k-th pixel along each axis, k the smallest giving at most ``samples`` (a view).
+
+    A grid, not every k-th pixel of the flattened image, whose step could divide the row
+    length and so sample a few columns only.
+    """
+    step = max(1, int(np.ceil((values.size / samples) ** (1 / max(values.ndim, 1)))))
+    return values[(slice(None, None, step),) * values.ndim] if step > 1 else values
 
 
 def stretch(values: Any, low: float, high: float, kind: str) -> np.ndarray:

@@ -74,12 +74,6 @@ class Exposure:
         """One pixel's samples, float32 (nints, ngroups)."""
         return np.asarray(self.sci[:, :, y, x], dtype=np.float32)
 
-    def groupdq_ramp(self, y: int, x: int) -> np.ndarray:
-        """One pixel's GROUPDQ, uint8 (nints, ngroups); zeros when the file has none."""
-        if self.groupdq is None:
-            return np.zeros(self.shape[:2], dtype=np.uint8)
-        return np.asarray(self.groupdq[:, :, y, x], dtype=np.uint8)
-
     def groupdq_plane(self, integration: int, group: int) -> np.ndarray:
         if self.groupdq is None:
             return np.zeros(self.shape[2:], dtype=np.uint8)

@@ -1,18 +1,21 @@
 """What the window shows, without Qt: the loaded files, the correction and per-pixel facts.
 
-Images come one plane at a time and ramps one pixel at a time from the memory-mapped
-exposure; only the corrected result lives in memory.
+Images come one plane at a time from the memory-mapped exposure, ramps and boxes by
+positioned reads, and the correction streams the file; only the corrected result
+lives in memory.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..core import analysis
+from ..core import analysis, fitsfile
 from ..core.correction import (
     CancelToken,
     CorrectionResult,
@@ -23,9 +26,72 @@ from ..core.correction import (
     uncorrected_reason,
 )
 from ..core.dq import NO_LIN_CORR, SATURATED
-from ..core.errors import LinInspectError
+from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.exposure import Exposure, open_exposure
 from ..core.reference import LinearityReference, coefficients_for, open_reference
+
+#: Positioned reads in flight for one ramp or box. A cold pixel of 4 x 250 groups is 2000
+#: scattered small reads (SCI and GROUPDQ), which a disk serves many at a time: 123 ms with
+#: one reader, 37 ms with 16, 30 ms with 32 (median of 20 cold pixels, tests/benchmarks/bench_gui.py).
+READERS = 32
+_READ_POOL = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="lininspect-read")
+
+
+def read_boxes(
+    exposure: Exposure, names: tuple[str, ...], integrations: range, rows: tuple[int, int], columns: tuple[int, int]
+) -> list[np.ndarray | None]:
+    """``image[integrations, :, rows, columns]`` of each named 4-D image HDU, scaled (None if absent).
+
+    Not through the memory map: there each group costs a page fault that reads ahead
+    around it (8 MB on the benchmark machine), so a cold ramp read most of a 4 GB file
+    (7.5 s). Positioned reads fetch only the pages needed, all images' reads in flight together.
+    """
+    (y0, y1), (x0, x1) = rows, columns
+    with open(exposure.path, "rb") as stream:
+        fd = stream.fileno()
+        plans: list[tuple[fitsfile.HduInfo, np.dtype, int] | None] = []
+        reads: list[tuple[int, int]] = []  # (offset, bytes)
+        for name in names:
+            info = fitsfile.find(exposure.hdus, name)
+            if info is None or len(info.shape) != 4:
+                plans.append(None)
+                continue
+            _, ngroups, ny, nx = info.shape
+            dtype = fitsfile.PositionedReader(fd, info).dtype
+            size = (x1 - x0) * dtype.itemsize
+            starts = [
+                info.data_offset + (((i * ngroups + g) * ny + y) * nx + x0) * dtype.itemsize
+                for i in integrations for g in range(ngroups) for y in range(y0, y1)
+            ]  # fmt: skip
+            plans.append((info, dtype, len(starts) * size))
+            reads += [(start, size) for start in starts]
+        bounds = np.linspace(0, len(reads), min(READERS, len(reads)) + 1).astype(int)
+
+        def read(first: int, stop: int) -> bytes:
+            return b"".join(os.pread(fd, size, start) for start, size in reads[first:stop])
+
+        stored = b"".join(_READ_POOL.map(read, bounds[:-1], bounds[1:]))
+    if len(stored) != sum(size for _, size in reads):
+        raise LinInspectError(f"{exposure.path}: file ended early")
+    boxes: list[np.ndarray | None] = []
+    position = 0
+    for plan in plans:
+        if plan is None:
+            boxes.append(None)
+            continue
+        info, dtype, length = plan
+        shape = (len(integrations), info.shape[1], y1 - y0, x1 - x0)
+        values = np.frombuffer(stored, dtype=dtype, count=length // dtype.itemsize, offset=position).reshape(shape)
+        boxes.append(fitsfile.StoredImage(values, info.header)[...])
+        position += length
+    return boxes
+
+
+def _ramp(box: np.ndarray | None, dtype: type, missing: tuple[int, ...] = ()) -> np.ndarray:
+    """A one-pixel box as (nints, ngroups) of ``dtype``; zeros of shape ``missing`` when absent."""
+    if box is None:
+        return np.zeros(missing, dtype=dtype)
+    return np.ascontiguousarray(box[:, :, 0, 0], dtype=dtype)
 
 
 @dataclass(frozen=True)
@@ -118,17 +184,19 @@ class Session:
         """The correction of what is loaded now, as ``lininspect correct`` computes it.
 
         The files are captured here, in the GUI thread, so loading another file while the
-        job runs in a worker thread cannot change what it corrects.
+        job runs in a worker thread cannot change what it corrects. The exposure is streamed
+        as ``lininspect correct`` does, not read through the memory map, whose pages would
+        stay in this process (5 GB for a 4 GB exposure) beside the result it holds.
         """
         coeffs, ref_dq = self.coefficients()
         exposure = self.exposure
         assert exposure is not None
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> CorrectionResult:
-            return correct_arrays(
-                exposure.sci, exposure.groupdq, exposure.pixeldq, coeffs, ref_dq, exposure.zeroframe,
-                progress=progress, cancel=cancel,
-            )  # fmt: skip
+            with open(exposure.path, "rb") as stream:
+                sci, groupdq = exposure.streamed(stream.fileno())
+                return correct_arrays(sci, groupdq, exposure.pixeldq, coeffs, ref_dq, exposure.zeroframe,  # type: ignore[arg-type]
+                                      progress=progress, cancel=cancel)  # fmt: skip
 
         return job
 
@@ -147,14 +215,6 @@ class Session:
             return self.result.data[integration, group]
         if self.product is not None:
             return self.product.plane(integration, group)
-        return None
-
-    def corrected_ramps(self, integration: int) -> np.ndarray | None:
-        """All groups of one integration of the corrected data, (ngroups, ny, nx)."""
-        if self.result is not None:
-            return self.result.data[integration]
-        if self.product is not None:
-            return np.asarray(self.product.sci[integration], dtype=np.float32)
         return None
 
     def result_pixeldq(self) -> np.ndarray | None:
@@ -186,11 +246,13 @@ class Session:
             sx, sy = exposure.substrt()
         except LinInspectError:
             sx, sy = 1, 1
+        everything, here = range(exposure.nints), ((y, y + 1), (x, x + 1))
+        raw, groupdq = read_boxes(exposure, ("SCI", "GROUPDQ"), everything, *here)
         corrected = None
         if self.result is not None:
             corrected = np.array(self.result.data[:, :, y, x])
         elif self.product is not None:
-            corrected = self.product.ramp(y, x)
+            corrected = _ramp(read_boxes(self.product, ("SCI",), everything, *here)[0], np.float32)
         result_dq = self.result_pixeldq()
         coeffs = prepared = None
         reason = None
@@ -209,9 +271,9 @@ class Session:
             x=x,
             y=y,
             detector=(x + sx, y + sy),
-            raw=exposure.ramp(y, x),
+            raw=_ramp(raw, np.float32),
             corrected=corrected,
-            groupdq=exposure.groupdq_ramp(y, x),
+            groupdq=_ramp(groupdq, np.uint8, exposure.shape[:2]),
             pixeldq=int(exposure.pixeldq[y, x]),
             result_pixeldq=None if result_dq is None else int(result_dq[y, x]),
             coeffs=coeffs,
@@ -225,25 +287,35 @@ class Session:
         """Mean input and corrected ramps of a box (inclusive-exclusive), with samples used per group."""
         exposure = self.exposure
         assert exposure is not None
-        raw = np.asarray(exposure.sci[integration, :, y0:y1, x0:x1], dtype=np.float32)
-        groupdq = None if exposure.groupdq is None else np.asarray(exposure.groupdq[integration, :, y0:y1, x0:x1])
-        raw_mean, count = analysis.region_mean_ramp(raw, groupdq)
-        corrected_mean = None
+        box = (range(integration, integration + 1), (y0, y1), (x0, x1))
+        raw, groupdq = read_boxes(exposure, ("SCI", "GROUPDQ"), *box)
+        assert raw is not None
+        groupdq = None if groupdq is None else groupdq[0]
+        raw_mean, count = analysis.region_mean_ramp(raw[0], groupdq)
         if self.result is not None:
-            corrected_mean, _ = analysis.region_mean_ramp(self.result.data[integration, :, y0:y1, x0:x1], groupdq)
+            corrected = self.result.data[integration, :, y0:y1, x0:x1]
         elif self.product is not None:
-            block = np.asarray(self.product.sci[integration, :, y0:y1, x0:x1], dtype=np.float32)
-            corrected_mean, _ = analysis.region_mean_ramp(block, groupdq)
+            corrected = read_boxes(self.product, ("SCI",), *box)[0][0]  # type: ignore[index]
+        else:
+            return raw_mean, None, count
+        corrected_mean, _ = analysis.region_mean_ramp(corrected, groupdq)
         return raw_mean, corrected_mean, count
 
     def residual_job(self, integration: int) -> Callable[[ProgressCallback | None, CancelToken | None], np.ndarray]:
-        """RMS of straight-line residuals of the corrected ramps of one integration, for a thread."""
-        ramps = self.corrected_ramps(integration)
-        exposure = self.exposure
-        if ramps is None or exposure is None:
+        """RMS of straight-line residuals of the corrected ramps of one integration, for a thread.
+
+        A pipeline product's ramps are read in the thread too: for a 4 GB exposure they are 1 GB.
+        """
+        exposure, result, product = self.exposure, self.result, self.product
+        if exposure is None or (result is None and product is None):
             raise LinInspectError("no corrected data yet: run the correction first")
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> np.ndarray:
+            if result is not None:
+                ramps = result.data[integration]
+            else:
+                assert product is not None
+                ramps = np.asarray(product.sci[integration], dtype=np.float32)
             groupdq = None if exposure.groupdq is None else np.asarray(exposure.groupdq[integration])
             return analysis.residual_rms_map(ramps, groupdq, cancel=cancel, progress=progress)
 
@@ -259,14 +331,22 @@ class Session:
                 differ += int(np.count_nonzero((a != b) & ~(np.isnan(a) & np.isnan(b))))
         return differ
 
-    def saturated_count(self) -> int:
-        """Saturated GROUPDQ samples in the whole exposure, read one plane at a time."""
+    def saturated_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], int]:
+        """Saturated GROUPDQ samples in the whole exposure, for a thread: 1 GB read for a 4 GB exposure."""
         exposure = self.exposure
-        if exposure is None or exposure.groupdq is None:
-            return 0
-        return sum(
-            int(np.count_nonzero(exposure.groupdq_plane(i, g) & SATURATED))
-            for i in range(exposure.nints)
-            for g in range(exposure.ngroups)
-        )
+        if exposure is None:
+            raise LinInspectError("no exposure loaded")
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> int:
+            if exposure.groupdq is None:
+                return 0
+            count = 0
+            for i in range(exposure.nints):
+                for g in range(exposure.ngroups):
+                    if cancel is not None and cancel.is_set():
+                        raise CorrectionCancelled()
+                    count += int(np.count_nonzero(exposure.groupdq_plane(i, g) & SATURATED))
+            return count
+
+        return job
 

@@ -1,0 +1,303 @@
+"""Issue 4, target 3: the inspector on a 4.2 GB exposure, driven through its real widgets.
+
+    python tests/benchmarks/bench_gui.py [--workdir DIR]
+
+Offscreen Qt, private settings. Measures (a) opening the exposure and its reference until
+the first image is painted, (b) a pixel click until the inspector's plots are repainted,
+(c) a group step (Right arrow) until both panels are repainted, (d) the longest stall of
+the event loop during a correction run, seen by a 10 ms timer on the GUI thread; (b) and
+(c) after the run, so both panels show a plane. "cold" figures follow a drop of the page
+cache (needs root; without it they are left out, or labelled warm).
+The same figures for the demo exposure are printed for context. The 4.2 GB file is
+written to --workdir once and reused from there; without --workdir it goes to a
+temporary folder that is deleted at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
+_SCRATCH = tempfile.TemporaryDirectory(prefix="lininspect-bench-gui-")
+os.environ["LININSPECT_SETTINGS"] = os.path.join(_SCRATCH.name, "settings.ini")  # never the user's settings
+
+import argparse
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from bench_file import BIG_SHAPE, write_big_ramp
+from common import realistic_inputs
+from pipeline_oracle import write_linearity_reference
+from PyQt6.QtCore import QEvent, QEventLoop, QObject, QPointF, Qt, QTimer
+from PyQt6.QtTest import QTest
+from PyQt6.QtWidgets import QApplication, QWidget
+
+from lininspect.core import fitsfile
+from lininspect.core.demo import ensure_demo
+from lininspect.core.fitsfile import BLOCK
+from lininspect.gui.app import application, make_settings
+from lininspect.gui.mainwindow import MainWindow
+
+#: Issue 4, target 3, in milliseconds.
+OPEN_TARGET, CLICK_TARGET, STEP_TARGET, STALL_TARGET = 1500.0, 100.0, 100.0, 100.0
+PROBE_MS = 10
+SAMPLES = 20
+#: Longest wait for a repaint, and for a run, before the benchmark gives up.
+PAINT_TIMEOUT_S, RUN_TIMEOUT_S = 30.0, 600.0
+
+
+class PaintCounter(QObject):
+    """Counts paint events reaching watched widgets: a repaint is the user-visible end of an action."""
+
+    def __init__(self, widgets: list[QWidget]) -> None:
+        super().__init__()
+        self.counts = {id(w): 0 for w in widgets}
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint and id(watched) in self.counts:
+            self.counts[id(watched)] += 1
+        return False
+
+    def snapshot(self) -> dict[int, int]:
+        return dict(self.counts)
+
+
+def settle(counter: PaintCounter, before: dict[int, int], widgets: list[QWidget]) -> None:
+    """Process events until each widget has been repainted since ``before``.
+
+    A paint event is handled inside processEvents, so when this returns the paint is done.
+    """
+    app = QApplication.instance()
+    deadline = time.perf_counter() + PAINT_TIMEOUT_S
+    while any(counter.counts[id(w)] <= before[id(w)] for w in widgets):
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        if time.perf_counter() > deadline:
+            raise SystemExit("a widget was never repainted")
+
+
+def drop_caches() -> bool:
+    """Empty the page cache so the next reads come from the disk; False when not allowed."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as control:
+            control.write("3\n")
+    except OSError:
+        return False
+    return True
+
+
+def big_pair(workdir: Path) -> tuple[Path, Path]:
+    """The 4.2 GB ramp (written once, one plane at a time) and a full-frame 5-coefficient reference."""
+    exposure, reference = workdir / "big_lastframe.fits", workdir / "big_linearity_ref.fits"
+    nints, ngroups, ny, nx = BIG_SHAPE
+    plane = ny * nx
+    expected = 2 * BLOCK + _padded(4 * nints * ngroups * plane) + BLOCK + _padded(nints * ngroups * plane)
+    if not exposure.is_file() or exposure.stat().st_size != expected:
+        print(f"writing {exposure} ({expected / 1e9:.1f} GB)...", flush=True)
+        write_big_ramp(exposure, BIG_SHAPE)
+    if exposure.stat().st_blocks * 512 < expected:
+        fill_groupdq(exposure)
+    if not reference.is_file():
+        small = realistic_inputs((1, 1, ny, nx))  # only its coefficients and reference DQ are used
+        write_linearity_reference(reference, coeffs=small["coeffs"], dq=small["ref_dq"])
+    return exposure, reference
+
+
+def fill_groupdq(path: Path) -> None:
+    """Write GROUPDQ's zeros out, as a pipeline-written file has them.
+
+    write_big_ramp leaves GROUPDQ a sparse hole, and reading a hole costs no disk access.
+    """
+    info = fitsfile.find(fitsfile.scan(path), "GROUPDQ")
+    assert info is not None
+    zeros = bytes(64 << 20)
+    with open(path, "r+b") as stream:
+        stream.seek(info.data_offset)
+        stream.writelines(zeros[: info.data_span - start] for start in range(0, info.data_span, len(zeros)))
+
+
+def _padded(size: int) -> int:
+    return -(-size // BLOCK) * BLOCK
+
+
+def elapsed_ms(action: Callable[[], object], counter: PaintCounter, widgets: list[QWidget]) -> float:
+    """Milliseconds from ``action`` until each of ``widgets`` has been repainted."""
+    before = counter.snapshot()
+    started = time.perf_counter()
+    action()
+    settle(counter, before, widgets)
+    return 1000 * (time.perf_counter() - started)
+
+
+def measure_open(window: MainWindow, counter: PaintCounter, exposure: Path, reference: Path) -> float:
+    """Open as ``lininspect inspect EXPOSURE -r REFERENCE`` does, until the input image is painted."""
+
+    def open_pair() -> None:
+        window.open_input(exposure)
+        window.open_reference(reference)
+
+    milliseconds = elapsed_ms(open_pair, counter, [window.left.viewport()])
+    assert window.left.image.image is not None and window.left.image.isVisible()
+    return milliseconds
+
+
+def spread_pixels(ny: int, nx: int) -> list[tuple[int, int]]:
+    """SAMPLES pixels spread over the frame on a 5 x 4 grid, nudged so no two share a row or column."""
+    xs = np.linspace(0.07, 0.93, 5) * nx
+    ys = np.linspace(0.08, 0.92, 4) * ny
+    return [(int(x) + 3 * k, int(y) + k) for k, (y, x) in enumerate((y, x) for y in ys for x in xs)]
+
+
+def measure_clicks(window: MainWindow, counter: PaintCounter, pixels: list[tuple[int, int]]) -> list[float]:
+    """Click each pixel through the view's coordinate mapping, as tests/gui does; check the curves."""
+    panel, plots = window.left, window.inspector.plots.viewport()
+    times = []
+    for x, y in pixels:
+        panel.view.updateMatrix()
+        scene = panel.image.mapToScene(QPointF(x + 0.5, y + 0.5))
+        click = partial(QTest.mouseClick, panel.viewport(), Qt.MouseButton.LeftButton,
+                        Qt.KeyboardModifier.NoModifier, panel.mapFromScene(scene))
+        times.append(elapsed_ms(click, counter, [plots]))
+        assert window.pixel is not None and abs(window.pixel[0] - x) <= 2 and abs(window.pixel[1] - y) <= 2
+        check_curves(window)
+    return times
+
+
+def check_curves(window: MainWindow) -> None:
+    """The inspector plots the selected pixel's input (and corrected) ramp of the shown integration."""
+    assert window.pixel is not None
+    x, y = window.pixel
+    session, i = window.session, window.integration
+    curves = window.inspector.curves
+    assert session.exposure is not None
+    np.testing.assert_array_equal(curves["input"][0].getData()[1], session.exposure.ramp(y, x)[i])
+    if session.result is not None:
+        np.testing.assert_array_equal(curves["corrected"][0].getData()[1], session.result.data[i, :, y, x])
+
+
+def measure_steps(window: MainWindow, counter: PaintCounter, first_group: int) -> list[float]:
+    """Right arrow SAMPLES times from ``first_group``, each until both panels are repainted.
+
+    A short ramp (the demo) goes back to ``first_group``, untimed, at its last group.
+    """
+    assert window.session.exposure is not None
+    last = window.session.exposure.ngroups - 1
+    panels = [window.left.viewport(), window.right.viewport()]
+    times = []
+    while len(times) < SAMPLES:
+        if window.group == last or not times:
+            elapsed_ms(lambda: window.set_frame(0, first_group), counter, panels)
+        group = window.group
+        times.append(elapsed_ms(lambda: QTest.keyClick(window.left, Qt.Key.Key_Right), counter, panels))
+        assert window.group == group + 1, "the Right arrow did not reach the window"
+        assert window.right.image.image is not None, "the right panel shows no corrected plane"
+    return times
+
+
+def measure_run(window: MainWindow) -> tuple[float, float]:
+    """Ctrl+R; seconds until the result is shown, and the longest gap between 10 ms probe ticks."""
+    ticks: list[float] = []
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.setInterval(PROBE_MS)
+    probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    loop = QEventLoop()
+    done: list[float] = []
+
+    def finished() -> None:
+        done.append(time.perf_counter())
+        QTimer.singleShot(300, loop.quit)  # keep probing while the result is drawn
+
+    window.runner.finished.connect(finished)
+    failed: list[str] = []
+    window.runner.failed.connect(failed.append)
+    QTimer.singleShot(int(RUN_TIMEOUT_S * 1000), loop.quit)
+    probe.start()
+    started = time.perf_counter()
+    ticks.append(started)
+    QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    loop.exec()
+    probe.stop()
+    window.runner.finished.disconnect(finished)
+    if failed or not done or window.session.result is None:
+        raise SystemExit(f"the run did not finish: {failed}")
+    ticks.append(time.perf_counter())
+    return done[0] - started, 1000 * float(np.max(np.diff(ticks)))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def line(label: str, milliseconds: list[float], target: float) -> str:
+    """Median and max of the samples against the target (which applies to the max)."""
+    median, worst = statistics.median(milliseconds), max(milliseconds)
+    verdict = "ok" if worst <= target else "MISSED"
+    spread = f"median {median:7.1f} ms  max {worst:7.1f} ms" if len(milliseconds) > 1 else f"{worst:7.1f} ms"
+    return f"{label:<46} {spread:<34} target < {target:.0f} ms  {verdict}"
+
+
+def bench(name: str, exposure: Path, reference: Path) -> None:
+    """Every figure for one exposure, in a fresh window."""
+    window = MainWindow(make_settings())
+    window.resize(1600, 1000)
+    window.show()
+    window.apply_default_layout()
+    window.activateWindow()
+    QTest.qWaitForWindowActive(window)
+    widgets = [window.left.viewport(), window.right.viewport(), window.inspector.plots.viewport()]
+    counter = PaintCounter(widgets)
+    QTest.qWait(200)  # the first layout and paints
+    size = exposure.stat().st_size / 1e9
+    print(f"\n{name}: {exposure.name}, {size:.2f} GB on disk", flush=True)
+
+    cold = drop_caches()
+    tag = "cold" if cold else "warm (page cache could not be dropped)"
+    print(line(f"(a) open to first image, {tag}", [measure_open(window, counter, exposure, reference)], OPEN_TARGET))
+    print(line("(a) open to first image, warm", [measure_open(window, counter, exposure, reference)], OPEN_TARGET))
+
+    assert window.session.exposure is not None
+    _, ngroups, ny, nx = window.session.exposure.shape
+    pixels = spread_pixels(ny, nx)
+    first_group = max(0, ngroups - 1 - SAMPLES)
+
+    seconds, stall = measure_run(window)
+    print(line("(d) longest event-loop stall during the run", [stall], STALL_TARGET))
+    print(f"{'    run (Ctrl+R to result shown)':<46} {seconds:7.2f} s   peak RSS so far {peak_rss_mb():7.0f} MB", flush=True)
+
+    for label in ("cold", "warm"):
+        if label == "cold" and not drop_caches():
+            continue
+        print(line(f"(b) pixel click to plots, {label}", measure_clicks(window, counter, pixels), CLICK_TARGET))
+        print(line(f"(c) group step to both panels, {label}", measure_steps(window, counter, first_group), STEP_TARGET))
+    window.close()
+    window.deleteLater()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep (and reuse) the 4.2 GB file here")
+    options = parser.parse_args()
+    workdir = options.workdir or Path(_SCRATCH.name)  # the scratch folder goes, files and all, at exit
+    workdir.mkdir(parents=True, exist_ok=True)
+    exposure, reference = big_pair(workdir)
+    demo = ensure_demo(workdir / "demo")
+    app = application()
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; files in {workdir}")
+    bench(f"4.2 GB exposure {BIG_SHAPE}", exposure, reference)
+    app.processEvents()  # the window's deferred deletion
+    print(f"{'peak RSS of this process':<46} {peak_rss_mb():7.0f} MB (the result is held in RAM)")
+    bench("demo exposure, for context", demo.exposure, demo.reference)
+    app.processEvents()
+
+
+if __name__ == "__main__":
+    main()
