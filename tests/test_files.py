@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from lininspect.core import fitsfile
 from lininspect.core.atomic import atomic_path
 from lininspect.core.dq import NO_LIN_CORR, decode, describe, map_dq_def
 from lininspect.core.errors import CorrectionCancelled, LinInspectError
@@ -159,3 +160,20 @@ def test_atomic_path_leaves_the_target_alone_when_writing_fails(tmp_path: Path) 
     with atomic_path(target) as temporary:
         temporary.write_bytes(b"new")
     assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o666 & ~_umask()
+
+
+@pytest.mark.parametrize("dtype, bscale, bzero", [(np.int16, 0.5, 10.0), (np.int32, 2.0, -3.0), (np.uint32, 1, 0)])
+def test_small_images_read_scaled_as_astropy_scales_them(tmp_path: Path, dtype, bscale, bzero) -> None:
+    stored = np.arange(-6, 6, dtype=np.int64).reshape(3, 4).astype(dtype) if dtype != np.uint32 else np.array(
+        [[0, 1, 2**31, 2**32 - 1]], np.uint32
+    )
+    hdu = fits.ImageHDU(stored, name="X")
+    if bscale != 1 or bzero != 0:
+        hdu.scale(type=np.dtype(dtype).name, bscale=bscale, bzero=bzero)
+    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp_path / "x.fits")
+    info = fitsfile.find(fitsfile.scan(tmp_path / "x.fits"), "X")
+    ours = fitsfile.read_image(tmp_path / "x.fits", info)
+    with fits.open(tmp_path / "x.fits") as hdul:
+        expected = hdul["X"].data
+    assert ours.dtype.isnative and np.array_equal(ours, expected)
+    assert not isinstance(ours, np.memmap)

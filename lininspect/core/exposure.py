@@ -63,7 +63,10 @@ class Exposure:
         views = []
         for name, lazy in (("SCI", self.sci), ("GROUPDQ", self.groupdq)):
             info = fitsfile.find(self.hdus, name)
-            views.append(None if lazy is None or info is None else fitsfile.StoredImage(fitsfile.PositionedReader(fd, info), info.header))
+            if lazy is None or info is None:
+                views.append(None)
+            else:
+                views.append(fitsfile.StoredImage(fitsfile.PositionedReader(fd, info), info.header))
         return views[0], views[1]
 
     def plane(self, integration: int, group: int) -> np.ndarray:

@@ -131,16 +131,7 @@ def map_image(path: Path, info: HduInfo) -> np.ndarray:
 
 def read_image(path: Path, info: HduInfo) -> np.ndarray:
     """A small image HDU fully read, scaled by BSCALE/BZERO, in native byte order."""
-    stored = np.array(map_image(path, info))
-    bscale = float(info.header.get("BSCALE", 1))
-    bzero = float(info.header.get("BZERO", 0))
-    if bscale == 1 and bzero == 0:
-        return stored.astype(stored.dtype.newbyteorder("="))
-    unsigned = {(16, 2**15): np.uint16, (32, 2**31): np.uint32, (64, 2**63): np.uint64}
-    target = unsigned.get((int(info.header["BITPIX"]), bzero)) if bscale == 1 else None
-    if target is not None:
-        return offset_unsigned(stored, target)
-    return (stored * bscale + bzero).astype(np.float32 if stored.dtype.itemsize <= 2 else np.float64)
+    return np.array(StoredImage(map_image(path, info), info.header)[...])
 
 
 def offset_unsigned(stored: np.ndarray, target: type) -> np.ndarray:
@@ -163,8 +154,8 @@ class StoredImage:
             self.dtype = stored.dtype.newbyteorder("=")
         elif bscale == 1 and bzero == 2.0 ** (8 * stored.dtype.itemsize - 1) and stored.dtype.kind == "i":
             self.dtype = np.dtype(stored.dtype.str.replace("i", "u")).newbyteorder("=")
-        else:
-            self.dtype = np.dtype(np.float32)
+        else:  # general scaling: float32 holds 16-bit integers exactly, wider ones need float64
+            self.dtype = np.dtype(np.float32 if stored.dtype.itemsize <= 2 else np.float64)
 
     def __getitem__(self, key: Any) -> np.ndarray:
         stored = np.asarray(self._stored[key])
