@@ -52,7 +52,8 @@ def check_run_outputs(pairs: Sequence[tuple[Path, Path]], other_inputs: Sequence
     for source, output in pairs:
         for other in inputs:
             if same_file(output, other):
-                raise LinInspectError(f"{output}: output of {source} would overwrite the input {other}")
+                whose = "" if same_file(source, other) else f" (it is the output of {source})"
+                raise LinInspectError(f"{output}: output would overwrite the input {other}{whose}")
         for earlier_source, earlier_output in claimed:
             if same_file(output, earlier_output):
                 raise LinInspectError(
