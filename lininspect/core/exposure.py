@@ -164,7 +164,7 @@ def _check_dq_image(path: Path, info: fitsfile.HduInfo, shape: tuple[int, ...]) 
     """A DQ extension must be an integer image of the expected shape (any integer type: the
     pipeline casts it, wrapping, to its own type)."""
     fitsfile.require_image(path, info)
+    fitsfile.check_integer_image(path, info)
     if info.shape != shape:
         what = "SCI" if len(shape) == 4 else "SCI's pixels"
         raise LinInspectError(f"{path}: {info.name} shape {info.shape} differs from {what} {shape}")
-    fitsfile.check_integer_image(path, info)

@@ -206,8 +206,8 @@ def header_value(header: fits.Header, key: str, default: Any = None) -> Any:
     try:
         return header.get(key, default)
     except Exception:
-        card = header.cards[key]
-        return str(card.image[10:]).strip()
+        text = str(header.cards[key].image[10:]).split("/")[0].strip()
+        return text[1:-1].strip() if len(text) > 1 and text[0] == text[-1] == "'" else text
 
 
 def integer_keyword(
@@ -394,7 +394,7 @@ def check_integer_image(path: Path, info: HduInfo) -> None:
         raise LinInspectError(f"{path}: {info.name} is stored as floating point (BITPIX = {bitpix}); DQ flags are integers")
     if (bscale, bzero) != (1, 0) and not is_unsigned_offset(np.dtype(_BITPIX_DTYPES[bitpix]), bscale, bzero):
         raise LinInspectError(
-            f"{path}: {info.name} has BSCALE = {bscale:g}, BZERO = {bzero:g}; DQ flags must be stored unscaled "
+            f"{path}: {info.name} has BSCALE = {bscale:.10g}, BZERO = {bzero:.10g}; DQ flags must be stored unscaled "
             "(or as unsigned integers, BZERO = 2**(bits-1))"
         )
 
