@@ -54,22 +54,23 @@ def card_offset(data: bytes, hdu: str, key: str) -> int | None:
     return None
 
 
-def set_card(data: bytes, hdu: str, key: str, value: str) -> bytes:
+def set_card(data: bytes, hdu: str, key: str, value: str, layout: bytes | None = None) -> bytes:
     """``key = value`` (value as raw FITS text) in the named HDU, replacing its card.
 
-    ``key`` may be ``OLD>NEW`` to put a new keyword in the place of an optional one.
+    ``key`` may be ``OLD>NEW`` to put a new keyword in the place of an optional one. Cards are
+    found in ``layout`` (default ``data``): the intact file, when ``data`` is already damaged.
     """
     old, _, new = key.partition(">")
-    offset = card_offset(data, hdu, old)
+    offset = card_offset(data if layout is None else layout, hdu, old)
     if offset is None:
         raise KeyError(f"{hdu} has no {old}")
     card = f"{new or old:<8}= {value:>20}".ljust(80)[:80].encode("ascii")
     return data[:offset] + card + data[offset + 80 :]
 
 
-def blank_card(data: bytes, hdu: str, key: str) -> bytes:
+def blank_card(data: bytes, hdu: str, key: str, layout: bytes | None = None) -> bytes:
     """Remove a card by blanking it (the header keeps its length)."""
-    offset = card_offset(data, hdu, key)
+    offset = card_offset(data if layout is None else layout, hdu, key)
     if offset is None:
         raise KeyError(f"{hdu} has no {key}")
     return data[:offset] + b" " * 80 + data[offset + 80 :]

@@ -203,11 +203,13 @@ def _check_scaling(path: Path, label: str, header: fits.Header) -> None:
 
 def header_value(header: fits.Header, key: str, default: Any = None) -> Any:
     """``header.get(key, default)``, with an unparsable card (astropy raises on reading it) as a string."""
-    try:
-        return header.get(key, default)
-    except Exception:
-        text = str(header.cards[key].image[10:]).split("/")[0].strip()
-        return text[1:-1].strip() if len(text) > 1 and text[0] == text[-1] == "'" else text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # astropy's note that it "fixed" the card
+        try:
+            return header.get(key, default)
+        except Exception:
+            text = str(header.cards[key].image[10:]).split("/")[0].strip()
+            return text[1:-1].strip() if len(text) > 1 and text[0] == text[-1] == "'" else text
 
 
 def integer_keyword(

@@ -351,6 +351,9 @@ def check_product(temporary: Path, target: Path, source: Path) -> None:
             warnings.simplefilter("ignore")
             with fits.open(temporary, memmap=False, lazy_load_hdus=True) as hdul:
                 hdul.verify("exception")
+                for hdu in hdul:  # verify() leaves a table's column formats unparsed; readers parse them
+                    if isinstance(hdu, fits.BinTableHDU):
+                        hdu.columns
     except Exception as error:  # astropy's VerifyError and others; our own LinInspectError
         reason = _first_line(error).replace(str(temporary), str(target))
         raise LinInspectError(
