@@ -6,7 +6,15 @@ Qt is imported only by the commands that show or render a window.
 
 from __future__ import annotations
 
-from .interrupts import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, exit_at_once_on_signals, raise_on_signals
+from .interrupts import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    Terminated,
+    current_handlers,
+    exit_at_once_on_signals,
+    raise_on_signals,
+    restore,
+)
 
 exit_at_once_on_signals()  # the console script imports this module first: be quiet on Ctrl-C from here on
 
@@ -75,7 +83,10 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; every outcome is an exit status and at most a line or two on stderr."""
-    exit_at_once_on_signals()
+    # Called as the command, the handlers in place are the quiet exits installed on import:
+    # a signal while the interpreter shuts down then exits quietly too. Called from Python,
+    # the caller gets its own handlers back.
+    previous = current_handlers()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         with warnings.catch_warnings():
@@ -89,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         print("lininspect: terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    finally:
+        restore(previous)
 
 
 def _run(args: list[str]) -> int:

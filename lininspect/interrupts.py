@@ -29,6 +29,15 @@ def raise_on_signals() -> None:
     _install(signal.default_int_handler, _raise_terminated)
 
 
+def current_handlers() -> tuple[object, object]:
+    """The SIGINT and SIGTERM handlers now in place, to put back with :func:`restore`."""
+    return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
+
+def restore(handlers: tuple[object, object]) -> None:
+    _install(*handlers)
+
+
 def _install(on_interrupt, on_terminate) -> None:  # type: ignore[no-untyped-def]
     try:
         signal.signal(signal.SIGINT, on_interrupt)

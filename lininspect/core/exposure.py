@@ -105,6 +105,7 @@ def open_exposure(path: str | Path) -> Exposure:
     kind = fitsfile.content_kind(infos)
     if kind == "reference":
         raise LinInspectError(f"{path}: is a linearity reference (COEFFS), not an exposure")
+    _refuse_repeated_extensions(path, infos)
     sci_info = fitsfile.find(infos, "SCI")
     if sci_info is None:
         raise LinInspectError(f"{path}: has no SCI extension, so it is not a ramp exposure")
@@ -168,3 +169,11 @@ def _check_dq_image(path: Path, info: fitsfile.HduInfo, shape: tuple[int, ...]) 
     if info.shape != shape:
         what = "SCI" if len(shape) == 4 else "SCI's pixels"
         raise LinInspectError(f"{path}: {info.name} shape {info.shape} differs from {what} {shape}")
+
+
+def _refuse_repeated_extensions(path: Path, infos: list[fitsfile.HduInfo]) -> None:
+    """Two SCI (or PIXELDQ, GROUPDQ, ZEROFRAME) extensions: which one is meant cannot be told."""
+    for name in ("SCI", "PIXELDQ", "GROUPDQ", "ZEROFRAME"):
+        indices = [info.index for info in infos if info.name == name]
+        if len(indices) > 1:
+            raise LinInspectError(f"{path}: has {len(indices)} {name} extensions (HDUs {indices}); expected one")
