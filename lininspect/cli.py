@@ -16,12 +16,14 @@ from .interrupts import (
     restore,
 )
 
-exit_at_once_on_signals()  # the console script imports this module first: be quiet on Ctrl-C from here on
+import os  # noqa: E402
+import sys  # noqa: E402
+
+if os.path.basename(sys.argv[0] if sys.argv else "") == "lininspect":
+    exit_at_once_on_signals()  # the console script imports this module first: quiet on Ctrl-C from here on
 
 import argparse  # noqa: E402
-import os  # noqa: E402
 import re  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
