@@ -349,10 +349,16 @@ def test_two_inputs_mapping_to_one_output_are_refused_before_writing(workdir: Pa
     assert digest(workdir) == before
 
 
-def test_racing_runs_for_one_new_output_leave_exactly_one_winner(workdir: Path) -> None:
-    """Item 4: without --overwrite, two runs both exited 0 and the second replaced the first."""
+def test_racing_runs_for_one_new_output_leave_exactly_one_winner(tmp_path: Path) -> None:
+    """Item 4: without --overwrite, two runs both exited 0 and the second replaced the first.
+    (A 40 MB exposure, so that the runs overlap: each checks for the output before writing.)"""
+    write_ramp_file(tmp_path / "big_lastframe.fits", sci=np.ones((1, 10, 1024, 1032), np.float32), with_asdf=False)
+    coeffs = np.zeros((2, 1024, 1032), np.float32)
+    coeffs[1] = 1
+    write_linearity_reference(tmp_path / "ref.fits", coeffs=coeffs)
+    workdir = tmp_path
     processes = [
-        subprocess.Popen([sys.executable, "-m", "lininspect", "correct", "good_lastframe.fits", "--reference",
+        subprocess.Popen([sys.executable, "-m", "lininspect", "correct", "big_lastframe.fits", "--reference",
                           "ref.fits", "-o", "same.fits", "-q"], cwd=workdir, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
         for _ in range(4)
