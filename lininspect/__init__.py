@@ -1,7 +1,16 @@
 """lininspect: inspect JWST's detector linearity correction, with the pipeline's exact numbers."""
 
+from typing import Any
+
 __version__ = "0.1.0"
 
-from .core.correction import CorrectionResult, correct_arrays  # noqa: E402
-
 __all__ = ["CorrectionResult", "__version__", "correct_arrays"]
+
+
+def __getattr__(name: str) -> Any:
+    """Load numpy and the kernel only when asked: ``lininspect`` must start (and stop) instantly."""
+    if name in ("CorrectionResult", "correct_arrays"):
+        from .core import correction
+
+        return getattr(correction, name)
+    raise AttributeError(f"module 'lininspect' has no attribute {name!r}")

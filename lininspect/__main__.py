@@ -2,6 +2,10 @@
 
 import sys
 
-from .cli import main
+from .interrupts import exit_at_once_on_signals
+
+exit_at_once_on_signals()  # before the heavy imports: Ctrl-C then exits quietly at once
+
+from .cli import main  # noqa: E402
 
 sys.exit(main())

@@ -6,19 +6,37 @@ Qt is imported only by the commands that show or render a window.
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-import time
-from collections.abc import Sequence
-from pathlib import Path
-from typing import NoReturn, TextIO
+from .interrupts import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    Terminated,
+    current_handlers,
+    exit_at_once_on_signals,
+    raise_on_signals,
+    restore,
+)
 
-from . import __version__
-from .core.errors import LinInspectError
+import os  # noqa: E402
+import sys  # noqa: E402
+
+if os.path.basename(sys.argv[0] if sys.argv else "") == "lininspect":
+    exit_at_once_on_signals()  # the console script imports this module first: quiet on Ctrl-C from here on
+
+import argparse  # noqa: E402
+import re  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import NoReturn, TextIO  # noqa: E402
+
+from . import __version__  # noqa: E402
+from .core.errors import LinInspectError  # noqa: E402
 
 COMMANDS = ("correct", "snapshot", "demo")
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+#: Largest snapshot side: 16384 x 16384 RGBA is 1 GB, already more than a screen needs.
+MAX_SNAPSHOT_SIDE = 16384
 
 _DESCRIPTION = """\
 Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
@@ -42,10 +60,55 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+        """Name an unknown option first: argparse would complain about missing arguments instead."""
+        unknown = self.unknown_option(list(args or []))
+        if unknown is not None:
+            self.error(f"unrecognized option {unknown}")
+        return super().parse_args(args, namespace)
+
+    def unknown_option(self, args: list[str]) -> str | None:
+        known = list(self._option_string_actions)  # every spelling of every option, help included
+        for arg in args:
+            if arg == "--":
+                return None
+            if not arg.startswith("-") or arg == "-" or re.match(r"^-\d", arg):
+                continue
+            name = arg.split("=", 1)[0]
+            if name.startswith("--"):
+                if not any(option.startswith(name) for option in known if option.startswith("--")):
+                    return name
+            elif name[:2] not in known:
+                return name
+        return None
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; every outcome is an exit status and at most a line or two on stderr."""
+    # Called as the command, the handlers in place are the quiet exits installed on import:
+    # a signal while the interpreter shuts down then exits quietly too. Called from Python,
+    # the caller gets its own handlers back.
+    previous = current_handlers()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        with warnings.catch_warnings():
+            # Library warnings (astropy's, numpy's, pyqtgraph's) are not for the user's terminal:
+            # what matters is reported by lininspect itself, once, in plain words.
+            warnings.simplefilter("ignore")
+            return _run(args)
+    except KeyboardInterrupt:
+        print("\nlininspect: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("lininspect: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        restore(previous)
+
+
+def _run(args: list[str]) -> int:
+    try:
+        raise_on_signals()
         if args and args[0] in COMMANDS:
             parser = _command_parser(args[0])
             options = parser.parse_args(args[1:])
@@ -57,9 +120,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         _fail(f"{where}{error.strerror or error}")
-    except KeyboardInterrupt:
-        print("\nlininspect: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except Exception as error:  # never show a traceback unless asked to
         if os.environ.get("LININSPECT_DEBUG"):
             raise
@@ -121,7 +181,11 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--integration", type=int, default=0, help="integration shown (0-based, default 0)")
         parser.add_argument("--group", type=int, default=None, help="group shown (0-based, default the last)")
         parser.add_argument("-o", "--output", type=Path, required=True, help="PNG file to write")
-        parser.add_argument("--size", nargs=2, type=int, default=(1600, 1000), metavar=("W", "H"))
+        parser.add_argument("--overwrite", action="store_true", help="replace the PNG if it already exists")
+        parser.add_argument(
+            "--size", nargs=2, type=int, default=(1600, 1000), metavar=("W", "H"),
+            help=f"window size in pixels (at most {MAX_SNAPSHOT_SIDE} a side)",
+        )
         parser.set_defaults(run=_snapshot)
     else:
         parser.description = "Write the demo MIRI exposure and its linearity reference into DIR."
@@ -131,6 +195,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _correct(options: argparse.Namespace) -> int:
+    from .core.outputs import check_run_outputs
     from .core.product import correct_file, default_output_path
     from .core.reference import open_reference
 
@@ -138,11 +203,12 @@ def _correct(options: argparse.Namespace) -> int:
         raise LinInspectError("-o/--output takes one INPUT; use --output-dir for several")
     if options.output_dir is not None and not options.output_dir.is_dir():
         raise LinInspectError(f"{options.output_dir}: output directory does not exist")
+    outputs = [options.output or default_output_path(path, options.output_dir) for path in options.inputs]
+    check_run_outputs(list(zip(options.inputs, outputs)), [options.reference] if options.reference else [])
     reference = open_reference(options.reference)
     bar = _ProgressBar(sys.stderr, len(options.inputs), enabled=not options.quiet and sys.stderr.isatty())
     failures = 0
-    for index, path in enumerate(options.inputs):
-        output = options.output or default_output_path(path, options.output_dir)
+    for index, (path, output) in enumerate(zip(options.inputs, outputs)):
         started = time.perf_counter()
         try:
             summary = correct_file(
@@ -196,6 +262,12 @@ def _launch(input_path: Path, reference: Path | None, corrected: Path | None, *,
 
 
 def _snapshot(options: argparse.Namespace) -> int:
+    from .core.outputs import check_output_path
+
+    width, height = options.size
+    if not (1 <= width <= MAX_SNAPSHOT_SIDE and 1 <= height <= MAX_SNAPSHOT_SIDE):
+        raise LinInspectError(f"--size {width} {height}: each side must be 1 to {MAX_SNAPSHOT_SIDE} pixels")
+    check_output_path(options.output, [options.input, options.reference], overwrite=options.overwrite)
     try:
         from .gui.snapshot import render_snapshot
     except ImportError as error:
@@ -208,6 +280,7 @@ def _snapshot(options: argparse.Namespace) -> int:
         group=options.group,
         output=options.output,
         size=tuple(options.size),
+        overwrite=options.overwrite,
     )
     print(f"wrote {options.output}")
     return EXIT_OK

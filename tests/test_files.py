@@ -177,3 +177,158 @@ def test_small_images_read_scaled_as_astropy_scales_them(tmp_path: Path, dtype, 
         expected = hdul["X"].data
     assert ours.dtype.isnative and np.array_equal(ours, expected)
     assert not isinstance(ours, np.memmap)
+
+
+# ------------------------------------------------------------------ issue 11 / issue 7: hostile files and faults
+
+
+def test_groupdq_of_any_integer_type_is_read_as_the_pipeline_reads_it(tmp_path: Path) -> None:
+    """Issue 7 item 11: GROUPDQ stored as int16 ended in "internal error". jwst's LinearityStep
+    accepts it, casting to uint8 (258 -> 2, -2 -> 254, -256 -> 0), and writes GROUPDQ as uint8."""
+    from pipeline_oracle import read_pipeline_product, run_linearity_steps
+
+    rng = np.random.default_rng(5)
+    sci = (rng.random((1, 4, 6, 8)) * 1000).astype(np.float32)
+    write_ramp_file(tmp_path / "g16_lastframe.fits", sci=sci, with_asdf=False)
+    stored = np.array([0, 2, 258, -2, 3, -256, 512, 1] * 24, np.int16).reshape(1, 4, 6, 8)
+    with fits.open(tmp_path / "g16_lastframe.fits", mode="update") as hdul:
+        hdul["GROUPDQ"].data = stored
+    coeffs = _identity(6, 8)
+    coeffs[2] = 1e-5
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=coeffs)
+    ours = correct_file(tmp_path / "g16_lastframe.fits", reference).output
+    run_linearity_steps([(tmp_path / "g16_lastframe.fits", reference, tmp_path / "pipeline.fits")], tmp_path / "crds")
+    theirs, mine = read_pipeline_product(tmp_path / "pipeline.fits"), read_pipeline_product(ours)
+    for name in ("SCI", "PIXELDQ", "GROUPDQ"):
+        assert mine[name].dtype == theirs[name].dtype, name
+        assert mine[name].tobytes() == theirs[name].tobytes(), name
+    assert mine["GROUPDQ"].ravel()[:8].tolist() == [0, 2, 2, 254, 3, 0, 0, 1]
+
+
+@pytest.mark.parametrize("folder, name", [("Jürgen ☃", "réf.fits"), ("plain", b"r\xe9f_latin1.fits")])
+def test_references_with_non_ascii_paths_are_recorded_fits_legally(tmp_path: Path, folder: str, name) -> None:
+    """Item 11: a reference path with non-ASCII characters (or not UTF-8 at all) made every
+    product fail. R_LINEAR and HISTORY now carry it percent-encoded, pure ASCII."""
+    directory = tmp_path / folder
+    directory.mkdir()
+    path = Path(os.fsdecode(os.path.join(os.fsencode(directory), name if isinstance(name, bytes) else name.encode())))
+    reference = open_reference(write_linearity_reference(path, coeffs=_identity(4, 5)))
+    exposure = write_ramp_file(tmp_path / "x_lastframe.fits", sci=np.ones((1, 2, 4, 5), np.float32), with_asdf=False)
+    output = correct_file(exposure, reference).output
+    with fits.open(output) as hdul:
+        hdul.verify("exception")
+        recorded = hdul[0].header["R_LINEAR"]
+        history = [str(line) for line in hdul[0].header["HISTORY"]]
+    from urllib.parse import unquote_to_bytes
+
+    assert recorded.isascii() and "%" in recorded
+    assert unquote_to_bytes(recorded) == os.fsencode(os.path.abspath(path))
+    assert unquote_to_bytes("".join(history[1:])) == os.fsencode(path.name)
+
+
+def test_history_never_breaks_a_file_name_into_a_one_letter_card(tmp_path: Path) -> None:
+    """Issue 7 item 12: the HISTORY card wrapped mid-file-name, leaving a card holding just ``s``."""
+    name = "jwst_miri_linearity_" + "x" * 50 + "_reference_file_with_a_long_name.fits"  # 105 characters
+    reference = write_linearity_reference(tmp_path / name, coeffs=_identity(4, 5))
+    exposure = write_ramp_file(tmp_path / "x_lastframe.fits", sci=np.ones((1, 2, 4, 5), np.float32), with_asdf=False)
+    output = correct_file(exposure, reference).output
+    history = [str(line) for line in fits.getheader(output)["HISTORY"]]
+    assert history[0].startswith("Linearity corrected by lininspect") and history[0].endswith(" with")
+    assert "".join(history[1:]) == name
+    assert min(len(line) for line in history[1:]) > 40
+
+
+def test_no_replace_publishing_loses_to_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
+    """Item 4: a run that finds its target created meanwhile (another run won) must not replace it."""
+    target = tmp_path / "out.fits"
+    with pytest.raises(LinInspectError, match="out.fits: already exists"):
+        with atomic_path(target, replace=False) as temporary:
+            temporary.write_bytes(b"ours")
+            target.write_bytes(b"the other run's")
+    assert target.read_bytes() == b"the other run's"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.fits"]
+
+
+def test_a_full_disk_is_reported_naming_the_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 14: a full disk said ``short write (208704 of 260064 bytes)``."""
+    import errno
+
+    exposure = write_ramp_file(tmp_path / "x_lastframe.fits", sci=np.ones((1, 2, 4, 5), np.float32), with_asdf=False)
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=_identity(4, 5))
+    real_pwrite = os.pwrite
+
+    def short_then_full(fd: int, data, position: int) -> int:  # type: ignore[no-untyped-def]
+        if len(data) > 8:
+            return real_pwrite(fd, bytes(data)[:8], position)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "pwrite", short_then_full)
+    with pytest.raises(LinInspectError) as refused:
+        correct_file(exposure, reference, tmp_path / "out.fits")
+    assert str(refused.value) == f"no space left on device writing {tmp_path / 'out.fits'}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ref.fits", "x_lastframe.fits"]
+
+
+def test_a_read_only_folder_is_reported_naming_the_target_not_the_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 14: read-only errors named the hidden temporary. (Tests run as root, where chmod does
+    not stop writes, so the file system's answer is simulated.)"""
+    import errno
+
+    def read_only(path, flags, mode=0o777):  # type: ignore[no-untyped-def]
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(LinInspectError) as refused:
+        with atomic_path(tmp_path / "shot.png"):
+            pass
+    assert str(refused.value) == f"read-only file system writing {tmp_path / 'shot.png'}"
+
+
+def test_an_input_truncated_while_being_read_is_named(tmp_path: Path) -> None:
+    """Item 14: a truncated input said ``file ended early reading 65016 bytes at 1747374720``."""
+    path = write_ramp_file(tmp_path / "x_lastframe.fits", sci=np.ones((1, 2, 40, 50), np.float32), with_asdf=False)
+    exposure = open_exposure(path)
+    os.truncate(path, fitsfile.find(exposure.hdus, "SCI").data_offset + 100)
+    with open(path, "rb") as stream:
+        sci, _ = exposure.streamed(stream.fileno())
+        with pytest.raises(LinInspectError, match=r"x_lastframe.fits: ended early \(truncated while being read\?\)"):
+            sci[0, 1, 0:40]
+
+
+def test_a_product_that_would_fail_fits_verification_is_not_published(tmp_path: Path) -> None:
+    """Item 12: damaged inputs gave products marked COMPLETE that astropy could not verify. An
+    extension we carry through byte for byte with an unparsable card is such an input."""
+    from hostile_files import set_card
+
+    extra = fits.ImageHDU(np.zeros((2, 2), np.float32), name="EXTRA")
+    extra.header["FOO"] = 1
+    path = write_ramp_file(tmp_path / "x_lastframe.fits", sci=np.ones((1, 2, 4, 5), np.float32), with_asdf=False,
+                           extra_hdus=[extra])
+    path.write_bytes(set_card(path.read_bytes(), "EXTRA", "FOO", "1.2.3"))
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=_identity(4, 5))
+    with pytest.raises(LinInspectError, match="not written: its product would not be valid FITS"):
+        correct_file(path, reference)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ref.fits", "x_lastframe.fits"]
+
+
+def test_the_scan_reads_headers_only_however_large_the_file_claims_to_be(tmp_path: Path) -> None:
+    """Items 6, 7: refusals cost header reads, not file reads (checked by counting bytes read)."""
+    from hostile_files import set_card
+
+    path = write_ramp_file(tmp_path / "x.fits", sci=np.ones((2, 10, 256, 256), np.float32), with_asdf=False)
+    damaged = tmp_path / "bad.fits"
+    damaged.write_bytes(set_card(path.read_bytes(), "SCI", "NAXIS1", "0"))
+    real_pread, read = os.pread, []
+
+    def counting(fd: int, size: int, offset: int) -> bytes:
+        read.append(size)
+        return real_pread(fd, size, offset)
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(os, "pread", counting):
+        with pytest.raises(LinInspectError, match="no extension header at byte"):
+            fitsfile.scan(damaged)
+    assert sum(read) < 10 * fitsfile.BLOCK

@@ -1,24 +1,33 @@
-"""The Qt-free core: files, data quality and the correction itself (numpy + astropy only)."""
+"""The Qt-free core: files, data quality and the correction itself (numpy + astropy only).
 
-from .correction import CorrectionResult, correct_arrays, prepare_coefficients
-from .errors import CorrectionCancelled, LinInspectError
-from .exposure import Exposure, open_exposure
-from .product import CorrectionSummary, correct_file, default_output_path, export_corrected
-from .reference import LinearityReference, coefficients_for, open_reference
+Names are loaded on first use, so that ``lininspect.core.errors`` (which the command line
+needs before anything else) does not pull in numpy and astropy.
+"""
 
-__all__ = [
-    "CorrectionCancelled",
-    "CorrectionResult",
-    "CorrectionSummary",
-    "Exposure",
-    "LinInspectError",
-    "LinearityReference",
-    "coefficients_for",
-    "correct_arrays",
-    "correct_file",
-    "default_output_path",
-    "export_corrected",
-    "open_exposure",
-    "open_reference",
-    "prepare_coefficients",
-]
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "CorrectionCancelled": "errors",
+    "CorrectionResult": "correction",
+    "CorrectionSummary": "product",
+    "Exposure": "exposure",
+    "LinInspectError": "errors",
+    "LinearityReference": "reference",
+    "coefficients_for": "reference",
+    "correct_arrays": "correction",
+    "correct_file": "product",
+    "default_output_path": "product",
+    "export_corrected": "product",
+    "open_exposure": "exposure",
+    "open_reference": "reference",
+    "prepare_coefficients": "correction",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module 'lininspect.core' has no attribute {name!r}")

@@ -105,11 +105,14 @@ def evaluate(coeffs: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -
 def _horner(planes: list[np.ndarray], x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """r = c[n-1]*x; r = (r + c[j])*x for j = n-2..1; r + c[0] — one rounding per operation."""
     multiply, add = np.multiply, np.add
-    multiply(planes[-1], x, out=out)
-    for plane in planes[-2:0:-1]:
-        add(out, plane, out=out)
-        multiply(out, x, out=out)
-    add(out, planes[0], out=out)
+    # Overflow to inf and inf - inf = NaN are the pipeline's results too; numpy's warnings about
+    # them (thread-local settings, hence here, in every worker) would only alarm the user.
+    with np.errstate(all="ignore"):
+        multiply(planes[-1], x, out=out)
+        for plane in planes[-2:0:-1]:
+            add(out, plane, out=out)
+            multiply(out, x, out=out)
+        add(out, planes[0], out=out)
     return out
 
 
@@ -153,7 +156,8 @@ def correct_ramps(
         for g in range(ngroups):
             if cancel is not None and cancel.is_set():
                 raise CorrectionCancelled()
-            raw = np.asarray(data[i, g, r0:r1], dtype=np.float32)
+            with np.errstate(all="ignore"):  # float64 beyond float32's range becomes inf, as in the pipeline
+                raw = np.asarray(data[i, g, r0:r1], dtype=np.float32)
             target = out[i, g, r0:r1] if buffer is None else buffer
             _horner(planes, raw, target)
             if groupdq is not None:

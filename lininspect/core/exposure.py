@@ -47,12 +47,26 @@ class Exposure:
 
     def substrt(self) -> tuple[int, int]:
         """1-based detector column and row of array pixel (0, 0), as SUBSTRT1/2 give them."""
-        try:
-            return int(self.header["SUBSTRT1"]), int(self.header["SUBSTRT2"])
-        except (KeyError, ValueError, TypeError):
+        if "SUBSTRT1" not in self.header or "SUBSTRT2" not in self.header:
             raise LinInspectError(
                 f"{self.path}: SUBSTRT1/SUBSTRT2 missing, so the exposure cannot be placed on the detector"
-            ) from None
+            )
+        return self.integer_keyword("SUBSTRT1", minimum=1), self.integer_keyword("SUBSTRT2", minimum=1)
+
+    def subsize(self) -> tuple[int, int] | None:
+        """SUBSIZE1/2 (columns, rows) when both are given."""
+        if "SUBSIZE1" not in self.header or "SUBSIZE2" not in self.header:
+            return None
+        return self.integer_keyword("SUBSIZE1", minimum=1), self.integer_keyword("SUBSIZE2", minimum=1)
+
+    @property
+    def nframes(self) -> int:
+        """Frames averaged into each group (NFRAMES, 1 when absent)."""
+        return self.integer_keyword("NFRAMES", default=1, minimum=1)
+
+    def integer_keyword(self, key: str, *, default: int | None = None, minimum: int | None = None) -> int:
+        """A primary-header integer, or a refusal naming the file, the HDU and the keyword."""
+        return fitsfile.integer_keyword(self.path, self.hdus[0], key, default=default, minimum=minimum)
 
     def streamed(self, fd: int) -> tuple[fitsfile.StoredImage, fitsfile.StoredImage | None]:
         """SCI and GROUPDQ read tile by tile from ``fd`` (this file, opened for reading).
@@ -66,7 +80,8 @@ class Exposure:
             if lazy is None or info is None:
                 views.append(None)
             else:
-                views.append(fitsfile.StoredImage(fitsfile.PositionedReader(fd, info), info.header))
+                cast = None if name == "SCI" else np.uint8
+                views.append(fitsfile.StoredImage(fitsfile.PositionedReader(fd, info, self.path), info.header, cast))
         return views[0], views[1]
 
     def plane(self, integration: int, group: int) -> np.ndarray:
@@ -90,6 +105,7 @@ def open_exposure(path: str | Path) -> Exposure:
     kind = fitsfile.content_kind(infos)
     if kind == "reference":
         raise LinInspectError(f"{path}: is a linearity reference (COEFFS), not an exposure")
+    _refuse_repeated_extensions(path, infos)
     sci_info = fitsfile.find(infos, "SCI")
     if sci_info is None:
         raise LinInspectError(f"{path}: has no SCI extension, so it is not a ramp exposure")
@@ -98,6 +114,7 @@ def open_exposure(path: str | Path) -> Exposure:
         raise LinInspectError(
             f"{path}: SCI is {len(sci_info.shape)}-D{kind}; a ramp is 4-D (nints, ngroups, ny, nx)"
         )
+    fitsfile.require_image(path, sci_info)
     shape = sci_info.shape
     sci = _stored(path, sci_info)
     notes: list[str] = []
@@ -105,14 +122,13 @@ def open_exposure(path: str | Path) -> Exposure:
     groupdq_info = fitsfile.find(infos, "GROUPDQ")
     groupdq = None
     if groupdq_info is not None and groupdq_info.shape:
-        if groupdq_info.shape != shape:
-            raise LinInspectError(f"{path}: GROUPDQ shape {groupdq_info.shape} differs from SCI {shape}")
-        groupdq = _stored(path, groupdq_info)
+        _check_dq_image(path, groupdq_info, shape)
+        groupdq = _stored(path, groupdq_info, cast=np.uint8)
 
     pixeldq_info = fitsfile.find(infos, "PIXELDQ")
     if pixeldq_info is not None and pixeldq_info.shape:
-        if pixeldq_info.shape != shape[2:]:
-            raise LinInspectError(f"{path}: PIXELDQ shape {pixeldq_info.shape} differs from SCI {shape[2:]}")
+        _check_dq_image(path, pixeldq_info, shape[2:])
+        fitsfile.require_memory(path, "PIXELDQ", 3 * 4 * int(np.prod(shape[2:])))
         pixeldq = fitsfile.read_image(path, pixeldq_info).astype(np.uint32)
     else:
         pixeldq = np.zeros(shape[2:], dtype=np.uint32)
@@ -120,10 +136,15 @@ def open_exposure(path: str | Path) -> Exposure:
     header = infos[0].header
     zeroframe = None
     zeroframe_info = fitsfile.find(infos, "ZEROFRAME")
-    if header.get("ZEROFRAM") is True:
-        if zeroframe_info is None or zeroframe_info.shape != (shape[0],) + shape[2:]:
+    if fitsfile.header_value(header, "ZEROFRAM") is True:
+        if (
+            zeroframe_info is None
+            or not zeroframe_info.is_image
+            or zeroframe_info.shape != (shape[0],) + shape[2:]
+        ):
             notes.append("ZEROFRAM = T but no matching ZEROFRAME extension; the zero frame is ignored")
         else:
+            fitsfile.require_memory(path, "ZEROFRAME", 2 * 4 * int(np.prod(zeroframe_info.shape)))
             zeroframe = fitsfile.read_image(path, zeroframe_info).astype(np.float32)
 
     if sci.dtype.kind in "ui" and groupdq is None and pixeldq_info is None:
@@ -136,5 +157,23 @@ def open_exposure(path: str | Path) -> Exposure:
     return Exposure(path, header, infos, sci, groupdq, pixeldq, zeroframe, notes)
 
 
-def _stored(path: Path, info: fitsfile.HduInfo) -> fitsfile.StoredImage:
-    return fitsfile.StoredImage(fitsfile.map_image(path, info), info.header)
+def _stored(path: Path, info: fitsfile.HduInfo, cast: type | None = None) -> fitsfile.StoredImage:
+    return fitsfile.StoredImage(fitsfile.map_image(path, info), info.header, cast)
+
+
+def _check_dq_image(path: Path, info: fitsfile.HduInfo, shape: tuple[int, ...]) -> None:
+    """A DQ extension must be an integer image of the expected shape (any integer type: the
+    pipeline casts it, wrapping, to its own type)."""
+    fitsfile.require_image(path, info)
+    fitsfile.check_integer_image(path, info)
+    if info.shape != shape:
+        what = "SCI" if len(shape) == 4 else "SCI's pixels"
+        raise LinInspectError(f"{path}: {info.name} shape {info.shape} differs from {what} {shape}")
+
+
+def _refuse_repeated_extensions(path: Path, infos: list[fitsfile.HduInfo]) -> None:
+    """Two SCI (or PIXELDQ, GROUPDQ, ZEROFRAME) extensions: which one is meant cannot be told."""
+    for name in ("SCI", "PIXELDQ", "GROUPDQ", "ZEROFRAME"):
+        indices = [info.index for info in infos if info.name == name]
+        if len(indices) > 1:
+            raise LinInspectError(f"{path}: has {len(indices)} {name} extensions (HDUs {indices}); expected one")

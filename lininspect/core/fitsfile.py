@@ -7,7 +7,9 @@ only its headers and a truncated file is caught before anything reads past its e
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,17 @@ from .errors import LinInspectError
 BLOCK = 2880
 
 _BITPIX_DTYPES = {8: "u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}
+
+#: A binary-table column format: repeat count, type code, and an optional tail (e.g. ``(80)`` after P).
+_TFORM = re.compile(r"^\s*(\d*)([LXBIJKAEDCMPQ])(.*)$")
+_TFORM_BYTES = {"L": 1, "B": 1, "I": 2, "J": 4, "K": 8, "A": 1, "E": 4, "D": 8, "C": 8, "M": 16, "P": 8, "Q": 16}
+_TFORM_INTEGERS = {"B": "u1", "I": ">i2", "J": ">i4", "K": ">i8"}
+
+#: A header longer than this is taken as damage (JWST headers are a few dozen blocks).
+MAX_HEADER_BYTES = 4000 * BLOCK
+
+#: The only bytes FITS allows in a header (printable ASCII); anything else is data read as header.
+_HEADER_TEXT = bytes(range(0x20, 0x7F))
 
 
 @dataclass(frozen=True)
@@ -42,59 +55,186 @@ class HduInfo:
 
     @property
     def is_image(self) -> bool:
-        return self.index == 0 or str(self.header.get("XTENSION", "")).strip() == "IMAGE"
+        return self.index == 0 or str(header_value(self.header, "XTENSION", "")).strip() == "IMAGE"
 
 
 def scan(path: Path) -> list[HduInfo]:
-    """Headers and byte ranges of every HDU; refuses missing, empty, non-FITS and truncated files."""
+    """Headers and byte ranges of every HDU; refuses missing, empty, non-FITS, damaged and truncated files.
+
+    The file is walked header by header with our own reader, which checks every structural
+    keyword before trusting it: astropy's lazy HDU list, given a negative NAXISn or a
+    missing END card, re-reads data as headers for minutes and gigabytes. Here the work
+    is bounded by the headers' sizes, whatever the file claims or holds.
+    """
     path = Path(path)
     if not path.exists():
         raise LinInspectError(f"{path}: no such file")
     if path.is_dir():
         raise LinInspectError(f"{path}: is a directory, not a FITS file")
-    size = path.stat().st_size
+    if not path.is_file():  # never open a FIFO or a device: reading one may block or never end
+        raise LinInspectError(f"{path}: is not a regular file")
+    try:
+        with open(path, "rb") as stream:
+            return _walk(path, stream.fileno(), os.fstat(stream.fileno()).st_size)
+    except OSError as error:
+        raise LinInspectError(f"{path}: cannot be read ({error.strerror or error})") from None
+
+
+def _walk(path: Path, fd: int, size: int) -> list[HduInfo]:
     if size == 0:
         raise LinInspectError(f"{path}: file is empty")
-    with open(path, "rb") as stream:
-        if stream.read(30) != b"SIMPLE  =                    T":
-            raise LinInspectError(f"{path}: not a FITS file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with fits.open(path, memmap=False, lazy_load_hdus=False) as hdul:
-                infos = []
-                for index, hdu in enumerate(hdul):
-                    where = hdul.fileinfo(index)
-                    infos.append(
-                        HduInfo(
-                            index=index,
-                            name=str(hdu.name).strip().upper() if index else "PRIMARY",
-                            header=hdu.header.copy(),
-                            header_offset=int(where["hdrLoc"]),
-                            data_offset=int(where["datLoc"]),
-                            data_span=int(where["datSpan"]),
-                        )
-                    )
-    except LinInspectError:
-        raise
-    except Exception as error:  # astropy raises many kinds for damaged files
-        raise LinInspectError(f"{path}: not a readable FITS file ({_first_line(error)})") from None
-    for info in infos:
-        needed = info.data_offset + data_bytes(info.header)
-        if needed > size:
+    if os.pread(fd, 30, 0) != b"SIMPLE  =                    T":
+        raise LinInspectError(f"{path}: not a FITS file")
+    infos: list[HduInfo] = []
+    position = 0
+    while position < size:
+        index = len(infos)
+        if index and os.pread(fd, 10, position) != b"XTENSION= ":
+            previous = infos[-1]
             raise LinInspectError(
-                f"{path}: file is truncated ({info.name} needs {needed - size} more bytes)"
+                f"{path}: no extension header at byte {position}, where HDU {previous.index} "
+                f"({previous.name}) ends by its NAXISn/BITPIX/PCOUNT/GCOUNT: the file is damaged"
             )
-    # Astropy silently drops a final HDU whose header was cut short; so must the file end
-    # exactly where its last complete HDU ends (a whole number of 2880-byte blocks).
-    end = infos[-1].data_offset + infos[-1].data_span
-    if size % BLOCK or size != end:
-        raise LinInspectError(f"{path}: file is truncated or damaged ({size - end:+d} bytes after the last complete HDU)")
+        header, data_offset = _read_header(path, fd, position, size, index)
+        info = _describe(path, index, header, position, data_offset)
+        needed = data_offset + data_bytes(header)
+        if needed > size:
+            raise LinInspectError(f"{path}: file is truncated ({info.name} needs {needed - size} more bytes)")
+        infos.append(info)
+        position = data_offset + info.data_span
+    # A final HDU cut short inside its padding, or bytes after the last HDU: neither is whole FITS.
+    if size % BLOCK or size != position:
+        raise LinInspectError(
+            f"{path}: file is truncated or damaged ({size - position:+d} bytes after the last complete HDU)"
+        )
     return infos
 
 
+def _read_header(path: Path, fd: int, start: int, size: int, index: int) -> tuple[fits.Header, int]:
+    """The header starting at ``start`` and where its data begins; refuses non-text and a missing END."""
+    blocks: list[bytes] = []
+    position = start
+    while True:
+        if position + BLOCK > size:
+            raise LinInspectError(f"{path}: file is truncated (HDU {index}'s header has no END card before the end)")
+        if position - start >= MAX_HEADER_BYTES:
+            raise LinInspectError(
+                f"{path}: HDU {index}'s header has no END card in its first {MAX_HEADER_BYTES // 2**20} MB"
+            )
+        block = os.pread(fd, BLOCK, position)
+        if len(block) != BLOCK:
+            raise LinInspectError(f"{path}: ended early (truncated?) reading HDU {index}'s header")
+        if block.translate(None, _HEADER_TEXT):
+            raise LinInspectError(
+                f"{path}: HDU {index}'s header holds non-text bytes near byte {position} "
+                "(a missing END card or a wrong size keyword before it: the file is damaged)"
+            )
+        blocks.append(block)
+        position += BLOCK
+        if any(block[card : card + 8] == b"END     " for card in range(0, BLOCK, 80)):
+            break
+    text = b"".join(blocks).decode("ascii")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            header = fits.Header.fromstring(text)
+    except Exception as error:  # astropy raises several kinds for malformed cards
+        raise LinInspectError(f"{path}: HDU {index}'s header is not valid FITS ({_first_line(error)})") from None
+    return header, position
+
+
+def _describe(path: Path, index: int, header: fits.Header, header_offset: int, data_offset: int) -> HduInfo:
+    """The HDU's place in the file, after checking every keyword that sizes it."""
+    try:
+        extname = header.get("EXTNAME", "") if index else "PRIMARY"
+    except Exception:
+        extname = ""
+    name = str(extname).strip().upper() if index else "PRIMARY"
+    label = f"HDU {index} ({name})" if name else f"HDU {index}"
+
+    def integer(key: str, default: int | None = None) -> int:
+        value = header_value(header, key, default)
+        if value is None:
+            raise LinInspectError(f"{path}: {label} lacks the {key} keyword")
+        if type(value) is not int:
+            raise LinInspectError(f"{path}: {label} keyword {key} = {_shown(value)} is not an integer")
+        return value
+
+    bitpix = integer("BITPIX")
+    if bitpix not in _BITPIX_DTYPES:
+        raise LinInspectError(f"{path}: {label} has BITPIX = {bitpix}; FITS allows 8, 16, 32, 64, -32, -64")
+    naxis = integer("NAXIS")
+    if not 0 <= naxis <= 999:
+        raise LinInspectError(f"{path}: {label} has NAXIS = {naxis}; FITS allows 0 to 999")
+    for k in range(1, naxis + 1):
+        if integer(f"NAXIS{k}") < 0:
+            raise LinInspectError(f"{path}: {label} has a negative NAXIS{k} = {header[f'NAXIS{k}']}")
+    pcount, gcount = integer("PCOUNT", 0), integer("GCOUNT", 1)
+    xtension = str(header_value(header, "XTENSION", "")).strip() if index else ""
+    if xtension in ("IMAGE", "BINTABLE", "TABLE") or not index:
+        if pcount != 0 and xtension != "BINTABLE" or pcount < 0 or gcount != 1:
+            raise LinInspectError(
+                f"{path}: {label} has PCOUNT = {pcount}, GCOUNT = {gcount}; FITS requires "
+                f"{'PCOUNT >= 0' if xtension == 'BINTABLE' else 'PCOUNT = 0'} and GCOUNT = 1 here"
+            )
+    elif pcount < 0 or gcount < 0:
+        raise LinInspectError(f"{path}: {label} has PCOUNT = {pcount}, GCOUNT = {gcount}; neither may be negative")
+    if xtension == "BINTABLE" and (bitpix != 8 or naxis != 2):
+        raise LinInspectError(f"{path}: {label} is a BINTABLE with BITPIX = {bitpix}, NAXIS = {naxis}; FITS requires 8 and 2")
+    if xtension == "IMAGE" or not index:
+        _check_scaling(path, label, header)
+    return HduInfo(
+        index=index,
+        name=name,
+        header=header,
+        header_offset=header_offset,
+        data_offset=data_offset,
+        data_span=-(-data_bytes(header) // BLOCK) * BLOCK,
+    )
+
+
+def _check_scaling(path: Path, label: str, header: fits.Header) -> None:
+    """BSCALE and BZERO, when present, must be finite numbers (BSCALE non-zero)."""
+    for key, default in (("BSCALE", 1.0), ("BZERO", 0.0)):
+        value = header_value(header, key, default)
+        if type(value) not in (int, float) or not math.isfinite(value) or (key == "BSCALE" and value == 0):
+            raise LinInspectError(f"{path}: {label} keyword {key} = {_shown(value)} is not a usable scale")
+
+
+def header_value(header: fits.Header, key: str, default: Any = None) -> Any:
+    """``header.get(key, default)``, with an unparsable card (astropy raises on reading it) as a string."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # astropy's note that it "fixed" the card
+        try:
+            return header.get(key, default)
+        except Exception:
+            text = str(header.cards[key].image[10:]).split("/")[0].strip()
+            return text[1:-1].strip() if len(text) > 1 and text[0] == text[-1] == "'" else text
+
+
+def integer_keyword(
+    path: Path, info: HduInfo, key: str, *, default: int | None = None, minimum: int | None = None
+) -> int:
+    """An integer keyword of ``info``'s header, or a refusal naming the file, HDU and keyword."""
+    value = header_value(info.header, key, default)
+    if value is None:
+        raise LinInspectError(f"{path}: {info.name} header lacks the {key} keyword")
+    if type(value) is not int:
+        raise LinInspectError(f"{path}: {info.name} keyword {key} = {_shown(value)} is not an integer")
+    if minimum is not None and value < minimum:
+        raise LinInspectError(f"{path}: {info.name} keyword {key} = {value} is below {minimum}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    """A keyword's value for a message: short, and only printable text."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    text = "".join(c if c.isprintable() and c.isascii() else "?" for c in text)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def data_bytes(header: fits.Header) -> int:
-    """Bytes of an HDU's data without padding (images and tables alike)."""
+    """Bytes of an HDU's data without padding (images and tables alike); the header must be checked."""
     naxis = int(header.get("NAXIS", 0))
     if naxis == 0:
         return 0
@@ -117,6 +257,75 @@ def content_kind(infos: list[HduInfo]) -> str | None:
 def find(infos: list[HduInfo], name: str) -> HduInfo | None:
     """The first HDU named ``name``, or None."""
     return next((info for info in infos if info.name == name), None)
+
+
+def read_table_columns(path: Path, info: HduInfo, wanted: dict[str, str]) -> dict[str, np.ndarray]:
+    """Columns of a small binary table, read from its bytes after checking TFIELDS and every TFORMn.
+
+    ``wanted`` maps column names (TTYPEn, any case) to ``"integer"`` or ``"text"``. Astropy is
+    not used here because a table whose TFORMs disagree with NAXIS1 sends it into errors of
+    every kind; here the layout must add up or the file is refused naming the keyword.
+    """
+    label = f"{info.name} table"
+    if str(header_value(info.header, "XTENSION", "")).strip() != "BINTABLE":
+        raise LinInspectError(f"{path}: {info.name} is not a binary table extension")
+    rows, row_bytes = info.shape if len(info.shape) == 2 else (0, 0)
+    fields = integer_keyword(path, info, "TFIELDS", minimum=0)
+    if fields > 999:
+        raise LinInspectError(f"{path}: {label} has TFIELDS = {fields}; FITS allows at most 999")
+    layout: dict[str, tuple[int, int, str, int]] = {}
+    offset = 0
+    for n in range(1, fields + 1):
+        tform = header_value(info.header, f"TFORM{n}")
+        match = _TFORM.match(tform) if isinstance(tform, str) else None
+        if match is None:
+            raise LinInspectError(f"{path}: {label} keyword TFORM{n} = {_shown(tform)} is not a binary-table format")
+        repeat, code = int(match[1] or 1), match[2]
+        name = str(header_value(info.header, f"TTYPE{n}", "")).strip().upper()
+        layout.setdefault(name, (offset, repeat, code, n))
+        offset += (repeat + 7) // 8 if code == "X" else repeat * _TFORM_BYTES[code]
+    if offset != row_bytes:
+        raise LinInspectError(
+            f"{path}: {label}'s TFORMn columns add up to {offset} bytes a row but NAXIS1 = {row_bytes}"
+        )
+    require_memory(path, label, 2 * rows * row_bytes)
+    with open(path, "rb") as stream:
+        raw = os.pread(stream.fileno(), rows * row_bytes, info.data_offset)
+    if len(raw) != rows * row_bytes:
+        raise LinInspectError(f"{path}: ended early (truncated?) reading the {label}")
+    table = np.frombuffer(raw, dtype=np.uint8).reshape(rows, row_bytes)
+    columns = {}
+    for name, kind in wanted.items():
+        if name.upper() not in layout:
+            raise LinInspectError(f"{path}: {label} lacks its {name} column")
+        start, repeat, code, n = layout[name.upper()]
+        if kind == "text":
+            if code != "A":
+                raise LinInspectError(f"{path}: {label} column {name} is TFORM{n} = {code}, not text (A)")
+            cells = table[:, start : start + repeat]
+            columns[name] = np.array(
+                [bytes(cell).split(b"\0")[0].decode("ascii", "replace").rstrip() for cell in cells], dtype=object
+            )
+        else:
+            columns[name] = _integer_column(path, info, label, table, name, start, repeat, code, n)
+    return columns
+
+
+def _integer_column(
+    path: Path, info: HduInfo, label: str, table: np.ndarray, name: str, start: int, repeat: int, code: str, n: int
+) -> np.ndarray:
+    """One integer per row, with TSCALn/TZEROn applied (they must keep it an integer)."""
+    if code not in _TFORM_INTEGERS or repeat != 1:
+        raise LinInspectError(
+            f"{path}: {label} column {name} has TFORM{n} = {repeat}{code}; one integer a row is needed"
+        )
+    dtype = np.dtype(_TFORM_INTEGERS[code])
+    values = table[:, start : start + dtype.itemsize].copy().view(dtype).ravel().astype(np.int64)
+    scale, zero = header_value(info.header, f"TSCAL{n}", 1), header_value(info.header, f"TZERO{n}", 0)
+    for key, value in ((f"TSCAL{n}", scale), (f"TZERO{n}", zero)):
+        if type(value) not in (int, float) or not math.isfinite(value) or value != int(value):
+            raise LinInspectError(f"{path}: {label} keyword {key} = {_shown(value)} is not a whole number")
+    return values * int(scale) + int(zero)
 
 
 def map_image(path: Path, info: HduInfo) -> np.ndarray:
@@ -142,28 +351,90 @@ def offset_unsigned(stored: np.ndarray, target: type) -> np.ndarray:
 
 
 class StoredImage:
-    """An image HDU's pixels, read on demand with FITS scaling applied, in native byte order."""
+    """An image HDU's pixels, read on demand with FITS scaling applied, in native byte order.
 
-    def __init__(self, stored: Any, header: fits.Header) -> None:
+    ``cast`` converts what is read to another dtype the way numpy's ``astype`` does
+    (integers wrap), as the pipeline's datamodels cast a DQ array stored in another type.
+    """
+
+    def __init__(self, stored: Any, header: fits.Header, cast: np.dtype | type | None = None) -> None:
         self._stored = stored
         self._bscale = bscale = float(header.get("BSCALE", 1))
         self._bzero = bzero = float(header.get("BZERO", 0))
         self.shape: tuple[int, ...] = tuple(stored.shape)
         self.ndim = len(self.shape)
+        self._cast = None if cast is None else np.dtype(cast)
         if bscale == 1 and bzero == 0:
-            self.dtype = stored.dtype.newbyteorder("=")
-        elif bscale == 1 and bzero == 2.0 ** (8 * stored.dtype.itemsize - 1) and stored.dtype.kind == "i":
-            self.dtype = np.dtype(stored.dtype.str.replace("i", "u")).newbyteorder("=")
+            self.stored_dtype = stored.dtype.newbyteorder("=")
+        elif is_unsigned_offset(stored.dtype, bscale, bzero):
+            self.stored_dtype = np.dtype(stored.dtype.str.replace("i", "u")).newbyteorder("=")
         else:  # general scaling: float32 holds 16-bit integers exactly, wider ones need float64
-            self.dtype = np.dtype(np.float32 if stored.dtype.itemsize <= 2 else np.float64)
+            self.stored_dtype = np.dtype(np.float32 if stored.dtype.itemsize <= 2 else np.float64)
+        self.dtype = self.stored_dtype if self._cast is None else self._cast
 
     def __getitem__(self, key: Any) -> np.ndarray:
         stored = np.asarray(self._stored[key])
         if self._bscale == 1 and self._bzero == 0:
-            return stored.astype(self.dtype, copy=False)
-        if self.dtype.kind == "u":
-            return offset_unsigned(stored, self.dtype.type)
-        return (stored * self._bscale + self._bzero).astype(self.dtype)
+            values = stored.astype(self.stored_dtype, copy=False)
+        elif self.stored_dtype.kind == "u":
+            values = offset_unsigned(stored, self.stored_dtype.type)
+        else:
+            values = (stored * self._bscale + self._bzero).astype(self.stored_dtype)
+        return values if self._cast is None else values.astype(self._cast, copy=False)
+
+
+def is_unsigned_offset(stored: np.dtype, bscale: float, bzero: float) -> bool:
+    """Unsigned integers stored the FITS way: signed, BSCALE = 1, BZERO = 2**(bits-1)."""
+    return stored.kind == "i" and bscale == 1 and bzero == 2.0 ** (8 * stored.itemsize - 1)
+
+
+def check_integer_image(path: Path, info: HduInfo) -> None:
+    """Refuse an image that must hold integer flags (a DQ array) but is stored as floats or scaled."""
+    bitpix = int(info.header["BITPIX"])
+    bscale, bzero = float(info.header.get("BSCALE", 1)), float(info.header.get("BZERO", 0))
+    if bitpix < 0:
+        raise LinInspectError(f"{path}: {info.name} is stored as floating point (BITPIX = {bitpix}); DQ flags are integers")
+    if (bscale, bzero) != (1, 0) and not is_unsigned_offset(np.dtype(_BITPIX_DTYPES[bitpix]), bscale, bzero):
+        raise LinInspectError(
+            f"{path}: {info.name} has BSCALE = {bscale:.10g}, BZERO = {bzero:.10g}; DQ flags must be stored unscaled "
+            "(or as unsigned integers, BZERO = 2**(bits-1))"
+        )
+
+
+def require_image(path: Path, info: HduInfo, ndim: int | None = None) -> None:
+    """Refuse an HDU we read as pixels that is not an image (or has a zero-length axis)."""
+    if not info.is_image:
+        xtension = _shown(header_value(info.header, "XTENSION", ""))
+        raise LinInspectError(f"{path}: {info.name} is not an image extension (XTENSION = {xtension})")
+    if ndim is not None and len(info.shape) != ndim:
+        return  # the caller words its own refusal for a wrong number of axes
+    if 0 in info.shape:
+        raise LinInspectError(f"{path}: {info.name} has a zero-length axis (shape {info.shape})")
+
+
+def require_memory(path: Path, what: str, nbytes: int) -> None:
+    """Refuse to read ``nbytes`` into memory when the machine does not have them available."""
+    available = available_memory()
+    if nbytes > available:
+        raise LinInspectError(
+            f"{path}: {what} needs {nbytes / 1e9:.1f} GB in memory, more than the "
+            f"{available / 1e9:.1f} GB available"
+        )
+
+
+def available_memory() -> int:
+    """Bytes the kernel says can be allocated without swapping (MemAvailable), else physical memory."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 2**63
 
 
 class PositionedReader:
@@ -174,8 +445,9 @@ class PositionedReader:
     cache and keep the process at the size of one tile. Thread-safe (no file position).
     """
 
-    def __init__(self, fd: int, info: HduInfo) -> None:
+    def __init__(self, fd: int, info: HduInfo, path: Path | None = None) -> None:
         self._fd = fd
+        self._path = path
         self._offset = info.data_offset
         self.shape = info.shape
         self.dtype = np.dtype(_BITPIX_DTYPES[int(info.header["BITPIX"])])
@@ -188,7 +460,8 @@ class PositionedReader:
         position = self._offset + ((integration * ngroups + group) * ny + first) * nx * self.dtype.itemsize
         stored = os.pread(self._fd, size, position)
         if len(stored) != size:
-            raise LinInspectError(f"file ended early reading {size} bytes at {position}")
+            where = self._path if self._path is not None else "the input"
+            raise LinInspectError(f"{where}: ended early (truncated while being read?)")
         return np.frombuffer(stored, dtype=self.dtype).reshape(stop - first, nx)
 
 

@@ -11,6 +11,7 @@ the target that is renamed into place only when complete.
 from __future__ import annotations
 
 import os
+import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from .correction import (
 from .dq import NO_LIN_CORR
 from .errors import LinInspectError
 from .exposure import Exposure, open_exposure
+from .outputs import check_output_path
 from .reference import LinearityReference, coefficients_for, open_reference
 
 #: Suffixes the ramp-stage steps give their products; the last one is replaced by ``_linearity``.
@@ -47,6 +49,10 @@ PIPELINE_SUFFIXES = (
 )  # fmt: skip
 
 _COPY_CHUNK = 16 * 2**20
+
+#: Characters a HISTORY card holds after its keyword.
+_HISTORY_WIDTH = 72
+_PRINTABLE_ASCII = "".join(chr(code) for code in range(0x20, 0x7F))
 
 
 
@@ -101,7 +107,7 @@ def correct_file(
             sci, groupdq = exposure.streamed(source.fileno())
             return correct_ramps(sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers)
 
-    saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill)
+    saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill, replace=overwrite)
     return _summary(output, prepared, saturated, exposure, reference)
 
 
@@ -126,21 +132,8 @@ def export_corrected(
                 sci[i, g, :] = result.data[i, g]
         return 0
 
-    _write_product(exposure, reference, result.pixeldq, result.zeroframe, output, fill)
+    _write_product(exposure, reference, result.pixeldq, result.zeroframe, output, fill, replace=overwrite)
     return output
-
-
-def check_output_path(output: Path, inputs: list[Path], *, overwrite: bool) -> None:
-    """Refuse an output that would land nowhere, replace an input, or replace a file unasked."""
-    if not output.parent.is_dir():
-        raise LinInspectError(f"{output.parent}: output directory does not exist")
-    if output.is_dir():
-        raise LinInspectError(f"{output}: is a directory; give a file name or use --output-dir")
-    for source in inputs:
-        if output.exists() and os.path.samefile(output, source) or output.resolve() == source.resolve():
-            raise LinInspectError(f"{output}: output would overwrite the input {source}")
-    if output.exists() and not overwrite:
-        raise LinInspectError(f"{output}: already exists (use --overwrite to replace it)")
 
 
 class OutputImage:
@@ -161,10 +154,10 @@ class OutputImage:
         _, ngroups, ny, nx = self.shape
         first = rows.indices(ny)[0]
         position = self._offset + (((integration * ngroups + group) * ny + first) * nx) * 4
-        stored = np.ascontiguousarray(values, dtype=">f4")
-        written = os.pwrite(self._fd, memoryview(stored).cast("B"), position)
-        if written != stored.nbytes:
-            raise OSError(f"short write ({written} of {stored.nbytes} bytes)")
+        remaining = memoryview(np.ascontiguousarray(values, dtype=">f4")).cast("B")
+        while remaining:  # a short write is retried; a full disk then raises ENOSPC
+            written = os.pwrite(self._fd, remaining, position)
+            remaining, position = remaining[written:], position + written
 
 
 def _write_product(
@@ -174,8 +167,10 @@ def _write_product(
     zeroframe: np.ndarray | None,
     output: Path,
     fill: Callable[[OutputImage], int],
+    *,
+    replace: bool,
 ) -> int:
-    with _atomic_output(output) as stream, open(exposure.path, "rb") as source:
+    with _atomic_output(output, exposure.path, replace=replace) as stream, open(exposure.path, "rb") as source:
         sci_offset = _write_layout(stream, source, exposure, reference, pixeldq, zeroframe)
         stream.flush()
         return fill(OutputImage(stream.fileno(), sci_offset, exposure.shape))
@@ -208,6 +203,8 @@ def _write_layout(
                 _write_zero_groupdq(stream, exposure.shape)
         elif info.name == "PIXELDQ":
             _write_pixeldq(stream, info.header, pixeldq)
+        elif info.name == "GROUPDQ" and exposure.groupdq is not None and not _is_plain_uint8(info):
+            _write_groupdq_as_uint8(stream, source, exposure, info)
         elif info.name == "ZEROFRAME" and zeroframe is not None:
             stream.write(_header_bytes(_float_header(info.header)))
             _write_padded(stream, np.ascontiguousarray(zeroframe, dtype=">f4"))
@@ -219,9 +216,29 @@ def _write_layout(
 def _primary_header(exposure: Exposure, reference: LinearityReference) -> fits.Header:
     header = exposure.header.copy()
     header["S_LINEAR"] = ("COMPLETE", "Linearity Correction")
-    header["R_LINEAR"] = (reference.r_linear, "Linearity reference file name")
-    header.add_history(f"Linearity corrected by lininspect {__version__} with {reference.path.name}")
+    header["R_LINEAR"] = (header_text(reference.r_linear), "Linearity reference file name")
+    for line in history_lines(f"Linearity corrected by lininspect {__version__} with", header_text(reference.path.name)):
+        header.add_history(line)
     return header
+
+
+def header_text(text: str) -> str:
+    """``text`` as FITS allows it in a header (printable ASCII): unchanged when it already is,
+    otherwise percent-encoded from its UTF-8 bytes (``%`` itself as ``%25``), as in a URL.
+
+    File names that are not UTF-8 reach us as surrogate escapes; their original bytes are encoded.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    return urllib.parse.quote(os.fsencode(text), safe=_PRINTABLE_ASCII.replace("%", ""))
+
+
+def history_lines(words: str, name: str) -> list[str]:
+    """HISTORY cards that never break a file name: the words on one card, the name on its own
+    card(s), a long name cut into nearly equal pieces (never a one-letter remainder)."""
+    pieces = -(-len(name) // _HISTORY_WIDTH)
+    size = -(-len(name) // pieces) if name else 0
+    return [words] + [name[start : start + size] for start in range(0, len(name), size or 1)]
 
 
 def _float_header(header: fits.Header) -> fits.Header:
@@ -243,6 +260,23 @@ def _write_pixeldq(stream: BinaryIO, template: fits.Header | None, pixeldq: np.n
     stored = (pixeldq.astype(np.uint32) ^ np.uint32(2**31)).astype(">u4")
     stream.write(_header_bytes(header))
     _write_padded(stream, stored)
+
+
+def _is_plain_uint8(info: fitsfile.HduInfo) -> bool:
+    header = info.header
+    return int(header["BITPIX"]) == 8 and float(header.get("BSCALE", 1)) == 1 and float(header.get("BZERO", 0)) == 0
+
+
+def _write_groupdq_as_uint8(stream: BinaryIO, source: BinaryIO, exposure: Exposure, info: fitsfile.HduInfo) -> None:
+    """GROUPDQ stored in another integer type, written as the pipeline writes it: uint8, values cast (wrapping)."""
+    _, groupdq = exposure.streamed(source.fileno())
+    assert groupdq is not None
+    stream.write(_header_bytes(_image_header(info.header, "GROUPDQ", 8, exposure.shape)))
+    nints, ngroups, ny, _ = exposure.shape
+    for i in range(nints):
+        for g in range(ngroups):
+            stream.write(memoryview(np.ascontiguousarray(groupdq[i, g, 0:ny], dtype=np.uint8)).cast("B"))
+    stream.write(b"\0" * (_padded(int(np.prod(exposure.shape))) - int(np.prod(exposure.shape))))
 
 
 def _write_zero_groupdq(stream: BinaryIO, shape: tuple[int, ...]) -> None:
@@ -299,12 +333,38 @@ def _copy(source: BinaryIO, stream: BinaryIO, offset: int, size: int) -> None:
 
 
 @contextmanager
-def _atomic_output(target: Path) -> Iterator[BinaryIO]:
-    """A stream onto a temporary file that replaces ``target``, synced to disk, only when complete."""
-    with atomic_path(target) as temporary, open(temporary, "r+b") as stream:
-        yield stream
-        stream.flush()
-        os.fsync(stream.fileno())
+def _atomic_output(target: Path, source: Path, *, replace: bool) -> Iterator[BinaryIO]:
+    """A stream onto a temporary file published as ``target`` only when complete, synced and checked."""
+    with atomic_path(target, replace=replace) as temporary:
+        with open(temporary, "r+b") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        check_product(temporary, target, source)
+
+
+def check_product(temporary: Path, target: Path, source: Path) -> None:
+    """Refuse to publish a product our scanner or astropy's verification would not accept."""
+    try:
+        fitsfile.scan(temporary)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with fits.open(temporary, memmap=False, lazy_load_hdus=True) as hdul:
+                hdul.verify("exception")
+                for hdu in hdul:  # verify() leaves a table's column formats unparsed; readers parse them
+                    if isinstance(hdu, fits.BinTableHDU):
+                        hdu.columns
+    except Exception as error:  # astropy's VerifyError and others; our own LinInspectError
+        reason = _first_line(error).replace(str(temporary), str(target))
+        raise LinInspectError(
+            f"{source}: not written: its product would not be valid FITS ({reason}); the input is damaged"
+        ) from None
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _summary(

@@ -15,10 +15,6 @@ from .dq import map_dq_def
 from .errors import LinInspectError
 from .exposure import Exposure
 
-#: Full-frame shapes the pipeline assumes when a reference lacks its SUBSTRT/SUBSIZE keywords.
-_FULL_FRAMES = {"MIRI": (1024, 1032)}
-_NIR_FULL_FRAME = (2048, 2048)
-
 
 @dataclass
 class LinearityReference:
@@ -49,29 +45,35 @@ def open_reference(path: str | Path) -> LinearityReference:
         raise LinInspectError(f"{path}: has no COEFFS extension, so it is not a linearity reference")
     coeffs_info = fitsfile.find(infos, "COEFFS")
     assert coeffs_info is not None
+    fitsfile.require_image(path, coeffs_info, ndim=3)
     if len(coeffs_info.shape) != 3:
         raise LinInspectError(f"{path}: COEFFS is {len(coeffs_info.shape)}-D; expected (ncoeffs, ny, nx)")
     ncoeffs, ny, nx = coeffs_info.shape
     if ncoeffs < 2:
         raise LinInspectError(f"{path}: has {ncoeffs} coefficient(s); at least 2 are needed")
+    # The stored array, its float32 copy and the prepared copy the correction makes.
+    fitsfile.require_memory(path, "COEFFS", 3 * max(4, abs(int(coeffs_info.header["BITPIX"])) // 8) * ncoeffs * ny * nx)
     coeffs = fitsfile.read_image(path, coeffs_info).astype(np.float32)
 
     notes: list[str] = []
     dq_info = fitsfile.find(infos, "DQ")
     if dq_info is None or not dq_info.shape:
-        dq = np.zeros((ny, nx), dtype=np.uint32)
-    elif dq_info.shape != (ny, nx):
+        # The pipeline's LinearityStep fails on such a reference (its model gets a DQ of the wrong shape).
+        raise LinInspectError(f"{path}: has no DQ extension; the pipeline cannot use a linearity reference without one")
+    fitsfile.require_image(path, dq_info)
+    if dq_info.shape != (ny, nx):
         raise LinInspectError(f"{path}: DQ shape {dq_info.shape} differs from COEFFS pixels {(ny, nx)}")
+    fitsfile.check_integer_image(path, dq_info)
+    fitsfile.require_memory(path, "DQ", 3 * 8 * ny * nx)
+    stored = fitsfile.read_image(path, dq_info).astype(np.uint32)
+    definitions = _dq_definitions(path, fitsfile.find(infos, "DQ_DEF"))
+    if definitions:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            dq = map_dq_def(stored, definitions)
+        notes.extend(str(w.message) for w in caught)
     else:
-        stored = fitsfile.read_image(path, dq_info).astype(np.uint32)
-        definitions = _dq_definitions(path, fitsfile.find(infos, "DQ_DEF"))
-        if definitions:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                dq = map_dq_def(stored, definitions)
-            notes.extend(str(w.message) for w in caught)
-        else:
-            dq = stored
+        dq = stored
 
     header = infos[0].header
     return LinearityReference(
@@ -79,7 +81,7 @@ def open_reference(path: str | Path) -> LinearityReference:
         header=header,
         coeffs=coeffs,
         dq=dq,
-        substrt=_reference_substrt(path, header, (ny, nx)),
+        substrt=_reference_substrt(path, infos[0]),
         has_inv_coeffs=fitsfile.find(infos, "INV_COEFFS") is not None,
         notes=notes,
     )
@@ -87,7 +89,7 @@ def open_reference(path: str | Path) -> LinearityReference:
 
 def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple[np.ndarray, np.ndarray]:
     """The reference's COEFFS and DQ cut to the exposure's subarray, as the pipeline cuts them."""
-    nframes = int(exposure.header.get("NFRAMES", 1) or 1)
+    nframes = exposure.nframes
     if reference.has_inv_coeffs and nframes > 1:
         raise LinInspectError(
             f"{reference.path}: has INV_COEFFS and the exposure has NFRAMES = {nframes}; the pipeline "
@@ -100,6 +102,7 @@ def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple
     x0, y0 = sci_x - ref_x, sci_y - ref_y
     if (x0, y0) == (0, 0) and (ny, nx) == (ref_ny, ref_nx):
         return reference.coeffs, reference.dq
+    _check_subsize_for_cut(exposure, reference)
     if x0 < 0 or y0 < 0 or x0 + nx > ref_nx or y0 + ny > ref_ny:
         raise LinInspectError(
             f"{reference.path}: reference does not cover this subarray (exposure starts at detector "
@@ -112,27 +115,45 @@ def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple
     )
 
 
+def _check_subsize_for_cut(exposure: Exposure, reference: LinearityReference) -> None:
+    """Refuse a cut the pipeline cannot make: it sizes the cut by the exposure's SUBSIZE1/2, so
+    SUBSIZE disagreeing with the SCI array fails there (a shape mismatch), and so does ours."""
+    ny, nx = exposure.shape[2:]
+    subsize = exposure.subsize()
+    if subsize is not None and subsize != (nx, ny):
+        raise LinInspectError(
+            f"{exposure.path}: SUBSIZE1/SUBSIZE2 = {subsize} disagree with the SCI array's {nx} x {ny} pixels, "
+            "and the reference must be cut to them; the pipeline fails on this file too"
+        )
+    # The pipeline checks the cut against the reference's SUBSIZE1/2, then slices its array.
+    x0, y0 = exposure.substrt()[0] - reference.substrt[0], exposure.substrt()[1] - reference.substrt[1]
+    ref_subsize = (int(reference.header["SUBSIZE1"]), int(reference.header["SUBSIZE2"]))
+    if x0 + nx > ref_subsize[0] or y0 + ny > ref_subsize[1]:
+        raise LinInspectError(
+            f"{reference.path}: reference does not cover this subarray by its SUBSIZE1/SUBSIZE2 = {ref_subsize} "
+            "(the pipeline checks the cut against them)"
+        )
+
+
 def _dq_definitions(path: Path, info: fitsfile.HduInfo | None) -> list[tuple[int, str]]:
     if info is None:
         return []
-    with fits.open(path, memmap=False) as hdul:
-        table = hdul[info.index].data
-        if table is None or len(table) == 0:
-            return []
-        names = {name.upper(): name for name in table.columns.names}
-        if "VALUE" not in names or "NAME" not in names:
-            raise LinInspectError(f"{path}: DQ_DEF table lacks its VALUE or NAME column")
-        return [(int(row[names["VALUE"]]), str(row[names["NAME"]])) for row in table]
+    columns = fitsfile.read_table_columns(path, info, {"VALUE": "integer", "NAME": "text"})
+    return [(int(value), str(name)) for value, name in zip(columns["VALUE"], columns["NAME"])]
 
 
-def _reference_substrt(path: Path, header: fits.Header, shape: tuple[int, int]) -> tuple[int, int]:
-    """SUBSTRT1/2, or full frame where the pipeline would assume it, else a refusal."""
-    if all(key in header for key in ("SUBSTRT1", "SUBSTRT2", "SUBSIZE1", "SUBSIZE2")):
-        start = int(header["SUBSTRT1"]), int(header["SUBSTRT2"])
-        if min(start) < 1:
-            raise LinInspectError(f"{path}: SUBSTRT1/SUBSTRT2 {start} are not valid 1-based corners")
-        return start
-    instrument = str(header.get("INSTRUME", "")).strip().upper()
-    if shape == _FULL_FRAMES.get(instrument, _NIR_FULL_FRAME):
-        return 1, 1
-    raise LinInspectError(f"{path}: SUBSTRT/SUBSIZE keywords missing and the reference is not full frame")
+def _reference_substrt(path: Path, primary: fitsfile.HduInfo) -> tuple[int, int]:
+    """SUBSTRT1/2 (checked), or a refusal: the pipeline's LinearityStep fails on a reference without
+    SUBSTRT1/2 and SUBSIZE1/2 (its full-frame fallback asks the linearity model for a ``data``
+    array it does not have), so a product made without them would be one the pipeline never makes."""
+    missing = [key for key in ("SUBSTRT1", "SUBSTRT2", "SUBSIZE1", "SUBSIZE2") if key not in primary.header]
+    if missing:
+        raise LinInspectError(
+            f"{path}: lacks {', '.join(missing)}; the pipeline fails on a linearity reference without them"
+        )
+    for key in ("SUBSIZE1", "SUBSIZE2"):
+        fitsfile.integer_keyword(path, primary, key)
+    start = tuple(fitsfile.integer_keyword(path, primary, key) for key in ("SUBSTRT1", "SUBSTRT2"))
+    if min(start) < 1:
+        raise LinInspectError(f"{path}: SUBSTRT1/SUBSTRT2 {start} are not valid 1-based corners")
+    return start  # type: ignore[return-value]

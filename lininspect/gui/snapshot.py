@@ -11,6 +11,7 @@ from PyQt6.QtCore import QMessageLogContext, QSettings, QtMsgType, qInstallMessa
 
 from ..core.atomic import atomic_path
 from ..core.errors import LinInspectError
+from ..core.outputs import check_output_path
 
 MIN_SIZE = (1400, 900)
 
@@ -23,14 +24,15 @@ def render_snapshot(
     group: int | None = None,
     output: Path,
     size: tuple[int, int] = (1600, 1000),
+    overwrite: bool = False,
 ) -> None:
-    """Render without a display; the PNG appears whole or not at all."""
+    """Render without a display; the PNG appears whole or not at all, never over an input,
+    and over an existing file only with ``overwrite``."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .app import application, open_window
 
     output = Path(output)
-    if not output.parent.is_dir():
-        raise LinInspectError(f"{output.parent}: output directory does not exist")
+    check_output_path(output, [Path(input), Path(reference)], overwrite=overwrite)
     width, height = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
     qInstallMessageHandler(_quiet_offscreen)
     app = application()
@@ -60,7 +62,7 @@ def render_snapshot(
             for _ in range(3):
                 app.processEvents()
             image = window.grab()
-            with atomic_path(output) as temporary:
+            with atomic_path(output, replace=overwrite) as temporary:
                 if not image.save(str(temporary), "PNG"):
                     raise LinInspectError(f"{output}: could not write the PNG")
         finally:

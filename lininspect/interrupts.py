@@ -1,0 +1,55 @@
+"""Ctrl-C and SIGTERM end lininspect quietly, with the shell's statuses (130, 143), at any moment.
+
+Until the command has started there is nothing to clean up, so the first handlers exit at
+once (they are installed before numpy, astropy or Qt are imported, which takes most of a
+second). Once a command runs, the signals are raised as exceptions where the program is,
+so every temporary file is removed on the way out (see core/atomic.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from types import FrameType
+
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM (sent by ``timeout``, batch schedulers, systemd), raised like KeyboardInterrupt."""
+
+
+def exit_at_once_on_signals() -> None:
+    """For start-up: a signal ends the process immediately, with one line and no traceback."""
+    _install(_exit_now, _exit_now)
+
+
+def raise_on_signals() -> None:
+    """For running commands: SIGINT raises KeyboardInterrupt, SIGTERM raises Terminated."""
+    _install(signal.default_int_handler, _raise_terminated)
+
+
+def current_handlers() -> tuple[object, object]:
+    """The SIGINT and SIGTERM handlers now in place, to put back with :func:`restore`."""
+    return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
+
+def restore(handlers: tuple[object, object]) -> None:
+    _install(*handlers)
+
+
+def _install(on_interrupt, on_terminate) -> None:  # type: ignore[no-untyped-def]
+    try:
+        signal.signal(signal.SIGINT, on_interrupt)
+        signal.signal(signal.SIGTERM, on_terminate)
+    except ValueError:  # not the main thread (lininspect called as a library): leave signals alone
+        pass
+
+
+def _exit_now(signum: int, frame: FrameType | None) -> None:
+    os.write(2, b"\nlininspect: interrupted\n" if signum == signal.SIGINT else b"\nlininspect: terminated\n")
+    os._exit(128 + signum)
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
