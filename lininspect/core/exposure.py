@@ -13,6 +13,7 @@ from astropy.io import fits
 
 from . import fitsfile
 from .errors import LinInspectError
+from .metadata import PipelineMetadata, read_pipeline_metadata
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Exposure:
     groupdq: fitsfile.StoredImage | None
     pixeldq: np.ndarray
     zeroframe: np.ndarray | None
+    metadata: PipelineMetadata  # what the pipeline reads: header over the ASDF tree
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -46,13 +48,13 @@ class Exposure:
         return self.sci.dtype.kind in "ui" and self.groupdq is None
 
     def substrt(self) -> tuple[int, int]:
-        """1-based detector column and row of array pixel (0, 0), as SUBSTRT1/2 give them."""
-        try:
-            return int(self.header["SUBSTRT1"]), int(self.header["SUBSTRT2"])
-        except (KeyError, ValueError, TypeError):
+        """1-based detector column and row of array pixel (0, 0), as SUBSTRT1/2 give them to the pipeline."""
+        x, y = self.metadata.substrt
+        if x is None or y is None:
             raise LinInspectError(
                 f"{self.path}: SUBSTRT1/SUBSTRT2 missing, so the exposure cannot be placed on the detector"
-            ) from None
+            )
+        return x, y
 
     def streamed(self, fd: int) -> tuple[fitsfile.StoredImage, fitsfile.StoredImage | None]:
         """SCI and GROUPDQ read tile by tile from ``fd`` (this file, opened for reading).
@@ -118,9 +120,11 @@ def open_exposure(path: str | Path) -> Exposure:
         pixeldq = np.zeros(shape[2:], dtype=np.uint32)
 
     header = infos[0].header
+    metadata = read_pipeline_metadata(path, header, fitsfile.find(infos, "ASDF") is not None)
+    notes.extend(metadata.notes())
     zeroframe = None
     zeroframe_info = fitsfile.find(infos, "ZEROFRAME")
-    if header.get("ZEROFRAM") is True:
+    if metadata.zero_frame:
         if zeroframe_info is None or zeroframe_info.shape != (shape[0],) + shape[2:]:
             notes.append("ZEROFRAM = T but no matching ZEROFRAME extension; the zero frame is ignored")
         else:
@@ -133,7 +137,7 @@ def open_exposure(path: str | Path) -> Exposure:
         )
     elif groupdq is None:
         notes.append("no GROUPDQ extension: no group is treated as saturated")
-    return Exposure(path, header, infos, sci, groupdq, pixeldq, zeroframe, notes)
+    return Exposure(path, header, infos, sci, groupdq, pixeldq, zeroframe, metadata, notes)
 
 
 def _stored(path: Path, info: fitsfile.HduInfo) -> fitsfile.StoredImage:

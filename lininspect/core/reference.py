@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from . import fitsfile
+from . import fitsfile, stripes
 from .dq import map_dq_def
 from .errors import LinInspectError
 from .exposure import Exposure
@@ -29,8 +29,12 @@ class LinearityReference:
     coeffs: np.ndarray  # (ncoeffs, ny, nx) float32, as the pipeline's datamodel casts it
     dq: np.ndarray  # (ny, nx) uint32, standard bits
     substrt: tuple[int, int]  # 1-based first column, row on the detector
-    has_inv_coeffs: bool
     notes: list[str] = field(default_factory=list)
+    inv_coeffs: np.ndarray | None = None  # INV_COEFFS float32, for the read-level correction
+
+    @property
+    def has_inv_coeffs(self) -> bool:
+        return self.inv_coeffs is not None
 
     @property
     def r_linear(self) -> str:
@@ -74,32 +78,31 @@ def open_reference(path: str | Path) -> LinearityReference:
             dq = stored
 
     header = infos[0].header
+    inv_info = fitsfile.find(infos, "INV_COEFFS")
     return LinearityReference(
         path=path,
         header=header,
         coeffs=coeffs,
         dq=dq,
         substrt=_reference_substrt(path, header, (ny, nx)),
-        has_inv_coeffs=fitsfile.find(infos, "INV_COEFFS") is not None,
         notes=notes,
+        inv_coeffs=None if inv_info is None else fitsfile.read_image(path, inv_info).astype(np.float32),
     )
 
 
 def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple[np.ndarray, np.ndarray]:
     """The reference's COEFFS and DQ cut to the exposure's subarray, as the pipeline cuts them."""
-    nframes = int(exposure.header.get("NFRAMES", 1) or 1)
-    if reference.has_inv_coeffs and nframes > 1:
-        raise LinInspectError(
-            f"{reference.path}: has INV_COEFFS and the exposure has NFRAMES = {nframes}; the pipeline "
-            "then uses its read-level correction, which lininspect does not implement yet"
-        )
+    stripes.refuse_superstripe(exposure.metadata)
     ny, nx = exposure.shape[2:]
     ref_ny, ref_nx = reference.dq.shape
     sci_x, sci_y = exposure.substrt()
     ref_x, ref_y = reference.substrt
     x0, y0 = sci_x - ref_x, sci_y - ref_y
-    if (x0, y0) == (0, 0) and (ny, nx) == (ref_ny, ref_nx):
+    if covers_exactly(exposure, reference):
         return reference.coeffs, reference.dq
+    if stripes.is_multistripe(exposure.metadata):
+        coeffs, dq = stripes.multistripe_cut(exposure.metadata, (ny, nx), reference.substrt, [reference.coeffs, reference.dq])
+        return coeffs, dq
     if x0 < 0 or y0 < 0 or x0 + nx > ref_nx or y0 + ny > ref_ny:
         raise LinInspectError(
             f"{reference.path}: reference does not cover this subarray (exposure starts at detector "
@@ -110,6 +113,11 @@ def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple
         np.ascontiguousarray(reference.coeffs[:, y0 : y0 + ny, x0 : x0 + nx]),
         np.ascontiguousarray(reference.dq[y0 : y0 + ny, x0 : x0 + nx]),
     )
+
+
+def covers_exactly(exposure: Exposure, reference: LinearityReference) -> bool:
+    """Same start and size: the pipeline then uses the reference whole, whatever the readout."""
+    return exposure.substrt() == reference.substrt and exposure.shape[2:] == reference.dq.shape
 
 
 def _dq_definitions(path: Path, info: fitsfile.HduInfo | None) -> list[tuple[int, str]]:
