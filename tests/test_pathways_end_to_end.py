@@ -267,3 +267,19 @@ def test_one_group_read_level_fails_in_the_pipeline_and_is_refused_here(tmp_path
         run_linearity_steps([(exposure, reference, tmp_path / "pipeline.fits")], tmp_path / "crds")
     with pytest.raises(LinInspectError, match="one group per integration"):
         correct_file(exposure, reference, tmp_path / "ours.fits")
+
+
+@pytest.mark.parametrize("name", ["readlevel", "tree_nframes", "mstripe_reversed_x"])
+def test_the_inspector_corrects_by_the_same_plan(cases: dict[str, Case], name: str) -> None:
+    """The app's correction job (Qt-free session) gives the pipeline's numbers too."""
+    from lininspect.gui.session import Session
+
+    case = cases[name]
+    session = Session()
+    session.open_input(case.exposure)
+    session.open_reference(case.reference)
+    result = session.correction_job()(None, None)
+    theirs = read_pipeline_product(case.pipeline_output)
+    assert_same_bits(result.data, theirs["SCI"])
+    assert_same_bits(result.pixeldq, theirs["PIXELDQ"])
+    assert_same_bits(session.result_pixeldq(), theirs["PIXELDQ"])  # before a run: as preparing sets it

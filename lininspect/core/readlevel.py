@@ -93,10 +93,9 @@ class ReadLevelCoefficients(PreparedCoefficients):
         np.divide(rate, self.mean_reads[anchor[0]] - self.mean_reads[0], out=rate)
 
         most_reads = max(len(reads) for reads in self.read_pattern[:ngroups])
+        lines = np.empty((most_reads, *plane_shape), dtype=np.float64)
         reads = np.empty((most_reads, *plane_shape), dtype=np.float64)
-        line = np.empty(plane_shape, dtype=np.float64)
         shift = np.empty(plane_shape, dtype=np.float64)
-        total = np.empty(plane_shape, dtype=np.float64)
         buffer = None if direct else np.empty(plane_shape, dtype=np.float32)
         kept = 0
         for g in range(ngroups):
@@ -107,19 +106,16 @@ class ReadLevelCoefficients(PreparedCoefficients):
                 np.copyto(target, raw[g])
             else:
                 offsets = np.asarray(self.read_pattern[g]) - self.mean_reads[0]
-                group_reads = reads[: len(offsets)]
-                for k, offset in enumerate(offsets):
-                    np.multiply(rate, offset, out=line)
-                    np.add(first64, line, out=line)  # the read, linearized
-                    horner(inverse64, line, group_reads[k])  # ... and as the detector saw it
-                _mean(group_reads, out=shift)
+                group_lines, group_reads = lines[: len(offsets)], reads[: len(offsets)]
+                np.multiply(rate, offsets[:, np.newaxis, np.newaxis], out=group_lines)
+                np.add(first64, group_lines, out=group_lines)  # the group's reads, linearized
+                horner(inverse64, group_lines, group_reads)  # ... and as the detector saw them
+                np.mean(group_reads, axis=0, out=shift)
                 np.subtract(raw[g], shift, out=shift)  # moves the reads' mean onto the raw group
-                total.fill(0.0)  # np.mean's sum: +0.0, then each corrected read in order
-                for read in group_reads:
-                    np.add(read, shift, out=read)
-                    np.add(total, horner(forward64, read, line), out=total)
-                np.divide(total, len(group_reads), out=total)
-                np.copyto(target, total, casting="same_kind")
+                np.add(group_reads, shift, out=group_reads)
+                horner(forward64, group_reads, group_lines)  # each read corrected
+                np.mean(group_lines, axis=0, out=shift)
+                np.copyto(target, shift, casting="same_kind")
                 if count:
                     np.copyto(target, raw[g], where=saturated[g])
             kept += count
@@ -159,14 +155,6 @@ def _classic(planes: list[np.ndarray], raw: np.ndarray, saturated: np.ndarray) -
     corrected = horner(planes, raw, np.empty(raw.shape, dtype=np.float32))
     np.copyto(corrected, raw, where=saturated)
     return corrected
-
-
-def _mean(stack: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``np.mean(stack, axis=0)`` with its rounding: +0.0, then each read added in order, then / n."""
-    out.fill(0.0)
-    for plane in stack:
-        np.add(out, plane, out=out)
-    return np.divide(out, len(stack), out=out)
 
 
 def _checked_pattern(read_pattern: Sequence[Sequence[int]], ngroups: int) -> ReadPattern:
