@@ -19,12 +19,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
-from stdatamodels.jwst.datamodels import RampModel
+from stdatamodels.jwst.datamodels import RampModel, read_metadata
 
+from lininspect import correct_arrays
 from lininspect.core.errors import LinInspectError
 from lininspect.core.exposure import open_exposure
+from lininspect.core.metadata import KEYWORDS
 from lininspect.core.pathway import plan_correction
 from lininspect.core.product import correct_file
+from lininspect.core.readlevel import pipeline_read_pattern
 from lininspect.core.reference import open_reference
 from pipeline_oracle import (
     MIRI_DQ_DEF,
@@ -37,7 +40,6 @@ from pipeline_oracle import (
 )
 from test_correction_vs_stcal import assert_same_bits, make_case
 from test_readlevel_vs_stcal import make_readlevel_case
-from lininspect.core.readlevel import pipeline_read_pattern
 
 
 @dataclass
@@ -226,8 +228,6 @@ def test_our_plan_takes_the_pipelines_path(cases: dict[str, Case], name: str) ->
     if case.read_level:
         theirs = read_pipeline_product(case.pipeline_output)["SCI"]
         exposure = open_exposure(case.exposure)
-        from lininspect import correct_arrays
-
         classic = correct_arrays(exposure.sci[...], exposure.groupdq[...], exposure.pixeldq, plan.coeffs,
                                  plan.ref_dq).data
         assert np.count_nonzero(classic != theirs) > theirs.size // 4
@@ -283,3 +283,16 @@ def test_the_inspector_corrects_by_the_same_plan(cases: dict[str, Case], name: s
     assert_same_bits(result.data, theirs["SCI"])
     assert_same_bits(result.pixeldq, theirs["PIXELDQ"])
     assert_same_bits(session.result_pixeldq(), theirs["PIXELDQ"])  # before a run: as preparing sets it
+
+
+@pytest.mark.parametrize("name", [name for name in CASE_NAMES if name != "readlevel_plainfits"])
+def test_metadata_equals_stdatamodels_read_metadata(cases: dict[str, Case], name: str) -> None:
+    """Our header-over-tree reading gives what stdatamodels gives, for every keyword we use."""
+    exposure = open_exposure(cases[name].exposure)
+    theirs = read_metadata(str(cases[name].exposure), model_type="RampModel", flatten=False)["meta"]
+    for path in KEYWORDS:
+        node = theirs
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        assert exposure.metadata.values.get(path) == node, path
+    assert exposure.metadata.read_times == theirs["exposure"].get("read_times")

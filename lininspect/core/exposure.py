@@ -120,7 +120,8 @@ def open_exposure(path: str | Path) -> Exposure:
         pixeldq = np.zeros(shape[2:], dtype=np.uint32)
 
     header = infos[0].header
-    metadata = read_pipeline_metadata(path, header, fitsfile.find(infos, "ASDF") is not None)
+    asdf_info = fitsfile.find(infos, "ASDF")
+    metadata = read_pipeline_metadata(path, header, None if asdf_info is None else asdf_info.index)
     notes.extend(metadata.notes())
     zeroframe = None
     zeroframe_info = fitsfile.find(infos, "ZEROFRAME")
