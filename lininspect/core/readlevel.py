@@ -64,7 +64,7 @@ class ReadLevelCoefficients(PreparedCoefficients):
         self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, direct: bool,
         cancel: CancelToken | None,
     ) -> int:
-        ngroups, nx = data.shape[1], data.shape[3]
+        ngroups = data.shape[1]
         forward32 = list(self.coeffs[:, rows])
         # float32 -> float64 is exact, so promoting once gives the same products as promoting per operation.
         forward64 = [plane.astype(np.float64) for plane in forward32]

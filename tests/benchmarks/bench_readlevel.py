@@ -1,6 +1,6 @@
 """The read-level correction in memory against stcal's, in the same run, on a NIRCam-sized exposure.
 
-    python tests/benchmarks/bench_readlevel.py [--shape 1 10 2048 2048] [--nframes 4] [--repeats 3]
+    python tests/benchmarks/bench_readlevel.py [--shape 1 10 2048 2048] [--nframes 4] [--repeats 3] [--workers N]
 
 Prints our time, stcal's (``linearity_correction`` with ``ilin_coeffs`` and the read pattern
 jwst builds), their ratio, and checks that SCI and PIXELDQ are identical bit for bit.
@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--shape", type=int, nargs=4, default=(1, 10, 2048, 2048))
     parser.add_argument("--nframes", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=None, help="threads for lininspect (default: all cores)")
     options = parser.parse_args()
     case = realistic_inputs(tuple(options.shape))
     inverse = -case["coeffs"]  # roughly the inverse polynomial: c0 -> -c0, c1 -> 2 - c1, higher terms negated
@@ -52,7 +53,8 @@ def main() -> None:
     ours: list[np.ndarray] = []
 
     def run_ours() -> None:
-        ours[:] = [correct_arrays(**case, inv_coeffs=inverse, read_pattern=pattern, out=out).pixeldq]
+        ours[:] = [correct_arrays(**case, inv_coeffs=inverse, read_pattern=pattern, out=out,
+                                    workers=options.workers).pixeldq]
 
     # Alternate the two so that both see the same load on a shared machine; each pair gives a ratio.
     pairs = [(best_of(1, run_stcal) - copy_time, best_of(1, run_ours)) for _ in range(options.repeats)]
