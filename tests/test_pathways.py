@@ -98,11 +98,11 @@ def test_read_level_metadata_the_pipeline_fails_on_is_refused(tmp_path: Path, he
         plan_correction(open_exposure(path), open_reference(reference))
 
 
-def test_inverse_coefficients_over_other_pixels_are_refused(tmp_path: Path) -> None:
-    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=_coefficients(6, 8),
-                                          inv_coeffs=_coefficients(6, 7))
+@pytest.mark.parametrize("inverse", [_coefficients(6, 7), _coefficients(6, 8)[:1]])
+def test_inverse_coefficients_the_pipeline_cannot_use_are_refused(tmp_path: Path, inverse: np.ndarray) -> None:
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=_coefficients(6, 8), inv_coeffs=inverse)
     path = write_ramp_file(tmp_path / "ramp.fits", sci=np.ones((1, 3, 6, 8), np.float32), nframes=2, with_asdf=False)
-    with pytest.raises(LinInspectError, match="INV_COEFFS has shape"):
+    with pytest.raises(LinInspectError, match=r"ref.fits: INV_COEFFS has shape"):
         plan_correction(open_exposure(path), open_reference(reference))
 
 

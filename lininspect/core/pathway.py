@@ -75,10 +75,11 @@ def plan_correction(exposure: Exposure, reference: LinearityReference) -> Correc
             f"{exposure.path}: NGROUPS = {ngroups} but SCI has {exposure.ngroups} groups; the pipeline's "
             "read-level correction fails on it"
         )
-    if reference.inv_coeffs.ndim != 3 or reference.inv_coeffs.shape[1:] != reference.coeffs.shape[1:]:
+    inverse_shape = reference.inv_coeffs.shape
+    if len(inverse_shape) != 3 or inverse_shape[0] < 2 or inverse_shape[1:] != reference.coeffs.shape[1:]:
         raise LinInspectError(
-            f"{reference.path}: INV_COEFFS has shape {reference.inv_coeffs.shape}, COEFFS "
-            f"{reference.coeffs.shape}; the read-level correction needs both over the same pixels"
+            f"{reference.path}: INV_COEFFS has shape {inverse_shape}, COEFFS {reference.coeffs.shape}; the "
+            "read-level correction needs at least 2 inverse coefficients over the same pixels"
         )
     inverse = coefficients_for(exposure, dataclasses.replace(reference, coeffs=reference.inv_coeffs))[0]
     return CorrectionPlan(
