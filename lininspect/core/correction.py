@@ -184,7 +184,8 @@ def correct_ramps(
 
     def run(tile: tuple[int, int, int]) -> tuple[int, int]:
         i, r0, r1 = tile
-        return r1 - r0, prepared.correct_tile(data, groupdq, out, i, slice(r0, r1), direct=direct, cancel=cancel)
+        saturated = prepared.correct_tile(data, groupdq, out, i, slice(r0, r1), direct=direct, cancel=cancel)
+        return r1 - r0, saturated
 
     return run_tiles(tiles, run, nints * ny, progress=progress, workers=workers)
 

@@ -118,7 +118,7 @@ def _read_tree(path: Path, index: int) -> dict:
             with fits.open(path) as hdul:
                 stored = io.BytesIO(hdul[index].data.tobytes())
             return asdf.util.load_yaml(stored)
-    except Exception as error:  # a damaged ASDF extension raises many kinds; the pipeline cannot open it either
+    except Exception as error:  # a damaged ASDF extension raises many kinds; the pipeline fails on it too
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise LinInspectError(f"{path}: ASDF extension unreadable ({first})") from None
 

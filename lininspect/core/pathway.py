@@ -39,7 +39,9 @@ class CorrectionPlan:
         """Prepared coefficients whose tile kernel is the planned correction."""
         if self.inv_coeffs is None or self.read_pattern is None:
             return prepare_coefficients(self.coeffs, self.ref_dq, pixeldq)
-        return prepare_read_level(self.coeffs, self.inv_coeffs, self.ref_dq, pixeldq, self.read_pattern, ngroups)
+        return prepare_read_level(
+            self.coeffs, self.inv_coeffs, self.ref_dq, pixeldq, self.read_pattern, ngroups
+        )
 
 
 def plan_correction(exposure: Exposure, reference: LinearityReference) -> CorrectionPlan:

@@ -163,7 +163,9 @@ def _checked_pattern(read_pattern: Sequence[Sequence[int]], ngroups: int) -> Rea
     except (TypeError, ValueError):
         raise LinInspectError("read_pattern must be a list of lists of read numbers") from None
     if len(pattern) < ngroups or not all(pattern[:ngroups]):
-        raise LinInspectError(f"read_pattern needs a non-empty list of reads for each of the {ngroups} groups")
+        raise LinInspectError(
+            f"read_pattern needs a non-empty list of reads for each of the {ngroups} groups"
+        )
     return pattern
 
 

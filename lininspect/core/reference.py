@@ -101,7 +101,9 @@ def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple
     if covers_exactly(exposure, reference):
         return reference.coeffs, reference.dq
     if stripes.is_multistripe(exposure.metadata):
-        coeffs, dq = stripes.multistripe_cut(exposure.metadata, (ny, nx), reference.substrt, [reference.coeffs, reference.dq])
+        coeffs, dq = stripes.multistripe_cut(
+            exposure.metadata, (ny, nx), reference.substrt, [reference.coeffs, reference.dq]
+        )
         return coeffs, dq
     if x0 < 0 or y0 < 0 or x0 + nx > ref_nx or y0 + ny > ref_ny:
         raise LinInspectError(

@@ -35,7 +35,10 @@ def refuse_superstripe(metadata: PipelineMetadata) -> None:
 
 
 def multistripe_cut(
-    metadata: PipelineMetadata, shape: tuple[int, int], reference_start: tuple[int, int], arrays: list[np.ndarray]
+    metadata: PipelineMetadata,
+    shape: tuple[int, int],
+    reference_start: tuple[int, int],
+    arrays: list[np.ndarray],
 ) -> list[np.ndarray]:
     """Each reference array (..., ny, nx) cut to the multistripe exposure of ``shape`` (ny, nx)."""
     fast, slow = _axes(metadata)
@@ -45,23 +48,21 @@ def multistripe_cut(
             f"{metadata.path}: SUBSIZE1/SUBSIZE2 ({xsize} x {ysize}) differ from the array ({shape[1]} x "
             f"{shape[0]}); the pipeline's multistripe cut uses SUBSIZE and would fail"
         )
-    fast_size, slow_size = (xsize, ysize) if abs(fast) == 1 else (ysize, xsize)
-    fast_name, fast_start = ("SUBSTRT1", _required(metadata, "subarray.xstart")) if abs(fast) == 1 else (
-        "SUBSTRT2", _required(metadata, "subarray.ystart"))
-    fast_offset = fast_start - reference_start[0 if abs(fast) == 1 else 1]
+    along_x = abs(fast) == 1  # the fast axis runs along the array's columns
+    fast_size, slow_size = (xsize, ysize) if along_x else (ysize, xsize)
+    fast_key = "subarray.xstart" if along_x else "subarray.ystart"
+    fast_offset = _required(metadata, fast_key) - reference_start[0 if along_x else 1]
+    window = slice(fast_offset, fast_offset + fast_size)
     ranges = stripe_ranges(metadata, slow_size)
 
     cut = []
     for array in arrays:
-        fast_length = array.shape[-1] if abs(fast) == 1 else array.shape[-2]
-        if fast_offset < 0 or fast_offset + fast_size > fast_length:
+        if fast_offset < 0 or window.stop > array.shape[-1 if along_x else -2]:
             raise LinInspectError(
-                f"{metadata.path}: reference does not cover this multistripe subarray along {fast_name}"
+                f"{metadata.path}: reference does not cover this multistripe subarray "
+                f"along {KEYWORDS[fast_key]}"
             )
-        if abs(fast) == 1:
-            array = array[..., fast_offset : fast_offset + fast_size]
-        else:
-            array = array[..., fast_offset : fast_offset + fast_size, :]
+        array = array[..., window] if along_x else array[..., window, :]
         detector = _to_detector(array, fast, slow)
         stripes = np.zeros((*detector.shape[:-2], slow_size, fast_size), dtype=detector.dtype)
         for (full0, full1), (sub0, sub1) in ranges:
@@ -75,7 +76,11 @@ def multistripe_cut(
     return cut
 
 
-def stripe_ranges(metadata: PipelineMetadata, slow_size: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+#: (first, stop) detector rows read and (first, stop) array rows they fill.
+StripeRange = tuple[tuple[int, int], tuple[int, int]]
+
+
+def stripe_ranges(metadata: PipelineMetadata, slow_size: int) -> list[StripeRange]:
     """(detector rows, array rows) of every range read, in detector orientation."""
     reads1 = _required(metadata, "subarray.multistripe_reads1")
     skips1 = _required(metadata, "subarray.multistripe_skips1")
@@ -84,10 +89,12 @@ def stripe_ranges(metadata: PipelineMetadata, slow_size: int) -> list[tuple[tupl
     repeat = _required(metadata, "subarray.repeat_stripe")
     interleave = bool(metadata.values.get("subarray.interleave_reads1"))
     if reads2 <= 0:
-        raise LinInspectError(f"{metadata.path}: MSTR_RD2 = {reads2}; the pipeline cannot build stripes from it")
+        raise LinInspectError(
+            f"{metadata.path}: MSTR_RD2 = {reads2}; the pipeline cannot build stripes from it"
+        )
     start = _detector_slow_start(metadata)
 
-    ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    ranges: list[StripeRange] = []
     line, filled = start, 0
 
     def read(count: int) -> None:
@@ -137,7 +144,9 @@ def _detector_slow_start(metadata: PipelineMetadata) -> int:
 def _axes(metadata: PipelineMetadata) -> tuple[int, int]:
     fast, slow = _required(metadata, "subarray.fastaxis"), _required(metadata, "subarray.slowaxis")
     if {abs(fast), abs(slow)} != {1, 2}:
-        raise LinInspectError(f"{metadata.path}: FASTAXIS = {fast}, SLOWAXIS = {slow} is not a readout geometry")
+        raise LinInspectError(
+            f"{metadata.path}: FASTAXIS = {fast}, SLOWAXIS = {slow} is not a readout geometry"
+        )
     return fast, slow
 
 
