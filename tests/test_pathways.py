@@ -52,6 +52,7 @@ def test_metadata_keywords_are_the_schema_s() -> None:
         ({**_STRIPES, "MSTR_SK1": 3000}, "outside the reference"),
         ({**_STRIPES, "SUBSIZE2": 9}, "SUBSIZE1/SUBSIZE2"),
         ({**_STRIPES, "SSTR_NST": 2}, "superstripe exposure"),
+        ({**_STRIPES, "SUBSTRT1": 3}, "does not cover this multistripe subarray along SUBSTRT1"),
     ],
 )
 def test_multistripe_geometries_the_pipeline_cannot_cut_are_refused(tmp_path: Path, header, message) -> None:
