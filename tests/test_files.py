@@ -17,6 +17,7 @@ from lininspect.core.dq import NO_LIN_CORR, decode, describe, map_dq_def
 from lininspect.core.errors import CorrectionCancelled, LinInspectError
 from lininspect.core.exposure import open_exposure
 from lininspect.core.product import correct_file, default_output_path
+from lininspect.core.pathway import plan_correction
 from lininspect.core.reference import coefficients_for, open_reference
 from pipeline_oracle import MIRI_DQ_DEF, write_linearity_reference, write_ramp_file, write_uncal_file
 
@@ -85,16 +86,18 @@ def test_subarray_cut_follows_substrt_and_refuses_wraps(tmp_path: Path) -> None:
             coefficients_for(outside, reference)
 
 
-def test_inv_coeffs_with_several_frames_is_refused(tmp_path: Path) -> None:
+def test_inv_coeffs_with_several_frames_takes_the_read_level_path(tmp_path: Path) -> None:
     reference = open_reference(
         write_linearity_reference(tmp_path / "ref.fits", coeffs=_identity(4, 4), inv_coeffs=_identity(4, 4))
     )
     sci = np.zeros((1, 2, 4, 4), np.float32)
     averaged = open_exposure(write_ramp_file(tmp_path / "n4.fits", sci=sci, nframes=4, with_asdf=False))
-    with pytest.raises(LinInspectError, match="read-level correction"):
-        coefficients_for(averaged, reference)
+    plan = plan_correction(averaged, reference)
+    assert plan.read_level and plan.read_pattern == ((1, 2, 3, 4), (5, 6, 7, 8))
+    assert "NFRAMES = 4" in plan.reason
     single = open_exposure(write_ramp_file(tmp_path / "n1.fits", sci=sci, nframes=1, with_asdf=False))
-    assert coefficients_for(single, reference)[0].shape == (3, 4, 4)
+    plan = plan_correction(single, reference)
+    assert not plan.read_level and plan.coeffs.shape == (3, 4, 4) and "NFRAMES = 1" in plan.reason
 
 
 @pytest.mark.parametrize(

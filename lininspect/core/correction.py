@@ -10,7 +10,7 @@ because numpy releases the GIL inside its loops.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
@@ -48,6 +48,41 @@ class PreparedCoefficients:
 
     coeffs: np.ndarray  # (ncoeffs, ny, nx) float32, C-contiguous
     pixeldq: np.ndarray  # (ny, nx) uint32: input PIXELDQ | reference DQ | NO_LIN_CORR found here
+
+    def tile_rows(self, nx: int) -> int:
+        """Rows per tile for an exposure ``nx`` pixels wide."""
+        return max(1, _TILE_PLANE_SAMPLES // max(nx, 1))
+
+    def correct_tile(
+        self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
+        cancel: CancelToken | None,
+    ) -> int:
+        """The classic correction of ``rows`` of integration ``i``, group by group; returns saturated samples.
+
+        ``direct``: ``out`` is a separate float32 array that can be evaluated into.
+        """
+        ngroups, nx = data.shape[1], data.shape[3]
+        planes = list(self.coeffs[:, rows])
+        height = planes[0].shape[0]
+        buffer = None if direct else np.empty((height, nx), dtype=np.float32)
+        flags = np.empty((height, nx), dtype=np.uint8)
+        saturated_count = 0
+        for g in range(ngroups):
+            if cancel is not None and cancel.is_set():
+                raise CorrectionCancelled()
+            with np.errstate(all="ignore"):  # float64 beyond float32's range becomes inf, as in the pipeline
+                raw = np.asarray(data[i, g, rows], dtype=np.float32)
+            target = out[i, g, rows] if buffer is None else buffer
+            horner(planes, raw, target)
+            if groupdq is not None:
+                np.bitwise_and(groupdq[i, g, rows], SATURATED, out=flags)
+                count = int(np.count_nonzero(flags))
+                if count:
+                    np.copyto(target, raw, where=flags.astype(bool))
+                    saturated_count += count
+            if buffer is not None:
+                out[i, g, rows] = buffer
+        return saturated_count
 
 
 def prepare_coefficients(
@@ -99,11 +134,15 @@ def evaluate(coeffs: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -
     planes = list(np.asarray(coeffs, dtype=np.float32))
     if out is None:
         out = np.empty(np.broadcast_shapes(x.shape, planes[0].shape), dtype=np.float32)
-    return _horner(planes, x, out)
+    return horner(planes, x, out)
 
 
-def _horner(planes: list[np.ndarray], x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """r = c[n-1]*x; r = (r + c[j])*x for j = n-2..1; r + c[0] — one rounding per operation."""
+def horner(planes: list[np.ndarray], x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """r = c[n-1]*x; r = (r + c[j])*x for j = n-2..1; r + c[0] — one rounding per operation.
+
+    Computes in the dtype of ``out``: float32 for the classic correction, float64 (with
+    float32 coefficients promoted) for the read-level one.
+    """
     multiply, add = np.multiply, np.add
     # Overflow to inf and inf - inf = NaN are the pipeline's results too; numpy's warnings about
     # them (thread-local settings, hence here, in every worker) would only alarm the user.
@@ -133,13 +172,13 @@ def correct_ramps(
     ``data``, ``groupdq`` and ``out`` need only support ``a[i, g, row_slice]`` reads
     (and writes, for ``out``), so numpy arrays, memory maps and streamed file regions
     all work. Saturated groups keep their raw value. Raises CorrectionCancelled as
-    soon as ``cancel`` is set; tiles already written stay written.
+    soon as ``cancel`` is set; tiles already written stay written. The correction is
+    the one ``prepared`` stands for: classic here, read-level for
+    :class:`~lininspect.core.readlevel.ReadLevelCoefficients`.
     """
     nints, ngroups, ny, nx = data.shape
-    rows = max(1, _TILE_PLANE_SAMPLES // max(nx, 1))
+    rows = prepared.tile_rows(nx)
     tiles = [(i, r0, min(r0 + rows, ny)) for i in range(nints) for r0 in range(0, ny, rows)]
-    total = nints * ny
-    done = saturated_total = 0
 
     # Write straight into ``out`` when it is a separate float32 array; otherwise (in place,
     # or a streamed file) evaluate into a tile buffer first and copy it over.
@@ -149,27 +188,26 @@ def correct_ramps(
 
     def run(tile: tuple[int, int, int]) -> tuple[int, int]:
         i, r0, r1 = tile
-        saturated_count = 0
-        planes = list(prepared.coeffs[:, r0:r1])
-        buffer = None if direct else np.empty((r1 - r0, nx), dtype=np.float32)
-        flags = np.empty((r1 - r0, nx), dtype=np.uint8)
-        for g in range(ngroups):
-            if cancel is not None and cancel.is_set():
-                raise CorrectionCancelled()
-            with np.errstate(all="ignore"):  # float64 beyond float32's range becomes inf, as in the pipeline
-                raw = np.asarray(data[i, g, r0:r1], dtype=np.float32)
-            target = out[i, g, r0:r1] if buffer is None else buffer
-            _horner(planes, raw, target)
-            if groupdq is not None:
-                np.bitwise_and(groupdq[i, g, r0:r1], SATURATED, out=flags)
-                count = int(np.count_nonzero(flags))
-                if count:
-                    np.copyto(target, raw, where=flags.astype(bool))
-                    saturated_count += count
-            if buffer is not None:
-                out[i, g, r0:r1] = buffer
-        return r1 - r0, saturated_count
+        saturated = prepared.correct_tile(data, groupdq, out, i, slice(r0, r1), direct=direct, cancel=cancel)
+        return r1 - r0, saturated
 
+    return run_tiles(tiles, run, nints * ny, progress=progress, workers=workers)
+
+
+def run_tiles(
+    tiles: list[tuple[int, int, int]],
+    run: Callable[[tuple[int, int, int]], tuple[int, int]],
+    total: int,
+    *,
+    progress: ProgressCallback | None,
+    workers: int | None,
+) -> int:
+    """Run ``run(tile) -> (rows done, saturated)`` over the tiles in threads; sum the saturated.
+
+    Progress is reported in tile order as tiles finish, so it only grows; on the first
+    error (or cancel) the tiles not yet started are dropped and the error is raised.
+    """
+    done = saturated_total = 0
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         futures = [pool.submit(run, tile) for tile in tiles]
         try:
@@ -204,6 +242,8 @@ def correct_arrays(
     ref_dq: np.ndarray | None,
     zeroframe: np.ndarray | None = None,
     *,
+    inv_coeffs: np.ndarray | None = None,
+    read_pattern: Sequence[Sequence[int]] | None = None,
     out: np.ndarray | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
@@ -216,6 +256,11 @@ def correct_arrays(
     mapped to standard bits) must already be cut to the exposure's subarray. The
     inputs are never modified unless ``out`` is ``data`` (a writable float32 array),
     which corrects in place without a second copy of the exposure.
+
+    With ``inv_coeffs`` (INV_COEFFS, cut like ``coeffs``) and ``read_pattern`` (the
+    1-based reads of each group) the read-level correction runs, as stcal's
+    ``linearity_correction`` does given ``ilin_coeffs`` and ``read_pattern``; ZEROFRAME
+    still gets the classic one.
     """
     if np.ndim(data) != 4:
         raise LinInspectError(f"data must be 4-D (nints, ngroups, ny, nx), got shape {np.shape(data)}")
@@ -228,7 +273,14 @@ def correct_arrays(
         )
     if zeroframe is not None and tuple(np.shape(zeroframe)) != (shape[0],) + shape[2:]:
         raise LinInspectError(f"ZEROFRAME shape {np.shape(zeroframe)} does not match data {shape}")
-    prepared = prepare_coefficients(coeffs, ref_dq, pixeldq)
+    if inv_coeffs is None:
+        prepared = prepare_coefficients(coeffs, ref_dq, pixeldq)
+    elif read_pattern is None:
+        raise LinInspectError("the read-level correction (inv_coeffs) needs a read_pattern")
+    else:
+        from .readlevel import prepare_read_level  # readlevel builds on this module
+
+        prepared = prepare_read_level(coeffs, inv_coeffs, ref_dq, pixeldq, read_pattern, shape[1])
     if out is None:
         out = np.empty(shape, dtype=np.float32)
     elif out.shape != shape or out.dtype != np.float32:

@@ -13,6 +13,7 @@ from astropy.io import fits
 
 from . import fitsfile
 from .errors import LinInspectError
+from .metadata import PipelineMetadata, read_pipeline_metadata
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Exposure:
     groupdq: fitsfile.StoredImage | None
     pixeldq: np.ndarray
     zeroframe: np.ndarray | None
+    metadata: PipelineMetadata  # what the pipeline reads: header over the ASDF tree
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -46,27 +48,26 @@ class Exposure:
         return self.sci.dtype.kind in "ui" and self.groupdq is None
 
     def substrt(self) -> tuple[int, int]:
-        """1-based detector column and row of array pixel (0, 0), as SUBSTRT1/2 give them."""
-        if "SUBSTRT1" not in self.header or "SUBSTRT2" not in self.header:
-            raise LinInspectError(
-                f"{self.path}: SUBSTRT1/SUBSTRT2 missing, so the exposure cannot be placed on the detector"
-            )
-        return self.integer_keyword("SUBSTRT1", minimum=1), self.integer_keyword("SUBSTRT2", minimum=1)
+        """1-based detector column and row of array pixel (0, 0), as SUBSTRT1/2 give them to the pipeline."""
+        return self._start_or_size("SUBSTRT", "subarray.xstart", "subarray.ystart", "placed on the detector")
 
     def subsize(self) -> tuple[int, int] | None:
-        """SUBSIZE1/2 (columns, rows) when both are given."""
-        if "SUBSIZE1" not in self.header or "SUBSIZE2" not in self.header:
-            return None
-        return self.integer_keyword("SUBSIZE1", minimum=1), self.integer_keyword("SUBSIZE2", minimum=1)
+        """SUBSIZE1/2 (columns, rows) as the pipeline sees them, None when either is missing."""
+        try:
+            return self._start_or_size("SUBSIZE", "subarray.xsize", "subarray.ysize", "sized")
+        except LinInspectError as error:
+            if "missing" in str(error):
+                return None
+            raise
 
-    @property
-    def nframes(self) -> int:
-        """Frames averaged into each group (NFRAMES, 1 when absent)."""
-        return self.integer_keyword("NFRAMES", default=1, minimum=1)
-
-    def integer_keyword(self, key: str, *, default: int | None = None, minimum: int | None = None) -> int:
-        """A primary-header integer, or a refusal naming the file, the HDU and the keyword."""
-        return fitsfile.integer_keyword(self.path, self.hdus[0], key, default=default, minimum=minimum)
+    def _start_or_size(self, key: str, x_name: str, y_name: str, purpose: str) -> tuple[int, int]:
+        """A positive (x, y) pair from the pipeline's metadata, or a refusal naming the keywords."""
+        x, y = self.metadata.integer(x_name), self.metadata.integer(y_name)
+        if x is None or y is None:
+            raise LinInspectError(f"{self.path}: {key}1/{key}2 missing, so the exposure cannot be {purpose}")
+        if x < 1 or y < 1:
+            raise LinInspectError(f"{self.path}: PRIMARY keywords {key}1/{key}2 = {x}, {y} must be at least 1")
+        return x, y
 
     def streamed(self, fd: int) -> tuple[fitsfile.StoredImage, fitsfile.StoredImage | None]:
         """SCI and GROUPDQ read tile by tile from ``fd`` (this file, opened for reading).
@@ -134,9 +135,15 @@ def open_exposure(path: str | Path) -> Exposure:
         pixeldq = np.zeros(shape[2:], dtype=np.uint32)
 
     header = infos[0].header
+    asdf_info = fitsfile.find(infos, "ASDF")
+    metadata = read_pipeline_metadata(path, header, None if asdf_info is None else asdf_info.index)
+    notes.extend(metadata.notes())
+    nframes = metadata.nframes  # checked here, whichever path later asks for it
+    if nframes is not None and nframes < 1:
+        raise LinInspectError(f"{path}: PRIMARY keyword NFRAMES = {nframes} is below 1")
     zeroframe = None
     zeroframe_info = fitsfile.find(infos, "ZEROFRAME")
-    if fitsfile.header_value(header, "ZEROFRAM") is True:
+    if metadata.zero_frame:
         if (
             zeroframe_info is None
             or not zeroframe_info.is_image
@@ -154,7 +161,7 @@ def open_exposure(path: str | Path) -> Exposure:
         )
     elif groupdq is None:
         notes.append("no GROUPDQ extension: no group is treated as saturated")
-    return Exposure(path, header, infos, sci, groupdq, pixeldq, zeroframe, notes)
+    return Exposure(path, header, infos, sci, groupdq, pixeldq, zeroframe, metadata, notes)
 
 
 def _stored(path: Path, info: fitsfile.HduInfo, cast: type | None = None) -> fitsfile.StoredImage:

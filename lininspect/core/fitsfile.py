@@ -157,7 +157,7 @@ def _describe(path: Path, index: int, header: fits.Header, header_offset: int, d
         if value is None:
             raise LinInspectError(f"{path}: {label} lacks the {key} keyword")
         if type(value) is not int:
-            raise LinInspectError(f"{path}: {label} keyword {key} = {_shown(value)} is not an integer")
+            raise LinInspectError(f"{path}: {label} keyword {key} = {shown(value)} is not an integer")
         return value
 
     bitpix = integer("BITPIX")
@@ -198,7 +198,7 @@ def _check_scaling(path: Path, label: str, header: fits.Header) -> None:
     for key, default in (("BSCALE", 1.0), ("BZERO", 0.0)):
         value = header_value(header, key, default)
         if type(value) not in (int, float) or not math.isfinite(value) or (key == "BSCALE" and value == 0):
-            raise LinInspectError(f"{path}: {label} keyword {key} = {_shown(value)} is not a usable scale")
+            raise LinInspectError(f"{path}: {label} keyword {key} = {shown(value)} is not a usable scale")
 
 
 def header_value(header: fits.Header, key: str, default: Any = None) -> Any:
@@ -220,13 +220,13 @@ def integer_keyword(
     if value is None:
         raise LinInspectError(f"{path}: {info.name} header lacks the {key} keyword")
     if type(value) is not int:
-        raise LinInspectError(f"{path}: {info.name} keyword {key} = {_shown(value)} is not an integer")
+        raise LinInspectError(f"{path}: {info.name} keyword {key} = {shown(value)} is not an integer")
     if minimum is not None and value < minimum:
         raise LinInspectError(f"{path}: {info.name} keyword {key} = {value} is below {minimum}")
     return value
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """A keyword's value for a message: short, and only printable text."""
     text = repr(value) if isinstance(value, str) else str(value)
     text = "".join(c if c.isprintable() and c.isascii() else "?" for c in text)
@@ -279,7 +279,7 @@ def read_table_columns(path: Path, info: HduInfo, wanted: dict[str, str]) -> dic
         tform = header_value(info.header, f"TFORM{n}")
         match = _TFORM.match(tform) if isinstance(tform, str) else None
         if match is None:
-            raise LinInspectError(f"{path}: {label} keyword TFORM{n} = {_shown(tform)} is not a binary-table format")
+            raise LinInspectError(f"{path}: {label} keyword TFORM{n} = {shown(tform)} is not a binary-table format")
         repeat, code = int(match[1] or 1), match[2]
         name = str(header_value(info.header, f"TTYPE{n}", "")).strip().upper()
         layout.setdefault(name, (offset, repeat, code, n))
@@ -324,7 +324,7 @@ def _integer_column(
     scale, zero = header_value(info.header, f"TSCAL{n}", 1), header_value(info.header, f"TZERO{n}", 0)
     for key, value in ((f"TSCAL{n}", scale), (f"TZERO{n}", zero)):
         if type(value) not in (int, float) or not math.isfinite(value) or value != int(value):
-            raise LinInspectError(f"{path}: {label} keyword {key} = {_shown(value)} is not a whole number")
+            raise LinInspectError(f"{path}: {label} keyword {key} = {shown(value)} is not a whole number")
     return values * int(scale) + int(zero)
 
 
@@ -404,7 +404,7 @@ def check_integer_image(path: Path, info: HduInfo) -> None:
 def require_image(path: Path, info: HduInfo, ndim: int | None = None) -> None:
     """Refuse an HDU we read as pixels that is not an image (or has a zero-length axis)."""
     if not info.is_image:
-        xtension = _shown(header_value(info.header, "XTENSION", ""))
+        xtension = shown(header_value(info.header, "XTENSION", ""))
         raise LinInspectError(f"{path}: {info.name} is not an image extension (XTENSION = {xtension})")
     if ndim is not None and len(info.shape) != ndim:
         return  # the caller words its own refusal for a wrong number of axes

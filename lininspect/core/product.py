@@ -32,13 +32,13 @@ from .correction import (
     ProgressCallback,
     correct_ramps,
     correct_zeroframe,
-    prepare_coefficients,
 )
 from .dq import NO_LIN_CORR
 from .errors import LinInspectError
 from .exposure import Exposure, open_exposure
 from .outputs import check_output_path
-from .reference import LinearityReference, coefficients_for, open_reference
+from .pathway import plan_correction
+from .reference import LinearityReference, open_reference
 
 #: Suffixes the ramp-stage steps give their products; the last one is replaced by ``_linearity``.
 PIPELINE_SUFFIXES = (
@@ -98,8 +98,8 @@ def correct_file(
         reference = open_reference(reference)
     output = Path(output_path) if output_path is not None else default_output_path(exposure.path)
     check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
-    coeffs, ref_dq = coefficients_for(exposure, reference)
-    prepared = prepare_coefficients(coeffs, ref_dq, exposure.pixeldq)
+    plan = plan_correction(exposure, reference)
+    prepared = plan.prepare(exposure.pixeldq, exposure.ngroups)
     zeroframe = None if exposure.zeroframe is None else correct_zeroframe(exposure.zeroframe, prepared)
 
     def fill(corrected: OutputImage) -> int:
@@ -108,7 +108,7 @@ def correct_file(
             return correct_ramps(sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers)
 
     saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill, replace=overwrite)
-    return _summary(output, prepared, saturated, exposure, reference)
+    return _summary(output, prepared, saturated, exposure, reference, plan.reason if plan.read_level else None)
 
 
 def export_corrected(
@@ -373,11 +373,12 @@ def _summary(
     saturated: int,
     exposure: Exposure,
     reference: LinearityReference,
+    path_note: str | None,
 ) -> CorrectionSummary:
     return CorrectionSummary(
         output=output,
         no_lin_corr_pixels=int(np.count_nonzero(prepared.pixeldq & np.uint32(NO_LIN_CORR))),
         saturated_groups=saturated,
-        notes=tuple(exposure.notes + reference.notes),
+        notes=tuple(exposure.notes + reference.notes + ([path_note] if path_note else [])),
     )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from . import fitsfile
+from . import fitsfile, stripes
 from .dq import map_dq_def
 from .errors import LinInspectError
 from .exposure import Exposure
@@ -25,8 +25,12 @@ class LinearityReference:
     coeffs: np.ndarray  # (ncoeffs, ny, nx) float32, as the pipeline's datamodel casts it
     dq: np.ndarray  # (ny, nx) uint32, standard bits
     substrt: tuple[int, int]  # 1-based first column, row on the detector
-    has_inv_coeffs: bool
     notes: list[str] = field(default_factory=list)
+    inv_coeffs: np.ndarray | None = None  # INV_COEFFS float32, for the read-level correction
+
+    @property
+    def has_inv_coeffs(self) -> bool:
+        return self.inv_coeffs is not None
 
     @property
     def r_linear(self) -> str:
@@ -51,9 +55,7 @@ def open_reference(path: str | Path) -> LinearityReference:
     ncoeffs, ny, nx = coeffs_info.shape
     if ncoeffs < 2:
         raise LinInspectError(f"{path}: has {ncoeffs} coefficient(s); at least 2 are needed")
-    # The stored array, its float32 copy and the prepared copy the correction makes.
-    fitsfile.require_memory(path, "COEFFS", 3 * max(4, abs(int(coeffs_info.header["BITPIX"])) // 8) * ncoeffs * ny * nx)
-    coeffs = fitsfile.read_image(path, coeffs_info).astype(np.float32)
+    coeffs = _coefficient_planes(path, coeffs_info)
 
     notes: list[str] = []
     dq_info = fitsfile.find(infos, "DQ")
@@ -76,32 +78,44 @@ def open_reference(path: str | Path) -> LinearityReference:
         dq = stored
 
     header = infos[0].header
+    inv_info = fitsfile.find(infos, "INV_COEFFS")
+    # Its shape matters only on the read-level path, where core.pathway checks it as the pipeline fails.
+    inv_coeffs = None if inv_info is None else _coefficient_planes(path, inv_info)
     return LinearityReference(
         path=path,
         header=header,
         coeffs=coeffs,
         dq=dq,
         substrt=_reference_substrt(path, infos[0]),
-        has_inv_coeffs=fitsfile.find(infos, "INV_COEFFS") is not None,
         notes=notes,
+        inv_coeffs=inv_coeffs,
     )
+
+
+def _coefficient_planes(path: Path, info: fitsfile.HduInfo) -> np.ndarray:
+    """COEFFS or INV_COEFFS as float32, once it is known to be an image that fits in memory."""
+    fitsfile.require_image(path, info)
+    planes = int(np.prod(info.shape)) if info.shape else 0
+    # The stored array, its float32 copy and the prepared copy the correction makes.
+    fitsfile.require_memory(path, info.name, 3 * max(4, abs(int(info.header["BITPIX"])) // 8) * planes)
+    return fitsfile.read_image(path, info).astype(np.float32)
 
 
 def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple[np.ndarray, np.ndarray]:
     """The reference's COEFFS and DQ cut to the exposure's subarray, as the pipeline cuts them."""
-    nframes = exposure.nframes
-    if reference.has_inv_coeffs and nframes > 1:
-        raise LinInspectError(
-            f"{reference.path}: has INV_COEFFS and the exposure has NFRAMES = {nframes}; the pipeline "
-            "then uses its read-level correction, which lininspect does not implement yet"
-        )
+    stripes.refuse_superstripe(exposure.metadata)
     ny, nx = exposure.shape[2:]
     ref_ny, ref_nx = reference.dq.shape
     sci_x, sci_y = exposure.substrt()
     ref_x, ref_y = reference.substrt
     x0, y0 = sci_x - ref_x, sci_y - ref_y
-    if (x0, y0) == (0, 0) and (ny, nx) == (ref_ny, ref_nx):
+    if covers_exactly(exposure, reference):
         return reference.coeffs, reference.dq
+    if stripes.is_multistripe(exposure.metadata):
+        coeffs, dq = stripes.multistripe_cut(
+            exposure.metadata, (ny, nx), reference.substrt, [reference.coeffs, reference.dq]
+        )
+        return coeffs, dq
     _check_subsize_for_cut(exposure, reference)
     if x0 < 0 or y0 < 0 or x0 + nx > ref_nx or y0 + ny > ref_ny:
         raise LinInspectError(
@@ -133,6 +147,11 @@ def _check_subsize_for_cut(exposure: Exposure, reference: LinearityReference) ->
             f"{reference.path}: reference does not cover this subarray by its SUBSIZE1/SUBSIZE2 = {ref_subsize} "
             "(the pipeline checks the cut against them)"
         )
+
+
+def covers_exactly(exposure: Exposure, reference: LinearityReference) -> bool:
+    """Same start and size: the pipeline then uses the reference whole, whatever the readout."""
+    return exposure.substrt() == reference.substrt and exposure.shape[2:] == reference.dq.shape
 
 
 def _dq_definitions(path: Path, info: fitsfile.HduInfo | None) -> list[tuple[int, str]]:

@@ -28,7 +28,8 @@ from ..core.correction import (
 from ..core.dq import NO_LIN_CORR, SATURATED
 from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.exposure import Exposure, open_exposure
-from ..core.reference import LinearityReference, coefficients_for, open_reference
+from ..core.pathway import CorrectionPlan, plan_correction
+from ..core.reference import LinearityReference, open_reference
 
 #: Positioned reads in flight for one ramp or box. A cold pixel of 4 x 250 groups is 2000
 #: scattered small reads (SCI and GROUPDQ), which a disk serves many at a time: 123 ms with
@@ -128,7 +129,7 @@ class Session:
         self.reference: LinearityReference | None = None
         self.product: Exposure | None = None
         self.result: CorrectionResult | None = None
-        self._cut: tuple[np.ndarray, np.ndarray] | None = None
+        self._plan: CorrectionPlan | None = None
         self._prepared_pixeldq: np.ndarray | None = None
 
     def open_input(self, path: Path) -> str | None:
@@ -149,7 +150,7 @@ class Session:
         """Load a reference; refused (the old one kept) when it cannot correct the loaded input."""
         reference = open_reference(path)
         if self.exposure is not None:
-            coefficients_for(self.exposure, reference)
+            plan_correction(self.exposure, reference)
         self.reference, self.result = reference, None
         self._forget_cut()
 
@@ -165,7 +166,7 @@ class Session:
         self.product, self.result = product, None
 
     def _forget_cut(self) -> None:
-        self._cut = None
+        self._plan = None
         self._prepared_pixeldq = None
 
     @property
@@ -174,11 +175,16 @@ class Session:
 
     def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
         """The reference cut to the exposure (raises LinInspectError when it does not fit)."""
+        plan = self.plan()
+        return plan.coeffs, plan.ref_dq
+
+    def plan(self) -> CorrectionPlan:
+        """The reference cut and the pipeline's choice of correction for the loaded files."""
         if self.exposure is None or self.reference is None:
             raise LinInspectError("load an input exposure and a linearity reference first")
-        if self._cut is None:
-            self._cut = coefficients_for(self.exposure, self.reference)
-        return self._cut
+        if self._plan is None:
+            self._plan = plan_correction(self.exposure, self.reference)
+        return self._plan
 
     def correction_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], CorrectionResult]:
         """The correction of what is loaded now, as ``lininspect correct`` computes it.
@@ -188,14 +194,15 @@ class Session:
         as ``lininspect correct`` does, not read through the memory map, whose pages would
         stay in this process (5 GB for a 4 GB exposure) beside the result it holds.
         """
-        coeffs, ref_dq = self.coefficients()
+        plan = self.plan()
         exposure = self.exposure
         assert exposure is not None
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> CorrectionResult:
             with open(exposure.path, "rb") as stream:
                 sci, groupdq = exposure.streamed(stream.fileno())
-                return correct_arrays(sci, groupdq, exposure.pixeldq, coeffs, ref_dq, exposure.zeroframe,  # type: ignore[arg-type]
+                return correct_arrays(sci, groupdq, exposure.pixeldq, plan.coeffs, plan.ref_dq,  # type: ignore[arg-type]
+                                      exposure.zeroframe, inv_coeffs=plan.inv_coeffs, read_pattern=plan.read_pattern,
                                       progress=progress, cancel=cancel)  # fmt: skip
 
         return job
@@ -225,8 +232,7 @@ class Session:
             return self.product.pixeldq
         if self.can_correct and self.exposure is not None:
             if self._prepared_pixeldq is None:
-                coeffs, ref_dq = self.coefficients()
-                self._prepared_pixeldq = prepare_coefficients(coeffs, ref_dq, self.exposure.pixeldq).pixeldq
+                self._prepared_pixeldq = self.plan().prepare(self.exposure.pixeldq, self.exposure.ngroups).pixeldq
             return self._prepared_pixeldq
         return None
 
