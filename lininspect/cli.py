@@ -26,11 +26,15 @@ Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
   lininspect                           open the app on the bundled demo, corrected
   lininspect INPUT [--reference REF] [--corrected FILE]
                                        open an exposure (and its reference or pipeline product)
-  lininspect correct INPUT... --reference REF [-o OUT | --output-dir DIR] [--overwrite]
+  lininspect correct INPUT... [--reference REF] [-o OUT | --output-dir DIR] [--overwrite]
                                        write *_linearity.fits files, as the pipeline's step does
-  lininspect snapshot INPUT --reference REF --pixel X Y -o PNG
+  lininspect snapshot INPUT [--reference REF] --pixel X Y -o PNG
                                        render the app with one pixel inspected to a PNG
   lininspect demo DIR                  write the demo exposure and its linearity reference
+
+Without --reference, CRDS chooses the reference as the pipeline does (CRDS_PATH, CRDS_SERVER_URL,
+CRDS_CONTEXT or --crds-context). Inputs whose earlier Detector1 steps have not run (_uncal ...)
+get them from jwst first (pip install 'lininspect[pipeline]'), unless --as-is.
 
 Run 'lininspect COMMAND --help' for a command's options.
 """
@@ -81,20 +85,25 @@ def _open_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lininspect {__version__}")
     parser.add_argument("input", nargs="?", type=Path, help="ramp exposure to inspect")
-    _add_reference(parser, required=False)
+    _add_reference(parser)
     parser.add_argument("--corrected", type=Path, help="a pipeline _linearity product to compare with")
     return parser
 
 
-def _add_reference(parser: argparse.ArgumentParser, *, required: bool) -> None:
+def _add_reference(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reference",
         "--override-linearity",
         "-r",
         dest="reference",
         type=Path,
-        required=required,
-        help="linearity reference file (--override-linearity is accepted, as strun spells it)",
+        help="linearity reference file, instead of CRDS's pick (--override-linearity, as strun spells it)",
+    )
+    parser.add_argument(
+        "--crds-context", metavar="PMAP", help="CRDS context for the choices (default: CRDS_CONTEXT, else the server's)"
+    )
+    parser.add_argument(
+        "--as-is", action="store_true", help="correct the file as it is, without running the missing earlier steps"
     )
 
 
@@ -106,7 +115,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             "INPUT's name with its last step suffix replaced by _linearity."
         )
         parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="ramp files to correct")
-        _add_reference(parser, required=True)
+        _add_reference(parser)
         where = parser.add_mutually_exclusive_group()
         where.add_argument("-o", "--output", type=Path, help="output file (one INPUT only)")
         where.add_argument("--output-dir", type=Path, help="directory for the outputs (default: beside each input)")
@@ -116,7 +125,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     elif command == "snapshot":
         parser.description = "Render the main window, corrected, with one pixel inspected, to a PNG (no display needed)."
         parser.add_argument("input", type=Path, help="ramp exposure")
-        _add_reference(parser, required=True)
+        _add_reference(parser)
         parser.add_argument("--pixel", nargs=2, type=int, metavar=("X", "Y"), required=True, help="array column and row")
         parser.add_argument("--integration", type=int, default=0, help="integration shown (0-based, default 0)")
         parser.add_argument("--group", type=int, default=None, help="group shown (0-based, default the last)")
@@ -131,22 +140,26 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _correct(options: argparse.Namespace) -> int:
-    from .core.product import correct_file, default_output_path
+    from .core.product import check_output_path, correct_file, default_output_path
     from .core.reference import open_reference
+    from .core.resolve import resolve_input
 
     if options.output is not None and len(options.inputs) > 1:
         raise LinInspectError("-o/--output takes one INPUT; use --output-dir for several")
     if options.output_dir is not None and not options.output_dir.is_dir():
         raise LinInspectError(f"{options.output_dir}: output directory does not exist")
-    reference = open_reference(options.reference)
+    _use_crds_context(options)
+    override = open_reference(options.reference) if options.reference is not None else None
     bar = _ProgressBar(sys.stderr, len(options.inputs), enabled=not options.quiet and sys.stderr.isatty())
     failures = 0
     for index, path in enumerate(options.inputs):
         output = options.output or default_output_path(path, options.output_dir)
         started = time.perf_counter()
         try:
+            check_output_path(output, [path], overwrite=options.overwrite)
+            ready = resolve_input(path, override, as_is=options.as_is, progress=bar.step_callback(index))
             summary = correct_file(
-                path, reference, output, overwrite=options.overwrite, progress=bar.callback(index)
+                ready.ramp, ready.reference, output, overwrite=options.overwrite, progress=bar.callback(index)
             )
         except LinInspectError as error:
             bar.clear()
@@ -154,13 +167,31 @@ def _correct(options: argparse.Namespace) -> int:
             failures += 1
             continue
         bar.clear()
-        for note in summary.notes:
+        for note in _resolution_notes(ready) + list(summary.notes):
             print(f"lininspect: note: {path}: {note}", file=sys.stderr)
         print(
             f"wrote {summary.output}: {summary.no_lin_corr_pixels} pixels NO_LIN_CORR, "
             f"{summary.saturated_groups} saturated groups left raw ({time.perf_counter() - started:.1f} s)"
         )
     return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def _use_crds_context(options: argparse.Namespace) -> None:
+    """--crds-context acts as CRDS_CONTEXT does, for our choice and for the pipeline's steps alike."""
+    if options.crds_context:
+        os.environ["CRDS_CONTEXT"] = options.crds_context
+
+
+def _resolution_notes(ready) -> list[str]:  # type: ignore[no-untyped-def]
+    notes = []
+    origin = ready.reference.origin
+    if origin is not None:
+        notes.append(f"reference {origin.describe()}")
+    steps = ready.preparation.steps
+    if steps:
+        how = "cached" if ready.preparation.from_cache else "run"
+        notes.append(f"pipeline steps {', '.join(steps)} {how} first ({ready.ramp})")
+    return notes
 
 
 def _demo(options: argparse.Namespace) -> int:
@@ -184,7 +215,26 @@ def _open(options: argparse.Namespace) -> int:
             raise LinInspectError("--reference and --corrected need an INPUT exposure")
         demo = ensure_demo()
         return _launch(demo.exposure, demo.reference, None, correct_on_open=True)
-    return _launch(options.input, options.reference, options.corrected, correct_on_open=options.reference is not None)
+    _use_crds_context(options)
+    try:
+        ready = _resolve_for_display(options)
+    except LinInspectError as error:  # the app still shows the exposure, uncorrected
+        print(f"lininspect: note: {error}; opening it without a reference", file=sys.stderr)
+        return _launch(options.input, None, options.corrected, correct_on_open=False)
+    return _launch(ready.ramp, ready.reference.path, options.corrected, correct_on_open=True)
+
+
+def _resolve_for_display(options: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The ramp and reference to show; steps and CRDS are reported on the terminal as they go."""
+    from .core.resolve import resolve_input
+
+    def report(step: str, index: int, total: int) -> None:
+        print(f"lininspect: pipeline step {step} ({index + 1}/{total})", file=sys.stderr, flush=True)
+
+    ready = resolve_input(options.input, options.reference, as_is=options.as_is, progress=report)
+    for note in _resolution_notes(ready):
+        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
+    return ready
 
 
 def _launch(input_path: Path, reference: Path | None, corrected: Path | None, *, correct_on_open: bool) -> int:
@@ -200,9 +250,11 @@ def _snapshot(options: argparse.Namespace) -> int:
         from .gui.snapshot import render_snapshot
     except ImportError as error:
         raise LinInspectError(f"snapshots need the desktop app, which cannot start: {error}") from None
+    _use_crds_context(options)
+    ready = _resolve_for_display(options)
     render_snapshot(
-        options.input,
-        options.reference,
+        ready.ramp,
+        ready.reference.path,
         pixel=tuple(options.pixel),
         integration=options.integration,
         group=options.group,
@@ -238,6 +290,17 @@ class _ProgressBar:
                     f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {fraction:6.1%}  file {index + 1}/{self._files}"
                 )
                 self._stream.flush()
+
+        return report
+
+    def step_callback(self, index: int):  # type: ignore[no-untyped-def]
+        """Reports the pipeline step being run before a file's correction."""
+        if not self._enabled:
+            return None
+
+        def report(step: str, done: int, total: int) -> None:
+            self._stream.write(f"\r{' ' * (self.WIDTH + 30)}\rfile {index + 1}/{self._files}: pipeline step {step}")
+            self._stream.flush()
 
         return report
 

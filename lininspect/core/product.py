@@ -220,6 +220,9 @@ def _primary_header(exposure: Exposure, reference: LinearityReference) -> fits.H
     header = exposure.header.copy()
     header["S_LINEAR"] = ("COMPLETE", "Linearity Correction")
     header["R_LINEAR"] = (reference.r_linear, "Linearity reference file name")
+    if reference.origin is not None:
+        header["CRDS_VER"] = (reference.origin.crds_version, "Version of CRDS file selection software used")
+        header["CRDS_CTX"] = (reference.origin.context, "CRDS context (.pmap) used to select ref files")
     header.add_history(f"Linearity corrected by lininspect {__version__} with {reference.path.name}")
     return header
 

@@ -6,6 +6,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from astropy.io import fits
@@ -14,6 +15,9 @@ from . import fitsfile
 from .dq import map_dq_def
 from .errors import LinInspectError
 from .exposure import Exposure
+
+if TYPE_CHECKING:
+    from .crdsref import CrdsPick
 
 #: Full-frame shapes the pipeline assumes when a reference lacks its SUBSTRT/SUBSIZE keywords.
 _FULL_FRAMES = {"MIRI": (1024, 1032)}
@@ -31,11 +35,12 @@ class LinearityReference:
     substrt: tuple[int, int]  # 1-based first column, row on the detector
     has_inv_coeffs: bool
     notes: list[str] = field(default_factory=list)
+    origin: CrdsPick | None = None  # set when CRDS chose this reference
 
     @property
     def r_linear(self) -> str:
-        """What the pipeline records in R_LINEAR for an override reference: its absolute path."""
-        return os.path.abspath(self.path)
+        """What the pipeline records in R_LINEAR: crds://name for a CRDS pick, else the absolute path."""
+        return self.origin.uri if self.origin is not None else os.path.abspath(self.path)
 
 
 def open_reference(path: str | Path) -> LinearityReference:
