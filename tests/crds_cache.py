@@ -43,7 +43,7 @@ class Rule:
 
     detector: str
     subarray: str
-    use_after: Mapping[str, str]  # "YYYY-MM-DD HH:MM:SS" -> file name
+    use_after: Mapping[str, str] | str  # "YYYY-MM-DD HH:MM:SS" -> file name, or "N/A"
 
 
 @dataclass
@@ -60,7 +60,6 @@ class CrdsCache:
             "CRDS_PATH": str(self.root),
             "CRDS_SERVER_URL": SERVERLESS_URL,
             "CRDS_CONTEXT": self.context,
-            "STPIPE_DISABLE_CRDS_STEPPARS": "true",
         }
 
     def mapping(self, name: str) -> Path:
@@ -100,7 +99,7 @@ def build_cache(
             written.append(mappings / rmap_name)
             selector[reftype] = rmap_name
             for rule in value:
-                for file_name in rule.use_after.values():
+                for file_name in [] if isinstance(rule.use_after, str) else rule.use_after.values():
                     target = cache.reference(instrument, file_name)
                     if file_name not in cache.files:
                         target.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +131,62 @@ def build_cache(
     _write_checksums(written)
     write_server_config(cache.root, server_context or cache.context)
     return cache
+
+
+def cache_env(root: Path, context: str | None = None, server: str = SERVERLESS_URL) -> dict[str, str]:
+    """The CRDS variables for a cache at ``root`` (any folder, for failure cases)."""
+    env = {"CRDS_PATH": str(root), "CRDS_SERVER_URL": server}
+    if context is not None:
+        env["CRDS_CONTEXT"] = context
+    return env
+
+
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without any CRDS_* setting, plus ``extra``."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CRDS_")} | dict(extra)
+
+
+#: Detector1 steps after linearity, per instrument (jwst 3.0), skipped to get linearity's output.
+_AFTER_LINEARITY = ("dark_current", "charge_migration", "jump", "picture_frame", "clean_flicker_noise",
+                    "persistence", "ramp_fit", "gain_scale")
+AFTER_LINEARITY = {"MIRI": ("rscd", "refpix") + _AFTER_LINEARITY, "NIRCAM": _AFTER_LINEARITY}
+
+_PIPELINE_CHILD = r"""
+import json, sys, traceback
+jobs = json.load(open(sys.argv[1]))
+from jwst.linearity import LinearityStep
+from jwst.pipeline import Detector1Pipeline
+errors = {}
+for index, (kind, inp, out, skips) in enumerate(jobs):
+    try:
+        if kind == "linearity":
+            result = LinearityStep.call(inp)
+        else:
+            result = Detector1Pipeline.call(inp, steps={name: {"skip": True} for name in skips})
+        result.save(out)
+        result.close()
+    except Exception:
+        errors[index] = traceback.format_exc()
+json.dump(errors, open(sys.argv[2], "w"))
+"""
+
+
+def run_pipeline(jobs: list[tuple[str, Path, Path, tuple[str, ...]]], env: Mapping[str, str], work: Path) -> None:
+    """Run jwst (``"linearity"``: LinearityStep; ``"detector1"``: Detector1Pipeline with ``skips``)
+    on (kind, input, output, skips) jobs in one child process, references from CRDS (no override)."""
+    import json
+
+    job_file, error_file = work / "pipeline_jobs.json", work / "pipeline_errors.json"
+    job_file.write_text(json.dumps([[kind, str(i), str(o), list(skips)] for kind, i, o, skips in jobs]))
+    result = subprocess.run(
+        [sys.executable, "-c", _PIPELINE_CHILD, str(job_file), str(error_file)],
+        env=child_env(env), capture_output=True, text=True, timeout=900, cwd=work,
+    )
+    if result.returncode != 0 or not error_file.exists():
+        raise RuntimeError(f"pipeline child failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    errors = json.loads(error_file.read_text())
+    if errors:
+        raise RuntimeError("\n".join(f"{jobs[int(k)]}:\n{v[-3000:]}" for k, v in errors.items()))
 
 
 def write_server_config(root: Path, context: str) -> None:
@@ -168,6 +223,9 @@ def _write_rmap(path: Path, instrument: str, reftype: str, rules: list[Rule]) ->
     }
     rows = []
     for rule in rules:
+        if isinstance(rule.use_after, str):
+            rows.append(f"    ({rule.detector!r}, {rule.subarray!r}) : {rule.use_after!r},\n")
+            continue
         dates = "".join(f"        {date!r} : {name!r},\n" for date, name in sorted(rule.use_after.items()))
         rows.append(f"    ({rule.detector!r}, {rule.subarray!r}) : UseAfter({{\n{dates}    }}),\n")
     _write_mapping(path, header, "Match({\n" + "".join(rows) + "})")
