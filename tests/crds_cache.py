@@ -146,10 +146,14 @@ def child_env(extra: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CRDS_")} | dict(extra)
 
 
-#: Detector1 steps after linearity, per instrument (jwst 3.0), skipped to get linearity's output.
+#: Detector1 steps to skip so it returns linearity's output (jwst 3.0): the steps after linearity,
+#: and those of the other branch (the pipeline prefetches references for every step not skipped).
 _AFTER_LINEARITY = ("dark_current", "charge_migration", "jump", "picture_frame", "clean_flicker_noise",
                     "persistence", "ramp_fit", "gain_scale")
-AFTER_LINEARITY = {"MIRI": ("rscd", "refpix") + _AFTER_LINEARITY, "NIRCAM": _AFTER_LINEARITY}
+THROUGH_LINEARITY_SKIPS = {
+    "MIRI": ("rscd", "refpix", "superbias") + _AFTER_LINEARITY,
+    "NIRCAM": ("rscd", "reset", "emicorr", "firstframe", "lastframe") + _AFTER_LINEARITY,
+}
 
 _PIPELINE_CHILD = r"""
 import json, sys, traceback
@@ -161,6 +165,10 @@ for index, (kind, inp, out, skips) in enumerate(jobs):
     try:
         if kind == "linearity":
             result = LinearityStep.call(inp)
+        elif kind == "steps":  # one step after the other, as strun would: only they leave S_* keywords
+            result = inp
+            for name in skips:
+                result = Detector1Pipeline.step_defs[name].call(result)
         else:
             result = Detector1Pipeline.call(inp, steps={name: {"skip": True} for name in skips})
         result.save(out)
@@ -172,7 +180,8 @@ json.dump(errors, open(sys.argv[2], "w"))
 
 
 def run_pipeline(jobs: list[tuple[str, Path, Path, tuple[str, ...]]], env: Mapping[str, str], work: Path) -> None:
-    """Run jwst (``"linearity"``: LinearityStep; ``"detector1"``: Detector1Pipeline with ``skips``)
+    """Run jwst (``"linearity"``: LinearityStep; ``"detector1"``: Detector1Pipeline with ``skips``;
+    ``"steps"``: the steps named in ``skips``, each called on its own)
     on (kind, input, output, skips) jobs in one child process, references from CRDS (no override)."""
     import json
 
@@ -351,6 +360,7 @@ def reset_writer(data: np.ndarray, *, instrument: str, detector: str, subarray: 
             model.dq = np.zeros(data.shape[-2:], np.uint32)
             _describe(model, instrument, detector, subarray, data.shape[-2:], substrt, "reset")
             model.meta.exposure.readpatt = "ANY"
+            model.meta.exposure.nints, model.meta.exposure.ngroups = data.shape[:2]
             model.save(path)
 
     return write
