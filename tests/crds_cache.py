@@ -159,12 +159,14 @@ _PIPELINE_CHILD = r"""
 import json, sys, traceback
 jobs = json.load(open(sys.argv[1]))
 from jwst.linearity import LinearityStep
+from stdatamodels.jwst.datamodels import RampModel
 from jwst.pipeline import Detector1Pipeline
 errors = {}
 for index, (kind, inp, out, skips) in enumerate(jobs):
     try:
-        if kind == "linearity":
-            result = LinearityStep.call(inp)
+        if kind == "linearity":  # on a model: from a path, jwst needs the ASDF extension to ask CRDS
+            with RampModel(inp) as model:
+                result = LinearityStep.call(model)
         elif kind == "steps":  # one step after the other, as strun would: only they leave S_* keywords
             result = inp
             for name in skips:

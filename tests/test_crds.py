@@ -44,6 +44,10 @@ CASES = {
 }  # fmt: skip
 
 
+#: Cases written as plain FITS (no ASDF extension): their metadata comes from the FITS keywords.
+PLAIN_FITS = {"miri-full-early", "nircam-sub160-late"}
+
+
 def _coefficients(rng: np.random.Generator, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     coeffs = np.empty((3, *shape), np.float32)
     coeffs[0] = rng.normal(0.0, 2.0, shape)
@@ -92,7 +96,8 @@ def make_cache(root: Path):  # type: ignore[no-untyped-def]
 
 
 def _ramp(path: Path, instrument: str, detector: str, subarray: str, shape: tuple[int, int],
-          substrt: tuple[int, int], date: str, rng: np.random.Generator, *, zeroframe: bool = False) -> Path:
+          substrt: tuple[int, int], date: str, rng: np.random.Generator, *, zeroframe: bool = False,
+          with_asdf: bool = True) -> Path:
     nints, ngroups = (2, 3) if instrument == "MIRI" else (1, 2)
     sci = rng.uniform(0.0, 40000.0, (nints, ngroups, *shape)).astype(np.float32)
     groupdq = np.zeros(sci.shape, np.uint8)
@@ -103,7 +108,7 @@ def _ramp(path: Path, instrument: str, detector: str, subarray: str, shape: tupl
     return write_ramp_file(
         path, sci=sci, groupdq=groupdq, zeroframe=zf, instrument=instrument, detector=detector,
         substrt=substrt, exp_type=exp_type, readpatt=readpatt,
-        extra_header={"SUBARRAY": subarray, "DATE-OBS": date},
+        extra_header={"SUBARRAY": subarray, "DATE-OBS": date}, with_asdf=with_asdf,
     )  # fmt: skip
 
 
@@ -123,7 +128,7 @@ def crds_run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     inputs = {}
     for name, (instrument, detector, subarray, shape, substrt, date, _) in CASES.items():
         inputs[name] = _ramp(work / f"{name}_lastframe.fits", instrument, detector, subarray, shape, substrt,
-                             date, rng, zeroframe=name == "miri-sub64-late")
+                             date, rng, zeroframe=name == "miri-sub64-late", with_asdf=name not in PLAIN_FITS)
     ours, theirs = work / "ours", work / "theirs"
     ours.mkdir()
     theirs.mkdir()

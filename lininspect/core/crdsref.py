@@ -2,7 +2,7 @@
 
 The selection parameters are the file's own metadata, read the way jwst reads it for CRDS
 (stdatamodels' ``read_metadata(path, flatten=True)``; a file without the ASDF extension through
-its model's ``get_crds_parameters``), and the choice is ``crds.getreferences``: so the cache
+``get_crds_parameters`` of a model on the core schema, which maps the FITS keywords and loads no array), and the choice is ``crds.getreferences``: so the cache
 (``CRDS_PATH``), the server (``CRDS_SERVER_URL``: missing files are downloaded when it answers,
 the cache alone is used when it does not) and the context (``CRDS_CONTEXT``, else the server's or
 the cache's) are the crds client's own rules. crds 14 locks each file it writes into the cache
@@ -60,15 +60,15 @@ class CrdsPick:
 
 def crds_parameters(path: str | Path) -> dict[str, Any]:
     """The file's metadata as jwst hands it to CRDS: flat ``meta.*`` names, simple values only."""
-    from stdatamodels.jwst.datamodels import RampModel, read_metadata
+    from stdatamodels.jwst.datamodels import JwstDataModel, read_metadata
 
     path = Path(path)
     try:
         with _quiet():
             try:
                 metadata = read_metadata(path, flatten=True)
-            except KeyError:  # no ASDF extension or DATAMODL: the model reads the FITS keywords
-                with RampModel(str(path)) as model:
+            except KeyError:  # no ASDF extension or DATAMODL: the core schema maps the FITS keywords
+                with JwstDataModel(str(path)) as model:
                     metadata = model.get_crds_parameters()
     except Exception as error:
         raise LinInspectError(f"{path}: its metadata cannot be read for CRDS ({_first_line(error)})") from None
