@@ -147,3 +147,14 @@ def test_as_is_corrects_without_the_earlier_steps(uncal_run, without_jwst: str, 
         raw = source["SCI"].data.astype(np.float32)
     assert product["SCI"].shape == raw.shape and not np.array_equal(product["SCI"], raw)
     assert not np.count_nonzero(product["GROUPDQ"])  # no saturation step: nothing flagged
+
+
+def test_demo_needs_neither_crds_nor_jwst(without_jwst: str, tmp_path: Path) -> None:
+    from lininspect.core.demo import write_demo
+
+    demo = write_demo(tmp_path / "demo")
+    env = {"CRDS_PATH": str(tmp_path / "nowhere"), "CRDS_SERVER_URL": "http://127.0.0.1:9"}
+    result = lininspect("correct", str(demo.exposure), "--reference", str(demo.reference), env=env, cwd=tmp_path,
+                        pythonpath=without_jwst)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "demo" / "demo_miri_linearity.fits").is_file()
