@@ -216,16 +216,14 @@ def _open(options: argparse.Namespace) -> int:
         demo = ensure_demo()
         return _launch(demo.exposure, demo.reference, None, correct_on_open=True)
     _use_crds_context(options)
-    try:
-        ready = _resolve_for_display(options)
-    except LinInspectError as error:  # the app still shows the exposure, uncorrected
-        print(f"lininspect: note: {error}; opening it without a reference", file=sys.stderr)
-        return _launch(options.input, None, options.corrected, correct_on_open=False)
-    return _launch(ready.ramp, ready.reference.path, options.corrected, correct_on_open=True)
+    if options.reference is None:  # the app asks CRDS (and runs missing steps) in a worker
+        return _launch(options.input, None, options.corrected, correct_on_open=False, crds_lookup=True,
+                       as_is=options.as_is)
+    return _launch(options.input, options.reference, options.corrected, correct_on_open=True)
 
 
 def _resolve_for_display(options: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The ramp and reference to show; steps and CRDS are reported on the terminal as they go."""
+    """The ramp and reference for a snapshot; steps and CRDS are reported on the terminal as they go."""
     from .core.resolve import resolve_input
 
     def report(step: str, index: int, total: int) -> None:
@@ -237,12 +235,21 @@ def _resolve_for_display(options: argparse.Namespace):  # type: ignore[no-untype
     return ready
 
 
-def _launch(input_path: Path, reference: Path | None, corrected: Path | None, *, correct_on_open: bool) -> int:
+def _launch(
+    input_path: Path,
+    reference: Path | None,
+    corrected: Path | None,
+    *,
+    correct_on_open: bool,
+    crds_lookup: bool = False,
+    as_is: bool = False,
+) -> int:
     try:
         from .gui.app import launch
     except ImportError as error:
         raise LinInspectError(f"the desktop app cannot start: {error}") from None
-    return launch(input_path, reference, corrected, correct_on_open=correct_on_open)
+    return launch(input_path, reference, corrected, correct_on_open=correct_on_open, crds_lookup=crds_lookup,
+                  as_is=as_is)
 
 
 def _snapshot(options: argparse.Namespace) -> int:

@@ -87,8 +87,16 @@ def open_window(
     return window
 
 
-def launch(input_path: Path, reference: Path | None, corrected: Path | None, *, correct_on_open: bool) -> int:
-    """Show the app on these files, optionally start the correction, and run until closed."""
+def launch(
+    input_path: Path,
+    reference: Path | None,
+    corrected: Path | None,
+    *,
+    correct_on_open: bool,
+    crds_lookup: bool = False,
+    as_is: bool = False,
+) -> int:
+    """Show the app on these files, optionally start the correction (or CRDS's choice first), and run."""
     if not any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         raise LinInspectError(
             "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"
@@ -102,7 +110,9 @@ def launch(input_path: Path, reference: Path | None, corrected: Path | None, *, 
     window.show()
     if first_start:
         window.apply_default_layout()
-    if correct_on_open:
+    if crds_lookup:
+        window.choose_reference_from_crds(input_path, as_is=as_is)
+    elif correct_on_open:
         window.guard(window.run_correction)
     return app.exec()
 
