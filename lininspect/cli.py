@@ -12,10 +12,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
 from .core.errors import LinInspectError
+
+if TYPE_CHECKING:
+    from .core.resolve import ResolvedInput
 
 COMMANDS = ("correct", "snapshot", "demo")
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -182,7 +185,7 @@ def _use_crds_context(options: argparse.Namespace) -> None:
         os.environ["CRDS_CONTEXT"] = options.crds_context
 
 
-def _resolution_notes(ready) -> list[str]:  # type: ignore[no-untyped-def]
+def _resolution_notes(ready: ResolvedInput) -> list[str]:
     notes = []
     origin = ready.reference.origin
     if origin is not None:
@@ -216,13 +219,12 @@ def _open(options: argparse.Namespace) -> int:
         demo = ensure_demo()
         return _launch(demo.exposure, demo.reference, None, correct_on_open=True)
     _use_crds_context(options)
-    if options.reference is None:  # the app asks CRDS (and runs missing steps) in a worker
-        return _launch(options.input, None, options.corrected, correct_on_open=False, crds_lookup=True,
-                       as_is=options.as_is)
-    return _launch(options.input, options.reference, options.corrected, correct_on_open=True)
+    # The app asks CRDS (unless given the reference) and runs missing pipeline steps in a worker.
+    return _launch(options.input, options.reference, options.corrected, correct_on_open=False, resolve=True,
+                   as_is=options.as_is)
 
 
-def _resolve_for_display(options: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
     """The ramp and reference for a snapshot; steps and CRDS are reported on the terminal as they go."""
     from .core.resolve import resolve_input
 
@@ -241,15 +243,14 @@ def _launch(
     corrected: Path | None,
     *,
     correct_on_open: bool,
-    crds_lookup: bool = False,
+    resolve: bool = False,
     as_is: bool = False,
 ) -> int:
     try:
         from .gui.app import launch
     except ImportError as error:
         raise LinInspectError(f"the desktop app cannot start: {error}") from None
-    return launch(input_path, reference, corrected, correct_on_open=correct_on_open, crds_lookup=crds_lookup,
-                  as_is=as_is)
+    return launch(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is)
 
 
 def _snapshot(options: argparse.Namespace) -> int:

@@ -33,7 +33,8 @@ class ReferenceLookup(QObject):
     def running(self) -> bool:
         return self._cancel is not None
 
-    def start(self, path: Path, *, as_is: bool = False) -> None:
+    def start(self, path: Path, *, reference: Path | None = None, as_is: bool = False) -> None:
+        """CRDS's reference (or ``reference``) and the missing steps' output for ``path``."""
         self.cancel()
         cancel = threading.Event()
         self._cancel = cancel
@@ -42,8 +43,8 @@ class ReferenceLookup(QObject):
             self.stepped.emit("saving the prepared ramp" if step == "save" else f"pipeline step {step} ({index + 1}/{total})")
 
         def job() -> ResolvedInput:
-            self.stepped.emit("asking CRDS for the linearity reference")
-            return resolve_input(path, as_is=as_is, progress=report, cancel=cancel)
+            self.stepped.emit("asking CRDS for the linearity reference" if reference is None else "opening the reference")
+            return resolve_input(path, reference, as_is=as_is, progress=report, cancel=cancel)
 
         create_worker(  # superqt's pool owns the thread; errors come back here, never re-raised
             job,

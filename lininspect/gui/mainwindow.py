@@ -359,14 +359,14 @@ class MainWindow(QMainWindow):
 
     # --- the reference from CRDS, and the pipeline's earlier steps ------------------------
 
-    def choose_reference_from_crds(self, path: Path, *, as_is: bool = False) -> None:
-        """Ask CRDS (and run missing pipeline steps) in a worker; the correction follows."""
+    def resolve_in_background(self, path: Path, *, reference: Path | None = None, as_is: bool = False) -> None:
+        """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then the correction."""
         self._stop_jobs()
         self.progress.setRange(0, 0)
         self.progress.setFormat("")
         self.progress.show()
         self.cancel_button.show()
-        self.lookup.start(Path(path), as_is=as_is)
+        self.lookup.start(Path(path), reference=reference, as_is=as_is)
 
     def _on_lookup_step(self, what: str) -> None:
         self.statusBar().showMessage(what + "...")

@@ -67,7 +67,7 @@ def test_crds_pick_is_shown_and_the_exposure_corrected(qtbot, crds_env, small_ca
     window = _window(qtbot, ramp)
     steps: list[str] = []
     window.lookup.stepped.connect(steps.append)
-    window.choose_reference_from_crds(ramp)
+    window.resolve_in_background(ramp)
     assert window.cancel_button.isVisible()  # the lookup runs in a worker: the GUI is live meanwhile
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
     origin = window.session.reference.origin
@@ -83,7 +83,7 @@ def test_choosing_a_reference_overrides_crds(qtbot, crds_env, small_cache) -> No
     cache, ramp = small_cache
     crds_env(cache.env)
     window = _window(qtbot, ramp)
-    window.choose_reference_from_crds(ramp)
+    window.resolve_in_background(ramp)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
     window.open_reference(cache.files["jwst_miri_linearity_0001.fits"])  # File > Choose reference...
     assert window.session.reference.origin is None
@@ -98,7 +98,7 @@ def test_crds_failure_is_a_dialog_and_the_exposure_stays(qtbot, crds_env, small_
     window = _window(qtbot, ramp)
     shown: list[str] = []
     monkeypatch.setattr(window, "_show_error", shown.append)
-    window.choose_reference_from_crds(ramp)
+    window.resolve_in_background(ramp)
     qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     assert "CRDS_PATH" in shown[0]
     assert window.session.exposure is not None and window.session.reference is None
@@ -121,7 +121,7 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     window = _window(qtbot, uncal)
     steps: list[str] = []
     window.lookup.stepped.connect(steps.append)
-    window.choose_reference_from_crds(uncal)
+    window.resolve_in_background(uncal)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
     assert [s.split(" (")[0] for s in steps if s.startswith("pipeline step")] == [
         f"pipeline step {name}" for name in
@@ -134,7 +134,7 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     again = _window(qtbot, uncal)  # reopening: the prepared ramp comes from the cache, no step runs
     later: list[str] = []
     again.lookup.stepped.connect(later.append)
-    again.choose_reference_from_crds(uncal)
+    again.resolve_in_background(uncal)
     qtbot.waitUntil(lambda: again.session.result is not None, timeout=60000)
     assert not [s for s in later if s.startswith("pipeline step")]
     again.close()
@@ -145,10 +145,35 @@ def test_preparation_can_be_cancelled(qtbot, crds_env, uncal_setup, tmp_path: Pa
     crds_env(cache.env)
     window = _window(qtbot, uncal)
     window.lookup.stepped.connect(lambda what: window.cancel_run() if what.startswith("pipeline step dq_init") else None)
-    window.choose_reference_from_crds(uncal)
+    window.resolve_in_background(uncal)
     qtbot.waitUntil(lambda: not window.lookup.running, timeout=120000)
     qtbot.wait(3000)  # the worker stops at its next step; its answer must be dropped
     assert window.session.reference is None and window.session.result is None
     assert window.session.exposure.path == uncal
     assert not list(Path(os.environ["LININSPECT_CACHE_DIR"]).glob("*_prepared.fits"))
     window.close()
+
+
+def test_given_reference_still_gets_the_missing_steps(qtbot, crds_env, uncal_setup) -> None:  # type: ignore[no-untyped-def]
+    cache, uncal = uncal_setup
+    crds_env(cache.env)
+    window = _window(qtbot, uncal)
+    chosen = cache.files["jwst_miri_linearity_0001.fits"]
+    window.resolve_in_background(uncal, reference=chosen)
+    qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
+    assert window.session.exposure.header["S_SATURA"] == "COMPLETE"
+    assert window.session.reference.path == chosen and window.origin.text().endswith("(chosen by you)")
+    window.close()
+
+
+def test_snapshot_command_takes_the_crds_pick(qtbot, crds_env, small_cache, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from PyQt6.QtGui import QImage
+
+    from lininspect.cli import main
+
+    cache, ramp = small_cache
+    crds_env(cache.env)
+    output = tmp_path / "shot.png"
+    assert main(["snapshot", str(ramp), "--pixel", "3", "4", "-o", str(output)]) == 0
+    assert not QImage(str(output)).isNull()
+    assert "jwst_miri_linearity_0001.fits (CRDS jwst_0001.pmap" in capsys.readouterr().err
