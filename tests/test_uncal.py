@@ -158,3 +158,19 @@ def test_demo_needs_neither_crds_nor_jwst(without_jwst: str, tmp_path: Path) -> 
                         pythonpath=without_jwst)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "demo" / "demo_miri_linearity.fits").is_file()
+
+
+def test_uncal_without_asdf_extension_is_refused_in_one_line(uncal_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """jwst 3.0 opens Detector1's input through its ASDF extension; a plain-FITS _uncal cannot be prepared."""
+    from pipeline_oracle import write_uncal_file
+
+    _, env, work, _, _ = uncal_run
+    plain = write_uncal_file(tmp_path / "plain_uncal.fits", sci=np.full((1, 4, 64, 72), 20000, np.uint16),
+                             substrt=(5, 9))
+    with fits.open(plain, mode="update") as hdul:
+        hdul[0].header["SUBARRAY"] = "SUB64"
+    result = lininspect("correct", str(plain), env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "jwst could not open it" in lines[0] and "--as-is" in lines[0], result.stderr
+    assert not (tmp_path / "plain_linearity.fits").exists()

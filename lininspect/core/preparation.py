@@ -95,8 +95,10 @@ def prepare(
         except (LinInspectError, KeyboardInterrupt):
             raise
         except Exception as error:
+            step = _failed_step(log.getvalue(), steps)
+            what = f"the pipeline's {step} step failed" if step else "jwst could not open it for the pipeline's steps"
             raise LinInspectError(
-                f"{path}: the pipeline's {_failed_step(log.getvalue(), steps)} step failed ({_first_line(error)})"
+                f"{path}: {what} ({_first_line(error)}); --as-is corrects it without them"
             ) from None
     return Preparation(path, target, steps, from_cache=False)
 
@@ -140,11 +142,13 @@ def _run_steps(
 ) -> None:
     from jwst.pipeline import Detector1Pipeline
 
-    config, config_file = Detector1Pipeline.build_config(str(path))
-    config.pop("class", None)
-    pipeline = Detector1Pipeline.from_config_section(config, name=config.get("name"), config_file=config_file)
-    model = pipeline.prepare_output(str(path), open_as_ramp=True)
+    # Opened as the pipeline opens its input; its parameters then come from CRDS through the
+    # model's metadata, which (unlike the path) also works for files without the ASDF extension.
+    model = Detector1Pipeline().prepare_output(str(path), open_as_ramp=True)
     try:
+        config, config_file = Detector1Pipeline.build_config(model)
+        config.pop("class", None)
+        pipeline = Detector1Pipeline.from_config_section(config, name=config.get("name"), config_file=config_file)
         for index, name in enumerate(steps):
             if cancel is not None and cancel.is_set():
                 raise CorrectionCancelled()
@@ -188,9 +192,10 @@ def _pipeline_quiet() -> Iterator[io.StringIO]:
             logger.setLevel(level)
 
 
-def _failed_step(log: str, steps: tuple[str, ...]) -> str:
+def _failed_step(log: str, steps: tuple[str, ...]) -> str | None:
+    """The last step jwst logged as started, or None when it failed before any."""
     started = [step for step in steps if f"Step {step} running" in log]
-    return started[-1] if started else steps[0]
+    return started[-1] if started else None
 
 
 def _first_line(error: BaseException) -> str:
