@@ -372,3 +372,31 @@ def test_environment_change_is_seen_after_clearing(crds_session, small_inputs, t
     crds_session(cache_env(tmp_path / "nowhere"))
     with pytest.raises(LinInspectError, match="CRDS_PATH"):
         choose_reference(files["sub64"])
+
+
+# ---------------------------------------------------------------------------------------------
+# A server that answers: what the cache lacks is downloaded into CRDS_PATH, as the pipeline does
+# ---------------------------------------------------------------------------------------------
+
+
+def test_missing_files_are_downloaded_when_the_server_answers(small_inputs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from crds_server import crds_server
+
+    cache, work, files = small_inputs
+    empty = tmp_path / "user_cache"
+    output = tmp_path / "downloaded.fits"
+    with crds_server(cache.root, cache.context) as (url, requests):
+        result = lininspect("correct", str(files["sub64"]), "-o", str(output),
+                            env=cache_env(empty, server=url), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "get_server_info" in requests and "GET jwst_miri_linearity_0001.fits" in requests
+    assert (empty / "mappings" / "jwst" / cache.context).is_file()
+    downloaded = empty / "references" / "jwst" / "miri" / "jwst_miri_linearity_0001.fits"
+    assert downloaded.read_bytes() == cache.files["jwst_miri_linearity_0001.fits"].read_bytes()
+    assert (empty / "config" / "jwst" / "server_config").is_file()  # what crds keeps for offline use
+    header = fits.getheader(output)
+    assert header["R_LINEAR"] == "crds://jwst_miri_linearity_0001.fits" and header["CRDS_CTX"] == cache.context
+    offline = tmp_path / "offline.fits"  # the same cache, now without the server
+    again = lininspect("correct", str(files["sub64"]), "-o", str(offline), env=cache_env(empty), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert read_pipeline_product(offline)["SCI"].tobytes() == read_pipeline_product(output)["SCI"].tobytes()
