@@ -28,10 +28,13 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import NoReturn, TextIO  # noqa: E402
+from typing import TYPE_CHECKING, NoReturn, TextIO  # noqa: E402
 
 from . import __version__  # noqa: E402
 from .core.errors import LinInspectError  # noqa: E402
+
+if TYPE_CHECKING:
+    from .core.resolve import ResolvedInput
 
 COMMANDS = ("correct", "snapshot", "demo")
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -44,11 +47,15 @@ Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
   lininspect                           open the app on the bundled demo, corrected
   lininspect INPUT [--reference REF] [--corrected FILE]
                                        open an exposure (and its reference or pipeline product)
-  lininspect correct INPUT... --reference REF [-o OUT | --output-dir DIR] [--overwrite]
+  lininspect correct INPUT... [--reference REF] [-o OUT | --output-dir DIR] [--overwrite]
                                        write *_linearity.fits files, as the pipeline's step does
-  lininspect snapshot INPUT --reference REF --pixel X Y -o PNG
+  lininspect snapshot INPUT [--reference REF] --pixel X Y -o PNG
                                        render the app with one pixel inspected to a PNG
   lininspect demo DIR                  write the demo exposure and its linearity reference
+
+Without --reference, CRDS chooses the reference as the pipeline does (CRDS_PATH, CRDS_SERVER_URL,
+CRDS_CONTEXT or --crds-context). Inputs whose earlier Detector1 steps have not run (_uncal ...)
+get them from jwst first (pip install 'lininspect[pipeline]'), unless --as-is.
 
 Run 'lininspect COMMAND --help' for a command's options.
 """
@@ -141,20 +148,25 @@ def _open_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lininspect {__version__}")
     parser.add_argument("input", nargs="?", type=Path, help="ramp exposure to inspect")
-    _add_reference(parser, required=False)
+    _add_reference(parser)
     parser.add_argument("--corrected", type=Path, help="a pipeline _linearity product to compare with")
     return parser
 
 
-def _add_reference(parser: argparse.ArgumentParser, *, required: bool) -> None:
+def _add_reference(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reference",
         "--override-linearity",
         "-r",
         dest="reference",
         type=Path,
-        required=required,
-        help="linearity reference file (--override-linearity is accepted, as strun spells it)",
+        help="linearity reference file, instead of CRDS's pick (--override-linearity, as strun spells it)",
+    )
+    parser.add_argument(
+        "--crds-context", metavar="PMAP", help="CRDS context for the choices (default: CRDS_CONTEXT, else the server's)"
+    )
+    parser.add_argument(
+        "--as-is", action="store_true", help="correct the file as it is, without running the missing earlier steps"
     )
 
 
@@ -166,7 +178,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             "INPUT's name with its last step suffix replaced by _linearity."
         )
         parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="ramp files to correct")
-        _add_reference(parser, required=True)
+        _add_reference(parser)
         where = parser.add_mutually_exclusive_group()
         where.add_argument("-o", "--output", type=Path, help="output file (one INPUT only)")
         where.add_argument("--output-dir", type=Path, help="directory for the outputs (default: beside each input)")
@@ -176,7 +188,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     elif command == "snapshot":
         parser.description = "Render the main window, corrected, with one pixel inspected, to a PNG (no display needed)."
         parser.add_argument("input", type=Path, help="ramp exposure")
-        _add_reference(parser, required=True)
+        _add_reference(parser)
         parser.add_argument("--pixel", nargs=2, type=int, metavar=("X", "Y"), required=True, help="array column and row")
         parser.add_argument("--integration", type=int, default=0, help="integration shown (0-based, default 0)")
         parser.add_argument("--group", type=int, default=None, help="group shown (0-based, default the last)")
@@ -198,6 +210,7 @@ def _correct(options: argparse.Namespace) -> int:
     from .core.outputs import check_run_outputs
     from .core.product import correct_file, default_output_path
     from .core.reference import open_reference
+    from .core.resolve import resolve_input
 
     if options.output is not None and len(options.inputs) > 1:
         raise LinInspectError("-o/--output takes one INPUT; use --output-dir for several")
@@ -205,14 +218,16 @@ def _correct(options: argparse.Namespace) -> int:
         raise LinInspectError(f"{options.output_dir}: output directory does not exist")
     outputs = [options.output or default_output_path(path, options.output_dir) for path in options.inputs]
     check_run_outputs(list(zip(options.inputs, outputs)), [options.reference] if options.reference else [])
-    reference = open_reference(options.reference)
+    _use_crds_context(options)
+    override = open_reference(options.reference) if options.reference is not None else None
     bar = _ProgressBar(sys.stderr, len(options.inputs), enabled=not options.quiet and sys.stderr.isatty())
     failures = 0
     for index, (path, output) in enumerate(zip(options.inputs, outputs)):
         started = time.perf_counter()
         try:
+            ready = resolve_input(path, override, as_is=options.as_is, progress=bar.step_callback(index))
             summary = correct_file(
-                path, reference, output, overwrite=options.overwrite, progress=bar.callback(index)
+                ready.ramp, ready.reference, output, overwrite=options.overwrite, progress=bar.callback(index)
             )
         except LinInspectError as error:
             bar.clear()
@@ -220,13 +235,31 @@ def _correct(options: argparse.Namespace) -> int:
             failures += 1
             continue
         bar.clear()
-        for note in summary.notes:
+        for note in _resolution_notes(ready) + list(summary.notes):
             print(f"lininspect: note: {path}: {note}", file=sys.stderr)
         print(
             f"wrote {summary.output}: {summary.no_lin_corr_pixels} pixels NO_LIN_CORR, "
             f"{summary.saturated_groups} saturated groups left raw ({time.perf_counter() - started:.1f} s)"
         )
     return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def _use_crds_context(options: argparse.Namespace) -> None:
+    """--crds-context acts as CRDS_CONTEXT does, for our choice and for the pipeline's steps alike."""
+    if options.crds_context:
+        os.environ["CRDS_CONTEXT"] = options.crds_context
+
+
+def _resolution_notes(ready: ResolvedInput) -> list[str]:
+    notes = []
+    origin = ready.reference.origin
+    if origin is not None:
+        notes.append(f"reference {origin.describe()}")
+    steps = ready.preparation.steps
+    if steps:
+        how = "cached" if ready.preparation.from_cache else "run"
+        notes.append(f"pipeline steps {', '.join(steps)} {how} first ({ready.ramp})")
+    return notes
 
 
 def _demo(options: argparse.Namespace) -> int:
@@ -250,15 +283,39 @@ def _open(options: argparse.Namespace) -> int:
             raise LinInspectError("--reference and --corrected need an INPUT exposure")
         demo = ensure_demo()
         return _launch(demo.exposure, demo.reference, None, correct_on_open=True)
-    return _launch(options.input, options.reference, options.corrected, correct_on_open=options.reference is not None)
+    _use_crds_context(options)
+    # The app asks CRDS (unless given the reference) and runs missing pipeline steps in a worker.
+    return _launch(options.input, options.reference, options.corrected, correct_on_open=False, resolve=True,
+                   as_is=options.as_is)
 
 
-def _launch(input_path: Path, reference: Path | None, corrected: Path | None, *, correct_on_open: bool) -> int:
+def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
+    """The ramp and reference for a snapshot; steps and CRDS are reported on the terminal as they go."""
+    from .core.resolve import resolve_input
+
+    def report(step: str, index: int, total: int) -> None:
+        print(f"lininspect: pipeline step {step} ({index + 1}/{total})", file=sys.stderr, flush=True)
+
+    ready = resolve_input(options.input, options.reference, as_is=options.as_is, progress=report)
+    for note in _resolution_notes(ready):
+        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
+    return ready
+
+
+def _launch(
+    input_path: Path,
+    reference: Path | None,
+    corrected: Path | None,
+    *,
+    correct_on_open: bool,
+    resolve: bool = False,
+    as_is: bool = False,
+) -> int:
     try:
         from .gui.app import launch
     except ImportError as error:
         raise LinInspectError(f"the desktop app cannot start: {error}") from None
-    return launch(input_path, reference, corrected, correct_on_open=correct_on_open)
+    return launch(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is)
 
 
 def _snapshot(options: argparse.Namespace) -> int:
@@ -267,14 +324,17 @@ def _snapshot(options: argparse.Namespace) -> int:
     width, height = options.size
     if not (1 <= width <= MAX_SNAPSHOT_SIDE and 1 <= height <= MAX_SNAPSHOT_SIDE):
         raise LinInspectError(f"--size {width} {height}: each side must be 1 to {MAX_SNAPSHOT_SIDE} pixels")
-    check_output_path(options.output, [options.input, options.reference], overwrite=options.overwrite)
+    inputs = [path for path in (options.input, options.reference) if path is not None]
+    check_output_path(options.output, inputs, overwrite=options.overwrite)
     try:
         from .gui.snapshot import render_snapshot
     except ImportError as error:
         raise LinInspectError(f"snapshots need the desktop app, which cannot start: {error}") from None
+    _use_crds_context(options)
+    ready = _resolve_for_display(options)
     render_snapshot(
-        options.input,
-        options.reference,
+        ready.ramp,
+        ready.reference.path,
         pixel=tuple(options.pixel),
         integration=options.integration,
         group=options.group,
@@ -311,6 +371,17 @@ class _ProgressBar:
                     f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {fraction:6.1%}  file {index + 1}/{self._files}"
                 )
                 self._stream.flush()
+
+        return report
+
+    def step_callback(self, index: int):  # type: ignore[no-untyped-def]
+        """Reports the pipeline step being run before a file's correction."""
+        if not self._enabled:
+            return None
+
+        def report(step: str, done: int, total: int) -> None:
+            self._stream.write(f"\r{' ' * (self.WIDTH + 30)}\rfile {index + 1}/{self._files}: pipeline step {step}")
+            self._stream.flush()
 
         return report
 

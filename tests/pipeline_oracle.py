@@ -51,6 +51,13 @@ MIRI_DQ_DEF: list[tuple[int, int, str, str]] = [
     (2, 4, "NO_LIN_CORR", "Linearity correction not available"),
 ]
 
+# S_* keywords of the Detector1 steps before linearity (jwst 3.0): a ramp written here is the
+# linearity step's input, so they say COMPLETE; an _uncal file has none.
+EARLIER_STEP_KEYWORDS = {
+    "MIRI": ("S_GRPSCL", "S_DQINIT", "S_MIREMI", "S_SATURA", "S_IPC", "S_FRSTFR", "S_LASTFR", "S_RESET"),
+    "NIR": ("S_GRPSCL", "S_DQINIT", "S_SATURA", "S_IPC", "S_SUPERB", "S_REFPIX"),
+}
+
 # Full-frame sizes (ny, nx), used only to pick SUBARRAY = 'FULL' vs 'GENERIC'.
 _FULL_FRAME = {"MIRI": (1024, 1032)}
 _DEFAULT_FULL_FRAME = (2048, 2048)
@@ -150,10 +157,13 @@ def _ramp_keywords(
     exp_type: str,
     readpatt: str,
     zero_frame: bool,
+    earlier_steps_done: bool = True,
 ) -> dict[str, Any]:
     """Primary-header keywords of a ramp file, shared by the ASDF and the plain-FITS writer."""
     nints, ngroups, ny, nx = sci_shape
-    return {
+    steps = EARLIER_STEP_KEYWORDS["MIRI" if instrument.upper() == "MIRI" else "NIR"]
+    done = {key: "COMPLETE" for key in steps} if earlier_steps_done else {}
+    return done | {
         "TELESCOP": "JWST",
         "DATAMODL": "RampModel",
         "INSTRUME": instrument,
@@ -268,6 +278,7 @@ def write_uncal_file(
         exp_type="MIR_IMAGE",
         readpatt="FASTR1",
         zero_frame=False,
+        earlier_steps_done=False,
     )
     primary = fits.PrimaryHDU()
     for key, value in keywords.items():

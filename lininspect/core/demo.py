@@ -340,10 +340,14 @@ def _exposure_hdul(sci: np.ndarray, pixeldq: np.ndarray, groupdq: np.ndarray) ->
             ("SUBSIZE2", NY),
             ("FASTAXIS", 1),
             ("SLOWAXIS", 2),
+            ("S_GRPSCL", "SKIPPED"),
             ("S_DQINIT", "COMPLETE"),
+            ("S_MIREMI", "SKIPPED"),
             ("S_SATURA", "COMPLETE"),
+            ("S_IPC", "SKIPPED"),
             ("S_FRSTFR", "COMPLETE"),
             ("S_LASTFR", "COMPLETE"),
+            ("S_RESET", "SKIPPED"),
         ]
     )
     sci_hdu = fits.ImageHDU(sci, name="SCI")

@@ -217,6 +217,9 @@ def _primary_header(exposure: Exposure, reference: LinearityReference) -> fits.H
     header = exposure.header.copy()
     header["S_LINEAR"] = ("COMPLETE", "Linearity Correction")
     header["R_LINEAR"] = (header_text(reference.r_linear), "Linearity reference file name")
+    if reference.origin is not None:
+        header["CRDS_VER"] = (reference.origin.crds_version, "Version of CRDS file selection software used")
+        header["CRDS_CTX"] = (reference.origin.context, "CRDS context (.pmap) used to select ref files")
     for line in history_lines(f"Linearity corrected by lininspect {__version__} with", header_text(reference.path.name)):
         header.add_history(line)
     return header

@@ -6,6 +6,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from astropy.io import fits
@@ -14,6 +15,9 @@ from . import fitsfile, stripes
 from .dq import map_dq_def
 from .errors import LinInspectError
 from .exposure import Exposure
+
+if TYPE_CHECKING:
+    from .crdsref import CrdsPick
 
 
 @dataclass
@@ -31,11 +35,12 @@ class LinearityReference:
     @property
     def has_inv_coeffs(self) -> bool:
         return self.inv_coeffs is not None
+    origin: CrdsPick | None = None  # set when CRDS chose this reference
 
     @property
     def r_linear(self) -> str:
-        """What the pipeline records in R_LINEAR for an override reference: its absolute path."""
-        return os.path.abspath(self.path)
+        """What the pipeline records in R_LINEAR: crds://name for a CRDS pick, else the absolute path."""
+        return self.origin.uri if self.origin is not None else os.path.abspath(self.path)
 
 
 def open_reference(path: str | Path) -> LinearityReference:

@@ -87,22 +87,36 @@ def open_window(
     return window
 
 
-def launch(input_path: Path, reference: Path | None, corrected: Path | None, *, correct_on_open: bool) -> int:
-    """Show the app on these files, optionally start the correction, and run until closed."""
+def launch(
+    input_path: Path,
+    reference: Path | None,
+    corrected: Path | None,
+    *,
+    correct_on_open: bool,
+    resolve: bool = False,
+    as_is: bool = False,
+) -> int:
+    """Show the app on these files and run until closed.
+
+    ``resolve``: first CRDS's reference (unless ``reference`` is given) and the pipeline's missing
+    steps, in a worker, then the correction; else ``correct_on_open`` starts it at once.
+    """
     if not any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         raise LinInspectError(
             "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"
         )
     app = application()
     sys.excepthook = _report_unexpected
-    window = open_window(input_path, reference, corrected)
+    window = open_window(input_path, None if resolve else reference, corrected)
     first_start = not window.settings.contains("state")
     if first_start:
         window.resize(1600, 1000)
     window.show()
     if first_start:
         window.apply_default_layout()
-    if correct_on_open:
+    if resolve:
+        window.resolve_in_background(input_path, reference=reference, as_is=as_is)
+    elif correct_on_open:
         window.guard(window.run_correction)
     return app.exec()
 

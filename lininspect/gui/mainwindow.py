@@ -41,8 +41,10 @@ from ..core import analysis, dq, fitsfile
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.product import default_output_path, export_corrected
+from ..core.reference import LinearityReference
 from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS, PixelInspector, RegionMean
+from .crdslookup import ReferenceLookup
 from .session import Session
 from .worker import JobRunner
 
@@ -87,6 +89,10 @@ class MainWindow(QMainWindow):
         self.count_runner = JobRunner(self)
         self.count_runner.succeeded.connect(self._on_counted)
         self.count_runner.failed.connect(self._show_error)
+        self.lookup = ReferenceLookup(self)
+        self.lookup.stepped.connect(self._on_lookup_step)
+        self.lookup.resolved.connect(self._on_lookup_resolved)
+        self.lookup.failed.connect(self._on_lookup_failed)
 
         self.left = ImagePanel("Input")
         self.right = ImagePanel("Corrected")
@@ -176,7 +182,10 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_run)
         self.cancel_button.hide()
         status = self.statusBar()
+        self.origin = QLabel("")  # where the reference came from: CRDS (context, matched keys) or the user
+        self.origin.setTextFormat(Qt.TextFormat.PlainText)
         status.addWidget(self.readout, 1)
+        status.addPermanentWidget(self.origin)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
 
@@ -198,7 +207,7 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file = menus.addMenu("&File")
         self._action(file, "Open &input...", lambda: self._ask_open("input"), QKeySequence.StandardKey.Open)
-        self._action(file, "Open &reference...", lambda: self._ask_open("reference"))
+        self._action(file, "Choose &reference...", lambda: self._ask_open("reference"))
         self._action(file, "Open &corrected (pipeline _linearity)...", lambda: self._ask_open("corrected"))
         self.recent_menu = file.addMenu("Recent files")
         file.addSeparator()
@@ -278,7 +287,9 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def open_reference(self, path: Path) -> None:
+        """The user's reference: it overrides CRDS's (a lookup still running is dropped)."""
         self._stop_jobs()
+        self.lookup.cancel()
         self.session.open_reference(Path(path))
         self._forget_result()
         self._remember(path)
@@ -342,6 +353,52 @@ class MainWindow(QMainWindow):
 
     def cancel_run(self) -> None:
         self.runner.cancel()
+        if self.lookup.running:
+            self.lookup.cancel()
+            self._end_lookup("reference lookup cancelled")
+
+    # --- the reference from CRDS, and the pipeline's earlier steps ------------------------
+
+    def resolve_in_background(self, path: Path, *, reference: Path | None = None, as_is: bool = False) -> None:
+        """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then the correction."""
+        self._stop_jobs()
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("")
+        self.progress.show()
+        self.cancel_button.show()
+        self.lookup.start(Path(path), reference=reference, as_is=as_is)
+
+    def _on_lookup_step(self, what: str) -> None:
+        self.statusBar().showMessage(what + "...")
+
+    def _on_lookup_resolved(self, ready) -> None:  # type: ignore[no-untyped-def]
+        self._end_lookup("")
+        self.guard(lambda: self._use_resolved(ready))
+
+    def _use_resolved(self, ready) -> None:  # type: ignore[no-untyped-def]
+        exposure = self.session.exposure
+        if exposure is None or exposure.path != ready.ramp:
+            self.open_input(ready.ramp)  # the input to linearity, prepared by the pipeline's steps
+        self.session.use_reference(ready.reference)
+        self._forget_result()
+        steps = ready.preparation.steps
+        if steps:
+            how = "cached" if ready.preparation.from_cache else "run"
+            self._note([f"pipeline steps {', '.join(steps)} {how} before linearity"])
+        self.run_correction()
+
+    def _on_lookup_failed(self, message: str) -> None:
+        self._end_lookup("")
+        self._show_error(message)
+
+    def _end_lookup(self, message: str) -> None:
+        self.progress.setRange(0, 100)
+        self.progress.setFormat("correcting %p%")
+        if not self.runner.running:
+            self.progress.hide()
+            self.cancel_button.hide()
+        if message:
+            self.statusBar().showMessage(message, 5000)
 
     def verify_product(self) -> None:
         """Recompute the correction and count how many values of the opened product differ."""
@@ -416,6 +473,16 @@ class MainWindow(QMainWindow):
         self.refresh_images()
         self._refresh_inspector()
         self._update_actions()
+        self._update_origin()
+
+    def _update_origin(self) -> None:
+        reference = self.session.reference
+        if reference is None:
+            self.origin.setText("")
+        elif reference.origin is not None:
+            self.origin.setText(f"reference {reference.origin.describe()}")
+        else:
+            self.origin.setText(f"reference {reference.path.name} (chosen by you)")
 
     def _update_actions(self) -> None:
         session = self.session
@@ -711,6 +778,7 @@ class MainWindow(QMainWindow):
             ("nints × ngroups", f"{exposure.nints} × {exposure.ngroups} of {exposure.shape[3]} × {exposure.shape[2]}"),
             ("S_LINEAR", key("S_LINEAR")),
             ("reference", reference.path.name if reference is not None else "none"),
+            ("reference origin", _origin_text(reference)),
             ("NO_LIN_CORR pixels", str(self._no_lin_corr_count()) if self.session.no_lin_corr_mask() is not None else "—"),
             ("saturated groups", "counting..." if self._saturated is None else str(self._saturated)),
         ]
@@ -780,6 +848,7 @@ class MainWindow(QMainWindow):
         half-destroyed objects (a crash on teardown), so the scenes are cleared here, in order.
         """
         self._save()
+        self.lookup.cancel()  # its worker finishes on its own; the answer is dropped
         self.runner.shutdown()
         self.residual_runner.shutdown()
         self.count_runner.shutdown()
@@ -793,6 +862,14 @@ def _combo(items: tuple[str, ...]) -> QComboBox:
     box.addItems(items)
     box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
     return box
+
+
+def _origin_text(reference: LinearityReference | None) -> str:
+    if reference is None:
+        return "—"
+    if reference.origin is None:
+        return "chosen by you"
+    return reference.origin.describe()
 
 
 def _show_dialog(parent: QWidget, title: str, content: QWidget, size: tuple[int, int]) -> QDialog:

@@ -148,7 +148,10 @@ class Session:
 
     def open_reference(self, path: Path) -> None:
         """Load a reference; refused (the old one kept) when it cannot correct the loaded input."""
-        reference = open_reference(path)
+        self.use_reference(open_reference(path))
+
+    def use_reference(self, reference: LinearityReference) -> None:
+        """An opened reference (CRDS's pick); refused as :meth:`open_reference` refuses."""
         if self.exposure is not None:
             plan_correction(self.exposure, reference)
         self.reference, self.result = reference, None

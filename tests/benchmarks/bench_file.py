@@ -34,7 +34,7 @@ result.save(sys.argv[3])
 
 
 def lininspect(*args: str) -> list[str]:
-    return [sys.executable, "-m", "lininspect", "correct", *args, "--overwrite", "--quiet"]
+    return [sys.executable, "-m", "lininspect", "correct", *args, "--overwrite", "--quiet", "--as-is"]
 
 
 def write_big_ramp(path: Path, shape: tuple[int, int, int, int]) -> None:

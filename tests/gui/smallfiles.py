@@ -10,6 +10,8 @@ from astropy.io import fits
 
 NINTS, NGROUPS, NY, NX = 2, 6, 40, 50
 SUBSTRT = (11, 21)
+#: S_* keywords of MIRI's Detector1 steps before linearity: the exposure is linearity's input.
+EARLIER_STEPS = ("S_GRPSCL", "S_DQINIT", "S_MIREMI", "S_SATURA", "S_IPC", "S_FRSTFR", "S_LASTFR", "S_RESET")
 #: Stored reference DQ values and what DQ_DEF says they mean.
 REF_NO_LIN_CORR, REF_DO_NOT_USE = 4, 1
 
@@ -47,7 +49,8 @@ def write_small_pair(directory: Path) -> SmallFiles:
     pixeldq = np.zeros((NY, NX), dtype=np.uint32)
     pixeldq[0, :] = 2**31  # reference pixels row
     exposure = fits.HDUList([
-        _primary(NINTS=NINTS, NGROUPS=NGROUPS, EXP_TYPE="MIR_IMAGE", FILENAME="small_lastframe.fits"),
+        _primary(NINTS=NINTS, NGROUPS=NGROUPS, EXP_TYPE="MIR_IMAGE", FILENAME="small_lastframe.fits",
+                 **{key: "COMPLETE" for key in EARLIER_STEPS}),
         fits.ImageHDU(sci, name="SCI"),
         fits.ImageHDU(pixeldq, name="PIXELDQ"),
         fits.ImageHDU(groupdq, name="GROUPDQ"),

@@ -1,0 +1,230 @@
+"""Choosing a reference file through CRDS, as the pipeline's steps choose it.
+
+The selection parameters are the file's own metadata, read the way jwst reads it for CRDS
+(stdatamodels' ``read_metadata(path, flatten=True)``; a file without the ASDF extension through
+``get_crds_parameters`` of a model on the core schema, which maps the FITS keywords and loads no array), and the choice is ``crds.getreferences``: so the cache
+(``CRDS_PATH``), the server (``CRDS_SERVER_URL``: missing files are downloaded when it answers,
+the cache alone is used when it does not) and the context (``CRDS_CONTEXT``, else the server's or
+the cache's) are the crds client's own rules. crds 14 locks each file it writes into the cache
+(``crds.core.cache_locker``); stpipe's own cache lock is a no-op there, so none is added here.
+
+Every way the lookup can fail becomes one :class:`LinInspectError` line that says what to set;
+crds' log lines, warnings and printed tracebacks are kept off the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import LinInspectError
+
+if TYPE_CHECKING:
+    from .reference import LinearityReference
+
+OBSERVATORY = "jwst"
+
+_HINT_REFERENCE = "or give the reference with --reference"
+_GIVE_REFERENCE = "give the reference with --reference"
+
+
+class CrdsNotApplicable(LinInspectError):
+    """CRDS says the step does not apply to this exposure: the pipeline skips it."""
+
+
+@dataclass(frozen=True)
+class CrdsPick:
+    """A reference CRDS chose, and what chose it."""
+
+    reftype: str
+    path: Path
+    context: str
+    crds_version: str
+    matched: tuple[tuple[str, str], ...]  # (metadata name, value) of the rmap's selection keys
+
+    @property
+    def uri(self) -> str:
+        """What the pipeline records in R_<STEP> for a CRDS pick."""
+        return f"crds://{self.path.name}"
+
+    def describe(self) -> str:
+        matched = ", ".join(f"{name}={value}" for name, value in self.matched)
+        return f"{self.path.name} (CRDS {self.context}; {matched})"
+
+
+def crds_parameters(path: str | Path) -> dict[str, Any]:
+    """The file's metadata as jwst hands it to CRDS: flat ``meta.*`` names, simple values only."""
+    from stdatamodels.jwst.datamodels import JwstDataModel, read_metadata
+
+    path = Path(path)
+    try:
+        with _quiet():
+            try:
+                metadata = read_metadata(path, flatten=True)
+            except KeyError:  # no ASDF extension or DATAMODL: the core schema maps the FITS keywords
+                with JwstDataModel(str(path)) as model:
+                    metadata = model.get_crds_parameters()
+    except Exception as error:
+        raise LinInspectError(f"{path}: its metadata cannot be read for CRDS ({_first_line(error)})") from None
+    return {key: value for key, value in metadata.items() if isinstance(value, (str, int, float, bool))}
+
+
+def choose_reference(path: str | Path, reftype: str = "linearity", *, context: str | None = None) -> CrdsPick:
+    """The reference of ``reftype`` CRDS picks for the exposure at ``path``.
+
+    ``context`` (a .pmap name) overrides CRDS_CONTEXT and the server's; raises
+    :class:`CrdsNotApplicable` when CRDS answers N/A, :class:`LinInspectError` for the rest.
+    """
+    path = Path(path)
+    parameters = crds_parameters(path)
+    with _quiet() as log:
+        try:
+            return _choose(path, parameters, reftype, context)
+        except LinInspectError:
+            raise
+        except (Exception, SystemExit) as error:
+            raise LinInspectError(_explain(path, reftype, error, log.getvalue())) from None
+
+
+def effective_context(context: str | None = None) -> str:
+    """The context a lookup would use now (argument, CRDS_CONTEXT, server, cache); refuses as a lookup would."""
+    with _quiet() as log:
+        try:
+            from crds.core import heavy_client
+
+            return str(heavy_client.get_final_context(heavy_client.get_config_info(OBSERVATORY), context))
+        except (Exception, SystemExit) as error:
+            raise LinInspectError(_explain(None, "", error, log.getvalue())) from None
+
+
+def _choose(path: Path, parameters: dict[str, Any], reftype: str, context: str | None) -> CrdsPick:
+    import crds
+    from crds.core import config, heavy_client, rmap
+
+    info = heavy_client.get_config_info(OBSERVATORY)
+    final_context = heavy_client.get_final_context(info, context)
+    mappings = Path(config.get_crds_mappath(OBSERVATORY))
+    if not info.connected and not (mappings / final_context).is_file():
+        raise LinInspectError(
+            f"CRDS context {final_context} is not in the cache ({mappings}) and no CRDS server answered: "
+            f"set CRDS_SERVER_URL to a server that answers, CRDS_CONTEXT to a context the cache holds, "
+            f"{_HINT_REFERENCE}"
+        )
+    recommended = crds.getrecommendations(
+        parameters, reftypes=[reftype], context=final_context, observatory=OBSERVATORY
+    )
+    answer = str(recommended.get(reftype, ""))
+    instrument = str(parameters.get("meta.instrument.name", "?"))
+    if "N/A" in answer.upper():
+        raise CrdsNotApplicable(
+            f"{path}: CRDS ({final_context}) says {reftype} is N/A for this {instrument} exposure: the pipeline "
+            f"skips the step (S_{_step_keyword(reftype)} = SKIPPED), so there is nothing to correct"
+        )
+    if answer.upper().startswith("NOT FOUND"):
+        reason = answer[len("NOT FOUND") :].strip()
+        raise LinInspectError(
+            f"{path}: CRDS ({final_context}) has no {reftype} reference matching this exposure ({reason}): "
+            f"{_GIVE_REFERENCE}"
+        )
+    if not info.connected and not Path(crds.locate_file(answer, OBSERVATORY)).is_file():
+        raise LinInspectError(
+            f"{path}: CRDS chose {answer} but it is not in the cache ({config.get_crds_refpath(OBSERVATORY)}) "
+            f"and no CRDS server answered to download it: set CRDS_SERVER_URL to a server that answers, "
+            f"or CRDS_PATH to a cache that holds it, {_HINT_REFERENCE}"
+        )
+    found = crds.getreferences(parameters, reftypes=[reftype], context=final_context, observatory=OBSERVATORY)
+    local = Path(str(found[reftype]))
+    selector = rmap.get_cached_mapping(final_context).get_imap(instrument).get_rmap(reftype)
+    matched = tuple(
+        (key.lower(), str(parameters.get(key.lower(), "UNDEFINED"))) for group in selector.parkey for key in group
+    )
+    return CrdsPick(reftype, local, final_context, crds.__version__, matched)
+
+
+def _step_keyword(reftype: str) -> str:
+    return {"linearity": "LINEAR"}.get(reftype, reftype.upper())
+
+
+def _explain(path: Path | None, reftype: str, error: BaseException, log: str) -> str:
+    """One line for a crds failure, naming what the user should set."""
+    from crds.core import config, exceptions
+
+    cache = os.environ.get("CRDS_PATH") or config.get_crds_path()
+    server = config.get_server_url(OBSERVATORY) or "none"
+    where = f"{path}: " if path is not None else ""
+    reason = _first_line(error) if not isinstance(error, SystemExit) else _last_error(log)
+    if isinstance(error, exceptions.CrdsLookupError):
+        return f"{where}CRDS has no {reftype} reference matching this exposure ({reason}): {_GIVE_REFERENCE}"
+    if isinstance(error, exceptions.MappingError) or "Can't load file" in reason:
+        return (
+            f"{where}a CRDS mapping in the cache {cache} is unreadable ({reason}): re-sync the cache "
+            f"(CRDS_SERVER_URL + crds sync), point CRDS_PATH at a good cache, {_HINT_REFERENCE}"
+        )
+    if not Path(cache, "config", OBSERVATORY, "server_config").is_file():
+        if "serverless" in server:
+            return (
+                f"no CRDS cache at {cache} (no config/{OBSERVATORY}/server_config): set CRDS_PATH to your CRDS "
+                f"cache (and CRDS_SERVER_URL to fill it from a server), {_HINT_REFERENCE}"
+            )
+        return (
+            f"the CRDS server {server} did not answer and there is no CRDS cache at {cache}: set CRDS_SERVER_URL "
+            f"to a server that answers or CRDS_PATH to a synced cache, {_HINT_REFERENCE}"
+        )
+    return f"{where}CRDS could not choose a {reftype} reference ({reason}): check CRDS_PATH ({cache}), {_HINT_REFERENCE}"
+
+
+def _last_error(log: str) -> str:
+    lines = [line for line in log.splitlines() if "ERROR" in line]
+    return lines[-1].split("ERROR -", 1)[-1].strip() if lines else "crds stopped"
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[io.StringIO]:
+    """Collect crds' log and Python warnings instead of printing them; yields the collected log."""
+    collected = io.StringIO()
+    logger = logging.getLogger("CRDS")
+    _import_crds_silently(logger)
+    saved = list(logger.handlers)
+    handler = logging.StreamHandler(collected)
+    for old in saved:
+        logger.removeHandler(old)
+    logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(collected):
+            warnings.simplefilter("ignore")
+            yield collected
+    finally:
+        logger.removeHandler(handler)
+        for old in saved:
+            logger.addHandler(old)
+
+
+def _import_crds_silently(logger: logging.Logger) -> None:
+    """crds warns about its environment while importing; it is checked again, quietly, on use."""
+    was_disabled, logger.disabled = logger.disabled, True
+    try:
+        import crds  # noqa: F401
+    finally:
+        logger.disabled = was_disabled
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def crds_linearity_reference(exposure_path: str | Path, *, context: str | None = None) -> LinearityReference:
+    """The linearity reference CRDS picks for an exposure, opened, remembering how it was picked."""
+    from .reference import open_reference
+
+    pick = choose_reference(exposure_path, "linearity", context=context)
+    reference = open_reference(pick.path)
+    reference.origin = pick
+    return reference

@@ -1,0 +1,203 @@
+"""The pipeline's own Detector1 steps before linearity, for ``_uncal`` and intermediate files.
+
+Which steps have run is read from the file's ``S_*`` keywords (``meta.cal_step``); the missing
+ones run through jwst itself (the optional ``pipeline`` extra), in Detector1's order for the
+instrument, configured as ``Detector1Pipeline`` configures them (its CRDS parameter references
+included) and with their references from CRDS. Running them one by one instead of calling the
+pipeline gives a progress report and a cancel point per step; the numbers are the pipeline's.
+
+The prepared ramp is kept in a cache (:func:`prepared_cache_dir`) keyed by the input file, the
+steps, jwst's version and the CRDS setup, so preparing the same file again costs nothing. The
+cache can be deleted at any time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import atomic_path
+from .crdsref import crds_parameters, effective_context
+from .errors import CorrectionCancelled, LinInspectError
+
+#: jwst 3.0 Detector1 order of the steps that precede linearity.
+MIRI_STEPS = ("group_scale", "dq_init", "emicorr", "saturation", "ipc", "firstframe", "lastframe", "reset")
+NEAR_IR_STEPS = ("group_scale", "dq_init", "saturation", "ipc", "superbias", "refpix")
+
+#: Loggers whose records stay off the terminal while jwst runs.
+_PIPELINE_LOGGERS = ("stpipe", "jwst", "stcal", "stdatamodels", "CRDS", "py.warnings")
+
+StepProgress = Callable[[str, int, int], None]  # (step name, index, number of steps)
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """Where the ramp to correct is: the input itself, or the pipeline's steps' output."""
+
+    source: Path
+    ramp: Path
+    steps: tuple[str, ...]  # the steps that were (or had been, for a cached ramp) run
+    from_cache: bool
+
+
+def steps_before_linearity(instrument: str) -> tuple[str, ...]:
+    return MIRI_STEPS if instrument.strip().upper() == "MIRI" else NEAR_IR_STEPS
+
+
+def missing_steps(path: str | Path) -> tuple[str, ...]:
+    """The steps before linearity that have no ``S_*`` keyword (neither COMPLETE nor SKIPPED)."""
+    parameters = crds_parameters(path)
+    instrument = str(parameters.get("meta.instrument.name", ""))
+    if not instrument:
+        raise LinInspectError(f"{path}: INSTRUME is missing, so the pipeline's steps for it are unknown")
+    return tuple(
+        step for step in steps_before_linearity(instrument) if not parameters.get(f"meta.cal_step.{step}")
+    )
+
+
+def prepared_cache_dir() -> Path:
+    """``$LININSPECT_CACHE_DIR``, else ``$XDG_CACHE_HOME/lininspect/prepared`` (``~/.cache/...``)."""
+    explicit = os.environ.get("LININSPECT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "lininspect" / "prepared"
+
+
+def prepare(
+    path: str | Path,
+    *,
+    progress: StepProgress | None = None,
+    cancel: threading.Event | None = None,
+) -> Preparation:
+    """The ramp ready for linearity: ``path`` itself, or the missing steps' output (cached)."""
+    path = Path(path)
+    steps = missing_steps(path)
+    if not steps:
+        return Preparation(path, path, (), from_cache=False)
+    jwst_version = _require_jwst(path, steps)
+    target = _cache_path(path, steps, jwst_version)
+    if target.is_file():
+        return Preparation(path, target, steps, from_cache=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _pipeline_quiet() as log:
+        try:
+            _run_steps(path, steps, target, progress, cancel)
+        except (LinInspectError, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            step = _failed_step(log.getvalue(), steps)
+            what = f"the pipeline's {step} step failed" if step else "jwst could not open it for the pipeline's steps"
+            raise LinInspectError(
+                f"{path}: {what} ({_first_line(error)}); --as-is corrects it without them"
+            ) from None
+    return Preparation(path, target, steps, from_cache=False)
+
+
+def _require_jwst(path: Path, steps: tuple[str, ...]) -> str:
+    try:
+        import jwst
+    except ImportError:
+        raise LinInspectError(
+            f"{path}: the pipeline's steps {', '.join(steps)} have not run on it; lininspect runs them through "
+            "jwst, which is not installed: pip install 'lininspect[pipeline]' (or use --as-is to correct it "
+            "without them)"
+        ) from None
+    return str(jwst.__version__)
+
+
+def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str) -> Path:
+    """One cached ramp per input file state, steps, jwst version and CRDS setup."""
+    stat = path.stat()
+    identity = "\n".join(
+        [
+            str(path.resolve()),
+            str(stat.st_size),
+            str(stat.st_mtime_ns),
+            ",".join(steps),
+            jwst_version,
+            effective_context(),
+            os.environ.get("CRDS_PATH", ""),
+        ]
+    )
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return prepared_cache_dir() / f"{path.name.split('.')[0]}_{digest}_prepared.fits"
+
+
+def _run_steps(
+    path: Path,
+    steps: tuple[str, ...],
+    target: Path,
+    progress: StepProgress | None,
+    cancel: threading.Event | None,
+) -> None:
+    from jwst.pipeline import Detector1Pipeline
+
+    # Opened as the pipeline opens its input; its parameters then come from CRDS through the
+    # model's metadata, which (unlike the path) also works for files without the ASDF extension.
+    model = Detector1Pipeline().prepare_output(str(path), open_as_ramp=True)
+    try:
+        config, config_file = Detector1Pipeline.build_config(model)
+        config.pop("class", None)
+        pipeline = Detector1Pipeline.from_config_section(config, name=config.get("name"), config_file=config_file)
+        for index, name in enumerate(steps):
+            if cancel is not None and cancel.is_set():
+                raise CorrectionCancelled()
+            if progress is not None:
+                progress(name, index, len(steps))
+            model = getattr(pipeline, name).run(model)
+        if cancel is not None and cancel.is_set():
+            raise CorrectionCancelled()
+        if progress is not None:
+            progress("save", len(steps), len(steps))
+        with atomic_path(target) as temporary:
+            model.save(str(temporary))
+    finally:
+        model.close()
+
+
+@contextlib.contextmanager
+def _pipeline_quiet() -> Iterator[io.StringIO]:
+    """jwst's and crds' log records and warnings are collected, not printed."""
+    collected = io.StringIO()
+    handler = logging.StreamHandler(collected)
+    saved = []
+    for name in _PIPELINE_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, list(logger.handlers), logger.propagate, logger.level))
+        for old in list(logger.handlers):
+            logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.propagate = False
+        logger.setLevel(logging.INFO)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield collected
+    finally:
+        for logger, handlers, propagate, level in saved:
+            logger.removeHandler(handler)
+            for old in handlers:
+                logger.addHandler(old)
+            logger.propagate = propagate
+            logger.setLevel(level)
+
+
+def _failed_step(log: str, steps: tuple[str, ...]) -> str | None:
+    """The last step jwst logged as started, or None when it failed before any."""
+    started = [step for step in steps if f"Step {step} running" in log]
+    return started[-1] if started else None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -1,0 +1,179 @@
+"""The app asks CRDS (and runs missing pipeline steps) in a worker, shows where the reference came
+from, lets the user override it, and can cancel; the GUI thread never waits for either."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+
+from crds_cache import Rule, build_cache, linearity_writer
+from pipeline_oracle import write_ramp_file
+from uncal_files import make_uncal_cache, write_uncal
+
+SUBSTRT, SHAPE = (5, 9), (64, 72)
+
+
+@pytest.fixture
+def crds_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Point this process's crds at a cache (its cached configuration cleared before and after)."""
+    from crds.core.utils import clear_function_caches
+
+    def use(env: dict[str, str]) -> None:
+        for key in ("CRDS_PATH", "CRDS_SERVER_URL", "CRDS_CONTEXT", "CRDS_MODE"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("LININSPECT_CACHE_DIR", str(tmp_path / "prepared"))
+        clear_function_caches()
+
+    yield use
+    clear_function_caches()
+
+
+@pytest.fixture(scope="module")
+def small_cache(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("gui_crds")
+    rng = np.random.default_rng(9)
+    coeffs = np.stack([rng.normal(0, 1, SHAPE), 1 + rng.normal(0, 0.01, SHAPE), rng.normal(0, 1e-6, SHAPE)])
+    name = "jwst_miri_linearity_0001.fits"
+    writer = linearity_writer(coeffs.astype(np.float32), np.zeros(SHAPE, np.uint32), instrument="MIRI",
+                              detector="MIRIMAGE", subarray="SUB64", substrt=SUBSTRT)
+    cache = build_cache(root / "crds", {"MIRI": {"linearity": [Rule("MIRIMAGE", "SUB64", {"2000-01-01 00:00:00": name})]}},
+                        {name: writer})
+    ramp = write_ramp_file(root / "sub_lastframe.fits", sci=rng.uniform(0, 30000, (1, 3, *SHAPE)).astype(np.float32),
+                           substrt=SUBSTRT, extra_header={"SUBARRAY": "SUB64"})
+    return cache, ramp
+
+
+def _window(qtbot, path: Path):  # type: ignore[no-untyped-def]
+    from lininspect.gui.app import application, open_window
+
+    application()
+    window = open_window(path, None, None)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_crds_pick_is_shown_and_the_exposure_corrected(qtbot, crds_env, small_cache) -> None:  # type: ignore[no-untyped-def]
+    cache, ramp = small_cache
+    crds_env(cache.env)
+    window = _window(qtbot, ramp)
+    steps: list[str] = []
+    window.lookup.stepped.connect(steps.append)
+    window.resolve_in_background(ramp)
+    assert window.cancel_button.isVisible()  # the lookup runs in a worker: the GUI is live meanwhile
+    qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
+    origin = window.session.reference.origin
+    assert origin is not None and origin.uri == "crds://jwst_miri_linearity_0001.fits"
+    text = window.origin.text()
+    assert "jwst_miri_linearity_0001.fits" in text and cache.context in text and "meta.subarray.name=SUB64" in text
+    assert "meta.instrument.detector=MIRIMAGE" in window.summary_html()
+    assert steps == ["asking CRDS for the linearity reference"]  # a prepared ramp needs no pipeline step
+    window.close()
+
+
+def test_choosing_a_reference_overrides_crds(qtbot, crds_env, small_cache) -> None:  # type: ignore[no-untyped-def]
+    cache, ramp = small_cache
+    crds_env(cache.env)
+    window = _window(qtbot, ramp)
+    window.resolve_in_background(ramp)
+    qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
+    window.open_reference(cache.files["jwst_miri_linearity_0001.fits"])  # File > Choose reference...
+    assert window.session.reference.origin is None
+    assert window.origin.text().endswith("(chosen by you)")
+    assert "chosen by you" in window.summary_html()
+    window.close()
+
+
+def test_crds_failure_is_a_dialog_and_the_exposure_stays(qtbot, crds_env, small_cache, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _, ramp = small_cache
+    crds_env({"CRDS_PATH": str(tmp_path / "nowhere"), "CRDS_SERVER_URL": "https://jwst-serverless.invalid"})
+    window = _window(qtbot, ramp)
+    shown: list[str] = []
+    monkeypatch.setattr(window, "_show_error", shown.append)
+    window.resolve_in_background(ramp)
+    qtbot.waitUntil(lambda: bool(shown), timeout=60000)
+    assert "CRDS_PATH" in shown[0]
+    assert window.session.exposure is not None and window.session.reference is None
+    assert not window.cancel_button.isVisible()
+    window.close()
+
+
+@pytest.fixture(scope="module")
+def uncal_setup(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("gui_uncal")
+    cache = make_uncal_cache(root / "crds")
+    uncal = write_uncal(root / "jw_gui_uncal.fits", "MIRI", subarray=True, date="2025-03-01",
+                        rng=np.random.default_rng(6))
+    return cache, uncal
+
+
+def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, crds_env, uncal_setup) -> None:  # type: ignore[no-untyped-def]
+    cache, uncal = uncal_setup
+    crds_env(cache.env)
+    window = _window(qtbot, uncal)
+    steps: list[str] = []
+    window.lookup.stepped.connect(steps.append)
+    window.resolve_in_background(uncal)
+    qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
+    assert [s.split(" (")[0] for s in steps if s.startswith("pipeline step")] == [
+        f"pipeline step {name}" for name in
+        ("group_scale", "dq_init", "emicorr", "saturation", "ipc", "firstframe", "lastframe", "reset")
+    ]
+    exposure = window.session.exposure
+    assert exposure.path.parent == Path(os.environ["LININSPECT_CACHE_DIR"])  # the prepared ramp
+    assert exposure.header["S_RESET"] == "COMPLETE" and exposure.groupdq is not None
+    window.close()
+    again = _window(qtbot, uncal)  # reopening: the prepared ramp comes from the cache, no step runs
+    later: list[str] = []
+    again.lookup.stepped.connect(later.append)
+    again.resolve_in_background(uncal)
+    qtbot.waitUntil(lambda: again.session.result is not None, timeout=60000)
+    assert not [s for s in later if s.startswith("pipeline step")]
+    again.close()
+
+
+def test_preparation_can_be_cancelled(qtbot, crds_env, uncal_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cache, uncal = uncal_setup
+    crds_env(cache.env)
+    window = _window(qtbot, uncal)
+    window.lookup.stepped.connect(lambda what: window.cancel_run() if what.startswith("pipeline step dq_init") else None)
+    window.resolve_in_background(uncal)
+    qtbot.waitUntil(lambda: not window.lookup.running, timeout=120000)
+    qtbot.wait(3000)  # the worker stops at its next step; its answer must be dropped
+    assert window.session.reference is None and window.session.result is None
+    assert window.session.exposure.path == uncal
+    assert not list(Path(os.environ["LININSPECT_CACHE_DIR"]).glob("*_prepared.fits"))
+    window.close()
+
+
+def test_given_reference_still_gets_the_missing_steps(qtbot, crds_env, uncal_setup) -> None:  # type: ignore[no-untyped-def]
+    cache, uncal = uncal_setup
+    crds_env(cache.env)
+    window = _window(qtbot, uncal)
+    chosen = cache.files["jwst_miri_linearity_0001.fits"]
+    window.resolve_in_background(uncal, reference=chosen)
+    qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
+    assert window.session.exposure.header["S_SATURA"] == "COMPLETE"
+    assert window.session.reference.path == chosen and window.origin.text().endswith("(chosen by you)")
+    window.close()
+
+
+def test_snapshot_command_takes_the_crds_pick(qtbot, crds_env, small_cache, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from PyQt6.QtGui import QImage
+
+    from lininspect.cli import main
+
+    cache, ramp = small_cache
+    crds_env(cache.env)
+    output = tmp_path / "shot.png"
+    assert main(["snapshot", str(ramp), "--pixel", "3", "4", "-o", str(output)]) == 0
+    assert not QImage(str(output)).isNull()
+    assert "jwst_miri_linearity_0001.fits (CRDS jwst_0001.pmap" in capsys.readouterr().err
