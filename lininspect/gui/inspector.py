@@ -12,7 +12,6 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPen
-from PyQt6.QtSvg import QSvgGenerator
 from PyQt6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -31,6 +30,7 @@ from ..core.correction import evaluate
 from ..core.errors import LinInspectError
 from .imagepanel import BACKGROUND
 from .session import PixelFacts
+from .svgexport import SvgExporter
 
 INPUT_COLOUR = QColor("#4c9be8")
 CORRECTED_COLOUR = QColor("#f08c2e")
@@ -345,24 +345,9 @@ class PixelInspector(QWidget):
             if suffix == ".png":
                 pyqtgraph.exporters.ImageExporter(self.plots.scene()).export(str(temporary))
             else:
-                self._export_svg(temporary)
+                SvgExporter(self.plots, BACKGROUND, "lininspect pixel inspector").export(temporary)
             if temporary.stat().st_size == 0:
                 raise LinInspectError(f"{path}: could not write the plots")
-
-    def _export_svg(self, path: Path) -> None:
-        """Qt's own SVG painter: pyqtgraph 0.14's SVGExporter fails on Qt 6.11's path syntax."""
-        scene = self.plots.scene()
-        rect = scene.sceneRect()
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(rect.size().toSize())
-        generator.setViewBox(rect)
-        generator.setTitle("lininspect pixel inspector")
-        painter = QPainter(generator)
-        try:
-            scene.render(painter, rect, rect)
-        finally:
-            painter.end()
 
     def export_csv(self, path: Path) -> None:
         """The inspected and pinned pixels' ramps, one row per sample."""
