@@ -69,8 +69,7 @@ class ColourBar(pg.PlotItem):
         for side in ("left", "bottom"):
             self.hideAxis(side)
         self.showAxis("right")
-        self.getAxis("right").setWidth(72)
-        self.setMaximumWidth(104)
+        self._set_axis_width(AXIS_WIDTH)
         self._image = pg.ImageItem(_RAMP)
         self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setLevels((0, 1))
@@ -78,6 +77,7 @@ class ColourBar(pg.PlotItem):
         self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
 
     def configure(self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str) -> None:
+        self._set_axis_width(AXIS_WIDTH)
         self._image.setImage(_RAMP, levels=(0, 1), autoLevels=False)
         self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setColorMap(colormap)
@@ -92,6 +92,7 @@ class ColourBar(pg.PlotItem):
     def configure_classes(self, colormap: pg.ColorMap, labels: tuple[str, ...]) -> None:
         """A legend of len(labels) coloured blocks, for an image of classes 0, 1, ... (not a scale)."""
         count = len(labels)
+        self._set_axis_width(CLASS_AXIS_WIDTH)  # "NO_LIN_CORR" is wider than any number
         self._image.setImage(np.arange(count, dtype=np.float32).reshape(count, 1), levels=(0, count - 1),
                              autoLevels=False)  # fmt: skip
         self._image.setColorMap(colormap)
@@ -100,7 +101,13 @@ class ColourBar(pg.PlotItem):
         axis.setTicks([[((n + 0.5) / count, label) for n, label in enumerate(labels)], []])
         axis.setLabel("")
 
+    def _set_axis_width(self, width: int) -> None:
+        self.getAxis("right").setWidth(width)
+        self.setMaximumWidth(width + BAR_WIDTH)
 
+
+#: Colour bar sizes: the bar itself, its axis with numbers, its axis with class names.
+BAR_WIDTH, AXIS_WIDTH, CLASS_AXIS_WIDTH = 32, 72, 100
 #: The colour bar's image: 0..1 bottom to top.
 _RAMP = np.linspace(0, 1, 256, dtype=np.float32).reshape(256, 1)
 

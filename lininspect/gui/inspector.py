@@ -41,6 +41,8 @@ SATURATED_COLOUR = "#ff4040"
 GROUP_LINE_COLOUR = "#e0e0e0"
 #: The narrowest a plot gets (axes included) before the inspector scrolls no further.
 PLOT_MIN_WIDTH = 120
+#: Height of the caption row of exported plots.
+CAPTION_HEIGHT = 24
 #: Entries per row of the legend under the plots.
 LEGEND_COLUMNS = 6
 #: "All integrations" colours each integration from this map, early to late.
@@ -174,9 +176,19 @@ class ReusedItems:
         self.shown = self.used
 
 
+class PlotTitle(pg.LabelItem):
+    """A title that may be clipped: a LabelItem insists on its text's width, and on a narrow
+    screen "Straight-line residuals" then pushed its plot over the next one."""
+
+    def updateMin(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        super().updateMin()
+        self.setMinimumWidth(0)
+
+
 def _plot(layout: pg.GraphicsLayoutWidget, col: int, title: str, x: str, y: str) -> pg.PlotItem:
+    layout.addItem(PlotTitle(title, size="11pt"), row=1, col=col)
     axes = {side: SolidGridAxis(side, integers=side == "bottom" and x == "group") for side in ("left", "bottom")}
-    plot = layout.addPlot(row=1, col=col, title=title, axisItems=axes)
+    plot = layout.addPlot(row=2, col=col, axisItems=axes)
     for axis in axes.values():
         axis.setZValue(SolidGridAxis.Z_BEHIND_VIEW)
     plot.setLabel("bottom", x)
@@ -184,7 +196,7 @@ def _plot(layout: pg.GraphicsLayoutWidget, col: int, title: str, x: str, y: str)
     for side in ("left", "bottom"):  # a ratio of 0.991 reads as such, not as "991 (x0.001)"
         plot.getAxis(side).enableAutoSIPrefix(False)
     plot.showGrid(x=True, y=True, alpha=0.25)
-    # Equal shares of the width: by default each plot claims its title's width, and "Ramp" lost.
+    # Equal shares of the width.
     plot.setMinimumWidth(PLOT_MIN_WIDTH)
     plot.setPreferredWidth(PLOT_MIN_WIDTH * 2)
     return plot
@@ -219,10 +231,11 @@ class PixelInspector(QWidget):
         self.residual_plot = _plot(self.plots, 3, "Straight-line residuals", "group", "residual (DN)")
         # One legend below the plots for all of them: inside a plot it covers the data.
         self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, labelTextSize="8pt", verSpacing=-6)
-        self.plots.addItem(self.legend, row=2, col=0, colspan=4)
+        self.plots.addItem(self.legend, row=3, col=0, colspan=4)
         for col in range(4):
             self.plots.ci.layout.setColumnStretchFactor(col, 1)
         self._legend_entries: list[tuple[pg.PlotDataItem, str]] = []
+        self._show_caption("")
         self.zero_line = self.residual_plot.addLine(y=0.0, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
         self.group_lines = []
         for plot in (self.ramp_plot, self.ratio_plot, self.residual_plot):
@@ -503,8 +516,9 @@ class PixelInspector(QWidget):
             self._show_caption("")
 
     def _show_caption(self, text: str) -> None:
-        """Set the caption row and lay the plots out again now, before anything renders them."""
+        """Set the caption row (no height when empty) and lay the plots out again now, before anything renders them."""
         self.caption.setText(text)
+        self.plots.ci.layout.setRowMaximumHeight(0, CAPTION_HEIGHT if text else 0)
         self.plots.ci.layout.activate()
 
     def export_name(self, suffix: str) -> str:
