@@ -140,7 +140,7 @@ def test_max_pool_keeps_every_set_pixel_and_pads_edges() -> None:
     np.testing.assert_array_equal(analysis.max_pool(mask, 1), mask)
 
 
-@pytest.mark.parametrize(("per_pixel", "factor"), [(0.4, 1), (1.0, 1), (2.3, 3), (3.0, 3), (np.nan, 1)])
+@pytest.mark.parametrize(("per_pixel", "factor"), [(0.4, 1), (1.0, 1), (1.2, 3), (2.3, 5), (3.0, 6), (np.nan, 1)])
 def test_pool_factor_makes_blocks_at_least_a_screen_pixel(per_pixel: float, factor: int) -> None:
     assert analysis.pool_factor(per_pixel) == factor
 

@@ -251,17 +251,21 @@ def flagged_pixels(mask: np.ndarray) -> np.ndarray:
 
 
 def pool_factor(data_per_screen_pixel: float) -> int:
-    """The block size that keeps every flagged pixel at least one screen pixel wide."""
+    """The block size that draws a flagged pixel at least two screen pixels wide once the image is shrunk.
+
+    One screen pixel survives the sampling but is a speck on a noisy image; at full
+    resolution or closer (one data pixel per screen pixel or fewer) nothing is pooled.
+    """
     if not np.isfinite(data_per_screen_pixel) or data_per_screen_pixel <= 1:
         return 1
-    return int(np.ceil(data_per_screen_pixel - 1e-9))
+    return int(np.ceil(2 * data_per_screen_pixel - 1e-9))
 
 
 def max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
     """A boolean mask shrunk by ``factor``: a block is set if any pixel in it is (edges padded).
 
     Drawn at fit zoom a full frame loses most single pixels to the screen's sampling;
-    a pooled mask whose blocks are a screen pixel or more keeps them all.
+    a pooled mask whose blocks span a screen pixel or more keeps them all (see pool_factor).
     """
     mask = np.asarray(mask, dtype=bool)
     if factor <= 1:

@@ -21,8 +21,9 @@ from ..core import analysis
 BACKGROUND = "#1b1d21"
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background=BACKGROUND, foreground="#c8c8c8")
 
-#: NO_LIN_CORR pixels in the overlay: magenta, half transparent.
-OVERLAY_RGBA = (255, 0, 200, 170)
+#: NO_LIN_CORR pixels in the overlay: opaque cyan, a colour none of the colour maps but turbo
+#: uses; see-through magenta was lost on inferno's purples where pooled blocks are 2 px wide.
+OVERLAY_RGBA = (0, 255, 255, 255)
 #: The NO_LIN_CORR mask view: corrected pixels dark grey, NO_LIN_CORR ones magenta.
 MASK_COLOURS = ("#3a3d44", "#ff00c8")
 MASK_LABELS = ("corrected", "NO_LIN_CORR")
@@ -189,7 +190,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self._draw_pooled(self.image, self._image_mask, self._pool_now())
 
     def set_overlay(self, mask: np.ndarray | None) -> None:
-        """Mark the mask's pixels in magenta over the image, pooled so none vanishes at low zoom."""
+        """Mark the mask's pixels in cyan over the image, pooled so none vanishes at low zoom."""
         self._overlay_mask = None if mask is None else np.asarray(mask, dtype=bool)
         if self._overlay_mask is None:
             self.overlay.clear()

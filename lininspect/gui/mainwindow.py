@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
             box.currentTextChanged.connect(lambda _: self.refresh_images())
         self.limits_box.currentTextChanged.connect(lambda _: self._unlock_limits())
         for check in (self.overlay_left, self.overlay_right):
-            check.setToolTip("Show NO_LIN_CORR pixels in magenta")
+            check.setToolTip("Show NO_LIN_CORR pixels in cyan")
             check.toggled.connect(lambda _: self.refresh_images())
         for toolbar, label, widget in (
             (frame_bar, "", self.integration_box),

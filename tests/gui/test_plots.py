@@ -300,12 +300,12 @@ def test_single_flagged_pixels_survive_fit_zoom_on_a_full_frame(qtbot) -> None: 
     QApplication.processEvents()
     assert max(panel.view.viewPixelSize()) > 2  # several detector pixels per screen pixel
     shot = _pixels(panel.grab().toImage())
-    magenta = (shot[..., 0] > 100) & (shot[..., 1] < 60) & (shot[..., 2] > 80)
+    marked = (shot[..., 0] < 60) & (shot[..., 1] > 200) & (shot[..., 2] > 200)
     ratio = panel.devicePixelRatioF()
     for x, y in points:
         where = panel.mapFromScene(panel.view.mapViewToScene(pg.Point(x + 0.5, y + 0.5)))
         col, row = int(where.x() * ratio), int(where.y() * ratio)
-        assert magenta[row - 3 : row + 4, col - 3 : col + 4].any(), (x, y)
+        assert marked[row - 3 : row + 4, col - 3 : col + 4].sum() >= 4, (x, y)  # a block, not a speck
 
 
 def test_mask_mode_has_a_two_colour_legend_and_flagged_pixels_to_step_through(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
