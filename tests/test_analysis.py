@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lininspect.core import analysis
+from lininspect.core.correction import evaluate
 from lininspect.core.errors import CorrectionCancelled
 
 
@@ -114,3 +115,54 @@ def test_stretches_are_monotonic_from_0_to_1(kind: str) -> None:
 def test_nice_ticks() -> None:
     assert analysis.nice_ticks(0, 100, 5) == [0, 20, 40, 60, 80, 100]
     assert analysis.nice_ticks(3, 3) == [3]
+
+
+def test_nice_ticks_never_say_minus_zero() -> None:
+    assert [str(v) for v in analysis.nice_ticks(-1e-3, 60000, 3)[:1]] == ["0.0"]
+
+
+@pytest.mark.parametrize(("low", "high", "most", "expected"), [
+    (-0.3, 5.3, 10, [0, 1, 2, 3, 4, 5]),
+    (0, 5, 3, [0, 2, 4]),
+    (0.2, 0.8, 5, []),
+    (-0.5, 249.5, 6, [0, 50, 100, 150, 200]),
+])  # fmt: skip
+def test_integer_ticks_are_whole_and_few_enough(low: float, high: float, most: int, expected: list[int]) -> None:
+    assert analysis.integer_ticks(low, high, most) == expected
+
+
+def test_max_pool_keeps_every_set_pixel_and_pads_edges() -> None:
+    mask = np.zeros((7, 10), dtype=bool)
+    mask[0, 0] = mask[6, 9] = mask[3, 4] = True
+    pooled = analysis.max_pool(mask, 3)
+    assert pooled.shape == (3, 4)
+    assert set(zip(*np.nonzero(pooled), strict=True)) == {(0, 0), (2, 3), (1, 1)}
+    np.testing.assert_array_equal(analysis.max_pool(mask, 1), mask)
+
+
+@pytest.mark.parametrize(("per_pixel", "factor"), [(0.4, 1), (1.0, 1), (1.2, 3), (2.3, 5), (3.0, 6), (np.nan, 1)])
+def test_pool_factor_makes_blocks_at_least_a_screen_pixel(per_pixel: float, factor: int) -> None:
+    assert analysis.pool_factor(per_pixel) == factor
+
+
+def test_flagged_pixels_are_x_y_row_by_row() -> None:
+    mask = np.zeros((3, 4), dtype=bool)
+    mask[2, 1] = mask[0, 3] = True
+    assert analysis.flagged_pixels(mask).tolist() == [[3, 0], [1, 2]]
+
+
+def test_ramp_ratio_is_nan_at_saturated_samples_only() -> None:
+    raw = np.array([10.0, 20.0, 30.0, 40.0], dtype=np.float32)
+    corrected = np.array([11.0, 22.0, 30.0, 40.0], dtype=np.float32)
+    groupdq = np.array([0, 1, 2, 2 | 4], dtype=np.uint8)
+    ratio = analysis.ramp_ratio(raw, corrected, groupdq)
+    assert ratio[:2].tolist() == [10 / 11, 20 / 22] and np.isnan(ratio[2:]).all()
+
+
+def test_correction_curve_spans_zero_to_full_scale_and_beyond_any_sample() -> None:
+    prepared = np.array([0.0, 1.0, 1e-6], dtype=np.float32)
+    xs, ys = analysis.correction_curve(prepared, np.array([[1000.0, 2000.0, np.nan]]))
+    assert xs[0] == 0 and xs[-1] == analysis.ADC_FULL_SCALE
+    np.testing.assert_array_equal(ys, evaluate(prepared, xs))
+    xs, _ = analysis.correction_curve(prepared, np.array([-50.0, 70000.0]))
+    assert xs[0] == -50 and xs[-1] == 70000

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .correction import CancelToken
+from .correction import CancelToken, evaluate
+from .dq import SATURATED
 from .errors import CorrectionCancelled
 
 #: Fewer usable groups than this and a straight line leaves no residual worth showing.
@@ -24,6 +25,10 @@ LIMITS = ("zscale", "99.5%", "99%", "min-max")
 #: DS9 samples for zscale: on every pixel of a 1024 x 1032 plane they cost 5 ms (zscale)
 #: and 13 ms (percentiles) per group step, on the grid well under 1 ms.
 LIMIT_SAMPLES = 100_000
+
+#: Full scale of the 16-bit ADC: no raw sample of a JWST ramp goes beyond it, so the
+#: correction curve is drawn from 0 to here (or further, if a sample does).
+ADC_FULL_SCALE = 65535.0
 
 _LOG_A = 1000.0
 _ASINH_B = 0.1
@@ -197,4 +202,75 @@ def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
     magnitude = 10 ** np.floor(np.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = np.ceil(low / step) * step
-    return [float(v) for v in np.arange(first, high + step * 1e-9, step)]
+    return [float(v) + 0.0 for v in np.arange(first, high + step * 1e-9, step)]  # + 0.0: no "-0" label
+
+
+def usable_count(values: np.ndarray, groupdq: np.ndarray | None) -> int:
+    """How many samples of a ramp enter its straight-line fit."""
+    return int(np.count_nonzero(usable(values, groupdq)))
+
+
+def ramp_ratio(raw: np.ndarray, corrected: np.ndarray, groupdq: np.ndarray) -> np.ndarray:
+    """Input / corrected per group; NaN at SATURATED samples, whose ratio of 1 says only "kept raw"."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.asarray(raw, dtype=np.float64) / np.asarray(corrected, dtype=np.float64)
+    ratio[(np.asarray(groupdq) & SATURATED) != 0] = np.nan
+    return ratio
+
+
+def correction_curve(prepared: np.ndarray, raw: np.ndarray, points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """The correction polynomial as the pipeline evaluates it, over 0..ADC full scale.
+
+    Wider if a sample lies outside, so every sample sits on the drawn curve; the whole
+    range shows where a pixel's polynomial turns over or runs away, not only its own span.
+    """
+    finite = np.asarray(raw, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    low = min(0.0, float(finite.min())) if finite.size else 0.0
+    high = max(ADC_FULL_SCALE, float(finite.max())) if finite.size else ADC_FULL_SCALE
+    xs = np.linspace(low, high, points, dtype=np.float32)
+    return xs, evaluate(prepared, xs)
+
+
+def integer_ticks(low: float, high: float, most: int) -> list[int]:
+    """Whole numbers between low and high, a round step apart, at most ``most`` of them (group axes)."""
+    if not (np.isfinite(low) and np.isfinite(high)) or high < low:
+        return []
+    span = max(high - low, 1.0)
+    step = 1
+    while span / step > max(most, 1):
+        step = next(m * 10 ** e for e in range(12) for m in (1, 2, 5) if m * 10**e > step)
+    first = int(np.ceil(low / step)) * step
+    return list(range(first, int(np.floor(high)) + 1, step))
+
+
+def flagged_pixels(mask: np.ndarray) -> np.ndarray:
+    """(x, y) of every set pixel, row by row, for a list to step through."""
+    rows, columns = np.nonzero(mask)
+    return np.column_stack([columns, rows])
+
+
+def pool_factor(data_per_screen_pixel: float) -> int:
+    """The block size that draws a flagged pixel at least two screen pixels wide once the image is shrunk.
+
+    One screen pixel survives the sampling but is a speck on a noisy image; at full
+    resolution or closer (one data pixel per screen pixel or fewer) nothing is pooled.
+    """
+    if not np.isfinite(data_per_screen_pixel) or data_per_screen_pixel <= 1:
+        return 1
+    return int(np.ceil(2 * data_per_screen_pixel - 1e-9))
+
+
+def max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
+    """A boolean mask shrunk by ``factor``: a block is set if any pixel in it is (edges padded).
+
+    Drawn at fit zoom a full frame loses most single pixels to the screen's sampling;
+    a pooled mask whose blocks span a screen pixel or more keeps them all (see pool_factor).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if factor <= 1:
+        return mask
+    ny, nx = mask.shape
+    padded = np.zeros((-(-ny // factor) * factor, -(-nx // factor) * factor), dtype=bool)
+    padded[:ny, :nx] = mask
+    return padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor).any(axis=(1, 3))

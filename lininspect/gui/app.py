@@ -8,7 +8,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PyQt6.QtCore import QSettings
+from PyQt6.QtCore import QSettings, QSize
 from PyQt6.QtGui import QColor, QIcon, QPalette
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
@@ -20,6 +20,10 @@ APPLICATION = "lininspect"
 #: Point this at an .ini file to keep settings away from the user's (tests do).
 SETTINGS_ENV = "LININSPECT_SETTINGS"
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+#: The window on a first start, when the screen has room for it (and for WINDOW_FRAME).
+DEFAULT_SIZE = QSize(1600, 1000)
+#: Room left for the window manager's title bar and borders, which Qt learns only once shown.
+WINDOW_FRAME = QSize(16, 48)
 
 
 def make_settings() -> QSettings:
@@ -108,17 +112,36 @@ def launch(
     app = application()
     sys.excepthook = _report_unexpected
     window = open_window(input_path, None if resolve else reference, corrected)
-    first_start = not window.settings.contains("state")
-    if first_start:
-        window.resize(1600, 1000)
-    window.show()
-    if first_start:
-        window.apply_default_layout()
+    show_sized(window)
     if resolve:
         window.resolve_in_background(input_path, reference=reference, as_is=as_is)
     elif correct_on_open:
         window.guard(window.run_correction)
     return app.exec()
+
+
+def show_sized(window: MainWindow) -> None:
+    """Show the window within its screen's free area.
+
+    The saved geometry (restored with the window) is kept only if it fits there: a window
+    saved on a big monitor and opened on a laptop would have its right panel cut off. Else
+    DEFAULT_SIZE, centred, or maximised on a screen smaller than that.
+    """
+    available = window.screen().availableGeometry()
+    if window.settings.contains("geometry") and available.contains(window.geometry()):
+        window.show()
+        return
+    fits = DEFAULT_SIZE.width() + WINDOW_FRAME.width() <= available.width() and (
+        DEFAULT_SIZE.height() + WINDOW_FRAME.height() <= available.height()
+    )
+    size = DEFAULT_SIZE if fits else (available.size() - WINDOW_FRAME)
+    window.resize(size)
+    window.move(available.center() - window.rect().center())
+    if fits:
+        window.show()
+    else:
+        window.showMaximized()
+    window.apply_default_layout()
 
 
 def _report_unexpected(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:

@@ -21,8 +21,12 @@ from ..core import analysis
 BACKGROUND = "#1b1d21"
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background=BACKGROUND, foreground="#c8c8c8")
 
-#: NO_LIN_CORR pixels in the overlay: magenta, half transparent.
-OVERLAY_RGBA = (255, 0, 200, 170)
+#: NO_LIN_CORR pixels in the overlay: opaque cyan, a colour none of the colour maps but turbo
+#: uses; see-through magenta was lost on inferno's purples where pooled blocks are 2 px wide.
+OVERLAY_RGBA = (0, 255, 255, 255)
+#: The NO_LIN_CORR mask view: corrected pixels dark grey, NO_LIN_CORR ones magenta.
+MASK_COLOURS = ("#3a3d44", "#ff00c8")
+MASK_LABELS = ("corrected", "NO_LIN_CORR")
 
 
 class SelectViewBox(pg.ViewBox):
@@ -66,15 +70,17 @@ class ColourBar(pg.PlotItem):
         for side in ("left", "bottom"):
             self.hideAxis(side)
         self.showAxis("right")
-        self.getAxis("right").setWidth(72)
-        self.setMaximumWidth(104)
-        self._image = pg.ImageItem(np.linspace(0, 1, 256, dtype=np.float32).reshape(256, 1))
+        self._set_axis_width(AXIS_WIDTH)
+        self._image = pg.ImageItem(_RAMP)
         self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setLevels((0, 1))
         self.addItem(self._image)
         self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
 
     def configure(self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str) -> None:
+        self._set_axis_width(AXIS_WIDTH)
+        self._image.setImage(_RAMP, levels=(0, 1), autoLevels=False)
+        self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setColorMap(colormap)
         ticks = [
             (float(analysis.stretch(value, low, high, kind)), _format(value))
@@ -83,6 +89,28 @@ class ColourBar(pg.PlotItem):
         axis = self.getAxis("right")
         axis.setTicks([ticks, []])
         axis.setLabel(unit)
+
+    def configure_classes(self, colormap: pg.ColorMap, labels: tuple[str, ...]) -> None:
+        """A legend of len(labels) coloured blocks, for an image of classes 0, 1, ... (not a scale)."""
+        count = len(labels)
+        self._set_axis_width(CLASS_AXIS_WIDTH)  # "NO_LIN_CORR" is wider than any number
+        self._image.setImage(np.arange(count, dtype=np.float32).reshape(count, 1), levels=(0, count - 1),
+                             autoLevels=False)  # fmt: skip
+        self._image.setColorMap(colormap)
+        self._image.setRect(QRectF(0, 0, 1, 1))
+        axis = self.getAxis("right")
+        axis.setTicks([[((n + 0.5) / count, label) for n, label in enumerate(labels)], []])
+        axis.setLabel("")
+
+    def _set_axis_width(self, width: int) -> None:
+        self.getAxis("right").setWidth(width)
+        self.setMaximumWidth(width + BAR_WIDTH)
+
+
+#: Colour bar sizes: the bar itself, its axis with numbers, its axis with class names.
+BAR_WIDTH, AXIS_WIDTH, CLASS_AXIS_WIDTH = 32, 72, 100
+#: The colour bar's image: 0..1 bottom to top.
+_RAMP = np.linspace(0, 1, 256, dtype=np.float32).reshape(256, 1)
 
 
 def _format(value: float) -> str:
@@ -120,6 +148,12 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.message.setZValue(15)
         self.view.addItem(self.message, ignoreBounds=True)
         self._shape: tuple[int, int] | None = None
+        #: Masks drawn pooled to the zoom (see analysis.max_pool), kept whole to re-pool on zoom.
+        self._overlay_mask: np.ndarray | None = None
+        self._image_mask: np.ndarray | None = None
+        self._pool = 1
+        self.view.sigRangeChanged.connect(lambda *_: self._repool())
+        self.view.sigResized.connect(lambda *_: self._repool())
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_move)
         self.view.boxSelected.connect(self._on_box)
@@ -130,30 +164,73 @@ class ImagePanel(pg.GraphicsLayoutWidget):
 
     def set_image(self, display: np.ndarray | None, colormap: pg.ColorMap, message: str = "") -> None:
         """Show ``display`` (values 0..1) or, when None, an empty panel with ``message``."""
+        self._image_mask = None
         if display is None:
             self.image.clear()
             self.image.hide()
         else:
-            new_shape = display.shape
             self.image.setImage(display, levels=(0, 1), autoLevels=False)
+            self.image.setRect(QRectF(0, 0, display.shape[1], display.shape[0]))
             self.image.setColorMap(colormap)
             self.image.show()
-            if new_shape != self._shape:
-                self._shape = new_shape
-                self.view.autoRange(padding=0.02)
+            self._set_shape(display.shape)
         self.message.setText(message)
         if self._shape is not None:
             self.message.setPos(self._shape[1] / 2, self._shape[0] / 2)
 
+    def set_mask(self, mask: np.ndarray) -> None:
+        """Show a boolean mask in two colours, with a two-entry legend; pooled so no pixel vanishes."""
+        colours = pg.ColorMap([0.0, 1.0], [pg.mkColor(c) for c in MASK_COLOURS])
+        self.image.setColorMap(colours)
+        self.colourbar.configure_classes(colours, MASK_LABELS)
+        self._image_mask = np.asarray(mask, dtype=bool)
+        self._set_shape(self._image_mask.shape)
+        self.message.setText("")
+        self.image.show()
+        self._draw_pooled(self.image, self._image_mask, self._pool_now())
+
     def set_overlay(self, mask: np.ndarray | None) -> None:
-        if mask is None:
+        """Mark the mask's pixels in cyan over the image, pooled so none vanishes at low zoom."""
+        self._overlay_mask = None if mask is None else np.asarray(mask, dtype=bool)
+        if self._overlay_mask is None:
             self.overlay.clear()
             self.overlay.hide()
             return
-        rgba = np.zeros(mask.shape + (4,), dtype=np.uint8)
-        rgba[mask] = OVERLAY_RGBA
-        self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self._draw_pooled(self.overlay, self._overlay_mask, self._pool_now())
         self.overlay.show()
+
+    def _set_shape(self, shape: tuple[int, ...]) -> None:
+        if shape != self._shape:
+            self._shape = (int(shape[0]), int(shape[1]))
+            self.view.autoRange(padding=0.02)
+
+    def _pool_now(self) -> int:
+        """Pixels per screen pixel at the current zoom, as a pooling block size."""
+        self._pool = analysis.pool_factor(max(self.view.viewPixelSize()))
+        return self._pool
+
+    def _repool(self) -> None:
+        """Zoom changed: redraw the masks if a different block size is now needed."""
+        if self._overlay_mask is None and self._image_mask is None:
+            return
+        before = self._pool
+        if self._pool_now() == before:
+            return
+        if self._overlay_mask is not None:
+            self._draw_pooled(self.overlay, self._overlay_mask, self._pool)
+        if self._image_mask is not None:
+            self._draw_pooled(self.image, self._image_mask, self._pool)
+
+    def _draw_pooled(self, item: pg.ImageItem, mask: np.ndarray, factor: int) -> None:
+        """Draw ``mask`` shrunk by ``factor`` over the area of the whole mask."""
+        pooled = analysis.max_pool(mask, factor)
+        if item is self.overlay:
+            rgba = np.zeros(pooled.shape + (4,), dtype=np.uint8)
+            rgba[pooled] = OVERLAY_RGBA
+            item.setImage(rgba, autoLevels=False, levels=(0, 255))
+        else:
+            item.setImage(pooled.astype(np.float32), autoLevels=False, levels=(0, 1))
+        item.setRect(QRectF(0, 0, pooled.shape[1] * factor, pooled.shape[0] * factor))
 
     def set_markers(self, points: list[tuple[int, int, QColor]]) -> None:
         """Circle the given pixels, each in its colour."""
@@ -165,7 +242,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         """Array (x, y) under a scene position, or None off the image."""
         if self._shape is None or not self.view.sceneBoundingRect().contains(scene_pos):
             return None
-        point = self.image.mapFromScene(scene_pos)
+        point = self.view.mapSceneToView(scene_pos)  # view units are array pixels, whatever the image's pooling
         x, y = math.floor(point.x()), math.floor(point.y())
         if 0 <= x < self._shape[1] and 0 <= y < self._shape[0]:
             return x, y

@@ -12,34 +12,46 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPen
-from PyQt6.QtSvg import QSvgGenerator
 from PyQt6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from .. import __version__
 from ..core import analysis, dq
 from ..core.atomic import atomic_path
 from ..core.correction import evaluate
 from ..core.errors import LinInspectError
 from .imagepanel import BACKGROUND
 from .session import PixelFacts
+from .svgexport import SvgExporter
 
 INPUT_COLOUR = QColor("#4c9be8")
 CORRECTED_COLOUR = QColor("#f08c2e")
 REGION_COLOUR = QColor("#ffd400")
+SATURATED_COLOUR = "#ff4040"
+GROUP_LINE_COLOUR = "#e0e0e0"
+#: The narrowest a plot gets (axes included) before the inspector scrolls no further.
+PLOT_MIN_WIDTH = 120
+#: Height of the caption row of exported plots.
+CAPTION_HEIGHT = 24
+#: Entries per row of the legend under the plots.
+LEGEND_COLUMNS = 6
+#: "All integrations" colours each integration from this map, early to late.
+INTEGRATION_COLOURMAP = "plasma"
 #: Pinned pixels cycle through these (distinct from input/corrected colours).
 PIN_COLOURS = [QColor(c) for c in ("#2ca02c", "#d62728", "#9467bd", "#17becf", "#e377c2", "#bcbd22", "#8c564b")]
 #: GROUPDQ flags marked on the ramp: bit, label, symbol, colour.
 FLAG_MARKS = [
-    (dq.SATURATED, "SATURATED", "t", "#ff4040"),
+    (dq.SATURATED, "SATURATED", "t", SATURATED_COLOUR),
     (dq.DO_NOT_USE, "DO_NOT_USE", "x", "#d0d0d0"),
     (dq.JUMP_DET, "JUMP_DET", "star", "#ffd400"),
 ]
@@ -72,9 +84,29 @@ class SolidGridAxis(pg.AxisItem):
     #: PlotItem has placed the axis (it sets z = 0.5 then).
     Z_BEHIND_VIEW = -150
 
-    def __init__(self, orientation: str) -> None:
+    #: Screen pixels per label on a bottom axis: "40000" needs ~35, and labels must not touch.
+    PIXELS_PER_INTEGER_TICK = 36
+    PIXELS_PER_TICK = 64
+
+    def __init__(self, orientation: str, *, integers: bool = False) -> None:
         super().__init__(orientation)
         self._solid: dict[tuple[int, int], QPen] = {}
+        self.integers = integers
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):  # type: ignore[no-untyped-def]  # noqa: N802, N803 (pyqtgraph's names)
+        """Bottom axes: round values spaced so their labels never overlap; on group axes whole groups only.
+
+        pyqtgraph picks about log(width) ticks whatever the labels' width, which on a
+        narrow plot runs "20000" into "40000".
+        """
+        if self.orientation != "bottom":
+            return super().tickValues(minVal, maxVal, size)
+        if self.integers:
+            ticks = analysis.integer_ticks(minVal, maxVal, int(size // self.PIXELS_PER_INTEGER_TICK))
+        else:
+            ticks = analysis.nice_ticks(minVal, maxVal, max(2, int(size // self.PIXELS_PER_TICK)))
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+        return [(step, ticks)]
 
     def generateDrawSpecs(self, p: QPainter):  # type: ignore[no-untyped-def]  # noqa: N802 (pyqtgraph's name)
         specs = super().generateDrawSpecs(p)
@@ -107,8 +139,8 @@ class ReusedItems:
     """The data items of one plot, refilled on every refresh rather than made anew.
 
     Making a PlotDataItem and adding it to a plot costs ~2 ms (pyqtgraph refits it three
-    times as it joins the view), and a click redraws about ten: a fifth of its 100 ms. The
-    legend is rebuilt only when its entries change. Items left over hold no data and no
+    times as it joins the view), and a click redraws about ten: a fifth of its 100 ms.
+    Named items are collected for the shared legend. Items left over hold no data and no
     name, so ``listDataItems`` shows only what is drawn.
     """
 
@@ -116,12 +148,11 @@ class ReusedItems:
         self.plot = plot
         self.items: list[pg.PlotDataItem] = []
         self.used = self.shown = 0
-        self.legend: list[tuple[pg.PlotDataItem, str]] = []
-        self._named: list[tuple[pg.PlotDataItem, str]] = []
+        self.named: list[tuple[pg.PlotDataItem, str]] = []
 
     def begin(self) -> None:
         self.used = 0
-        self._named = []
+        self.named = []
 
     def plot_data(self, x: np.ndarray, y: np.ndarray, *, name: str | None = None, **style: object) -> pg.PlotDataItem:
         """Like ``PlotItem.plot``: the series with this style (and legend entry, if named)."""
@@ -134,26 +165,30 @@ class ReusedItems:
         item.setData(x, y, name=name, **(_DEFAULT_STYLE | style))
         item.show()
         if name:
-            self._named.append((item, name))
+            self.named.append((item, name))
         return item
 
     def end(self) -> None:
-        """Empty and hide the items this refresh did not use; bring the legend up to date."""
+        """Empty and hide the items this refresh did not use."""
         for item in self.items[self.used : self.shown]:
             item.setData([], [], name=None)
             item.hide()
         self.shown = self.used
-        legend = self.plot.legend
-        if legend is not None and self._named != self.legend:
-            legend.clear()
-            for item, name in self._named:
-                legend.addItem(item, name)
-            self.legend = self._named
+
+
+class PlotTitle(pg.LabelItem):
+    """A title that may be clipped: a LabelItem insists on its text's width, and on a narrow
+    screen "Straight-line residuals" then pushed its plot over the next one."""
+
+    def updateMin(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        super().updateMin()
+        self.setMinimumWidth(0)
 
 
 def _plot(layout: pg.GraphicsLayoutWidget, col: int, title: str, x: str, y: str) -> pg.PlotItem:
-    axes = {side: SolidGridAxis(side) for side in ("left", "bottom")}
-    plot = layout.addPlot(row=0, col=col, title=title, axisItems=axes)
+    layout.addItem(PlotTitle(title, size="11pt"), row=1, col=col)
+    axes = {side: SolidGridAxis(side, integers=side == "bottom" and x == "group") for side in ("left", "bottom")}
+    plot = layout.addPlot(row=2, col=col, axisItems=axes)
     for axis in axes.values():
         axis.setZValue(SolidGridAxis.Z_BEHIND_VIEW)
     plot.setLabel("bottom", x)
@@ -161,6 +196,9 @@ def _plot(layout: pg.GraphicsLayoutWidget, col: int, title: str, x: str, y: str)
     for side in ("left", "bottom"):  # a ratio of 0.991 reads as such, not as "991 (x0.001)"
         plot.getAxis(side).enableAutoSIPrefix(False)
     plot.showGrid(x=True, y=True, alpha=0.25)
+    # Equal shares of the width.
+    plot.setMinimumWidth(PLOT_MIN_WIDTH)
+    plot.setPreferredWidth(PLOT_MIN_WIDTH * 2)
     return plot
 
 
@@ -169,6 +207,8 @@ class PixelInspector(QWidget):
 
     pinsCleared = pyqtSignal()
     allIntegrationsToggled = pyqtSignal(bool)
+    flaggedChosen = pyqtSignal(int, int)  # x, y of a NO_LIN_CORR pixel picked from the list
+    captionChanged = pyqtSignal(str)  # what the plots show, for the dock's title
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,19 +216,39 @@ class PixelInspector(QWidget):
         self.pins: list[tuple[PixelFacts, QColor]] = []
         self.region: RegionMean | None = None
         self.integration = 0
+        self.group = 0
+        #: What the plots come from, for their caption, export names and the CSV's provenance.
+        self.exposure_path: Path | None = None
+        self.reference_path: Path | None = None
+        self._flagged = np.zeros((0, 2), dtype=np.intp)
 
         self.plots = pg.GraphicsLayoutWidget()
+        # Empty on screen (the dock's title says it, in less height); filled while exporting.
+        self.caption = self.plots.addLabel("", row=0, col=0, colspan=4, size="9pt", color="#c8c8c8")
         self.ramp_plot = _plot(self.plots, 0, "Ramp", "group", "signal (DN)")
-        self.ramp_plot.addLegend(offset=(8, 8), labelTextSize="8pt")
         self.ratio_plot = _plot(self.plots, 1, "Input / corrected", "group", "ratio")
         self.curve_plot = _plot(self.plots, 2, "Correction curve", "raw (DN)", "corrected (DN)")
         self.residual_plot = _plot(self.plots, 3, "Straight-line residuals", "group", "residual (DN)")
-        self.residual_plot.addLegend(offset=(8, 8), labelTextSize="8pt")
+        # One legend below the plots for all of them: inside a plot it covers the data.
+        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, labelTextSize="8pt", verSpacing=-6)
+        self.plots.addItem(self.legend, row=3, col=0, colspan=4)
+        for col in range(4):
+            self.plots.ci.layout.setColumnStretchFactor(col, 1)
+        self._legend_entries: list[tuple[pg.PlotDataItem, str]] = []
+        self._show_caption("")
         self.zero_line = self.residual_plot.addLine(y=0.0, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
+        self.group_lines = []
+        for plot in (self.ramp_plot, self.ratio_plot, self.residual_plot):
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen(GROUP_LINE_COLOUR, width=1, style=Qt.PenStyle.DotLine))
+            plot.addItem(line, ignoreBounds=True)
+            self.group_lines.append(line)
+        self.residual_note = pg.TextItem("", color="#bbbbbb", anchor=(0.5, 0.5))
+        self.residual_plot.addItem(self.residual_note, ignoreBounds=True)
         self._ramp, self._ratio, self._curve, self._residual = (
             ReusedItems(plot) for plot in (self.ramp_plot, self.ratio_plot, self.curve_plot, self.residual_plot)
         )
-        #: Curves by role, for tests and CSV: "input", "corrected", each a list (one per integration).
+        #: Curves by role, for tests: "input", "corrected", "ratio", "input residual",
+        #: "corrected residual" (one per integration drawn) and "curve".
         self.curves: dict[str, list[pg.PlotDataItem]] = {}
 
         self.all_integrations = QCheckBox("All integrations")
@@ -197,11 +257,16 @@ class PixelInspector(QWidget):
         self.pin_list.setMaximumHeight(90)
         clear = QPushButton("Clear pins")
         clear.clicked.connect(self.pinsCleared)
+        self.flagged_box = QSpinBox()
+        self.flagged_box.setSpecialValueText("NO_LIN_CORR pixels: pick one")
+        self.flagged_box.setToolTip("Step through the NO_LIN_CORR pixels; each is inspected in turn")
+        self.flagged_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.flagged_box.valueChanged.connect(self._on_flagged)
         self.card = QTextBrowser()
         self.card.setOpenLinks(False)
 
         side = QWidget()
-        side.setMinimumWidth(260)
+        side.setMinimumWidth(240)
         column = QVBoxLayout(side)
         column.setContentsMargins(4, 0, 0, 0)
         row = QHBoxLayout()
@@ -209,6 +274,7 @@ class PixelInspector(QWidget):
         row.addStretch(1)
         row.addWidget(clear)
         column.addLayout(row)
+        column.addWidget(self.flagged_box)
         column.addWidget(self.pin_list)
         column.addWidget(self.card, 1)
 
@@ -220,22 +286,51 @@ class PixelInspector(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(splitter)
+        self.set_flagged(self._flagged)
         self.refresh()
 
     def integrations(self, nints: int) -> list[int]:
         return list(range(nints)) if self.all_integrations.isChecked() else [self.integration]
 
+    # --- NO_LIN_CORR list -----------------------------------------------------------------
+
+    def set_flagged(self, pixels: np.ndarray) -> None:
+        """The NO_LIN_CORR pixels, (n, 2) of x, y, offered one by one."""
+        self._flagged = pixels
+        self.flagged_box.blockSignals(True)
+        self.flagged_box.setRange(0, len(pixels))
+        self.flagged_box.setValue(0)
+        self.flagged_box.setPrefix("NO_LIN_CORR ")
+        self.flagged_box.setSuffix(f" of {len(pixels)}")
+        self.flagged_box.setSpecialValueText(
+            f"NO_LIN_CORR: {len(pixels)} pixels" if len(pixels) else "no NO_LIN_CORR pixels"
+        )
+        self.flagged_box.setEnabled(len(pixels) > 0)
+        self.flagged_box.blockSignals(False)
+
+    def _on_flagged(self, number: int) -> None:
+        if 1 <= number <= len(self._flagged):
+            x, y = self._flagged[number - 1]
+            self.flaggedChosen.emit(int(x), int(y))
+
     # --- drawing ------------------------------------------------------------------------
+
+    def set_group(self, group: int) -> None:
+        """Move the displayed-group marker; cheap, for every group step."""
+        self.group = group
+        for line in self.group_lines:
+            line.setValue(group)
 
     def refresh(self) -> None:
         """Redraw every plot and the card from the current facts, pins and region."""
         pools = (self._ramp, self._ratio, self._curve, self._residual)
         for pool in pools:
             pool.begin()
-        self.curves = {"input": [], "corrected": []}
+        self.curves = {role: [] for role in ("input", "corrected", "ratio", "input residual", "corrected residual", "curve")}
         facts = self.facts
+        note = ""
         if facts is not None:
-            self._draw_pixel(facts)
+            note = self._draw_pixel(facts)
         self.zero_line.setVisible(facts is not None)
         for pin, colour in self.pins:
             self._draw_pin(pin, colour)
@@ -245,6 +340,16 @@ class PixelInspector(QWidget):
             pool.end()
             # Fit the range now: left to the next paint, the fit makes pyqtgraph paint it twice.
             pool.plot.vb.updateAutoRange()
+        self._update_legend([entry for pool in pools for entry in pool.named])
+        anything = facts is not None or bool(self.pins) or self.region is not None
+        for line in self.group_lines:
+            line.setVisible(anything)
+        self.set_group(self.group)
+        self.residual_note.setText(note)
+        if note:
+            (x0, x1), (y0, y1) = self.residual_plot.vb.viewRange()
+            self.residual_note.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+        self.captionChanged.emit(self.caption_text())
         self.card.setHtml(self._card_html())
         self.pin_list.clear()
         for pin, colour in self.pins:
@@ -252,51 +357,108 @@ class PixelInspector(QWidget):
             item.setForeground(colour)
             self.pin_list.addItem(item)
 
-    def _draw_pixel(self, facts: PixelFacts) -> None:
+    def _update_legend(self, entries: list[tuple[pg.PlotDataItem, str]]) -> None:
+        """Rebuild the shared legend only when its entries change (a rebuild costs a relayout)."""
+        if entries == self._legend_entries:
+            return
+        self.legend.clear()
+        for item, name in entries:
+            self.legend.addItem(item, name)
+        self._legend_entries = entries
+
+    def caption_text(self) -> str:
+        """File, pixel and integration: the plots say what they show, on screen and exported."""
+        parts = [self.exposure_path.name if self.exposure_path is not None else "no exposure"]
+        if self.facts is not None:
+            parts.append(f"pixel ({self.facts.x}, {self.facts.y})")
+            nints = self.facts.raw.shape[0]
+            parts.append("all integrations" if len(self.integrations(nints)) > 1 else f"integration {self.integration}")
+        if self.pins:
+            parts.append("pins " + ", ".join(f"({pin.x}, {pin.y})" for pin, _ in self.pins))
+        if self.region is not None:
+            r = self.region
+            parts.append(f"box x {r.x0}–{r.x1 - 1}, y {r.y0}–{r.y1 - 1}")
+        if self.reference_path is not None:
+            parts.append(f"reference {self.reference_path.name}")
+        return "  ·  ".join(parts)
+
+    def _draw_pixel(self, facts: PixelFacts) -> str:
+        """Plot one pixel's ramps; return what the residual plot should say when it is blank."""
         groups = np.arange(facts.raw.shape[1])
         integrations = self.integrations(facts.raw.shape[0])
+        several = len(integrations) > 1
+        colours = _integration_colours(len(integrations)) if several else []
+        if several and facts.corrected is not None:
+            # Dashed means input: one entry says so, the colours name the integrations.
+            self._ramp.plot_data([], [], pen=pg.mkPen("#c8c8c8", width=1.5, style=Qt.PenStyle.DashLine),
+                                 name="input (dashed)")  # fmt: skip
+        flags_named: set[str] = set()
+        usable_counts: list[int] = []
         for n, i in enumerate(integrations):
-            label = n == 0
-            suffix = f" (int {i})" if len(integrations) > 1 and label else ""
             raw, corrected, gdq = facts.raw[i], None if facts.corrected is None else facts.corrected[i], facts.groupdq[i]
+            if several:
+                input_colour = corrected_colour = colours[n]
+                input_name, corrected_name = (None, f"int {i}") if corrected is not None else (f"int {i}", None)
+                input_style = Qt.PenStyle.DashLine if corrected is not None else Qt.PenStyle.SolidLine
+            else:
+                input_colour, corrected_colour = INPUT_COLOUR, CORRECTED_COLOUR
+                input_name, corrected_name, input_style = "input", "corrected", Qt.PenStyle.SolidLine
             self.curves["input"].append(
-                self._ramp.plot_data(groups, raw, pen=pg.mkPen(INPUT_COLOUR, width=2), symbol="o", symbolSize=6,
-                                     symbolBrush=INPUT_COLOUR, symbolPen=None, name=("input" + suffix) if label else None)
+                self._ramp.plot_data(groups, raw, pen=pg.mkPen(input_colour, width=2, style=input_style), symbol="o",
+                                     symbolSize=6, symbolBrush=input_colour, symbolPen=None, name=input_name)
             )  # fmt: skip
+            saturated = (gdq & dq.SATURATED) != 0
             if corrected is not None:
                 self.curves["corrected"].append(
-                    self._ramp.plot_data(groups, corrected, pen=pg.mkPen(CORRECTED_COLOUR, width=2), symbol="o",
-                                         symbolSize=6, symbolBrush=CORRECTED_COLOUR, symbolPen=None,
-                                         name="corrected" if label else None)
+                    self._ramp.plot_data(groups, corrected, pen=pg.mkPen(corrected_colour, width=2), symbol="o",
+                                         symbolSize=6, symbolBrush=corrected_colour, symbolPen=None,
+                                         name=corrected_name)
                 )  # fmt: skip
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    ratio = raw.astype(np.float64) / corrected
-                self._ratio.plot_data(groups, ratio, pen=pg.mkPen(CORRECTED_COLOUR, width=2), symbol="o", symbolSize=5)
+                # Saturated samples keep their raw value: the line breaks there, a mark says why.
+                self.curves["ratio"].append(
+                    self._ratio.plot_data(groups, analysis.ramp_ratio(raw, corrected, gdq), connect="finite",
+                                          pen=pg.mkPen(corrected_colour, width=2), symbol="o", symbolSize=5,
+                                          symbolBrush=corrected_colour, symbolPen=None)
+                )  # fmt: skip
+                if saturated.any():
+                    self._ratio.plot_data(groups[saturated], np.ones(int(saturated.sum())), pen=None, symbol="t",
+                                          symbolSize=11, symbolBrush=None, symbolPen=pg.mkPen(SATURATED_COLOUR, width=2))  # fmt: skip
             for bit, name, symbol, colour in FLAG_MARKS:
                 flagged = (gdq & bit) != 0
                 if flagged.any():
                     series = corrected if corrected is not None else raw
                     self._ramp.plot_data(groups[flagged], series[flagged], pen=None, symbol=symbol, symbolSize=13,
                                          symbolBrush=colour, symbolPen=pg.mkPen("#000000"),
-                                         name=name if label else None)  # fmt: skip
-            for series, colour, name in ((raw, INPUT_COLOUR, "input"), (corrected, CORRECTED_COLOUR, "corrected")):
+                                         name=None if name in flags_named else name)  # fmt: skip
+                    flags_named.add(name)
+            for series, role, colour in ((raw, "input", input_colour), (corrected, "corrected", corrected_colour)):
                 if series is None:
                     continue
                 residuals = analysis.line_fit_residuals(series, analysis.usable(series, gdq))
-                if np.isfinite(residuals).any():  # fewer than 3 usable groups: nothing to show
-                    self._residual.plot_data(groups, residuals, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
-                                             symbolBrush=colour, name=name if label else None)  # fmt: skip
-        curve = facts.curve()
-        if curve is not None:
-            xs, ys = curve
+                usable_counts.append(analysis.usable_count(series, gdq))
+                if not np.isfinite(residuals).any():
+                    continue
+                # Input dashed with open circles under corrected solid with dots: both stay visible.
+                style = ({"pen": pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine), "symbol": "o",
+                          "symbolSize": 9, "symbolBrush": None, "symbolPen": pg.mkPen(colour, width=1.5)}
+                         if role == "input" else
+                         {"pen": pg.mkPen(colour, width=2), "symbol": "o", "symbolSize": 5, "symbolBrush": colour,
+                          "symbolPen": None})  # fmt: skip
+                name = None if several or n > 0 else f"{role} residual"
+                self.curves[f"{role} residual"].append(self._residual.plot_data(groups, residuals, name=name, **style))
+        if facts.prepared is not None:
+            xs, ys = analysis.correction_curve(facts.prepared, facts.raw[integrations])
             self._curve.plot_data(xs, xs, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
-            self._curve.plot_data(xs, ys, pen=pg.mkPen(CORRECTED_COLOUR, width=2))
+            self.curves["curve"].append(self._curve.plot_data(xs, ys, pen=pg.mkPen(CORRECTED_COLOUR, width=2)))
             raw = facts.raw[integrations].ravel()
-            assert facts.prepared is not None
             # The samples as corrected: saturated ones sit on the identity line, kept raw.
             out = evaluate(facts.prepared, raw) if facts.corrected is None else facts.corrected[integrations].ravel()
             self._curve.plot_data(raw, out, pen=None, symbol="o", symbolSize=6, symbolBrush=INPUT_COLOUR,
                                   symbolPen=None)  # fmt: skip
+        if self.curves["input residual"] or self.curves["corrected residual"]:
+            return ""
+        return (f"No line fit: it needs {analysis.MIN_FIT_GROUPS} usable groups\n"
+                f"(unflagged, finite); this ramp has {max(usable_counts)}")  # fmt: skip
 
     def _draw_pin(self, pin: PixelFacts, colour: QColor) -> None:
         groups = np.arange(pin.raw.shape[1])
@@ -305,8 +467,8 @@ class PixelInspector(QWidget):
         if pin.corrected is not None:
             self._ramp.plot_data(groups, pin.corrected[i], pen=pg.mkPen(colour, width=2), name=name)
             self._ramp.plot_data(groups, pin.raw[i], pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                self._ratio.plot_data(groups, pin.raw[i].astype(np.float64) / pin.corrected[i], pen=pg.mkPen(colour))
+            self._ratio.plot_data(groups, analysis.ramp_ratio(pin.raw[i], pin.corrected[i], pin.groupdq[i]),
+                                  connect="finite", pen=pg.mkPen(colour))  # fmt: skip
         else:
             self._ramp.plot_data(groups, pin.raw[i], pen=pg.mkPen(colour, width=2), name=name)
 
@@ -341,35 +503,45 @@ class PixelInspector(QWidget):
         suffix = path.suffix.lower()
         if suffix not in (".png", ".svg"):
             raise LinInspectError(f"{path}: plots export as .png or .svg")
-        with atomic_path(path) as temporary:
-            if suffix == ".png":
-                pyqtgraph.exporters.ImageExporter(self.plots.scene()).export(str(temporary))
-            else:
-                self._export_svg(temporary)
-            if temporary.stat().st_size == 0:
-                raise LinInspectError(f"{path}: could not write the plots")
-
-    def _export_svg(self, path: Path) -> None:
-        """Qt's own SVG painter: pyqtgraph 0.14's SVGExporter fails on Qt 6.11's path syntax."""
-        scene = self.plots.scene()
-        rect = scene.sceneRect()
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(rect.size().toSize())
-        generator.setViewBox(rect)
-        generator.setTitle("lininspect pixel inspector")
-        painter = QPainter(generator)
+        self._show_caption(self.caption_text())
         try:
-            scene.render(painter, rect, rect)
+            with atomic_path(path) as temporary:
+                if suffix == ".png":
+                    pyqtgraph.exporters.ImageExporter(self.plots.scene()).export(str(temporary))
+                else:
+                    SvgExporter(self.plots, BACKGROUND, self.caption_text()).export(temporary)
+                if temporary.stat().st_size == 0:
+                    raise LinInspectError(f"{path}: could not write the plots")
         finally:
-            painter.end()
+            self._show_caption("")
+
+    def _show_caption(self, text: str) -> None:
+        """Set the caption row (no height when empty) and lay the plots out again now, before anything renders them."""
+        self.caption.setText(text)
+        self.plots.ci.layout.setRowMaximumHeight(0, CAPTION_HEIGHT if text else 0)
+        self.plots.ci.layout.activate()
+
+    def export_name(self, suffix: str) -> str:
+        """A default file name saying what is exported: ``<exposure>_x123_y456.png``."""
+        stem = self.exposure_path.stem if self.exposure_path is not None else "lininspect"
+        if self.facts is None:
+            return f"{stem}_plots{suffix}"
+        return f"{stem}_x{self.facts.x}_y{self.facts.y}{suffix}"
 
     def export_csv(self, path: Path) -> None:
-        """The inspected and pinned pixels' ramps, one row per sample."""
+        """The inspected and pinned pixels' ramps, one row per sample, after ``#`` lines of provenance."""
         pixels = ([self.facts] if self.facts is not None else []) + [pin for pin, _ in self.pins]
         if not pixels:
             raise LinInspectError("no pixel to export: click a pixel first")
+        provenance = [
+            ("file", str(self.exposure_path) if self.exposure_path is not None else "none"),
+            ("reference", str(self.reference_path) if self.reference_path is not None else "none"),
+            ("pixels (x, y)", "; ".join(f"({facts.x}, {facts.y})" for facts in pixels)),
+            ("lininspect version", __version__),
+        ]
         with atomic_path(path) as temporary, open(temporary, "w", newline="") as stream:
+            for name, value in provenance:
+                stream.write(f"# {name}: {value}\n")
             writer = csv.writer(stream)
             writer.writerow(["x", "y", "integration", "group", "input_DN", "corrected_DN", "groupdq"])
             for facts in pixels:
@@ -379,6 +551,12 @@ class PixelInspector(QWidget):
                         corrected = "" if facts.corrected is None else repr(float(facts.corrected[i, g]))
                         writer.writerow([facts.x, facts.y, i, g, repr(float(facts.raw[i, g])), corrected,
                                          int(facts.groupdq[i, g])])  # fmt: skip
+
+
+def _integration_colours(count: int) -> list[QColor]:
+    """Distinct colours, in order, for ``count`` integrations drawn together."""
+    colourmap = pg.colormap.get(INTEGRATION_COLOURMAP)
+    return [colourmap.map(0.25 + 0.7 * n / max(count - 1, 1), mode="qcolor") for n in range(count)]
 
 
 def _pixel_card(facts: PixelFacts) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import sip
 from PyQt6.QtCore import QByteArray, QRectF, QSettings, Qt
-from PyQt6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PyQt6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self._saturated: int | None = None
         self._summaries: list[QTextBrowser] = []
         self._updating = False
+        #: Colour limits in use per view ("input", or the right panel's mode), kept while locked.
+        self._limits: dict[str, tuple[float, float]] = {}
         self.setWindowTitle("lininspect")
         self.setAcceptDrops(True)
 
@@ -113,6 +115,8 @@ class MainWindow(QMainWindow):
         self.inspector = PixelInspector()
         self.inspector.pinsCleared.connect(self.clear_pins)
         self.inspector.allIntegrationsToggled.connect(lambda _: self._refresh_inspector())
+        self.inspector.captionChanged.connect(lambda text: self.inspector_dock.setWindowTitle(f"Pixel inspector — {text}"))
+        self.inspector.flaggedChosen.connect(lambda x, y: self.guard(lambda: self.jump_to(x, y)))
         self.inspector_dock = QDockWidget("Pixel inspector", self)
         self.inspector_dock.setObjectName("inspector")
         self.inspector_dock.setWidget(self.inspector)
@@ -127,7 +131,11 @@ class MainWindow(QMainWindow):
     # --- construction -----------------------------------------------------------------
 
     def _build_controls(self) -> None:
-        bar = self.addToolBar("Display")
+        """Two toolbars, frame and display; the second wraps to its own row when the window is narrow."""
+        frame_bar = self.addToolBar("Frame")
+        frame_bar.setObjectName("frame")
+        frame_bar.setMovable(False)
+        bar = self.display_bar = self.addToolBar("Display")
         bar.setObjectName("display")
         bar.setMovable(False)
         self.integration_box = QSpinBox()
@@ -149,27 +157,48 @@ class MainWindow(QMainWindow):
         self.colourmap_box = _combo(COLOURMAPS)
         self.stretch_box = _combo(analysis.STRETCHES)
         self.limits_box = _combo(analysis.LIMITS)
+        self.lock_limits = QCheckBox("lock")
+        self.lock_limits.setToolTip("Keep the current colour limits while stepping through groups")
+        self.lock_limits.toggled.connect(lambda _: self._unlock_limits())
         self.overlay_left = QCheckBox("mask on input")
         self.overlay_right = QCheckBox("mask on right")
-        for box in (self.mode_box, self.colourmap_box, self.stretch_box, self.limits_box):
+        for box in (self.mode_box, self.colourmap_box, self.stretch_box):
             box.currentTextChanged.connect(lambda _: self.refresh_images())
+        self.limits_box.currentTextChanged.connect(lambda _: self._unlock_limits())
         for check in (self.overlay_left, self.overlay_right):
-            check.setToolTip("Show NO_LIN_CORR pixels in magenta")
+            check.setToolTip("Show NO_LIN_CORR pixels in cyan")
             check.toggled.connect(lambda _: self.refresh_images())
-        for label, widget in (
-            ("", self.integration_box),
-            ("", self.group_box),
-            ("", self.group_slider),
-            ("  right:", self.mode_box),
-            ("  colours:", self.colourmap_box),
-            ("  stretch:", self.stretch_box),
-            ("  limits:", self.limits_box),
-            ("  ", self.overlay_left),
-            ("", self.overlay_right),
+        for toolbar, label, widget in (
+            (frame_bar, "", self.integration_box),
+            (frame_bar, "", self.group_box),
+            (frame_bar, "", self.group_slider),
+            (bar, "right:", self.mode_box),
+            (bar, "  colours:", self.colourmap_box),
+            (bar, "  stretch:", self.stretch_box),
+            (bar, "  limits:", self.limits_box),
+            (bar, "", self.lock_limits),
+            (bar, "  ", self.overlay_left),
+            (bar, "", self.overlay_right),
         ):
             if label:
-                bar.addWidget(QLabel(label))
-            bar.addWidget(widget)
+                toolbar.addWidget(QLabel(label))
+            toolbar.addWidget(widget)
+        self.frame_bar = frame_bar
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        """Wrap the display toolbar to a second row when both do not fit side by side.
+
+        A QToolBar hides what does not fit behind a small arrow; at 1024 px the masks and
+        limits would go there, unseen.
+        """
+        super().resizeEvent(event)
+        needed = self.frame_bar.sizeHint().width() + self.display_bar.sizeHint().width()
+        wrap = needed > self.width()
+        if wrap != self.toolBarBreak(self.display_bar):
+            if wrap:
+                self.insertToolBarBreak(self.display_bar)
+            else:
+                self.removeToolBarBreak(self.display_bar)
 
     def _build_status(self) -> None:
         self.readout = QLabel("")
@@ -255,8 +284,12 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def apply_default_layout(self) -> None:
-        """Images get most of the height, the inspector the rest; for a first start and snapshots."""
-        self.resizeDocks([self.inspector_dock], [int(self.height() * 0.36)], Qt.Orientation.Vertical)
+        """Images get most of the height, the inspector the rest; for a first start and snapshots.
+
+        On a short screen the inspector gets a larger share, so the ramp stays readable.
+        """
+        share = 0.36 if self.height() >= 900 else 0.46
+        self.resizeDocks([self.inspector_dock], [int(self.height() * share)], Qt.Orientation.Vertical)
 
     def _save(self) -> None:
         settings = self.settings
@@ -462,6 +495,7 @@ class MainWindow(QMainWindow):
         self.integration, self.group = integration, group
         self._sync_controls()
         self.refresh_images()
+        self.inspector.set_group(group)
         if integration_changed:
             self._refresh_inspector()
 
@@ -469,6 +503,9 @@ class MainWindow(QMainWindow):
         self.set_frame(self.integration + integrations, self.group + groups)
 
     def refresh(self) -> None:
+        self._limits.clear()  # new data: limits are recomputed, locked or not
+        mask = self.session.no_lin_corr_mask()
+        self.inspector.set_flagged(analysis.flagged_pixels(mask) if mask is not None else np.zeros((0, 2), int))
         self._sync_controls()
         self.refresh_images()
         self._refresh_inspector()
@@ -517,7 +554,7 @@ class MainWindow(QMainWindow):
         i, g = self.integration, self.group
         stretch = self.stretch_box.currentText()
         plane = session.input_plane(i, g)
-        low, high = analysis.display_limits(plane, self.limits_box.currentText())
+        low, high = self._limits_for("input", plane)
         self.left.set_image(analysis.stretch(plane, low, high, stretch), colourmap)
         self.left.title.setText(f"Input — integration {i}, group {g}")
         self.left.colourbar.configure(colourmap, low, high, stretch, "DN")
@@ -538,9 +575,7 @@ class MainWindow(QMainWindow):
                 panel.set_image(None, colourmap, "Load a reference to see NO_LIN_CORR pixels")
                 panel.title.setText("NO_LIN_CORR mask")
                 return
-            grey = pg.colormap.get("CET-L1")
-            panel.set_image(mask.astype(np.float32), grey)
-            panel.colourbar.configure(grey, 0, 1, "linear", "NO_LIN_CORR")
+            panel.set_mask(mask)
             panel.title.setText(f"NO_LIN_CORR mask — {int(mask.sum())} pixels")
             return
         corrected = session.corrected_plane(i, g)
@@ -571,10 +606,20 @@ class MainWindow(QMainWindow):
         else:
             values = corrected - session.input_plane(i, g)
             title, unit = f"Corrected − input — integration {i}, group {g}", "DN"
-        own_low, own_high = analysis.display_limits(values, "99.5%")
-        panel.set_image(analysis.stretch(values, own_low, own_high, "linear"), colourmap)
-        panel.colourbar.configure(colourmap, own_low, own_high, "linear", unit)
+        own_low, own_high = self._limits_for(mode, values)
+        panel.set_image(analysis.stretch(values, own_low, own_high, stretch), colourmap)
+        panel.colourbar.configure(colourmap, own_low, own_high, stretch, unit)
         panel.title.setText(title)
+
+    def _limits_for(self, view: str, values: np.ndarray) -> tuple[float, float]:
+        """The chosen limits of ``values``; while locked, the ones this view already had."""
+        if not (self.lock_limits.isChecked() and view in self._limits):
+            self._limits[view] = analysis.display_limits(values, self.limits_box.currentText())
+        return self._limits[view]
+
+    def _unlock_limits(self) -> None:
+        self._limits.clear()
+        self.refresh_images()
 
     def _start_residuals(self) -> None:
         if self._residual_pending == self.integration:
@@ -623,6 +668,13 @@ class MainWindow(QMainWindow):
         self._refresh_inspector()
         self._update_markers()
 
+    def jump_to(self, x: int, y: int) -> None:
+        """Inspect (x, y) and bring it into view if the zoom has it outside."""
+        self.select_pixel(x, y)
+        (x0, x1), (y0, y1) = self.left.view.viewRange()
+        if not (x0 <= x + 0.5 <= x1 and y0 <= y + 0.5 <= y1):
+            self.left.view.translateBy(x=x + 0.5 - (x0 + x1) / 2, y=y + 0.5 - (y0 + y1) / 2)
+
     def clear_pins(self) -> None:
         self.pins = []
         self.inspector.region = None
@@ -649,7 +701,9 @@ class MainWindow(QMainWindow):
     def _refresh_inspector(self) -> None:
         session = self.session
         inspector = self.inspector
-        inspector.integration = self.integration
+        inspector.integration, inspector.group = self.integration, self.group
+        inspector.exposure_path = session.exposure.path if session.exposure is not None else None
+        inspector.reference_path = session.reference.path if session.reference is not None else None
         inspector.facts = None if self.pixel is None or not session.contains(*self.pixel) else session.pixel(*self.pixel)
         inspector.pins = [
             (session.pixel(x, y), PIN_COLOURS[n % len(PIN_COLOURS)])
@@ -730,14 +784,18 @@ class MainWindow(QMainWindow):
             self.guard(lambda: self.statusBar().showMessage(f"wrote {self.export_to(Path(name), overwrite=True)}", 8000))
 
     def _ask_export_plots(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export plots", "pixel.png", "PNG (*.png);;SVG (*.svg)")
+        name, _ = QFileDialog.getSaveFileName(self, "Export plots", self._export_path(".png"), "PNG (*.png);;SVG (*.svg)")
         if name:
             self.guard(lambda: self.inspector.export_plots(Path(name)))
 
     def _ask_export_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export ramps", "ramps.csv", "CSV (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(self, "Export ramps", self._export_path(".csv"), "CSV (*.csv)")
         if name:
             self.guard(lambda: self.inspector.export_csv(Path(name)))
+
+    def _export_path(self, suffix: str) -> str:
+        """The inspector's default export name, in the folder last used."""
+        return str(Path(self._start_dir()) / self.inspector.export_name(suffix))
 
     def show_headers(self) -> None:
         """Every header of the exposure and the reference, one tab each, read-only."""

@@ -21,7 +21,6 @@ from ..core.correction import (
     CorrectionResult,
     ProgressCallback,
     correct_arrays,
-    evaluate,
     prepare_coefficients,
     uncorrected_reason,
 )
@@ -110,15 +109,6 @@ class PixelFacts:
     coeffs: np.ndarray | None  # raw reference coefficients of this pixel
     prepared: np.ndarray | None  # the ones actually applied (identity when left alone)
     reason: str | None  # why the pixel is left uncorrected, None when corrected
-
-    def curve(self, points: int = 200) -> tuple[np.ndarray, np.ndarray] | None:
-        """The correction polynomial over the ramp's raw range, as the pipeline evaluates it."""
-        finite = self.raw[np.isfinite(self.raw)]
-        if self.prepared is None or finite.size == 0:
-            return None
-        low, high = float(finite.min()), float(finite.max())
-        xs = np.linspace(low, high if high > low else low + 1, points, dtype=np.float32)
-        return xs, evaluate(self.prepared, xs)
 
 
 class Session:

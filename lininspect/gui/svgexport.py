@@ -1,0 +1,53 @@
+"""SVG export of a pyqtgraph scene through Qt's own SVG painter.
+
+pyqtgraph 0.14's SVGExporter fails on the path syntax of Qt 6.11's generator, and painting
+the scene straight into a QSvgGenerator goes wrong twice: the scene's bounding rect
+(which includes infinite lines) makes a page kilometres wide, and scatter symbols come
+out as cropped tiles of pyqtgraph's symbol atlas. Export mode (as pyqtgraph's own
+exporters set it) makes items draw vector symbols; the page is the visible view.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyqtgraph as pg
+import pyqtgraph.exporters
+from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, QRectF
+from PyQt6.QtGui import QColor, QPainter
+from PyQt6.QtSvg import QSvgGenerator
+
+from ..core.svgflat import flatten_transforms
+
+#: CSS pixels per inch: viewers then show the page at the size the plots had on screen.
+SVG_DPI = 96
+
+
+class SvgExporter(pyqtgraph.exporters.Exporter):
+    """Writes what a GraphicsView shows as an SVG page of the same size in CSS pixels."""
+
+    def __init__(self, view: pg.GraphicsView, background: str, title: str) -> None:
+        super().__init__(view.scene())
+        self.view, self.background, self.title = view, background, title
+
+    def export(self, fileName: str | Path | None = None, toBytes: bool = False, copy: bool = False) -> None:  # noqa: N803 (pyqtgraph's names)
+        source = self.view.viewRect()
+        page = QRectF(0, 0, source.width(), source.height())
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        generator = QSvgGenerator()
+        generator.setOutputDevice(buffer)
+        generator.setSize(page.size().toSize())
+        generator.setViewBox(page)
+        generator.setResolution(SVG_DPI)
+        generator.setTitle(self.title)
+        painter = QPainter(generator)
+        try:
+            painter.fillRect(page, QColor(self.background))
+            self.setExportMode(True, {"antialias": True, "background": QColor(self.background), "painter": painter})
+            self.getScene().render(painter, page, source)
+        finally:
+            self.setExportMode(False)
+            painter.end()
+        text = bytes(QByteArray(buffer.data())).decode("utf-8")
+        Path(str(fileName)).write_text(flatten_transforms(text), encoding="utf-8")
