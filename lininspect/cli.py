@@ -111,6 +111,9 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         where.add_argument("-o", "--output", type=Path, help="output file (one INPUT only)")
         where.add_argument("--output-dir", type=Path, help="directory for the outputs (default: beside each input)")
         parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
+        parser.add_argument(
+            "--force", action="store_true", help="use the reference even if its INSTRUME/DETECTOR differ from the input's"
+        )
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         parser.set_defaults(run=_correct)
     elif command == "snapshot":
@@ -131,8 +134,9 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _correct(options: argparse.Namespace) -> int:
+    from .core.exposure import open_exposure
     from .core.product import correct_file, default_output_path
-    from .core.reference import open_reference
+    from .core.reference import check_same_detector, open_reference
 
     if options.output is not None and len(options.inputs) > 1:
         raise LinInspectError("-o/--output takes one INPUT; use --output-dir for several")
@@ -145,6 +149,8 @@ def _correct(options: argparse.Namespace) -> int:
         output = options.output or default_output_path(path, options.output_dir)
         started = time.perf_counter()
         try:
+            if not options.force:
+                check_same_detector(open_exposure(path), reference)
             summary = correct_file(
                 path, reference, output, overwrite=options.overwrite, progress=bar.callback(index)
             )
@@ -184,7 +190,9 @@ def _open(options: argparse.Namespace) -> int:
             raise LinInspectError("--reference and --corrected need an INPUT exposure")
         demo = ensure_demo()
         return _launch(demo.exposure, demo.reference, None, correct_on_open=True)
-    return _launch(options.input, options.reference, options.corrected, correct_on_open=options.reference is not None)
+    # With a pipeline product, the app shows that product rather than a correction of its own.
+    correct_on_open = options.reference is not None and options.corrected is None
+    return _launch(options.input, options.reference, options.corrected, correct_on_open=correct_on_open)
 
 
 def _launch(input_path: Path, reference: Path | None, corrected: Path | None, *, correct_on_open: bool) -> int:

@@ -85,6 +85,25 @@ def open_reference(path: str | Path) -> LinearityReference:
     )
 
 
+def check_same_detector(exposure: Exposure, reference: LinearityReference) -> None:
+    """Refuse a reference made for another INSTRUME or DETECTOR than the exposure's.
+
+    A keyword missing on either side cannot tell, so it is not held against the pair.
+    """
+    for keyword in ("INSTRUME", "DETECTOR"):
+        ours = str(exposure.header.get(keyword, "")).strip().upper()
+        theirs = str(reference.header.get(keyword, "")).strip().upper()
+        if ours and theirs and ours != theirs:
+            raise LinInspectError(
+                f"{reference.path.name}: reference is for {_detector_name(reference.header)}, but "
+                f"{exposure.path.name} is {_detector_name(exposure.header)} ({keyword} differs)"
+            )
+
+
+def _detector_name(header: fits.Header) -> str:
+    return " ".join(str(header.get(keyword, "?")).strip() or "?" for keyword in ("INSTRUME", "DETECTOR"))
+
+
 def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple[np.ndarray, np.ndarray]:
     """The reference's COEFFS and DQ cut to the exposure's subarray, as the pipeline cuts them."""
     nframes = int(exposure.header.get("NFRAMES", 1) or 1)

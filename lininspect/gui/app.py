@@ -95,16 +95,34 @@ def launch(input_path: Path, reference: Path | None, corrected: Path | None, *, 
         )
     app = application()
     sys.excepthook = _report_unexpected
-    window = open_window(input_path, reference, corrected)
+    show_window(input_path, reference, corrected, correct_on_open=correct_on_open)
+    return app.exec()
+
+
+def show_window(
+    input_path: Path, reference: Path | None, corrected: Path | None, *, correct_on_open: bool
+) -> MainWindow:
+    """The window shown first, then the files loaded: a bad one gets a dialog in front of it.
+
+    A desktop launcher shows no terminal, so a refusal printed there would be a click
+    that opens nothing; the window comes up with what could be loaded (or empty).
+    """
+    window = MainWindow(make_settings())
     first_start = not window.settings.contains("state")
     if first_start:
         window.resize(1600, 1000)
     window.show()
     if first_start:
         window.apply_default_layout()
-    if correct_on_open:
+    window.guard(lambda: window.open_input(Path(input_path)))
+    if window.session.exposure is not None:  # the others need it, and its refusal was just shown
+        if reference is not None:
+            window.guard(lambda: window.open_reference(Path(reference)))
+        if corrected is not None:
+            window.guard(lambda: window.open_product(Path(corrected)))
+    if correct_on_open and window.session.can_correct and window.session.product is None:
         window.guard(window.run_correction)
-    return app.exec()
+    return window
 
 
 def _report_unexpected(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:

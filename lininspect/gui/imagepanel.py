@@ -76,6 +76,7 @@ class ColourBar(pg.PlotItem):
 
     def configure(self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str) -> None:
         self._image.setColorMap(colormap)
+        self._image.show()
         ticks = [
             (float(analysis.stretch(value, low, high, kind)), _format(value))
             for value in analysis.nice_ticks(low, high)
@@ -83,6 +84,13 @@ class ColourBar(pg.PlotItem):
         axis = self.getAxis("right")
         axis.setTicks([ticks, []])
         axis.setLabel(unit)
+
+    def clear(self) -> None:
+        """No image, no scale: an empty panel must not keep another exposure's values."""
+        self._image.hide()
+        axis = self.getAxis("right")
+        axis.setTicks([[], []])
+        axis.setLabel("")
 
 
 def _format(value: float) -> str:
@@ -123,6 +131,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_move)
         self.view.boxSelected.connect(self._on_box)
+        self.view.sigRangeChanged.connect(self._centre_message)
 
     @property
     def shape(self) -> tuple[int, int] | None:
@@ -133,6 +142,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         if display is None:
             self.image.clear()
             self.image.hide()
+            self.colourbar.clear()
         else:
             new_shape = display.shape
             self.image.setImage(display, levels=(0, 1), autoLevels=False)
@@ -142,8 +152,11 @@ class ImagePanel(pg.GraphicsLayoutWidget):
                 self._shape = new_shape
                 self.view.autoRange(padding=0.02)
         self.message.setText(message)
-        if self._shape is not None:
-            self.message.setPos(self._shape[1] / 2, self._shape[0] / 2)
+        self._centre_message()
+
+    def _centre_message(self) -> None:
+        """The hint sits in the middle of what the view shows, wherever the (linked) view has moved."""
+        self.message.setPos(self.view.viewRect().center())
 
     def set_overlay(self, mask: np.ndarray | None) -> None:
         if mask is None:
