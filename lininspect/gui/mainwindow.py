@@ -400,17 +400,32 @@ class MainWindow(QMainWindow):
         self._show_verification(verification, message)
 
     def _show_verification(self, verification: Verification, message: str) -> None:
-        """The per-array report, with buttons to the map of differences and to the worst value."""
-        box = QMessageBox(QMessageBox.Icon.Information, "Verify", message, QMessageBox.StandardButton.Close, self)
-        box.setTextFormat(Qt.TextFormat.PlainText)
+        """The per-array report, with buttons to the map of differences and to the worst value.
+
+        A plain dialog rather than a message box, which would close on the first button.
+        """
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        text = QLabel(message)
+        text.setTextFormat(Qt.TextFormat.PlainText)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(text)
+        buttons = QHBoxLayout()
+        actions: list[tuple[str, Callable[[], object]]] = []
         if not verification.identical:
-            show_map = box.addButton("Show differences", QMessageBox.ButtonRole.ActionRole)
-            show_map.clicked.connect(lambda: self.mode_box.setCurrentText("Verify differences"))
-            worst = box.addButton("Go to worst pixel", QMessageBox.ButtonRole.ActionRole)
-            worst.clicked.connect(lambda: self.guard(self.go_to_worst_difference))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.verify_report = box
-        box.show()
+            actions += [("Show differences", lambda: self.mode_box.setCurrentText("Verify differences")),
+                        ("Go to worst pixel", lambda: self.guard(self.go_to_worst_difference))]  # fmt: skip
+        for label, action in actions:
+            button = QPushButton(label)
+            button.clicked.connect(lambda _=False, action=action: action())
+            buttons.addWidget(button)
+        close = QPushButton("Close")
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.verify_report = _show_dialog(self, "Verify", content, (620, 200))
+        self.verify_report_text = text
+        close.clicked.connect(self.verify_report.close)
 
     def go_to_worst_difference(self) -> None:
         """Show the frame of the largest difference Verify found and inspect its pixel."""
@@ -607,7 +622,8 @@ class MainWindow(QMainWindow):
             return
         finite = values[np.isfinite(values)]
         spread = float(np.abs(finite).max()) if finite.size else 0.0
-        low, high = (0.0, max(spread, 1.0)) if mode == "Verify differences" else (-max(spread, 1e-30), max(spread, 1e-30))
+        spread = spread or 1.0  # all equal: a scale of ±1 rather than none
+        low, high = (0.0, spread) if mode == "Verify differences" else (-spread, spread)
         panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
         panel.colourbar.configure(colourmap, low, high, "linear", unit)
         panel.title.setText(title)
@@ -909,9 +925,8 @@ def verification_summary(verification: Verification) -> str:
             continue
         line = f"{array.name}: {array.differing} of {array.compared} values differ"
         if array.differing:
-            line += f", largest difference {array.largest:.6g}"
-            if array.bits:
-                line += f" (bits {dq.describe(array.bits)})"
+            # For flags, which bits differ says more than how far apart two flag words are.
+            line += f", bits {dq.describe(array.bits)}" if array.bits else f", largest difference {array.largest:.6g}"
             worst = array.worst
             if worst is not None:
                 where = f"pixel ({worst.x}, {worst.y})"

@@ -303,7 +303,7 @@ def test_pipeline_product_and_verify(qtbot, window: MainWindow, small_files, tmp
     window.open_product(product)
     assert "pipeline product" in window.right.title.text
     finish(qtbot, window.verify_product())
-    assert "identical" in window.verify_report.text()
+    assert "identical" in window.verify_report_text.text()
 
 
 def test_summary_headers_and_drop(qtbot, window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]

@@ -88,16 +88,17 @@ def test_given_with_its_reference_the_product_is_shown_not_a_run_of_ours(qtbot, 
 def test_verify_reports_every_array_maps_them_and_jumps_to_the_worst(qtbot, window: MainWindow, small_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
     window.open_product(damaged_product(small_files, tmp_path))
     finish(qtbot, window.verify_product())
-    report = window.verify_report.text()
+    report = window.verify_report_text.text()
     cells = 2 * 6 * 40 * 50
     assert f"SCI: {cells} of {cells} values differ, largest difference 100" in report
     assert "at pixel (44, 33) integration 1 group 2" in report
-    assert "PIXELDQ: 11 of 2000 values differ" in report and "NO_LIN_CORR" in report
+    assert "PIXELDQ: 11 of 2000 values differ, bits 1048576 (NO_LIN_CORR)" in report
     assert "GROUPDQ: 0 of" in report
 
     buttons = {button.text(): button for button in window.verify_report.findChildren(QPushButton)}
     qtbot.mouseClick(buttons["Show differences"], Qt.MouseButton.LeftButton)
     assert window.mode_box.currentText() == "Verify differences"
+    assert window.verify_report.isVisible()  # the report stays for the next button
     assert window.right.title.text == "Verify differences — 2000 pixels differ"
     verification = window.verification
     assert verification is not None and int(verification.where.sum()) == cells + 11
