@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -92,7 +93,9 @@ def compare_product(
 ) -> Verification:
     """Correct ``exposure`` as ``lininspect correct`` does and compare ``product`` with it, group by group."""
     if product.shape != exposure.shape:
-        raise LinInspectError(f"{product.path}: shape {product.shape} differs from the input's {exposure.shape}")
+        raise LinInspectError(
+            f"{product.path}: shape {product.shape} differs from the input's {exposure.shape}"
+        )
     nints, ngroups, ny, nx = exposure.shape
     prepared = prepare_coefficients(coeffs, ref_dq, exposure.pixeldq)
     where = np.zeros((ny, nx), dtype=np.uint32)
@@ -102,17 +105,15 @@ def compare_product(
     with open(exposure.path, "rb") as ours_file, open(product.path, "rb") as theirs_file:
         our_sci, our_groupdq = exposure.streamed(ours_file.fileno())
         their_sci, their_groupdq = product.streamed(theirs_file.fileno())
-        everything = slice(None)
         for i in range(nints):
             for g in range(ngroups):
                 if cancel is not None and cancel.is_set():
                     raise CorrectionCancelled()
-                raw = np.asarray(our_sci[i, g, everything], dtype=np.float32)
-                flags = no_flags if our_groupdq is None else np.asarray(our_groupdq[i, g, everything], dtype=np.uint8)
+                raw = np.asarray(our_sci[i, g, :], dtype=np.float32)
+                flags = _flags(our_groupdq, i, g, no_flags)
                 correct_ramps(raw[None, None], flags[None, None], prepared, corrected)
-                sci.add(np.asarray(their_sci[i, g, everything], dtype=np.float32), corrected[0, 0], where, i, g)
-                theirs = no_flags if their_groupdq is None else np.asarray(their_groupdq[i, g, everything], dtype=np.uint8)
-                groupdq.add(theirs, flags, where, i, g)
+                sci.add(np.asarray(their_sci[i, g, :], dtype=np.float32), corrected[0, 0], where, i, g)
+                groupdq.add(_flags(their_groupdq, i, g, no_flags), flags, where, i, g)
                 if progress is not None:
                     progress(i * ngroups + g + 1, nints * ngroups)
     pixeldq = ArrayComparison("PIXELDQ")
@@ -125,6 +126,11 @@ def compare_product(
         for i in range(nints):
             zeroframe.add(theirs[i], ours[i], where, i)
     return Verification(product.path, [sci, pixeldq, groupdq, zeroframe], where)
+
+
+def _flags(groupdq: Any, integration: int, group: int, absent: np.ndarray) -> np.ndarray:
+    """One GROUPDQ plane as uint8; an absent GROUPDQ reads as no flags, as the pipeline creates it."""
+    return absent if groupdq is None else np.asarray(groupdq[integration, group, :], dtype=np.uint8)
 
 
 def _differs(theirs: np.ndarray, ours: np.ndarray) -> np.ndarray:

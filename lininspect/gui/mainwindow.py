@@ -313,18 +313,17 @@ class MainWindow(QMainWindow):
             raise LinInspectError(f"{path}: neither an exposure (SCI) nor a linearity reference (COEFFS)")
 
     def _forget_result(self) -> None:
-        """Residual maps and Verify belong to one result: drop them, and stop them being computed."""
+        """Residual maps belong to one result: drop them, and stop one being computed."""
         cancel_job(self.residual)
         self._residuals.clear()
         self._residual_pending = None
-        cancel_job(self.verifying)
-        self.verification = None
 
     def _stop_jobs(self) -> None:
         """A new file: what runs on the old ones is cancelled and its results never shown."""
         for job in (self.correction, self.verifying, self.exporting, self.residual):
             cancel_job(job)
         self._before_run = None
+        self.verification = None  # it compared the files loaded until now
         self._hide_progress()
 
     def _note(self, notes: list[str]) -> None:

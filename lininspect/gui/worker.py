@@ -18,9 +18,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-from PyQt6.QtCore import QThreadPool, pyqtSignal
+from PyQt6.QtCore import QObject, QThreadPool, pyqtSignal
 from superqt.utils import WorkerBase
-from superqt.utils._qthreading import WorkerBaseSignals
 
 from ..core.errors import CorrectionCancelled, LinInspectError
 
@@ -65,7 +64,9 @@ def failure_message(error: BaseException) -> str:
     return f"internal error: {type(error).__name__}: {error}"
 
 
-class _JobSignals(WorkerBaseSignals):
+class _Progress(QObject):
+    """Made in the GUI thread, so reports emitted from the pool thread are queued to it."""
+
     progressed = pyqtSignal(int, int)
 
 
@@ -73,7 +74,8 @@ class Job(WorkerBase, Generic[Result]):
     """One function run on the thread pool, with a cancel event the core polls."""
 
     def __init__(self, function: JobFunction[Result]) -> None:
-        super().__init__(SignalsClass=_JobSignals)
+        super().__init__()
+        self._progress = _Progress()
         self._function = function
         self._cancel = threading.Event()
         self._finished_flag = threading.Event()
@@ -82,7 +84,7 @@ class Job(WorkerBase, Generic[Result]):
         if self._cancel.is_set():  # cancelled before a pool thread was free
             raise CorrectionCancelled()
         _lower_priority()
-        result = self._function(self.signals.progressed.emit, self._cancel)
+        result = self._function(self._progress.progressed.emit, self._cancel)
         if self._cancel.is_set():
             raise CorrectionCancelled()
         return result
@@ -112,9 +114,10 @@ class Job(WorkerBase, Generic[Result]):
         for signal in (self.signals.returned, self.signals.errored, self.signals.finished):
             signal.connect(partial(_mark, self._finished_flag))
         self.signals.returned.connect(partial(_unless_cancelled, self._cancel, on_result))
-        self.signals.errored.connect(partial(_unless_cancelled, self._cancel, partial(_report_failure, on_failure)))
+        report_failure = partial(_report_failure, on_failure)
+        self.signals.errored.connect(partial(_unless_cancelled, self._cancel, report_failure))
         if on_progress is not None:
-            self.signals.progressed.connect(partial(_unless_cancelled_progress, self._cancel, on_progress))
+            self._progress.progressed.connect(partial(_unless_cancelled_progress, self._cancel, on_progress))
         self.start()
         return self
 
@@ -158,6 +161,8 @@ def _unless_cancelled(cancelled: threading.Event, handler: Callable[[Any], None]
         handler(value)
 
 
-def _unless_cancelled_progress(cancelled: threading.Event, handler: Callable[[int, int], None], done: int, total: int) -> None:
+def _unless_cancelled_progress(
+    cancelled: threading.Event, handler: Callable[[int, int], None], done: int, total: int
+) -> None:
     if not cancelled.is_set():
         handler(done, total)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import faulthandler
+import os
 import threading
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QDialog
+from PyQt6.QtCore import QThreadPool, QTimer
+from PyQt6.QtWidgets import QApplication, QDialog
 
 from lininspect.core.correction import correct_arrays
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.gui.worker import JOB_NICENESS, start_job
 
 TRIES = 50
 #: A deadlocked GUI thread cannot fail a test by itself: dump the stacks and end the run instead.
@@ -91,3 +93,28 @@ def test_summary_and_residual_map_while_a_correction_runs(  # type: ignore[no-un
 ) -> None:
     open_summaries(qtbot, window, small_files)
     open_residual_maps(qtbot, window)
+
+
+def test_jobs_run_niced_report_progress_and_drop_what_is_cancelled(qtbot) -> None:  # type: ignore[no-untyped-def]
+    wanted = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + JOB_NICENESS)
+    results: list[int] = []
+    progress: list[tuple[int, int]] = []
+
+    def niceness(report, cancel):  # type: ignore[no-untyped-def]
+        report(1, 2)
+        report(2, 2)
+        return os.getpriority(os.PRIO_PROCESS, 0)  # this thread's, on Linux
+
+    for _ in range(6):  # pool threads are reused: the niceness must not keep growing
+        job = start_job(niceness, results.append, pytest.fail, lambda d, t: progress.append((d, t)))
+        qtbot.waitUntil(lambda: job.done, timeout=JOB_MS)
+    assert results == [wanted] * 6 and progress[-2:] == [(1, 2), (2, 2)]
+
+    release = threading.Event()
+    dropped: list[object] = []
+    job = start_job(lambda report, cancel: release.wait(5), dropped.append, dropped.append)
+    job.cancel()
+    release.set()
+    QThreadPool.globalInstance().waitForDone()
+    QApplication.processEvents()
+    assert dropped == [] and job.done

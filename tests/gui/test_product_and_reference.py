@@ -102,6 +102,10 @@ def test_verify_reports_every_array_maps_them_and_jumps_to_the_worst(qtbot, wind
     assert window.right.title.text == "Verify differences — 2000 pixels differ"
     verification = window.verification
     assert verification is not None and int(verification.where.sum()) == cells + 11
+    window.mode_box.setCurrentText("Product − lininspect")  # starts a correction of ours...
+    finish(qtbot, window.correction)
+    window.mode_box.setCurrentText("Verify differences")
+    assert window.right.title.text == "Verify differences — 2000 pixels differ"  # ...which keeps Verify's map
     qtbot.mouseClick(buttons["Go to worst pixel"], Qt.MouseButton.LeftButton)
     assert (window.integration, window.group, window.pixel) == (1, 2, (44, 33))
     facts = window.inspector.facts
