@@ -183,6 +183,9 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         where.add_argument("-o", "--output", type=Path, help="output file (one INPUT only)")
         where.add_argument("--output-dir", type=Path, help="directory for the outputs (default: beside each input)")
         parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
+        parser.add_argument(
+            "--force", action="store_true", help="use the reference even if its INSTRUME/DETECTOR differ from the input's"
+        )
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         parser.set_defaults(run=_correct)
     elif command == "snapshot":
@@ -207,9 +210,10 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _correct(options: argparse.Namespace) -> int:
+    from .core.exposure import open_exposure
     from .core.outputs import check_run_outputs
     from .core.product import correct_file, default_output_path
-    from .core.reference import open_reference
+    from .core.reference import check_same_detector, open_reference
     from .core.resolve import resolve_input
 
     if options.output is not None and len(options.inputs) > 1:
@@ -225,6 +229,8 @@ def _correct(options: argparse.Namespace) -> int:
     for index, (path, output) in enumerate(zip(options.inputs, outputs)):
         started = time.perf_counter()
         try:
+            if override is not None and not options.force:
+                check_same_detector(open_exposure(path), override)
             ready = resolve_input(path, override, as_is=options.as_is, progress=bar.step_callback(index))
             summary = correct_file(
                 ready.ramp, ready.reference, output, overwrite=options.overwrite, progress=bar.callback(index)

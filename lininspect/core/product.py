@@ -34,7 +34,7 @@ from .correction import (
     correct_zeroframe,
 )
 from .dq import NO_LIN_CORR
-from .errors import LinInspectError
+from .errors import CorrectionCancelled, LinInspectError
 from .exposure import Exposure, open_exposure
 from .outputs import check_output_path
 from .pathway import plan_correction
@@ -118,8 +118,13 @@ def export_corrected(
     output_path: str | Path,
     *,
     overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> Path:
-    """Write an in-memory correction (the GUI's) with exactly the bytes :func:`correct_file` writes."""
+    """Write an in-memory correction (the GUI's) with exactly the bytes :func:`correct_file` writes.
+
+    Cancelling leaves no file: the temporary one is removed.
+    """
     output = Path(output_path)
     check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
     if tuple(result.data.shape) != exposure.shape:
@@ -129,7 +134,11 @@ def export_corrected(
         nints, ngroups = exposure.shape[:2]
         for i in range(nints):
             for g in range(ngroups):
+                if cancel is not None and cancel.is_set():
+                    raise CorrectionCancelled()
                 sci[i, g, :] = result.data[i, g]
+                if progress is not None:
+                    progress(i * ngroups + g + 1, nints * ngroups)
         return 0
 
     _write_product(exposure, reference, result.pixeldq, result.zeroframe, output, fill, replace=overwrite)

@@ -106,6 +106,25 @@ def _coefficient_planes(path: Path, info: fitsfile.HduInfo) -> np.ndarray:
     return fitsfile.read_image(path, info).astype(np.float32)
 
 
+def check_same_detector(exposure: Exposure, reference: LinearityReference) -> None:
+    """Refuse a reference made for another INSTRUME or DETECTOR than the exposure's.
+
+    A keyword missing on either side cannot tell, so it is not held against the pair.
+    """
+    for keyword in ("INSTRUME", "DETECTOR"):
+        ours = str(fitsfile.header_value(exposure.header, keyword, "")).strip().upper()
+        theirs = str(fitsfile.header_value(reference.header, keyword, "")).strip().upper()
+        if ours and theirs and ours != theirs:
+            raise LinInspectError(
+                f"{reference.path.name}: reference is for {_detector_name(reference.header)}, but "
+                f"{exposure.path.name} is {_detector_name(exposure.header)} ({keyword} differs)"
+            )
+
+
+def _detector_name(header: fits.Header) -> str:
+    return " ".join(str(fitsfile.header_value(header, keyword, "?")).strip() or "?" for keyword in ("INSTRUME", "DETECTOR"))
+
+
 def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple[np.ndarray, np.ndarray]:
     """The reference's COEFFS and DQ cut to the exposure's subarray, as the pipeline cuts them."""
     stripes.refuse_superstripe(exposure.metadata)

@@ -111,13 +111,41 @@ def launch(
         )
     app = application()
     sys.excepthook = _report_unexpected
-    window = open_window(input_path, None if resolve else reference, corrected)
-    show_sized(window)
-    if resolve:
-        window.resolve_in_background(input_path, reference=reference, as_is=as_is)
-    elif correct_on_open:
-        window.guard(window.run_correction)
+    window = show_window(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is)  # noqa: F841 (this name keeps the window alive while the loop runs)
     return app.exec()
+
+
+def show_window(
+    input_path: Path,
+    reference: Path | None,
+    corrected: Path | None,
+    *,
+    correct_on_open: bool,
+    resolve: bool = False,
+    as_is: bool = False,
+) -> MainWindow:
+    """The window shown first, then the files loaded: a bad one gets a dialog in front of it.
+
+    A desktop launcher shows no terminal, so a refusal printed there would be a click
+    that opens nothing; the window comes up with what could be loaded (or empty). With
+    ``resolve`` the reference (CRDS's, unless given) and any missing pipeline steps come
+    from a worker, which then corrects unless a pipeline product is shown.
+    """
+    window = MainWindow(make_settings())
+    show_sized(window)
+    window.guard(lambda: window.open_input(Path(input_path)))
+    if window.session.exposure is None:  # the others need it, and its refusal was just shown
+        return window
+    if corrected is not None:
+        window.guard(lambda: window.open_product(Path(corrected)))
+    if resolve:
+        window.resolve_in_background(Path(input_path), reference=reference, as_is=as_is)
+        return window
+    if reference is not None:
+        window.guard(lambda: window.open_reference(Path(reference)))
+    if correct_on_open and window.session.can_correct and window.session.product is None:
+        window.guard(window.run_correction)
+    return window
 
 
 def show_sized(window: MainWindow) -> None:

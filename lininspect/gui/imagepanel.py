@@ -82,6 +82,7 @@ class ColourBar(pg.PlotItem):
         self._image.setImage(_RAMP, levels=(0, 1), autoLevels=False)
         self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setColorMap(colormap)
+        self._image.show()
         ticks = [
             (float(analysis.stretch(value, low, high, kind)), _format(value))
             for value in analysis.nice_ticks(low, high)
@@ -98,8 +99,16 @@ class ColourBar(pg.PlotItem):
                              autoLevels=False)  # fmt: skip
         self._image.setColorMap(colormap)
         self._image.setRect(QRectF(0, 0, 1, 1))
+        self._image.show()
         axis = self.getAxis("right")
         axis.setTicks([[((n + 0.5) / count, label) for n, label in enumerate(labels)], []])
+        axis.setLabel("")
+
+    def clear(self) -> None:
+        """No image, no scale: an empty panel must not keep another exposure's values."""
+        self._image.hide()
+        axis = self.getAxis("right")
+        axis.setTicks([[], []])
         axis.setLabel("")
 
     def _set_axis_width(self, width: int) -> None:
@@ -157,6 +166,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_move)
         self.view.boxSelected.connect(self._on_box)
+        self.view.sigRangeChanged.connect(self._centre_message)
 
     @property
     def shape(self) -> tuple[int, int] | None:
@@ -168,6 +178,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         if display is None:
             self.image.clear()
             self.image.hide()
+            self.colourbar.clear()
         else:
             self.image.setImage(display, levels=(0, 1), autoLevels=False)
             self.image.setRect(QRectF(0, 0, display.shape[1], display.shape[0]))
@@ -175,8 +186,11 @@ class ImagePanel(pg.GraphicsLayoutWidget):
             self.image.show()
             self._set_shape(display.shape)
         self.message.setText(message)
-        if self._shape is not None:
-            self.message.setPos(self._shape[1] / 2, self._shape[0] / 2)
+        self._centre_message()
+
+    def _centre_message(self) -> None:
+        """The hint sits in the middle of what the view shows, wherever the (linked) view has moved."""
+        self.message.setPos(self.view.viewRect().center())
 
     def set_mask(self, mask: np.ndarray) -> None:
         """Show a boolean mask in two colours, with a two-entry legend; pooled so no pixel vanishes."""

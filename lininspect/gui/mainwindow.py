@@ -40,15 +40,20 @@ from PyQt6.QtWidgets import (
 from ..core import analysis, dq, fitsfile
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
-from ..core.product import default_output_path, export_corrected
+from ..core.product import default_output_path
 from ..core.reference import LinearityReference
+from ..core.verify import Verification
 from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS, PixelInspector, RegionMean
 from .crdslookup import ReferenceLookup
 from .session import Session
-from .worker import JobRunner
+from .worker import Job, cancel_job, start_job, wait_for_jobs
 
-RIGHT_MODES = ("Corrected", "Ratio", "Difference", "NO_LIN_CORR mask", "Residual map")
+#: Right-panel views that compare an opened pipeline product with lininspect's correction.
+COMPARISON_MODES = ("Product − lininspect", "Verify differences")
+RIGHT_MODES = (
+    "Corrected", "Ratio", "Difference", "NO_LIN_CORR mask", "Residual map", "Product − lininspect", "Verify differences",
+)  # fmt: skip
 COLOURMAPS = ("inferno", "viridis", "magma", "cividis", "CET-L1", "turbo")
 FITS_FILTER = "FITS files (*.fits *.fit *.fits.gz);;All files (*)"
 MAX_RECENT = 8
@@ -79,18 +84,18 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("lininspect")
         self.setAcceptDrops(True)
 
-        self.runner = JobRunner(self)
-        self.runner.progressed.connect(self._on_progress)
-        self.runner.succeeded.connect(self._on_run_done)
-        self.runner.failed.connect(self._show_error)
-        self.runner.cancelled.connect(lambda: self.statusBar().showMessage("correction cancelled", 5000))
-        self.runner.finished.connect(self._on_run_finished)
-        self.residual_runner = JobRunner(self)
-        self.residual_runner.succeeded.connect(self._on_residuals_done)
-        self.residual_runner.failed.connect(self._on_residuals_failed)
-        self.count_runner = JobRunner(self)
-        self.count_runner.succeeded.connect(self._on_counted)
-        self.count_runner.failed.connect(self._show_error)
+        #: One handle per kind of background job; None or done when none runs.
+        self.correction: Job[CorrectionResult] | None = None
+        self.verifying: Job[Verification] | None = None
+        self.exporting: Job[Path] | None = None
+        self.residual: Job[tuple[int, np.ndarray]] | None = None
+        self.counting: Job[int] | None = None
+        #: The finished result shown before a run started: a cancelled or failed run brings it back.
+        self._before_run: CorrectionResult | None = None
+        #: The last Verify of the opened product (its "Verify differences" map).
+        self.verification: Verification | None = None
+        #: The pixel under a still cursor, so its readout follows frame changes.
+        self._hovered: tuple[int, int] = (-1, -1)
         self.lookup = ReferenceLookup(self)
         self.lookup.stepped.connect(self._on_lookup_step)
         self.lookup.resolved.connect(self._on_lookup_resolved)
@@ -210,13 +215,13 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_run)
         self.cancel_button.hide()
+        self.reference_label = QLabel("")
+        self.reference_label.setTextFormat(Qt.TextFormat.PlainText)
         status = self.statusBar()
-        self.origin = QLabel("")  # where the reference came from: CRDS (context, matched keys) or the user
-        self.origin.setTextFormat(Qt.TextFormat.PlainText)
         status.addWidget(self.readout, 1)
-        status.addPermanentWidget(self.origin)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
+        status.addPermanentWidget(self.reference_label)
 
     def _action(
         self, menu: QMenu | None, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | int | None = None
@@ -311,7 +316,7 @@ class MainWindow(QMainWindow):
         assert exposure is not None
         self.integration, self.group = 0, exposure.ngroups - 1
         self.pixel, self.pins, self.inspector.region = None, [], None
-        self.count_runner.cancel()  # it counts the previous exposure
+        cancel_job(self.counting)  # it counts the previous exposure
         self._saturated, self._summaries = None, []
         self._forget_result()
         self._remember(path)
@@ -350,13 +355,17 @@ class MainWindow(QMainWindow):
 
     def _forget_result(self) -> None:
         """Residual maps belong to one result: drop them, and stop one being computed."""
-        self.residual_runner.cancel()
+        cancel_job(self.residual)
         self._residuals.clear()
         self._residual_pending = None
 
     def _stop_jobs(self) -> None:
-        self.runner.cancel()
-        self.residual_runner.cancel()
+        """A new file: what runs on the old ones is cancelled and its results never shown."""
+        for job in (self.correction, self.verifying, self.exporting, self.residual):
+            cancel_job(job)
+        self._before_run = None
+        self.verification = None  # it compared the files loaded until now
+        self._hide_progress()
 
     def _note(self, notes: list[str]) -> None:
         if notes:
@@ -364,18 +373,19 @@ class MainWindow(QMainWindow):
 
     # --- the correction ---------------------------------------------------------------
 
-    def run_correction(self) -> int:
-        """Start correcting in a background thread (cancelling a run in progress); return its generation."""
+    def run_correction(self) -> Job[CorrectionResult]:
+        """Start correcting in a background job (cancelling a run in progress); return its handle."""
         job = self.session.correction_job()
+        if not _running(self.correction):
+            self._before_run = self.session.result
+        cancel_job(self.correction)
         self.session.result = None
         self._forget_result()
-        generation = self.runner.start(job)
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
+        self.correction = start_job(job, self._on_corrected, self._on_correction_failed, self._on_progress)
+        self._show_progress("correcting %p%")
         self.statusBar().showMessage("correcting...")
         self.refresh()
-        return generation
+        return self.correction
 
     def run_correction_now(self) -> None:
         """Correct in this thread; for snapshots and scripts that have no event loop to wait on."""
@@ -385,10 +395,19 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def cancel_run(self) -> None:
-        self.runner.cancel()
+        """Esc or Cancel: stop the correction, Verify or export; what was shown before stays."""
+        if _running(self.correction):
+            cancel_job(self.correction)
+            self._restore_before_run()
+            self.statusBar().showMessage("correction cancelled", 5000)
+        for job, what in ((self.verifying, "verify"), (self.exporting, "export")):
+            if _running(job):
+                cancel_job(job)
+                self.statusBar().showMessage(f"{what} cancelled", 5000)
         if self.lookup.running:
             self.lookup.cancel()
             self._end_lookup("reference lookup cancelled")
+        self._hide_progress()
 
     # --- the reference from CRDS, and the pipeline's earlier steps ------------------------
 
@@ -418,7 +437,10 @@ class MainWindow(QMainWindow):
         if steps:
             how = "cached" if ready.preparation.from_cache else "run"
             self._note([f"pipeline steps {', '.join(steps)} {how} before linearity"])
-        self.run_correction()
+        if self.session.product is None:  # an opened pipeline product is shown, not replaced by a run
+            self.run_correction()
+        else:
+            self.refresh()
 
     def _on_lookup_failed(self, message: str) -> None:
         self._end_lookup("")
@@ -426,59 +448,115 @@ class MainWindow(QMainWindow):
 
     def _end_lookup(self, message: str) -> None:
         self.progress.setRange(0, 100)
-        self.progress.setFormat("correcting %p%")
-        if not self.runner.running:
-            self.progress.hide()
-            self.cancel_button.hide()
+        if not _running(self.correction):
+            self._hide_progress()
         if message:
             self.statusBar().showMessage(message, 5000)
 
-    def verify_product(self) -> None:
-        """Recompute the correction and count how many values of the opened product differ."""
-        if self.session.product is None:
-            raise LinInspectError("open a corrected (_linearity) file first")
-        job = self.session.correction_job()
-        product_path = self.session.product.path
+    def _restore_before_run(self) -> None:
+        self.session.result, self._before_run = self._before_run, None
+        self.refresh()
 
-        def verify(progress, cancel):  # type: ignore[no-untyped-def]
-            return product_path, job(progress, cancel)
+    def _on_corrected(self, result: CorrectionResult) -> None:
+        self.session.result, self._before_run = result, None
+        self._forget_result()
+        self._hide_progress()
+        self.statusBar().showMessage(f"corrected: {self._no_lin_corr_count()} pixels NO_LIN_CORR", 8000)
+        self.refresh()
 
-        self.runner.start(verify)
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
+    def _on_correction_failed(self, message: str) -> None:
+        self._hide_progress()
+        self._restore_before_run()
+        self._show_error(message)
+
+    def verify_product(self) -> Job[Verification]:
+        """Compare the opened product with lininspect's correction, array by array, in a job."""
+        job = self.session.verify_job()
+        cancel_job(self.verifying)
+        self.verifying = start_job(job, self._on_verified, self._on_job_failed, self._on_progress)
+        self._show_progress("verifying %p%")
+        return self.verifying
+
+    def _on_verified(self, verification: Verification) -> None:
+        self.verification = verification
+        self._hide_progress()
+        message = verification_summary(verification)
+        self.statusBar().showMessage(message.splitlines()[0], 15000)
+        if self.mode_box.currentText() == "Verify differences":
+            self.refresh_images()
+        self._show_verification(verification, message)
+
+    def _show_verification(self, verification: Verification, message: str) -> None:
+        """The per-array report, with buttons to the map of differences and to the worst value.
+
+        A plain dialog rather than a message box, which would close on the first button.
+        """
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        text = QLabel(message)
+        text.setTextFormat(Qt.TextFormat.PlainText)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(text)
+        buttons = QHBoxLayout()
+        actions: list[tuple[str, Callable[[], object]]] = []
+        if not verification.identical:
+            actions += [("Show differences", lambda: self.mode_box.setCurrentText("Verify differences")),
+                        ("Go to worst pixel", lambda: self.guard(self.go_to_worst_difference))]  # fmt: skip
+        for label, action in actions:
+            button = QPushButton(label)
+            button.clicked.connect(lambda _=False, action=action: action())
+            buttons.addWidget(button)
+        close = QPushButton("Close")
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.verify_report = _show_dialog(self, "Verify", content, (620, 200))
+        self.verify_report_text = text
+        close.clicked.connect(self.verify_report.close)
+
+    def go_to_worst_difference(self) -> None:
+        """Show the frame of the largest difference Verify found and inspect its pixel."""
+        worst = None if self.verification is None else self.verification.worst
+        if worst is None:
+            raise LinInspectError("Verify found no difference to go to")
+        integration = self.integration if worst.integration is None else worst.integration
+        self.set_frame(integration, self.group if worst.group is None else worst.group)
+        self.select_pixel(worst.x, worst.y)
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setValue(int(100 * done / max(total, 1)))
 
-    def _on_run_done(self, outcome: object) -> None:
-        if isinstance(outcome, CorrectionResult):
-            self.session.result = outcome
-            self._forget_result()
-            self.statusBar().showMessage(f"corrected: {self._no_lin_corr_count()} pixels NO_LIN_CORR", 8000)
-            self.refresh()
-            return
-        product_path, result = outcome  # type: ignore[misc]
-        if self.session.product is None or self.session.product.path != product_path:
-            return
-        differ = self.session.count_differences(result)
-        total = int(np.prod(result.data.shape))
-        verdict = "identical to" if differ == 0 else f"{differ} of {total} values differ from"
-        message = f"{self.session.product.path.name}: {verdict} lininspect's correction"
-        self.statusBar().showMessage(message, 15000)
-        QMessageBox.information(self, "Verify", message)
+    def _on_job_failed(self, message: str) -> None:
+        self._hide_progress()
+        self._show_error(message)
 
-    def _on_run_finished(self) -> None:
-        if not self.runner.running:
+    def _show_progress(self, label: str) -> None:
+        self.progress.setFormat(label)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+
+    def _hide_progress(self) -> None:
+        """Hidden once no job that reports progress runs any more."""
+        if not any(_running(job) for job in (self.correction, self.verifying, self.exporting)):
             self.progress.hide()
             self.cancel_button.hide()
 
     def export_to(self, path: Path, *, overwrite: bool = False) -> Path:
-        """Write the in-memory correction as ``lininspect correct`` would (same bytes)."""
-        session = self.session
-        if session.result is None or session.exposure is None or session.reference is None:
-            raise LinInspectError("nothing to export: run the correction first (Ctrl+R)")
-        return export_corrected(session.exposure, session.reference, session.result, Path(path), overwrite=overwrite)
+        """Write the in-memory correction here and now, as ``lininspect correct`` would (same bytes)."""
+        return self.session.export_job(Path(path), overwrite=overwrite)(None, None)
+
+    def export_in_background(self, path: Path, *, overwrite: bool = False) -> Job[Path]:
+        """Write the in-memory correction in a job, with progress and cancel."""
+        job = self.session.export_job(Path(path), overwrite=overwrite)
+        cancel_job(self.exporting)
+        self.exporting = start_job(job, self._on_exported, self._on_job_failed, self._on_progress)
+        self._show_progress("exporting %p%")
+        return self.exporting
+
+    def _on_exported(self, path: Path) -> None:
+        self._hide_progress()
+        self.statusBar().showMessage(f"wrote {path}", 8000)
 
     # --- display ------------------------------------------------------------------------
 
@@ -496,6 +574,7 @@ class MainWindow(QMainWindow):
         self._sync_controls()
         self.refresh_images()
         self.inspector.set_group(group)
+        self.show_readout(*self._hovered)
         if integration_changed:
             self._refresh_inspector()
 
@@ -510,22 +589,16 @@ class MainWindow(QMainWindow):
         self.refresh_images()
         self._refresh_inspector()
         self._update_actions()
-        self._update_origin()
-
-    def _update_origin(self) -> None:
-        reference = self.session.reference
-        if reference is None:
-            self.origin.setText("")
-        elif reference.origin is not None:
-            self.origin.setText(f"reference {reference.origin.describe()}")
-        else:
-            self.origin.setText(f"reference {reference.path.name} (chosen by you)")
 
     def _update_actions(self) -> None:
         session = self.session
         self.run_action.setEnabled(session.can_correct)
         self.export_action.setEnabled(session.result is not None)
         self.verify_action.setEnabled(session.product is not None and session.reference is not None)
+        reference = session.reference
+        # Always on screen: which reference corrects, and who chose it (CRDS: context, matched keys).
+        self.reference_label.setText("no reference" if reference is None else f"reference: {_origin_text(reference)}")
+        self.reference_label.setToolTip(str(reference.path) if reference is not None else "")
 
     def _sync_controls(self) -> None:
         exposure = self.session.exposure
@@ -568,7 +641,10 @@ class MainWindow(QMainWindow):
         session, panel = self.session, self.right
         i, g = self.integration, self.group
         mode = self.mode_box.currentText()
-        source = " (pipeline product)" if session.result is None and session.product is not None else ""
+        source = " (pipeline product)" if session.shows_product else ""
+        if mode in COMPARISON_MODES:
+            self._refresh_comparison(mode, colourmap)
+            return
         if mode == "NO_LIN_CORR mask":
             mask = session.no_lin_corr_mask()
             if mask is None:
@@ -581,7 +657,7 @@ class MainWindow(QMainWindow):
         corrected = session.corrected_plane(i, g)
         if corrected is None:
             hint = "Run the correction (Ctrl+R)" if session.can_correct else "Open a linearity reference"
-            if self.runner.running:
+            if _running(self.correction):
                 hint = "Correcting..."
             panel.set_image(None, colourmap, hint)
             panel.title.setText(mode)
@@ -621,6 +697,37 @@ class MainWindow(QMainWindow):
         self._limits.clear()
         self.refresh_images()
 
+    def _refresh_comparison(self, mode: str, colourmap: pg.ColorMap) -> None:
+        """The product against lininspect: their difference now, or where Verify found them to differ."""
+        session, panel = self.session, self.right
+        i, g = self.integration, self.group
+        values = None
+        if session.product is None:
+            hint = "Open a pipeline product (File ▸ Open corrected...) to compare with"
+        elif mode == "Verify differences":
+            hint = "Verifying..." if _running(self.verifying) else "Correction ▸ Verify corrected file"
+            if self.verification is not None:
+                values = self.verification.where.astype(np.float32)
+                title, unit = f"Verify differences — {int(np.count_nonzero(values))} pixels differ", "values differing"
+        else:
+            hint = "Correcting..." if _running(self.correction) else "Open a linearity reference to compare with"
+            values = session.product_minus_ours(i, g)
+            if values is None and session.can_correct and not _running(self.correction):
+                self.guard(self.run_correction)  # refreshes again, showing "Correcting..."
+                return
+            title, unit = f"Product − lininspect — integration {i}, group {g}", "DN"
+        if values is None:
+            panel.set_image(None, colourmap, hint)
+            panel.title.setText(mode)
+            return
+        finite = values[np.isfinite(values)]
+        spread = float(np.abs(finite).max()) if finite.size else 0.0
+        spread = spread or 1.0  # all equal: a scale of ±1 rather than none
+        low, high = (0.0, spread) if mode == "Verify differences" else (-spread, spread)
+        panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
+        panel.colourbar.configure(colourmap, low, high, "linear", unit)
+        panel.title.setText(title)
+
     def _start_residuals(self) -> None:
         if self._residual_pending == self.integration:
             return
@@ -631,7 +738,8 @@ class MainWindow(QMainWindow):
         def residuals(progress, cancel):  # type: ignore[no-untyped-def]
             return integration, job(progress, cancel)
 
-        self.residual_runner.start(residuals)
+        cancel_job(self.residual)
+        self.residual = start_job(residuals, self._on_residuals_done, self._on_residuals_failed)
 
     def _on_residuals_failed(self, message: str) -> None:
         self._residual_pending = None
@@ -717,7 +825,8 @@ class MainWindow(QMainWindow):
         inspector.refresh()
 
     def show_readout(self, x: int, y: int) -> None:
-        """Status-bar readout of the pixel under the cursor."""
+        """Status-bar readout of the pixel under the cursor; kept for frame changes under a still cursor."""
+        self._hovered = (x, y)
         self.readout.setText(self.readout_text(x, y))
 
     def readout_text(self, x: int, y: int) -> str:
@@ -781,7 +890,7 @@ class MainWindow(QMainWindow):
         )
         if name:
             # The dialog has already asked before replacing an existing file.
-            self.guard(lambda: self.statusBar().showMessage(f"wrote {self.export_to(Path(name), overwrite=True)}", 8000))
+            self.guard(lambda: self.export_in_background(Path(name), overwrite=True))
 
     def _ask_export_plots(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export plots", self._export_path(".png"), "PNG (*.png);;SVG (*.svg)")
@@ -853,8 +962,8 @@ class MainWindow(QMainWindow):
         if self.session.exposure is None or self._saturated is not None:
             return
         self._summaries.append(browser)
-        if not self.count_runner.running:
-            self.count_runner.start(self.session.saturated_job())
+        if not _running(self.counting):
+            self.counting = start_job(self.session.saturated_job(), self._on_counted, self._show_error)
 
     def _on_counted(self, count: int) -> None:
         self._saturated = count
@@ -907,12 +1016,42 @@ class MainWindow(QMainWindow):
         """
         self._save()
         self.lookup.cancel()  # its worker finishes on its own; the answer is dropped
-        self.runner.shutdown()
-        self.residual_runner.shutdown()
-        self.count_runner.shutdown()
+        wait_for_jobs([self.correction, self.verifying, self.exporting, self.residual, self.counting])
         for view in (self.left, self.right, self.inspector.plots):
             view.close()
         super().closeEvent(event)
+
+
+def _running(job: Job | None) -> bool:  # type: ignore[type-arg]
+    return job is not None and not job.done
+
+
+def verification_summary(verification: Verification) -> str:
+    """Verify's report: a verdict line, then one line per array."""
+    name = verification.product.name
+    if verification.identical:
+        head = f"{name}: identical to lininspect's correction (SCI bits, PIXELDQ, GROUPDQ, ZEROFRAME)"
+    else:
+        head = f"{name}: differs from lininspect's correction"
+    lines = [head]
+    for array in verification.arrays:
+        if array.compared == 0:
+            lines.append(f"{array.name}: not in either file")
+            continue
+        line = f"{array.name}: {array.differing} of {array.compared} values differ"
+        if array.differing:
+            # For flags, which bits differ says more than how far apart two flag words are.
+            line += f", bits {dq.describe(array.bits)}" if array.bits else f", largest difference {array.largest:.6g}"
+            worst = array.worst
+            if worst is not None:
+                where = f"pixel ({worst.x}, {worst.y})"
+                if worst.integration is not None:
+                    where += f" integration {worst.integration}"
+                if worst.group is not None:
+                    where += f" group {worst.group}"
+                line += f" at {where}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _combo(items: tuple[str, ...]) -> QComboBox:
@@ -923,10 +1062,11 @@ def _combo(items: tuple[str, ...]) -> QComboBox:
 
 
 def _origin_text(reference: LinearityReference | None) -> str:
+    """The reference's file and who chose it: CRDS (with its context and matched keys) or the user."""
     if reference is None:
         return "—"
     if reference.origin is None:
-        return "chosen by you"
+        return f"{reference.path.name} (chosen by you)"
     return reference.origin.describe()
 
 

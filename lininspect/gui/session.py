@@ -28,7 +28,9 @@ from ..core.dq import NO_LIN_CORR, SATURATED
 from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.exposure import Exposure, open_exposure
 from ..core.pathway import CorrectionPlan, plan_correction
-from ..core.reference import LinearityReference, open_reference
+from ..core.product import export_corrected
+from ..core.reference import LinearityReference, check_same_detector, open_reference
+from ..core.verify import Verification, compare_product
 
 #: Positioned reads in flight for one ramp or box. A cold pixel of 4 x 250 groups is 2000
 #: scattered small reads (SCI and GROUPDQ), which a disk serves many at a time: 123 ms with
@@ -143,12 +145,16 @@ class Session:
     def use_reference(self, reference: LinearityReference) -> None:
         """An opened reference (CRDS's pick); refused as :meth:`open_reference` refuses."""
         if self.exposure is not None:
+            check_same_detector(self.exposure, reference)
             plan_correction(self.exposure, reference)
         self.reference, self.result = reference, None
         self._forget_cut()
 
     def open_product(self, path: Path) -> None:
-        """A pipeline ``_linearity`` file for the right panel; it must match the input's shape."""
+        """A pipeline ``_linearity`` file, shown on the right; it must match the input's shape.
+
+        A correction of our own is kept beside it, for "product − lininspect" and Verify.
+        """
         if self.exposure is None:
             raise LinInspectError("open the input exposure before its corrected product")
         product = open_exposure(path)
@@ -156,7 +162,7 @@ class Session:
             raise LinInspectError(
                 f"{path}: shape {product.shape} differs from the input's {self.exposure.shape}"
             )
-        self.product, self.result = product, None
+        self.product = product
 
     def _forget_cut(self) -> None:
         self._plan = None
@@ -176,6 +182,7 @@ class Session:
         if self.exposure is None or self.reference is None:
             raise LinInspectError("load an input exposure and a linearity reference first")
         if self._plan is None:
+            check_same_detector(self.exposure, self.reference)
             self._plan = plan_correction(self.exposure, self.reference)
         return self._plan
 
@@ -206,23 +213,34 @@ class Session:
     def has_corrected(self) -> bool:
         return self.result is not None or self.product is not None
 
+    @property
+    def shows_product(self) -> bool:
+        """The right panel shows the pipeline product whenever one is open, even beside our run."""
+        return self.product is not None
+
     def input_plane(self, integration: int, group: int) -> np.ndarray:
         assert self.exposure is not None
         return self.exposure.plane(integration, group)
 
     def corrected_plane(self, integration: int, group: int) -> np.ndarray | None:
-        if self.result is not None:
-            return self.result.data[integration, group]
         if self.product is not None:
             return self.product.plane(integration, group)
+        if self.result is not None:
+            return self.result.data[integration, group]
         return None
 
+    def product_minus_ours(self, integration: int, group: int) -> np.ndarray | None:
+        """The pipeline product minus lininspect's correction, once both exist."""
+        if self.product is None or self.result is None:
+            return None
+        return self.product.plane(integration, group) - self.result.data[integration, group]
+
     def result_pixeldq(self) -> np.ndarray | None:
-        """PIXELDQ after correction: of the run, of the product, or as preparing would set it."""
-        if self.result is not None:
-            return self.result.pixeldq
+        """PIXELDQ after correction: of the product, of the run, or as preparing would set it."""
         if self.product is not None:
             return self.product.pixeldq
+        if self.result is not None:
+            return self.result.pixeldq
         if self.can_correct and self.exposure is not None:
             if self._prepared_pixeldq is None:
                 self._prepared_pixeldq = self.plan().prepare(self.exposure.pixeldq, self.exposure.ngroups).pixeldq
@@ -248,10 +266,10 @@ class Session:
         everything, here = range(exposure.nints), ((y, y + 1), (x, x + 1))
         raw, groupdq = read_boxes(exposure, ("SCI", "GROUPDQ"), everything, *here)
         corrected = None
-        if self.result is not None:
-            corrected = np.array(self.result.data[:, :, y, x])
-        elif self.product is not None:
+        if self.product is not None:
             corrected = _ramp(read_boxes(self.product, ("SCI",), everything, *here)[0], np.float32)
+        elif self.result is not None:
+            corrected = np.array(self.result.data[:, :, y, x])
         result_dq = self.result_pixeldq()
         coeffs = prepared = None
         reason = None
@@ -291,10 +309,10 @@ class Session:
         assert raw is not None
         groupdq = None if groupdq is None else groupdq[0]
         raw_mean, count = analysis.region_mean_ramp(raw[0], groupdq)
-        if self.result is not None:
-            corrected = self.result.data[integration, :, y0:y1, x0:x1]
-        elif self.product is not None:
+        if self.product is not None:
             corrected = read_boxes(self.product, ("SCI",), *box)[0][0]  # type: ignore[index]
+        elif self.result is not None:
+            corrected = self.result.data[integration, :, y0:y1, x0:x1]
         else:
             return raw_mean, None, count
         corrected_mean, _ = analysis.region_mean_ramp(corrected, groupdq)
@@ -310,25 +328,40 @@ class Session:
             raise LinInspectError("no corrected data yet: run the correction first")
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> np.ndarray:
-            if result is not None:
-                ramps = result.data[integration]
-            else:
-                assert product is not None
+            if product is not None:
                 ramps = np.asarray(product.sci[integration], dtype=np.float32)
+            else:
+                assert result is not None
+                ramps = result.data[integration]
             groupdq = None if exposure.groupdq is None else np.asarray(exposure.groupdq[integration])
             return analysis.residual_rms_map(ramps, groupdq, cancel=cancel, progress=progress)
 
         return job
 
-    def count_differences(self, result: CorrectionResult) -> int:
-        """How many SCI values of the opened product differ from a fresh correction (NaN == NaN)."""
-        assert self.product is not None
-        differ = 0
-        for i in range(self.product.nints):
-            for g in range(self.product.ngroups):
-                a, b = self.product.plane(i, g), result.data[i, g]
-                differ += int(np.count_nonzero((a != b) & ~(np.isnan(a) & np.isnan(b))))
-        return differ
+    def verify_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], Verification]:
+        """The opened product compared with a fresh correction, array by array, for a thread."""
+        if self.product is None:
+            raise LinInspectError("open a corrected (_linearity) file first")
+        plan = self.plan()
+        exposure, product = self.exposure, self.product
+        assert exposure is not None
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Verification:
+            return compare_product(exposure, plan, product, progress=progress, cancel=cancel)
+
+        return job
+
+    def export_job(self, output: Path, *, overwrite: bool) -> Callable[[ProgressCallback | None, CancelToken | None], Path]:
+        """Writing the in-memory correction as ``lininspect correct`` would (same bytes), for a thread."""
+        exposure, reference, result = self.exposure, self.reference, self.result
+        if result is None or exposure is None or reference is None:
+            raise LinInspectError("nothing to export: run the correction first (Ctrl+R)")
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Path:
+            return export_corrected(exposure, reference, result, output, overwrite=overwrite, progress=progress,
+                                    cancel=cancel)  # fmt: skip
+
+        return job
 
     def saturated_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], int]:
         """Saturated GROUPDQ samples in the whole exposure, for a thread: 1 GB read for a 4 GB exposure."""

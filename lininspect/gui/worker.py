@@ -1,7 +1,12 @@
-"""Background jobs on a QThread, with progress, cancel and a generation number.
+"""Background jobs: superqt's worker (a QRunnable on Qt's thread pool) with progress and cancel.
 
-Every start bumps the generation; a result that arrives for an older generation is
-dropped, so a slow job finishing after a new load or a restart never shows stale data.
+A hand-written QThread runner froze the window: dropping the last reference to a
+finished QThread waited in its destructor for a thread that itself waited for the GIL.
+Pool threads are never destroyed from Python, so that cannot happen here.
+
+Each job is one handle: the caller gives it its own result, failure and progress
+handlers, and cancels it through the handle. A cancelled job's reports are dropped in
+the GUI thread, where cancelling happens too, so a stale result can never be shown.
 """
 
 from __future__ import annotations
@@ -10,14 +15,22 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, Generic, TypeVar
 
-from PyQt6.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QObject, QThreadPool, pyqtSignal
+from superqt.utils import WorkerBase
 
 from ..core.errors import CorrectionCancelled, LinInspectError
 
+Result = TypeVar("Result")
+
 #: ``job(progress, cancel)``: progress(done, total) may be called from the worker thread.
-JobFunction = Callable[[Callable[[int, int], None], threading.Event], Any]
+JobFunction = Callable[[Callable[[int, int], None], threading.Event], Result]
+
+#: Qt's pool allows one thread per core (2 here); a correction, a count, a residual map and a
+#: cancelled job still winding down must not queue behind each other.
+QThreadPool.globalInstance().setMaxThreadCount(max(8, QThreadPool.globalInstance().maxThreadCount()))
 
 #: How much nicer than the GUI a job's thread runs, and the threads it starts (they inherit
 #: it). On two cores a correction's threads otherwise kept the GUI thread off the CPU for up
@@ -26,142 +39,130 @@ JOB_NICENESS = 10
 
 
 def _lower_priority() -> None:
-    """Nice the calling thread alone: Linux takes a thread id for PRIO_PROCESS (not POSIX, so Linux only).
+    """Nice the calling thread alone, JOB_NICENESS above the GUI (main) thread.
 
-    Relative to the current value, as only raising niceness needs no privilege.
+    Linux takes a thread id for PRIO_PROCESS (not POSIX, so Linux only); the main
+    thread's id is the process id. Pool threads are reused, so the value is absolute
+    rather than a step, and only ever raised, which needs no privilege.
     """
     if sys.platform.startswith("linux"):
         thread = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + JOB_NICENESS))
+        wanted = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + JOB_NICENESS)
+        if os.getpriority(os.PRIO_PROCESS, thread) < wanted:
+            os.setpriority(os.PRIO_PROCESS, thread, wanted)
 
 
-class _Worker(QObject):
-    """Runs one job function in the thread it was moved to and reports by signals."""
-
-    progressed = pyqtSignal(int, int, int)
-    succeeded = pyqtSignal(int, object)
-    failed = pyqtSignal(int, str)
-    cancelled = pyqtSignal(int)
-    done = pyqtSignal()
-
-    def __init__(self, generation: int, function: JobFunction, cancel: threading.Event) -> None:
-        super().__init__()
-        self._generation = generation
-        self._function = function
-        self._cancel = cancel
-
-    @pyqtSlot()
-    def run(self) -> None:
-        _lower_priority()
-        try:
-            result = self._function(self._report, self._cancel)
-        except CorrectionCancelled:
-            self.cancelled.emit(self._generation)
-        except LinInspectError as error:
-            self.failed.emit(self._generation, str(error))
-        except MemoryError:
-            self.failed.emit(self._generation, "not enough memory for this exposure")
-        except Exception as error:  # a dialog beats a dead worker thread
-            self.failed.emit(self._generation, f"internal error: {type(error).__name__}: {error}")
-        else:
-            if self._cancel.is_set():
-                self.cancelled.emit(self._generation)
-            else:
-                self.succeeded.emit(self._generation, result)
-        self.done.emit()
-
-    def _report(self, done: int, total: int) -> None:
-        self.progressed.emit(self._generation, done, total)
+def failure_message(error: BaseException) -> str:
+    """The one line a dialog shows for a job's exception."""
+    if isinstance(error, LinInspectError):
+        return str(error)
+    if isinstance(error, MemoryError):
+        return "not enough memory for this exposure"
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}"
+    return f"internal error: {type(error).__name__}: {error}"
 
 
-class JobRunner(QObject):
-    """One job at a time: starting a new one cancels the old; only the current one reports.
+class _Progress(QObject):
+    """Made in the GUI thread, so reports emitted from the pool thread are queued to it."""
 
-    Signals carry no generation: stale reports are filtered here.
-    """
-
-    started = pyqtSignal()
     progressed = pyqtSignal(int, int)
-    succeeded = pyqtSignal(object)
-    failed = pyqtSignal(str)
-    cancelled = pyqtSignal()
-    finished = pyqtSignal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.generation = 0
-        self._cancel = threading.Event()
-        self._threads: list[tuple[QThread, _Worker]] = []
-        self.running = False
 
-    def start(self, function: JobFunction) -> int:
-        """Cancel any running job and start ``function`` in a new thread; return its generation."""
-        self.cancel()
-        self.generation += 1
+class Job(WorkerBase, Generic[Result]):
+    """One function run on the thread pool, with a cancel event the core polls."""
+
+    def __init__(self, function: JobFunction[Result]) -> None:
+        super().__init__()
+        self._progress = _Progress()
+        self._function = function
         self._cancel = threading.Event()
-        thread = QThread()
-        worker = _Worker(self.generation, function, self._cancel)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.done.connect(thread.quit)
-        worker.progressed.connect(self._on_progress)
-        worker.succeeded.connect(self._on_success)
-        worker.failed.connect(self._on_failure)
-        worker.cancelled.connect(self._on_cancel)
-        thread.finished.connect(self._forget_finished)
-        self._threads.append((thread, worker))
-        self.running = True
-        thread.start()
-        self.started.emit()
-        return self.generation
+        self._finished_flag = threading.Event()
+
+    def work(self) -> Result:
+        if self._cancel.is_set():  # cancelled before a pool thread was free
+            raise CorrectionCancelled()
+        _lower_priority()
+        result = self._function(self._progress.progressed.emit, self._cancel)
+        if self._cancel.is_set():
+            raise CorrectionCancelled()
+        return result
 
     def cancel(self) -> None:
-        """Ask the current job to stop and forget it: nothing it reports is shown."""
-        was_running, self.running = self.running, False
+        """Ask the job to stop; from now on nothing it reports reaches a handler."""
         self._cancel.set()
-        self.generation += 1
-        if was_running:
-            self.cancelled.emit()
-            self.finished.emit()
+        self.quit()
 
-    def shutdown(self) -> None:
-        """Cancel and wait for every thread, so none outlives the window."""
-        self._cancel.set()
-        self.generation += 1
-        self.running = False
-        for thread, _ in self._threads:
-            thread.quit()
-            thread.wait()
-        self._threads.clear()
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
 
-    def _current(self, generation: int) -> bool:
-        return generation == self.generation
+    @property
+    def done(self) -> bool:
+        """Finished or cancelled: its handlers will not be called any more."""
+        return self._cancel.is_set() or self._finished_flag.is_set()
 
-    def _settle(self, generation: int) -> bool:
-        """True (and no longer running) when the report is the current job's last one."""
-        if not self._current(generation):
-            return False
-        self.running = False
-        return True
+    def start_with(
+        self,
+        on_result: Callable[[Result], None],
+        on_failure: Callable[[str], None],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Job[Result]:
+        """Connect the handlers (each called in the GUI thread unless cancelled) and start."""
+        # Marked done before the handlers run, so they see no job of theirs still running.
+        for signal in (self.signals.returned, self.signals.errored, self.signals.finished):
+            signal.connect(partial(_mark, self._finished_flag))
+        self.signals.returned.connect(partial(_unless_cancelled, self._cancel, on_result))
+        report_failure = partial(_report_failure, on_failure)
+        self.signals.errored.connect(partial(_unless_cancelled, self._cancel, report_failure))
+        if on_progress is not None:
+            self._progress.progressed.connect(partial(_unless_cancelled_progress, self._cancel, on_progress))
+        self.start()
+        return self
 
-    def _on_progress(self, generation: int, done: int, total: int) -> None:
-        if self._current(generation):
-            self.progressed.emit(done, total)
 
-    def _on_success(self, generation: int, result: object) -> None:
-        if self._settle(generation):
-            self.succeeded.emit(result)
-            self.finished.emit()
+def start_job(
+    function: JobFunction[Result],
+    on_result: Callable[[Result], None],
+    on_failure: Callable[[str], None],
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Job[Result]:
+    """Run ``function(progress, cancel)`` on the thread pool; return its handle."""
+    return Job(function).start_with(on_result, on_failure, on_progress)
 
-    def _on_failure(self, generation: int, message: str) -> None:
-        if self._settle(generation):
-            self.failed.emit(message)
-            self.finished.emit()
 
-    def _on_cancel(self, generation: int) -> None:
-        if self._settle(generation):
-            self.cancelled.emit()
-            self.finished.emit()
+def cancel_job(job: Job[Any] | None) -> None:
+    """Cancel a job handle that may be None or already done."""
+    if job is not None:
+        job.cancel()
 
-    def _forget_finished(self) -> None:
-        self._threads = [(t, w) for t, w in self._threads if not t.isFinished()]
+
+def wait_for_jobs(jobs: list[Job[Any] | None]) -> None:
+    """Cancel these jobs and wait until the thread pool is idle, so no thread outlives the window.
+
+    The waits release the GIL, so a job still finishing its Python work can end.
+    """
+    for job in jobs:
+        cancel_job(job)
+    QThreadPool.globalInstance().waitForDone()
+
+
+def _report_failure(on_failure: Callable[[str], None], error: BaseException) -> None:
+    on_failure(failure_message(error))
+
+
+def _mark(flag: threading.Event, *_: object) -> None:
+    flag.set()
+
+
+def _unless_cancelled(cancelled: threading.Event, handler: Callable[[Any], None], value: Any) -> None:
+    if not cancelled.is_set():
+        handler(value)
+
+
+def _unless_cancelled_progress(
+    cancelled: threading.Event, handler: Callable[[int, int], None], done: int, total: int
+) -> None:
+    if not cancelled.is_set():
+        handler(done, total)

@@ -72,7 +72,7 @@ def test_crds_pick_is_shown_and_the_exposure_corrected(qtbot, crds_env, small_ca
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
     origin = window.session.reference.origin
     assert origin is not None and origin.uri == "crds://jwst_miri_linearity_0001.fits"
-    text = window.origin.text()
+    text = window.reference_label.text()
     assert "jwst_miri_linearity_0001.fits" in text and cache.context in text and "meta.subarray.name=SUB64" in text
     assert "meta.instrument.detector=MIRIMAGE" in window.summary_html()
     assert steps == ["asking CRDS for the linearity reference"]  # a prepared ramp needs no pipeline step
@@ -87,7 +87,7 @@ def test_choosing_a_reference_overrides_crds(qtbot, crds_env, small_cache) -> No
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
     window.open_reference(cache.files["jwst_miri_linearity_0001.fits"])  # File > Choose reference...
     assert window.session.reference.origin is None
-    assert window.origin.text().endswith("(chosen by you)")
+    assert window.reference_label.text().endswith("(chosen by you)")
     assert "chosen by you" in window.summary_html()
     window.close()
 
@@ -162,7 +162,7 @@ def test_given_reference_still_gets_the_missing_steps(qtbot, crds_env, uncal_set
     window.resolve_in_background(uncal, reference=chosen)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
     assert window.session.exposure.header["S_SATURA"] == "COMPLETE"
-    assert window.session.reference.path == chosen and window.origin.text().endswith("(chosen by you)")
+    assert window.session.reference.path == chosen and window.reference_label.text().endswith("(chosen by you)")
     window.close()
 
 
