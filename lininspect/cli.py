@@ -398,6 +398,8 @@ def _compare_references(options: argparse.Namespace) -> int:
         bar.clear()
     directory.mkdir(exist_ok=True)
     write_report(comparison, files, overwrite=options.overwrite, draw_picture=draw_comparison)
+    for note in exposure.notes + ready.reference.notes + against.notes:
+        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
     for path in files.paths():
         print(f"wrote {path}")
     straighter_a, straighter_b = comparison.straighter_counts()
