@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pty
+import shutil
 import struct
 import subprocess
 import sys
@@ -21,12 +22,13 @@ from lininspect.core.exposure import open_exposure
 from lininspect.core.reference import open_reference
 
 from comparison_files import SHAPE, coefficients, write_comparison_files
+from crds_cache import Rule, build_cache, child_env
 from pipeline_oracle import write_linearity_reference
 
 
-def lininspect(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+def lininspect(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "lininspect", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, env=env)
 
 
 def compare(files: dict[str, Path], output: Path, *extra: str | Path) -> subprocess.CompletedProcess[str]:
@@ -185,3 +187,19 @@ def test_progress_bar_on_a_terminal(files, tmp_path: Path) -> None:
     os.close(leader)
     assert process.returncode == 0
     assert b"100.0%" in terminal and b"[" in terminal
+
+
+def test_without_reference_a_is_crds_s_pick(files, tmp_path: Path) -> None:
+    name = "jwst_miri_linearity_0001.fits"
+    rules = {"MIRI": {"linearity": [Rule("MIRIMAGE", "GENERIC", {"2000-01-01 00:00:00": name})]}}
+    cache = build_cache(tmp_path / "crds", rules, {name: lambda target: shutil.copyfile(files["a"], target)})
+    result = lininspect("compare-references", files["exposure"], "--against", files["b"], "-o", tmp_path / "crds_pick",
+                        cwd=tmp_path, env=child_env(cache.env))
+    assert result.returncode == 0, result.stderr
+    assert name in result.stderr  # CRDS's pick is named in a note
+    assert compare(files, tmp_path / "explicit").returncode == 0
+    picked, explicit = (report_files(tmp_path / where, files["exposure"]).maps for where in ("crds_pick", "explicit"))
+    with fits.open(picked) as first, fits.open(explicit) as second:
+        assert first[0].header["REF_A"] == str(cache.reference("MIRI", name))
+        for extension in ("FACTOR_A", "FACTOR_DIFF", "NLC_CHANGE", "RMS_A"):
+            np.testing.assert_array_equal(first[extension].data, second[extension].data)

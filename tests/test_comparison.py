@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ from lininspect.core import analysis, comparison
 from lininspect.core.comparison import UNCORRECTED_REASONS, compare_references
 from lininspect.core.correction import correct_arrays
 from lininspect.core.dq import NO_LIN_CORR, SATURATED
-from lininspect.core.errors import LinInspectError
+from lininspect.core.errors import CorrectionCancelled, LinInspectError
 from lininspect.core.exposure import open_exposure
 from lininspect.core.readlevel import pipeline_read_pattern
 from lininspect.core.reference import open_reference
@@ -164,3 +166,18 @@ def test_a_reference_cut_from_a_larger_one_is_compared_on_the_exposure_s_pixels(
 def test_a_level_that_gives_no_factor_is_refused(files, level) -> None:
     with pytest.raises(LinInspectError, match="finite, non-zero"):
         _compare(files, level=level)
+
+
+def test_a_cancelled_comparison_stops_with_no_result(files) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(CorrectionCancelled):
+        _compare(files, cancel=cancel)
+
+
+def test_progress_counts_every_row_once_and_only_grows(files, monkeypatch) -> None:
+    monkeypatch.setattr(comparison, "_BLOCK_SAMPLES", 7 * 30 * 5)
+    reports: list[tuple[int, int]] = []
+    _compare(files, progress=lambda done, total: reports.append((done, total)))
+    assert reports[-1] == (SHAPE[2], SHAPE[2]) and len(reports) == 5  # 24 rows in blocks of 5
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)

@@ -72,7 +72,9 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
 
     def _histogram(self, comparison: ReferenceComparison, row: int, col: int) -> pg.PlotDataItem:
         histogram = comparison.histogram
-        outside = f"; outside: {histogram.below} below, {histogram.above} above" if histogram.below + histogram.above else ""
+        outside = ""
+        if histogram.below + histogram.above:
+            outside = f"; outside: {histogram.below} below, {histogram.above} above"
         plot = self.addPlot(row=row, col=col, title=f"Histogram of factor B \u2212 A{outside}")
         plot.setLabel("bottom", "factor B \u2212 A")
         plot.setLabel("left", "pixels")

@@ -22,7 +22,8 @@ from pipeline_oracle import write_linearity_reference
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shape", nargs=4, type=int, default=(2, 100, 1024, 1032), metavar=("NINTS", "NGROUPS", "NY", "NX"))
+    parser.add_argument("--shape", nargs=4, type=int, default=(2, 100, 1024, 1032),
+                        metavar=("NINTS", "NGROUPS", "NY", "NX"))
     parser.add_argument("--workdir", type=Path, default=None)
     options = parser.parse_args()
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="lininspect-bench-"))
