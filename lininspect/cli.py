@@ -36,7 +36,7 @@ from .core.errors import LinInspectError  # noqa: E402
 if TYPE_CHECKING:
     from .core.resolve import ResolvedInput
 
-COMMANDS = ("correct", "snapshot", "demo")
+COMMANDS = ("correct", "snapshot", "compare-references", "demo")
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 #: Largest snapshot side: 16384 x 16384 RGBA is 1 GB, already more than a screen needs.
 MAX_SNAPSHOT_SIDE = 16384
@@ -51,6 +51,8 @@ Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
                                        write *_linearity.fits files, as the pipeline's step does
   lininspect snapshot INPUT [--reference REF] --pixel X Y -o PNG
                                        render the app with one pixel inspected to a PNG
+  lininspect compare-references INPUT [--reference A] --against B -o DIR [--level DN]
+                                       maps, tables and a picture of two references on one exposure
   lininspect demo DIR                  write the demo exposure and its linearity reference
 
 Without --reference, CRDS chooses the reference as the pipeline does (CRDS_PATH, CRDS_SERVER_URL,
@@ -202,6 +204,24 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             help=f"window size in pixels (at most {MAX_SNAPSHOT_SIDE} a side)",
         )
         parser.set_defaults(run=_snapshot)
+    elif command == "compare-references":
+        parser.description = (
+            "Correct INPUT with two linearity references, A and B, and write into DIR FITS maps of each one's "
+            "correction factor (corrected/raw) at each pixel's saturation level or at --level, and their "
+            "difference, the NO_LIN_CORR pixels gained and lost, the straight-line residual RMS of the corrected "
+            "ramps with A and with B, ECSV tables (summary, NO_LIN_CORR changes, histogram) and a PNG summary."
+        )
+        parser.add_argument("input", type=Path, help="ramp exposure")
+        _add_reference(parser)
+        parser.add_argument("--against", type=Path, required=True, metavar="B", help="the reference compared with A")
+        parser.add_argument("-o", "--output-dir", type=Path, required=True, metavar="DIR",
+                            help="directory for the files (made if its parent exists)")
+        parser.add_argument("--level", type=float, metavar="DN",
+                            help="take the factors at this raw signal (default: each pixel's saturation level, "
+                                 "its highest sample without SATURATED)")
+        parser.add_argument("--overwrite", action="store_true", help="replace files that already exist")
+        parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+        parser.set_defaults(run=_compare_references)
     else:
         parser.description = "Write the demo MIRI exposure and its linearity reference into DIR."
         parser.add_argument("directory", type=Path, metavar="DIR")
@@ -349,6 +369,50 @@ def _snapshot(options: argparse.Namespace) -> int:
         overwrite=options.overwrite,
     )
     print(f"wrote {options.output}")
+    return EXIT_OK
+
+
+def _compare_references(options: argparse.Namespace) -> int:
+    from .core.comparison import compare_references
+    from .core.comparisonreport import check_report_files, report_files, write_report
+    from .core.exposure import open_exposure
+    from .core.reference import open_reference
+
+    directory: Path = options.output_dir
+    if directory.exists() and not directory.is_dir():
+        raise LinInspectError(f"{directory}: is not a directory")
+    if not directory.parent.is_dir():
+        raise LinInspectError(f"{directory.parent}: directory does not exist")
+    files = report_files(directory, options.input)
+    inputs = [path for path in (options.input, options.reference, options.against) if path is not None]
+    if directory.is_dir():
+        check_report_files(files, inputs, overwrite=options.overwrite)
+    try:
+        from .gui.comparisonfigure import draw_comparison
+    except ImportError as error:
+        raise LinInspectError(f"the PNG summary needs Qt, which cannot start: {error}") from None
+    _use_crds_context(options)
+    against = open_reference(options.against)
+    ready = _resolve_for_display(options)
+    exposure = open_exposure(ready.ramp)
+    bar = _ProgressBar(sys.stderr, 1, enabled=not options.quiet and sys.stderr.isatty())
+    started = time.perf_counter()
+    try:
+        comparison = compare_references(exposure, ready.reference, against, level=options.level,
+                                        progress=bar.callback(0))
+    finally:
+        bar.clear()
+    directory.mkdir(exist_ok=True)
+    write_report(comparison, files, overwrite=options.overwrite, draw_picture=draw_comparison)
+    for note in exposure.notes + ready.reference.notes + against.notes:
+        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
+    for path in files.paths():
+        print(f"wrote {path}")
+    straighter_a, straighter_b = comparison.straighter_counts()
+    print(
+        f"NO_LIN_CORR gained {int(comparison.gained.sum())}, lost {int(comparison.lost.sum())}; ramps straighter "
+        f"with A at {straighter_a} pixels, with B at {straighter_b} ({time.perf_counter() - started:.1f} s)"
+    )
     return EXIT_OK
 
 

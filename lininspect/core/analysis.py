@@ -81,31 +81,42 @@ def residual_rms_map(
 ) -> np.ndarray:
     """Per-pixel RMS of straight-line residuals over usable groups; ramps are (ngroups, ny, nx).
 
-    Weighted normal equations, vectorised over a block of rows at a time to bound memory.
+    Vectorised over a block of rows at a time to bound memory.
     NaN where fewer than MIN_FIT_GROUPS groups are usable.
     """
     ngroups, ny, nx = ramps.shape
     rms = np.full((ny, nx), np.nan, dtype=np.float32)
-    g = np.arange(ngroups, dtype=np.float64)[:, None, None]
     for r0 in range(0, ny, rows):
         if cancel is not None and cancel.is_set():
             raise CorrectionCancelled()
         r1 = min(r0 + rows, ny)
         y = np.asarray(ramps[:, r0:r1], dtype=np.float64)
-        w = usable(y, None if groupdq is None else groupdq[:, r0:r1]).astype(np.float64)
-        y = np.where(w > 0, y, 0.0)
-        n = w.sum(axis=0)
-        sx, sy = (w * g).sum(axis=0), (w * y).sum(axis=0)
-        sxx, sxy = (w * g * g).sum(axis=0), (w * g * y).sum(axis=0)
+        rss, n = line_fit_sums(y, usable(y, None if groupdq is None else groupdq[:, r0:r1]))
         with np.errstate(invalid="ignore", divide="ignore"):
-            slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
-            intercept = (sy - slope * sx) / n
-            rss = (w * (y - intercept - slope * g) ** 2).sum(axis=0)
-            block = np.sqrt(rss / n)
-        rms[r0:r1] = np.where(n >= MIN_FIT_GROUPS, block, np.nan)
+            rms[r0:r1] = np.where(n >= MIN_FIT_GROUPS, np.sqrt(rss / n), np.nan)
         if progress is not None:
             progress(r1, ny)
     return rms
+
+
+def line_fit_sums(ramps: np.ndarray, good: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of squared residuals of each pixel's least-squares line against the group index, and
+    how many groups entered it; ``ramps`` and ``good`` are (ngroups, ...), the fit uses ``good`` only.
+
+    Normal equations in float64, vectorised over pixels. The sum is only meaningful where
+    the count is at least MIN_FIT_GROUPS; callers mask the rest.
+    """
+    g = np.arange(ramps.shape[0], dtype=np.float64).reshape((-1,) + (1,) * (ramps.ndim - 1))
+    w = np.asarray(good, dtype=np.float64)
+    y = np.where(w > 0, np.asarray(ramps, dtype=np.float64), 0.0)
+    n = w.sum(axis=0)
+    sx, sy = (w * g).sum(axis=0), (w * y).sum(axis=0)
+    sxx, sxy = (w * g * g).sum(axis=0), (w * g * y).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+        intercept = (sy - slope * sx) / n
+        rss = (w * (y - intercept - slope * g) ** 2).sum(axis=0)
+    return rss, n
 
 
 def zscale(

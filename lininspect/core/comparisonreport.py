@@ -1,0 +1,185 @@
+"""A reference comparison written as files: FITS maps, ECSV tables and a PNG, published together.
+
+Every file is written to a temporary beside its target; only when all are complete are
+they renamed into place, so a failed or interrupted run leaves none of them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.table import Table
+
+from .. import __version__
+from .atomic import atomic_path
+from .comparison import ReferenceComparison
+from .outputs import check_output_path
+from .product import header_text
+
+#: The maps' FITS extensions: name, what it holds, unit.
+MAP_EXTENSIONS = (
+    ("SIGNAL", "raw signal where the factors are taken", "DN"),
+    ("FACTOR_A", "corrected / raw with reference A", ""),
+    ("FACTOR_B", "corrected / raw with reference B", ""),
+    ("FACTOR_DIFF", "factor B - factor A", ""),
+    ("NLC_CHANGE", "NO_LIN_CORR: +1 gained (B only), -1 lost (A only)", ""),
+    ("RMS_A", "line-fit residual RMS of ramps corrected with A", "DN"),
+    ("RMS_B", "line-fit residual RMS of ramps corrected with B", "DN"),
+    ("RMS_DIFF", "RMS B - RMS A (negative: B straighter)", "DN"),
+)
+
+#: The maps' primary-header keyword for each entry of :func:`provenance`.
+_PROVENANCE_KEYWORDS = {
+    "exposure": "EXPOSURE",
+    "reference_a": "REF_A",
+    "reference_b": "REF_B",
+    "correction_a": "CORR_A",
+    "correction_b": "CORR_B",
+    "factor_level": "LEVEL",
+    "lininspect_version": "LININSPV",
+}
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Where a comparison of one exposure goes in the output directory."""
+
+    maps: Path
+    summary: Path
+    no_lin_corr: Path
+    histogram: Path
+    picture: Path
+
+    def paths(self) -> list[Path]:
+        return list(astuple(self))
+
+
+def report_files(directory: str | Path, exposure: str | Path) -> ReportFiles:
+    """``<exposure stem>_compare_maps.fits`` and its siblings in ``directory``."""
+    name = Path(exposure).name
+    for extension in (".fits.gz", ".fits", ".fit"):
+        if name.lower().endswith(extension):
+            name = name[: -len(extension)]
+            break
+    base = Path(directory) / f"{name}_compare"
+    return ReportFiles(
+        maps=Path(f"{base}_maps.fits"),
+        summary=Path(f"{base}_summary.ecsv"),
+        no_lin_corr=Path(f"{base}_no_lin_corr.ecsv"),
+        histogram=Path(f"{base}_histogram.ecsv"),
+        picture=Path(f"{base}.png"),
+    )
+
+
+def check_report_files(files: ReportFiles, inputs: Sequence[Path], *, overwrite: bool) -> None:
+    """Before anything is computed: no file of the report may replace an input, or a file unasked."""
+    for path in files.paths():
+        check_output_path(path, inputs, overwrite=overwrite)
+
+
+def write_report(
+    comparison: ReferenceComparison,
+    files: ReportFiles,
+    *,
+    overwrite: bool = False,
+    draw_picture: Callable[[ReferenceComparison, Path], None],
+) -> None:
+    """Write every file of the report; ``draw_picture(comparison, path)`` writes the PNG (Qt, in gui/)."""
+    with ExitStack() as stack:
+        temporary = {path: stack.enter_context(atomic_path(path, replace=overwrite)) for path in files.paths()}
+        _write_maps(comparison, temporary[files.maps])
+        _write_table(summary_table(comparison), temporary[files.summary])
+        _write_table(no_lin_corr_table(comparison), temporary[files.no_lin_corr])
+        _write_table(histogram_table(comparison), temporary[files.histogram])
+        draw_picture(comparison, temporary[files.picture])
+
+
+def provenance(comparison: ReferenceComparison) -> dict[str, object]:
+    """What was compared and how, for every file's header."""
+    level = "each pixel's saturation level" if comparison.level is None else f"{comparison.level:g} DN"
+    return {
+        "exposure": str(comparison.exposure),
+        "reference_a": str(comparison.reference_a),
+        "reference_b": str(comparison.reference_b),
+        "correction_a": comparison.correction_a,
+        "correction_b": comparison.correction_b,
+        "factor_level": level,
+        "lininspect_version": __version__,
+    }
+
+
+def summary_table(comparison: ReferenceComparison) -> Table:
+    """One row per map (factors over the pixels both references correct); counts in the meta."""
+    table = Table(rows=[tuple(row.values()) for row in comparison.map_statistics()],
+                  names=("map", "pixels", "mean", "median", "std", "min", "max"))
+    straighter_a, straighter_b = comparison.straighter_counts()
+    table.meta.update(provenance(comparison))
+    table.meta.update({
+        "no_lin_corr_pixels_a": int(np.count_nonzero(comparison.no_lin_corr_a)),
+        "no_lin_corr_pixels_b": int(np.count_nonzero(comparison.no_lin_corr_b)),
+        "no_lin_corr_gained": int(np.count_nonzero(comparison.gained)),
+        "no_lin_corr_lost": int(np.count_nonzero(comparison.lost)),
+        "pixels_straighter_with_a": straighter_a,
+        "pixels_straighter_with_b": straighter_b,
+    })  # fmt: skip
+    return table
+
+
+def no_lin_corr_table(comparison: ReferenceComparison) -> Table:
+    """Every pixel gained or lost, with (x, y) the 0-based array column and row."""
+    rows = comparison.changed_pixels()
+    table = Table(
+        rows=rows or None,
+        names=("x", "y", "change", "reason"),
+        dtype=(np.int64, np.int64, str, str),
+    )
+    table.meta.update(provenance(comparison))
+    table.meta["change"] = "gained: NO_LIN_CORR with B, corrected with A; lost: NO_LIN_CORR with A, corrected with B"
+    return table
+
+
+def histogram_table(comparison: ReferenceComparison) -> Table:
+    """The histogram of factor B - factor A, one row per bin [low, high)."""
+    histogram = comparison.histogram
+    table = Table(
+        [histogram.edges[:-1], histogram.edges[1:], histogram.counts], names=("low", "high", "count")
+    )
+    table.meta.update(provenance(comparison))
+    table.meta.update({"pixels_below": histogram.below, "pixels_above": histogram.above})
+    return table
+
+
+def _write_maps(comparison: ReferenceComparison, path: Path) -> None:
+    primary = fits.PrimaryHDU()
+    for name, value in provenance(comparison).items():
+        primary.header[_PROVENANCE_KEYWORDS[name]] = (header_text(str(value)), name)
+    arrays = (
+        comparison.signal,
+        comparison.factor_a,
+        comparison.factor_b,
+        comparison.factor_difference,
+        comparison.no_lin_corr_change.astype(np.int16),
+        comparison.rms_a,
+        comparison.rms_b,
+        comparison.rms_difference,
+    )
+    hdus = [primary]
+    for (name, meaning, unit), values in zip(MAP_EXTENSIONS, arrays):
+        hdu = fits.ImageHDU(values, name=name)
+        hdu.header["CONTENT"] = (meaning, "what the map holds")
+        if unit:
+            hdu.header["BUNIT"] = unit
+        hdus.append(hdu)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fits.verify.VerifyWarning)  # long path values take CONTINUE cards
+        fits.HDUList(hdus).writeto(path, overwrite=True)
+
+
+def _write_table(table: Table, path: Path) -> None:
+    table.write(path, format="ascii.ecsv", overwrite=True)

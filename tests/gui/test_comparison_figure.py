@@ -1,0 +1,51 @@
+"""The comparison's picture draws the core's maps and histogram, and is written as a PNG."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lininspect.core.comparison import ReferenceComparison, compare_references
+from lininspect.core.exposure import open_exposure
+from lininspect.core.reference import open_reference
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+from comparison_files import write_comparison_files
+
+
+@pytest.fixture
+def comparison(tmp_path: Path) -> ReferenceComparison:
+    files = write_comparison_files(tmp_path)
+    return compare_references(open_exposure(files["exposure"]), open_reference(files["a"]),
+                              open_reference(files["b"]))
+
+
+def test_figure_draws_each_map_and_the_histogram(qtbot, comparison: ReferenceComparison) -> None:
+    from lininspect.gui.comparisonfigure import ComparisonFigure
+
+    figure = ComparisonFigure(comparison)
+    qtbot.addWidget(figure)
+    for name, values in (("factor_a", comparison.factor_a), ("factor_b", comparison.factor_b),
+                         ("factor_difference", comparison.factor_difference),
+                         ("no_lin_corr_change", comparison.no_lin_corr_change),
+                         ("rms_difference", comparison.rms_difference)):
+        np.testing.assert_array_equal(figure.images[name].image, values.astype(np.float32), err_msg=name)
+    assert figure.images["no_lin_corr_change"].getLevels() == pytest.approx((-1, 1))
+    low, high = figure.images["factor_difference"].getLevels()
+    assert low == -high and high > 0  # zero change sits in the middle of the diverging colours
+    edges, counts = figure.histogram.getData()
+    np.testing.assert_array_equal(edges, comparison.histogram.edges)
+    np.testing.assert_array_equal(counts, comparison.histogram.counts)
+
+
+def test_draw_writes_a_png_of_the_figure_s_size(qtbot, comparison: ReferenceComparison, tmp_path: Path) -> None:
+    from lininspect.gui.comparisonfigure import draw_comparison
+
+    path = tmp_path / "summary.png"
+    draw_comparison(comparison, path, size=(900, 600))
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[16:20], "big") == 900
