@@ -7,7 +7,6 @@ that ignored the date would fail. Every failure is one line on stderr, exit 2, n
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

@@ -25,8 +25,8 @@ The figures, for each reference and as B - A:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,9 +35,8 @@ from .correction import CancelToken, PreparedCoefficients, ProgressCallback, eva
 from .dq import NO_LIN_CORR, SATURATED
 from .errors import LinInspectError
 from .exposure import Exposure
-from .fitsfile import header_value
 from .pathway import CorrectionPlan, plan_correction
-from .reference import LinearityReference
+from .reference import LinearityReference, check_same_detector
 
 #: Samples (groups x rows x columns) of one row block: each block holds its raw samples and
 #: both corrections and the line fits' float64 sums at once, so this bounds the pass's memory
@@ -57,9 +56,6 @@ UNCORRECTED_REASONS = (
     "NaN inverse coefficient (INV_COEFFS) in the reference",
     "zero linear inverse coefficient (INV_COEFFS) in the reference",
 )
-
-#: Primary-header keywords that say which detector a file belongs to.
-DETECTOR_KEYWORDS = ("INSTRUME", "DETECTOR")
 
 
 @dataclass(frozen=True)
@@ -152,30 +148,6 @@ class ReferenceComparison:
         difference = self.rms_difference
         with np.errstate(invalid="ignore"):
             return int(np.count_nonzero(difference > 0)), int(np.count_nonzero(difference < 0))
-
-
-class DetectorFile(Protocol):
-    """An exposure or a reference: a path and its primary header."""
-
-    path: Path
-    header: Any
-
-
-def check_same_detector(first: DetectorFile, second: DetectorFile) -> None:
-    """Refuse two files made for different instruments or detectors (INSTRUME, DETECTOR).
-
-    A keyword missing from either primary header is not compared: nothing says the files disagree.
-    """
-    for key in DETECTOR_KEYWORDS:
-        values = [header_value(file.header, key) for file in (first, second)]
-        if any(value is None for value in values):
-            continue
-        words = [str(value).strip() for value in values]
-        if words[0].upper() != words[1].upper():
-            raise LinInspectError(
-                f"{second.path}: {key} = {words[1]}, but {first.path} has {key} = {words[0]}; "
-                "references are compared only on the detector they are made for"
-            )
 
 
 def compare_references(

@@ -6,7 +6,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from astropy.io import fits
@@ -106,23 +106,30 @@ def _coefficient_planes(path: Path, info: fitsfile.HduInfo) -> np.ndarray:
     return fitsfile.read_image(path, info).astype(np.float32)
 
 
-def check_same_detector(exposure: Exposure, reference: LinearityReference) -> None:
-    """Refuse a reference made for another INSTRUME or DETECTOR than the exposure's.
+class DetectorFile(Protocol):
+    """An exposure or a reference: a path and its primary header."""
+
+    path: Path
+    header: Any
+
+
+def check_same_detector(first: DetectorFile, second: DetectorFile) -> None:
+    """Refuse a pair made for different instruments or detectors (INSTRUME, DETECTOR): an exposure
+    and its reference, or two references compared on one exposure.
 
     A keyword missing on either side cannot tell, so it is not held against the pair.
     """
-    for keyword in ("INSTRUME", "DETECTOR"):
-        ours = str(fitsfile.header_value(exposure.header, keyword, "")).strip().upper()
-        theirs = str(fitsfile.header_value(reference.header, keyword, "")).strip().upper()
-        if ours and theirs and ours != theirs:
+    for key in ("INSTRUME", "DETECTOR"):
+        words = [str(fitsfile.header_value(file.header, key, "")).strip() for file in (first, second)]
+        if all(words) and words[0].upper() != words[1].upper():
             raise LinInspectError(
-                f"{reference.path.name}: reference is for {_detector_name(reference.header)}, but "
-                f"{exposure.path.name} is {_detector_name(exposure.header)} ({keyword} differs)"
+                f"{second.path}: {key} = {words[1]}, but {first.path} has {key} = {words[0]} "
+                f"(it is for {_detector_name(second.header)}, not {_detector_name(first.header)})"
             )
 
 
 def _detector_name(header: fits.Header) -> str:
-    return " ".join(str(fitsfile.header_value(header, keyword, "?")).strip() or "?" for keyword in ("INSTRUME", "DETECTOR"))
+    return " ".join(str(fitsfile.header_value(header, key, "?")).strip() or "?" for key in ("INSTRUME", "DETECTOR"))
 
 
 def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple[np.ndarray, np.ndarray]:
