@@ -200,11 +200,9 @@ def run_pipeline(jobs: list[tuple[str, Path, Path, tuple[str, ...]]], env: Mappi
         raise RuntimeError("\n".join(f"{jobs[int(k)]}:\n{v[-3000:]}" for k, v in errors.items()))
 
 
-def write_server_config(root: Path, context: str) -> None:
-    """``config/jwst/server_config`` as crds caches it after talking to a server."""
-    config = root / "config" / "jwst"
-    config.mkdir(parents=True, exist_ok=True)
-    info = {
+def server_info(context: str, url: Any = "none") -> dict[str, Any]:
+    """What a CRDS server says of itself (``get_server_info``), as crds caches it in server_config."""
+    return {
         "observatory": "jwst",
         "operational_context": context,
         "latest_context": context,
@@ -213,11 +211,17 @@ def write_server_config(root: Path, context: str) -> None:
         "bad_files": "",
         "bad_files_list": [],
         "crds_version": {"str": CRDS_VERSION},
-        "reference_url": "none",
-        "mapping_url": "none",
+        "reference_url": url,
+        "mapping_url": url,
         "last_synced": "2026-01-01 00:00:00",  # crds 14 logs it unconditionally when reading a cache
     }
-    (config / "server_config").write_text(repr(info) + "\n")
+
+
+def write_server_config(root: Path, context: str) -> None:
+    """``config/jwst/server_config`` as crds caches it after talking to a server."""
+    config = root / "config" / "jwst"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "server_config").write_text(repr(server_info(context)) + "\n")
 
 
 def _write_rmap(path: Path, instrument: str, reftype: str, rules: list[Rule]) -> None:

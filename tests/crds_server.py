@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from crds_cache import CRDS_VERSION
+from crds_cache import server_info
 
 
 def _catalogue(root: Path) -> dict[str, Path]:
@@ -38,20 +38,7 @@ def crds_server(root: Path, context: str) -> Iterator[tuple[str, list[str]]]:
             name: {"size": str(path.stat().st_size), "sha1sum": hashlib.sha1(path.read_bytes()).hexdigest()}
             for name, path in files.items()
         }
-        return {
-            "observatory": "jwst",
-            "operational_context": context,
-            "latest_context": context,
-            "edit_context": context,
-            "force_remote_mode": False,
-            "bad_files": "",
-            "bad_files_list": [],
-            "crds_version": {"str": CRDS_VERSION},
-            "reference_url": {"jwst": base + "/files/"},
-            "mapping_url": {"jwst": base + "/files/"},
-            "last_synced": "2026-01-01 00:00:00",
-            "download_metadata": crds_encode(metadata),
-        }
+        return server_info(context, {"jwst": base + "/files/"}) | {"download_metadata": crds_encode(metadata)}
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:  # keep the test output clean
