@@ -275,7 +275,7 @@ def test_one_group_read_level_fails_in_the_pipeline_and_is_refused_here(tmp_path
 @pytest.mark.parametrize("name", ["readlevel", "tree_nframes", "mstripe_reversed_x"])
 def test_the_inspector_corrects_by_the_same_plan(cases: dict[str, Case], name: str) -> None:
     """The app's correction job (Qt-free session) gives the pipeline's numbers too."""
-    from lininspect.gui.session import Session
+    from lininspect.model.session import Session
 
     case = cases[name]
     session = Session()

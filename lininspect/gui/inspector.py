@@ -31,7 +31,7 @@ from ..core.atomic import atomic_path
 from ..core.correction import evaluate
 from ..core.errors import LinInspectError
 from .imagepanel import BACKGROUND
-from .session import PixelFacts
+from ..model.session import PixelFacts
 from .svgexport import SvgExporter
 
 INPUT_COLOUR = QColor("#4c9be8")

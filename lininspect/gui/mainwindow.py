@@ -46,7 +46,7 @@ from ..core.verify import Verification
 from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS, PixelInspector, RegionMean
 from .crdslookup import ReferenceLookup
-from .session import Session
+from ..model.session import Session
 from .worker import Job, cancel_job, start_job, wait_for_jobs
 
 #: Right-panel views that compare an opened pipeline product with lininspect's correction.

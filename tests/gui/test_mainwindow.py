@@ -16,7 +16,7 @@ from lininspect.core.errors import CorrectionCancelled, LinInspectError
 from lininspect.core.exposure import open_exposure
 from lininspect.core.product import correct_file
 from lininspect.core.reference import coefficients_for, open_reference
-from lininspect.gui import session as session_module
+from lininspect.model import session as session_module
 from lininspect.gui.app import launch, open_window
 from lininspect.gui.imagepanel import ImagePanel
 from lininspect.gui.mainwindow import MainWindow

@@ -12,7 +12,7 @@ from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from lininspect.core.errors import CorrectionCancelled
 from lininspect.core.product import correct_file
-from lininspect.gui import session as session_module
+from lininspect.model import session as session_module
 from lininspect.gui.app import launch
 from lininspect.gui.mainwindow import MainWindow
 

@@ -1,27 +1,24 @@
-"""What the window shows, without Qt: the loaded files, the correction and per-pixel facts.
+"""The loaded files without Qt: the exposure, references by label (A, B), a product, and what goes stale.
 
 Images come one plane at a time from the memory-mapped exposure, ramps and boxes by
-positioned reads, and the correction streams the file; only the corrected result
-lives in memory.
+positioned reads; corrected views come from :mod:`.sources`, computed when shown. A run
+of the whole correction (for Verify and export) is the one result kept in memory.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..core import analysis, fitsfile
+from ..core import analysis
 from ..core.correction import (
     CancelToken,
     CorrectionResult,
     ProgressCallback,
     correct_arrays,
-    prepare_coefficients,
     uncorrected_reason,
 )
 from ..core.dq import NO_LIN_CORR, SATURATED
@@ -31,63 +28,11 @@ from ..core.pathway import CorrectionPlan, plan_correction
 from ..core.product import export_corrected
 from ..core.reference import LinearityReference, check_same_detector, open_reference
 from ..core.verify import Verification, compare_product
+from .boxes import read_boxes
+from .sources import CorrectionSource, InputSource, ProductSource, ResultSource, Source, difference, ramp, ratio
 
-#: Positioned reads in flight for one ramp or box. A cold pixel of 4 x 250 groups is 2000
-#: scattered small reads (SCI and GROUPDQ), which a disk serves many at a time: 123 ms with
-#: one reader, 37 ms with 16, 30 ms with 32 (median of 20 cold pixels, tests/benchmarks/bench_gui.py).
-READERS = 32
-_READ_POOL = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="lininspect-read")
-
-
-def read_boxes(
-    exposure: Exposure, names: tuple[str, ...], integrations: range, rows: tuple[int, int], columns: tuple[int, int]
-) -> list[np.ndarray | None]:
-    """``image[integrations, :, rows, columns]`` of each named 4-D image HDU, scaled (None if absent).
-
-    Not through the memory map: there each group costs a page fault that reads ahead
-    around it (8 MB on the benchmark machine), so a cold ramp read most of a 4 GB file
-    (7.5 s). Positioned reads fetch only the pages needed, all images' reads in flight together.
-    """
-    (y0, y1), (x0, x1) = rows, columns
-    with open(exposure.path, "rb") as stream:
-        fd = stream.fileno()
-        plans: list[tuple[fitsfile.HduInfo, np.dtype, int] | None] = []
-        reads: list[tuple[int, int]] = []  # (offset, bytes)
-        for name in names:
-            info = fitsfile.find(exposure.hdus, name)
-            if info is None or len(info.shape) != 4:
-                plans.append(None)
-                continue
-            _, ngroups, ny, nx = info.shape
-            dtype = fitsfile.PositionedReader(fd, info).dtype
-            size = (x1 - x0) * dtype.itemsize
-            starts = [
-                info.data_offset + (((i * ngroups + g) * ny + y) * nx + x0) * dtype.itemsize
-                for i in integrations for g in range(ngroups) for y in range(y0, y1)
-            ]  # fmt: skip
-            plans.append((info, dtype, len(starts) * size))
-            reads += [(start, size) for start in starts]
-        bounds = np.linspace(0, len(reads), min(READERS, len(reads)) + 1).astype(int)
-
-        def read(first: int, stop: int) -> bytes:
-            return b"".join(os.pread(fd, size, start) for start, size in reads[first:stop])
-
-        stored = b"".join(_READ_POOL.map(read, bounds[:-1], bounds[1:]))
-    if len(stored) != sum(size for _, size in reads):
-        raise LinInspectError(f"{exposure.path}: file ended early")
-    boxes: list[np.ndarray | None] = []
-    position = 0
-    for plan in plans:
-        if plan is None:
-            boxes.append(None)
-            continue
-        info, dtype, length = plan
-        shape = (len(integrations), info.shape[1], y1 - y0, x1 - x0)
-        values = np.frombuffer(stored, dtype=dtype, count=length // dtype.itemsize, offset=position).reshape(shape)
-        boxes.append(fitsfile.StoredImage(values, info.header)[...])
-        position += length
-    return boxes
-
+#: The reference every single-reference view uses; the second one is compared against it.
+A, B = "A", "B"
 
 def _ramp(box: np.ndarray | None, dtype: type, missing: tuple[int, ...] = ()) -> np.ndarray:
     """A one-pixel box as (nints, ngroups) of ``dtype``; zeros of shape ``missing`` when absent."""
@@ -97,8 +42,25 @@ def _ramp(box: np.ndarray | None, dtype: type, missing: tuple[int, ...] = ()) ->
 
 
 @dataclass(frozen=True)
+class ReferenceFacts:
+    """One reference's view of one pixel: its coefficients, correction and why it is left alone."""
+
+    label: str
+    origin: str  # the reference file's name
+    corrected: np.ndarray | None  # (nints, ngroups) float32
+    coeffs: np.ndarray | None  # raw reference coefficients of this pixel
+    prepared: np.ndarray | None  # the ones actually applied (identity when left alone)
+    reason: str | None  # why the pixel is left uncorrected, None when corrected
+    path: str  # which correction the pipeline runs, and why
+
+
+@dataclass(frozen=True)
 class PixelFacts:
-    """Everything the pixel inspector plots and prints for one pixel."""
+    """Everything the pixel inspector plots and prints for one pixel.
+
+    ``corrected``, ``coeffs``, ``prepared`` and ``reason`` are the shown correction's
+    (the product's, else reference A's); ``references`` has one entry per loaded reference.
+    """
 
     x: int
     y: int
@@ -111,44 +73,68 @@ class PixelFacts:
     coeffs: np.ndarray | None  # raw reference coefficients of this pixel
     prepared: np.ndarray | None  # the ones actually applied (identity when left alone)
     reason: str | None  # why the pixel is left uncorrected, None when corrected
+    references: tuple[ReferenceFacts, ...] = ()
 
 
 class Session:
-    """The loaded exposure, reference, optional pipeline product and the in-memory correction."""
+    """The loaded exposure, references by label, optional pipeline product and the last full run.
+
+    Invalidation: a new exposure drops the product, the run and every plan (and a
+    reference that cannot serve it); a new reference A drops the run and its own plan.
+    """
 
     def __init__(self) -> None:
         self.exposure: Exposure | None = None
-        self.reference: LinearityReference | None = None
+        self.references: dict[str, LinearityReference] = {}
         self.product: Exposure | None = None
         self.result: CorrectionResult | None = None
-        self._plan: CorrectionPlan | None = None
-        self._prepared_pixeldq: np.ndarray | None = None
+        self._sources: dict[str, CorrectionSource] = {}
+
+    @property
+    def reference(self) -> LinearityReference | None:
+        """Reference A, the one corrected views, runs, Verify and export use."""
+        return self.references.get(A)
 
     def open_input(self, path: Path) -> str | None:
         """Load a ramp; a loaded reference that cannot serve it is dropped, and the reason returned."""
         exposure = open_exposure(path)
         self.exposure, self.product, self.result = exposure, None, None
-        self._forget_cut()
-        if self.reference is None:
-            return None
-        try:
-            self.coefficients()
-        except LinInspectError as error:
-            self.reference = None
-            return f"reference dropped: {error}"
-        return None
+        self._sources.clear()
+        notes = []
+        for label in list(self.references):
+            try:
+                self.plan(label)
+            except LinInspectError as error:
+                del self.references[label]
+                self._sources.pop(label, None)
+                notes.append(f"reference {'' if label == A else label + ' '}dropped: {error}")
+        return "; ".join(notes) or None
 
-    def open_reference(self, path: Path) -> None:
+    def open_reference(self, path: Path, label: str = A) -> None:
         """Load a reference; refused (the old one kept) when it cannot correct the loaded input."""
-        self.use_reference(open_reference(path))
+        self.use_reference(open_reference(path), label)
 
-    def use_reference(self, reference: LinearityReference) -> None:
-        """An opened reference (CRDS's pick); refused as :meth:`open_reference` refuses."""
+    def use_reference(self, reference: LinearityReference, label: str = A) -> None:
+        """An opened reference (CRDS's pick); refused as :meth:`open_reference` refuses.
+
+        Reference B must also be for the same detector as reference A.
+        """
+        plan = None
         if self.exposure is not None:
             check_same_detector(self.exposure, reference)
-            plan_correction(self.exposure, reference)
-        self.reference, self.result = reference, None
-        self._forget_cut()
+            plan = plan_correction(self.exposure, reference)
+        if label != A and self.reference is not None:
+            check_same_detector(self.reference, reference)
+        self.references[label] = reference
+        self._sources.pop(label, None)
+        if plan is not None and self.exposure is not None:
+            self._sources[label] = CorrectionSource(self.exposure, plan, f"corrected with {label}")
+        if label == A:
+            self.result = None
+
+    def drop_reference(self, label: str) -> None:
+        self.references.pop(label, None)
+        self._sources.pop(label, None)
 
     def open_product(self, path: Path) -> None:
         """A pipeline ``_linearity`` file, shown on the right; it must match the input's shape.
@@ -164,27 +150,34 @@ class Session:
             )
         self.product = product
 
-    def _forget_cut(self) -> None:
-        self._plan = None
-        self._prepared_pixeldq = None
-
     @property
     def can_correct(self) -> bool:
         return self.exposure is not None and self.reference is not None
+
+    @property
+    def can_compare(self) -> bool:
+        return self.can_correct and B in self.references
 
     def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
         """The reference cut to the exposure (raises LinInspectError when it does not fit)."""
         plan = self.plan()
         return plan.coeffs, plan.ref_dq
 
-    def plan(self) -> CorrectionPlan:
+    def plan(self, label: str = A) -> CorrectionPlan:
         """The reference cut and the pipeline's choice of correction for the loaded files."""
-        if self.exposure is None or self.reference is None:
-            raise LinInspectError("load an input exposure and a linearity reference first")
-        if self._plan is None:
-            check_same_detector(self.exposure, self.reference)
-            self._plan = plan_correction(self.exposure, self.reference)
-        return self._plan
+        return self.correction(label).plan
+
+    def correction(self, label: str = A) -> CorrectionSource:
+        """The exposure corrected on demand with reference ``label``."""
+        if self.exposure is None or label not in self.references:
+            what = "a linearity reference" if label == A else f"reference {label}"
+            raise LinInspectError(f"load an input exposure and {what} first")
+        if label not in self._sources:
+            reference = self.references[label]
+            check_same_detector(self.exposure, reference)
+            plan = plan_correction(self.exposure, reference)
+            self._sources[label] = CorrectionSource(self.exposure, plan, f"corrected with {label}")
+        return self._sources[label]
 
     def correction_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], CorrectionResult]:
         """The correction of what is loaded now, as ``lininspect correct`` computes it.
@@ -218,33 +211,52 @@ class Session:
         """The right panel shows the pipeline product whenever one is open, even beside our run."""
         return self.product is not None
 
-    def input_plane(self, integration: int, group: int) -> np.ndarray:
+    def input_source(self) -> Source:
         assert self.exposure is not None
-        return self.exposure.plane(integration, group)
+        return InputSource(self.exposure)
+
+    def corrected_source(self) -> Source | None:
+        """What "corrected" means now: the product if open, else the run, else nothing yet."""
+        if self.product is not None:
+            return ProductSource(self.product)
+        if self.result is not None:
+            return ResultSource(self.result)
+        return None
+
+    def source(self, view: str) -> Source | None:
+        """The data of one panel choice (:class:`~lininspect.model.viewstate.PanelSource` values)."""
+        if self.exposure is None:
+            return None
+        if view == "input":
+            return self.input_source()
+        labels = {"corrected A": (A,), "corrected B": (B,), "A − B": (A, B), "A / B": (A, B)}[view]
+        if any(label not in self.references for label in labels):
+            return None
+        sources = [self.correction(label) for label in labels]
+        if len(sources) == 1:
+            return sources[0]
+        return difference(*sources) if view == "A − B" else ratio(*sources)
+
+    def input_plane(self, integration: int, group: int) -> np.ndarray:
+        return self.input_source().plane(integration, group)
 
     def corrected_plane(self, integration: int, group: int) -> np.ndarray | None:
-        if self.product is not None:
-            return self.product.plane(integration, group)
-        if self.result is not None:
-            return self.result.data[integration, group]
-        return None
+        source = self.corrected_source()
+        return None if source is None else source.plane(integration, group)
 
     def product_minus_ours(self, integration: int, group: int) -> np.ndarray | None:
         """The pipeline product minus lininspect's correction, once both exist."""
         if self.product is None or self.result is None:
             return None
-        return self.product.plane(integration, group) - self.result.data[integration, group]
+        return difference(ProductSource(self.product), ResultSource(self.result)).plane(integration, group)
 
     def result_pixeldq(self) -> np.ndarray | None:
         """PIXELDQ after correction: of the product, of the run, or as preparing would set it."""
-        if self.product is not None:
-            return self.product.pixeldq
-        if self.result is not None:
-            return self.result.pixeldq
-        if self.can_correct and self.exposure is not None:
-            if self._prepared_pixeldq is None:
-                self._prepared_pixeldq = self.plan().prepare(self.exposure.pixeldq, self.exposure.ngroups).pixeldq
-            return self._prepared_pixeldq
+        source = self.corrected_source()
+        if source is not None:
+            return source.pixeldq()
+        if self.can_correct:
+            return self.correction().pixeldq()
         return None
 
     def no_lin_corr_mask(self) -> np.ndarray | None:
@@ -255,7 +267,7 @@ class Session:
         return self.exposure is not None and 0 <= y < self.exposure.shape[2] and 0 <= x < self.exposure.shape[3]
 
     def pixel(self, x: int, y: int) -> PixelFacts:
-        """Facts for one pixel: reads only that pixel's ramp from the file."""
+        """Facts for one pixel: reads only that pixel's ramp from the file, corrects only it."""
         exposure = self.exposure
         if exposure is None or not self.contains(x, y):
             raise LinInspectError(f"pixel ({x}, {y}) is outside the exposure")
@@ -265,25 +277,11 @@ class Session:
             sx, sy = 1, 1
         everything, here = range(exposure.nints), ((y, y + 1), (x, x + 1))
         raw, groupdq = read_boxes(exposure, ("SCI", "GROUPDQ"), everything, *here)
-        corrected = None
-        if self.product is not None:
-            corrected = _ramp(read_boxes(self.product, ("SCI",), everything, *here)[0], np.float32)
-        elif self.result is not None:
-            corrected = np.array(self.result.data[:, :, y, x])
+        shown = self.corrected_source()
+        corrected = None if shown is None else ramp(shown, exposure.nints, x, y)
         result_dq = self.result_pixeldq()
-        coeffs = prepared = None
-        reason = None
-        if self.can_correct:
-            try:
-                cut, ref_dq = self.coefficients()
-            except LinInspectError:
-                cut = None
-            if cut is not None:
-                coeffs = cut[:, y, x].copy()
-                prepared = prepare_coefficients(
-                    cut[:, y : y + 1, x : x + 1], ref_dq[y : y + 1, x : x + 1], exposure.pixeldq[y : y + 1, x : x + 1]
-                ).coeffs[:, 0, 0]
-                reason = uncorrected_reason(coeffs, int(ref_dq[y, x]))
+        references = tuple(self._reference_facts(label, x, y) for label in sorted(self.references))
+        first = references[0] if references and references[0].label == A else None
         return PixelFacts(
             x=x,
             y=y,
@@ -293,10 +291,27 @@ class Session:
             groupdq=_ramp(groupdq, np.uint8, exposure.shape[:2]),
             pixeldq=int(exposure.pixeldq[y, x]),
             result_pixeldq=None if result_dq is None else int(result_dq[y, x]),
-            coeffs=coeffs,
-            prepared=prepared,
-            reason=reason,
+            coeffs=None if first is None else first.coeffs,
+            prepared=None if first is None else first.prepared,
+            reason=None if first is None else first.reason,
+            references=references,
         )
+
+    def _reference_facts(self, label: str, x: int, y: int) -> ReferenceFacts:
+        """One reference's coefficients, correction and verdict for one pixel (blank when it cannot serve)."""
+        reference = self.references[label]
+        exposure = self.exposure
+        assert exposure is not None
+        try:
+            source = self.correction(label)
+        except LinInspectError as error:
+            return ReferenceFacts(label, reference.path.name, None, None, None, str(error), "")
+        plan = source.plan
+        coeffs = plan.coeffs[:, y, x].copy()
+        prepared = source.prepared.coeffs[:, y, x].copy()
+        reason = uncorrected_reason(coeffs, int(plan.ref_dq[y, x]))
+        corrected = ramp(source, exposure.nints, x, y)
+        return ReferenceFacts(label, reference.path.name, corrected, coeffs, prepared, reason, plan.reason)
 
     def region_means(
         self, integration: int, x0: int, y0: int, x1: int, y1: int
@@ -309,13 +324,10 @@ class Session:
         assert raw is not None
         groupdq = None if groupdq is None else groupdq[0]
         raw_mean, count = analysis.region_mean_ramp(raw[0], groupdq)
-        if self.product is not None:
-            corrected = read_boxes(self.product, ("SCI",), *box)[0][0]  # type: ignore[index]
-        elif self.result is not None:
-            corrected = self.result.data[integration, :, y0:y1, x0:x1]
-        else:
+        source = self.corrected_source()
+        if source is None:
             return raw_mean, None, count
-        corrected_mean, _ = analysis.region_mean_ramp(corrected, groupdq)
+        corrected_mean, _ = analysis.region_mean_ramp(source.box(*box)[0], groupdq)
         return raw_mean, corrected_mean, count
 
     def residual_job(self, integration: int) -> Callable[[ProgressCallback | None, CancelToken | None], np.ndarray]:
