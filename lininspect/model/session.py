@@ -18,7 +18,6 @@ from ..core.correction import (
     CancelToken,
     CorrectionResult,
     ProgressCallback,
-    correct_arrays,
     uncorrected_reason,
 )
 from ..core.dq import NO_LIN_CORR, SATURATED
@@ -29,6 +28,7 @@ from ..core.product import export_corrected
 from ..core.reference import LinearityReference, check_same_detector, open_reference
 from ..core.verify import Verification, compare_product
 from .boxes import read_boxes
+from .scan import scan_correction
 from .sources import CorrectionSource, InputSource, ProductSource, ResultSource, Source, difference, ramp, ratio
 
 #: The reference every single-reference view uses; the second one is compared against it.
@@ -74,6 +74,19 @@ class PixelFacts:
     prepared: np.ndarray | None  # the ones actually applied (identity when left alone)
     reason: str | None  # why the pixel is left uncorrected, None when corrected
     references: tuple[ReferenceFacts, ...] = ()
+
+
+class _RowBlocks:
+    """One integration's (ngroups, ny, nx) data read as ``[:, r0:r1]`` blocks, for row-by-row passes."""
+
+    def __init__(self, shape: tuple[int, int, int], read: Callable[[int, int], np.ndarray | None]) -> None:
+        self.shape, self._read = shape, read
+
+    def __getitem__(self, key: tuple[slice, slice]) -> np.ndarray:
+        rows = key[1]
+        block = self._read(rows.start, rows.stop)
+        assert block is not None
+        return block[0]
 
 
 class Session:
@@ -184,19 +197,12 @@ class Session:
 
         The files are captured here, in the GUI thread, so loading another file while the
         job runs in a worker thread cannot change what it corrects. The exposure is streamed
-        as ``lininspect correct`` does, not read through the memory map, whose pages would
-        stay in this process (5 GB for a 4 GB exposure) beside the result it holds.
+        as ``lininspect correct`` does and nothing of its size is kept (:mod:`.scan`).
         """
-        plan = self.plan()
-        exposure = self.exposure
-        assert exposure is not None
+        source = self.correction()
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> CorrectionResult:
-            with open(exposure.path, "rb") as stream:
-                sci, groupdq = exposure.streamed(stream.fileno())
-                return correct_arrays(sci, groupdq, exposure.pixeldq, plan.coeffs, plan.ref_dq,  # type: ignore[arg-type]
-                                      exposure.zeroframe, inv_coeffs=plan.inv_coeffs, read_pattern=plan.read_pattern,
-                                      progress=progress, cancel=cancel)  # fmt: skip
+            return scan_correction(source, progress=progress, cancel=cancel)
 
         return job
 
@@ -333,20 +339,23 @@ class Session:
     def residual_job(self, integration: int) -> Callable[[ProgressCallback | None, CancelToken | None], np.ndarray]:
         """RMS of straight-line residuals of the corrected ramps of one integration, for a thread.
 
-        A pipeline product's ramps are read in the thread too: for a 4 GB exposure they are 1 GB.
+        The ramps are read (and corrected) a block of rows at a time in the thread, so the
+        pass holds a few tens of MB however large the exposure.
         """
-        exposure, result, product = self.exposure, self.result, self.product
-        if exposure is None or (result is None and product is None):
+        exposure, source = self.exposure, self.corrected_source()
+        if exposure is None or source is None:
             raise LinInspectError("no corrected data yet: run the correction first")
+        _, ngroups, ny, nx = exposure.shape
+
+        def rows_of(read: Callable[[range, tuple[int, int], tuple[int, int]], np.ndarray | None]) -> _RowBlocks:
+            return _RowBlocks((ngroups, ny, nx), lambda r0, r1: read(range(integration, integration + 1), (r0, r1), (0, nx)))
+
+        def groupdq_box(integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray | None:
+            return read_boxes(exposure, ("GROUPDQ",), integrations, rows, columns)[0]
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> np.ndarray:
-            if product is not None:
-                ramps = np.asarray(product.sci[integration], dtype=np.float32)
-            else:
-                assert result is not None
-                ramps = result.data[integration]
-            groupdq = None if exposure.groupdq is None else np.asarray(exposure.groupdq[integration])
-            return analysis.residual_rms_map(ramps, groupdq, cancel=cancel, progress=progress)
+            groupdq = None if exposure.groupdq is None else rows_of(groupdq_box)
+            return analysis.residual_rms_map(rows_of(source.box), groupdq, cancel=cancel, progress=progress)  # type: ignore[arg-type]
 
         return job
 

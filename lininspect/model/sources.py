@@ -140,23 +140,27 @@ class CorrectionSource:
         if cached is not None and cached[0] == integration:
             return cached[1]
         _, ngroups, ny, nx = self.exposure.shape
-        corrected = np.empty((1, ngroups, ny, nx), dtype=np.float32)
+        corrected = np.empty((ngroups, ny, nx), dtype=np.float32)
         prepared = self.prepared
         rows = prepared.tile_rows(nx)
         with open(self.exposure.path, "rb") as stream:
             sci, groupdq = self.exposure.streamed(stream.fileno())
             for r0 in range(0, ny, rows):
-                tile = slice(r0, min(r0 + rows, ny))
-                raw = np.asarray(sci[integration, :, tile], dtype=np.float32)[np.newaxis]
-                flags = None if groupdq is None else np.asarray(groupdq[integration, :, tile])[np.newaxis]
-                out = np.empty(raw.shape, dtype=np.float32)
-                restricted(prepared, (r0, tile.stop), (0, nx)).correct_tile(
-                    raw, flags, out, 0, slice(None), direct=True, cancel=None
-                )
-                corrected[0, :, tile] = out[0]
+                prepared.correct_tile(sci, groupdq, _OneIntegration(corrected), integration, slice(r0, min(r0 + rows, ny)),
+                                      direct=False, cancel=None)  # fmt: skip
         with self._lock:
-            self._integration = (integration, corrected[0])
-        return corrected[0]
+            self._integration = (integration, corrected)
+        return corrected
+
+
+class _OneIntegration:
+    """An output indexed ``[i, g, rows]`` like the exposure that keeps only the integration being corrected."""
+
+    def __init__(self, groups: np.ndarray) -> None:
+        self.groups = groups
+
+    def __setitem__(self, key: tuple[int, int, slice], values: np.ndarray) -> None:
+        self.groups[key[1], key[2]] = values
 
 
 def restricted(prepared: PreparedCoefficients, rows: tuple[int, int], columns: tuple[int, int]) -> PreparedCoefficients:

@@ -33,7 +33,7 @@ def stall_corrections(monkeypatch) -> threading.Event:  # type: ignore[no-untype
             threading.Event().wait(0.005)
         raise CorrectionCancelled()
 
-    monkeypatch.setattr(session_module, "correct_arrays", stalled)
+    monkeypatch.setattr(session_module, "scan_correction", stalled)
     return started
 
 

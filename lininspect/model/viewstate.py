@@ -1,0 +1,88 @@
+"""What the user is looking at, without Qt: frame, pixel, pins, box, what each panel shows.
+
+Widgets subscribe to changes instead of being refreshed by hand: :meth:`ViewState.update`
+calls every subscriber once with the names of the fields that changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from enum import Enum
+
+
+class PanelSource(Enum):
+    """The data a panel can show; the value is the label in the panel's menu."""
+
+    INPUT = "input"
+    CORRECTED_A = "corrected A"
+    CORRECTED_B = "corrected B"
+    A_MINUS_B = "A − B"
+    A_OVER_B = "A / B"
+
+    @property
+    def needs_b(self) -> bool:
+        return self in (PanelSource.CORRECTED_B, PanelSource.A_MINUS_B, PanelSource.A_OVER_B)
+
+    @property
+    def signed(self) -> bool:
+        """A difference, shown on a scale symmetric about zero."""
+        return self is PanelSource.A_MINUS_B
+
+
+class Stretch(Enum):
+    LINEAR = "linear"
+    SQRT = "sqrt"
+    LOG = "log"
+    ASINH = "asinh"
+
+
+class Limits(Enum):
+    ZSCALE = "zscale"
+    MINMAX = "min-max"
+    P99_5 = "99.5%"
+    P99 = "99%"
+
+
+Pixel = tuple[int, int]
+
+
+@dataclass
+class ViewState:
+    """The displayed frame and selection; mutate through :meth:`update` so subscribers hear of it."""
+
+    integration: int = 0
+    group: int = 0
+    pixel: Pixel | None = None
+    pins: tuple[Pixel, ...] = ()
+    box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 (exclusive)
+    left: PanelSource = PanelSource.INPUT
+    right: PanelSource = PanelSource.CORRECTED_A
+    stretch: Stretch = Stretch.LINEAR
+    limits: Limits = Limits.ZSCALE
+    _subscribers: list[Callable[[set[str]], None]] = field(default_factory=list, repr=False, compare=False)
+
+    def subscribe(self, callback: Callable[[set[str]], None]) -> None:
+        self._subscribers.append(callback)
+
+    def update(self, **changes: object) -> set[str]:
+        """Set fields; tell subscribers which ones changed (none told when nothing did)."""
+        names = {f.name for f in fields(self) if not f.name.startswith("_")}
+        unknown = set(changes) - names
+        if unknown:
+            raise AttributeError(f"no view state named {', '.join(sorted(unknown))}")
+        changed = {name for name, value in changes.items() if getattr(self, name) != value}
+        for name in changed:
+            setattr(self, name, changes[name])
+        if changed:
+            for callback in list(self._subscribers):
+                callback(changed)
+        return changed
+
+    def clamp_frame(self, nints: int, ngroups: int) -> None:
+        """Keep the frame inside an exposure of that size (after opening another one)."""
+        self.update(integration=min(max(self.integration, 0), nints - 1), group=min(max(self.group, 0), ngroups - 1))
+
+    def toggle_pin(self, pixel: Pixel) -> None:
+        pins = tuple(p for p in self.pins if p != pixel)
+        self.update(pins=pins if len(pins) < len(self.pins) else (*self.pins, pixel))

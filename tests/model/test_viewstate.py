@@ -1,0 +1,36 @@
+"""View state without Qt: subscribers hear exactly what changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from lininspect.core import analysis
+from lininspect.model.viewstate import Limits, PanelSource, Stretch, ViewState
+
+
+def test_subscribers_hear_only_changes() -> None:
+    state = ViewState()
+    heard: list[set[str]] = []
+    state.subscribe(heard.append)
+    state.update(group=3, integration=0)
+    state.update(group=3)  # nothing new: nobody is told
+    state.update(right=PanelSource.A_MINUS_B, stretch=Stretch.LOG)
+    assert heard == [{"group"}, {"right", "stretch"}]
+    with pytest.raises(AttributeError):
+        state.update(colour="red")
+
+
+def test_pins_toggle_and_frames_clamp() -> None:
+    state = ViewState(integration=3, group=40)
+    state.toggle_pin((1, 2))
+    state.toggle_pin((3, 4))
+    state.toggle_pin((1, 2))
+    assert state.pins == ((3, 4),)
+    state.clamp_frame(2, 10)
+    assert (state.integration, state.group) == (1, 9)
+
+
+def test_display_enums_are_the_core_choices() -> None:
+    assert {s.value for s in Stretch} == set(analysis.STRETCHES)
+    assert {limit.value for limit in Limits} == set(analysis.LIMITS)
+    assert [p for p in PanelSource if p.needs_b] == [PanelSource.CORRECTED_B, PanelSource.A_MINUS_B, PanelSource.A_OVER_B]
