@@ -30,8 +30,8 @@ from ..core import analysis, dq
 from ..core.atomic import atomic_path
 from ..core.correction import evaluate
 from ..core.errors import LinInspectError
-from .imagepanel import BACKGROUND
 from ..model.session import PixelFacts
+from .imagepanel import BACKGROUND
 from .svgexport import SvgExporter
 
 INPUT_COLOUR = QColor("#4c9be8")
