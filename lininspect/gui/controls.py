@@ -15,12 +15,17 @@ from PyQt6.QtWidgets import (
 )
 
 from ..core import analysis
+from ..model.viewstate import PanelSource
 
 #: Right-panel views that compare an opened pipeline product with lininspect's correction.
 COMPARISON_MODES = ("Product − lininspect", "Verify differences")
+#: Views of the loaded references, corrected on demand (model.viewstate.PanelSource), either panel.
+REFERENCE_VIEWS = tuple(view.value for view in PanelSource if view is not PanelSource.INPUT)
 RIGHT_MODES = (
     "Corrected", "Ratio", "Difference", "NO_LIN_CORR mask", "Residual map", "Product − lininspect", "Verify differences",
+    *REFERENCE_VIEWS,
 )  # fmt: skip
+LEFT_VIEWS = tuple(view.value for view in PanelSource)
 COLOURMAPS = ("inferno", "viridis", "magma", "cividis", "CET-L1", "turbo")
 FITS_FILTER = "FITS files (*.fits *.fit *.fits.gz);;All files (*)"
 MAX_RECENT = 8
@@ -56,6 +61,8 @@ class ControlsMixin:
         self.group_box.valueChanged.connect(lambda g: self.set_frame(self.integration, g))
         self.group_slider.valueChanged.connect(lambda g: self.set_frame(self.integration, g))
         self.mode_box = _combo(RIGHT_MODES)
+        self.left_box = _combo(LEFT_VIEWS)
+        self.left_box.setToolTip("What the left panel shows: the input, or a correction with reference A or B")
         self.colourmap_box = _combo(COLOURMAPS)
         self.stretch_box = _combo(analysis.STRETCHES)
         self.limits_box = _combo(analysis.LIMITS)
@@ -64,7 +71,7 @@ class ControlsMixin:
         self.lock_limits.toggled.connect(lambda _: self._unlock_limits())
         self.overlay_left = QCheckBox("mask on input")
         self.overlay_right = QCheckBox("mask on right")
-        for box in (self.mode_box, self.colourmap_box, self.stretch_box):
+        for box in (self.mode_box, self.left_box, self.colourmap_box, self.stretch_box):
             box.currentTextChanged.connect(lambda _: self.refresh_images())
         self.limits_box.currentTextChanged.connect(lambda _: self._unlock_limits())
         for check in (self.overlay_left, self.overlay_right):
@@ -74,7 +81,8 @@ class ControlsMixin:
             (frame_bar, "", self.integration_box),
             (frame_bar, "", self.group_box),
             (frame_bar, "", self.group_slider),
-            (bar, "right:", self.mode_box),
+            (bar, "left:", self.left_box),
+            (bar, "  right:", self.mode_box),
             (bar, "  colours:", self.colourmap_box),
             (bar, "  stretch:", self.stretch_box),
             (bar, "  limits:", self.limits_box),

@@ -22,10 +22,13 @@ from PyQt6.QtWidgets import (
 )
 
 from ..core import dq
+from ..core.comparison import ReferenceComparison
+from ..core.comparisonreport import check_report_files, report_files, write_report
 from ..core.errors import LinInspectError
 from ..core.product import default_output_path
 from ..core.reference import LinearityReference
 from ..core.verify import Verification
+from .comparisonfigure import ComparisonFigure, draw_comparison
 from .controls import FITS_FILTER
 from .worker import running, start_job
 
@@ -53,10 +56,12 @@ class DialogsMixin:
 
     def _ask_open(self, kind: str) -> None:
         title = {"input": "Open ramp exposure", "reference": "Open linearity reference",
-                 "corrected": "Open pipeline _linearity product"}[kind]  # fmt: skip
+                 "corrected": "Open pipeline _linearity product",
+                 "against": "Compare with linearity reference (B)"}[kind]  # fmt: skip
         name, _ = QFileDialog.getOpenFileName(self, title, self._start_dir(), FITS_FILTER)
         if name:
-            opener = {"input": self.open_input, "reference": self.open_reference, "corrected": self.open_product}[kind]
+            opener = {"input": self.open_input, "reference": self.open_reference, "corrected": self.open_product,
+                      "against": self.open_against}[kind]  # fmt: skip
             self.guard(lambda: opener(Path(name)))
 
     def _ask_export(self) -> None:
@@ -84,6 +89,38 @@ class DialogsMixin:
     def _export_path(self, suffix: str) -> str:
         """The inspector's default export name, in the folder last used."""
         return str(Path(self._start_dir()) / self.inspector.export_name(suffix))
+
+    def show_comparison(self, comparison: ReferenceComparison) -> None:
+        """The whole-detector comparison of A and B, with a button that writes it as the CLI's report."""
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        self.comparison_figure = ComparisonFigure(comparison)
+        layout.addWidget(self.comparison_figure, 1)
+        buttons = QHBoxLayout()
+        export = QPushButton("Export report (FITS, ECSV, PNG)...")
+        export.clicked.connect(lambda _=False: self._ask_export_comparison(comparison))
+        close = QPushButton("Close")
+        buttons.addWidget(export)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.comparison_dialog = _show_dialog(self, "Compare references A and B", content, (1200, 860))
+        close.clicked.connect(self.comparison_dialog.close)
+
+    def _ask_export_comparison(self, comparison: ReferenceComparison) -> None:
+        directory = QFileDialog.getExistingDirectory(self, "Write the comparison report into", self._start_dir())
+        if directory:
+            self.guard(lambda: self.export_comparison(comparison, Path(directory)))
+
+    def export_comparison(self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool = False) -> None:
+        """The same files as ``lininspect compare-references``: maps are small, so written here."""
+        exposure = self.session.exposure
+        assert exposure is not None
+        files = report_files(directory, exposure.path)
+        check_report_files(files, [exposure.path, *(r.path for r in self.session.references.values())],
+                           overwrite=overwrite)  # fmt: skip
+        write_report(comparison, files, overwrite=overwrite, draw_picture=draw_comparison)
+        self.statusBar().showMessage(f"wrote {files.picture} and its maps and tables", 8000)
 
     def show_headers(self) -> None:
         """Every header of the exposure and the reference, one tab each, read-only."""

@@ -30,7 +30,7 @@ from ..core import analysis, dq
 from ..core.atomic import atomic_path
 from ..core.correction import evaluate
 from ..core.errors import LinInspectError
-from ..model.session import PixelFacts
+from ..model.session import PixelFacts, ReferenceFacts
 from .imagepanel import BACKGROUND
 from .svgexport import SvgExporter
 
@@ -38,6 +38,8 @@ INPUT_COLOUR = QColor("#4c9be8")
 CORRECTED_COLOUR = QColor("#f08c2e")
 REGION_COLOUR = QColor("#ffd400")
 SATURATED_COLOUR = "#ff4040"
+#: Corrections with references A and B when both are loaded: distinct from input blue and each other.
+REFERENCE_COLOURS = {"A": QColor("#f08c2e"), "B": QColor("#b05ce8")}
 GROUP_LINE_COLOUR = "#e0e0e0"
 #: The narrowest a plot gets (axes included) before the inspector scrolls no further.
 PLOT_MIN_WIDTH = 120
@@ -455,10 +457,38 @@ class PixelInspector(QWidget):
             out = evaluate(facts.prepared, raw) if facts.corrected is None else facts.corrected[integrations].ravel()
             self._curve.plot_data(raw, out, pen=None, symbol="o", symbolSize=6, symbolBrush=INPUT_COLOUR,
                                   symbolPen=None)  # fmt: skip
+        if len(facts.references) > 1:
+            self._draw_references(facts, groups)
         if self.curves["input residual"] or self.curves["corrected residual"]:
             return ""
         return (f"No line fit: it needs {analysis.MIN_FIT_GROUPS} usable groups\n"
                 f"(unflagged, finite); this ramp has {max(usable_counts)}")  # fmt: skip
+
+    def _draw_references(self, facts: PixelFacts, groups: np.ndarray) -> None:
+        """Each reference's correction of the displayed integration: ramp, ratio, residuals, curve."""
+        i = self.integration
+        raw, gdq = facts.raw[i], facts.groupdq[i]
+        for reference in facts.references:
+            if reference.corrected is None or reference.prepared is None:
+                continue
+            label, colour = reference.label, REFERENCE_COLOURS.get(reference.label, CORRECTED_COLOUR)
+            corrected = reference.corrected[i]
+            pen = pg.mkPen(colour, width=2, style=Qt.PenStyle.DotLine)
+            curves = self.curves.setdefault(f"corrected {label}", [])
+            curves.append(self._ramp.plot_data(groups, corrected, pen=pen, symbol="s", symbolSize=5, symbolBrush=colour,
+                                               symbolPen=None, name=f"corrected with {label}"))  # fmt: skip
+            self.curves.setdefault(f"ratio {label}", []).append(
+                self._ratio.plot_data(groups, analysis.ramp_ratio(raw, corrected, gdq), connect="finite", pen=pen)
+            )
+            residuals = analysis.line_fit_residuals(corrected, analysis.usable(corrected, gdq))
+            if np.isfinite(residuals).any():
+                self.curves.setdefault(f"residual {label}", []).append(
+                    self._residual.plot_data(groups, residuals, pen=pen, name=f"residual {label}")
+                )
+            xs, ys = analysis.correction_curve(reference.prepared, facts.raw)
+            self.curves.setdefault(f"curve {label}", []).append(
+                self._curve.plot_data(xs, ys, pen=pen, name=f"curve {label}")
+            )
 
     def _draw_pin(self, pin: PixelFacts, colour: QColor) -> None:
         groups = np.arange(pin.raw.shape[1])
@@ -579,8 +609,18 @@ def _pixel_card(facts: PixelFacts) -> str:
     if saturated:
         verdict += f"; {saturated} saturated sample(s), all integrations, keep their raw value"
     rows.append(("linearity", verdict))
+    if len(facts.references) > 1:
+        rows += [(f"reference {r.label}", _reference_verdict(r)) for r in facts.references]
     cells = "".join(
-        f"<tr><td style='color:#9aa0a6;padding-right:8px'>{name}</td><td>{value if name == 'linearity' else html.escape(value)}</td></tr>"
+        f"<tr><td style='color:#9aa0a6;padding-right:8px'>{name}</td><td>{value if name == 'linearity' or name.startswith('reference ') else html.escape(value)}</td></tr>"
         for name, value in rows
     )
     return f"<table>{cells}</table>"
+
+
+def _reference_verdict(reference: ReferenceFacts) -> str:
+    """One reference's word on the pixel: corrected or left alone and why, and by which path."""
+    name = html.escape(reference.origin)
+    if reference.reason is not None:
+        return f"{name}: <span style='color:#ff6060'>left alone</span>: {html.escape(reference.reason)}"
+    return f"{name}: <span style='color:#60d060'>corrected</span> ({html.escape(reference.path)})"

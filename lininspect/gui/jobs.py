@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.comparison import ReferenceComparison
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.verify import Verification
@@ -18,7 +19,7 @@ class JobsMixin:
 
     def _stop_jobs(self) -> None:
         """A new file: what runs on the old ones is cancelled and its results never shown."""
-        for job in (self.correction, self.verifying, self.exporting, self.residual):
+        for job in (self.correction, self.verifying, self.exporting, self.residual, self.comparing):
             cancel_job(job)
         self._before_run = None
         self.verification = None  # it compared the files loaded until now
@@ -51,7 +52,7 @@ class JobsMixin:
             cancel_job(self.correction)
             self._restore_before_run()
             self.statusBar().showMessage("correction cancelled", 5000)
-        for job, what in ((self.verifying, "verify"), (self.exporting, "export")):
+        for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison")):
             if running(job):
                 cancel_job(job)
                 self.statusBar().showMessage(f"{what} cancelled", 5000)
@@ -82,6 +83,9 @@ class JobsMixin:
             self.open_input(ready.ramp)  # the input to linearity, prepared by the pipeline's steps
         self.session.use_reference(ready.reference)
         self._forget_result()
+        against, self.against_after_lookup = self.against_after_lookup, None
+        if against is not None:
+            self.guard(lambda: self.open_against(against))
         steps = ready.preparation.steps
         if steps:
             how = "cached" if ready.preparation.from_cache else "run"
@@ -159,9 +163,21 @@ class JobsMixin:
 
     def _hide_progress(self) -> None:
         """Hidden once no job that reports progress runs any more."""
-        if not any(running(job) for job in (self.correction, self.verifying, self.exporting)):
+        if not any(running(job) for job in (self.correction, self.verifying, self.exporting, self.comparing)):
             self.progress.hide()
             self.cancel_button.hide()
+
+    def compare_in_background(self) -> Job[ReferenceComparison]:
+        """The whole-detector comparison of references A and B, one streamed pass in a job."""
+        job = self.session.comparison_job()
+        cancel_job(self.comparing)
+        self.comparing = start_job(job, self._on_compared, self._on_job_failed, self._on_progress)
+        self._show_progress("comparing %p%")
+        return self.comparing
+
+    def _on_compared(self, comparison: ReferenceComparison) -> None:
+        self._hide_progress()
+        self.show_comparison(comparison)
 
     def export_to(self, path: Path, *, overwrite: bool = False) -> Path:
         """Write the in-memory correction here and now, as ``lininspect correct`` would (same bytes)."""

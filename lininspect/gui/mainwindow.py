@@ -25,10 +25,11 @@ from PyQt6.QtWidgets import (
 )
 
 from ..core import analysis, fitsfile
+from ..core.comparison import ReferenceComparison
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.verify import Verification
-from ..model.session import Session
+from ..model.session import B, Session
 from .controls import ControlsMixin
 from .crdslookup import ReferenceLookup
 from .dialogs import DialogsMixin, origin_text
@@ -68,6 +69,9 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         self.exporting: Job[Path] | None = None
         self.residual: Job[tuple[int, np.ndarray]] | None = None
         self.counting: Job[int] | None = None
+        self.comparing: Job[ReferenceComparison] | None = None
+        #: Reference B given on the command line, opened once the lookup has chosen A.
+        self.against_after_lookup: Path | None = None
         #: The finished result shown before a run started: a cancelled or failed run brings it back.
         self._before_run: CorrectionResult | None = None
         #: The last Verify of the opened product (its "Verify differences" map).
@@ -140,6 +144,15 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         self._note(self.session.reference.notes)
         self.refresh()
 
+    def open_against(self, path: Path) -> None:
+        """Reference B, compared with A: the panels can show its correction, A − B and A / B."""
+        if self.session.reference is None:
+            raise LinInspectError("choose reference A first (File ▸ Choose reference...), then one to compare with")
+        self.session.open_reference(Path(path), B)
+        self._remember(path)
+        self._note(self.session.references[B].notes)
+        self.refresh()
+
     def open_product(self, path: Path) -> None:
         """Show a pipeline ``_linearity`` product on the right instead of a run of ours."""
         self._stop_jobs()
@@ -205,9 +218,13 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         self.run_action.setEnabled(session.can_correct)
         self.export_action.setEnabled(session.result is not None)
         self.verify_action.setEnabled(session.product is not None and session.reference is not None)
+        self.compare_action.setEnabled(session.can_compare)
         reference = session.reference
         # Always on screen: which reference corrects, and who chose it (CRDS: context, matched keys).
-        self.reference_label.setText("no reference" if reference is None else f"reference: {origin_text(reference)}")
+        text = "no reference" if reference is None else f"reference: {origin_text(reference)}"
+        if B in session.references:
+            text += f"  against B: {session.references[B].path.name}"
+        self.reference_label.setText(text)
         self.reference_label.setToolTip(str(reference.path) if reference is not None else "")
 
     # --- pixels -------------------------------------------------------------------------
@@ -280,7 +297,7 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         """
         self._save()
         self.lookup.cancel()  # its worker finishes on its own; the answer is dropped
-        wait_for_jobs([self.correction, self.verifying, self.exporting, self.residual, self.counting])
+        wait_for_jobs([self.correction, self.verifying, self.exporting, self.residual, self.counting, self.comparing])
         for view in (self.left, self.right, self.inspector.plots):
             view.close()
         super().closeEvent(event)

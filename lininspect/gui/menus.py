@@ -36,6 +36,7 @@ class MenusMixin:
         file = menus.addMenu("&File")
         self._action(file, "Open &input...", lambda: self._ask_open("input"), QKeySequence.StandardKey.Open)
         self._action(file, "Choose &reference...", lambda: self._ask_open("reference"))
+        self._action(file, "Compare &with reference...", lambda: self._ask_open("against"))
         self._action(file, "Open &corrected (pipeline _linearity)...", lambda: self._ask_open("corrected"))
         self.recent_menu = file.addMenu("Recent files")
         file.addSeparator()
@@ -50,6 +51,8 @@ class MenusMixin:
         self.run_action = self._action(run, "&Run", lambda: self.guard(self.run_correction), "Ctrl+R")
         self.cancel_action = self._action(run, "&Cancel", self.cancel_run, "Esc")
         self.verify_action = self._action(run, "&Verify corrected file", lambda: self.guard(self.verify_product))
+        self.compare_action = self._action(run, "Compare references A and B over the detector",
+                                           lambda: self.guard(self.compare_in_background))  # fmt: skip
 
         view = menus.addMenu("&View")
         view.addAction(self.inspector_dock.toggleViewAction())

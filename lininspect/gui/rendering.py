@@ -7,7 +7,9 @@ import pyqtgraph as pg
 
 from ..core import analysis, dq
 from ..core.errors import LinInspectError
-from .controls import COMPARISON_MODES, CURSOR_COLOUR
+from ..model.viewstate import PanelSource
+from .controls import COMPARISON_MODES, CURSOR_COLOUR, REFERENCE_VIEWS
+from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS
 from .worker import running
 
@@ -28,9 +30,13 @@ class RenderingMixin:
         stretch = self.stretch_box.currentText()
         plane = session.input_plane(i, g)
         low, high = self._limits_for("input", plane)
-        self.left.set_image(analysis.stretch(plane, low, high, stretch), colourmap)
-        self.left.title.setText(f"Input — integration {i}, group {g}")
-        self.left.colourbar.configure(colourmap, low, high, stretch, "DN")
+        left = self.left_box.currentText()
+        if left == PanelSource.INPUT.value:
+            self.left.set_image(analysis.stretch(plane, low, high, stretch), colourmap)
+            self.left.title.setText(f"Input — integration {i}, group {g}")
+            self.left.colourbar.configure(colourmap, low, high, stretch, "DN")
+        else:
+            self._draw_reference_view(self.left, PanelSource(left), colourmap, (low, high), stretch)
         self._refresh_right(colourmap, low, high, stretch)
         mask = session.no_lin_corr_mask() if (self.overlay_left.isChecked() or self.overlay_right.isChecked()) else None
         self.left.set_overlay(mask if self.overlay_left.isChecked() else None)
@@ -44,6 +50,9 @@ class RenderingMixin:
         source = " (pipeline product)" if session.shows_product else ""
         if mode in COMPARISON_MODES:
             self._refresh_comparison(mode, colourmap)
+            return
+        if mode in REFERENCE_VIEWS:
+            self._draw_reference_view(panel, PanelSource(mode), colourmap, (low, high), stretch)
             return
         if mode == "NO_LIN_CORR mask":
             mask = session.no_lin_corr_mask()
@@ -86,6 +95,34 @@ class RenderingMixin:
         panel.set_image(analysis.stretch(values, own_low, own_high, stretch), colourmap)
         panel.colourbar.configure(colourmap, own_low, own_high, stretch, unit)
         panel.title.setText(title)
+
+    def _draw_reference_view(
+        self, panel: ImagePanel, view: PanelSource, colourmap: pg.ColorMap, shared: tuple[float, float], stretch: str
+    ) -> None:
+        """A correction with reference A or B (on the input's colour scale), or their difference or ratio."""
+        i, g = self.integration, self.group
+        source = self.session.source(view.value)
+        if source is None:
+            needs = "File ▸ Compare with reference... (reference B)" if view.needs_b else "Choose a reference (A)"
+            panel.set_image(None, colourmap, needs)
+            panel.title.setText(view.value)
+            return
+        values = source.plane(i, g)
+        unit = "ratio" if view is PanelSource.A_OVER_B else "DN"
+        if view in (PanelSource.CORRECTED_A, PanelSource.CORRECTED_B):
+            low, high = shared
+        elif view.signed:
+            finite = values[np.isfinite(values)]
+            spread = float(np.abs(finite).max()) if finite.size else 0.0
+            low, high = -(spread or 1.0), spread or 1.0
+            stretch = "linear"
+        else:
+            low, high = self._limits_for(view.value, values)
+        references = self.session.references
+        names = " vs ".join(f"{label}: {references[label].path.name}" for label in sorted(references))
+        panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
+        panel.colourbar.configure(colourmap, low, high, stretch, unit)
+        panel.title.setText(f"{view.value} — integration {i}, group {g} ({names})")
 
     def _limits_for(self, view: str, values: np.ndarray) -> tuple[float, float]:
         """The chosen limits of ``values``; while locked, the ones this view already had."""

@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from ..core.correction import CancelToken, CorrectionResult, ProgressCallback, correct_ramps, correct_zeroframe
+from ..core.correction import (
+    CancelToken,
+    CorrectionResult,
+    ProgressCallback,
+    correct_ramps,
+    correct_zeroframe,
+)
 from .sources import CorrectionSource
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import analysis
+from ..core.comparison import ReferenceComparison, compare_references
 from ..core.correction import (
     CancelToken,
     CorrectionResult,
@@ -29,7 +30,16 @@ from ..core.reference import LinearityReference, check_same_detector, open_refer
 from ..core.verify import Verification, compare_product
 from .boxes import read_boxes
 from .scan import scan_correction
-from .sources import CorrectionSource, InputSource, ProductSource, ResultSource, Source, difference, ramp, ratio
+from .sources import (
+    CorrectionSource,
+    InputSource,
+    ProductSource,
+    ResultSource,
+    Source,
+    difference,
+    ramp,
+    ratio,
+)
 
 #: The reference every single-reference view uses; the second one is compared against it.
 A, B = "A", "B"
@@ -356,6 +366,18 @@ class Session:
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> np.ndarray:
             groupdq = None if exposure.groupdq is None else rows_of(groupdq_box)
             return analysis.residual_rms_map(rows_of(source.box), groupdq, cancel=cancel, progress=progress)  # type: ignore[arg-type]
+
+        return job
+
+    def comparison_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], ReferenceComparison]:
+        """References A and B compared over the whole detector (core.comparison), for a thread."""
+        if not self.can_compare:
+            raise LinInspectError("load an exposure, reference A and a reference B to compare with")
+        exposure, first, second = self.exposure, self.references[A], self.references[B]
+        assert exposure is not None
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReferenceComparison:
+            return compare_references(exposure, first, second, progress=progress, cancel=cancel)
 
         return job
 

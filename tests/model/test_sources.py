@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ from lininspect.core.exposure import open_exposure
 from lininspect.core.product import correct_file
 from lininspect.model.session import A, B, Session
 from lininspect.model.sources import ramp
-from tests.comparison_files import write_comparison_files
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+from comparison_files import write_comparison_files  # noqa: E402
 
 
 @pytest.fixture(scope="module")
