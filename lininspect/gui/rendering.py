@@ -63,11 +63,11 @@ class RenderingMixin:
             panel.set_mask(mask)
             panel.title.setText(f"NO_LIN_CORR mask — {int(mask.sum())} pixels")
             return
-        corrected = session.corrected_plane(i, g)
+        # While a run streams the exposure the panel says so; otherwise reference A corrects what is shown.
+        pending = running(self.correction) and not session.shows_product
+        corrected = None if pending else session.corrected_plane(i, g)
         if corrected is None:
-            hint = "Run the correction (Ctrl+R)" if session.can_correct else "Open a linearity reference"
-            if running(self.correction):
-                hint = "Correcting..."
+            hint = "Correcting..." if pending else "Open a linearity reference"
             panel.set_image(None, colourmap, hint)
             panel.title.setText(mode)
             return

@@ -1,4 +1,8 @@
-"""``lininspect snapshot``: the main window, corrected, with one pixel inspected, as a PNG."""
+"""``lininspect snapshot``: the main window, corrected, with one pixel inspected, as a PNG.
+
+No whole-exposure run: the shown plane and pixel are corrected on demand, so a snapshot
+of a 5 GB exposure reads a plane and a ramp, not the file.
+"""
 
 from __future__ import annotations
 
@@ -60,7 +64,6 @@ def render_snapshot(
             window.resize(width, height)
             window.show()
             window.apply_default_layout()
-            window.run_correction_now()
             if against is not None:
                 window.open_against(Path(against))
                 window.left_box.setCurrentText(PanelSource.CORRECTED_A.value)

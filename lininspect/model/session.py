@@ -232,11 +232,16 @@ class Session:
         return InputSource(self.exposure)
 
     def corrected_source(self) -> Source | None:
-        """What "corrected" means now: the product if open, else the run, else nothing yet."""
+        """What "corrected" means now: the product if open, else the run, else reference A on demand."""
         if self.product is not None:
             return ProductSource(self.product)
         if self.result is not None:
             return ResultSource(self.result)
+        if self.can_correct:
+            try:
+                return self.correction()
+            except LinInspectError:
+                return None
         return None
 
     def source(self, view: str) -> Source | None:

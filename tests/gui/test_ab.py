@@ -145,3 +145,14 @@ def test_snapshot_against_writes_the_a_b_picture(files: dict[str, Path], tmp_pat
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_corrected_panel_needs_no_run(window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]
+    """Reference A corrects the shown plane on demand, bit for bit as ``lininspect correct`` writes it."""
+    assert window.session.result is None
+    written = correct_file(small_files.exposure, small_files.reference, Path(window.settings.fileName()).parent / "c.fits")
+    expected = np.asarray(open_exposure(written.output).sci[...], dtype=np.float32)[window.integration, window.group]
+    low, high = analysis.display_limits(window.session.input_plane(window.integration, window.group),
+                                        window.limits_box.currentText())  # fmt: skip
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(expected, low, high, window.stretch_box.currentText()))
+    assert window.session.corrected_plane(window.integration, window.group).tobytes() == expected.tobytes()
