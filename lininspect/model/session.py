@@ -29,7 +29,7 @@ from ..core.product import export_corrected
 from ..core.reference import LinearityReference, check_same_detector, open_reference
 from ..core.verify import Verification, compare_product
 from .boxes import read_boxes
-from .scan import scan_correction
+from .scan import CorrectedArray, scan_correction
 from .sources import (
     CorrectionSource,
     InputSource,
@@ -236,7 +236,9 @@ class Session:
         if self.product is not None:
             return ProductSource(self.product)
         if self.result is not None:
-            return ResultSource(self.result)
+            data = self.result.data
+            # A run's samples are reference A's on-demand correction: ask it directly.
+            return data.source if isinstance(data, CorrectedArray) else ResultSource(self.result)
         if self.can_correct:
             try:
                 return self.correction()
@@ -298,10 +300,20 @@ class Session:
             sx, sy = 1, 1
         everything, here = range(exposure.nints), ((y, y + 1), (x, x + 1))
         raw, groupdq = read_boxes(exposure, ("SCI", "GROUPDQ"), everything, *here)
+        ramps: dict[int, np.ndarray] = {}  # each source's ramp once, corrected from the samples just read
+
+        def corrected_ramp(source: Source) -> np.ndarray:
+            if id(source) not in ramps:
+                if isinstance(source, CorrectionSource):
+                    ramps[id(source)] = source.correct_box(raw, groupdq, *here)[:, :, 0, 0]  # type: ignore[arg-type]
+                else:
+                    ramps[id(source)] = ramp(source, exposure.nints, x, y)
+            return ramps[id(source)]
+
         shown = self.corrected_source()
-        corrected = None if shown is None else ramp(shown, exposure.nints, x, y)
+        corrected = None if shown is None else corrected_ramp(shown)
         result_dq = self.result_pixeldq()
-        references = tuple(self._reference_facts(label, x, y) for label in sorted(self.references))
+        references = tuple(self._reference_facts(label, x, y, corrected_ramp) for label in sorted(self.references))
         first = references[0] if references and references[0].label == A else None
         return PixelFacts(
             x=x,
@@ -318,7 +330,7 @@ class Session:
             references=references,
         )
 
-    def _reference_facts(self, label: str, x: int, y: int) -> ReferenceFacts:
+    def _reference_facts(self, label: str, x: int, y: int, corrected_ramp: Callable[[Source], np.ndarray]) -> ReferenceFacts:
         """One reference's coefficients, correction and verdict for one pixel (blank when it cannot serve)."""
         reference = self.references[label]
         exposure = self.exposure
@@ -331,7 +343,7 @@ class Session:
         coeffs = plan.coeffs[:, y, x].copy()
         prepared = source.prepared.coeffs[:, y, x].copy()
         reason = uncorrected_reason(coeffs, int(plan.ref_dq[y, x]))
-        corrected = ramp(source, exposure.nints, x, y)
+        corrected = corrected_ramp(source)
         return ReferenceFacts(label, reference.path.name, corrected, coeffs, prepared, reason, plan.reason)
 
     def region_means(

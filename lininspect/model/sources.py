@@ -124,6 +124,12 @@ class CorrectionSource:
     def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
         raw, groupdq = read_boxes(self.exposure, ("SCI", "GROUPDQ"), integrations, rows, columns)
         assert raw is not None
+        return self.correct_box(raw, groupdq, rows, columns)
+
+    def correct_box(
+        self, raw: np.ndarray, groupdq: np.ndarray | None, rows: tuple[int, int], columns: tuple[int, int]
+    ) -> np.ndarray:
+        """Correct samples already read from ``rows`` x ``columns`` (all groups of some integrations)."""
         raw = np.asarray(raw, dtype=np.float32)
         if groupdq is not None:
             groupdq = np.asarray(groupdq, dtype=np.uint8)
