@@ -7,7 +7,7 @@ import pyqtgraph as pg
 
 from ..core import analysis, dq
 from ..core.errors import LinInspectError
-from ..model.viewstate import PanelSource
+from ..model.viewstate import PanelSource, symmetric_limits
 from .controls import COMPARISON_MODES, CURSOR_COLOUR, REFERENCE_VIEWS
 from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS
@@ -112,9 +112,7 @@ class RenderingMixin:
         if view in (PanelSource.CORRECTED_A, PanelSource.CORRECTED_B):
             low, high = shared
         elif view.signed:
-            finite = values[np.isfinite(values)]
-            spread = float(np.abs(finite).max()) if finite.size else 0.0
-            low, high = -(spread or 1.0), spread or 1.0
+            low, high = symmetric_limits(values)
             stretch = "linear"
         else:
             low, high = self._limits_for(view.value, values)

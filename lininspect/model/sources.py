@@ -99,6 +99,7 @@ class CorrectionSource:
         self.exposure, self.plan, self.label = exposure, plan, label
         self._prepared: PreparedCoefficients | None = None
         self._integration: tuple[int, np.ndarray] | None = None  # read-level: the last integration
+        self._plane: tuple[tuple[int, int], np.ndarray] | None = None  # classic: the last plane shown
         self._lock = threading.Lock()
 
     @property
@@ -115,10 +116,16 @@ class CorrectionSource:
     def plane(self, integration: int, group: int) -> np.ndarray:
         if self.plan.read_level:
             return self._read_level_integration(integration)[group]
+        with self._lock:
+            last = self._plane
+        if last is not None and last[0] == (integration, group):
+            return last[1]  # the panel and the readout ask for the same plane
         raw = self.exposure.plane(integration, group)[np.newaxis, np.newaxis]
         groupdq = self.exposure.groupdq_plane(integration, group)[np.newaxis, np.newaxis]
         out = np.empty(raw.shape, dtype=np.float32)
         self.prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None)
+        with self._lock:
+            self._plane = ((integration, group), out[0, 0])
         return out[0, 0]
 
     def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from enum import Enum
 
+import numpy as np
+
 
 class PanelSource(Enum):
     """The data a panel can show; the value is the label in the panel's menu."""
@@ -86,3 +88,15 @@ class ViewState:
     def toggle_pin(self, pixel: Pixel) -> None:
         pins = tuple(p for p in self.pins if p != pixel)
         self.update(pins=pins if len(pins) < len(self.pins) else (*self.pins, pixel))
+
+
+def symmetric_limits(values: np.ndarray, percentile: float = 99.5) -> tuple[float, float]:
+    """A scale centred on zero for a difference: ±the 99.5th percentile of its size.
+
+    Not the largest value: a few pixels one reference leaves alone differ by thousands of
+    DN and would flatten the rest of the map to one colour.
+    """
+    sizes = np.abs(values[np.isfinite(values)])
+    spread = float(np.percentile(sizes, percentile)) if sizes.size else 0.0
+    spread = spread or (float(sizes.max()) if sizes.size else 0.0) or 1.0
+    return -spread, spread
