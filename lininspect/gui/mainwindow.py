@@ -277,7 +277,8 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         inspector.integration, inspector.group = self.integration, self.group
         inspector.exposure_path = session.exposure.path if session.exposure is not None else None
         inspector.reference_path = session.reference.path if session.reference is not None else None
-        inspector.facts = None if self.pixel is None or not session.contains(*self.pixel) else session.pixel(*self.pixel)
+        here = self.pixel
+        inspector.facts = None if here is None or not session.contains(*here) else session.pixel(*here, self.integration)
         inspector.pins = [
             (session.pixel(x, y), PIN_COLOURS[n % len(PIN_COLOURS)])
             for n, (x, y) in enumerate(self.pins)

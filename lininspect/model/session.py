@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,11 @@ from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.exposure import Exposure, open_exposure
 from ..core.pathway import CorrectionPlan, plan_correction
 from ..core.product import export_corrected
+from ..core.readlevel import ReadLevelCoefficients
 from ..core.reference import LinearityReference, check_same_detector, open_reference
 from ..core.verify import Verification, compare_product
 from .boxes import read_boxes
+from .readlevelpixel import RebuiltReads, classic_ramp, rebuilt_reads
 from .scan import CorrectedArray, scan_correction
 from .sources import (
     CorrectionSource,
@@ -62,6 +65,8 @@ class ReferenceFacts:
     prepared: np.ndarray | None  # the ones actually applied (identity when left alone)
     reason: str | None  # why the pixel is left uncorrected, None when corrected
     path: str  # which correction the pipeline runs, and why
+    classic: np.ndarray | None = None  # read-level path only: the classic correction, for comparison
+    reads: tuple[RebuiltReads | None, ...] = ()  # read-level path only: each group's rebuilt reads (one integration)
 
 
 @dataclass(frozen=True)
@@ -289,7 +294,7 @@ class Session:
     def contains(self, x: int, y: int) -> bool:
         return self.exposure is not None and 0 <= y < self.exposure.shape[2] and 0 <= x < self.exposure.shape[3]
 
-    def pixel(self, x: int, y: int) -> PixelFacts:
+    def pixel(self, x: int, y: int, integration: int = 0) -> PixelFacts:
         """Facts for one pixel: reads only that pixel's ramp from the file, corrects only it."""
         exposure = self.exposure
         if exposure is None or not self.contains(x, y):
@@ -313,7 +318,10 @@ class Session:
         shown = self.corrected_source()
         corrected = None if shown is None else corrected_ramp(shown)
         result_dq = self.result_pixeldq()
-        references = tuple(self._reference_facts(label, x, y, corrected_ramp) for label in sorted(self.references))
+        assert raw is not None
+        facts_of = partial(self._reference_facts, x=x, y=y, corrected_ramp=corrected_ramp, raw=raw[:, :, 0, 0],
+                           groupdq=_ramp(groupdq, np.uint8, exposure.shape[:2]), integration=integration)  # fmt: skip
+        references = tuple(facts_of(label) for label in sorted(self.references))
         first = references[0] if references and references[0].label == A else None
         return PixelFacts(
             x=x,
@@ -330,7 +338,10 @@ class Session:
             references=references,
         )
 
-    def _reference_facts(self, label: str, x: int, y: int, corrected_ramp: Callable[[Source], np.ndarray]) -> ReferenceFacts:
+    def _reference_facts(
+        self, label: str, *, x: int, y: int, corrected_ramp: Callable[[Source], np.ndarray], raw: np.ndarray,
+        groupdq: np.ndarray, integration: int,
+    ) -> ReferenceFacts:
         """One reference's coefficients, correction and verdict for one pixel (blank when it cannot serve)."""
         reference = self.references[label]
         exposure = self.exposure
@@ -344,7 +355,13 @@ class Session:
         prepared = source.prepared.coeffs[:, y, x].copy()
         reason = uncorrected_reason(coeffs, int(plan.ref_dq[y, x]))
         corrected = corrected_ramp(source)
-        return ReferenceFacts(label, reference.path.name, corrected, coeffs, prepared, reason, plan.reason)
+        classic, reads = None, ()
+        if isinstance(source.prepared, ReadLevelCoefficients):
+            pixeldq = int(exposure.pixeldq[y, x])
+            classic = classic_ramp(plan, pixeldq, x, y, raw, groupdq)
+            i = min(integration, exposure.nints - 1)
+            reads = tuple(rebuilt_reads(source.prepared, x, y, raw[i], groupdq[i], g) for g in range(exposure.ngroups))
+        return ReferenceFacts(label, reference.path.name, corrected, coeffs, prepared, reason, plan.reason, classic, reads)
 
     def region_means(
         self, integration: int, x0: int, y0: int, x1: int, y1: int

@@ -15,6 +15,7 @@ from lininspect.core.exposure import open_exposure
 from lininspect.core.product import correct_file
 from lininspect.core.reference import open_reference
 from lininspect.gui.mainwindow import MainWindow
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files  # noqa: E402
 

@@ -14,6 +14,7 @@ from lininspect.core.exposure import open_exposure
 from lininspect.core.product import correct_file
 from lininspect.model.session import A, B, Session
 from lininspect.model.sources import ramp
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files  # noqa: E402
 

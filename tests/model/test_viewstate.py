@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from lininspect.core import analysis
-import numpy as np
-
 from lininspect.model.viewstate import Limits, PanelSource, Stretch, ViewState, symmetric_limits
 
 
