@@ -17,7 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ..core.correction import CorrectionResult, PreparedCoefficients
+from ..core.correction import CorrectionResult, PreparedCoefficients, horner
+from ..core.dq import SATURATED
 from ..core.exposure import Exposure
 from ..core.pathway import CorrectionPlan
 from .boxes import read_boxes
@@ -142,6 +143,15 @@ class CorrectionSource:
             groupdq = np.asarray(groupdq, dtype=np.uint8)
         prepared = restricted(self.prepared, rows, columns)
         out = np.empty(raw.shape, dtype=np.float32)
+        if type(prepared) is PreparedCoefficients:
+            # Classic: the same float32 Horner steps, over every group at once (a ramp is 1000
+            # samples; the tile kernel would loop over them one group plane at a time).
+            with np.errstate(all="ignore"):
+                horner(list(prepared.coeffs), raw, out)
+            if groupdq is not None:
+                saturated = (groupdq & SATURATED) != 0
+                np.copyto(out, raw, where=saturated)
+            return out
         for n in range(raw.shape[0]):
             prepared.correct_tile(raw, groupdq, out, n, slice(None), direct=True, cancel=None)
         return out
