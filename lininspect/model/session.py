@@ -26,7 +26,7 @@ from ..core.dq import NO_LIN_CORR, SATURATED
 from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.exposure import Exposure, open_exposure
 from ..core.pathway import CorrectionPlan, plan_correction
-from ..core.product import export_corrected
+from ..core.product import correct_file
 from ..core.readlevel import ReadLevelCoefficients
 from ..core.reference import LinearityReference, check_same_detector, open_reference
 from ..core.verify import Verification, compare_product
@@ -429,14 +429,14 @@ class Session:
         return job
 
     def export_job(self, output: Path, *, overwrite: bool) -> Callable[[ProgressCallback | None, CancelToken | None], Path]:
-        """Writing the in-memory correction as ``lininspect correct`` would (same bytes), for a thread."""
+        """The run written as ``lininspect correct`` writes it, streamed by the same code (same bytes), for a thread."""
         exposure, reference, result = self.exposure, self.reference, self.result
         if result is None or exposure is None or reference is None:
             raise LinInspectError("nothing to export: run the correction first (Ctrl+R)")
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Path:
-            return export_corrected(exposure, reference, result, output, overwrite=overwrite, progress=progress,
-                                    cancel=cancel)  # fmt: skip
+            return correct_file(exposure.path, reference, output, overwrite=overwrite, progress=progress,
+                                cancel=cancel).output  # fmt: skip
 
         return job
 
