@@ -15,7 +15,7 @@ from PyQt6.QtWidgets import (
 )
 
 from ..core import analysis
-from ..model.viewstate import PanelSource
+from ..model.viewstate import Limits, PanelSource, Stretch
 
 #: Right-panel views that compare an opened pipeline product with lininspect's correction.
 COMPARISON_MODES = ("Product − lininspect", "Verify differences")
@@ -71,8 +71,12 @@ class ControlsMixin:
         self.lock_limits.toggled.connect(lambda _: self._unlock_limits())
         self.overlay_left = QCheckBox("mask on input")
         self.overlay_right = QCheckBox("mask on right")
-        for box in (self.mode_box, self.left_box, self.colourmap_box, self.stretch_box):
-            box.currentTextChanged.connect(lambda _: self.refresh_images())
+        # Choices the model names go to the view state, whose subscriber redraws; the rest redraw at once.
+        self.left_box.currentTextChanged.connect(lambda text: self.view.update(left=PanelSource(text)))
+        self.stretch_box.currentTextChanged.connect(lambda text: self.view.update(stretch=Stretch(text)))
+        self.limits_box.currentTextChanged.connect(lambda text: self.view.update(limits=Limits(text)))
+        self.mode_box.currentTextChanged.connect(self._on_mode_chosen)
+        self.colourmap_box.currentTextChanged.connect(lambda _: self.refresh_images())
         self.limits_box.currentTextChanged.connect(lambda _: self._unlock_limits())
         for check in (self.overlay_left, self.overlay_right):
             check.setToolTip("Show NO_LIN_CORR pixels in cyan")
@@ -94,6 +98,12 @@ class ControlsMixin:
                 toolbar.addWidget(QLabel(label))
             toolbar.addWidget(widget)
         self.frame_bar = frame_bar
+
+    def _on_mode_chosen(self, mode: str) -> None:
+        """The right panel's choice: a source of the model (view state), or one of the window's own views."""
+        if mode in REFERENCE_VIEWS:
+            self.view.update(right=PanelSource(mode))
+        self.refresh_images()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         """Wrap the display toolbar to a second row when both do not fit side by side.

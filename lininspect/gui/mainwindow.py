@@ -30,6 +30,7 @@ from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.verify import Verification
 from ..model.session import B, Session
+from ..model.viewstate import ViewState
 from .controls import ControlsMixin
 from .crdslookup import ReferenceLookup
 from .dialogs import DialogsMixin, origin_text
@@ -48,10 +49,9 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         super().__init__()
         self.settings = settings
         self.session = Session()
-        self.integration = 0
-        self.group = 0
-        self.pixel: tuple[int, int] | None = None
-        self.pins: list[tuple[int, int]] = []
+        #: Frame, selection and display choices (model.viewstate); the controls write it, the panels follow it.
+        self.view = ViewState()
+        self.view.subscribe(self._on_view_changed)
         self._residuals: dict[int, np.ndarray] = {}
         self._residual_pending: int | None = None
         #: Saturated samples of the loaded exposure once counted, and the summaries waiting for them.
@@ -116,6 +116,45 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         self.refresh()
 
     # --- loading ------------------------------------------------------------------------
+
+    # --- the view state: the window's frame and selection live in the model -----------------
+
+    @property
+    def integration(self) -> int:
+        return self.view.integration
+
+    @integration.setter
+    def integration(self, value: int) -> None:
+        self.view.update(integration=value)
+
+    @property
+    def group(self) -> int:
+        return self.view.group
+
+    @group.setter
+    def group(self, value: int) -> None:
+        self.view.update(group=value)
+
+    @property
+    def pixel(self) -> tuple[int, int] | None:
+        return self.view.pixel
+
+    @pixel.setter
+    def pixel(self, value: tuple[int, int] | None) -> None:
+        self.view.update(pixel=value)
+
+    @property
+    def pins(self) -> list[tuple[int, int]]:
+        return list(self.view.pins)
+
+    @pins.setter
+    def pins(self, value: list[tuple[int, int]]) -> None:
+        self.view.update(pins=tuple(value))
+
+    def _on_view_changed(self, changed: set[str]) -> None:
+        """What the panels show or how changed: redraw them (frame and selection have their own paths)."""
+        if changed & {"left", "right", "stretch"}:
+            self.refresh_images()
 
     def open_input(self, path: Path) -> None:
         """Load a ramp exposure; forgets any correction and shows its last group of integration 0."""
@@ -235,7 +274,7 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
             raise LinInspectError(f"pixel ({x}, {y}) is outside the exposure")
         if pin:
             if (x, y) not in self.pins:
-                self.pins.append((x, y))
+                self.pins = [*self.pins, (x, y)]
         else:
             self.pixel = (x, y)
         self._refresh_inspector()

@@ -27,16 +27,16 @@ class RenderingMixin:
             self.right.set_image(None, colourmap, "")
             return
         i, g = self.integration, self.group
-        stretch = self.stretch_box.currentText()
+        stretch = self.view.stretch.value
         plane = session.input_plane(i, g)
         low, high = self._limits_for("input", plane)
-        left = self.left_box.currentText()
-        if left == PanelSource.INPUT.value:
+        left = self.view.left
+        if left is PanelSource.INPUT:
             self.left.set_image(analysis.stretch(plane, low, high, stretch), colourmap)
             self.left.title.setText(f"Input — integration {i}, group {g}")
             self.left.colourbar.configure(colourmap, low, high, stretch, "DN")
         else:
-            self._draw_reference_view(self.left, PanelSource(left), colourmap, (low, high), stretch)
+            self._draw_reference_view(self.left, left, colourmap, (low, high), stretch)
         self._refresh_right(colourmap, low, high, stretch)
         mask = session.no_lin_corr_mask() if (self.overlay_left.isChecked() or self.overlay_right.isChecked()) else None
         self.left.set_overlay(mask if self.overlay_left.isChecked() else None)
@@ -125,7 +125,7 @@ class RenderingMixin:
     def _limits_for(self, view: str, values: np.ndarray) -> tuple[float, float]:
         """The chosen limits of ``values``; while locked, the ones this view already had."""
         if not (self.lock_limits.isChecked() and view in self._limits):
-            self._limits[view] = analysis.display_limits(values, self.limits_box.currentText())
+            self._limits[view] = analysis.display_limits(values, self.view.limits.value)
         return self._limits[view]
 
     def _unlock_limits(self) -> None:

@@ -157,3 +157,20 @@ def test_the_corrected_panel_needs_no_run(window: MainWindow, small_files) -> No
                                         window.limits_box.currentText())  # fmt: skip
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(expected, low, high, window.stretch_box.currentText()))
     assert window.session.corrected_plane(window.integration, window.group).tobytes() == expected.tobytes()
+
+
+def test_the_controls_write_the_view_state_and_the_panels_follow_it(window: MainWindow) -> None:
+    from lininspect.model.viewstate import PanelSource, Stretch
+
+    heard: list[set[str]] = []
+    window.view.subscribe(heard.append)
+    window.stretch_box.setCurrentText("log")
+    window.left_box.setCurrentText("corrected A")
+    assert window.view.stretch is Stretch.LOG and window.view.left is PanelSource.CORRECTED_A
+    assert heard == [{"stretch"}, {"left"}]
+    i, g = window.integration, window.group
+    low, high = analysis.display_limits(window.session.input_plane(i, g), window.limits_box.currentText())
+    expected = analysis.stretch(window.session.correction().plane(i, g), low, high, "log")
+    np.testing.assert_array_equal(window.left.image.image, expected)
+    window.step(0, -1)
+    assert window.view.group == g - 1 and window.group_box.value() == g - 1
