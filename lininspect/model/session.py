@@ -224,10 +224,6 @@ class Session:
     # --- what the panels show -------------------------------------------------------------
 
     @property
-    def has_corrected(self) -> bool:
-        return self.result is not None or self.product is not None
-
-    @property
     def shows_product(self) -> bool:
         """The right panel shows the pipeline product whenever one is open, even beside our run."""
         return self.product is not None

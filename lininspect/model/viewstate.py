@@ -81,14 +81,6 @@ class ViewState:
                 callback(changed)
         return changed
 
-    def clamp_frame(self, nints: int, ngroups: int) -> None:
-        """Keep the frame inside an exposure of that size (after opening another one)."""
-        self.update(integration=min(max(self.integration, 0), nints - 1), group=min(max(self.group, 0), ngroups - 1))
-
-    def toggle_pin(self, pixel: Pixel) -> None:
-        pins = tuple(p for p in self.pins if p != pixel)
-        self.update(pins=pins if len(pins) < len(self.pins) else (*self.pins, pixel))
-
 
 def symmetric_limits(values: np.ndarray, percentile: float = 99.5) -> tuple[float, float]:
     """A scale centred on zero for a difference: ±the 99.5th percentile of its size.

@@ -21,16 +21,6 @@ def test_subscribers_hear_only_changes() -> None:
         state.update(colour="red")
 
 
-def test_pins_toggle_and_frames_clamp() -> None:
-    state = ViewState(integration=3, group=40)
-    state.toggle_pin((1, 2))
-    state.toggle_pin((3, 4))
-    state.toggle_pin((1, 2))
-    assert state.pins == ((3, 4),)
-    state.clamp_frame(2, 10)
-    assert (state.integration, state.group) == (1, 9)
-
-
 def test_display_enums_are_the_core_choices() -> None:
     assert {s.value for s in Stretch} == set(analysis.STRETCHES)
     assert {limit.value for limit in Limits} == set(analysis.LIMITS)
