@@ -45,11 +45,11 @@ _DESCRIPTION = """\
 Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
 
   lininspect                           open the app on the bundled demo, corrected
-  lininspect INPUT [--reference REF] [--corrected FILE]
+  lininspect INPUT [--reference REF] [--corrected FILE] [--against B]
                                        open an exposure (and its reference or pipeline product)
   lininspect correct INPUT... [--reference REF] [-o OUT | --output-dir DIR] [--overwrite]
                                        write *_linearity.fits files, as the pipeline's step does
-  lininspect snapshot INPUT [--reference REF] --pixel X Y -o PNG
+  lininspect snapshot INPUT [--reference REF] [--against B] --pixel X Y -o PNG
                                        render the app with one pixel inspected to a PNG
   lininspect compare-references INPUT [--reference A] --against B -o DIR [--level DN]
                                        maps, tables and a picture of two references on one exposure
@@ -152,6 +152,7 @@ def _open_parser() -> argparse.ArgumentParser:
     parser.add_argument("input", nargs="?", type=Path, help="ramp exposure to inspect")
     _add_reference(parser)
     parser.add_argument("--corrected", type=Path, help="a pipeline _linearity product to compare with")
+    parser.add_argument("--against", type=Path, metavar="B", help="a second linearity reference, compared with A")
     return parser
 
 
@@ -195,6 +196,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("input", type=Path, help="ramp exposure")
         _add_reference(parser)
         parser.add_argument("--pixel", nargs=2, type=int, metavar=("X", "Y"), required=True, help="array column and row")
+        parser.add_argument("--against", type=Path, metavar="B",
+                            help="a second reference: corrected with A beside A − B, both in the inspector")
         parser.add_argument("--integration", type=int, default=0, help="integration shown (0-based, default 0)")
         parser.add_argument("--group", type=int, default=None, help="group shown (0-based, default the last)")
         parser.add_argument("-o", "--output", type=Path, required=True, help="PNG file to write")
@@ -305,14 +308,14 @@ def _open(options: argparse.Namespace) -> int:
     from .core.demo import ensure_demo
 
     if options.input is None:
-        if options.reference is not None or options.corrected is not None:
-            raise LinInspectError("--reference and --corrected need an INPUT exposure")
+        if options.reference is not None or options.corrected is not None or options.against is not None:
+            raise LinInspectError("--reference, --corrected and --against need an INPUT exposure")
         demo = ensure_demo()
         return _launch(demo.exposure, demo.reference, None, correct_on_open=True)
     _use_crds_context(options)
     # The app asks CRDS (unless given the reference) and runs missing pipeline steps in a worker.
     return _launch(options.input, options.reference, options.corrected, correct_on_open=False, resolve=True,
-                   as_is=options.as_is)
+                   as_is=options.as_is, against=options.against)
 
 
 def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
@@ -336,12 +339,14 @@ def _launch(
     correct_on_open: bool,
     resolve: bool = False,
     as_is: bool = False,
+    against: Path | None = None,
 ) -> int:
     try:
         from .gui.app import launch
     except ImportError as error:
         raise LinInspectError(f"the desktop app cannot start: {error}") from None
-    return launch(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is)
+    return launch(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is,
+                  against=against)
 
 
 def _snapshot(options: argparse.Namespace) -> int:
@@ -350,7 +355,7 @@ def _snapshot(options: argparse.Namespace) -> int:
     width, height = options.size
     if not (1 <= width <= MAX_SNAPSHOT_SIDE and 1 <= height <= MAX_SNAPSHOT_SIDE):
         raise LinInspectError(f"--size {width} {height}: each side must be 1 to {MAX_SNAPSHOT_SIDE} pixels")
-    inputs = [path for path in (options.input, options.reference) if path is not None]
+    inputs = [path for path in (options.input, options.reference, options.against) if path is not None]
     check_output_path(options.output, inputs, overwrite=options.overwrite)
     try:
         from .gui.snapshot import render_snapshot
@@ -367,6 +372,7 @@ def _snapshot(options: argparse.Namespace) -> int:
         output=options.output,
         size=tuple(options.size),
         overwrite=options.overwrite,
+        against=options.against,
     )
     print(f"wrote {options.output}")
     return EXIT_OK

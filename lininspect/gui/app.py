@@ -99,6 +99,7 @@ def launch(
     correct_on_open: bool,
     resolve: bool = False,
     as_is: bool = False,
+    against: Path | None = None,
 ) -> int:
     """Show the app on these files and run until closed.
 
@@ -111,7 +112,7 @@ def launch(
         )
     app = application()
     sys.excepthook = _report_unexpected
-    window = show_window(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is)  # noqa: F841 (this name keeps the window alive while the loop runs)
+    window = show_window(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is, against=against)  # noqa: F841 (this name keeps the window alive while the loop runs)
     return app.exec()
 
 
@@ -123,6 +124,7 @@ def show_window(
     correct_on_open: bool,
     resolve: bool = False,
     as_is: bool = False,
+    against: Path | None = None,
 ) -> MainWindow:
     """The window shown first, then the files loaded: a bad one gets a dialog in front of it.
 
@@ -139,10 +141,13 @@ def show_window(
     if corrected is not None:
         window.guard(lambda: window.open_product(Path(corrected)))
     if resolve:
+        window.against_after_lookup = against
         window.resolve_in_background(Path(input_path), reference=reference, as_is=as_is)
         return window
     if reference is not None:
         window.guard(lambda: window.open_reference(Path(reference)))
+    if against is not None:
+        window.guard(lambda: window.open_against(Path(against)))
     if correct_on_open and window.session.can_correct and window.session.product is None:
         window.guard(window.run_correction)
     return window

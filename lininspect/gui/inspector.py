@@ -30,14 +30,18 @@ from ..core import analysis, dq
 from ..core.atomic import atomic_path
 from ..core.correction import evaluate
 from ..core.errors import LinInspectError
+from ..model.session import PixelFacts, ReferenceFacts
 from .imagepanel import BACKGROUND
-from .session import PixelFacts
 from .svgexport import SvgExporter
 
 INPUT_COLOUR = QColor("#4c9be8")
 CORRECTED_COLOUR = QColor("#f08c2e")
 REGION_COLOUR = QColor("#ffd400")
 SATURATED_COLOUR = "#ff4040"
+#: Corrections with references A and B when both are loaded: distinct from input blue and each other.
+REFERENCE_COLOURS = {"A": QColor("#f08c2e"), "B": QColor("#b05ce8")}
+#: The read-level path opened up: the classic correction beside it, and the reads it rebuilt.
+CLASSIC_COLOUR, READS_COLOUR = QColor("#3cc8a0"), QColor("#e8e070")
 GROUP_LINE_COLOUR = "#e0e0e0"
 #: The narrowest a plot gets (axes included) before the inspector scrolls no further.
 PLOT_MIN_WIDTH = 120
@@ -320,6 +324,8 @@ class PixelInspector(QWidget):
         self.group = group
         for line in self.group_lines:
             line.setValue(group)
+        if self.facts is not None and any(r.reads for r in self.facts.references):
+            self.card.setHtml(self._card_html())  # the displayed group's rebuilt reads
 
     def refresh(self) -> None:
         """Redraw every plot and the card from the current facts, pins and region."""
@@ -455,10 +461,61 @@ class PixelInspector(QWidget):
             out = evaluate(facts.prepared, raw) if facts.corrected is None else facts.corrected[integrations].ravel()
             self._curve.plot_data(raw, out, pen=None, symbol="o", symbolSize=6, symbolBrush=INPUT_COLOUR,
                                   symbolPen=None)  # fmt: skip
+        if len(facts.references) > 1:
+            self._draw_references(facts, groups)
+        for reference in facts.references[:1]:
+            if reference.classic is not None:
+                self._draw_read_level(reference, facts, groups)
         if self.curves["input residual"] or self.curves["corrected residual"]:
             return ""
         return (f"No line fit: it needs {analysis.MIN_FIT_GROUPS} usable groups\n"
                 f"(unflagged, finite); this ramp has {max(usable_counts)}")  # fmt: skip
+
+    def _draw_references(self, facts: PixelFacts, groups: np.ndarray) -> None:
+        """Each reference's correction of the displayed integration: ramp, ratio, residuals, curve."""
+        i = self.integration
+        raw, gdq = facts.raw[i], facts.groupdq[i]
+        for reference in facts.references:
+            if reference.corrected is None or reference.prepared is None:
+                continue
+            label, colour = reference.label, REFERENCE_COLOURS.get(reference.label, CORRECTED_COLOUR)
+            corrected = reference.corrected[i]
+            pen = pg.mkPen(colour, width=2, style=Qt.PenStyle.DotLine)
+            curves = self.curves.setdefault(f"corrected {label}", [])
+            curves.append(self._ramp.plot_data(groups, corrected, pen=pen, symbol="s", symbolSize=5, symbolBrush=colour,
+                                               symbolPen=None, name=f"corrected with {label}"))  # fmt: skip
+            self.curves.setdefault(f"ratio {label}", []).append(
+                self._ratio.plot_data(groups, analysis.ramp_ratio(raw, corrected, gdq), connect="finite", pen=pen)
+            )
+            residuals = analysis.line_fit_residuals(corrected, analysis.usable(corrected, gdq))
+            if np.isfinite(residuals).any():
+                self.curves.setdefault(f"residual {label}", []).append(
+                    self._residual.plot_data(groups, residuals, pen=pen, name=f"residual {label}")
+                )
+            xs, ys = analysis.correction_curve(reference.prepared, facts.raw)
+            self.curves.setdefault(f"curve {label}", []).append(
+                self._curve.plot_data(xs, ys, pen=pen, name=f"curve {label}")
+            )
+
+    def _draw_read_level(self, reference: ReferenceFacts, facts: PixelFacts, groups: np.ndarray) -> None:
+        """A read-level pixel: the classic correction beside it, and every group's rebuilt reads."""
+        i = self.integration
+        assert reference.classic is not None
+        pen = pg.mkPen(CLASSIC_COLOUR, width=1.5, style=Qt.PenStyle.DashDotLine)
+        self.curves["classic"] = [self._ramp.plot_data(groups, reference.classic[i], pen=pen, name="classic correction")]
+        self.curves["classic ratio"] = [self._ratio.plot_data(
+            groups, analysis.ramp_ratio(facts.raw[i], reference.classic[i], facts.groupdq[i]), connect="finite", pen=pen
+        )]  # fmt: skip
+        xs, ys = [], []
+        for reads in reference.reads:
+            if reads is not None:
+                count = len(reads.corrected)
+                xs += [reads.group + (k - (count - 1) / 2) / (count + 1) for k in range(count)]
+                ys += list(reads.corrected)
+        if xs:
+            self.curves["reads"] = [self._ramp.plot_data(np.array(xs), np.array(ys), pen=None, symbol="d", symbolSize=5,
+                                                         symbolBrush=READS_COLOUR, symbolPen=None,
+                                                         name="rebuilt reads, corrected")]  # fmt: skip
 
     def _draw_pin(self, pin: PixelFacts, colour: QColor) -> None:
         groups = np.arange(pin.raw.shape[1])
@@ -486,7 +543,7 @@ class PixelInspector(QWidget):
             parts.append("<p>Click a pixel to inspect it; shift-click pins more; right-drag a box "
                          "for its mean ramp.</p>")  # fmt: skip
         else:
-            parts.append(_pixel_card(facts))
+            parts.append(_pixel_card(facts, self.group))
         if self.region is not None:
             r = self.region
             parts.append(
@@ -559,7 +616,7 @@ def _integration_colours(count: int) -> list[QColor]:
     return [colourmap.map(0.25 + 0.7 * n / max(count - 1, 1), mode="qcolor") for n in range(count)]
 
 
-def _pixel_card(facts: PixelFacts) -> str:
+def _pixel_card(facts: PixelFacts, group: int) -> str:
     rows = [
         ("array x, y", f"{facts.x}, {facts.y}"),
         ("detector x, y", f"{facts.detector[0]}, {facts.detector[1]}"),
@@ -579,8 +636,38 @@ def _pixel_card(facts: PixelFacts) -> str:
     if saturated:
         verdict += f"; {saturated} saturated sample(s), all integrations, keep their raw value"
     rows.append(("linearity", verdict))
+    if len(facts.references) > 1:
+        rows += [(f"reference {r.label}", _reference_verdict(r)) for r in facts.references]
+    elif facts.references and facts.references[0].path:
+        rows.append(("path", facts.references[0].path))
+    rows += _read_level_rows(facts, group)
     cells = "".join(
-        f"<tr><td style='color:#9aa0a6;padding-right:8px'>{name}</td><td>{value if name == 'linearity' else html.escape(value)}</td></tr>"
+        f"<tr><td style='color:#9aa0a6;padding-right:8px'>{name}</td><td>{value if name == 'linearity' or name.startswith('reference ') else html.escape(value)}</td></tr>"
         for name, value in rows
     )
     return f"<table>{cells}</table>"
+
+
+def _read_level_rows(facts: PixelFacts, group: int) -> list[tuple[str, str]]:
+    """For a read-level pixel: the displayed group's rebuilt reads, and how far classic lies from it."""
+    rows: list[tuple[str, str]] = []
+    for reference in facts.references[:1]:
+        if reference.classic is None or not 0 <= group < len(reference.reads):
+            continue
+        reads = reference.reads[group]
+        if reads is None:
+            rows.append((f"reads, group {group}", "saturated: the group keeps its raw value"))
+            continue
+        numbers = ", ".join(str(int(n)) for n in reads.read_numbers)
+        rows.append((f"reads, group {group}", f"{numbers}: rate {reads.rate:.6g} DN/read from groups 0 and {reads.anchor}"))
+        rows.append(("rebuilt raw", ", ".join(f"{v:.6g}" for v in reads.raw)))
+        rows.append(("corrected", ", ".join(f"{v:.6g}" for v in reads.corrected) + f"; mean {float(reads.value):.7g}"))
+    return rows
+
+
+def _reference_verdict(reference: ReferenceFacts) -> str:
+    """One reference's word on the pixel: corrected or left alone and why, and by which path."""
+    name = html.escape(reference.origin)
+    if reference.reason is not None:
+        return f"{name}: <span style='color:#ff6060'>left alone</span>: {html.escape(reference.reason)}"
+    return f"{name}: <span style='color:#60d060'>corrected</span> ({html.escape(reference.path)})"

@@ -1,4 +1,8 @@
-"""``lininspect snapshot``: the main window, corrected, with one pixel inspected, as a PNG."""
+"""``lininspect snapshot``: the main window, corrected, with one pixel inspected, as a PNG.
+
+No whole-exposure run: the shown plane and pixel are corrected on demand, so a snapshot
+of a 5 GB exposure reads a plane and a ramp, not the file.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from PyQt6.QtCore import QMessageLogContext, QSettings, QtMsgType, qInstallMessa
 from ..core.atomic import atomic_path
 from ..core.errors import LinInspectError
 from ..core.outputs import check_output_path
+from ..model.viewstate import PanelSource
 
 MIN_SIZE = (1400, 900)
 
@@ -25,14 +30,18 @@ def render_snapshot(
     output: Path,
     size: tuple[int, int] = (1600, 1000),
     overwrite: bool = False,
+    against: Path | None = None,
 ) -> None:
     """Render without a display; the PNG appears whole or not at all, never over an input,
-    and over an existing file only with ``overwrite``."""
+    and over an existing file only with ``overwrite``.
+
+    With ``against`` (reference B) the left panel shows the correction with A, the right
+    one A − B, and the inspector overlays both corrections."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .app import application, open_window
 
     output = Path(output)
-    check_output_path(output, [Path(input), Path(reference)], overwrite=overwrite)
+    check_output_path(output, [Path(input), Path(reference), *([Path(against)] if against else [])], overwrite=overwrite)
     width, height = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
     qInstallMessageHandler(_quiet_offscreen)
     app = application()
@@ -55,7 +64,10 @@ def render_snapshot(
             window.resize(width, height)
             window.show()
             window.apply_default_layout()
-            window.run_correction_now()
+            if against is not None:
+                window.open_against(Path(against))
+                window.left_box.setCurrentText(PanelSource.CORRECTED_A.value)
+                window.mode_box.setCurrentText(PanelSource.A_MINUS_B.value)
             window.set_frame(integration, last if group is None else group)
             window.select_pixel(x, y)
             window.show_readout(x, y)

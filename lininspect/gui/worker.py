@@ -166,3 +166,8 @@ def _unless_cancelled_progress(
 ) -> None:
     if not cancelled.is_set():
         handler(done, total)
+
+
+def running(job: Job | None) -> bool:  # type: ignore[type-arg]
+    """A job started and not yet finished."""
+    return job is not None and not job.done

@@ -294,7 +294,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; files in {workdir}")
     bench(f"4.2 GB exposure {BIG_SHAPE}", exposure, reference)
     app.processEvents()  # the window's deferred deletion
-    print(f"{'peak RSS of this process':<46} {peak_rss_mb():7.0f} MB (the result is held in RAM)")
+    print(f"{'peak RSS of this process':<46} {peak_rss_mb():7.0f} MB (corrected views on demand; the run keeps PIXELDQ and counts)")
     bench("demo exposure, for context", demo.exposure, demo.reference)
     app.processEvents()
 

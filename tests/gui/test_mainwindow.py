@@ -16,7 +16,7 @@ from lininspect.core.errors import CorrectionCancelled, LinInspectError
 from lininspect.core.exposure import open_exposure
 from lininspect.core.product import correct_file
 from lininspect.core.reference import coefficients_for, open_reference
-from lininspect.gui import session as session_module
+from lininspect.model import session as session_module
 from lininspect.gui.app import launch, open_window
 from lininspect.gui.imagepanel import ImagePanel
 from lininspect.gui.mainwindow import MainWindow
@@ -196,7 +196,7 @@ def test_cancel_leaves_no_result_and_no_file(qtbot, window: MainWindow, monkeypa
             threading.Event().wait(0.005)
         raise CorrectionCancelled()
 
-    monkeypatch.setattr(session_module, "correct_arrays", stalled)
+    monkeypatch.setattr(session_module, "scan_correction", stalled)
     window.run_correction()
     assert gate.wait(5)
     assert window.progress.isVisible() and window.cancel_button.isVisible()
@@ -210,20 +210,20 @@ def test_cancel_leaves_no_result_and_no_file(qtbot, window: MainWindow, monkeypa
 
 def test_reloading_during_a_run_discards_the_stale_result(qtbot, window: MainWindow, small_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     release = threading.Event()
-    real = session_module.correct_arrays
+    real = session_module.scan_correction
 
     def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
         release.wait(5)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(session_module, "correct_arrays", slow)
+    monkeypatch.setattr(session_module, "scan_correction", slow)
     window.run_correction()
     window.open_input(small_files.exposure)  # cancels the run
     release.set()
     QThreadPool.globalInstance().waitForDone()  # the old job ran to its end...
     QApplication.processEvents()  # ...and its result was delivered
     assert window.session.result is None  # the old run's result was dropped
-    monkeypatch.setattr(session_module, "correct_arrays", real)
+    monkeypatch.setattr(session_module, "scan_correction", real)
     run(qtbot, window)  # and running again works
     assert window.session.result is not None
 
@@ -256,7 +256,7 @@ def test_errors_from_the_worker_arrive_as_a_dialog(qtbot, window: MainWindow, mo
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise LinInspectError("the reference is broken")
 
-    monkeypatch.setattr(session_module, "correct_arrays", broken)
+    monkeypatch.setattr(session_module, "scan_correction", broken)
     finish(qtbot, window.run_correction())
     assert shown == ["the reference is broken"]
     assert window.session.result is None

@@ -115,7 +115,7 @@ def test_verify_reports_every_array_maps_them_and_jumps_to_the_worst(qtbot, wind
 def test_verify_runs_with_progress_and_cancel(qtbot, window: MainWindow, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import threading
 
-    from lininspect.gui import session as session_module
+    from lininspect.model import session as session_module
 
     gate = threading.Event()
 

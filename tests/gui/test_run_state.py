@@ -12,7 +12,7 @@ from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from lininspect.core.errors import CorrectionCancelled
 from lininspect.core.product import correct_file
-from lininspect.gui import session as session_module
+from lininspect.model import session as session_module
 from lininspect.gui.app import launch
 from lininspect.gui.mainwindow import MainWindow
 
@@ -33,7 +33,7 @@ def stall_corrections(monkeypatch) -> threading.Event:  # type: ignore[no-untype
             threading.Event().wait(0.005)
         raise CorrectionCancelled()
 
-    monkeypatch.setattr(session_module, "correct_arrays", stalled)
+    monkeypatch.setattr(session_module, "scan_correction", stalled)
     return started
 
 
@@ -133,7 +133,7 @@ def test_export_runs_in_a_job_and_cancel_leaves_no_file(qtbot, window: MainWindo
     assert target.read_bytes() == (tmp_path / "cli_linearity.fits").read_bytes()
 
     release = threading.Event()
-    real_export = session_module.export_corrected
+    real_export = session_module.correct_file
 
     def slow_export(*args, progress, cancel, **kwargs):  # type: ignore[no-untyped-def]
         def hold(done: int, total: int) -> None:
@@ -142,7 +142,7 @@ def test_export_runs_in_a_job_and_cancel_leaves_no_file(qtbot, window: MainWindo
 
         return real_export(*args, progress=hold, cancel=cancel, **kwargs)
 
-    monkeypatch.setattr(session_module, "export_corrected", slow_export)
+    monkeypatch.setattr(session_module, "correct_file", slow_export)
     second = tmp_path / "cancelled_linearity.fits"
     job = window.export_in_background(second)
     qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)

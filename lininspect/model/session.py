@@ -1,0 +1,457 @@
+"""The loaded files without Qt: the exposure, references by label (A, B), a product, and what goes stale.
+
+Images come one plane at a time from the memory-mapped exposure, ramps and boxes by
+positioned reads; corrected views come from :mod:`.sources`, computed when shown. A run
+of the whole correction (for Verify and export) is the one result kept in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from ..core import analysis
+from ..core.comparison import ReferenceComparison, compare_references
+from ..core.correction import (
+    CancelToken,
+    CorrectionResult,
+    ProgressCallback,
+    uncorrected_reason,
+)
+from ..core.dq import NO_LIN_CORR, SATURATED
+from ..core.errors import CorrectionCancelled, LinInspectError
+from ..core.exposure import Exposure, open_exposure
+from ..core.pathway import CorrectionPlan, plan_correction
+from ..core.product import correct_file
+from ..core.readlevel import ReadLevelCoefficients
+from ..core.reference import LinearityReference, check_same_detector, open_reference
+from ..core.verify import Verification, compare_product
+from .boxes import read_boxes
+from .readlevelpixel import RebuiltReads, classic_ramp, rebuilt_reads
+from .scan import CorrectedArray, scan_correction
+from .sources import (
+    CorrectionSource,
+    InputSource,
+    ProductSource,
+    ResultSource,
+    Source,
+    difference,
+    ramp,
+    ratio,
+)
+
+#: The reference every single-reference view uses; the second one is compared against it.
+A, B = "A", "B"
+
+def _ramp(box: np.ndarray | None, dtype: type, missing: tuple[int, ...] = ()) -> np.ndarray:
+    """A one-pixel box as (nints, ngroups) of ``dtype``; zeros of shape ``missing`` when absent."""
+    if box is None:
+        return np.zeros(missing, dtype=dtype)
+    return np.ascontiguousarray(box[:, :, 0, 0], dtype=dtype)
+
+
+@dataclass(frozen=True)
+class ReferenceFacts:
+    """One reference's view of one pixel: its coefficients, correction and why it is left alone."""
+
+    label: str
+    origin: str  # the reference file's name
+    corrected: np.ndarray | None  # (nints, ngroups) float32
+    coeffs: np.ndarray | None  # raw reference coefficients of this pixel
+    prepared: np.ndarray | None  # the ones actually applied (identity when left alone)
+    reason: str | None  # why the pixel is left uncorrected, None when corrected
+    path: str  # which correction the pipeline runs, and why
+    classic: np.ndarray | None = None  # read-level path only: the classic correction, for comparison
+    reads: tuple[RebuiltReads | None, ...] = ()  # read-level path only: each group's rebuilt reads (one integration)
+
+
+@dataclass(frozen=True)
+class PixelFacts:
+    """Everything the pixel inspector plots and prints for one pixel.
+
+    ``corrected``, ``coeffs``, ``prepared`` and ``reason`` are the shown correction's
+    (the product's, else reference A's); ``references`` has one entry per loaded reference.
+    """
+
+    x: int
+    y: int
+    detector: tuple[int, int]
+    raw: np.ndarray  # (nints, ngroups) float32
+    corrected: np.ndarray | None
+    groupdq: np.ndarray  # (nints, ngroups) uint8
+    pixeldq: int  # input PIXELDQ
+    result_pixeldq: int | None  # PIXELDQ after correction (run or product)
+    coeffs: np.ndarray | None  # raw reference coefficients of this pixel
+    prepared: np.ndarray | None  # the ones actually applied (identity when left alone)
+    reason: str | None  # why the pixel is left uncorrected, None when corrected
+    references: tuple[ReferenceFacts, ...] = ()
+
+
+class _RowBlocks:
+    """One integration's (ngroups, ny, nx) data read as ``[:, r0:r1]`` blocks, for row-by-row passes."""
+
+    def __init__(self, shape: tuple[int, int, int], read: Callable[[int, int], np.ndarray | None]) -> None:
+        self.shape, self._read = shape, read
+
+    def __getitem__(self, key: tuple[slice, slice]) -> np.ndarray:
+        rows = key[1]
+        block = self._read(rows.start, rows.stop)
+        assert block is not None
+        return block[0]
+
+
+class Session:
+    """The loaded exposure, references by label, optional pipeline product and the last full run.
+
+    Invalidation: a new exposure drops the product, the run and every plan (and a
+    reference that cannot serve it); a new reference A drops the run and its own plan.
+    """
+
+    def __init__(self) -> None:
+        self.exposure: Exposure | None = None
+        self.references: dict[str, LinearityReference] = {}
+        self.product: Exposure | None = None
+        self.result: CorrectionResult | None = None
+        self._sources: dict[str, CorrectionSource] = {}
+
+    @property
+    def reference(self) -> LinearityReference | None:
+        """Reference A, the one corrected views, runs, Verify and export use."""
+        return self.references.get(A)
+
+    def open_input(self, path: Path) -> str | None:
+        """Load a ramp; a loaded reference that cannot serve it is dropped, and the reason returned."""
+        exposure = open_exposure(path)
+        self.exposure, self.product, self.result = exposure, None, None
+        self._sources.clear()
+        notes = []
+        for label in list(self.references):
+            try:
+                self.plan(label)
+            except LinInspectError as error:
+                del self.references[label]
+                self._sources.pop(label, None)
+                notes.append(f"reference {'' if label == A else label + ' '}dropped: {error}")
+        return "; ".join(notes) or None
+
+    def open_reference(self, path: Path, label: str = A) -> None:
+        """Load a reference; refused (the old one kept) when it cannot correct the loaded input."""
+        self.use_reference(open_reference(path), label)
+
+    def use_reference(self, reference: LinearityReference, label: str = A) -> None:
+        """An opened reference (CRDS's pick); refused as :meth:`open_reference` refuses.
+
+        Reference B must also be for the same detector as reference A.
+        """
+        plan = None
+        if self.exposure is not None:
+            check_same_detector(self.exposure, reference)
+            plan = plan_correction(self.exposure, reference)
+        if label != A and self.reference is not None:
+            check_same_detector(self.reference, reference)
+        self.references[label] = reference
+        self._sources.pop(label, None)
+        if plan is not None and self.exposure is not None:
+            self._sources[label] = CorrectionSource(self.exposure, plan, f"corrected with {label}")
+        if label == A:
+            self.result = None
+
+    def drop_reference(self, label: str) -> None:
+        self.references.pop(label, None)
+        self._sources.pop(label, None)
+
+    def open_product(self, path: Path) -> None:
+        """A pipeline ``_linearity`` file, shown on the right; it must match the input's shape.
+
+        A correction of our own is kept beside it, for "product − lininspect" and Verify.
+        """
+        if self.exposure is None:
+            raise LinInspectError("open the input exposure before its corrected product")
+        product = open_exposure(path)
+        if product.shape != self.exposure.shape:
+            raise LinInspectError(
+                f"{path}: shape {product.shape} differs from the input's {self.exposure.shape}"
+            )
+        self.product = product
+
+    @property
+    def can_correct(self) -> bool:
+        return self.exposure is not None and self.reference is not None
+
+    @property
+    def can_compare(self) -> bool:
+        return self.can_correct and B in self.references
+
+    def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
+        """The reference cut to the exposure (raises LinInspectError when it does not fit)."""
+        plan = self.plan()
+        return plan.coeffs, plan.ref_dq
+
+    def plan(self, label: str = A) -> CorrectionPlan:
+        """The reference cut and the pipeline's choice of correction for the loaded files."""
+        return self.correction(label).plan
+
+    def correction(self, label: str = A) -> CorrectionSource:
+        """The exposure corrected on demand with reference ``label``."""
+        if self.exposure is None or label not in self.references:
+            what = "a linearity reference" if label == A else f"reference {label}"
+            raise LinInspectError(f"load an input exposure and {what} first")
+        if label not in self._sources:
+            reference = self.references[label]
+            check_same_detector(self.exposure, reference)
+            plan = plan_correction(self.exposure, reference)
+            self._sources[label] = CorrectionSource(self.exposure, plan, f"corrected with {label}")
+        return self._sources[label]
+
+    def correction_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], CorrectionResult]:
+        """The correction of what is loaded now, as ``lininspect correct`` computes it.
+
+        The files are captured here, in the GUI thread, so loading another file while the
+        job runs in a worker thread cannot change what it corrects. The exposure is streamed
+        as ``lininspect correct`` does and nothing of its size is kept (:mod:`.scan`).
+        """
+        source = self.correction()
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> CorrectionResult:
+            return scan_correction(source, progress=progress, cancel=cancel)
+
+        return job
+
+    # --- what the panels show -------------------------------------------------------------
+
+    @property
+    def shows_product(self) -> bool:
+        """The right panel shows the pipeline product whenever one is open, even beside our run."""
+        return self.product is not None
+
+    def input_source(self) -> Source:
+        assert self.exposure is not None
+        return InputSource(self.exposure)
+
+    def corrected_source(self) -> Source | None:
+        """What "corrected" means now: the product if open, else the run, else reference A on demand."""
+        if self.product is not None:
+            return ProductSource(self.product)
+        if self.result is not None:
+            data = self.result.data
+            # A run's samples are reference A's on-demand correction: ask it directly.
+            return data.source if isinstance(data, CorrectedArray) else ResultSource(self.result)
+        if self.can_correct:
+            try:
+                return self.correction()
+            except LinInspectError:
+                return None
+        return None
+
+    def source(self, view: str) -> Source | None:
+        """The data of one panel choice (:class:`~lininspect.model.viewstate.PanelSource` values)."""
+        if self.exposure is None:
+            return None
+        if view == "input":
+            return self.input_source()
+        labels = {"corrected A": (A,), "corrected B": (B,), "A − B": (A, B), "A / B": (A, B)}[view]
+        if any(label not in self.references for label in labels):
+            return None
+        sources = [self.correction(label) for label in labels]
+        if len(sources) == 1:
+            return sources[0]
+        return difference(*sources) if view == "A − B" else ratio(*sources)
+
+    def input_plane(self, integration: int, group: int) -> np.ndarray:
+        return self.input_source().plane(integration, group)
+
+    def corrected_plane(self, integration: int, group: int) -> np.ndarray | None:
+        source = self.corrected_source()
+        return None if source is None else source.plane(integration, group)
+
+    def product_minus_ours(self, integration: int, group: int) -> np.ndarray | None:
+        """The pipeline product minus lininspect's correction, once both exist."""
+        if self.product is None or self.result is None:
+            return None
+        return difference(ProductSource(self.product), ResultSource(self.result)).plane(integration, group)
+
+    def result_pixeldq(self) -> np.ndarray | None:
+        """PIXELDQ after correction: of the product, of the run, or as preparing would set it."""
+        source = self.corrected_source()
+        if source is not None:
+            return source.pixeldq()
+        if self.can_correct:
+            return self.correction().pixeldq()
+        return None
+
+    def no_lin_corr_mask(self) -> np.ndarray | None:
+        pixeldq = self.result_pixeldq()
+        return None if pixeldq is None else (pixeldq & np.uint32(NO_LIN_CORR)) != 0
+
+    def contains(self, x: int, y: int) -> bool:
+        return self.exposure is not None and 0 <= y < self.exposure.shape[2] and 0 <= x < self.exposure.shape[3]
+
+    def pixel(self, x: int, y: int, integration: int = 0) -> PixelFacts:
+        """Facts for one pixel: reads only that pixel's ramp from the file, corrects only it."""
+        exposure = self.exposure
+        if exposure is None or not self.contains(x, y):
+            raise LinInspectError(f"pixel ({x}, {y}) is outside the exposure")
+        try:
+            sx, sy = exposure.substrt()
+        except LinInspectError:
+            sx, sy = 1, 1
+        everything, here = range(exposure.nints), ((y, y + 1), (x, x + 1))
+        raw, groupdq = read_boxes(exposure, ("SCI", "GROUPDQ"), everything, *here)
+        ramps: dict[int, np.ndarray] = {}  # each source's ramp once, corrected from the samples just read
+
+        def corrected_ramp(source: Source) -> np.ndarray:
+            if id(source) not in ramps:
+                if isinstance(source, CorrectionSource):
+                    ramps[id(source)] = source.correct_box(raw, groupdq, *here)[:, :, 0, 0]  # type: ignore[arg-type]
+                else:
+                    ramps[id(source)] = ramp(source, exposure.nints, x, y)
+            return ramps[id(source)]
+
+        shown = self.corrected_source()
+        corrected = None if shown is None else corrected_ramp(shown)
+        result_dq = self.result_pixeldq()
+        assert raw is not None
+        facts_of = partial(self._reference_facts, x=x, y=y, corrected_ramp=corrected_ramp, raw=raw[:, :, 0, 0],
+                           groupdq=_ramp(groupdq, np.uint8, exposure.shape[:2]), integration=integration)  # fmt: skip
+        references = tuple(facts_of(label) for label in sorted(self.references))
+        first = references[0] if references and references[0].label == A else None
+        return PixelFacts(
+            x=x,
+            y=y,
+            detector=(x + sx, y + sy),
+            raw=_ramp(raw, np.float32),
+            corrected=corrected,
+            groupdq=_ramp(groupdq, np.uint8, exposure.shape[:2]),
+            pixeldq=int(exposure.pixeldq[y, x]),
+            result_pixeldq=None if result_dq is None else int(result_dq[y, x]),
+            coeffs=None if first is None else first.coeffs,
+            prepared=None if first is None else first.prepared,
+            reason=None if first is None else first.reason,
+            references=references,
+        )
+
+    def _reference_facts(
+        self, label: str, *, x: int, y: int, corrected_ramp: Callable[[Source], np.ndarray], raw: np.ndarray,
+        groupdq: np.ndarray, integration: int,
+    ) -> ReferenceFacts:
+        """One reference's coefficients, correction and verdict for one pixel (blank when it cannot serve)."""
+        reference = self.references[label]
+        exposure = self.exposure
+        assert exposure is not None
+        try:
+            source = self.correction(label)
+        except LinInspectError as error:
+            return ReferenceFacts(label, reference.path.name, None, None, None, str(error), "")
+        plan = source.plan
+        coeffs = plan.coeffs[:, y, x].copy()
+        prepared = source.prepared.coeffs[:, y, x].copy()
+        reason = uncorrected_reason(coeffs, int(plan.ref_dq[y, x]))
+        corrected = corrected_ramp(source)
+        classic, reads = None, ()
+        if isinstance(source.prepared, ReadLevelCoefficients):
+            pixeldq = int(exposure.pixeldq[y, x])
+            classic = classic_ramp(plan, pixeldq, x, y, raw, groupdq)
+            i = min(integration, exposure.nints - 1)
+            reads = tuple(rebuilt_reads(source.prepared, x, y, raw[i], groupdq[i], g) for g in range(exposure.ngroups))
+        return ReferenceFacts(label, reference.path.name, corrected, coeffs, prepared, reason, plan.reason, classic, reads)
+
+    def region_means(
+        self, integration: int, x0: int, y0: int, x1: int, y1: int
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Mean input and corrected ramps of a box (inclusive-exclusive), with samples used per group."""
+        exposure = self.exposure
+        assert exposure is not None
+        box = (range(integration, integration + 1), (y0, y1), (x0, x1))
+        raw, groupdq = read_boxes(exposure, ("SCI", "GROUPDQ"), *box)
+        assert raw is not None
+        groupdq = None if groupdq is None else groupdq[0]
+        raw_mean, count = analysis.region_mean_ramp(raw[0], groupdq)
+        source = self.corrected_source()
+        if source is None:
+            return raw_mean, None, count
+        corrected_mean, _ = analysis.region_mean_ramp(source.box(*box)[0], groupdq)
+        return raw_mean, corrected_mean, count
+
+    def residual_job(self, integration: int) -> Callable[[ProgressCallback | None, CancelToken | None], np.ndarray]:
+        """RMS of straight-line residuals of the corrected ramps of one integration, for a thread.
+
+        The ramps are read (and corrected) a block of rows at a time in the thread, so the
+        pass holds a few tens of MB however large the exposure.
+        """
+        exposure, source = self.exposure, self.corrected_source()
+        if exposure is None or source is None:
+            raise LinInspectError("no corrected data yet: run the correction first")
+        _, ngroups, ny, nx = exposure.shape
+
+        def rows_of(read: Callable[[range, tuple[int, int], tuple[int, int]], np.ndarray | None]) -> _RowBlocks:
+            return _RowBlocks((ngroups, ny, nx), lambda r0, r1: read(range(integration, integration + 1), (r0, r1), (0, nx)))
+
+        def groupdq_box(integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray | None:
+            return read_boxes(exposure, ("GROUPDQ",), integrations, rows, columns)[0]
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> np.ndarray:
+            groupdq = None if exposure.groupdq is None else rows_of(groupdq_box)
+            return analysis.residual_rms_map(rows_of(source.box), groupdq, cancel=cancel, progress=progress)  # type: ignore[arg-type]
+
+        return job
+
+    def comparison_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], ReferenceComparison]:
+        """References A and B compared over the whole detector (core.comparison), for a thread."""
+        if not self.can_compare:
+            raise LinInspectError("load an exposure, reference A and a reference B to compare with")
+        exposure, first, second = self.exposure, self.references[A], self.references[B]
+        assert exposure is not None
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReferenceComparison:
+            return compare_references(exposure, first, second, progress=progress, cancel=cancel)
+
+        return job
+
+    def verify_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], Verification]:
+        """The opened product compared with a fresh correction, array by array, for a thread."""
+        if self.product is None:
+            raise LinInspectError("open a corrected (_linearity) file first")
+        plan = self.plan()
+        exposure, product = self.exposure, self.product
+        assert exposure is not None
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Verification:
+            return compare_product(exposure, plan, product, progress=progress, cancel=cancel)
+
+        return job
+
+    def export_job(self, output: Path, *, overwrite: bool) -> Callable[[ProgressCallback | None, CancelToken | None], Path]:
+        """The run written as ``lininspect correct`` writes it, streamed by the same code (same bytes), for a thread."""
+        exposure, reference, result = self.exposure, self.reference, self.result
+        if result is None or exposure is None or reference is None:
+            raise LinInspectError("nothing to export: run the correction first (Ctrl+R)")
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Path:
+            return correct_file(exposure.path, reference, output, overwrite=overwrite, progress=progress,
+                                cancel=cancel).output  # fmt: skip
+
+        return job
+
+    def saturated_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], int]:
+        """Saturated GROUPDQ samples in the whole exposure, for a thread: 1 GB read for a 4 GB exposure."""
+        exposure = self.exposure
+        if exposure is None:
+            raise LinInspectError("no exposure loaded")
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> int:
+            if exposure.groupdq is None:
+                return 0
+            count = 0
+            for i in range(exposure.nints):
+                for g in range(exposure.ngroups):
+                    if cancel is not None and cancel.is_set():
+                        raise CorrectionCancelled()
+                    count += int(np.count_nonzero(exposure.groupdq_plane(i, g) & SATURATED))
+            return count
+
+        return job
+

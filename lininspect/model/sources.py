@@ -1,0 +1,226 @@
+"""Corrected (and uncorrected) data behind one interface: planes, boxes and PIXELDQ.
+
+A panel, the pixel inspector or a box plot asks a :class:`Source` for what it shows and
+never learns where it came from: the input file, a correction computed on demand from a
+:class:`~lininspect.core.pathway.CorrectionPlan`, a pipeline product on disk, a result
+computed earlier, or two of those combined (A − B, A / B). Nothing here holds a whole
+exposure: the classic correction costs about a millisecond a plane, so it is redone when
+shown; the read-level one needs every group of a pixel, so one integration is cached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from ..core.correction import CorrectionResult, PreparedCoefficients, horner
+from ..core.dq import SATURATED
+from ..core.exposure import Exposure
+from ..core.pathway import CorrectionPlan
+from .boxes import read_boxes
+
+
+class Source(Protocol):
+    """Data shaped like the exposure, read a plane or a box at a time."""
+
+    label: str
+
+    def plane(self, integration: int, group: int) -> np.ndarray:
+        """One (ny, nx) float32 group image."""
+        ...
+
+    def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
+        """``data[integrations, :, rows, columns]`` as float32."""
+        ...
+
+    def pixeldq(self) -> np.ndarray | None:
+        """PIXELDQ of this data (after correction for a corrected source), None when it has none."""
+        ...
+
+
+def ramp(source: Source, nints: int, x: int, y: int) -> np.ndarray:
+    """One pixel's (nints, ngroups) samples from any source."""
+    return np.ascontiguousarray(source.box(range(nints), (y, y + 1), (x, x + 1))[:, :, 0, 0])
+
+
+class InputSource:
+    """The exposure as stored: planes from the memory map, boxes by positioned reads."""
+
+    def __init__(self, exposure: Exposure, label: str = "input") -> None:
+        self.exposure, self.label = exposure, label
+
+    def plane(self, integration: int, group: int) -> np.ndarray:
+        return self.exposure.plane(integration, group)
+
+    def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
+        values = read_boxes(self.exposure, ("SCI",), integrations, rows, columns)[0]
+        assert values is not None  # an opened exposure always has a 4-D SCI
+        return np.asarray(values, dtype=np.float32)
+
+    def pixeldq(self) -> np.ndarray | None:
+        return self.exposure.pixeldq
+
+
+class ProductSource(InputSource):
+    """A pipeline ``_linearity`` product on disk, read like the input."""
+
+    def __init__(self, product: Exposure, label: str = "pipeline product") -> None:
+        super().__init__(product, label)
+
+
+class ResultSource:
+    """A correction computed earlier and held in memory (a finished run)."""
+
+    def __init__(self, result: CorrectionResult, label: str = "lininspect") -> None:
+        self.result, self.label = result, label
+
+    def plane(self, integration: int, group: int) -> np.ndarray:
+        return self.result.data[integration, group]
+
+    def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
+        (y0, y1), (x0, x1) = rows, columns
+        return np.array(self.result.data[integrations.start : integrations.stop, :, y0:y1, x0:x1])
+
+    def pixeldq(self) -> np.ndarray | None:
+        return self.result.pixeldq
+
+
+class CorrectionSource:
+    """The exposure corrected with one reference, computed for what is asked when it is asked.
+
+    Bit-for-bit the correction ``lininspect correct`` writes: the same prepared
+    coefficients and tile kernel, applied to a box or a plane instead of the whole file.
+    """
+
+    def __init__(self, exposure: Exposure, plan: CorrectionPlan, label: str) -> None:
+        self.exposure, self.plan, self.label = exposure, plan, label
+        self._prepared: PreparedCoefficients | None = None
+        self._integration: tuple[int, np.ndarray] | None = None  # read-level: the last integration
+        self._plane: tuple[tuple[int, int], np.ndarray] | None = None  # classic: the last plane shown
+        self._lock = threading.Lock()
+
+    @property
+    def prepared(self) -> PreparedCoefficients:
+        """Prepared once: about 4 x 4 bytes a pixel, the only per-pixel state kept."""
+        with self._lock:
+            if self._prepared is None:
+                self._prepared = self.plan.prepare(self.exposure.pixeldq, self.exposure.ngroups)
+            return self._prepared
+
+    def pixeldq(self) -> np.ndarray | None:
+        return self.prepared.pixeldq
+
+    def plane(self, integration: int, group: int) -> np.ndarray:
+        if self.plan.read_level:
+            return self._read_level_integration(integration)[group]
+        with self._lock:
+            last = self._plane
+        if last is not None and last[0] == (integration, group):
+            return last[1]  # the panel and the readout ask for the same plane
+        raw = self.exposure.plane(integration, group)[np.newaxis, np.newaxis]
+        groupdq = self.exposure.groupdq_plane(integration, group)[np.newaxis, np.newaxis]
+        out = np.empty(raw.shape, dtype=np.float32)
+        self.prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None)
+        with self._lock:
+            self._plane = ((integration, group), out[0, 0])
+        return out[0, 0]
+
+    def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
+        raw, groupdq = read_boxes(self.exposure, ("SCI", "GROUPDQ"), integrations, rows, columns)
+        assert raw is not None
+        return self.correct_box(raw, groupdq, rows, columns)
+
+    def correct_box(
+        self, raw: np.ndarray, groupdq: np.ndarray | None, rows: tuple[int, int], columns: tuple[int, int]
+    ) -> np.ndarray:
+        """Correct samples already read from ``rows`` x ``columns`` (all groups of some integrations)."""
+        raw = np.asarray(raw, dtype=np.float32)
+        if groupdq is not None:
+            groupdq = np.asarray(groupdq, dtype=np.uint8)
+        prepared = restricted(self.prepared, rows, columns)
+        out = np.empty(raw.shape, dtype=np.float32)
+        if type(prepared) is PreparedCoefficients:
+            # Classic: the same float32 Horner steps, over every group at once (a ramp is 1000
+            # samples; the tile kernel would loop over them one group plane at a time).
+            with np.errstate(all="ignore"):
+                horner(list(prepared.coeffs), raw, out)
+            if groupdq is not None:
+                saturated = (groupdq & SATURATED) != 0
+                np.copyto(out, raw, where=saturated)
+            return out
+        for n in range(raw.shape[0]):
+            prepared.correct_tile(raw, groupdq, out, n, slice(None), direct=True, cancel=None)
+        return out
+
+    def _read_level_integration(self, integration: int) -> np.ndarray:
+        """Every group of one integration: the read-level path needs whole ramps, so they are kept."""
+        with self._lock:
+            cached = self._integration
+        if cached is not None and cached[0] == integration:
+            return cached[1]
+        _, ngroups, ny, nx = self.exposure.shape
+        corrected = np.empty((ngroups, ny, nx), dtype=np.float32)
+        prepared = self.prepared
+        rows = prepared.tile_rows(nx)
+        with open(self.exposure.path, "rb") as stream:
+            sci, groupdq = self.exposure.streamed(stream.fileno())
+            for r0 in range(0, ny, rows):
+                prepared.correct_tile(sci, groupdq, _OneIntegration(corrected), integration, slice(r0, min(r0 + rows, ny)),
+                                      direct=False, cancel=None)  # fmt: skip
+        with self._lock:
+            self._integration = (integration, corrected)
+        return corrected
+
+
+class _OneIntegration:
+    """An output indexed ``[i, g, rows]`` like the exposure that keeps only the integration being corrected."""
+
+    def __init__(self, groups: np.ndarray) -> None:
+        self.groups = groups
+
+    def __setitem__(self, key: tuple[int, int, slice], values: np.ndarray) -> None:
+        self.groups[key[1], key[2]] = values
+
+
+def restricted(prepared: PreparedCoefficients, rows: tuple[int, int], columns: tuple[int, int]) -> PreparedCoefficients:
+    """The prepared coefficients of a box: every per-pixel array cut, everything else kept.
+
+    Both corrections treat each pixel on its own, so a box corrects exactly as the whole file does.
+    """
+    window = (slice(*rows), slice(*columns))
+    cut = {}
+    for field in dataclasses.fields(prepared):
+        value = getattr(prepared, field.name)
+        if isinstance(value, np.ndarray) and value.ndim >= 2 and value.shape[-2:] == prepared.pixeldq.shape:
+            cut[field.name] = np.ascontiguousarray(value[(Ellipsis, *window)])
+    return dataclasses.replace(prepared, **cut)
+
+
+class CombinedSource:
+    """Two sources combined sample by sample: A − B, A / B."""
+
+    def __init__(self, first: Source, second: Source, how: Callable[[np.ndarray, np.ndarray], np.ndarray], label: str) -> None:
+        self.first, self.second, self.how, self.label = first, second, how, label
+
+    def plane(self, integration: int, group: int) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return self.how(self.first.plane(integration, group), self.second.plane(integration, group))
+
+    def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return self.how(self.first.box(integrations, rows, columns), self.second.box(integrations, rows, columns))
+
+    def pixeldq(self) -> np.ndarray | None:
+        return None
+
+
+def difference(first: Source, second: Source) -> CombinedSource:
+    return CombinedSource(first, second, np.subtract, f"{first.label} − {second.label}")
+
+
+def ratio(first: Source, second: Source) -> CombinedSource:
+    return CombinedSource(first, second, np.divide, f"{first.label} / {second.label}")

@@ -1,0 +1,94 @@
+"""What the user is looking at, without Qt: frame, pixel, pins, box, what each panel shows.
+
+Widgets subscribe to changes instead of being refreshed by hand: :meth:`ViewState.update`
+calls every subscriber once with the names of the fields that changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from enum import Enum
+
+import numpy as np
+
+
+class PanelSource(Enum):
+    """The data a panel can show; the value is the label in the panel's menu."""
+
+    INPUT = "input"
+    CORRECTED_A = "corrected A"
+    CORRECTED_B = "corrected B"
+    A_MINUS_B = "A − B"
+    A_OVER_B = "A / B"
+
+    @property
+    def needs_b(self) -> bool:
+        return self in (PanelSource.CORRECTED_B, PanelSource.A_MINUS_B, PanelSource.A_OVER_B)
+
+    @property
+    def signed(self) -> bool:
+        """A difference, shown on a scale symmetric about zero."""
+        return self is PanelSource.A_MINUS_B
+
+
+class Stretch(Enum):
+    LINEAR = "linear"
+    SQRT = "sqrt"
+    LOG = "log"
+    ASINH = "asinh"
+
+
+class Limits(Enum):
+    ZSCALE = "zscale"
+    MINMAX = "min-max"
+    P99_5 = "99.5%"
+    P99 = "99%"
+
+
+Pixel = tuple[int, int]
+
+
+@dataclass
+class ViewState:
+    """The displayed frame and selection; mutate through :meth:`update` so subscribers hear of it."""
+
+    integration: int = 0
+    group: int = 0
+    pixel: Pixel | None = None
+    pins: tuple[Pixel, ...] = ()
+    box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 (exclusive)
+    left: PanelSource = PanelSource.INPUT
+    right: PanelSource = PanelSource.CORRECTED_A
+    stretch: Stretch = Stretch.LINEAR
+    limits: Limits = Limits.ZSCALE
+    _subscribers: list[Callable[[set[str]], None]] = field(default_factory=list, repr=False, compare=False)
+
+    def subscribe(self, callback: Callable[[set[str]], None]) -> None:
+        self._subscribers.append(callback)
+
+    def update(self, **changes: object) -> set[str]:
+        """Set fields; tell subscribers which ones changed (none told when nothing did)."""
+        names = {f.name for f in fields(self) if not f.name.startswith("_")}
+        unknown = set(changes) - names
+        if unknown:
+            raise AttributeError(f"no view state named {', '.join(sorted(unknown))}")
+        changed = {name for name, value in changes.items() if getattr(self, name) != value}
+        for name in changed:
+            setattr(self, name, changes[name])
+        if changed:
+            for callback in list(self._subscribers):
+                callback(changed)
+        return changed
+
+
+def symmetric_limits(values: np.ndarray, percentile: float = 99.5) -> tuple[float, float]:
+    """A scale centred on zero for a difference: ±the 99.5th percentile of its size.
+
+    Not the largest value: a few pixels one reference leaves alone differ by thousands of
+    DN and would flatten the rest of the map to one colour.
+    """
+    sizes = np.abs(values[np.isfinite(values)])
+    spread = float(np.percentile(sizes, percentile)) if sizes.size else 0.0
+    spread = spread or (float(sizes.max()) if sizes.size else 0.0) or 1.0
+    return -spread, spread

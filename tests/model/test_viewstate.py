@@ -1,0 +1,35 @@
+"""View state without Qt: subscribers hear exactly what changed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lininspect.core import analysis
+from lininspect.model.viewstate import Limits, PanelSource, Stretch, ViewState, symmetric_limits
+
+
+def test_subscribers_hear_only_changes() -> None:
+    state = ViewState()
+    heard: list[set[str]] = []
+    state.subscribe(heard.append)
+    state.update(group=3, integration=0)
+    state.update(group=3)  # nothing new: nobody is told
+    state.update(right=PanelSource.A_MINUS_B, stretch=Stretch.LOG)
+    assert heard == [{"group"}, {"right", "stretch"}]
+    with pytest.raises(AttributeError):
+        state.update(colour="red")
+
+
+def test_display_enums_are_the_core_choices() -> None:
+    assert {s.value for s in Stretch} == set(analysis.STRETCHES)
+    assert {limit.value for limit in Limits} == set(analysis.LIMITS)
+    assert [p for p in PanelSource if p.needs_b] == [PanelSource.CORRECTED_B, PanelSource.A_MINUS_B, PanelSource.A_OVER_B]
+
+
+def test_a_difference_scale_ignores_a_few_outliers() -> None:
+    values = np.linspace(-10.0, 10.0, 1001, dtype=np.float32)
+    values[:3] = [5000.0, np.nan, np.inf]
+    low, high = symmetric_limits(values)
+    assert low == -high and 9.0 < high < 10.0
+    assert symmetric_limits(np.zeros(4, np.float32)) == (-1.0, 1.0)
