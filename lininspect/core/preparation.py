@@ -27,6 +27,7 @@ from pathlib import Path
 from .atomic import atomic_path
 from .crdsref import crds_parameters, effective_context
 from .errors import CorrectionCancelled, LinInspectError
+from .exposure import open_exposure
 
 #: jwst 3.0 Detector1 order of the steps that precede linearity.
 MIRI_STEPS = ("group_scale", "dq_init", "emicorr", "saturation", "ipc", "firstframe", "lastframe", "reset")
@@ -87,7 +88,9 @@ def prepare(
     jwst_version = _require_jwst(path, steps)
     target = _cache_path(path, steps, jwst_version)
     if target.is_file():
-        return Preparation(path, target, steps, from_cache=True)
+        if _is_prepared_ramp(target):
+            return Preparation(path, target, steps, from_cache=True)
+        target.unlink(missing_ok=True)  # damaged (a crash, a full disk, a user's edit): prepare it again
     target.parent.mkdir(parents=True, exist_ok=True)
     with _pipeline_quiet() as log:
         try:
@@ -101,6 +104,15 @@ def prepare(
                 f"{path}: {what} ({_first_line(error)}); --as-is corrects it without them"
             ) from None
     return Preparation(path, target, steps, from_cache=False)
+
+
+def _is_prepared_ramp(path: Path) -> bool:
+    """Whether a cached file still opens as a ramp on which every step before linearity has run."""
+    try:
+        open_exposure(path)
+        return not missing_steps(path)
+    except LinInspectError:
+        return False
 
 
 def _require_jwst(path: Path, steps: tuple[str, ...]) -> str:
