@@ -49,3 +49,34 @@ def test_damaged_cached_ramp_is_prepared_again(prepared_once, tmp_path: Path, da
     for name in ("SCI", "PIXELDQ", "GROUPDQ"):
         assert again[name].tobytes() == first[name].tobytes(), name
     assert fits.getheader(cached)["S_SATURA"] == "COMPLETE"  # the cache holds a whole prepared ramp again
+
+
+@pytest.mark.parametrize(("keyword", "value"), [("S_SATURA", 12), ("S_DQINIT", "garbage"), ("S_DQINIT", True),
+                                                ("S_SUPERB", "FAILED")])
+def test_step_keyword_neither_complete_nor_skipped_is_refused(prepared_once, tmp_path: Path, keyword: str,
+                                                              value: object) -> None:  # type: ignore[no-untyped-def]
+    """jwst writes COMPLETE, SKIPPED or FAILED; anything else (or FAILED) cannot say whether the step ran."""
+    env, work, uncal = prepared_once
+    edited = tmp_path / "jw_edited_uncal.fits"
+    edited.write_bytes(uncal.read_bytes())
+    with fits.open(edited, mode="update") as hdul:
+        hdul[0].header[keyword] = value
+    before = edited.read_bytes()
+    result = lininspect("correct", str(edited), env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert keyword in lines[0] and str(edited) in lines[0] and "--as-is" in lines[0], lines[0]
+    assert not (tmp_path / "jw_edited_linearity.fits").exists()
+    assert edited.read_bytes() == before
+
+
+def test_step_keywords_are_the_datamodels_own() -> None:
+    from stdatamodels.jwst.datamodels import RampModel
+
+    from lininspect.core.preparation import MIRI_STEPS, NEAR_IR_STEPS, STEP_KEYWORDS
+
+    with RampModel() as model:
+        schema = model.meta.cal_step._schema["properties"]
+        assert set(STEP_KEYWORDS) == set(MIRI_STEPS) | set(NEAR_IR_STEPS)
+        assert {step: schema[step]["fits_keyword"] for step in STEP_KEYWORDS} == STEP_KEYWORDS

@@ -33,6 +33,15 @@ from .exposure import open_exposure
 MIRI_STEPS = ("group_scale", "dq_init", "emicorr", "saturation", "ipc", "firstframe", "lastframe", "reset")
 NEAR_IR_STEPS = ("group_scale", "dq_init", "saturation", "ipc", "superbias", "refpix")
 
+#: The primary-header keyword that records each of those steps (``meta.cal_step.<step>``).
+STEP_KEYWORDS = {
+    "group_scale": "S_GRPSCL", "dq_init": "S_DQINIT", "emicorr": "S_MIREMI", "saturation": "S_SATURA",
+    "ipc": "S_IPC", "firstframe": "S_FRSTFR", "lastframe": "S_LASTFR", "reset": "S_RESET",
+    "superbias": "S_SUPERB", "refpix": "S_REFPIX",
+}  # fmt: skip
+#: Values of a step keyword that say the step has been dealt with.
+DONE_STATUSES = ("COMPLETE", "SKIPPED")
+
 #: Loggers whose records stay off the terminal while jwst runs.
 _PIPELINE_LOGGERS = ("stpipe", "jwst", "stcal", "stdatamodels", "CRDS", "py.warnings")
 
@@ -54,14 +63,26 @@ def steps_before_linearity(instrument: str) -> tuple[str, ...]:
 
 
 def missing_steps(path: str | Path) -> tuple[str, ...]:
-    """The steps before linearity that have no ``S_*`` keyword (neither COMPLETE nor SKIPPED)."""
+    """The steps before linearity whose ``S_*`` keyword is absent or blank.
+
+    COMPLETE or SKIPPED means the step has been dealt with; any other value (FAILED, a typo, a
+    number) cannot say whether the data went through it, so the file is refused rather than guessed.
+    """
     parameters = crds_parameters(path)
     instrument = str(parameters.get("meta.instrument.name", ""))
     if not instrument:
         raise LinInspectError(f"{path}: INSTRUME is missing, so the pipeline's steps for it are unknown")
-    return tuple(
-        step for step in steps_before_linearity(instrument) if not parameters.get(f"meta.cal_step.{step}")
-    )
+    missing = []
+    for step in steps_before_linearity(instrument):
+        status = parameters.get(f"meta.cal_step.{step}")
+        if status is None or (isinstance(status, str) and not status.strip()):
+            missing.append(step)
+        elif not (isinstance(status, str) and status.strip().upper() in DONE_STATUSES):
+            raise LinInspectError(
+                f"{path}: {STEP_KEYWORDS[step]} = {status!r} is neither COMPLETE nor SKIPPED, so whether the "
+                f"pipeline's {step} step has run is unknown; --as-is corrects the file as it is"
+            )
+    return tuple(missing)
 
 
 def prepared_cache_dir() -> Path:
