@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
-
 from pipeline_oracle import read_pipeline_product
 from test_uncal import lininspect
 from uncal_files import make_uncal_cache, write_uncal
@@ -80,3 +79,28 @@ def test_step_keywords_are_the_datamodels_own() -> None:
         schema = model.meta.cal_step._schema["properties"]
         assert set(STEP_KEYWORDS) == set(MIRI_STEPS) | set(NEAR_IR_STEPS)
         assert {step: schema[step]["fits_keyword"] for step in STEP_KEYWORDS} == STEP_KEYWORDS
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        ("snapshot", "--pixel", "5000", "5", "-o", "{tmp}/shot.png"),
+        ("snapshot", "--pixel", "5", "5", "--integration", "9", "-o", "{tmp}/shot.png"),
+        ("compare-references", "--against", "{demo_reference}", "-o", "{tmp}/compared"),
+    ],
+)
+def test_a_refusal_after_crds_and_preparation_is_one_line(prepared_once, tmp_path: Path,
+                                                          refused: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """Notes on CRDS's pick and the cached steps are for a run that succeeds, not printed before a refusal."""
+    from lininspect.core.demo import write_demo
+
+    env, work, uncal = prepared_once
+    demo = write_demo(tmp_path / "demo")  # a MIRI reference: refused against this NIRCam exposure
+    command, *options = refused
+    options = [option.format(tmp=tmp_path, demo_reference=demo.reference) for option in options]
+    result = lininspect(command, str(uncal), *options, env=env, cwd=work)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lininspect: error:"), result.stderr
+    assert "_prepared" not in lines[0], lines[0]  # the user's file is named, not our cache's
+    assert not (tmp_path / "shot.png").exists() and not (tmp_path / "compared").exists()
