@@ -104,3 +104,19 @@ def test_a_refusal_after_crds_and_preparation_is_one_line(prepared_once, tmp_pat
     assert len(lines) == 1 and lines[0].startswith("lininspect: error:"), result.stderr
     assert "_prepared" not in lines[0], lines[0]  # the user's file is named, not our cache's
     assert not (tmp_path / "shot.png").exists() and not (tmp_path / "compared").exists()
+
+
+@pytest.mark.parametrize("where", ["a_file", "under_a_file"])
+def test_an_unusable_cache_folder_is_named_as_such(prepared_once, tmp_path: Path, where: str) -> None:  # type: ignore[no-untyped-def]
+    """A LININSPECT_CACHE_DIR that cannot be a folder is refused in one line saying what it is, before
+    the pipeline's steps run for nothing; the bare 'File exists' named no setting."""
+    env, work, uncal = prepared_once
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    cache = blocker if where == "a_file" else blocker / "prepared"
+    result = lininspect("correct", str(uncal), "-o", str(tmp_path / "out.fits"),
+                        env=env | {"LININSPECT_CACHE_DIR": str(cache)}, cwd=work)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LININSPECT_CACHE_DIR" in lines[0] and str(cache) in lines[0], result.stderr
+    assert not (tmp_path / "out.fits").exists() and blocker.read_text() == "not a folder"

@@ -112,7 +112,7 @@ def prepare(
         if _is_prepared_ramp(target):
             return Preparation(path, target, steps, from_cache=True)
         target.unlink(missing_ok=True)  # damaged (a crash, a full disk, a user's edit): prepare it again
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _make_cache_dir(target.parent)
     with _pipeline_quiet() as log:
         try:
             _run_steps(path, steps, target, progress, cancel)
@@ -125,6 +125,23 @@ def prepare(
                 f"{path}: {what} ({_first_line(error)}); --as-is corrects it without them"
             ) from None
     return Preparation(path, target, steps, from_cache=False)
+
+
+def _make_cache_dir(directory: Path) -> None:
+    """The prepared-ramp cache folder, made before the steps run (not found unusable after them)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        cause = os.strerror(error.errno) if error.errno else str(error)
+        raise LinInspectError(
+            f"{directory}: the cache for prepared ramps cannot be made there ({cause[:1].lower()}{cause[1:]}); "
+            "set LININSPECT_CACHE_DIR to a folder you can write"
+        ) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise LinInspectError(
+            f"{directory}: the cache for prepared ramps is not writable; set LININSPECT_CACHE_DIR to a folder "
+            "you can write"
+        )
 
 
 def _is_prepared_ramp(path: Path) -> bool:
