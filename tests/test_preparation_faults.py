@@ -120,3 +120,21 @@ def test_an_unusable_cache_folder_is_named_as_such(prepared_once, tmp_path: Path
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "LININSPECT_CACHE_DIR" in lines[0] and str(cache) in lines[0], result.stderr
     assert not (tmp_path / "out.fits").exists() and blocker.read_text() == "not a folder"
+
+
+def test_steps_without_crds_do_not_ask_for_the_reference_already_given(prepared_once, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With --reference given, CRDS is still needed for the earlier steps' references; the line must say
+    that (and offer --as-is), not tell the user to give the reference they gave."""
+    from crds_cache import cache_env
+
+    env, work, uncal = prepared_once
+    reference = next(Path(env["CRDS_PATH"]).rglob("jwst_nircam_linearity_0001.fits"))
+    no_crds = env | cache_env(tmp_path / "no_cache") | {"LININSPECT_CACHE_DIR": str(tmp_path / "prepared")}
+    result = lininspect("correct", str(uncal), "--reference", str(reference), "-o", str(tmp_path / "out.fits"),
+                        env=no_crds, cwd=work)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(uncal) in lines[0] and "superbias" in lines[0] and "CRDS_PATH" in lines[0], lines[0]
+    assert "--as-is" in lines[0] and "--reference" not in lines[0], lines[0]
+    assert not (tmp_path / "out.fits").exists()

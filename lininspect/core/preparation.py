@@ -107,7 +107,13 @@ def prepare(
     if not steps:
         return Preparation(path, path, (), from_cache=False)
     jwst_version = _require_jwst(path, steps)
-    target = _cache_path(path, steps, jwst_version)
+    try:
+        context = effective_context(remedy="or use --as-is to correct the file without them")
+    except LinInspectError as error:
+        raise LinInspectError(
+            f"{path}: the pipeline's steps {', '.join(steps)} take their references from CRDS, but {error}"
+        ) from None
+    target = _cache_path(path, steps, jwst_version, context)
     if target.is_file():
         if _is_prepared_ramp(target):
             return Preparation(path, target, steps, from_cache=True)
@@ -165,7 +171,7 @@ def _require_jwst(path: Path, steps: tuple[str, ...]) -> str:
     return str(jwst.__version__)
 
 
-def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str) -> Path:
+def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str, context: str) -> Path:
     """One cached ramp per input file state, steps, jwst version and CRDS setup."""
     stat = path.stat()
     identity = "\n".join(
@@ -175,7 +181,7 @@ def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str) -> Path:
             str(stat.st_mtime_ns),
             ",".join(steps),
             jwst_version,
-            effective_context(),
+            context,
             os.environ.get("CRDS_PATH", ""),
         ]
     )
