@@ -216,7 +216,10 @@ def _run_steps(
         if progress is not None:
             progress("save", len(steps), len(steps))
         with atomic_path(target) as temporary:
-            model.save(str(temporary))
+            # Given a Path (not a str), the model keeps this name instead of taking the temporary's,
+            # so the FILENAME carried into the product names the user's file.
+            model.meta.filename = path.name
+            model.to_fits(temporary, overwrite=True)
     finally:
         model.close()
 
