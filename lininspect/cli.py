@@ -319,16 +319,16 @@ def _open(options: argparse.Namespace) -> int:
 
 
 def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
-    """The ramp and reference for a snapshot; steps and CRDS are reported on the terminal as they go."""
+    """The ramp and reference for a snapshot or a comparison; pipeline steps are shown on a terminal
+    as they run. The caller prints :func:`_resolution_notes` once its command has succeeded, so a
+    refusal stays one line."""
     from .core.resolve import resolve_input
 
     def report(step: str, index: int, total: int) -> None:
         print(f"lininspect: pipeline step {step} ({index + 1}/{total})", file=sys.stderr, flush=True)
 
-    ready = resolve_input(options.input, options.reference, as_is=options.as_is, progress=report)
-    for note in _resolution_notes(ready):
-        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
-    return ready
+    return resolve_input(options.input, options.reference, as_is=options.as_is,
+                         progress=report if sys.stderr.isatty() else None)
 
 
 def _launch(
@@ -374,6 +374,8 @@ def _snapshot(options: argparse.Namespace) -> int:
         overwrite=options.overwrite,
         against=options.against,
     )
+    for note in _resolution_notes(ready):
+        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
     print(f"wrote {options.output}")
     return EXIT_OK
 
@@ -382,7 +384,7 @@ def _compare_references(options: argparse.Namespace) -> int:
     from .core.comparison import compare_references
     from .core.comparisonreport import check_report_files, report_files, write_report
     from .core.exposure import open_exposure
-    from .core.reference import open_reference
+    from .core.reference import check_same_detector, open_reference
 
     directory: Path = options.output_dir
     if directory.exists() and not directory.is_dir():
@@ -399,6 +401,13 @@ def _compare_references(options: argparse.Namespace) -> int:
         raise LinInspectError(f"the PNG summary needs Qt, which cannot start: {error}") from None
     _use_crds_context(options)
     against = open_reference(options.against)
+    source = open_exposure(options.input)
+    # Checked on the user's file, before CRDS or the pipeline's steps run (an _uncal file's prepared
+    # ramp lives in our cache, whose name means nothing to the user).
+    check_same_detector(source, against)
+    if options.reference is not None:
+        options.reference = open_reference(options.reference)
+        check_same_detector(source, options.reference)
     ready = _resolve_for_display(options)
     exposure = open_exposure(ready.ramp)
     bar = _ProgressBar(sys.stderr, 1, enabled=not options.quiet and sys.stderr.isatty())
@@ -410,7 +419,7 @@ def _compare_references(options: argparse.Namespace) -> int:
         bar.clear()
     directory.mkdir(exist_ok=True)
     write_report(comparison, files, overwrite=options.overwrite, draw_picture=draw_comparison)
-    for note in exposure.notes + ready.reference.notes + against.notes:
+    for note in _resolution_notes(ready) + exposure.notes + ready.reference.notes + against.notes:
         print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
     for path in files.paths():
         print(f"wrote {path}")

@@ -335,3 +335,22 @@ def test_the_scan_reads_headers_only_however_large_the_file_claims_to_be(tmp_pat
         with pytest.raises(LinInspectError, match="no extension header at byte"):
             fitsfile.scan(damaged)
     assert sum(read) < 10 * fitsfile.BLOCK
+
+
+def test_correcting_a_product_again_says_so_once(tmp_path: Path) -> None:
+    """The pipeline corrects a file with S_LINEAR = COMPLETE again (it does not look); so do we, but the
+    user is told, since a twice-linearized ramp is wrong for any science."""
+    exposure = write_ramp_file(tmp_path / "x_lastframe.fits", sci=np.full((1, 2, 8, 8), 1000, np.float32),
+                               with_asdf=False)
+    coeffs = _identity(8, 8)
+    coeffs[2] = 1e-5
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=coeffs)
+    first = correct_file(exposure, reference)
+    assert not any("S_LINEAR" in note for note in first.notes)
+    again = correct_file(first.output, reference, tmp_path / "twice_linearity.fits")
+    assert [note for note in again.notes if "S_LINEAR = COMPLETE" in note] == [
+        "S_LINEAR = COMPLETE: the linearity step has already run on this file; it is corrected again, "
+        "as the pipeline would"
+    ]
+    with fits.open(first.output) as once, fits.open(again.output) as twice:
+        assert np.all(twice["SCI"].data > once["SCI"].data)  # corrected twice indeed: the user must know

@@ -93,15 +93,18 @@ def choose_reference(path: str | Path, reftype: str = "linearity", *, context: s
             raise LinInspectError(_explain(path, reftype, error, log.getvalue())) from None
 
 
-def effective_context(context: str | None = None) -> str:
-    """The context a lookup would use now (argument, CRDS_CONTEXT, server, cache); refuses as a lookup would."""
+def effective_context(context: str | None = None, *, remedy: str = _HINT_REFERENCE) -> str:
+    """The context a lookup would use now (argument, CRDS_CONTEXT, server, cache); refuses as a lookup would.
+
+    ``remedy`` ends the refusal: the way around CRDS for the caller (by default, --reference).
+    """
     with _quiet() as log:
         try:
             from crds.core import heavy_client
 
             return str(heavy_client.get_final_context(heavy_client.get_config_info(OBSERVATORY), context))
         except (Exception, SystemExit) as error:
-            raise LinInspectError(_explain(None, "", error, log.getvalue())) from None
+            raise LinInspectError(_explain(None, "", error, log.getvalue(), remedy)) from None
 
 
 def _choose(path: Path, parameters: dict[str, Any], reftype: str, context: str | None) -> CrdsPick:
@@ -152,8 +155,8 @@ def _step_keyword(reftype: str) -> str:
     return {"linearity": "LINEAR"}.get(reftype, reftype.upper())
 
 
-def _explain(path: Path | None, reftype: str, error: BaseException, log: str) -> str:
-    """One line for a crds failure, naming what the user should set."""
+def _explain(path: Path | None, reftype: str, error: BaseException, log: str, remedy: str = _HINT_REFERENCE) -> str:
+    """One line for a crds failure, naming what the user should set (``remedy``: how to do without CRDS)."""
     from crds.core import config, exceptions
 
     cache = os.environ.get("CRDS_PATH") or config.get_crds_path()
@@ -165,19 +168,19 @@ def _explain(path: Path | None, reftype: str, error: BaseException, log: str) ->
     if isinstance(error, exceptions.MappingError) or "Can't load file" in reason:
         return (
             f"{where}a CRDS mapping in the cache {cache} is unreadable ({reason}): re-sync the cache "
-            f"(CRDS_SERVER_URL + crds sync), point CRDS_PATH at a good cache, {_HINT_REFERENCE}"
+            f"(CRDS_SERVER_URL + crds sync), point CRDS_PATH at a good cache, {remedy}"
         )
     if not Path(cache, "config", OBSERVATORY, "server_config").is_file():
         if "serverless" in server:
             return (
                 f"no CRDS cache at {cache} (no config/{OBSERVATORY}/server_config): set CRDS_PATH to your CRDS "
-                f"cache (and CRDS_SERVER_URL to fill it from a server), {_HINT_REFERENCE}"
+                f"cache (and CRDS_SERVER_URL to fill it from a server), {remedy}"
             )
         return (
             f"the CRDS server {server} did not answer and there is no CRDS cache at {cache}: set CRDS_SERVER_URL "
-            f"to a server that answers or CRDS_PATH to a synced cache, {_HINT_REFERENCE}"
+            f"to a server that answers or CRDS_PATH to a synced cache, {remedy}"
         )
-    return f"{where}CRDS could not choose a {reftype} reference ({reason}): check CRDS_PATH ({cache}), {_HINT_REFERENCE}"
+    return f"{where}CRDS could not choose a {reftype} reference ({reason}): check CRDS_PATH ({cache}), {remedy}"
 
 
 def _last_error(log: str) -> str:

@@ -135,6 +135,11 @@ def open_exposure(path: str | Path) -> Exposure:
         pixeldq = np.zeros(shape[2:], dtype=np.uint32)
 
     header = infos[0].header
+    if str(fitsfile.header_value(header, "S_LINEAR", "")).strip().upper() == "COMPLETE":
+        notes.append(
+            "S_LINEAR = COMPLETE: the linearity step has already run on this file; it is corrected again, "
+            "as the pipeline would"
+        )
     asdf_info = fitsfile.find(infos, "ASDF")
     metadata = read_pipeline_metadata(path, header, None if asdf_info is None else asdf_info.index)
     notes.extend(metadata.notes())

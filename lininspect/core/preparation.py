@@ -27,10 +27,20 @@ from pathlib import Path
 from .atomic import atomic_path
 from .crdsref import crds_parameters, effective_context
 from .errors import CorrectionCancelled, LinInspectError
+from .exposure import open_exposure
 
 #: jwst 3.0 Detector1 order of the steps that precede linearity.
 MIRI_STEPS = ("group_scale", "dq_init", "emicorr", "saturation", "ipc", "firstframe", "lastframe", "reset")
 NEAR_IR_STEPS = ("group_scale", "dq_init", "saturation", "ipc", "superbias", "refpix")
+
+#: The primary-header keyword that records each of those steps (``meta.cal_step.<step>``).
+STEP_KEYWORDS = {
+    "group_scale": "S_GRPSCL", "dq_init": "S_DQINIT", "emicorr": "S_MIREMI", "saturation": "S_SATURA",
+    "ipc": "S_IPC", "firstframe": "S_FRSTFR", "lastframe": "S_LASTFR", "reset": "S_RESET",
+    "superbias": "S_SUPERB", "refpix": "S_REFPIX",
+}  # fmt: skip
+#: Values of a step keyword that say the step has been dealt with.
+DONE_STATUSES = ("COMPLETE", "SKIPPED")
 
 #: Loggers whose records stay off the terminal while jwst runs.
 _PIPELINE_LOGGERS = ("stpipe", "jwst", "stcal", "stdatamodels", "CRDS", "py.warnings")
@@ -53,14 +63,26 @@ def steps_before_linearity(instrument: str) -> tuple[str, ...]:
 
 
 def missing_steps(path: str | Path) -> tuple[str, ...]:
-    """The steps before linearity that have no ``S_*`` keyword (neither COMPLETE nor SKIPPED)."""
+    """The steps before linearity whose ``S_*`` keyword is absent or blank.
+
+    COMPLETE or SKIPPED means the step has been dealt with; any other value (FAILED, a typo, a
+    number) cannot say whether the data went through it, so the file is refused rather than guessed.
+    """
     parameters = crds_parameters(path)
     instrument = str(parameters.get("meta.instrument.name", ""))
     if not instrument:
         raise LinInspectError(f"{path}: INSTRUME is missing, so the pipeline's steps for it are unknown")
-    return tuple(
-        step for step in steps_before_linearity(instrument) if not parameters.get(f"meta.cal_step.{step}")
-    )
+    missing = []
+    for step in steps_before_linearity(instrument):
+        status = parameters.get(f"meta.cal_step.{step}")
+        if status is None or (isinstance(status, str) and not status.strip()):
+            missing.append(step)
+        elif not (isinstance(status, str) and status.strip().upper() in DONE_STATUSES):
+            raise LinInspectError(
+                f"{path}: {STEP_KEYWORDS[step]} = {status!r} is neither COMPLETE nor SKIPPED, so whether the "
+                f"pipeline's {step} step has run is unknown; --as-is corrects the file as it is"
+            )
+    return tuple(missing)
 
 
 def prepared_cache_dir() -> Path:
@@ -85,10 +107,18 @@ def prepare(
     if not steps:
         return Preparation(path, path, (), from_cache=False)
     jwst_version = _require_jwst(path, steps)
-    target = _cache_path(path, steps, jwst_version)
+    try:
+        context = effective_context(remedy="or use --as-is to correct the file without them")
+    except LinInspectError as error:
+        raise LinInspectError(
+            f"{path}: the pipeline's steps {', '.join(steps)} take their references from CRDS, but {error}"
+        ) from None
+    target = _cache_path(path, steps, jwst_version, context)
     if target.is_file():
-        return Preparation(path, target, steps, from_cache=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
+        if _is_prepared_ramp(target):
+            return Preparation(path, target, steps, from_cache=True)
+        target.unlink(missing_ok=True)  # damaged (a crash, a full disk, a user's edit): prepare it again
+    _make_cache_dir(target.parent)
     with _pipeline_quiet() as log:
         try:
             _run_steps(path, steps, target, progress, cancel)
@@ -103,6 +133,32 @@ def prepare(
     return Preparation(path, target, steps, from_cache=False)
 
 
+def _make_cache_dir(directory: Path) -> None:
+    """The prepared-ramp cache folder, made before the steps run (not found unusable after them)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        cause = os.strerror(error.errno) if error.errno else str(error)
+        raise LinInspectError(
+            f"{directory}: the cache for prepared ramps cannot be made there ({cause[:1].lower()}{cause[1:]}); "
+            "set LININSPECT_CACHE_DIR to a folder you can write"
+        ) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise LinInspectError(
+            f"{directory}: the cache for prepared ramps is not writable; set LININSPECT_CACHE_DIR to a folder "
+            "you can write"
+        )
+
+
+def _is_prepared_ramp(path: Path) -> bool:
+    """Whether a cached file still opens as a ramp on which every step before linearity has run."""
+    try:
+        open_exposure(path)
+        return not missing_steps(path)
+    except LinInspectError:
+        return False
+
+
 def _require_jwst(path: Path, steps: tuple[str, ...]) -> str:
     try:
         import jwst
@@ -115,7 +171,7 @@ def _require_jwst(path: Path, steps: tuple[str, ...]) -> str:
     return str(jwst.__version__)
 
 
-def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str) -> Path:
+def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str, context: str) -> Path:
     """One cached ramp per input file state, steps, jwst version and CRDS setup."""
     stat = path.stat()
     identity = "\n".join(
@@ -125,7 +181,7 @@ def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str) -> Path:
             str(stat.st_mtime_ns),
             ",".join(steps),
             jwst_version,
-            effective_context(),
+            context,
             os.environ.get("CRDS_PATH", ""),
         ]
     )
@@ -160,7 +216,10 @@ def _run_steps(
         if progress is not None:
             progress("save", len(steps), len(steps))
         with atomic_path(target) as temporary:
-            model.save(str(temporary))
+            # Given a Path (not a str), the model keeps this name instead of taking the temporary's,
+            # so the FILENAME carried into the product names the user's file.
+            model.meta.filename = path.name
+            model.to_fits(temporary, overwrite=True)
     finally:
         model.close()
 

@@ -1,0 +1,149 @@
+"""Preparation of ``_uncal`` files under faults: a damaged prepared-ramp cache, garbage ``S_*`` keywords.
+
+A cached ramp that no longer opens must not lock a user out of a file (it is prepared again),
+and a step keyword the pipeline never writes must not be read as "this step has run".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from pipeline_oracle import read_pipeline_product
+from test_uncal import lininspect
+from uncal_files import make_uncal_cache, write_uncal
+
+
+@pytest.fixture(scope="module")
+def prepared_once(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A NIRCam subarray _uncal file, corrected once through its prepared ramp (now cached)."""
+    work = tmp_path_factory.mktemp("preparation_faults")
+    cache = make_uncal_cache(work / "crds")
+    env = cache.env | {"LININSPECT_CACHE_DIR": str(work / "prepared")}
+    uncal = write_uncal(work / "jw_nrc_uncal.fits", "NIRCAM", subarray=True, date="2024-01-01",
+                        rng=np.random.default_rng(5), nints=1)
+    first = lininspect("correct", str(uncal), "-o", str(work / "first.fits"), env=env, cwd=work)
+    assert first.returncode == 0 and "run first" in first.stderr, first.stderr
+    return env, work, uncal
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "not_fits"])
+def test_damaged_cached_ramp_is_prepared_again(prepared_once, tmp_path: Path, damage: str) -> None:  # type: ignore[no-untyped-def]
+    env, work, uncal = prepared_once
+    [cached] = Path(env["LININSPECT_CACHE_DIR"]).glob("*_prepared.fits")
+    if damage == "truncated":
+        with open(cached, "r+b") as stream:
+            stream.truncate(cached.stat().st_size // 2)
+    elif damage == "empty":
+        cached.write_bytes(b"")
+    else:
+        cached.write_bytes(b"\x00garbage" * 4000)
+    output = tmp_path / "again.fits"
+    result = lininspect("correct", str(uncal), "-o", str(output), env=env, cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert "run first" in result.stderr and "Traceback" not in result.stderr
+    again, first = read_pipeline_product(output), read_pipeline_product(work / "first.fits")
+    for name in ("SCI", "PIXELDQ", "GROUPDQ"):
+        assert again[name].tobytes() == first[name].tobytes(), name
+    assert fits.getheader(cached)["S_SATURA"] == "COMPLETE"  # the cache holds a whole prepared ramp again
+
+
+@pytest.mark.parametrize(("keyword", "value"), [("S_SATURA", 12), ("S_DQINIT", "garbage"), ("S_DQINIT", True),
+                                                ("S_SUPERB", "FAILED")])
+def test_step_keyword_neither_complete_nor_skipped_is_refused(prepared_once, tmp_path: Path, keyword: str,
+                                                              value: object) -> None:  # type: ignore[no-untyped-def]
+    """jwst writes COMPLETE, SKIPPED or FAILED; anything else (or FAILED) cannot say whether the step ran."""
+    env, work, uncal = prepared_once
+    edited = tmp_path / "jw_edited_uncal.fits"
+    edited.write_bytes(uncal.read_bytes())
+    with fits.open(edited, mode="update") as hdul:
+        hdul[0].header[keyword] = value
+    before = edited.read_bytes()
+    result = lininspect("correct", str(edited), env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert keyword in lines[0] and str(edited) in lines[0] and "--as-is" in lines[0], lines[0]
+    assert not (tmp_path / "jw_edited_linearity.fits").exists()
+    assert edited.read_bytes() == before
+
+
+def test_step_keywords_are_the_datamodels_own() -> None:
+    from stdatamodels.jwst.datamodels import RampModel
+
+    from lininspect.core.preparation import MIRI_STEPS, NEAR_IR_STEPS, STEP_KEYWORDS
+
+    with RampModel() as model:
+        schema = model.meta.cal_step._schema["properties"]
+        assert set(STEP_KEYWORDS) == set(MIRI_STEPS) | set(NEAR_IR_STEPS)
+        assert {step: schema[step]["fits_keyword"] for step in STEP_KEYWORDS} == STEP_KEYWORDS
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        ("snapshot", "--pixel", "5000", "5", "-o", "{tmp}/shot.png"),
+        ("snapshot", "--pixel", "5", "5", "--integration", "9", "-o", "{tmp}/shot.png"),
+        ("compare-references", "--against", "{demo_reference}", "-o", "{tmp}/compared"),
+    ],
+)
+def test_a_refusal_after_crds_and_preparation_is_one_line(prepared_once, tmp_path: Path,
+                                                          refused: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """Notes on CRDS's pick and the cached steps are for a run that succeeds, not printed before a refusal."""
+    from lininspect.core.demo import write_demo
+
+    env, work, uncal = prepared_once
+    demo = write_demo(tmp_path / "demo")  # a MIRI reference: refused against this NIRCam exposure
+    command, *options = refused
+    options = [option.format(tmp=tmp_path, demo_reference=demo.reference) for option in options]
+    result = lininspect(command, str(uncal), *options, env=env, cwd=work)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lininspect: error:"), result.stderr
+    assert "_prepared" not in lines[0], lines[0]  # the user's file is named, not our cache's
+    assert not (tmp_path / "shot.png").exists() and not (tmp_path / "compared").exists()
+
+
+@pytest.mark.parametrize("where", ["a_file", "under_a_file"])
+def test_an_unusable_cache_folder_is_named_as_such(prepared_once, tmp_path: Path, where: str) -> None:  # type: ignore[no-untyped-def]
+    """A LININSPECT_CACHE_DIR that cannot be a folder is refused in one line saying what it is, before
+    the pipeline's steps run for nothing; the bare 'File exists' named no setting."""
+    env, work, uncal = prepared_once
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    cache = blocker if where == "a_file" else blocker / "prepared"
+    result = lininspect("correct", str(uncal), "-o", str(tmp_path / "out.fits"),
+                        env=env | {"LININSPECT_CACHE_DIR": str(cache)}, cwd=work)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LININSPECT_CACHE_DIR" in lines[0] and str(cache) in lines[0], result.stderr
+    assert not (tmp_path / "out.fits").exists() and blocker.read_text() == "not a folder"
+
+
+def test_steps_without_crds_do_not_ask_for_the_reference_already_given(prepared_once, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With --reference given, CRDS is still needed for the earlier steps' references; the line must say
+    that (and offer --as-is), not tell the user to give the reference they gave."""
+    from crds_cache import cache_env
+
+    env, work, uncal = prepared_once
+    reference = next(Path(env["CRDS_PATH"]).rglob("jwst_nircam_linearity_0001.fits"))
+    no_crds = env | cache_env(tmp_path / "no_cache") | {"LININSPECT_CACHE_DIR": str(tmp_path / "prepared")}
+    result = lininspect("correct", str(uncal), "--reference", str(reference), "-o", str(tmp_path / "out.fits"),
+                        env=no_crds, cwd=work)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(uncal) in lines[0] and "superbias" in lines[0] and "CRDS_PATH" in lines[0], lines[0]
+    assert "--as-is" in lines[0] and "--reference" not in lines[0], lines[0]
+    assert not (tmp_path / "out.fits").exists()
+
+
+def test_a_prepared_ramp_carries_the_inputs_name_not_a_temporary(prepared_once) -> None:  # type: ignore[no-untyped-def]
+    """The prepared ramp is written through a hidden temporary; its FILENAME card (carried into the
+    product, as an input's is) must name the user's file, not ``.lininspect-....part.fits``."""
+    env, work, uncal = prepared_once
+    [cached] = Path(env["LININSPECT_CACHE_DIR"]).glob("*_prepared.fits")
+    assert fits.getheader(cached)["FILENAME"] == uncal.name
+    assert fits.getheader(work / "first.fits")["FILENAME"] == uncal.name
