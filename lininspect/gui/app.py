@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PyQt6.QtCore import QSettings, QSize
+from PyQt6.QtCore import QSettings, QSize, QSocketNotifier
 from PyQt6.QtGui import QColor, QIcon, QPalette
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
@@ -112,8 +114,33 @@ def launch(
         )
     app = application()
     sys.excepthook = _report_unexpected
-    window = show_window(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is, against=against)  # noqa: F841 (this name keeps the window alive while the loop runs)
+    window = show_window(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve,
+                         as_is=as_is, against=against)  # fmt: skip
+    quit_on_signals(app, window)
     return app.exec()
+
+
+def quit_on_signals(app: QApplication, window: MainWindow) -> None:
+    """Ctrl-C or SIGTERM (a terminal, ``timeout``, a session logging out) close the window as the
+    user would, settings saved and jobs stopped, and end the loop with 130 or 143.
+
+    Qt's event loop runs in C++, where Python's signal handlers cannot run: the signal number
+    written to a wakeup socket wakes a notifier in the loop, and its slot lets them run.
+    """
+    receiver, sender = socket.socketpair()
+    for end in (receiver, sender):
+        end.setblocking(False)
+    signal.set_wakeup_fd(sender.fileno())
+    notifier = QSocketNotifier(receiver.fileno(), QSocketNotifier.Type.Read, app)
+    notifier.activated.connect(lambda: receiver.recv(64))
+
+    def close(signum: int, frame: object) -> None:
+        window.close()
+        app.exit(128 + signum)
+
+    signal.signal(signal.SIGINT, close)
+    signal.signal(signal.SIGTERM, close)
+    app._signal_wakeup = (receiver, sender, notifier)  # type: ignore[attr-defined]  # live as long as the app
 
 
 def show_window(
