@@ -157,6 +157,7 @@ def test_crds_pick_equals_pipeline(crds_run, case: str) -> None:  # type: ignore
     pipeline_header = fits.getheader(theirs / f"{case}_linearity.fits")
     assert mine_header["CRDS_CTX"] == pipeline_header["CRDS_CTX"] == cache.context
     assert mine_header["CRDS_VER"] == pipeline_header["CRDS_VER"]
+    assert mine_header["FILENAME"] == pipeline_header["FILENAME"] == f"{case}_linearity.fits"
     assert f"reference {expected} (CRDS {cache.context}" in result.stderr
 
 

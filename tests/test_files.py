@@ -337,6 +337,18 @@ def test_the_scan_reads_headers_only_however_large_the_file_claims_to_be(tmp_pat
     assert sum(read) < 10 * fitsfile.BLOCK
 
 
+def test_product_filename_keyword_is_the_products_own_name(tmp_path: Path) -> None:
+    """The pipeline's product says FILENAME = its own name; the input's (for a prepared _uncal file,
+    the hidden temporary of the preparation cache) must not be carried into it."""
+    exposure = write_ramp_file(tmp_path / "x_lastframe.fits", sci=np.ones((1, 2, 8, 8), np.float32),
+                               with_asdf=False)
+    with fits.open(exposure, mode="update") as hdul:
+        hdul[0].header["FILENAME"] = ".lininspect-1a2b-4242-c0ffee.part.fits"
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=_identity(8, 8))
+    summary = correct_file(exposure, reference, tmp_path / "named_linearity.fits")
+    assert fits.getheader(summary.output)["FILENAME"] == "named_linearity.fits"
+
+
 def test_correcting_a_product_again_says_so_once(tmp_path: Path) -> None:
     """The pipeline corrects a file with S_LINEAR = COMPLETE again (it does not look); so do we, but the
     user is told, since a twice-linearized ramp is wrong for any science."""

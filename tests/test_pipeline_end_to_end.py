@@ -160,7 +160,7 @@ def test_untouched_hdus_are_carried_through_byte_for_byte(cases: list[Case]) -> 
 
 def test_cli_writes_the_same_bytes_as_the_core(cases: list[Case], tmp_path: Path) -> None:
     case = cases[0]
-    output = tmp_path / "cli.fits"
+    output = tmp_path / case.our_output.name  # the same name: the product's FILENAME card holds it
     result = subprocess.run(
         [sys.executable, "-m", "lininspect", "correct", str(case.exposure), "--override-linearity",
          str(case.reference), "-o", str(output)],

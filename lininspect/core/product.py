@@ -1,7 +1,7 @@
 """Writing the corrected exposure as a pipeline ``_linearity`` product.
 
 Every HDU of the input is carried through byte for byte except the four the step
-changes: PRIMARY gets S_LINEAR, R_LINEAR and a HISTORY line (no keyword is ever
+changes: PRIMARY gets S_LINEAR, R_LINEAR, its own FILENAME and a HISTORY line (no keyword is ever
 removed, see the facts file on the ASDF hash), SCI, PIXELDQ and ZEROFRAME get the
 corrected values. SCI is streamed into place tile by tile, so memory stays at a
 few tiles whatever the exposure's size. Everything goes to a temporary file beside
@@ -180,7 +180,7 @@ def _write_product(
     replace: bool,
 ) -> int:
     with _atomic_output(output, exposure.path, replace=replace) as stream, open(exposure.path, "rb") as source:
-        sci_offset = _write_layout(stream, source, exposure, reference, pixeldq, zeroframe)
+        sci_offset = _write_layout(stream, source, exposure, reference, pixeldq, zeroframe, output.name)
         stream.flush()
         return fill(OutputImage(stream.fileno(), sci_offset, exposure.shape))
 
@@ -192,13 +192,14 @@ def _write_layout(
     reference: LinearityReference,
     pixeldq: np.ndarray,
     zeroframe: np.ndarray | None,
+    output_name: str,
 ) -> int:
     """Write every HDU but SCI's data; return where SCI's data goes (left as zeros)."""
     names = {info.name for info in exposure.hdus}
     sci_offset = -1
     for info in exposure.hdus:
         if info.index == 0:
-            stream.write(_header_bytes(_primary_header(exposure, reference)))
+            stream.write(_header_bytes(_primary_header(exposure, reference, output_name)))
             _copy(source, stream, info.data_offset, info.data_span)
         elif info.name == "SCI":
             stream.write(_header_bytes(_float_header(info.header)))
@@ -222,8 +223,11 @@ def _write_layout(
     return sci_offset
 
 
-def _primary_header(exposure: Exposure, reference: LinearityReference) -> fits.Header:
+def _primary_header(exposure: Exposure, reference: LinearityReference, output_name: str) -> fits.Header:
     header = exposure.header.copy()
+    # The product's own name, as the pipeline writes it; the input's (for a prepared _uncal file,
+    # the preparation's temporary) would be wrong.
+    header["FILENAME"] = (header_text(output_name), "Name of the file")
     header["S_LINEAR"] = ("COMPLETE", "Linearity Correction")
     header["R_LINEAR"] = (header_text(reference.r_linear), "Linearity reference file name")
     if reference.origin is not None:
