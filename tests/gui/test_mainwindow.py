@@ -180,9 +180,10 @@ def test_residual_map_is_computed_in_the_background(qtbot, window: MainWindow, s
 
 def test_export_equals_the_cli_output_byte_for_byte(qtbot, window: MainWindow, small_files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run(qtbot, window)
-    exported = window.export_to(tmp_path / "gui_linearity.fits")
-    correct_file(small_files.exposure, small_files.reference, tmp_path / "cli_linearity.fits")
-    assert exported.read_bytes() == (tmp_path / "cli_linearity.fits").read_bytes()
+    exported = window.export_to(tmp_path / "small_linearity.fits")
+    (tmp_path / "cli").mkdir()  # the same name elsewhere: a product records its own FILENAME
+    correct_file(small_files.exposure, small_files.reference, tmp_path / "cli" / "small_linearity.fits")
+    assert exported.read_bytes() == (tmp_path / "cli" / "small_linearity.fits").read_bytes()
     with pytest.raises(LinInspectError, match="already exists"):
         window.export_to(exported)
 

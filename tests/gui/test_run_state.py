@@ -129,8 +129,9 @@ def test_export_runs_in_a_job_and_cancel_leaves_no_file(qtbot, window: MainWindo
     finish(qtbot, job)
     assert seen[-1] == 100 and not window.progress.isVisible()
     assert f"wrote {target}" in window.statusBar().currentMessage()
-    correct_file(small_files.exposure, small_files.reference, tmp_path / "cli_linearity.fits")
-    assert target.read_bytes() == (tmp_path / "cli_linearity.fits").read_bytes()
+    (tmp_path / "cli").mkdir()  # the same name elsewhere: a product records its own FILENAME
+    correct_file(small_files.exposure, small_files.reference, tmp_path / "cli" / target.name)
+    assert target.read_bytes() == (tmp_path / "cli" / target.name).read_bytes()
 
     release = threading.Event()
     real_export = session_module.correct_file
