@@ -20,7 +20,6 @@ _HOMES = {
     "correct_arrays": "correction",
     "correct_file": "product",
     "default_output_path": "product",
-    "export_corrected": "product",
     "open_exposure": "exposure",
     "open_reference": "reference",
     "prepare_coefficients": "correction",

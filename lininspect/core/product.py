@@ -27,14 +27,13 @@ from . import fitsfile
 from .atomic import atomic_path
 from .correction import (
     CancelToken,
-    CorrectionResult,
     PreparedCoefficients,
     ProgressCallback,
     correct_ramps,
     correct_zeroframe,
 )
 from .dq import NO_LIN_CORR
-from .errors import CorrectionCancelled, LinInspectError
+from .errors import LinInspectError
 from .exposure import Exposure, open_exposure
 from .outputs import check_output_path
 from .pathway import plan_correction
@@ -109,40 +108,6 @@ def correct_file(
 
     saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill, replace=overwrite)
     return _summary(output, prepared, saturated, exposure, reference, plan.reason if plan.read_level else None)
-
-
-def export_corrected(
-    exposure: Exposure,
-    reference: LinearityReference,
-    result: CorrectionResult,
-    output_path: str | Path,
-    *,
-    overwrite: bool = False,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Path:
-    """Write an in-memory correction (the GUI's) with exactly the bytes :func:`correct_file` writes.
-
-    Cancelling leaves no file: the temporary one is removed.
-    """
-    output = Path(output_path)
-    check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
-    if tuple(result.data.shape) != exposure.shape:
-        raise LinInspectError(f"{output}: the corrected data does not match {exposure.path}")
-
-    def fill(sci: OutputImage) -> int:
-        nints, ngroups = exposure.shape[:2]
-        for i in range(nints):
-            for g in range(ngroups):
-                if cancel is not None and cancel.is_set():
-                    raise CorrectionCancelled()
-                sci[i, g, :] = result.data[i, g]
-                if progress is not None:
-                    progress(i * ngroups + g + 1, nints * ngroups)
-        return 0
-
-    _write_product(exposure, reference, result.pixeldq, result.zeroframe, output, fill, replace=overwrite)
-    return output
 
 
 class OutputImage:
