@@ -228,6 +228,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     else:
         parser.description = "Write the demo MIRI exposure and its linearity reference into DIR."
         parser.add_argument("directory", type=Path, metavar="DIR")
+        parser.add_argument("--overwrite", action="store_true", help="replace demo files already in DIR")
         parser.set_defaults(run=_demo)
     return parser
 
@@ -292,12 +293,17 @@ def _resolution_notes(ready: ResolvedInput) -> list[str]:
 
 
 def _demo(options: argparse.Namespace) -> int:
-    from .core.demo import write_demo
+    from .core.demo import DEMO_EXPOSURE_NAME, DEMO_REFERENCE_NAME, write_demo
+    from .core.outputs import check_output_path
 
     directory: Path = options.directory
     if not directory.parent.is_dir():
         raise LinInspectError(f"{directory.parent}: directory does not exist")
+    if directory.exists() and not directory.is_dir():
+        raise LinInspectError(f"{directory}: is not a directory")
     directory.mkdir(exist_ok=True)
+    for name in (DEMO_EXPOSURE_NAME, DEMO_REFERENCE_NAME):  # like correct and snapshot: nothing replaced unasked
+        check_output_path(directory / name, [], overwrite=options.overwrite)
     files = write_demo(directory)
     print(f"wrote {files.exposure}\nwrote {files.reference}")
     print(f"try: lininspect {files.exposure} --reference {files.reference}")

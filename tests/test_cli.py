@@ -51,3 +51,19 @@ def test_progress_bar_stays_off_when_not_a_terminal(tmp_path: Path) -> None:
                              "--override-linearity", str(tmp_path / "demo_miri_linearity_ref.fits")],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_demo_replaces_its_files_only_when_asked(tmp_path: Path) -> None:
+    def demo(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "lininspect", "demo", *args], capture_output=True, text=True)
+
+    assert demo(str(tmp_path / "d")).returncode == 0
+    exposure = tmp_path / "d" / "demo_miri_lastframe.fits"
+    exposure.write_bytes(b"mine")
+    again = demo(str(tmp_path / "d"))
+    assert again.returncode == 2 and "already exists (use --overwrite" in again.stderr
+    assert again.stderr.count("\n") == 1 and exposure.read_bytes() == b"mine"
+    assert demo(str(tmp_path / "d"), "--overwrite").returncode == 0 and exposure.read_bytes() != b"mine"
+    (tmp_path / "plain").write_text("x")
+    refused = demo(str(tmp_path / "plain"))
+    assert refused.returncode == 2 and "is not a directory" in refused.stderr
