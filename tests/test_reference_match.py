@@ -64,3 +64,15 @@ def test_correct_refuses_with_exit_2_unless_forced(files: SmallFiles, tmp_path: 
     forced = subprocess.run(command + ["--force"], capture_output=True, text=True, timeout=120)
     assert forced.returncode == 0, forced.stderr
     assert (tmp_path / "nrc_linearity.fits").exists()
+
+
+def test_an_empty_crds_path_is_named_as_such(files: SmallFiles, tmp_path: Path) -> None:
+    """CRDS_PATH set but empty: the refusal says so, rather than naming an empty cache path."""
+    import os
+
+    environment = dict(os.environ, CRDS_PATH="", CRDS_SERVER_URL="https://serverless.invalid")
+    environment.pop("CRDS_CONTEXT", None)
+    result = subprocess.run([sys.executable, "-m", "lininspect", "correct", str(files.exposure), "-o",
+                             str(tmp_path / "out.fits")], capture_output=True, text=True, timeout=120, env=environment)  # fmt: skip
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "CRDS_PATH is empty" in result.stderr and "at  " not in result.stderr

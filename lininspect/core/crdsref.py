@@ -159,7 +159,7 @@ def _explain(path: Path | None, reftype: str, error: BaseException, log: str, re
     """One line for a crds failure, naming what the user should set (``remedy``: how to do without CRDS)."""
     from crds.core import config, exceptions
 
-    cache = os.environ.get("CRDS_PATH") or config.get_crds_path()
+    cache = os.environ.get("CRDS_PATH") or config.get_crds_path() or "(CRDS_PATH is empty)"
     server = config.get_server_url(OBSERVATORY) or "none"
     where = f"{path}: " if path is not None else ""
     reason = _first_line(error) if not isinstance(error, SystemExit) else _last_error(log)
@@ -180,7 +180,8 @@ def _explain(path: Path | None, reftype: str, error: BaseException, log: str, re
             f"the CRDS server {server} did not answer and there is no CRDS cache at {cache}: set CRDS_SERVER_URL "
             f"to a server that answers or CRDS_PATH to a synced cache, {remedy}"
         )
-    return f"{where}CRDS could not choose a {reftype} reference ({reason}): check CRDS_PATH ({cache}), {remedy}"
+    what = f"a {reftype} reference" if reftype else "its rules (context)"
+    return f"{where}CRDS could not choose {what} ({reason}): check CRDS_PATH ({cache}), {remedy}"
 
 
 def _last_error(log: str) -> str:
