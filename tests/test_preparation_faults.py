@@ -141,9 +141,9 @@ def test_steps_without_crds_do_not_ask_for_the_reference_already_given(prepared_
 
 
 def test_a_prepared_ramp_carries_the_inputs_name_not_a_temporary(prepared_once) -> None:  # type: ignore[no-untyped-def]
-    """The prepared ramp is written through a hidden temporary; its FILENAME card (carried into the
-    product, as an input's is) must name the user's file, not ``.lininspect-....part.fits``."""
+    """The prepared ramp is written through a hidden temporary; its FILENAME card must name the
+    user's file, not ``.lininspect-....part.fits``; the product names itself, as jwst's does."""
     env, work, uncal = prepared_once
     [cached] = Path(env["LININSPECT_CACHE_DIR"]).glob("*_prepared.fits")
     assert fits.getheader(cached)["FILENAME"] == uncal.name
-    assert fits.getheader(work / "first.fits")["FILENAME"] == uncal.name
+    assert fits.getheader(work / "first.fits")["FILENAME"] == "first.fits"

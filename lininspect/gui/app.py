@@ -127,12 +127,15 @@ def quit_on_signals(app: QApplication, window: MainWindow) -> None:
     Qt's event loop runs in C++, where Python's signal handlers cannot run: the signal number
     written to a wakeup socket wakes a notifier in the loop, and its slot lets them run.
     """
-    receiver, sender = socket.socketpair()
-    for end in (receiver, sender):
-        end.setblocking(False)
-    signal.set_wakeup_fd(sender.fileno())
-    notifier = QSocketNotifier(receiver.fileno(), QSocketNotifier.Type.Read, app)
-    notifier.activated.connect(lambda: receiver.recv(64))
+    wakeup = getattr(app, "_signal_wakeup", None)  # one per application, however many windows it shows
+    if wakeup is None:
+        receiver, sender = socket.socketpair()
+        for end in (receiver, sender):
+            end.setblocking(False)
+        notifier = QSocketNotifier(receiver.fileno(), QSocketNotifier.Type.Read, app)
+        notifier.activated.connect(lambda: receiver.recv(64))
+        wakeup = app._signal_wakeup = (receiver, sender, notifier)  # type: ignore[attr-defined]
+    signal.set_wakeup_fd(wakeup[1].fileno())
 
     def close(signum: int, frame: object) -> None:
         window.close()
@@ -140,7 +143,6 @@ def quit_on_signals(app: QApplication, window: MainWindow) -> None:
 
     signal.signal(signal.SIGINT, close)
     signal.signal(signal.SIGTERM, close)
-    app._signal_wakeup = (receiver, sender, notifier)  # type: ignore[attr-defined]  # live as long as the app
 
 
 def show_window(
