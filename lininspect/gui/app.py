@@ -116,8 +116,14 @@ def launch(
     sys.excepthook = _report_unexpected
     window = show_window(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve,
                          as_is=as_is, against=against)  # fmt: skip
+    previous = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     quit_on_signals(app, window)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:  # the caller's handlers again (the command line's quiet exits while Python shuts down)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
 
 
 def quit_on_signals(app: QApplication, window: MainWindow) -> None:
