@@ -10,9 +10,11 @@ from PyQt6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
 )
+from superqt import QElidingLabel
 
 from ..core import analysis
 from ..model.viewstate import Limits, PanelSource, Stretch
@@ -130,13 +132,18 @@ class ControlsMixin:
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_run)
         self.cancel_button.hide()
-        self.reference_label = QLabel("")
-        self.reference_label.setTextFormat(Qt.TextFormat.PlainText)
+        # The readout keeps its whole text; the reference line (a CRDS origin can be long) gives way,
+        # elided in the middle, its full text in the tooltip.
+        self.readout.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        self.reference_label = QElidingLabel("")
+        self.reference_label.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.reference_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.reference_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         status = self.statusBar()
-        status.addWidget(self.readout, 1)
+        status.addWidget(self.readout)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
-        status.addPermanentWidget(self.reference_label)
+        status.addPermanentWidget(self.reference_label, 1)
 
     def _restore(self) -> None:
         settings = self.settings

@@ -264,7 +264,7 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         if B in session.references:
             text += f"  against B: {session.references[B].path.name}"
         self.reference_label.setText(text)
-        self.reference_label.setToolTip(str(reference.path) if reference is not None else "")
+        self.reference_label.setToolTip(f"{text}\n{reference.path}" if reference is not None else "")
 
     # --- pixels -------------------------------------------------------------------------
 
