@@ -13,8 +13,17 @@ from pathlib import Path
 from PyQt6.QtCore import QObject, pyqtSignal
 from superqt.utils import create_worker
 
+from ..core.crdsref import GIVE_REFERENCE
 from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.resolve import ResolvedInput, resolve_input
+
+#: The app's way around CRDS, in place of the command line's option.
+CHOOSE_REFERENCE = "choose one with File ▸ Choose reference…"
+
+
+def in_app_words(message: str) -> str:
+    """A refusal worded for the command line, with the app's menu entry instead of --reference."""
+    return message.replace(GIVE_REFERENCE, CHOOSE_REFERENCE)
 
 
 class ReferenceLookup(QObject):
@@ -70,6 +79,6 @@ class ReferenceLookup(QObject):
         elif isinstance(error, CorrectionCancelled):
             self.cancelled.emit()
         elif isinstance(error, LinInspectError):
-            self.failed.emit(str(error))
+            self.failed.emit(in_app_words(str(error)))
         else:
             self.failed.emit(f"internal error: {type(error).__name__}: {error}")

@@ -101,6 +101,7 @@ def test_crds_failure_is_a_dialog_and_the_exposure_stays(qtbot, crds_env, small_
     window.resolve_in_background(ramp)
     qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     assert "CRDS_PATH" in shown[0]
+    assert "--reference" not in shown[0] and "choose one with File ▸ Choose reference…" in shown[0]  # the app's words
     assert window.session.exposure is not None and window.session.reference is None
     assert not window.cancel_button.isVisible()
     window.close()
