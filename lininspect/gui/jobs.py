@@ -80,7 +80,7 @@ class JobsMixin:
     def _use_resolved(self, ready) -> None:  # type: ignore[no-untyped-def]
         exposure = self.session.exposure
         if exposure is None or exposure.path != ready.ramp:
-            self.open_input(ready.ramp)  # the input to linearity, prepared by the pipeline's steps
+            self.open_input(ready.ramp, prepared_from=ready.source)  # the input to linearity, from the pipeline's steps
         self.session.use_reference(ready.reference)
         self._forget_result()
         against, self.against_after_lookup = self.against_after_lookup, None

@@ -156,19 +156,23 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         if changed & {"left", "right", "stretch"}:
             self.refresh_images()
 
-    def open_input(self, path: Path) -> None:
-        """Load a ramp exposure; forgets any correction and shows its last group of integration 0."""
+    def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
+        """Load a ramp exposure; forgets any correction and shows its last group of integration 0.
+
+        ``prepared_from``: the user's ``_uncal`` this ramp was prepared from; it names the
+        window, the plots and the export, and keeps a product opened for it.
+        """
         self._stop_jobs()
-        dropped = self.session.open_input(Path(path))
-        exposure = self.session.exposure
-        assert exposure is not None
+        dropped = self.session.open_input(Path(path), prepared_from=prepared_from)
+        exposure, source = self.session.exposure, self.session.input_path
+        assert exposure is not None and source is not None
         self.integration, self.group = 0, exposure.ngroups - 1
         self.pixel, self.pins, self.inspector.region = None, [], None
         cancel_job(self.counting)  # it counts the previous exposure
         self._saturated, self._summaries = None, []
         self._forget_result()
-        self._remember(path)
-        self.setWindowTitle(f"lininspect — {exposure.path.name}")
+        self._remember(source)
+        self.setWindowTitle(f"lininspect — {source.name}")
         self._note(exposure.notes + ([dropped] if dropped else []))
         self.refresh()
 
@@ -314,7 +318,7 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         session = self.session
         inspector = self.inspector
         inspector.integration, inspector.group = self.integration, self.group
-        inspector.exposure_path = session.exposure.path if session.exposure is not None else None
+        inspector.exposure_path = session.input_path if session.exposure is not None else None
         inspector.reference_path = session.reference.path if session.reference is not None else None
         here = self.pixel
         inspector.facts = None if here is None or not session.contains(*here) else session.pixel(*here, self.integration)
