@@ -30,6 +30,7 @@ class ReferenceLookup(QObject):
     """Resolves an exposure to (prepared ramp, reference) in a worker thread."""
 
     stepped = pyqtSignal(str)  # what is being done now
+    preparing = pyqtSignal(str, int, int)  # a pipeline step before linearity: its name, number (from 1), how many
     resolved = pyqtSignal(object)  # ResolvedInput
     failed = pyqtSignal(str)
     cancelled = pyqtSignal()
@@ -49,6 +50,8 @@ class ReferenceLookup(QObject):
         self._cancel = cancel
 
         def report(step: str, index: int, total: int) -> None:
+            if step != "save":
+                self.preparing.emit(step, index + 1, total)
             self.stepped.emit("saving the prepared ramp" if step == "save" else f"pipeline step {step} ({index + 1}/{total})")
 
         def job() -> ResolvedInput:

@@ -73,6 +73,11 @@ class JobsMixin:
     def _on_lookup_step(self, what: str) -> None:
         self.statusBar().showMessage(what + "...")
 
+    def _on_preparing(self, step: str, number: int, total: int) -> None:
+        """The raw ramp on the left is not yet the input to linearity: its title says so."""
+        self.preparing = f"step {number}/{total} ({step})"
+        self.refresh_images()
+
     def _on_lookup_resolved(self, ready) -> None:  # type: ignore[no-untyped-def]
         self._end_lookup("")
         self.guard(lambda: self._use_resolved(ready))
@@ -100,6 +105,9 @@ class JobsMixin:
         self._show_error(message)
 
     def _end_lookup(self, message: str) -> None:
+        if self.preparing is not None:
+            self.preparing = None
+            self.refresh_images()
         self.progress.setRange(0, 100)
         if not running(self.correction):
             self._hide_progress()

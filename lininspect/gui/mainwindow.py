@@ -80,6 +80,9 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         self._hovered: tuple[int, int] = (-1, -1)
         self.lookup = ReferenceLookup(self)
         self.lookup.stepped.connect(self._on_lookup_step)
+        self.lookup.preparing.connect(self._on_preparing)
+        #: While the pipeline's steps prepare the loaded raw ramp: which step, for the left panel's title.
+        self.preparing: str | None = None
         self.lookup.resolved.connect(self._on_lookup_resolved)
         self.lookup.failed.connect(self._on_lookup_failed)
 

@@ -128,8 +128,13 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     window = _window(qtbot, uncal)
     steps: list[str] = []
     window.lookup.stepped.connect(steps.append)
+    titles: list[str] = []  # the left panel's title while each step runs (the window's slot runs first)
+    window.lookup.preparing.connect(lambda *_: titles.append(window.left.title.text))
     window.resolve_in_background(uncal)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
+    assert len(titles) == 8 and all(title.startswith("Raw (_uncal) — preparing: step ") for title in titles)
+    assert titles[1].startswith("Raw (_uncal) — preparing: step 2/8 (dq_init)")
+    assert window.left.title.text.startswith("Input — ")  # the prepared ramp is the input to linearity
     assert [s.split(" (")[0] for s in steps if s.startswith("pipeline step")] == [
         f"pipeline step {name}" for name in
         ("group_scale", "dq_init", "emicorr", "saturation", "ipc", "firstframe", "lastframe", "reset")
