@@ -108,12 +108,16 @@ class ControlsMixin:
         self.refresh_images()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_toolbars()
+
+    def _fit_toolbars(self) -> None:
         """Wrap the display toolbar to a second row when both do not fit side by side.
 
         A QToolBar hides what does not fit behind a small arrow; at 1024 px the masks and
-        limits would go there, unseen.
+        limits would go there, unseen. Checked on resize and when the frame controls widen
+        (an exposure with more groups) without one.
         """
-        super().resizeEvent(event)
         needed = self.frame_bar.sizeHint().width() + self.display_bar.sizeHint().width()
         wrap = needed > self.width()
         if wrap != self.toolBarBreak(self.display_bar):
@@ -194,6 +198,7 @@ class ControlsMixin:
             self.group_slider.setValue(self.group)
         finally:
             self._updating = False
+        self._fit_toolbars()
         self.inspector.integration = self.integration
 
 

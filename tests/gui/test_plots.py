@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from astropy.io import fits
 from PyQt6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PyQt6.QtGui import QAction, QColor, QImage, QPainter
 from PyQt6.QtSvg import QSvgRenderer
@@ -145,6 +146,20 @@ def test_toolbar_controls_are_all_visible_at_the_default_size_and_smaller(qtbot,
     run(qtbot, window)
     QApplication.processEvents()
     assert (window.width(), window.height()) == size
+    _assert_controls_shown_whole(window)
+
+
+def test_toolbars_wrap_again_when_a_longer_exposure_widens_the_frame_controls(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """No resize happens when a file with thousands of groups widens the spin boxes; the rows must still fit."""
+    window.resize(window.frame_bar.sizeHint().width() + window.display_bar.sizeHint().width() + 3, 800)
+    QApplication.processEvents()
+    assert not window.toolBarBreak(window.display_bar)  # one row, just fitting
+    long = tmp_path / "long_lastframe.fits"
+    primary = fits.PrimaryHDU()
+    primary.header.update(INSTRUME="MIRI", DETECTOR="MIRIMAGE", NINTS=12, NGROUPS=2000)
+    fits.HDUList([primary, fits.ImageHDU(np.ones((12, 2000, 4, 4), np.float32), name="SCI")]).writeto(long)
+    window.open_input(long)
+    QApplication.processEvents()
     _assert_controls_shown_whole(window)
 
 
