@@ -12,15 +12,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 
+from crds_cache import Rule, build_cache, linearity_writer
+from pipeline_oracle import write_ramp_file
 from PyQt6.QtWidgets import QFileDialog
+from uncal_files import make_uncal_cache, write_uncal
 
 from lininspect.core.exposure import open_exposure
 from lininspect.core.product import default_output_path
 from lininspect.gui.worker import running
-
-from crds_cache import Rule, build_cache, linearity_writer
-from pipeline_oracle import write_ramp_file
-from uncal_files import make_uncal_cache, write_uncal
 
 SUBSTRT, SHAPE = (5, 9), (64, 72)
 
