@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 OBSERVATORY = "jwst"
 
-_HINT_REFERENCE = "or give the reference with --reference"
-_GIVE_REFERENCE = "give the reference with --reference"
+#: The way around CRDS the CLI offers; the app words it as its menu entry (gui.crdslookup).
+GIVE_REFERENCE = "give the reference with --reference"
+_HINT_REFERENCE = f"or {GIVE_REFERENCE}"
 
 
 class CrdsNotApplicable(LinInspectError):
@@ -134,7 +135,7 @@ def _choose(path: Path, parameters: dict[str, Any], reftype: str, context: str |
         reason = answer[len("NOT FOUND") :].strip()
         raise LinInspectError(
             f"{path}: CRDS ({final_context}) has no {reftype} reference matching this exposure ({reason}): "
-            f"{_GIVE_REFERENCE}"
+            f"{GIVE_REFERENCE}"
         )
     if not info.connected and not Path(crds.locate_file(answer, OBSERVATORY)).is_file():
         raise LinInspectError(
@@ -164,7 +165,7 @@ def _explain(path: Path | None, reftype: str, error: BaseException, log: str, re
     where = f"{path}: " if path is not None else ""
     reason = _first_line(error) if not isinstance(error, SystemExit) else _last_error(log)
     if isinstance(error, exceptions.CrdsLookupError):
-        return f"{where}CRDS has no {reftype} reference matching this exposure ({reason}): {_GIVE_REFERENCE}"
+        return f"{where}CRDS has no {reftype} reference matching this exposure ({reason}): {GIVE_REFERENCE}"
     if isinstance(error, exceptions.MappingError) or "Can't load file" in reason:
         return (
             f"{where}a CRDS mapping in the cache {cache} is unreadable ({reason}): re-sync the cache "

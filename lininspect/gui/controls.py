@@ -10,9 +10,11 @@ from PyQt6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
 )
+from superqt import QElidingLabel
 
 from ..core import analysis
 from ..model.viewstate import Limits, PanelSource, Stretch
@@ -106,12 +108,16 @@ class ControlsMixin:
         self.refresh_images()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_toolbars()
+
+    def _fit_toolbars(self) -> None:
         """Wrap the display toolbar to a second row when both do not fit side by side.
 
         A QToolBar hides what does not fit behind a small arrow; at 1024 px the masks and
-        limits would go there, unseen.
+        limits would go there, unseen. Checked on resize and when the frame controls widen
+        (an exposure with more groups) without one.
         """
-        super().resizeEvent(event)
         needed = self.frame_bar.sizeHint().width() + self.display_bar.sizeHint().width()
         wrap = needed > self.width()
         if wrap != self.toolBarBreak(self.display_bar):
@@ -130,13 +136,18 @@ class ControlsMixin:
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_run)
         self.cancel_button.hide()
-        self.reference_label = QLabel("")
-        self.reference_label.setTextFormat(Qt.TextFormat.PlainText)
+        # The readout keeps its whole text; the reference line (a CRDS origin can be long) gives way,
+        # elided in the middle, its full text in the tooltip.
+        self.readout.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        self.reference_label = QElidingLabel("")
+        self.reference_label.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.reference_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.reference_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         status = self.statusBar()
-        status.addWidget(self.readout, 1)
+        status.addWidget(self.readout)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
-        status.addPermanentWidget(self.reference_label)
+        status.addPermanentWidget(self.reference_label, 1)
 
     def _restore(self) -> None:
         settings = self.settings
@@ -187,6 +198,7 @@ class ControlsMixin:
             self.group_slider.setValue(self.group)
         finally:
             self._updating = False
+        self._fit_toolbars()
         self.inspector.integration = self.integration
 
 

@@ -13,14 +13,24 @@ from pathlib import Path
 from PyQt6.QtCore import QObject, pyqtSignal
 from superqt.utils import create_worker
 
+from ..core.crdsref import GIVE_REFERENCE
 from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.resolve import ResolvedInput, resolve_input
+
+#: The app's way around CRDS, in place of the command line's option.
+CHOOSE_REFERENCE = "choose one with File ▸ Choose reference…"
+
+
+def in_app_words(message: str) -> str:
+    """A refusal worded for the command line, with the app's menu entry instead of --reference."""
+    return message.replace(GIVE_REFERENCE, CHOOSE_REFERENCE)
 
 
 class ReferenceLookup(QObject):
     """Resolves an exposure to (prepared ramp, reference) in a worker thread."""
 
     stepped = pyqtSignal(str)  # what is being done now
+    preparing = pyqtSignal(str, int, int)  # a pipeline step before linearity: its name, number (from 1), how many
     resolved = pyqtSignal(object)  # ResolvedInput
     failed = pyqtSignal(str)
     cancelled = pyqtSignal()
@@ -40,6 +50,8 @@ class ReferenceLookup(QObject):
         self._cancel = cancel
 
         def report(step: str, index: int, total: int) -> None:
+            if step != "save":
+                self.preparing.emit(step, index + 1, total)
             self.stepped.emit("saving the prepared ramp" if step == "save" else f"pipeline step {step} ({index + 1}/{total})")
 
         def job() -> ResolvedInput:
@@ -70,6 +82,6 @@ class ReferenceLookup(QObject):
         elif isinstance(error, CorrectionCancelled):
             self.cancelled.emit()
         elif isinstance(error, LinInspectError):
-            self.failed.emit(str(error))
+            self.failed.emit(in_app_words(str(error)))
         else:
             self.failed.emit(f"internal error: {type(error).__name__}: {error}")

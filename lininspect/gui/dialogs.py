@@ -65,12 +65,13 @@ class DialogsMixin:
             self.guard(lambda: opener(Path(name)))
 
     def _ask_export(self) -> None:
-        exposure = self.session.exposure
-        if self.session.result is None or exposure is None:
+        source = self.session.input_path
+        if self.session.result is None or source is None:
             self._show_error("nothing to export: run the correction first (Ctrl+R)")
             return
+        # Beside the user's file (an _uncal's, not its prepared ramp's in the cache).
         name, _ = QFileDialog.getSaveFileName(
-            self, "Export corrected exposure", str(default_output_path(exposure.path)), FITS_FILTER
+            self, "Export corrected exposure", str(default_output_path(source)), FITS_FILTER
         )
         if name:
             # The dialog has already asked before replacing an existing file.

@@ -73,6 +73,11 @@ class JobsMixin:
     def _on_lookup_step(self, what: str) -> None:
         self.statusBar().showMessage(what + "...")
 
+    def _on_preparing(self, step: str, number: int, total: int) -> None:
+        """The raw ramp on the left is not yet the input to linearity: its title says so."""
+        self.preparing = f"step {number}/{total} ({step})"
+        self.refresh_images()
+
     def _on_lookup_resolved(self, ready) -> None:  # type: ignore[no-untyped-def]
         self._end_lookup("")
         self.guard(lambda: self._use_resolved(ready))
@@ -80,7 +85,7 @@ class JobsMixin:
     def _use_resolved(self, ready) -> None:  # type: ignore[no-untyped-def]
         exposure = self.session.exposure
         if exposure is None or exposure.path != ready.ramp:
-            self.open_input(ready.ramp)  # the input to linearity, prepared by the pipeline's steps
+            self.open_input(ready.ramp, prepared_from=ready.source)  # the input to linearity, from the pipeline's steps
         self.session.use_reference(ready.reference)
         self._forget_result()
         against, self.against_after_lookup = self.against_after_lookup, None
@@ -100,6 +105,9 @@ class JobsMixin:
         self._show_error(message)
 
     def _end_lookup(self, message: str) -> None:
+        if self.preparing is not None:
+            self.preparing = None
+            self.refresh_images()
         self.progress.setRange(0, 100)
         if not running(self.correction):
             self._hide_progress()

@@ -80,6 +80,9 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         self._hovered: tuple[int, int] = (-1, -1)
         self.lookup = ReferenceLookup(self)
         self.lookup.stepped.connect(self._on_lookup_step)
+        self.lookup.preparing.connect(self._on_preparing)
+        #: While the pipeline's steps prepare the loaded raw ramp: which step, for the left panel's title.
+        self.preparing: str | None = None
         self.lookup.resolved.connect(self._on_lookup_resolved)
         self.lookup.failed.connect(self._on_lookup_failed)
 
@@ -156,19 +159,23 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         if changed & {"left", "right", "stretch"}:
             self.refresh_images()
 
-    def open_input(self, path: Path) -> None:
-        """Load a ramp exposure; forgets any correction and shows its last group of integration 0."""
+    def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
+        """Load a ramp exposure; forgets any correction and shows its last group of integration 0.
+
+        ``prepared_from``: the user's ``_uncal`` this ramp was prepared from; it names the
+        window, the plots and the export, and keeps a product opened for it.
+        """
         self._stop_jobs()
-        dropped = self.session.open_input(Path(path))
-        exposure = self.session.exposure
-        assert exposure is not None
+        dropped = self.session.open_input(Path(path), prepared_from=prepared_from)
+        exposure, source = self.session.exposure, self.session.input_path
+        assert exposure is not None and source is not None
         self.integration, self.group = 0, exposure.ngroups - 1
         self.pixel, self.pins, self.inspector.region = None, [], None
         cancel_job(self.counting)  # it counts the previous exposure
         self._saturated, self._summaries = None, []
         self._forget_result()
-        self._remember(path)
-        self.setWindowTitle(f"lininspect — {exposure.path.name}")
+        self._remember(source)
+        self.setWindowTitle(f"lininspect — {source.name}")
         self._note(exposure.notes + ([dropped] if dropped else []))
         self.refresh()
 
@@ -264,7 +271,7 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         if B in session.references:
             text += f"  against B: {session.references[B].path.name}"
         self.reference_label.setText(text)
-        self.reference_label.setToolTip(str(reference.path) if reference is not None else "")
+        self.reference_label.setToolTip(f"{text}\n{reference.path}" if reference is not None else "")
 
     # --- pixels -------------------------------------------------------------------------
 
@@ -314,7 +321,7 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         session = self.session
         inspector = self.inspector
         inspector.integration, inspector.group = self.integration, self.group
-        inspector.exposure_path = session.exposure.path if session.exposure is not None else None
+        inspector.exposure_path = session.input_path if session.exposure is not None else None
         inspector.reference_path = session.reference.path if session.reference is not None else None
         here = self.pixel
         inspector.facts = None if here is None or not session.contains(*here) else session.pixel(*here, self.integration)

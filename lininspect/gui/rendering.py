@@ -33,7 +33,8 @@ class RenderingMixin:
         left = self.view.left
         if left is PanelSource.INPUT:
             self.left.set_image(analysis.stretch(plane, low, high, stretch), colourmap)
-            self.left.title.setText(f"Input — integration {i}, group {g}")
+            what = "Input" if self.preparing is None else f"Raw (_uncal) — preparing: {self.preparing}"
+            self.left.title.setText(f"{what} — integration {i}, group {g}")
             self.left.colourbar.configure(colourmap, low, high, stretch, "DN")
         else:
             self._draw_reference_view(self.left, left, colourmap, (low, high), stretch)

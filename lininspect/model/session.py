@@ -113,6 +113,8 @@ class Session:
 
     def __init__(self) -> None:
         self.exposure: Exposure | None = None
+        #: The user's file the exposure stands for: itself, or the ``_uncal`` it was prepared from.
+        self.input_path: Path | None = None
         self.references: dict[str, LinearityReference] = {}
         self.product: Exposure | None = None
         self.result: CorrectionResult | None = None
@@ -123,10 +125,17 @@ class Session:
         """Reference A, the one corrected views, runs, Verify and export use."""
         return self.references.get(A)
 
-    def open_input(self, path: Path) -> str | None:
-        """Load a ramp; a loaded reference that cannot serve it is dropped, and the reason returned."""
+    def open_input(self, path: Path, *, prepared_from: Path | None = None) -> str | None:
+        """Load a ramp; a loaded reference that cannot serve it is dropped, and the reason returned.
+
+        ``prepared_from``: the user's file whose pipeline steps made this ramp. When it is the one
+        loaded, this is the same exposure, so a product opened for it stays.
+        """
         exposure = open_exposure(path)
-        self.exposure, self.product, self.result = exposure, None, None
+        same = prepared_from is not None and Path(prepared_from) == self.input_path
+        product = self.product if same and self.product is not None and self.product.shape == exposure.shape else None
+        self.exposure, self.product, self.result = exposure, product, None
+        self.input_path = Path(prepared_from) if prepared_from is not None else Path(path)
         self._sources.clear()
         notes = []
         for label in list(self.references):

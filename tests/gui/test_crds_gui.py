@@ -14,7 +14,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test 
 
 from crds_cache import Rule, build_cache, linearity_writer
 from pipeline_oracle import write_ramp_file
+from PyQt6.QtWidgets import QFileDialog
 from uncal_files import make_uncal_cache, write_uncal
+
+from lininspect.core.exposure import open_exposure
+from lininspect.core.product import default_output_path
+from lininspect.gui.worker import running
 
 SUBSTRT, SHAPE = (5, 9), (64, 72)
 
@@ -101,6 +106,7 @@ def test_crds_failure_is_a_dialog_and_the_exposure_stays(qtbot, crds_env, small_
     window.resolve_in_background(ramp)
     qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     assert "CRDS_PATH" in shown[0]
+    assert "--reference" not in shown[0] and "choose one with File ▸ Choose reference…" in shown[0]  # the app's words
     assert window.session.exposure is not None and window.session.reference is None
     assert not window.cancel_button.isVisible()
     window.close()
@@ -115,14 +121,19 @@ def uncal_setup(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     return cache, uncal
 
 
-def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, crds_env, uncal_setup) -> None:  # type: ignore[no-untyped-def]
+def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, crds_env, uncal_setup, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     cache, uncal = uncal_setup
     crds_env(cache.env)
     window = _window(qtbot, uncal)
     steps: list[str] = []
     window.lookup.stepped.connect(steps.append)
+    titles: list[str] = []  # the left panel's title while each step runs (the window's slot runs first)
+    window.lookup.preparing.connect(lambda *_: titles.append(window.left.title.text))
     window.resolve_in_background(uncal)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
+    assert len(titles) == 8 and all(title.startswith("Raw (_uncal) — preparing: step ") for title in titles)
+    assert titles[1].startswith("Raw (_uncal) — preparing: step 2/8 (dq_init)")
+    assert window.left.title.text.startswith("Input — ")  # the prepared ramp is the input to linearity
     assert [s.split(" (")[0] for s in steps if s.startswith("pipeline step")] == [
         f"pipeline step {name}" for name in
         ("group_scale", "dq_init", "emicorr", "saturation", "ipc", "firstframe", "lastframe", "reset")
@@ -130,6 +141,13 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     exposure = window.session.exposure
     assert exposure.path.parent == Path(os.environ["LININSPECT_CACHE_DIR"])  # the prepared ramp
     assert exposure.header["S_RESET"] == "COMPLETE" and exposure.groupdq is not None
+    # What the user opened names the window, the plots and the export, not the hidden prepared ramp.
+    assert window.windowTitle() == f"lininspect — {uncal.name}"
+    assert window.inspector.caption_text().startswith(uncal.name)
+    suggested: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (suggested.append(args[2]), ("", ""))[1])
+    window._ask_export()
+    assert suggested == [str(default_output_path(uncal))] and suggested[0].endswith("jw_gui_linearity.fits")
     window.close()
     again = _window(qtbot, uncal)  # reopening: the prepared ramp comes from the cache, no step runs
     later: list[str] = []
@@ -177,3 +195,22 @@ def test_snapshot_command_takes_the_crds_pick(qtbot, crds_env, small_cache, tmp_
     assert main(["snapshot", str(ramp), "--pixel", "3", "4", "-o", str(output)]) == 0
     assert not QImage(str(output)).isNull()
     assert "jwst_miri_linearity_0001.fits (CRDS jwst_0001.pmap" in capsys.readouterr().err
+
+
+def test_a_product_opened_with_an_uncal_survives_its_preparation(qtbot, crds_env, uncal_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``lininspect X_uncal.fits --corrected X_linearity.fits``: the prepared ramp is the same exposure."""
+    from lininspect.gui.app import show_window
+
+    cache, uncal = uncal_setup
+    crds_env(cache.env)
+    shape = open_exposure(uncal).shape
+    product = write_ramp_file(tmp_path / "jw_gui_linearity.fits", sci=np.ones(shape, np.float32), substrt=(1, 1))
+    window = show_window(uncal, None, product, correct_on_open=True, resolve=True)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: not window.lookup.running and window.session.reference is not None, timeout=300000)
+    session = window.session
+    assert session.exposure.path.parent == Path(os.environ["LININSPECT_CACHE_DIR"])  # now on the prepared ramp
+    assert session.product is not None and session.product.path == product
+    assert window.correction is None or not running(window.correction)  # the product is shown, no run replaces it
+    assert window.right.title.text.startswith("Corrected (pipeline product)")
+    window.close()

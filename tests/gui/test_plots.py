@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from astropy.io import fits
 from PyQt6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PyQt6.QtGui import QAction, QColor, QImage, QPainter
 from PyQt6.QtSvg import QSvgRenderer
@@ -17,7 +18,7 @@ from lininspect import __version__
 from lininspect.core import analysis, dq
 from lininspect.core.correction import evaluate
 from lininspect.core.exposure import open_exposure
-from lininspect.gui.app import open_window, show_sized
+from lininspect.gui.app import DEFAULT_SIZE, open_window, show_sized
 from lininspect.gui.imagepanel import ImagePanel
 from lininspect.gui.inspector import INPUT_COLOUR
 from lininspect.gui.mainwindow import MainWindow
@@ -121,18 +122,73 @@ def test_window_fits_its_screen_and_a_saved_geometry_only_if_it_fits(qtbot, smal
     third.close()
 
 
+def _assert_controls_shown_whole(window: MainWindow) -> None:
+    """Every toolbar control on screen, none hidden behind a toolbar's overflow arrow."""
+    controls = (window.integration_box, window.group_box, window.group_slider, window.left_box, window.mode_box,
+                window.colourmap_box, window.stretch_box, window.limits_box, window.lock_limits, window.overlay_left,
+                window.overlay_right)  # fmt: skip
+    for control in controls:
+        assert control.isVisible(), control
+        toolbar = control.parentWidget()
+        assert toolbar.rect().contains(control.geometry()), control  # not cut off at the toolbar's end
+        corner = control.mapTo(window, QPoint(control.width() - 1, control.height() - 1))
+        assert window.rect().contains(corner), control
+
+
+LONG_CRDS_ORIGIN = ("reference: jwst_miri_linearity_0032.fits (CRDS jwst_1413.pmap; meta.instrument.detector=MIRIMAGE, "
+                    "meta.subarray.name=FULL, meta.exposure.readpatt=FASTR1)")  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [(DEFAULT_SIZE.width(), DEFAULT_SIZE.height()), (1230, 800), (1024, 700)])
+def test_toolbar_controls_are_all_visible_at_the_default_size_and_smaller(qtbot, window: MainWindow, size) -> None:  # type: ignore[no-untyped-def]
+    window.reference_label.setText(LONG_CRDS_ORIGIN)  # a CRDS origin must not widen the window past its screen
+    window.resize(*size)
+    run(qtbot, window)
+    QApplication.processEvents()
+    assert (window.width(), window.height()) == size
+    _assert_controls_shown_whole(window)
+
+
+def test_toolbars_wrap_again_when_a_longer_exposure_widens_the_frame_controls(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """No resize happens when a file with thousands of groups widens the spin boxes; the rows must still fit."""
+    window.resize(window.frame_bar.sizeHint().width() + window.display_bar.sizeHint().width() + 3, 800)
+    QApplication.processEvents()
+    assert not window.toolBarBreak(window.display_bar)  # one row, just fitting
+    long = tmp_path / "long_lastframe.fits"
+    primary = fits.PrimaryHDU()
+    primary.header.update(INSTRUME="MIRI", DETECTOR="MIRIMAGE", NINTS=12, NGROUPS=2000)
+    fits.HDUList([primary, fits.ImageHDU(np.ones((12, 2000, 4, 4), np.float32), name="SCI")]).writeto(long)
+    window.open_input(long)
+    QApplication.processEvents()
+    _assert_controls_shown_whole(window)
+
+
+@pytest.mark.parametrize("size", [(DEFAULT_SIZE.width(), DEFAULT_SIZE.height()), (1230, 800)])
+def test_readout_is_shown_whole_and_a_long_reference_origin_elided(qtbot, window: MainWindow, size) -> None:  # type: ignore[no-untyped-def]
+    window.resize(*size)
+    run(qtbot, window)
+    label = window.reference_label
+    assert label.toolTip().startswith(label.text())  # what an elided label hides, its tooltip says
+    label.setText(LONG_CRDS_ORIGIN)
+    window.statusBar().clearMessage()  # a temporary message hides the readout until it ends
+    window.show_readout(21, 12)
+    qtbot.wait(50)  # the status bar lays out again
+    readout = window.readout
+    assert "ratio " in readout.text() and "GROUPDQ " in readout.text()
+    assert readout.width() >= readout.sizeHint().width()  # the label has room for all of its text
+    corner = readout.mapTo(window, QPoint(readout.sizeHint().width() - 1, 0))
+    assert window.rect().contains(corner)
+    assert label.width() > 100 and label.mapTo(window, QPoint(label.width() - 1, 0)).x() < window.width()
+    assert label.x() >= readout.x() + readout.sizeHint().width()  # beside the readout, not over it
+
+
 def test_at_1024_by_700_controls_are_visible_plots_usable_and_labels_apart(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.resize(1024, 700)
     window.apply_default_layout()
     run(qtbot, window)
     click(qtbot, window.left, 21, 12)
     QApplication.processEvents()
-    controls = (window.integration_box, window.group_box, window.group_slider, window.mode_box, window.colourmap_box,
-                window.stretch_box, window.limits_box, window.lock_limits, window.overlay_left, window.overlay_right)  # fmt: skip
-    for control in controls:
-        assert control.isVisible(), control
-        corner = control.mapTo(window, QPoint(control.width() - 1, control.height() - 1))
-        assert window.rect().contains(corner), control
+    _assert_controls_shown_whole(window)
     inspector = window.inspector
     for plot in (inspector.ramp_plot, inspector.ratio_plot, inspector.curve_plot, inspector.residual_plot):
         area = plot.vb.sceneBoundingRect()
