@@ -55,7 +55,7 @@ def crds_server(root: Path, context: str) -> Iterator[tuple[str, list[str]]]:
             call = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             method = call["method"]
             requests.append(method)
-            base = f"http://localhost:{self.server.server_address[1]}"
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
             results = {
                 "get_server_info": lambda: info(base),
                 "get_default_context": lambda: context,
@@ -79,7 +79,7 @@ def crds_server(root: Path, context: str) -> Iterator[tuple[str, list[str]]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://localhost:{server.server_address[1]}", requests
+        yield f"http://127.0.0.1:{server.server_address[1]}", requests
     finally:
         server.shutdown()
         server.server_close()

@@ -158,10 +158,25 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     again.close()
 
 
-def test_preparation_can_be_cancelled(qtbot, crds_env, uncal_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_preparation_can_be_cancelled(qtbot, crds_env, uncal_setup, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     cache, uncal = uncal_setup
     crds_env(cache.env)
     window = _window(qtbot, uncal)
+    from lininspect.gui import crdslookup
+
+    real = crdslookup.resolve_input
+
+    def held_at_dq_init(path, reference, *, as_is, progress, cancel):  # type: ignore[no-untyped-def]
+        """The worker waits in dq_init for the GUI's cancel, so the steps cannot all finish first."""
+
+        def report(step: str, index: int, total: int) -> None:
+            progress(step, index, total)
+            if step == "dq_init":
+                cancel.wait(30)
+
+        return real(path, reference, as_is=as_is, progress=report, cancel=cancel)
+
+    monkeypatch.setattr(crdslookup, "resolve_input", held_at_dq_init)
     window.lookup.stepped.connect(lambda what: window.cancel_run() if what.startswith("pipeline step dq_init") else None)
     window.resolve_in_background(uncal)
     qtbot.waitUntil(lambda: not window.lookup.running, timeout=120000)
