@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from comparison_files import coefficients, ramps
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 

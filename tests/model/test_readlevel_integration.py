@@ -13,7 +13,7 @@ from lininspect.core.errors import CorrectionCancelled
 from lininspect.core.exposure import open_exposure
 from lininspect.core.product import correct_file
 from lininspect.core.reference import open_reference
-from lininspect.model.session import A, B, CORRECTED, PRODUCT_MINUS_OURS, Session
+from lininspect.model.session import CORRECTED, PRODUCT_MINUS_OURS, A, B, Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from readlevel_files import SHAPE, write_read_level_files  # noqa: E402
