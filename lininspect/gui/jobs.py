@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from ..core.comparison import ReferenceComparison
+from ..core.comparisonreport import ReportFiles
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.verify import Verification
 from ..model.session import PendingIntegration
+from .comparisonpicture import write_comparison_picture
 from .dialogs import verification_summary
 from .worker import Job, cancel_job, running, start_job
 
@@ -40,6 +42,8 @@ class JobsMixin:
     _integration_jobs: tuple[IntegrationJob, ...] = ()
     _wanted_integrations: tuple[PendingIntegration, ...] = ()
     _declined_integration: int | None = None
+    #: The comparison report being written, if any.
+    reporting: Job[ReportFiles] | None = None
 
     def _stop_jobs(self) -> None:
         """A new file: what runs on the old ones is cancelled and its results never shown."""
@@ -79,7 +83,8 @@ class JobsMixin:
             cancel_job(self.correction)
             self._restore_before_run()
             self.statusBar().showMessage("correction cancelled", 5000)
-        for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison")):
+        for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison"),
+                          (self.reporting, "report")):
             if running(job):
                 cancel_job(job)
                 self.statusBar().showMessage(f"{what} cancelled", 5000)
@@ -203,7 +208,8 @@ class JobsMixin:
 
     def _hide_progress(self) -> None:
         """Hidden once no job that reports progress runs any more."""
-        jobs = (self.correction, self.verifying, self.exporting, self.comparing, *self.integration_job_handles())
+        jobs = (self.correction, self.verifying, self.exporting, self.comparing, self.reporting,
+                *self.integration_job_handles())
         if not any(running(job) for job in jobs):
             self.progress.hide()
             self.cancel_button.hide()
@@ -235,6 +241,21 @@ class JobsMixin:
     def _on_exported(self, path: Path) -> None:
         self._hide_progress()
         self.statusBar().showMessage(f"wrote {path}", 8000)
+
+    def export_report_in_background(
+        self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool = False
+    ) -> Job[ReportFiles]:
+        """The comparison report (FITS maps, ECSV tables, PNG) written in a job; a refusal is raised at once."""
+        job = self.session.comparison_report_job(comparison, directory, overwrite=overwrite,
+                                                 draw_picture=write_comparison_picture)  # fmt: skip
+        cancel_job(self.reporting)
+        self.reporting = start_job(job, self._on_report_written, self._on_job_failed, self._on_progress)
+        self._show_progress("writing report %p%")
+        return self.reporting
+
+    def _on_report_written(self, files: ReportFiles) -> None:
+        self._hide_progress()
+        self.statusBar().showMessage(f"wrote {files.picture} and its maps and tables", 8000)
 
     def _start_residuals(self) -> None:
         if self._residual_pending == self.integration:

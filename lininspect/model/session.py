@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core import analysis
 from ..core.comparison import ReferenceComparison, compare_references
+from ..core.comparisonreport import ReportFiles, check_report_files, report_files, write_report
 from ..core.correction import (
     CancelToken,
     CorrectionResult,
@@ -468,6 +469,23 @@ class Session:
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReferenceComparison:
             return compare_references(exposure, first, second, progress=progress, cancel=cancel)
+
+        return job
+
+    def comparison_report_job(
+        self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool,
+        draw_picture: Callable[[ReferenceComparison, Path], None],
+    ) -> Callable[[ProgressCallback | None, CancelToken | None], ReportFiles]:
+        """The files ``lininspect compare-references`` writes, for a thread; refusals (an input or an
+        existing file in the way) are raised here, at once."""
+        if self.exposure is None:
+            raise LinInspectError("no exposure loaded")
+        files = report_files(directory, self.exposure.path)
+        check_report_files(files, [self.exposure.path, *(r.path for r in self.references.values())], overwrite=overwrite)
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReportFiles:
+            write_report(comparison, files, overwrite=overwrite, draw_picture=draw_picture, progress=progress, cancel=cancel)
+            return files
 
         return job
 
