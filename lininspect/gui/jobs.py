@@ -206,11 +206,13 @@ class JobsMixin:
         self.progress.show()
         self.cancel_button.show()
 
+    def _progress_jobs(self) -> tuple[Job | None, ...]:  # type: ignore[type-arg]
+        """The jobs besides the integrations' that show their progress in the status bar."""
+        return self.correction, self.verifying, self.exporting, self.comparing, self.reporting
+
     def _hide_progress(self) -> None:
         """Hidden once no job that reports progress runs any more."""
-        jobs = (self.correction, self.verifying, self.exporting, self.comparing, self.reporting,
-                *self.integration_job_handles())
-        if not any(running(job) for job in jobs):
+        if not any(running(job) for job in (*self._progress_jobs(), *self.integration_job_handles())):
             self.progress.hide()
             self.cancel_button.hide()
 
@@ -304,7 +306,7 @@ class JobsMixin:
                                    partial(self._on_integration_failed, wanted.integration),
                                    partial(self._on_integration_progress, record))  # fmt: skip
             self._integration_jobs = (*[r for r in self._integration_jobs if running(r.job)], record)
-            if not any(running(job) for job in (self.correction, self.verifying, self.exporting, self.comparing)):
+            if not any(running(job) for job in self._progress_jobs()):
                 self._show_progress("correcting integration %p%")
         return True
 
@@ -323,8 +325,8 @@ class JobsMixin:
 
     def _on_integration_progress(self, record: IntegrationJob, done: int, total: int) -> None:
         record.done, record.total = done, total
-        if any(running(job) for job in (self.correction, self.verifying, self.exporting, self.comparing)):
-            return  # their progress has the bar
+        if any(running(job) for job in self._progress_jobs()):
+            return  # theirs has the bar
         records = [r for r in self._integration_jobs if running(r.job)]
         fraction = sum(r.done / max(r.total, 1) for r in records) / max(len(records), 1)
         self.progress.setValue(int(100 * fraction))
