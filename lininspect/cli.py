@@ -402,7 +402,7 @@ def _compare_references(options: argparse.Namespace) -> int:
     if directory.is_dir():
         check_report_files(files, inputs, overwrite=options.overwrite)
     try:
-        from .gui.comparisonfigure import draw_comparison
+        from .gui.comparisonpicture import write_comparison_picture
     except ImportError as error:
         raise LinInspectError(f"the PNG summary needs Qt, which cannot start: {error}") from None
     _use_crds_context(options)
@@ -424,7 +424,7 @@ def _compare_references(options: argparse.Namespace) -> int:
     finally:
         bar.clear()
     directory.mkdir(exist_ok=True)
-    write_report(comparison, files, overwrite=options.overwrite, draw_picture=draw_comparison)
+    write_report(comparison, files, overwrite=options.overwrite, draw_picture=write_comparison_picture)
     for note in _resolution_notes(ready) + exposure.notes + ready.reference.notes + against.notes:
         print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
     for path in files.paths():

@@ -23,14 +23,14 @@ from PyQt6.QtWidgets import (
 
 from ..core import dq
 from ..core.comparison import ReferenceComparison
-from ..core.comparisonreport import check_report_files, report_files, write_report
+from ..core.comparisonreport import ReportFiles
 from ..core.errors import LinInspectError
 from ..core.product import default_output_path
 from ..core.reference import LinearityReference
 from ..core.verify import Verification
-from .comparisonfigure import ComparisonFigure, draw_comparison
+from .comparisonfigure import ComparisonFigure
 from .controls import FITS_FILTER
-from .worker import running, start_job
+from .worker import Job, running, start_job
 
 
 class DialogsMixin:
@@ -113,15 +113,9 @@ class DialogsMixin:
         if directory:
             self.guard(lambda: self.export_comparison(comparison, Path(directory)))
 
-    def export_comparison(self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool = False) -> None:
-        """The same files as ``lininspect compare-references``: maps are small, so written here."""
-        exposure = self.session.exposure
-        assert exposure is not None
-        files = report_files(directory, exposure.path)
-        check_report_files(files, [exposure.path, *(r.path for r in self.session.references.values())],
-                           overwrite=overwrite)  # fmt: skip
-        write_report(comparison, files, overwrite=overwrite, draw_picture=draw_comparison)
-        self.statusBar().showMessage(f"wrote {files.picture} and its maps and tables", 8000)
+    def export_comparison(self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool = False) -> Job[ReportFiles]:
+        """The same files as ``lininspect compare-references``, written in a job (progress, Esc cancels)."""
+        return self.export_report_in_background(comparison, Path(directory), overwrite=overwrite)
 
     def show_headers(self) -> None:
         """Every header of the exposure and the reference, one tab each, read-only."""

@@ -344,7 +344,8 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         """
         self._save()
         self.lookup.cancel()  # its worker finishes on its own; the answer is dropped
-        wait_for_jobs([self.correction, self.verifying, self.exporting, self.residual, self.counting, self.comparing])
+        wait_for_jobs([self.correction, self.verifying, self.exporting, self.residual, self.counting, self.comparing,
+                       *self.integration_job_handles()])
         for view in (self.left, self.right, self.inspector.plots):
             view.close()
         super().closeEvent(event)

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 
 from ..core import analysis, dq
 from ..core.errors import LinInspectError
+from ..model.session import CORRECTED, PRODUCT_MINUS_OURS
 from ..model.viewstate import PanelSource, symmetric_limits
 from .controls import COMPARISON_MODES, CURSOR_COLOUR, REFERENCE_VIEWS
 from .imagepanel import ImagePanel
@@ -28,6 +29,7 @@ class RenderingMixin:
             return
         i, g = self.integration, self.group
         stretch = self.view.stretch.value
+        self._begin_integration_requests()
         plane = session.input_plane(i, g)
         low, high = self._limits_for("input", plane)
         left = self.view.left
@@ -43,6 +45,7 @@ class RenderingMixin:
         self.left.set_overlay(mask if self.overlay_left.isChecked() else None)
         self.right.set_overlay(mask if self.overlay_right.isChecked() else None)
         self._update_markers()
+        self._end_integration_requests()
 
     def _refresh_right(self, colourmap: pg.ColorMap, low: float, high: float, stretch: str) -> None:
         session, panel = self.session, self.right
@@ -66,6 +69,8 @@ class RenderingMixin:
             return
         # While a run streams the exposure the panel says so; otherwise reference A corrects what is shown.
         pending = running(self.correction) and not session.shows_product
+        if not pending and self._awaits_integration(panel, CORRECTED, colourmap, mode):
+            return
         corrected = None if pending else session.corrected_plane(i, g)
         if corrected is None:
             hint = "Correcting..." if pending else "Open a linearity reference"
@@ -108,6 +113,8 @@ class RenderingMixin:
             panel.set_image(None, colourmap, needs)
             panel.title.setText(view.value)
             return
+        if self._awaits_integration(panel, view.value, colourmap, view.value):
+            return
         values = source.plane(i, g)
         unit = "ratio" if view is PanelSource.A_OVER_B else "DN"
         if view in (PanelSource.CORRECTED_A, PanelSource.CORRECTED_B):
@@ -122,6 +129,21 @@ class RenderingMixin:
         panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
         panel.colourbar.configure(colourmap, low, high, stretch, unit)
         panel.title.setText(f"{view.value} — integration {i}, group {g} ({names})")
+
+    def _awaits_integration(self, panel: ImagePanel, view: str, colourmap: pg.ColorMap, title: str) -> bool:
+        """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects it."""
+        pending = self.session.unready(self.integration, view)
+        if not pending:
+            return False
+        i = self.integration
+        if self._request_integrations(pending):
+            labels = " and ".join(sorted({p.label for p in pending}))
+            hint = f"Correcting integration {i} with reference{'s' if ' and ' in labels else ''} {labels}..."
+        else:
+            hint = f"Integration {i} not corrected: show another integration and come back to try again"
+        panel.set_image(None, colourmap, hint)
+        panel.title.setText(title)
+        return True
 
     def _limits_for(self, view: str, values: np.ndarray) -> tuple[float, float]:
         """The chosen limits of ``values``; while locked, the ones this view already had."""
@@ -147,6 +169,8 @@ class RenderingMixin:
                 title, unit = f"Verify differences — {int(np.count_nonzero(values))} pixels differ", "values differing"
         else:
             hint = "Correcting..." if running(self.correction) else "Open a linearity reference to compare with"
+            if self._awaits_integration(panel, PRODUCT_MINUS_OURS, colourmap, mode):
+                return
             values = session.product_minus_ours(i, g)
             if values is None and session.can_correct and not running(self.correction):
                 self.guard(self.run_correction)  # refreshes again, showing "Correcting..."
@@ -193,7 +217,8 @@ class RenderingMixin:
             detector = "detector ?"
         value = float(exposure.sci[i, g, y, x])
         text = f"array ({x}, {y})  {detector}  input {value:.6g} DN"
-        corrected_plane = session.corrected_plane(i, g)
+        # A read-level integration still being corrected is left out rather than waited for.
+        corrected_plane = None if session.unready(i, CORRECTED) else session.corrected_plane(i, g)
         if corrected_plane is not None:
             corrected = float(corrected_plane[y, x])
             ratio = value / corrected if corrected != 0 else float("nan")

@@ -69,6 +69,7 @@ def render_snapshot(
                 window.left_box.setCurrentText(PanelSource.CORRECTED_A.value)
                 window.mode_box.setCurrentText(PanelSource.A_MINUS_B.value)
             window.set_frame(integration, last if group is None else group)
+            window.correct_integration_now()  # no event loop here to wait for a read-level integration's job
             window.select_pixel(x, y)
             window.show_readout(x, y)
             for _ in range(3):

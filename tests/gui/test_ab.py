@@ -111,7 +111,8 @@ def test_whole_detector_comparison_from_the_menu_and_its_export(
     expected = compare_references(open_exposure(files["exposure"]), open_reference(files["a"]), open_reference(files["b"]))
     drawn = window.comparison_figure.images["factor_difference"].image
     np.testing.assert_array_equal(drawn, expected.factor_difference.astype(np.float32))  # the figure draws float32
-    window.export_comparison(expected, tmp_path)
+    job = window.export_comparison(expected, tmp_path)
+    qtbot.waitUntil(lambda: job.done, timeout=20000)
     assert (tmp_path / "ramp_lastframe_compare_maps.fits").exists() and (tmp_path / "ramp_lastframe_compare.png").exists()
 
 
