@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QApplication, QMessageBox
 from ..core.errors import LinInspectError
 from ..model.opening import OpeningRequest
 from .mainwindow import MainWindow
+from .worker import route_warnings
 
 ORGANISATION = "lininspect"
 APPLICATION = "lininspect"
@@ -102,6 +103,7 @@ def launch(request: OpeningRequest) -> int:
         )
     app = application()
     sys.excepthook = _report_unexpected
+    route_warnings()
     window = show_window(request)
     previous = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     quit_on_signals(app, window)
