@@ -37,7 +37,7 @@ def test_an_overridden_reference_is_recorded_as_the_pipeline_records_it(tmp_path
     environment = {key: value for key, value in os.environ.items() if not key.startswith("CRDS_")} | crds
     ours = subprocess.run(
         [sys.executable, "-m", "lininspect", "correct", exposure.name, "--reference", "ref.fits", "-o", "ours.fits"],
-        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert ours.returncode == 0, ours.stderr
     theirs_header, ours_header = fits.getheader(tmp_path / "pipeline.fits"), fits.getheader(tmp_path / "ours.fits")
