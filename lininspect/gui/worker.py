@@ -181,12 +181,14 @@ class Job(WorkerBase, Generic[Result]):
         on_progress: Callable[[int, int], None] | None = None,
     ) -> Job[Result]:
         """Connect the handlers (each called in the GUI thread unless cancelled) and start."""
-        # Marked done before the handlers run, so they see no job of theirs still running.
-        for signal in (self.signals.returned, self.signals.errored, self.signals.finished):
-            signal.connect(partial(_mark, self._finished_flag))
-        self.signals.returned.connect(partial(_unless_cancelled, self._cancel, on_result))
-        report_failure = partial(_report_failure, on_failure)
+        # Marked done in the handler's own call, just before it runs: the handler sees no job of
+        # its own still running, and nobody sees the job done with its handler still to come (a
+        # connection of its own was a queued call of its own, and a wait could end in between).
+        done = self._finished_flag
+        self.signals.returned.connect(partial(_unless_cancelled, self._cancel, partial(_mark_then, done, on_result)))
+        report_failure = partial(_mark_then, done, partial(_report_failure, on_failure))
         self.signals.errored.connect(partial(_unless_cancelled, self._cancel, report_failure))
+        self.signals.finished.connect(partial(_mark, done))  # cancelled: no handler runs
         if on_progress is not None:
             self._progress.progressed.connect(partial(_unless_cancelled_progress, self._cancel, on_progress))
         self.start()
@@ -225,6 +227,11 @@ def _report_failure(on_failure: Callable[[str], None], error: BaseException) -> 
 
 def _mark(flag: threading.Event, *_: object) -> None:
     flag.set()
+
+
+def _mark_then(flag: threading.Event, handler: Callable[[Any], None], value: Any) -> None:
+    flag.set()
+    handler(value)
 
 
 def _unless_cancelled(cancelled: threading.Event, handler: Callable[[Any], None], value: Any) -> None:
