@@ -169,7 +169,7 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         dropped = self.session.open_input(Path(path), prepared_from=prepared_from)
         exposure, source = self.session.exposure, self.session.input_path
         assert exposure is not None and source is not None
-        self.integration, self.group = 0, exposure.ngroups - 1
+        self.view.update(frames=(exposure.nints, exposure.ngroups), integration=0, group=exposure.ngroups - 1)
         self.pixel, self.pins, self.inspector.region = None, [], None
         cancel_job(self.counting)  # it counts the previous exposure
         self._saturated, self._summaries = None, []
@@ -230,16 +230,13 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
     # --- display ------------------------------------------------------------------------
 
     def set_frame(self, integration: int, group: int) -> None:
-        """Show another integration/group (clamped to the exposure)."""
-        exposure = self.session.exposure
-        if exposure is None or self._updating:
+        """Show another integration/group (the view state keeps it inside the exposure)."""
+        if self._updating:
             return
-        integration = min(max(integration, 0), exposure.nints - 1)
-        group = min(max(group, 0), exposure.ngroups - 1)
-        if (integration, group) == (self.integration, self.group):
+        before = self.integration
+        if not self.view.update(integration=integration, group=group):
             return
-        integration_changed = integration != self.integration
-        self.integration, self.group = integration, group
+        integration_changed = self.integration != before
         self._sync_controls()
         self.refresh_images()
         self.inspector.set_group(group)
