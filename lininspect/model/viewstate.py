@@ -58,6 +58,8 @@ class ViewState:
     """
 
     frames: tuple[int, int] = (1, 1)
+    #: Raised when the session's content changes (a file, a reference, a result): what is shown is re-read.
+    data_version: int = 0
     integration: int = 0
     group: int = 0
     pixel: Pixel | None = None
@@ -89,6 +91,10 @@ class ViewState:
             for callback in list(self._subscribers):
                 callback(changed)
         return changed
+
+    def data_changed(self, **changes: object) -> set[str]:
+        """The session has new content: every view re-reads it, along with ``changes``, in one notification."""
+        return self.update(data_version=self.data_version + 1, **changes)
 
 
 def symmetric_limits(values: np.ndarray, percentile: float = 99.5) -> tuple[float, float]:

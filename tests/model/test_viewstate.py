@@ -47,3 +47,13 @@ def test_the_frame_stays_inside_the_exposure() -> None:
     assert (state.integration, state.group) == (1, 0)
     state.update(frames=(1, 5), group=8)  # a smaller exposure: the new bounds apply at once
     assert (state.integration, state.group) == (0, 4)
+
+
+def test_new_data_is_one_notification_with_the_frame_reset() -> None:
+    state = ViewState(frames=(2, 10), group=9, pixel=(1, 1))
+    heard: list[set[str]] = []
+    state.subscribe(heard.append)
+    state.data_changed()  # a result or a reference: the same frame, its content re-read
+    state.data_changed(frames=(1, 4), group=3, pixel=None)  # a new exposure
+    assert heard == [{"data_version"}, {"data_version", "frames", "group", "pixel"}]
+    assert state.data_version == 2
