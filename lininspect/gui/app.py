@@ -176,8 +176,7 @@ def show_window(
     if corrected is not None:
         window.guard(lambda: window.open_product(Path(corrected)))
     if resolve:
-        window.against_after_lookup = against
-        window.resolve_in_background(Path(input_path), reference=reference, as_is=as_is)
+        window.resolve_in_background(Path(input_path), reference=reference, as_is=as_is, against=against)
         return window
     if reference is not None:
         window.guard(lambda: window.open_reference(Path(reference)))

@@ -3,7 +3,8 @@
 Its parts each own their widgets and talk through the session, the view state and signals:
 ``framecontrols`` and ``displaycontrols`` (toolbars that write and follow the view state),
 ``panels`` (the two images), ``inspectorfeed`` (the pixel inspector's facts), ``statusarea``,
-``jobs`` (work off the GUI thread), ``dialogs`` and ``actions`` (menus, keys, drops).
+``jobs`` (work off the GUI thread), ``opening`` (what a new file makes stale), ``dialogs``
+and ``actions`` (menus, keys, drops).
 
 Public methods (open_input, run_correction, select_pixel, ...) raise LinInspectError so
 scripts, tests and snapshots see problems; the menus and drops wrap them in ``guard`` and
@@ -19,11 +20,9 @@ from PyQt6.QtCore import QByteArray, QSettings, Qt
 from PyQt6.QtGui import QCloseEvent, QResizeEvent
 from PyQt6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 
-from ..core import fitsfile
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
-from ..core.resolve import ResolvedInput
-from ..model.session import B, Session
+from ..model.session import Session
 from ..model.viewstate import ViewState
 from .actions import Actions
 from .dialogs import Dialogs
@@ -32,6 +31,7 @@ from .framecontrols import FrameControls
 from .inspector import PixelInspector
 from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
+from .opening import Opener
 from .panels import Panels
 from .statusarea import StatusArea
 from .worker import Job, wait_for_jobs
@@ -46,8 +46,6 @@ class MainWindow(QMainWindow):
         self.session = Session()
         #: Frame, selection and display choices (model.viewstate): controls write it, every view follows it.
         self.view = ViewState()
-        #: Reference B given on the command line, opened once the lookup has chosen A.
-        self.against_after_lookup: Path | None = None
         self.setWindowTitle("lininspect")
         session, view = self.session, self.view
 
@@ -67,6 +65,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.inspector_dock)
         self.inspector_feed = InspectorFeed(session, view, self.inspector)
         self.actions = Actions(self)
+        self.opener = Opener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember, self.setWindowTitle)
 
         for panel in (self.left, self.right):
             panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))
@@ -77,7 +76,7 @@ class MainWindow(QMainWindow):
         self.inspector.flaggedChosen.connect(lambda x, y: self.guard(lambda: self.jump_to(x, y)))
         self.jobs.resultChanged.connect(self.refresh)
         self.jobs.imagesStale.connect(self.panels.redraw)
-        self.jobs.resolved.connect(lambda ready: self.guard(lambda: self._use_resolved(ready)))
+        self.jobs.resolved.connect(lambda ready: self.guard(lambda: self.opener.use_resolved(ready)))
         self.jobs.verified.connect(lambda verification, message: self.dialogs.show_verification(verification, message, [
             ("Show differences", lambda: self.display.mode_box.setCurrentText("Verify differences")),
             ("Go to worst pixel", self.jobs.go_to_worst_difference)]))  # fmt: skip
@@ -116,90 +115,29 @@ class MainWindow(QMainWindow):
     def pins(self) -> list[tuple[int, int]]:
         return list(self.view.pins)
 
-    # --- loading ------------------------------------------------------------------------
+    # --- loading: the opener's commands, for scripts, tests and the launcher -----------
 
     def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
-        """Load a ramp exposure; forgets any correction and shows its last group of integration 0.
-
-        ``prepared_from``: the user's ``_uncal`` this ramp was prepared from; it names the
-        window, the plots and the export, and keeps a product opened for it.
-        """
-        self.jobs.stop()
-        dropped = self.session.open_input(Path(path), prepared_from=prepared_from)
-        exposure, source = self.session.exposure, self.session.input_path
-        assert exposure is not None and source is not None
-        self.dialogs.forget_exposure()
-        self.jobs.forget_result()
-        self.actions.remember(source)
-        self.setWindowTitle(f"lininspect — {source.name}")
-        self._note(exposure.notes + ([dropped] if dropped else []))
-        self.view.data_changed(frames=(exposure.nints, exposure.ngroups), integration=0, group=exposure.ngroups - 1,
-                               pixel=None, pins=(), box=None)  # fmt: skip
+        self.opener.open_input(path, prepared_from=prepared_from)
 
     def open_reference(self, path: Path) -> None:
-        """The user's reference: it overrides CRDS's (a lookup still running is dropped)."""
-        self.jobs.stop()
-        self.jobs.lookup.cancel()
-        self.session.open_reference(Path(path))
-        self.jobs.forget_result()
-        self.actions.remember(path)
-        assert self.session.reference is not None
-        self._note(self.session.reference.notes)
-        self.refresh()
+        self.opener.open_reference(path)
 
     def open_against(self, path: Path) -> None:
-        """Reference B, compared with A: the panels can show its correction, A − B and A / B."""
-        if self.session.reference is None:
-            raise LinInspectError("choose reference A first (File ▸ Choose reference...), then one to compare with")
-        self.session.open_reference(Path(path), B)
-        self.actions.remember(path)
-        self._note(self.session.references[B].notes)
-        self.refresh()
+        self.opener.open_against(path)
 
     def open_product(self, path: Path) -> None:
-        """Show a pipeline ``_linearity`` product on the right instead of a run of ours."""
-        self.jobs.stop()
-        self.session.open_product(Path(path))
-        self.jobs.forget_result()
-        self.actions.remember(path)
-        self.refresh()
+        self.opener.open_product(path)
 
     def open_any(self, path: Path) -> None:
-        """Open a file as what its content says: COEFFS is a reference, SCI a ramp to inspect."""
-        kind = fitsfile.content_kind(fitsfile.scan(Path(path)))
-        if kind == "reference":
-            self.open_reference(path)
-        elif kind == "exposure":
-            self.open_input(path)
-        else:
-            raise LinInspectError(f"{path}: neither an exposure (SCI) nor a linearity reference (COEFFS)")
+        self.opener.open_any(path)
 
-    def resolve_in_background(self, path: Path, *, reference: Path | None = None, as_is: bool = False) -> None:
-        """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then the correction."""
+    def resolve_in_background(
+        self, path: Path, *, reference: Path | None = None, as_is: bool = False, against: Path | None = None
+    ) -> None:
+        """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then ``against`` as B and the run."""
+        self.opener.against_after_lookup = against
         self.jobs.resolve_in_background(path, reference=reference, as_is=as_is)
-
-    def _use_resolved(self, ready: ResolvedInput) -> None:
-        """The lookup's answer: its prepared ramp as the input (unless loaded), its reference as A, then a run."""
-        exposure = self.session.exposure
-        if exposure is None or exposure.path != ready.ramp:
-            self.open_input(ready.ramp, prepared_from=ready.source)  # the input to linearity, from the pipeline's steps
-        self.session.use_reference(ready.reference)
-        self.jobs.forget_result()
-        against, self.against_after_lookup = self.against_after_lookup, None
-        if against is not None:
-            self.guard(lambda: self.open_against(against))
-        steps = ready.preparation.steps
-        if steps:
-            how = "cached" if ready.preparation.from_cache else "run"
-            self._note([f"pipeline steps {', '.join(steps)} {how} before linearity"])
-        if self.session.product is None:  # an opened pipeline product is shown, not replaced by a run
-            self.run_correction()
-        else:
-            self.refresh()
-
-    def _note(self, notes: list[str]) -> None:
-        if notes:
-            self.status.message("note: " + "; ".join(notes), 15000)
 
     def run_correction(self) -> Job[CorrectionResult]:
         """Start correcting in a background job (cancelling a run in progress); return its handle."""
