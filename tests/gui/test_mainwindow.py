@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF, Qt, QThreadPool
+from PyQt6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
+from PyQt6.QtGui import QDragEnterEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from lininspect.core import analysis, dq
@@ -313,6 +314,23 @@ def test_summary_headers_and_drop(qtbot, window: MainWindow, small_files) -> Non
     window.dialogs.show_headers()
     window.actions.open_dropped([small_files.reference, small_files.exposure])
     assert window.session.reference is not None and window.session.exposure is not None
+
+
+def test_files_dropped_on_the_window_open_as_their_content_says(qtbot, small_files, private_settings: Path) -> None:  # type: ignore[no-untyped-def]
+    """Real drag-enter and drop events, as a file manager sends them: a reference and a ramp, in that order."""
+    window = open_window(None, None, None)
+    qtbot.addWidget(window)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(small_files.reference)), QUrl.fromLocalFile(str(small_files.exposure))])
+    where, action = QPointF(50, 50), Qt.DropAction.CopyAction
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(where.toPoint(), action, data, buttons, modifiers)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted() and window.session.exposure is None  # entering opens nothing
+    QApplication.sendEvent(window, QDropEvent(where, action, data, buttons, modifiers))
+    assert window.session.exposure is not None and window.session.exposure.path == small_files.exposure
+    assert window.session.reference is not None and window.session.reference.path == small_files.reference
+    window.close()
 
 
 def test_choices_persist_in_the_private_settings(qtbot, small_files, private_settings: Path) -> None:  # type: ignore[no-untyped-def]

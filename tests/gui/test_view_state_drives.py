@@ -74,3 +74,17 @@ def test_selection_from_the_view_state_plots_marks_and_outlines(window: MainWind
     assert window.inspector.curves["input"] == []
     assert _markers(window) == set()
     assert window.left.view.box_shown is None and window.right.view.box_shown is None
+
+
+def test_display_choices_from_the_view_state_move_their_boxes_and_redraw(window: MainWindow) -> None:
+    from lininspect.model.viewstate import Limits, PanelSource, Stretch
+
+    session, view = window.session, window.view
+    view.update(left=PanelSource.CORRECTED_A, right=PanelSource.CORRECTED_B, stretch=Stretch.SQRT, limits=Limits.MINMAX)
+    display = window.display
+    assert (display.left_box.currentText(), display.mode_box.currentText()) == ("corrected A", "corrected B")
+    assert (display.stretch_box.currentText(), display.limits_box.currentText()) == ("sqrt", "min-max")
+    i, g = view.integration, view.group
+    np.testing.assert_array_equal(window.left.image.image, _stretched(window, session.correction().plane(i, g)))
+    assert window.left.title.text.startswith("corrected A — integration")
+    assert window.right.title.text == "corrected B" and "reference B" in window.right.message.toPlainText()
