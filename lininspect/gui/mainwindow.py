@@ -3,7 +3,7 @@
 Its parts each own their widgets and talk through the session, the view state and signals:
 ``framecontrols`` and ``displaycontrols`` (toolbars that write and follow the view state),
 ``panels`` (the two images), ``inspectorfeed`` (the pixel inspector's facts), ``statusarea``,
-``jobs`` (work off the GUI thread), ``opening`` (what a new file makes stale), ``dialogs``
+``jobs`` (work off the GUI thread), ``fileopener`` (what a new file makes stale), ``dialogs``
 and ``actions`` (menus, keys, drops).
 
 Public methods (open_input, run_correction, select_pixel, ...) raise LinInspectError so
@@ -31,7 +31,7 @@ from .framecontrols import FrameControls
 from .inspector import PixelInspector
 from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
-from .opening import Opener
+from .fileopener import FileOpener
 from .panels import Panels
 from .statusarea import StatusArea
 from .worker import Job, wait_for_jobs
@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.inspector_dock)
         self.inspector_feed = InspectorFeed(session, view, self.inspector)
         self.actions = Actions(self)
-        self.opener = Opener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember, self.setWindowTitle)
+        self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember, self.setWindowTitle)
 
         for panel in (self.left, self.right):
             panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))

@@ -20,7 +20,7 @@ from .jobs import Jobs
 from .statusarea import StatusArea
 
 
-class Opener:
+class FileOpener:
     """Opens exposures, references and products for one window, and takes the CRDS lookup's answer."""
 
     def __init__(
