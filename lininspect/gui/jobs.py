@@ -66,11 +66,12 @@ class Jobs(QObject):
         return running(self.verifying)
 
     def handles(self) -> list[Job | None]:  # type: ignore[type-arg]
+        """Every job this controller may have running, for stopping and for waiting on at close."""
         return [self.correction, self.verifying, self.exporting, self.residual, self.comparing]
 
     def stop(self) -> None:
         """A new file: what runs on the old ones is cancelled and its results never shown."""
-        for job in (self.correction, self.verifying, self.exporting, self.residual, self.comparing):
+        for job in self.handles():
             cancel_job(job)
         self._before_run = None
         self.verification = None  # it compared the files loaded until now
