@@ -47,7 +47,7 @@ class Actions(QObject):
         jobs = window.jobs
         run = menus.addMenu("&Correction")
         self.run_action = self._action(run, "&Run", lambda: window.guard(window.run_correction), "Ctrl+R")
-        self.cancel_action = self._action(run, "&Cancel", jobs.cancel_run, "Esc")
+        self._action(run, "&Cancel", jobs.cancel_run, "Esc")
         self.verify_action = self._action(run, "&Verify corrected file", lambda: window.guard(jobs.verify_product))
         self.compare_action = self._action(run, "Compare references A and B over the detector",
                                            lambda: window.guard(jobs.compare_in_background))  # fmt: skip

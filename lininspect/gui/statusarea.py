@@ -49,7 +49,7 @@ class StatusArea:
 
     def _follow(self, changed: set[str]) -> None:
         if "data_version" in changed:
-            self.show_reference()
+            self._show_reference()
         if changed & {"data_version", "integration", "group"}:
             self.show_readout(*self._hovered)
 
@@ -79,7 +79,7 @@ class StatusArea:
         self.progress.hide()
         self.cancel_button.hide()
 
-    def show_reference(self) -> None:
+    def _show_reference(self) -> None:
         """Always on screen: which reference corrects, and who chose it (CRDS: context, matched keys)."""
         session = self.session
         reference = session.reference
