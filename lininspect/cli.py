@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO  # noqa: E402
 
 from . import __version__  # noqa: E402
 from .core.errors import LinInspectError  # noqa: E402
+from .model.opening import OpeningRequest  # noqa: E402
 
 if TYPE_CHECKING:
     from .core.resolve import ResolvedInput
@@ -317,11 +318,19 @@ def _open(options: argparse.Namespace) -> int:
         if options.reference is not None or options.corrected is not None or options.against is not None:
             raise LinInspectError("--reference, --corrected and --against need an INPUT exposure")
         demo = ensure_demo()
-        return _launch(demo.exposure, demo.reference, None, correct_on_open=True)
+        return _launch(OpeningRequest(demo.exposure, demo.reference, correct_on_open=True))
     _use_crds_context(options)
     # The app asks CRDS (unless given the reference) and runs missing pipeline steps in a worker.
-    return _launch(options.input, options.reference, options.corrected, correct_on_open=False, resolve=True,
-                   as_is=options.as_is, against=options.against)
+    return _launch(
+        OpeningRequest(
+            options.input,
+            options.reference,
+            options.corrected,
+            options.against,
+            resolve=True,
+            as_is=options.as_is,
+        )
+    )
 
 
 def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
@@ -337,22 +346,12 @@ def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
                          progress=report if sys.stderr.isatty() else None)
 
 
-def _launch(
-    input_path: Path,
-    reference: Path | None,
-    corrected: Path | None,
-    *,
-    correct_on_open: bool,
-    resolve: bool = False,
-    as_is: bool = False,
-    against: Path | None = None,
-) -> int:
+def _launch(request: OpeningRequest) -> int:
     try:
         from .gui.app import launch
     except ImportError as error:
         raise LinInspectError(f"the desktop app cannot start: {error}") from None
-    return launch(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is,
-                  against=against)
+    return launch(request)
 
 
 def _snapshot(options: argparse.Namespace) -> int:
@@ -402,7 +401,7 @@ def _compare_references(options: argparse.Namespace) -> int:
     if directory.is_dir():
         check_report_files(files, inputs, overwrite=options.overwrite)
     try:
-        from .gui.comparisonfigure import draw_comparison
+        from .gui.comparisonpicture import write_comparison_picture
     except ImportError as error:
         raise LinInspectError(f"the PNG summary needs Qt, which cannot start: {error}") from None
     _use_crds_context(options)
@@ -424,7 +423,7 @@ def _compare_references(options: argparse.Namespace) -> int:
     finally:
         bar.clear()
     directory.mkdir(exist_ok=True)
-    write_report(comparison, files, overwrite=options.overwrite, draw_picture=draw_comparison)
+    write_report(comparison, files, overwrite=options.overwrite, draw_picture=write_comparison_picture)
     for note in _resolution_notes(ready) + exposure.notes + ready.reference.notes + against.notes:
         print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
     for path in files.paths():

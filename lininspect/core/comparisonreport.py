@@ -19,6 +19,8 @@ from astropy.table import Table
 from .. import __version__
 from .atomic import atomic_path
 from .comparison import ReferenceComparison
+from .correction import CancelToken, ProgressCallback
+from .errors import CorrectionCancelled
 from .outputs import check_output_path
 from .product import header_text
 
@@ -89,15 +91,34 @@ def write_report(
     *,
     overwrite: bool = False,
     draw_picture: Callable[[ReferenceComparison, Path], None],
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> None:
-    """Write every file of the report; ``draw_picture(comparison, path)`` writes the PNG (Qt, in gui/)."""
+    """Write every file of the report; ``draw_picture(comparison, path)`` writes the PNG (Qt, in gui/).
+
+    ``progress(files written, files)`` after each file; ``cancel`` stops before the next one
+    (CorrectionCancelled), and then no file of the report is published.
+    """
+    steps: list[tuple[Path, Callable[[Path], None]]] = [
+        (files.maps, lambda path: _write_maps(comparison, path)),
+        (files.summary, lambda path: _write_table(summary_table(comparison), path)),
+        (files.no_lin_corr, lambda path: _write_table(no_lin_corr_table(comparison), path)),
+        (files.histogram, lambda path: _write_table(histogram_table(comparison), path)),
+        (files.picture, lambda path: draw_picture(comparison, path)),
+    ]
     with ExitStack() as stack:
         temporary = {path: stack.enter_context(atomic_path(path, replace=overwrite)) for path in files.paths()}
-        _write_maps(comparison, temporary[files.maps])
-        _write_table(summary_table(comparison), temporary[files.summary])
-        _write_table(no_lin_corr_table(comparison), temporary[files.no_lin_corr])
-        _write_table(histogram_table(comparison), temporary[files.histogram])
-        draw_picture(comparison, temporary[files.picture])
+        for done, (target, write) in enumerate(steps, start=1):
+            _check(cancel)
+            write(temporary[target])
+            if progress is not None:
+                progress(done, len(steps))
+        _check(cancel)  # cancelled while the last file was written: none is published
+
+
+def _check(cancel: CancelToken | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CorrectionCancelled()
 
 
 def provenance(comparison: ReferenceComparison) -> dict[str, object]:

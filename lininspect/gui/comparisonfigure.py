@@ -1,22 +1,16 @@
-"""The one-page picture of a reference comparison: maps, the NO_LIN_CORR change and the histogram.
+"""The app's figure of a reference comparison: maps, the NO_LIN_CORR change and the histogram.
 
-Drawn with pyqtgraph on an offscreen Qt platform when there is no display, so the command
-line can write it; every number drawn comes from the core's ReferenceComparison.
+Every number drawn comes from the core's ReferenceComparison. The report's PNG is painted
+by :mod:`.comparisonpicture` from the same numbers, colours and labels, in any thread.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.exporters
-from PyQt6.QtWidgets import QApplication
 
 from ..core.analysis import display_limits
 from ..core.comparison import ReferenceComparison
-from ..core.errors import LinInspectError
 
 #: Size of the written picture in pixels.
 PICTURE_SIZE = (1800, 1150)
@@ -80,26 +74,6 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
         plot.setLabel("left", "pixels")
         return plot.plot(histogram.edges, histogram.counts, stepMode="center", fillLevel=0,
                          brush=(240, 140, 46, 160), pen=pg.mkPen("#f08c2e"))
-
-
-def draw_comparison(comparison: ReferenceComparison, path: Path, size: tuple[int, int] = PICTURE_SIZE) -> None:
-    """Write the figure to ``path`` as a PNG, with no display needed."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = QApplication.instance() or QApplication([])
-    figure = ComparisonFigure(comparison)
-    try:
-        figure.resize(*size)
-        figure.show()
-        app.processEvents()
-        exporter = pyqtgraph.exporters.ImageExporter(figure.scene())
-        exporter.parameters()["width"] = size[0]
-        exporter.export(str(path))
-        if not Path(path).stat().st_size:
-            raise LinInspectError(f"{path}: the picture could not be written")
-    finally:
-        figure.close()
-        figure.deleteLater()
-        app.processEvents()
 
 
 def _symmetric(values: np.ndarray) -> tuple[float, float]:

@@ -24,20 +24,23 @@ from PyQt6.QtWidgets import (
 
 from ..core import dq
 from ..core.comparison import ReferenceComparison
-from ..core.comparisonreport import check_report_files, report_files, write_report
 from ..core.errors import LinInspectError
 from ..core.reference import LinearityReference
 from ..core.verify import Verification
 from ..model.session import Session
-from .comparisonfigure import ComparisonFigure, draw_comparison
+from .comparisonfigure import ComparisonFigure
 from .worker import Job, cancel_job, running, start_job
 
 
 class Dialogs:
     """Errors, headers, the exposure summary (with its saturated count from a job), Verify's report and the A/B comparison."""
 
-    def __init__(self, parent: QMainWindow, session: Session, settings: QSettings) -> None:
-        self.parent, self.session, self.settings = parent, session, settings
+    def __init__(
+        self, parent: QMainWindow, session: Session, settings: QSettings,
+        write_report: Callable[[ReferenceComparison, Path], object],
+    ) -> None:  # fmt: skip
+        """``write_report``: writes the comparison report into a folder (a job, as the command line's files)."""
+        self.parent, self.session, self.settings, self.write_report = parent, session, settings, write_report
         #: Saturated samples of the loaded exposure once counted, the job counting them and the summaries waiting.
         self.saturated: int | None = None
         self.counting: Job[int] | None = None
@@ -91,17 +94,7 @@ class Dialogs:
     def _ask_export_comparison(self, comparison: ReferenceComparison) -> None:
         directory = QFileDialog.getExistingDirectory(self.parent, "Write the comparison report into", self.start_dir())
         if directory:
-            self.guard(lambda: self.export_comparison(comparison, Path(directory)))
-
-    def export_comparison(self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool = False) -> None:
-        """The same files as ``lininspect compare-references``: maps are small, so written here."""
-        exposure = self.session.exposure
-        assert exposure is not None
-        files = report_files(directory, exposure.path)
-        check_report_files(files, [exposure.path, *(r.path for r in self.session.references.values())],
-                           overwrite=overwrite)  # fmt: skip
-        write_report(comparison, files, overwrite=overwrite, draw_picture=draw_comparison)
-        self.parent.statusBar().showMessage(f"wrote {files.picture} and its maps and tables", 8000)
+            self.guard(lambda: self.write_report(comparison, Path(directory)))
 
     def show_headers(self) -> None:
         """Every header of the exposure and the reference, one tab each, read-only."""

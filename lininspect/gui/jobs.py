@@ -1,4 +1,5 @@
-"""The window's background jobs: correction run, CRDS lookup, Verify, export, residual maps and the A/B comparison.
+"""The window's background jobs: correction run, CRDS lookup, Verify, export, residual maps, the A/B comparison
+and its report, and read-level integrations (``integrationjobs``).
 
 One handle per kind of job, with the status bar's progress and Cancel. Results go back as
 signals (the window redraws, the dialogs report), so the jobs know nothing of the widgets
@@ -13,15 +14,18 @@ import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from ..core.comparison import ReferenceComparison
+from ..core.comparisonreport import ReportFiles
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.verify import Verification
 from ..model.session import Session
 from ..model.viewstate import ViewState
+from .comparisonpicture import write_comparison_picture
 from .crdslookup import ReferenceLookup
 from .dialogs import verification_summary
+from .integrationjobs import IntegrationJobs
 from .statusarea import StatusArea
-from .worker import Job, cancel_job, running, start_job
+from .worker import JOB_WARNINGS, Job, cancel_job, running, start_job
 
 
 class Jobs(QObject):
@@ -42,6 +46,10 @@ class Jobs(QObject):
         self.exporting: Job[Path] | None = None
         self.residual: Job[tuple[int, np.ndarray]] | None = None
         self.comparing: Job[ReferenceComparison] | None = None
+        self.reporting: Job[ReportFiles] | None = None
+        self.integrations = IntegrationJobs(session, status, self._bar_taken, self._hide_progress, self)
+        self.integrations.corrected.connect(self.imagesStale)
+        self.integrations.failed.connect(self.failed)
         #: The finished result shown before a run started: a cancelled or failed run brings it back.
         self._before_run: CorrectionResult | None = None
         #: The last Verify of the opened product (its "Verify differences" map).
@@ -56,6 +64,12 @@ class Jobs(QObject):
         self.lookup.preparing.connect(self._on_preparing)
         self.lookup.resolved.connect(self._on_lookup_resolved)
         self.lookup.failed.connect(self._on_lookup_failed)
+        # A bound method, so the connection to the process-wide announcer ends with these jobs' window.
+        JOB_WARNINGS.warned.connect(self._on_warning)
+
+    def _on_warning(self, text: str) -> None:
+        """A Python warning raised in a job: the status bar says it, the terminal never does."""
+        self.status.message(text, 15000)
 
     @property
     def correcting(self) -> bool:
@@ -67,12 +81,21 @@ class Jobs(QObject):
 
     def handles(self) -> list[Job | None]:  # type: ignore[type-arg]
         """Every job this controller may have running, for stopping and for waiting on at close."""
-        return [self.correction, self.verifying, self.exporting, self.residual, self.comparing]
+        return [self.correction, self.verifying, self.exporting, self.residual, self.comparing, self.reporting,
+                *self.integrations.handles()]  # fmt: skip
+
+    def _progress_jobs(self) -> tuple[Job | None, ...]:  # type: ignore[type-arg]
+        """The jobs besides the integrations' that show their progress in the status bar."""
+        return self.correction, self.verifying, self.exporting, self.comparing, self.reporting
+
+    def _bar_taken(self) -> bool:
+        return any(running(job) for job in self._progress_jobs())
 
     def stop(self) -> None:
         """A new file: what runs on the old ones is cancelled and its results never shown."""
         for job in self.handles():
             cancel_job(job)
+        self.integrations.cancel()
         self._before_run = None
         self.verification = None  # it compared the files loaded until now
         self._hide_progress()
@@ -124,18 +147,25 @@ class Jobs(QObject):
         self.resultChanged.emit()
 
     def cancel_run(self) -> None:
-        """Esc or Cancel: stop the correction, Verify, export or lookup; what was shown before stays."""
+        """Esc or Cancel: stop the correction, Verify, export, report, lookup or the shown integration's; what was
+        shown before stays."""
         if running(self.correction):
             cancel_job(self.correction)
             self._restore_before_run()
             self.status.message("correction cancelled", 5000)
-        for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison")):
+        for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison"),
+                          (self.reporting, "report")):  # fmt: skip
             if running(job):
                 cancel_job(job)
                 self.status.message(f"{what} cancelled", 5000)
         if self.lookup.running:
             self.lookup.cancel()
             self._end_lookup("reference lookup cancelled")
+        if self.integrations.running:
+            integration = self.view.integration
+            self.integrations.cancel(declined=integration)
+            self.status.message(f"correction of integration {integration} cancelled", 5000)
+            self.imagesStale.emit()
         self._hide_progress()
 
     # --- CRDS lookup and the pipeline's earlier steps -----------------------------------
@@ -223,6 +253,25 @@ class Jobs(QObject):
         self._hide_progress()
         self.status.message(f"wrote {path}", 8000)
 
+    def export_report_in_background(
+        self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool = False
+    ) -> Job[ReportFiles]:
+        """The comparison report (FITS maps, ECSV tables, PNG) written in a job; a refusal is raised at once."""
+        job = self.session.comparison_report_job(comparison, Path(directory), overwrite=overwrite,
+                                                 draw_picture=write_comparison_picture)  # fmt: skip
+        cancel_job(self.reporting)
+        self.reporting = start_job(job, self._on_report_written, self._on_job_failed, self.status.set_progress)
+        self.status.show_progress("writing report %p%")
+        return self.reporting
+
+    def _on_report_written(self, files: ReportFiles) -> None:
+        self._hide_progress()
+        self.status.message(f"wrote {files.picture} and its maps and tables", 8000)
+
+    def correct_integration_now(self) -> None:
+        """The shown integration's read-level corrections in this thread; for snapshots and scripts (no event loop)."""
+        self.integrations.correct_now(self.view.integration)
+
     def residual_map(self, integration: int) -> np.ndarray | None:
         """The residual map of this integration if computed; else None, and it is computed (then :attr:`imagesStale`)."""
         rms = self.residuals.get(integration)
@@ -254,5 +303,5 @@ class Jobs(QObject):
 
     def _hide_progress(self) -> None:
         """Hidden once no job that reports progress (or the lookup) runs any more."""
-        if not (self.lookup.running or any(running(job) for job in (self.correction, self.verifying, self.exporting, self.comparing))):
+        if not (self.lookup.running or self._bar_taken() or self.integrations.running):
             self.status.hide_progress()

@@ -27,11 +27,11 @@ from ..model.viewstate import ViewState
 from .actions import Actions
 from .dialogs import Dialogs
 from .displaycontrols import DisplayControls
+from .fileopener import FileOpener
 from .framecontrols import FrameControls
 from .inspector import PixelInspector
 from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
-from .fileopener import FileOpener
 from .panels import Panels
 from .statusarea import StatusArea
 from .worker import Job, wait_for_jobs
@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusArea(self.statusBar(), session, view, on_cancel=lambda: self.jobs.cancel_run())
         self.jobs = Jobs(session, view, self.status, self)
-        self.dialogs = Dialogs(self, session, settings)
+        self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background)
         frame_bar, display_bar = self._toolbar("Frame", "frame"), self._toolbar("Display", "display")
         self.display = DisplayControls(view, display_bar)
         self.panels = Panels(session, view, self.display, self.jobs, self.guard)
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.inspector.flaggedChosen.connect(lambda x, y: self.guard(lambda: self.jump_to(x, y)))
         self.jobs.resultChanged.connect(self.refresh)
         self.jobs.imagesStale.connect(self.panels.redraw)
+        self.jobs.imagesStale.connect(self.status.refresh_readout)
         self.jobs.resolved.connect(lambda ready: self.guard(lambda: self.opener.use_resolved(ready)))
         self.jobs.verified.connect(lambda verification, message: self.dialogs.show_verification(verification, message, [
             ("Show differences", lambda: self.display.mode_box.setCurrentText("Verify differences")),

@@ -15,7 +15,7 @@ from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core import analysis
-from ..model.session import Session
+from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
 from ..model.viewstate import PanelSource, ViewState, symmetric_limits
 from .displaycontrols import COMPARISON_MODES, REFERENCE_VIEWS, DisplayControls
 from .imagepanel import ImagePanel
@@ -78,6 +78,7 @@ class Panels:
             return
         i, g = view.integration, view.group
         stretch = view.stretch.value
+        self.jobs.integrations.begin_requests(i)
         plane = session.input_plane(i, g)
         low, high = self._limits_for("input", plane)
         if view.left is PanelSource.INPUT:
@@ -94,6 +95,7 @@ class Panels:
         self.left.set_overlay(mask if overlay_left else None)
         self.right.set_overlay(mask if overlay_right else None)
         self._update_markers()
+        self.jobs.integrations.end_requests()
 
     def _draw_right(self, colourmap: pg.ColorMap, low: float, high: float, stretch: str) -> None:
         session, panel, jobs = self.session, self.right, self.jobs
@@ -117,6 +119,8 @@ class Panels:
             return
         # While a run streams the exposure the panel says so; otherwise reference A corrects what is shown.
         pending = jobs.correcting and not session.shows_product
+        if not pending and self._awaits_integration(panel, CORRECTED, colourmap, mode):
+            return
         corrected = None if pending else session.corrected_plane(i, g)
         if corrected is None:
             hint = "Correcting..." if pending else "Open a linearity reference"
@@ -158,6 +162,8 @@ class Panels:
             panel.set_image(None, colourmap, needs)
             panel.title.setText(view.value)
             return
+        if self._awaits_integration(panel, view.value, colourmap, view.value):
+            return
         values = source.plane(i, g)
         unit = "ratio" if view is PanelSource.A_OVER_B else "DN"
         if view in (PanelSource.CORRECTED_A, PanelSource.CORRECTED_B):
@@ -172,6 +178,21 @@ class Panels:
         panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
         panel.colourbar.configure(colourmap, low, high, stretch, unit)
         panel.title.setText(f"{view.value} — integration {i}, group {g} ({names})")
+
+    def _awaits_integration(self, panel: ImagePanel, view: str, colourmap: pg.ColorMap, title: str) -> bool:
+        """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects it."""
+        i = self.view.integration
+        pending = self.session.unready(i, view)
+        if not pending:
+            return False
+        if self.jobs.integrations.request(pending, i):
+            labels = " and ".join(sorted({p.label for p in pending}))
+            hint = f"Correcting integration {i} with reference{'s' if ' and ' in labels else ''} {labels}..."
+        else:
+            hint = f"Integration {i} not corrected: show another integration and come back to try again"
+        panel.set_image(None, colourmap, hint)
+        panel.title.setText(title)
+        return True
 
     def _limits_for(self, view: str, values: np.ndarray) -> tuple[float, float]:
         """The chosen limits of ``values``; while locked, the ones this view already had."""
@@ -193,6 +214,8 @@ class Panels:
                 title, unit = f"Verify differences — {int(np.count_nonzero(values))} pixels differ", "values differing"
         else:
             hint = "Correcting..." if jobs.correcting else "Open a linearity reference to compare with"
+            if self._awaits_integration(panel, PRODUCT_MINUS_OURS, colourmap, mode):
+                return
             values = session.product_minus_ours(i, g)
             if values is None and session.can_correct and not jobs.correcting:
                 self.guard(jobs.run_correction)  # its result redraws, showing "Correcting..." meanwhile

@@ -68,6 +68,7 @@ def render_snapshot(
                 window.open_against(Path(against))
                 window.view.update(left=PanelSource.CORRECTED_A, right=PanelSource.A_MINUS_B)
             window.set_frame(integration, last if group is None else group)
+            window.jobs.correct_integration_now()  # no event loop here to wait for a read-level integration's job
             window.select_pixel(x, y)
             window.status.show_readout(x, y)
             for _ in range(3):

@@ -14,7 +14,7 @@ from superqt import QElidingLabel
 
 from ..core import dq
 from ..core.errors import LinInspectError
-from ..model.session import B, Session
+from ..model.session import CORRECTED, B, Session
 from ..model.viewstate import ViewState
 from .dialogs import origin_text
 
@@ -51,7 +51,7 @@ class StatusArea:
         if "data_version" in changed:
             self._show_reference()
         if changed & {"data_version", "integration", "group"}:
-            self.show_readout(*self._hovered)
+            self.refresh_readout()
 
     def message(self, text: str, milliseconds: int = 0) -> None:
         self.bar.showMessage(text, milliseconds)
@@ -71,7 +71,7 @@ class StatusArea:
         self.progress.show()
         self.cancel_button.show()
 
-    def set_progress(self, done: int, total: int) -> None:
+    def set_progress(self, done: float, total: float) -> None:
         self.progress.setValue(int(100 * done / max(total, 1)))
 
     def hide_progress(self) -> None:
@@ -88,6 +88,10 @@ class StatusArea:
             text += f"  against B: {session.references[B].path.name}"
         self.reference_label.setText(text)
         self.reference_label.setToolTip(f"{text}\n{reference.path}" if reference is not None else "")
+
+    def refresh_readout(self) -> None:
+        """The pixel under a still cursor, read again (its corrected value has arrived)."""
+        self.show_readout(*self._hovered)
 
     def show_readout(self, x: int, y: int) -> None:
         """Readout of the pixel under the cursor; kept for frame changes under a still cursor."""
@@ -107,7 +111,8 @@ class StatusArea:
             detector = "detector ?"
         value = float(exposure.sci[i, g, y, x])
         text = f"array ({x}, {y})  {detector}  input {value:.6g} DN"
-        corrected_plane = session.corrected_plane(i, g)
+        # A read-level integration still being corrected is left out rather than waited for.
+        corrected_plane = None if session.unready(i, CORRECTED) else session.corrected_plane(i, g)
         if corrected_plane is not None:
             corrected = float(corrected_plane[y, x])
             ratio = value / corrected if corrected != 0 else float("nan")

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core import analysis
 from ..core.comparison import ReferenceComparison, compare_references
+from ..core.comparisonreport import ReportFiles, check_report_files, report_files, write_report
 from ..core.correction import (
     CancelToken,
     CorrectionResult,
@@ -42,16 +43,37 @@ from .sources import (
     difference,
     ramp,
     ratio,
+    unready,
 )
 
 #: The reference every single-reference view uses; the second one is compared against it.
 A, B = "A", "B"
+#: Views besides the panel choices: what "corrected" means now, and the product against our run.
+CORRECTED, PRODUCT_MINUS_OURS = "corrected", "product − lininspect"
 
 def _ramp(box: np.ndarray | None, dtype: type, missing: tuple[int, ...] = ()) -> np.ndarray:
     """A one-pixel box as (nints, ngroups) of ``dtype``; zeros of shape ``missing`` when absent."""
     if box is None:
         return np.zeros(missing, dtype=dtype)
     return np.ascontiguousarray(box[:, :, 0, 0], dtype=dtype)
+
+
+@dataclass(frozen=True)
+class PendingIntegration:
+    """An integration a view needs that reference ``label``'s read-level correction has not computed yet."""
+
+    label: str
+    integration: int
+    source: CorrectionSource
+
+    def job(self) -> Callable[[ProgressCallback | None, CancelToken | None], int]:
+        """Its correction for a worker thread: kept in the source's cache when done; returns the integration."""
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> int:
+            self.source.correct_integration(self.integration, progress=progress, cancel=cancel)
+            return self.integration
+
+        return job
 
 
 @dataclass(frozen=True)
@@ -246,15 +268,18 @@ class Session:
         if self.product is not None:
             return ProductSource(self.product)
         if self.result is not None:
-            data = self.result.data
-            # A run's samples are reference A's on-demand correction: ask it directly.
-            return data.source if isinstance(data, CorrectedArray) else ResultSource(self.result)
+            return self._run_source(self.result)
         if self.can_correct:
             try:
                 return self.correction()
             except LinInspectError:
                 return None
         return None
+
+    @staticmethod
+    def _run_source(result: CorrectionResult) -> Source:
+        """A run's samples: reference A's on-demand correction, asked directly, or the arrays held."""
+        return result.data.source if isinstance(result.data, CorrectedArray) else ResultSource(result)
 
     def source(self, view: str) -> Source | None:
         """The data of one panel choice (:class:`~lininspect.model.viewstate.PanelSource` values)."""
@@ -279,9 +304,36 @@ class Session:
 
     def product_minus_ours(self, integration: int, group: int) -> np.ndarray | None:
         """The pipeline product minus lininspect's correction, once both exist."""
+        source = self._product_minus_ours_source()
+        return None if source is None else source.plane(integration, group)
+
+    def _product_minus_ours_source(self) -> Source | None:
         if self.product is None or self.result is None:
             return None
-        return difference(ProductSource(self.product), ResultSource(self.result)).plane(integration, group)
+        return difference(ProductSource(self.product), self._run_source(self.result))
+
+    def unready(self, integration: int, view: str) -> list[PendingIntegration]:
+        """What ``view`` (a panel choice, CORRECTED or PRODUCT_MINUS_OURS) still needs corrected to show ``integration``.
+
+        Only the read-level path ever needs anything (a whole integration, seconds on a large
+        exposure): the app shows a placeholder and runs :meth:`PendingIntegration.job` in a
+        worker instead of asking for the plane, so its GUI thread never waits.
+        """
+        if view == CORRECTED:
+            source = self.corrected_source()
+        elif view == PRODUCT_MINUS_OURS:
+            source = self._product_minus_ours_source()
+        else:
+            source = self.source(view)
+        labels = {id(correction): label for label, correction in self._sources.items()}  # a run is A's
+        return [PendingIntegration(labels.get(id(correction), A), integration, correction)
+                for correction in unready(source, integration)]  # fmt: skip
+
+    def correct_integration_now(self, integration: int) -> None:
+        """Every loaded reference's correction of ``integration``, in this thread (snapshots, scripts)."""
+        for correction in list(self._sources.values()):
+            if not correction.ready(integration):
+                correction.correct_integration(integration)
 
     def result_pixeldq(self) -> np.ndarray | None:
         """PIXELDQ after correction: of the product, of the run, or as preparing would set it."""
@@ -417,6 +469,23 @@ class Session:
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReferenceComparison:
             return compare_references(exposure, first, second, progress=progress, cancel=cancel)
+
+        return job
+
+    def comparison_report_job(
+        self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool,
+        draw_picture: Callable[[ReferenceComparison, Path], None],
+    ) -> Callable[[ProgressCallback | None, CancelToken | None], ReportFiles]:
+        """The files ``lininspect compare-references`` writes, for a thread; refusals (an input or an
+        existing file in the way) are raised here, at once."""
+        if self.exposure is None:
+            raise LinInspectError("no exposure loaded")
+        files = report_files(directory, self.exposure.path)
+        check_report_files(files, [self.exposure.path, *(r.path for r in self.references.values())], overwrite=overwrite)
+
+        def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReportFiles:
+            write_report(comparison, files, overwrite=overwrite, draw_picture=draw_picture, progress=progress, cancel=cancel)
+            return files
 
         return job
 

@@ -6,6 +6,9 @@ never learns where it came from: the input file, a correction computed on demand
 computed earlier, or two of those combined (A − B, A / B). Nothing here holds a whole
 exposure: the classic correction costs about a millisecond a plane, so it is redone when
 shown; the read-level one needs every group of a pixel, so one integration is cached.
+That integration takes seconds on a large exposure: the app asks :meth:`CorrectionSource.ready`
+first and runs :meth:`CorrectionSource.correct_integration` in a worker, while scripts and
+snapshots just call :meth:`CorrectionSource.plane`, which corrects in their thread.
 """
 
 from __future__ import annotations
@@ -17,8 +20,16 @@ from typing import Protocol
 
 import numpy as np
 
-from ..core.correction import CorrectionResult, PreparedCoefficients, horner
+from ..core.correction import (
+    CancelToken,
+    CorrectionResult,
+    PreparedCoefficients,
+    ProgressCallback,
+    horner,
+    run_tiles,
+)
 from ..core.dq import SATURATED
+from ..core.errors import CorrectionCancelled
 from ..core.exposure import Exposure
 from ..core.pathway import CorrectionPlan
 from .boxes import read_boxes
@@ -156,24 +167,48 @@ class CorrectionSource:
             prepared.correct_tile(raw, groupdq, out, n, slice(None), direct=True, cancel=None)
         return out
 
+    def ready(self, integration: int) -> bool:
+        """Whether :meth:`plane` of ``integration`` returns at once (classic: always; read-level: once corrected)."""
+        if not self.plan.read_level:
+            return True
+        with self._lock:
+            return self._integration is not None and self._integration[0] == integration
+
+    def correct_integration(
+        self, integration: int, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> np.ndarray:
+        """Correct every group of one integration, a row tile at a time, and keep it as the cached one.
+
+        For a worker thread (``progress(rows done, rows)``; ``cancel`` raises CorrectionCancelled
+        and leaves the cache as it was). Only one integration is kept, so memory stays bounded.
+        """
+        _, ngroups, ny, nx = self.exposure.shape
+        corrected = np.empty((ngroups, ny, nx), dtype=np.float32)
+        prepared = self.prepared
+        rows = prepared.tile_rows(nx)
+        tiles = [(integration, r0, min(r0 + rows, ny)) for r0 in range(0, ny, rows)]
+        with open(self.exposure.path, "rb") as stream:
+            sci, groupdq = self.exposure.streamed(stream.fileno())
+
+            def run(tile: tuple[int, int, int]) -> tuple[int, int]:
+                i, r0, r1 = tile
+                out = _OneIntegration(corrected)
+                return r1 - r0, prepared.correct_tile(sci, groupdq, out, i, slice(r0, r1), direct=False, cancel=cancel)
+
+            run_tiles(tiles, run, ny, progress=progress, workers=None)
+        with self._lock:
+            if cancel is not None and cancel.is_set():
+                raise CorrectionCancelled()
+            self._integration = (integration, corrected)
+        return corrected
+
     def _read_level_integration(self, integration: int) -> np.ndarray:
         """Every group of one integration: the read-level path needs whole ramps, so they are kept."""
         with self._lock:
             cached = self._integration
         if cached is not None and cached[0] == integration:
             return cached[1]
-        _, ngroups, ny, nx = self.exposure.shape
-        corrected = np.empty((ngroups, ny, nx), dtype=np.float32)
-        prepared = self.prepared
-        rows = prepared.tile_rows(nx)
-        with open(self.exposure.path, "rb") as stream:
-            sci, groupdq = self.exposure.streamed(stream.fileno())
-            for r0 in range(0, ny, rows):
-                prepared.correct_tile(sci, groupdq, _OneIntegration(corrected), integration, slice(r0, min(r0 + rows, ny)),
-                                      direct=False, cancel=None)  # fmt: skip
-        with self._lock:
-            self._integration = (integration, corrected)
-        return corrected
+        return self.correct_integration(integration)
 
 
 class _OneIntegration:
@@ -224,3 +259,12 @@ def difference(first: Source, second: Source) -> CombinedSource:
 
 def ratio(first: Source, second: Source) -> CombinedSource:
     return CombinedSource(first, second, np.divide, f"{first.label} / {second.label}")
+
+
+def unready(source: Source | None, integration: int) -> list[CorrectionSource]:
+    """The on-demand corrections behind ``source`` (both sides of A − B) that have not yet corrected ``integration``."""
+    if isinstance(source, CombinedSource):
+        return [*unready(source.first, integration), *unready(source.second, integration)]
+    if isinstance(source, CorrectionSource) and not source.ready(integration):
+        return [source]
+    return []

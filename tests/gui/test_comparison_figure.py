@@ -1,16 +1,19 @@
-"""The comparison's picture draws the core's maps and histogram, and is written as a PNG."""
+"""The comparison's figure draws the core's maps and histogram; its PNG is painted in any thread."""
 
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PyQt6.QtGui import QColor, QImage
 
 from lininspect.core.comparison import ReferenceComparison, compare_references
 from lininspect.core.exposure import open_exposure
 from lininspect.core.reference import open_reference
+from lininspect.gui.comparisonfigure import BACKGROUND
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files
@@ -41,11 +44,20 @@ def test_figure_draws_each_map_and_the_histogram(qtbot, comparison: ReferenceCom
     np.testing.assert_array_equal(counts, comparison.histogram.counts)
 
 
-def test_draw_writes_a_png_of_the_figure_s_size(qtbot, comparison: ReferenceComparison, tmp_path: Path) -> None:
-    from lininspect.gui.comparisonfigure import draw_comparison
+def test_the_picture_is_a_png_of_its_size_and_the_same_from_any_thread(
+    qtbot, comparison: ReferenceComparison, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from lininspect.gui.comparisonpicture import write_comparison_picture
 
-    path = tmp_path / "summary.png"
-    draw_comparison(comparison, path, size=(900, 600))
-    data = path.read_bytes()
+    here, there = tmp_path / "here.png", tmp_path / "there.png"
+    write_comparison_picture(comparison, here, size=(900, 600))
+    worker = threading.Thread(target=write_comparison_picture, args=(comparison, there), kwargs={"size": (900, 600)})
+    worker.start()
+    worker.join(60)
+    data = here.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert int.from_bytes(data[16:20], "big") == 900
+    assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (900, 600)
+    assert there.read_bytes() == data
+    image = QImage(str(here))
+    assert image.pixelColor(450, 4) == QColor(BACKGROUND)  # a margin is background
+    assert len({image.pixel(x, y) for x in range(0, 900, 7) for y in range(0, 600, 7)}) > 50  # the maps are drawn

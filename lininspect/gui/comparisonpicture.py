@@ -1,0 +1,157 @@
+"""The comparison report's PNG, painted on a QImage so any thread can write it.
+
+Qt widgets (and pyqtgraph's exporter, which renders one) belong to the GUI thread; a
+QPainter on a QImage does not, so the app writes the report in a job and the command
+line writes the same picture, pixel for pixel, without a window. It shows what the
+app's :class:`~lininspect.gui.comparisonfigure.ComparisonFigure` shows: the factor maps,
+their difference, the NO_LIN_CORR change, the histogram, the RMS difference and the counts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtGui import QBrush, QColor, QFont, QGuiApplication, QImage, QPainter, QPen, QPolygonF
+
+from ..core.analysis import display_limits
+from ..core.comparison import ReferenceComparison
+from ..core.errors import LinInspectError
+from .comparisonfigure import BACKGROUND, CHANGE_COLOURS, PICTURE_SIZE, TEXT, _counts, _symmetric, _title
+
+#: Heights of the title and counts lines, the gap around each panel and a colour bar's width.
+LINE, GAP, BAR = 44, 18, 14
+#: Room right of a colour bar for its numbers.
+BAR_LABELS = 70
+HISTOGRAM_FILL, HISTOGRAM_LINE = QColor(240, 140, 46, 160), QColor("#f08c2e")
+#: The command line's offscreen QGuiApplication, kept for the life of the process.
+_started: list[QGuiApplication] = []
+
+
+def write_comparison_picture(comparison: ReferenceComparison, path: Path, size: tuple[int, int] = PICTURE_SIZE) -> None:
+    """Paint the one-page summary and save it to ``path`` as a PNG (from any thread once Qt's GUI exists)."""
+    _gui_application()
+    width, height = size
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor(BACKGROUND))
+    painter = QPainter(image)
+    try:
+        _paint(painter, comparison, width, height)
+    finally:
+        painter.end()
+    if not image.save(str(path), "PNG") or not Path(path).stat().st_size:
+        raise LinInspectError(f"{path}: the picture could not be written")
+
+
+def _gui_application() -> None:
+    """Fonts need a QGuiApplication: the app has one; the command line gets an offscreen one here."""
+    if QGuiApplication.instance() is not None:
+        return
+    if threading.current_thread() is not threading.main_thread():
+        raise LinInspectError("the comparison picture needs Qt started in the main thread first")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _started.append(QGuiApplication([]))
+
+
+def _paint(painter: QPainter, comparison: ReferenceComparison, width: int, height: int) -> None:
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    _text(painter, QRectF(0, 0, width, LINE), _title(comparison), 17)
+    _text(painter, QRectF(0, height - LINE, width, LINE), _counts(comparison), 14)
+    cell_width, cell_height = width / 3, (height - 2 * LINE) / 2
+
+    def cell(row: int, col: int) -> QRectF:
+        return QRectF(col * cell_width + GAP, LINE + row * cell_height + GAP, cell_width - 2 * GAP, cell_height - 2 * GAP)
+
+    factors = np.concatenate([comparison.factor_a[comparison.both_correct], comparison.factor_b[comparison.both_correct]])
+    shared = display_limits(factors, "99.5%")
+    viridis, diverging = pg.colormap.get("viridis"), pg.colormap.get("CET-D1")
+    difference = comparison.factor_difference
+    change = pg.ColorMap([0.0, 0.5, 1.0], list(CHANGE_COLOURS))
+    gained, lost = int(np.count_nonzero(comparison.gained)), int(np.count_nonzero(comparison.lost))
+    _map(painter, cell(0, 0), "Factor corrected/raw, A", comparison.factor_a, shared, viridis)
+    _map(painter, cell(0, 1), "Factor corrected/raw, B", comparison.factor_b, shared, viridis)
+    _map(painter, cell(0, 2), "Factor B \u2212 A", difference, _symmetric(difference[comparison.both_correct]), diverging)
+    _map(painter, cell(1, 0), f"NO_LIN_CORR gained {gained} (red), lost {lost} (blue)",
+         comparison.no_lin_corr_change.astype(np.float32), (-1.0, 1.0), change, bar=False)  # fmt: skip
+    _histogram(painter, cell(1, 1), comparison)
+    _map(painter, cell(1, 2), "Line-fit residual RMS B \u2212 A (DN; negative: B straighter)",
+         comparison.rms_difference, _symmetric(comparison.rms_difference), diverging)  # fmt: skip
+
+
+def _text(painter: QPainter, box: QRectF, text: str, pixels: int, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter) -> None:
+    font = QFont()
+    font.setPixelSize(pixels)
+    painter.setFont(font)
+    painter.setPen(QColor(TEXT))
+    painter.drawText(box, int(align), text)
+
+
+def _map(
+    painter: QPainter, box: QRectF, title: str, values: np.ndarray, limits: tuple[float, float], colormap: pg.ColorMap,
+    *, bar: bool = True,
+) -> None:
+    """One map, upright (row 0 at the bottom, as the app draws it), its aspect kept, with a colour bar."""
+    _text(painter, QRectF(box.left(), box.top(), box.width(), 24), title, 14)
+    area = QRectF(box.left(), box.top() + 28, box.width() - (BAR + BAR_LABELS + 10 if bar else 0), box.height() - 28)
+    ny, nx = values.shape
+    scale = min(area.width() / nx, area.height() / ny)
+    target = QRectF(area.left() + (area.width() - nx * scale) / 2, area.top() + (area.height() - ny * scale) / 2,
+                    nx * scale, ny * scale)  # fmt: skip
+    painter.drawImage(target, _coloured(np.flipud(values), limits, colormap))
+    if bar:
+        strip = QRectF(target.right() + 10, target.top(), BAR, target.height())
+        ramp = np.linspace(limits[1], limits[0], max(int(strip.height()), 2), dtype=np.float32)[:, np.newaxis]
+        painter.drawImage(strip, _coloured(ramp, limits, colormap))
+        for fraction, value in ((0.0, limits[1]), (0.5, (limits[0] + limits[1]) / 2), (1.0, limits[0])):
+            y = strip.top() + fraction * strip.height()
+            _text(painter, QRectF(strip.right() + 4, y - 10, BAR_LABELS, 20), f"{value:.4g}", 12,
+                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)  # fmt: skip
+
+
+def _coloured(values: np.ndarray, limits: tuple[float, float], colormap: pg.ColorMap) -> QImage:
+    """Values as colours between ``limits`` (clipped); NaN in the background colour."""
+    low, high = limits
+    with np.errstate(all="ignore"):
+        scaled = np.clip((np.asarray(values, dtype=np.float64) - low) / ((high - low) or 1.0), 0.0, 1.0)
+    finite = np.isfinite(scaled)
+    rgba = np.ascontiguousarray(colormap.map(np.where(finite, scaled, 0.0), mode="byte"), dtype=np.uint8)
+    background = QColor(BACKGROUND)
+    rgba[~finite] = (background.red(), background.green(), background.blue(), 255)
+    ny, nx = scaled.shape
+    return QImage(rgba.data, nx, ny, 4 * nx, QImage.Format.Format_RGBA8888).copy()
+
+
+def _histogram(painter: QPainter, box: QRectF, comparison: ReferenceComparison) -> None:
+    histogram = comparison.histogram
+    outside = f"; outside: {histogram.below} below, {histogram.above} above" if histogram.below + histogram.above else ""
+    _text(painter, QRectF(box.left(), box.top(), box.width(), 24), f"Histogram of factor B \u2212 A{outside}", 14)
+    frame = QRectF(box.left() + 60, box.top() + 28, box.width() - 70, box.height() - 72)
+    painter.setPen(QPen(QColor(TEXT), 1))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(frame)
+    edges, counts = np.asarray(histogram.edges, dtype=np.float64), np.asarray(histogram.counts, dtype=np.float64)
+    top = float(counts.max()) if counts.size and counts.max() > 0 else 1.0
+    span = float(edges[-1] - edges[0]) if edges.size > 1 and edges[-1] > edges[0] else 1.0
+
+    def point(x: float, count: float) -> QPointF:
+        return QPointF(frame.left() + (x - edges[0]) / span * frame.width(), frame.bottom() - count / top * frame.height())
+
+    outline = [point(edges[0], 0.0)]
+    for n, count in enumerate(counts):
+        outline += [point(edges[n], count), point(edges[n + 1], count)]
+    outline.append(point(edges[-1], 0.0))
+    painter.setPen(QPen(HISTOGRAM_LINE, 1.5))
+    painter.setBrush(QBrush(HISTOGRAM_FILL))
+    painter.drawPolygon(QPolygonF(outline))
+    left, right = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+    below = QRectF(frame.left(), frame.bottom() + 4, frame.width(), 20)
+    _text(painter, below, f"{edges[0]:.4g}" if edges.size else "", 12, left)
+    _text(painter, below, f"{edges[-1]:.4g}" if edges.size else "", 12, right)
+    _text(painter, QRectF(frame.left(), frame.bottom() + 22, frame.width(), 20), "factor B \u2212 A", 12)
+    _text(painter, QRectF(box.left(), frame.top() - 2, 56, 20), f"{top:.0f}", 12, right)
+    _text(painter, QRectF(box.left(), frame.bottom() - 16, 56, 20), "0", 12, right)
+    _text(painter, QRectF(box.left(), frame.center().y() - 10, 56, 20), "pixels", 12, right)

@@ -1,0 +1,156 @@
+"""A read-level integration is corrected in a job: the window keeps answering, shows a placeholder,
+cancels on Esc and on stepping away, and then plots exactly what ``lininspect correct`` writes."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import Qt, QThreadPool, QTimer
+
+from lininspect.core import analysis
+from lininspect.core.exposure import open_exposure
+from lininspect.core.product import correct_file
+from lininspect.core.readlevel import ReadLevelCoefficients
+from lininspect.core.reference import open_reference
+from lininspect.gui.mainwindow import MainWindow
+from lininspect.gui.worker import running
+from lininspect.model.viewstate import symmetric_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+from readlevel_files import write_read_level_files  # noqa: E402
+
+ANSWER_MS = 100
+JOB_MS = 20000
+PIXEL = (40, 270)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    directory = tmp_path_factory.mktemp("readlevel_gui")
+    paths = write_read_level_files(directory)
+    for label in ("a", "b"):
+        paths[f"product_{label}"] = correct_file(paths["exposure"], open_reference(paths[label]),
+                                                 directory / f"with_{label}_linearity.fits").output  # fmt: skip
+    return paths
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Read-level tiles corrected by a job (the only callers that can cancel) wait until the test opens the gate."""
+    opened = threading.Event()
+    original = ReadLevelCoefficients.correct_tile
+
+    def gated(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        cancel = kwargs["cancel"]
+        while cancel is not None and not cancel.is_set() and not opened.wait(0.005):
+            pass
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ReadLevelCoefficients, "correct_tile", gated)
+    yield opened
+    opened.set()
+    QThreadPool.globalInstance().waitForDone()
+
+
+def open_read_level(qtbot, files: dict[str, Path]) -> MainWindow:  # type: ignore[no-untyped-def]
+    from lininspect.gui.app import application, open_window
+
+    application()
+    window = open_window(files["exposure"], files["a"], None)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    return window
+
+
+def answers_within(qtbot, milliseconds: int) -> None:  # type: ignore[no-untyped-def]
+    """A timer posted now fires within ``milliseconds``: the GUI thread is not busy correcting."""
+    fired: list[bool] = []
+    QTimer.singleShot(0, lambda: fired.append(True))
+    qtbot.waitUntil(lambda: bool(fired), timeout=milliseconds)
+
+
+def written(files: dict[str, Path], label: str) -> np.ndarray:
+    return np.asarray(open_exposure(files[f"product_{label}"]).sci[...], dtype=np.float32)
+
+
+def test_the_window_answers_while_an_integration_is_corrected_and_then_plots_it(  # type: ignore[no-untyped-def]
+    qtbot, files: dict[str, Path], gate: threading.Event
+) -> None:
+    window = open_read_level(qtbot, files)
+    assert window.session.plan().read_level
+    assert window.right.message.textItem.toPlainText() == "Correcting integration 0 with reference A..."
+    assert window.status.progress.isVisible() and window.status.progress.format() == "correcting integration %p%"
+    answers_within(qtbot, ANSWER_MS)
+    assert "input" in window.status.readout_text(*PIXEL) and "corrected" not in window.status.readout_text(*PIXEL)
+    window.select_pixel(*PIXEL)  # the inspector's facts need only the pixel's ramp: no waiting either
+    expected = written(files, "a")
+    x, y = PIXEL
+    np.testing.assert_array_equal(window.inspector.curves["corrected"][0].getData()[1], expected[0, :, y, x])
+    (first,) = window.jobs.integrations.handles()
+
+    qtbot.keyClick(window.left, Qt.Key.Key_PageDown)  # stepping on: the stale job is cancelled
+    assert window.integration == 1 and first.cancelled
+    assert window.right.message.textItem.toPlainText() == "Correcting integration 1 with reference A..."
+    (second,) = window.jobs.integrations.handles()
+    assert running(second)
+    answers_within(qtbot, ANSWER_MS)
+
+    qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
+    assert second.cancelled and not window.status.progress.isVisible()
+    assert window.right.message.textItem.toPlainText().startswith("Integration 1 not corrected")
+    gate.set()
+    QThreadPool.globalInstance().waitForDone()
+    qtbot.wait(50)  # anything the cancelled jobs still sent is dropped
+    assert window.right.message.textItem.toPlainText().startswith("Integration 1 not corrected")
+    assert not window.session.correction().ready(1)  # cancelled: nothing installed
+
+    qtbot.keyClick(window.left, Qt.Key.Key_PageUp)
+    qtbot.keyClick(window.left, Qt.Key.Key_PageDown)  # back again: corrected this time
+    qtbot.waitUntil(lambda: window.right.title.text.startswith("Corrected — integration 1"), timeout=JOB_MS)
+    i, g = window.integration, window.group
+    plane = expected[i, g]
+    low, high = analysis.display_limits(window.session.input_plane(i, g), window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
+    assert window.right.message.textItem.toPlainText() == "" and not window.status.progress.isVisible()
+    assert f"corrected {float(plane[y, x]):.6g} DN" in window.status.readout_text(*PIXEL)
+
+
+def test_a_minus_b_waits_for_both_references(qtbot, files: dict[str, Path], gate: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    window = open_read_level(qtbot, files)
+    window.open_against(files["b"])
+    window.display.left_box.setCurrentText("corrected B")
+    window.display.mode_box.setCurrentText("A − B")
+    assert window.left.message.textItem.toPlainText() == "Correcting integration 0 with reference B..."
+    assert window.right.message.textItem.toPlainText() == "Correcting integration 0 with references A and B..."
+    assert len(window.jobs.integrations.handles()) == 2  # one job per reference, run side by side
+    answers_within(qtbot, ANSWER_MS)
+    gate.set()
+    qtbot.waitUntil(lambda: window.right.title.text.startswith("A − B — integration 0"), timeout=JOB_MS)
+    a, b = written(files, "a"), written(files, "b")
+    g = window.group
+    difference = a[0, g] - b[0, g]
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(difference, *symmetric_limits(difference), "linear"))
+    low, high = analysis.display_limits(window.session.input_plane(0, g), window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(b[0, g], low, high, window.display.stretch_box.currentText()))
+
+
+def test_a_script_corrects_the_shown_integration_in_its_own_thread(  # type: ignore[no-untyped-def]
+    qtbot, files: dict[str, Path], gate: threading.Event
+) -> None:
+    """What ``snapshot`` relies on: no event loop, so the integration is corrected here and now."""
+    window = open_read_level(qtbot, files)
+    window.set_frame(1, 2)
+    window.jobs.correct_integration_now()
+    plane = written(files, "a")[1, 2]
+    low, high = analysis.display_limits(window.session.input_plane(1, 2), window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
+    assert not any(running(job) for job in window.jobs.integrations.handles())

@@ -1,0 +1,103 @@
+"""A read-level integration is corrected by a job, never by asking for a plane it does not have yet."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lininspect.core.errors import CorrectionCancelled
+from lininspect.core.exposure import open_exposure
+from lininspect.core.product import correct_file
+from lininspect.core.reference import open_reference
+from lininspect.model.session import CORRECTED, PRODUCT_MINUS_OURS, A, B, Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+from readlevel_files import SHAPE, write_read_level_files  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    directory = tmp_path_factory.mktemp("readlevel")
+    paths = write_read_level_files(directory)
+    for label in ("a", "b"):
+        paths[f"product_{label}"] = correct_file(paths["exposure"], open_reference(paths[label]),
+                                                 directory / f"with_{label}_linearity.fits").output  # fmt: skip
+    return paths
+
+
+def session_with(files: dict[str, Path], *labels: str) -> Session:
+    session = Session()
+    session.open_input(files["exposure"])
+    for label in labels:
+        session.open_reference(files[label.lower()], label)
+    return session
+
+
+def written(files: dict[str, Path], label: str) -> np.ndarray:
+    return np.asarray(open_exposure(files[f"product_{label}"]).sci[...], dtype=np.float32)
+
+
+def test_views_list_what_they_wait_for_and_the_job_makes_it_ready(files: dict[str, Path]) -> None:
+    session = session_with(files, A, B)
+    assert session.plan(A).read_level and session.plan(B).read_level
+    assert [(p.label, p.integration) for p in session.unready(1, CORRECTED)] == [(A, 1)]
+    assert [p.label for p in session.unready(1, "A − B")] == [A, B]
+    assert [p.label for p in session.unready(1, "corrected B")] == [B]
+    assert session.unready(1, "input") == [] and session.unready(1, PRODUCT_MINUS_OURS) == []
+
+    steps: list[tuple[int, int]] = []
+    (pending,) = session.unready(1, "corrected A")
+    assert pending.job()(lambda done, total: steps.append((done, total)), threading.Event()) == 1
+    ny, nx = SHAPE[2:]
+    tiles = -(-ny // session.correction(A).prepared.tile_rows(nx))
+    assert len(steps) == tiles > 1 and steps[-1] == (ny, ny)  # one report per row tile
+    assert session.unready(1, CORRECTED) == [] and [p.label for p in session.unready(1, "A − B")] == [B]
+    assert [p.label for p in session.unready(0, CORRECTED)] == [A]  # one integration kept, not the exposure
+    expected = written(files, "a")
+    for g in range(SHAPE[1]):
+        assert session.correction(A).plane(1, g).tobytes() == expected[1, g].tobytes()
+    assert session.unready(1, CORRECTED) == []  # asking for the planes corrected nothing else
+
+
+def test_a_cancelled_job_leaves_the_cached_integration(files: dict[str, Path]) -> None:
+    session = session_with(files, A)
+    source = session.correction(A)
+    source.correct_integration(1)
+    kept = source.plane(1, 2)
+    cancel = threading.Event()
+    (pending,) = session.unready(0, CORRECTED)
+    with pytest.raises(CorrectionCancelled):
+        pending.job()(lambda done, total: cancel.set(), cancel)  # cancelled after the first row tile
+    assert source.ready(1) and not source.ready(0)
+    assert np.shares_memory(source.plane(1, 2), kept)  # the same cached array, not corrected again
+
+
+def test_pixel_facts_and_boxes_never_correct_an_integration(files: dict[str, Path]) -> None:
+    session = session_with(files, A, B)
+    facts = session.pixel(40, 270, 1)
+    session.region_means(1, 0, 250, 30, 290)
+    assert session.correction(A).ready(1) is False and session.correction(B).ready(1) is False
+    expected = written(files, "b")
+    assert facts.references[1].corrected.tobytes() == expected[:, :, 270, 40].tobytes()  # type: ignore[union-attr]
+
+
+def test_the_classic_path_is_always_ready(files: dict[str, Path]) -> None:
+    session = Session()
+    session.open_input(files["exposure"])
+    session.open_reference(files["classic"])
+    assert not session.plan().read_level
+    assert session.unready(1, CORRECTED) == [] and session.correction().ready(1)
+
+
+def test_scripts_correct_in_their_own_thread(files: dict[str, Path]) -> None:
+    session = session_with(files, A, B)
+    session.correct_integration_now(1)
+    assert session.unready(1, "A − B") == []
+    expected_a, expected_b = written(files, "a"), written(files, "b")
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(session.source("A − B").plane(1, 3), expected_a[1, 3] - expected_b[1, 3])  # type: ignore[union-attr]
+    assert session.corrected_plane(0, 4).tobytes() == expected_a[0, 4].tobytes()  # type: ignore[union-attr]
