@@ -139,7 +139,7 @@ class SolidGridAxis(pg.AxisItem):
 
 #: pyqtgraph's own defaults for every style a refill may set, so none lingers from a previous use.
 _DEFAULT_STYLE: dict[str, object] = {"pen": (200, 200, 200), "symbol": None, "symbolSize": 10,
-                                     "symbolPen": (200, 200, 200), "symbolBrush": (50, 50, 150)}  # fmt: skip
+                                     "symbolPen": (200, 200, 200), "symbolBrush": (50, 50, 150), "connect": "auto"}  # fmt: skip
 
 
 class SeriesItem(pg.PlotDataItem):
