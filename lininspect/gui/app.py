@@ -171,8 +171,7 @@ def show_window(request: OpeningRequest) -> MainWindow:
     if corrected is not None:
         window.guard(lambda: window.open_product(Path(corrected)))
     if request.resolve:
-        window.against_after_lookup = against
-        window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is)
+        window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is, against=against)
         return window
     if reference is not None:
         window.guard(lambda: window.open_reference(Path(reference)))

@@ -216,7 +216,7 @@ def measure_run(window: MainWindow) -> tuple[float, float]:
 
     def finished() -> None:
         """Checked at every probe tick: the run's handlers have run once its job is done."""
-        job = window.correction
+        job = window.jobs.correction
         if not done and job is not None and job.done:
             done.append(time.perf_counter())
             QTimer.singleShot(300, loop.quit)  # keep probing while the result is drawn
