@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO  # noqa: E402
 
 from . import __version__  # noqa: E402
 from .core.errors import LinInspectError  # noqa: E402
+from .model.opening import OpeningRequest  # noqa: E402
 
 if TYPE_CHECKING:
     from .core.reference import LinearityReference
@@ -330,15 +331,23 @@ def _open(options: argparse.Namespace) -> int:
     if options.input is None:
         if any(value is not None for value in (options.reference, options.corrected, options.against,
                                                 options.against_context)):
-            raise LinInspectError("--reference, --corrected, --against and --against-context need an INPUT exposure")
+            raise LinInspectError("--reference, --corrected, --against and --against-context need an INPUT")
         demo = ensure_demo()
-        return _launch(demo.exposure, demo.reference, None, correct_on_open=True)
+        return _launch(OpeningRequest(demo.exposure, demo.reference, correct_on_open=True))
     _use_crds_context(options)
     # The app asks CRDS (unless given the reference) and runs missing pipeline steps in a worker.
     # B under a second context is looked up here, before the window exists: no GUI thread waits.
     against = options.against if options.against_context is None else _reference_b(options).path
-    return _launch(options.input, options.reference, options.corrected, correct_on_open=False, resolve=True,
-                   as_is=options.as_is, against=against)
+    return _launch(
+        OpeningRequest(
+            options.input,
+            options.reference,
+            options.corrected,
+            against,
+            resolve=True,
+            as_is=options.as_is,
+        )
+    )
 
 
 def _reference_b(options: argparse.Namespace) -> LinearityReference:
@@ -371,22 +380,12 @@ def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
                          progress=report if sys.stderr.isatty() else None)
 
 
-def _launch(
-    input_path: Path,
-    reference: Path | None,
-    corrected: Path | None,
-    *,
-    correct_on_open: bool,
-    resolve: bool = False,
-    as_is: bool = False,
-    against: Path | None = None,
-) -> int:
+def _launch(request: OpeningRequest) -> int:
     try:
         from .gui.app import launch
     except ImportError as error:
         raise LinInspectError(f"the desktop app cannot start: {error}") from None
-    return launch(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve, as_is=as_is,
-                  against=against)
+    return launch(request)
 
 
 def _snapshot(options: argparse.Namespace) -> int:

@@ -165,7 +165,9 @@ def test_atomic_path_leaves_the_target_alone_when_writing_fails(tmp_path: Path) 
     assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o666 & ~_umask()
 
 
-@pytest.mark.parametrize("dtype, bscale, bzero", [(np.int16, 0.5, 10.0), (np.int32, 2.0, -3.0), (np.uint32, 1, 0)])
+@pytest.mark.parametrize(
+    "dtype, bscale, bzero", [(np.int16, 0.5, 10.0), (np.int32, 2.0, -3.0), (np.uint32, 1, 0), (np.int8, 1, 0)]
+)
 def test_small_images_read_scaled_as_astropy_scales_them(tmp_path: Path, dtype, bscale, bzero) -> None:
     stored = np.arange(-6, 6, dtype=np.int64).reshape(3, 4).astype(dtype) if dtype != np.uint32 else np.array(
         [[0, 1, 2**31, 2**32 - 1]], np.uint32
@@ -206,6 +208,36 @@ def test_groupdq_of_any_integer_type_is_read_as_the_pipeline_reads_it(tmp_path: 
         assert mine[name].dtype == theirs[name].dtype, name
         assert mine[name].tobytes() == theirs[name].tobytes(), name
     assert mine["GROUPDQ"].ravel()[:8].tolist() == [0, 2, 2, 254, 3, 0, 0, 1]
+
+
+def test_signed_byte_dq_is_read_as_the_pipeline_reads_it(tmp_path: Path) -> None:
+    """int8 GROUPDQ, PIXELDQ and reference DQ, stored as FITS stores signed bytes (BITPIX = 8,
+    BZERO = -128), were refused as scaled. jwst's LinearityStep accepts them, casting with
+    wrapping (-2 -> 254 as uint8, -2 -> 2**32 - 2 as uint32); the products agree bit for bit."""
+    from pipeline_oracle import read_pipeline_product, run_linearity_steps
+
+    rng = np.random.default_rng(6)
+    sci = (rng.random((1, 4, 6, 8)) * 1000).astype(np.float32)
+    exposure = write_ramp_file(tmp_path / "i8_lastframe.fits", sci=sci, with_asdf=False)
+    signed = np.array([0, 2, -128, -2, 3, 127, -1, 1], np.int8)
+    with fits.open(exposure, mode="update") as hdul:
+        hdul["GROUPDQ"].data = np.resize(signed, (1, 4, 6, 8))
+        hdul["PIXELDQ"].data = np.resize(signed[::-1], (6, 8))
+    coeffs = _identity(6, 8)
+    coeffs[2] = 1e-5
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=coeffs)
+    with fits.open(reference, mode="update") as hdul:
+        hdul["DQ"].data = np.resize(np.array([0, 0, 0, -1, 0, 4], np.int8), (6, 8))
+    for path, name in ((exposure, "GROUPDQ"), (exposure, "PIXELDQ"), (reference, "DQ")):
+        header = fits.getheader(path, name)
+        assert (header["BITPIX"], header["BZERO"]) == (8, -128), name
+    ours = correct_file(exposure, reference).output
+    run_linearity_steps([(exposure, reference, tmp_path / "pipeline.fits")], tmp_path / "crds")
+    theirs, mine = read_pipeline_product(tmp_path / "pipeline.fits"), read_pipeline_product(ours)
+    for name in ("SCI", "PIXELDQ", "GROUPDQ"):
+        assert mine[name].dtype == theirs[name].dtype, name
+        assert mine[name].tobytes() == theirs[name].tobytes(), name
+    assert mine["GROUPDQ"].ravel()[:8].tolist() == [0, 2, 128, 254, 3, 127, 255, 1]
 
 
 @pytest.mark.parametrize("folder, name", [("Jürgen ☃", "réf.fits"), ("plain", b"r\xe9f_latin1.fits")])

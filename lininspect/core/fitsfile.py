@@ -23,6 +23,8 @@ from .errors import LinInspectError
 BLOCK = 2880
 
 _BITPIX_DTYPES = {8: "u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}
+#: The type code of integers of the other sign (see is_integer_offset).
+_OTHER_SIGN = {"i": "u", "u": "i"}
 
 #: A binary-table column format: repeat count, type code, and an optional tail (e.g. ``(80)`` after P).
 _TFORM = re.compile(r"^\s*(\d*)([LXBIJKAEDCMPQ])(.*)$")
@@ -343,11 +345,13 @@ def read_image(path: Path, info: HduInfo) -> np.ndarray:
     return np.array(StoredImage(map_image(path, info), info.header)[...])
 
 
-def offset_unsigned(stored: np.ndarray, target: type) -> np.ndarray:
-    """Unsigned values stored as signed + 2**(bits-1): flipping the top bit is exact."""
+def offset_integers(stored: np.ndarray, target: np.dtype) -> np.ndarray:
+    """Integers stored with the FITS offset BZERO = +-2**(bits-1) (unsigned ones as signed, signed
+    bytes as BITPIX = 8's unsigned ones): flipping the top bit is exact; ``target`` is the native
+    type of the same size, unsigned or signed."""
     unsigned = stored.view(stored.dtype.str.replace("i", "u"))
-    top = np.array(1, dtype=target) << np.array(8 * stored.dtype.itemsize - 1, dtype=target)
-    return (unsigned ^ top).astype(target)
+    top = np.array(1, dtype=unsigned.dtype) << np.array(8 * stored.dtype.itemsize - 1, dtype=unsigned.dtype)
+    return (unsigned ^ top).astype(unsigned.dtype.newbyteorder("="), copy=False).view(target)
 
 
 class StoredImage:
@@ -366,8 +370,8 @@ class StoredImage:
         self._cast = None if cast is None else np.dtype(cast)
         if bscale == 1 and bzero == 0:
             self.stored_dtype = stored.dtype.newbyteorder("=")
-        elif is_unsigned_offset(stored.dtype, bscale, bzero):
-            self.stored_dtype = np.dtype(stored.dtype.str.replace("i", "u")).newbyteorder("=")
+        elif is_integer_offset(stored.dtype, bscale, bzero):  # the sign flips: uint16 <-> int16 stored, ...
+            self.stored_dtype = np.dtype(_OTHER_SIGN[stored.dtype.kind] + str(stored.dtype.itemsize))
         else:  # general scaling: float32 holds 16-bit integers exactly, wider ones need float64
             self.stored_dtype = np.dtype(np.float32 if stored.dtype.itemsize <= 2 else np.float64)
         self.dtype = self.stored_dtype if self._cast is None else self._cast
@@ -376,16 +380,19 @@ class StoredImage:
         stored = np.asarray(self._stored[key])
         if self._bscale == 1 and self._bzero == 0:
             values = stored.astype(self.stored_dtype, copy=False)
-        elif self.stored_dtype.kind == "u":
-            values = offset_unsigned(stored, self.stored_dtype.type)
+        elif self.stored_dtype.kind in "ui":
+            values = offset_integers(stored, self.stored_dtype)
         else:
             values = (stored * self._bscale + self._bzero).astype(self.stored_dtype)
         return values if self._cast is None else values.astype(self._cast, copy=False)
 
 
-def is_unsigned_offset(stored: np.dtype, bscale: float, bzero: float) -> bool:
-    """Unsigned integers stored the FITS way: signed, BSCALE = 1, BZERO = 2**(bits-1)."""
-    return stored.kind == "i" and bscale == 1 and bzero == 2.0 ** (8 * stored.itemsize - 1)
+def is_integer_offset(stored: np.dtype, bscale: float, bzero: float) -> bool:
+    """Integers of the other sign stored the FITS way, BSCALE = 1: unsigned ones stored signed with
+    BZERO = 2**(bits-1), signed bytes stored as BITPIX = 8's unsigned ones with BZERO = -128
+    (astropy reads both so, and the pipeline's datamodels then cast them to their DQ types)."""
+    half = 2.0 ** (8 * stored.itemsize - 1)
+    return bscale == 1 and bzero == {"i": half, "u": -half}.get(stored.kind)
 
 
 def check_integer_image(path: Path, info: HduInfo) -> None:
@@ -394,10 +401,10 @@ def check_integer_image(path: Path, info: HduInfo) -> None:
     bscale, bzero = float(info.header.get("BSCALE", 1)), float(info.header.get("BZERO", 0))
     if bitpix < 0:
         raise LinInspectError(f"{path}: {info.name} is stored as floating point (BITPIX = {bitpix}); DQ flags are integers")
-    if (bscale, bzero) != (1, 0) and not is_unsigned_offset(np.dtype(_BITPIX_DTYPES[bitpix]), bscale, bzero):
+    if (bscale, bzero) != (1, 0) and not is_integer_offset(np.dtype(_BITPIX_DTYPES[bitpix]), bscale, bzero):
         raise LinInspectError(
             f"{path}: {info.name} has BSCALE = {bscale:.10g}, BZERO = {bzero:.10g}; DQ flags must be stored unscaled "
-            "(or as unsigned integers, BZERO = 2**(bits-1))"
+            "(or offset as FITS stores integers of the other sign: BZERO = 2**(bits-1), or -128 for BITPIX = 8)"
         )
 
 

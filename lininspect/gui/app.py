@@ -15,7 +15,9 @@ from PyQt6.QtGui import QColor, QIcon, QPalette
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from ..core.errors import LinInspectError
+from ..model.opening import OpeningRequest
 from .mainwindow import MainWindow
+from .worker import route_warnings
 
 ORGANISATION = "lininspect"
 APPLICATION = "lininspect"
@@ -93,29 +95,16 @@ def open_window(
     return window
 
 
-def launch(
-    input_path: Path,
-    reference: Path | None,
-    corrected: Path | None,
-    *,
-    correct_on_open: bool,
-    resolve: bool = False,
-    as_is: bool = False,
-    against: Path | None = None,
-) -> int:
-    """Show the app on these files and run until closed.
-
-    ``resolve``: first CRDS's reference (unless ``reference`` is given) and the pipeline's missing
-    steps, in a worker, then the correction; else ``correct_on_open`` starts it at once.
-    """
+def launch(request: OpeningRequest) -> int:
+    """Show the app on the request's files and run until closed."""
     if not any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         raise LinInspectError(
             "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"
         )
     app = application()
     sys.excepthook = _report_unexpected
-    window = show_window(input_path, reference, corrected, correct_on_open=correct_on_open, resolve=resolve,
-                         as_is=as_is, against=against)  # fmt: skip
+    route_warnings()
+    window = show_window(request)
     previous = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     quit_on_signals(app, window)
     try:
@@ -151,16 +140,7 @@ def quit_on_signals(app: QApplication, window: MainWindow) -> None:
     signal.signal(signal.SIGTERM, close)
 
 
-def show_window(
-    input_path: Path,
-    reference: Path | None,
-    corrected: Path | None,
-    *,
-    correct_on_open: bool,
-    resolve: bool = False,
-    as_is: bool = False,
-    against: Path | None = None,
-) -> MainWindow:
+def show_window(request: OpeningRequest) -> MainWindow:
     """The window shown first, then the files loaded: a bad one gets a dialog in front of it.
 
     A desktop launcher shows no terminal, so a refusal printed there would be a click
@@ -170,20 +150,21 @@ def show_window(
     """
     window = MainWindow(make_settings())
     show_sized(window)
-    window.guard(lambda: window.open_input(Path(input_path)))
+    window.guard(lambda: window.open_input(Path(request.input)))
     if window.session.exposure is None:  # the others need it, and its refusal was just shown
         return window
+    corrected, reference, against = request.corrected, request.reference, request.against
     if corrected is not None:
         window.guard(lambda: window.open_product(Path(corrected)))
-    if resolve:
+    if request.resolve:
         window.against_after_lookup = against
-        window.resolve_in_background(Path(input_path), reference=reference, as_is=as_is)
+        window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is)
         return window
     if reference is not None:
         window.guard(lambda: window.open_reference(Path(reference)))
     if against is not None:
         window.guard(lambda: window.open_against(Path(against)))
-    if correct_on_open and window.session.can_correct and window.session.product is None:
+    if request.correct_on_open and window.session.can_correct and window.session.product is None:
         window.guard(window.run_correction)
     return window
 

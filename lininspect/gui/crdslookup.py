@@ -1,6 +1,6 @@
 """CRDS's choice of reference and the pipeline's missing steps for an exposure, off the GUI thread.
 
-One lookup at a time runs in a superqt worker (which owns the thread's lifetime); a new start or
+One lookup at a time runs in a job (worker.Job, on Qt's pool); a new start or
 :meth:`ReferenceLookup.cancel` makes the old one's answer ignored and stops its preparation at
 the next step. Progress arrives as one line per stage.
 """
@@ -11,11 +11,11 @@ import threading
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSignal
-from superqt.utils import create_worker
 
 from ..core.crdsref import GIVE_REFERENCE
 from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.resolve import ResolvedInput, resolve_input
+from .worker import Job
 
 #: The app's way around CRDS, in place of the command line's option.
 CHOOSE_REFERENCE = "choose one with File ▸ Choose reference…"
@@ -58,14 +58,12 @@ class ReferenceLookup(QObject):
             self.stepped.emit("asking CRDS for the linearity reference" if reference is None else "opening the reference")
             return resolve_input(path, reference, as_is=as_is, progress=report, cancel=cancel)
 
-        create_worker(  # superqt's pool owns the thread; errors come back here, never re-raised
-            job,
-            _start_thread=True,
-            _connect={
-                "returned": lambda ready: self._finish(cancel, ready, None),
-                "errored": lambda error: self._finish(cancel, None, error),
-            },
-        )
+        # A Job rather than superqt's create_worker, whose worker swaps the process-wide warnings
+        # hook from its thread (see worker.Job.run); errors come back here, never re-raised.
+        lookup: Job[ResolvedInput] = Job(lambda _progress, _cancel: job())
+        lookup.returned.connect(lambda ready: self._finish(cancel, ready, None))
+        lookup.errored.connect(lambda error: self._finish(cancel, None, error))
+        lookup.start()
 
     def cancel(self) -> None:
         if self._cancel is not None:

@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStyle,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -266,6 +267,10 @@ class PixelInspector(QWidget):
         self.flagged_box.setToolTip("Step through the NO_LIN_CORR pixels; each is inspected in turn")
         self.flagged_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.flagged_box.valueChanged.connect(self._on_flagged)
+        # The app's style sheet left the text field 13 px for a 14 px line (NO_LIN_CORR's
+        # underscores were cut off): room for the field's whole line inside the frame.
+        frame = self.flagged_box.style().pixelMetric(QStyle.PixelMetric.PM_SpinBoxFrameWidth, None, self.flagged_box)
+        self.flagged_box.setMinimumHeight(self.flagged_box.lineEdit().sizeHint().height() + 2 * frame)
         self.card = QTextBrowser()
         self.card.setOpenLinks(False)
 

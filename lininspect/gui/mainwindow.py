@@ -39,7 +39,7 @@ from .inspector import PIN_COLOURS, PixelInspector, RegionMean
 from .jobs import JobsMixin
 from .menus import MenusMixin
 from .rendering import RenderingMixin
-from .worker import Job, cancel_job, wait_for_jobs
+from .worker import JOB_WARNINGS, Job, cancel_job, wait_for_jobs
 
 
 class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMixin, QMainWindow):
@@ -62,6 +62,7 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         self._limits: dict[str, tuple[float, float]] = {}
         self.setWindowTitle("lininspect")
         self.setAcceptDrops(True)
+        JOB_WARNINGS.warned.connect(self._show_job_warning)
 
         #: One handle per kind of background job; None or done when none runs.
         self.correction: Job[CorrectionResult] | None = None
@@ -222,6 +223,9 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
         cancel_job(self.residual)
         self._residuals.clear()
         self._residual_pending = None
+
+    def _show_job_warning(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
 
     def _note(self, notes: list[str]) -> None:
         if notes:

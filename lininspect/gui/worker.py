@@ -7,6 +7,9 @@ Pool threads are never destroyed from Python, so that cannot happen here.
 Each job is one handle: the caller gives it its own result, failure and progress
 handlers, and cancels it through the handle. A cancelled job's reports are dropped in
 the GUI thread, where cancelling happens too, so a stale result can never be shown.
+
+A Python warning raised in a job is announced on ``JOB_WARNINGS`` (the window's status bar
+shows it), never printed: :func:`route_warnings` sets this up once, in the GUI thread.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -64,6 +68,48 @@ def failure_message(error: BaseException) -> str:
     return f"internal error: {type(error).__name__}: {error}"
 
 
+class _Announcer(QObject):
+    """Lives in the GUI thread: warnings from jobs reach its connections there."""
+
+    warned = pyqtSignal(str)
+
+
+#: ``warned(text)`` for each warning raised in a job not cancelled (``"warning: ..."``).
+JOB_WARNINGS = _Announcer()
+
+#: The job running on each pool thread (by thread id), for :func:`_route_warning`.
+_jobs_by_thread: dict[int, Job[Any]] = {}
+
+
+def route_warnings() -> None:
+    """Every warning is let through (the command line ignores them all); those raised in a
+    job go to JOB_WARNINGS, the others are dropped, so none reaches the terminal.
+
+    Set once, in the GUI thread: ``warnings`` keeps one process-wide hook and filter list,
+    and changing them from worker threads (as superqt's worker did) races.
+    """
+    warnings.simplefilter("always")
+    warnings.showwarning = _route_warning
+
+
+def _route_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    job = _jobs_by_thread.get(threading.get_ident())
+    if job is not None:
+        job.warned.emit((message, category, filename, lineno, file, line))
+
+
+def _announce_warning(showwarning_args: tuple[Any, ...]) -> None:
+    text = str(showwarning_args[0]).strip().splitlines()
+    JOB_WARNINGS.warned.emit("warning: " + (text[0] if text else "(no message)"))
+
+
 class _Progress(QObject):
     """Made in the GUI thread, so reports emitted from the pool thread are queued to it."""
 
@@ -79,6 +125,31 @@ class Job(WorkerBase, Generic[Result]):
         self._function = function
         self._cancel = threading.Event()
         self._finished_flag = threading.Event()
+        self.signals.warned.connect(partial(_unless_cancelled, self._cancel, _announce_warning))
+
+    def run(self) -> None:
+        """superqt's run, without its ``warnings.catch_warnings`` around the work.
+
+        That swapped the process-wide ``warnings.showwarning`` from this thread: a warning in
+        the job went to a signal nobody heard, and two overlapping jobs left the finished one's
+        hook in place for good. Here the job's thread is known to :func:`_route_warning`.
+        """
+        self.started.emit()
+        self._running = True
+        thread = threading.get_ident()
+        _jobs_by_thread[thread] = self
+        try:
+            result = self.work()
+        except Exception as error:  # noqa: BLE001 - every failure goes to the failure handler
+            self.errored.emit(error)
+        else:
+            if not self.abort_requested:
+                self.returned.emit(result)
+        finally:
+            del _jobs_by_thread[thread]
+        self._running = False
+        self.finished.emit()
+        self._finished.emit(self)  # superqt's pool bookkeeping: the worker may now be released
 
     def work(self) -> Result:
         if self._cancel.is_set():  # cancelled before a pool thread was free
@@ -110,12 +181,14 @@ class Job(WorkerBase, Generic[Result]):
         on_progress: Callable[[int, int], None] | None = None,
     ) -> Job[Result]:
         """Connect the handlers (each called in the GUI thread unless cancelled) and start."""
-        # Marked done before the handlers run, so they see no job of theirs still running.
-        for signal in (self.signals.returned, self.signals.errored, self.signals.finished):
-            signal.connect(partial(_mark, self._finished_flag))
-        self.signals.returned.connect(partial(_unless_cancelled, self._cancel, on_result))
-        report_failure = partial(_report_failure, on_failure)
+        # Marked done in the handler's own call, just before it runs: the handler sees no job of
+        # its own still running, and nobody sees the job done with its handler still to come (a
+        # connection of its own was a queued call of its own, and a wait could end in between).
+        done = self._finished_flag
+        self.signals.returned.connect(partial(_unless_cancelled, self._cancel, partial(_mark_then, done, on_result)))
+        report_failure = partial(_mark_then, done, partial(_report_failure, on_failure))
         self.signals.errored.connect(partial(_unless_cancelled, self._cancel, report_failure))
+        self.signals.finished.connect(partial(_mark, done))  # cancelled: no handler runs
         if on_progress is not None:
             self._progress.progressed.connect(partial(_unless_cancelled_progress, self._cancel, on_progress))
         self.start()
@@ -154,6 +227,11 @@ def _report_failure(on_failure: Callable[[str], None], error: BaseException) -> 
 
 def _mark(flag: threading.Event, *_: object) -> None:
     flag.set()
+
+
+def _mark_then(flag: threading.Event, handler: Callable[[Any], None], value: Any) -> None:
+    flag.set()
+    handler(value)
 
 
 def _unless_cancelled(cancelled: threading.Event, handler: Callable[[Any], None], value: Any) -> None:

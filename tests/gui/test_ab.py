@@ -15,6 +15,7 @@ from lininspect.core.exposure import open_exposure
 from lininspect.core.product import correct_file
 from lininspect.core.reference import open_reference
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.opening import OpeningRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files  # noqa: E402
@@ -129,8 +130,9 @@ def test_against_on_the_command_line_opens_b_after_the_lookup(qtbot, files: dict
     """``lininspect RAMP --reference A --against B``: A comes through the worker, then B is opened."""
     from lininspect.gui.app import show_window
 
-    window = show_window(files["exposure"], files["a"], None, correct_on_open=False, resolve=True, as_is=True,
-                         against=files["b"])  # fmt: skip
+    window = show_window(
+        OpeningRequest(files["exposure"], files["a"], against=files["b"], resolve=True, as_is=True)
+    )
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: "B" in window.session.references, timeout=20000)
     assert window.session.reference is not None and window.session.reference.path == files["a"]

@@ -20,6 +20,7 @@ from uncal_files import make_uncal_cache, write_uncal
 from lininspect.core.exposure import open_exposure
 from lininspect.core.product import default_output_path
 from lininspect.gui.worker import running
+from lininspect.model.opening import OpeningRequest
 
 SUBSTRT, SHAPE = (5, 9), (64, 72)
 
@@ -220,7 +221,7 @@ def test_a_product_opened_with_an_uncal_survives_its_preparation(qtbot, crds_env
     crds_env(cache.env)
     shape = open_exposure(uncal).shape
     product = write_ramp_file(tmp_path / "jw_gui_linearity.fits", sci=np.ones(shape, np.float32), substrt=(1, 1))
-    window = show_window(uncal, None, product, correct_on_open=True, resolve=True)
+    window = show_window(OpeningRequest(uncal, corrected=product, correct_on_open=True, resolve=True))
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: not window.lookup.running and window.session.reference is not None, timeout=300000)
     session = window.session

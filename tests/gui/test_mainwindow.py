@@ -20,6 +20,7 @@ from lininspect.model import session as session_module
 from lininspect.gui.app import launch, open_window
 from lininspect.gui.imagepanel import ImagePanel
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.opening import OpeningRequest
 
 from smallfiles import NGROUPS, NINTS, SmallFiles
 
@@ -345,7 +346,7 @@ def test_launch_refuses_without_a_display(monkeypatch, small_files) -> None:  # 
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(LinInspectError, match="no display"):
-        launch(small_files.exposure, small_files.reference, None, correct_on_open=True)
+        launch(OpeningRequest(small_files.exposure, small_files.reference, correct_on_open=True))
 
 
 class _RightDrag:

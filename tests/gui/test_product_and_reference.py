@@ -16,6 +16,7 @@ from lininspect.core.errors import LinInspectError
 from lininspect.core.product import correct_file
 from lininspect.gui.app import show_window
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.opening import OpeningRequest
 
 from smallfiles import SmallFiles
 
@@ -62,7 +63,7 @@ def damaged_product(files: SmallFiles, directory: Path) -> Path:
 
 def test_given_with_its_reference_the_product_is_shown_not_a_run_of_ours(qtbot, small_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
     product = damaged_product(small_files, tmp_path)
-    window = show_window(small_files.exposure, small_files.reference, product, correct_on_open=True)
+    window = show_window(OpeningRequest(small_files.exposure, small_files.reference, product, correct_on_open=True))
     qtbot.addWidget(window)
     assert window.correction is None  # no correction of its own was started
     plane = window.session.input_plane(window.integration, window.group)

@@ -15,6 +15,7 @@ from lininspect.core.product import correct_file
 from lininspect.model import session as session_module
 from lininspect.gui.app import launch
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.opening import OpeningRequest
 
 RUN_TIMEOUT_MS = 10000
 
@@ -109,7 +110,7 @@ def test_a_bad_file_on_the_command_line_opens_the_window_with_a_dialog(qtbot, mo
     monkeypatch.setattr("sys.excepthook", None)
     bad = tmp_path / "bad.fits"
     bad.write_bytes(b"SIMPLE  = not really")
-    assert launch(bad, None, None, correct_on_open=False) == 0
+    assert launch(OpeningRequest(bad)) == 0
     windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
     assert len(windows) == 1
     window = windows[0]
