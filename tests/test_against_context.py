@@ -153,6 +153,20 @@ def test_a_context_the_server_does_not_have_is_one_line(two_contexts, tmp_path: 
     assert not (tmp_path / "report").exists()
 
 
+def test_a_context_the_server_lacks_is_not_an_unanswering_server(two_contexts, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same lookup for A (``correct --crds-context``): the server answered, it just lacks the context."""
+    from crds_server import crds_server
+
+    work, exposure, env, _ = two_contexts
+    with crds_server(Path(env["CRDS_PATH"]), OPERATIONAL) as (url, _):
+        result = lininspect("correct", exposure, "--crds-context", "jwst_0999.pmap", "-o", tmp_path / "out.fits",
+                            env=cache_env(tmp_path / "user_cache", server=url), cwd=work)
+    line = _fails(result, "CRDS context jwst_0999.pmap is not in the cache", f"server {url} does not have it",
+                  "set CRDS_CONTEXT to a context the server has, or give the reference with --reference")
+    assert "did not answer" not in line
+    assert not (tmp_path / "out.fits").exists()
+
+
 def test_b_is_downloaded_from_a_server_that_answers(two_contexts, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from crds_server import crds_server
 
