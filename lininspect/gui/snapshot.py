@@ -66,12 +66,11 @@ def render_snapshot(
             window.apply_default_layout()
             if against is not None:
                 window.open_against(Path(against))
-                window.left_box.setCurrentText(PanelSource.CORRECTED_A.value)
-                window.mode_box.setCurrentText(PanelSource.A_MINUS_B.value)
+                window.view.update(left=PanelSource.CORRECTED_A, right=PanelSource.A_MINUS_B)
             window.set_frame(integration, last if group is None else group)
-            window.correct_integration_now()  # no event loop here to wait for a read-level integration's job
+            window.jobs.correct_integration_now()  # no event loop here to wait for a read-level integration's job
             window.select_pixel(x, y)
-            window.show_readout(x, y)
+            window.status.show_readout(x, y)
             for _ in range(3):
                 app.processEvents()
             image = window.grab()
