@@ -8,7 +8,6 @@ writes with the two files CRDS picked: only the choice of B is new.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,11 +19,8 @@ from astropy.table import Table
 
 from lininspect.core.comparisonreport import MAP_EXTENSIONS, report_files
 
-from comparison_files import write_comparison_files
-from crds_cache import Rule, build_cache, cache_env, child_env
-
-OPERATIONAL, DELIVERY = "jwst_0001.pmap", "jwst_0002.pmap"
-PICKS = {OPERATIONAL: "jwst_miri_linearity_0001.fits", DELIVERY: "jwst_miri_linearity_0002.fits"}
+from comparison_files import DELIVERY, OPERATIONAL, PICKS, write_comparison_files, write_two_context_cache
+from crds_cache import cache_env, child_env
 
 
 def lininspect(*args: str | Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -38,12 +34,7 @@ def two_contexts(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
     work = tmp_path_factory.mktemp("against_context")
     files = write_comparison_files(work)
     root = work / "crds"
-    for serial, (context, name) in enumerate(PICKS.items(), start=1):
-        source = files["a"] if context == OPERATIONAL else files["b"]
-        build_cache(root, {"MIRI": {"linearity": [Rule("MIRIMAGE", "GENERIC", {"2000-01-01 00:00:00": name})]}},
-                    {name: lambda target, source=source: shutil.copyfile(source, target)},
-                    serial=serial, server_context=OPERATIONAL)
-    picked = {context: root / "references" / "jwst" / "miri" / name for context, name in PICKS.items()}
+    picked = write_two_context_cache(root, files)
     return work, files["exposure"], cache_env(root), picked
 
 
@@ -125,14 +116,13 @@ def test_snapshot_with_b_from_a_second_context(two_contexts) -> None:  # type: i
     assert f"reference B {PICKS[DELIVERY]} (CRDS {DELIVERY}; " in result.stderr
 
 
-@pytest.mark.parametrize("command", ["compare-references", "snapshot", "open"])
+@pytest.mark.parametrize("command", ["compare-references", "snapshot"])
 def test_a_context_not_in_an_offline_cache_is_one_line(two_contexts, command: str) -> None:  # type: ignore[no-untyped-def]
     work, exposure, env, _ = two_contexts
     output = work / f"unknown_{command}"
     args = {
         "compare-references": ["compare-references", exposure, "-o", output],
         "snapshot": ["snapshot", exposure, "--pixel", "1", "1", "-o", output],
-        "open": [exposure],
     }[command]
     result = lininspect(*args, "--against-context", "jwst_0999.pmap", env=env | {"QT_QPA_PLATFORM": "offscreen"},
                        cwd=work)
