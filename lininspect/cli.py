@@ -336,14 +336,14 @@ def _open(options: argparse.Namespace) -> int:
         return _launch(OpeningRequest(demo.exposure, demo.reference, correct_on_open=True))
     _use_crds_context(options)
     # The app asks CRDS (unless given the reference) and runs missing pipeline steps in a worker.
-    # B under a second context is looked up here, before the window exists: no GUI thread waits.
-    against = options.against if options.against_context is None else _reference_b(options).path
+    # So is B under --against-context, in a job of its own once A is known.
     return _launch(
         OpeningRequest(
             options.input,
             options.reference,
             options.corrected,
-            against,
+            options.against,
+            options.against_context,
             resolve=True,
             as_is=options.as_is,
         )
