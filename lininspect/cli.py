@@ -405,14 +405,14 @@ def _snapshot(options: argparse.Namespace) -> int:
     ready = _resolve_for_display(options)
     render_snapshot(
         ready.ramp,
-        ready.reference.path,
+        ready.reference,
         pixel=tuple(options.pixel),
         integration=options.integration,
         group=options.group,
         output=options.output,
         size=tuple(options.size),
         overwrite=options.overwrite,
-        against=against.path if against is not None else None,
+        against=against,
     )
     notes = _resolution_notes(ready)
     if against is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..core import fitsfile
 from ..core.errors import LinInspectError
-from ..core.reference import LinearityReference
+from ..core.reference import LinearityReference, open_reference
 from ..core.resolve import ResolvedInput
 from ..model.session import B, Session
 from ..model.viewstate import ViewState
@@ -56,13 +56,16 @@ class FileOpener:
 
     def open_reference(self, path: Path) -> None:
         """The user's reference: it overrides CRDS's (a lookup still running is dropped)."""
+        self.use_reference(open_reference(Path(path)))
+        self.remember(path)
+
+    def use_reference(self, reference: LinearityReference) -> None:
+        """An opened reference as A; one CRDS picked keeps its origin (the status bar names the context)."""
         self.jobs.stop()
         self.jobs.lookup.cancel()
-        self.session.open_reference(Path(path))
+        self.session.use_reference(reference)
         self.jobs.forget_result()
-        self.remember(path)
-        assert self.session.reference is not None
-        self._note(self.session.reference.notes)
+        self._note(reference.notes)
         self.view.data_changed()
 
     def open_against(self, path: Path) -> None:
