@@ -135,3 +135,26 @@ def test_against_context_on_the_command_line_picks_b_after_a(qtbot, contexts) ->
     assert window.session.reference.path == picked[OPERATIONAL]
     assert window.session.references["B"].path == picked[DELIVERY]
     window.close()
+
+
+
+def test_a_snapshot_names_the_contexts_that_chose_a_and_b(contexts, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``snapshot --against-context``: the status bar in the PNG says which context chose each."""
+    from lininspect.core.crdsref import crds_linearity_reference
+    from lininspect.gui.snapshot import render_snapshot
+
+    exposure, _ = contexts
+    labels: list[str] = []
+    grab = MainWindow.grab
+
+    def grab_noting_the_label(window: MainWindow):  # type: ignore[no-untyped-def]
+        labels.append(window.status.reference_label.text())
+        return grab(window)
+
+    monkeypatch.setattr(MainWindow, "grab", grab_noting_the_label)
+    render_snapshot(exposure, crds_linearity_reference(exposure), pixel=(3, 4), output=tmp_path / "ab.png",
+                    against=crds_linearity_reference(exposure, context=DELIVERY))
+    assert f"reference: {PICKS[OPERATIONAL]} (CRDS {OPERATIONAL}; " in labels[0]
+    assert f"against B: {PICKS[DELIVERY]} (CRDS {DELIVERY}; " in labels[0]
+    assert (tmp_path / "ab.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
