@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PyQt6.QtWidgets import QFileDialog, QMenu
+from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from ..core.product import default_output_path
 
@@ -34,6 +34,7 @@ class Actions(QObject):
         self._action(file, "Open &input...", lambda: self._ask_open("input"), QKeySequence.StandardKey.Open)
         self._action(file, "Choose &reference...", lambda: self._ask_open("reference"))
         self._action(file, "Compare &with reference...", lambda: self._ask_open("against"))
+        self._action(file, "Compare with CRDS con&text...", self._ask_context)
         self._action(file, "Open &corrected (pipeline _linearity)...", lambda: self._ask_open("corrected"))
         self.recent_menu = file.addMenu("Recent files")
         file.addSeparator()
@@ -102,6 +103,16 @@ class Actions(QObject):
             opener = {"input": window.open_input, "reference": window.open_reference,
                       "corrected": window.open_product, "against": window.open_against}[kind]  # fmt: skip
             window.guard(lambda: opener(Path(name)))
+
+    def _ask_context(self) -> None:
+        """B is what a second CRDS context picks for this exposure: how a reference delivery is judged."""
+        window = self.window
+        name, ok = QInputDialog.getText(window, "Compare with CRDS context",
+                                        "Reference B is the linearity reference this CRDS context picks for the "
+                                        "exposure\n(a .pmap name, e.g. a new delivery's context):",
+                                        text=window.opener.suggested_context())  # fmt: skip
+        if ok and name.strip():
+            window.guard(lambda: window.compare_with_context(name.strip()))
 
     def ask_export(self) -> None:
         window = self.window

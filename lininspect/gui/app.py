@@ -171,12 +171,15 @@ def show_window(request: OpeningRequest) -> MainWindow:
     if corrected is not None:
         window.guard(lambda: window.open_product(Path(corrected)))
     if request.resolve:
-        window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is, against=against)
+        window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is, against=against,
+                                     against_context=request.against_context)  # fmt: skip
         return window
     if reference is not None:
         window.guard(lambda: window.open_reference(Path(reference)))
     if against is not None:
         window.guard(lambda: window.open_against(Path(against)))
+    if request.against_context is not None:
+        window.guard(lambda: window.compare_with_context(request.against_context))
     if request.correct_on_open and window.session.can_correct and window.session.product is None:
         window.guard(window.run_correction)
     return window

@@ -12,17 +12,19 @@ from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from ..core.crdsref import GIVE_REFERENCE
+from ..core.crdsref import GIVE_REFERENCE, GIVE_REFERENCE_B
 from ..core.resolve import ResolvedInput, resolve_input
 from .worker import Job, cancel_job, running, start_job
 
 #: The app's way around CRDS, in place of the command line's option.
 CHOOSE_REFERENCE = "choose one with File ▸ Choose reference…"
+#: The same for reference B, picked under a second context.
+CHOOSE_REFERENCE_B = "choose it with File ▸ Compare with reference…"
 
 
 def in_app_words(message: str) -> str:
-    """A refusal worded for the command line, with the app's menu entry instead of --reference."""
-    return message.replace(GIVE_REFERENCE, CHOOSE_REFERENCE)
+    """A refusal worded for the command line, with the app's menu entries instead of --reference, --against."""
+    return message.replace(GIVE_REFERENCE, CHOOSE_REFERENCE).replace(GIVE_REFERENCE_B, CHOOSE_REFERENCE_B)
 
 
 class ReferenceLookup(QObject):

@@ -7,11 +7,13 @@ starts afresh on a new exposure, and the file joins the recent ones.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 from ..core import fitsfile
 from ..core.errors import LinInspectError
+from ..core.reference import LinearityReference, open_reference
 from ..core.resolve import ResolvedInput
 from ..model.session import B, Session
 from ..model.viewstate import ViewState
@@ -31,6 +33,8 @@ class FileOpener:
         self.remember, self.retitle = remember, retitle
         #: Reference B given on the command line, opened once the lookup has chosen A.
         self.against_after_lookup: Path | None = None
+        #: Or the CRDS context whose pick is B, looked up once the lookup has chosen A.
+        self.against_context_after_lookup: str | None = None
 
     def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
         """Load a ramp exposure; forgets any correction and shows its last group of integration 0.
@@ -52,23 +56,45 @@ class FileOpener:
 
     def open_reference(self, path: Path) -> None:
         """The user's reference: it overrides CRDS's (a lookup still running is dropped)."""
+        self.use_reference(open_reference(Path(path)))
+        self.remember(path)
+
+    def use_reference(self, reference: LinearityReference) -> None:
+        """An opened reference as A; one CRDS picked keeps its origin (the status bar names the context)."""
         self.jobs.stop()
         self.jobs.lookup.cancel()
-        self.session.open_reference(Path(path))
+        self.session.use_reference(reference)
         self.jobs.forget_result()
-        self.remember(path)
-        assert self.session.reference is not None
-        self._note(self.session.reference.notes)
+        self._note(reference.notes)
         self.view.data_changed()
 
     def open_against(self, path: Path) -> None:
         """Reference B, compared with A: the panels can show its correction, A − B and A / B."""
-        if self.session.reference is None:
-            raise LinInspectError("choose reference A first (File ▸ Choose reference...), then one to compare with")
+        self.check_against_possible()
         self.session.open_reference(Path(path), B)
         self.remember(path)
         self._note(self.session.references[B].notes)
         self.view.data_changed()
+
+    def use_against(self, reference: LinearityReference) -> None:
+        """Reference B as CRDS picked it under a second context (its origin is kept and shown)."""
+        self.check_against_possible()
+        self.session.use_reference(reference, B)
+        a = self.session.reference
+        same = a is not None and a.path.resolve() == reference.path.resolve()
+        self._note(reference.notes + ([f"A and B are the same file, {reference.path.name}: A − B is zero"] if same else []))
+        self.view.data_changed()
+
+    def suggested_context(self) -> str:
+        """The context that chose A (else CRDS_CONTEXT): the user edits it into the new one. Asks no server."""
+        reference = self.session.reference
+        if reference is not None and reference.origin is not None:
+            return reference.origin.context
+        return os.environ.get("CRDS_CONTEXT", "")
+
+    def check_against_possible(self) -> None:
+        if self.session.reference is None:
+            raise LinInspectError("choose reference A first (File ▸ Choose reference...), then one to compare with")
 
     def open_product(self, path: Path) -> None:
         """Show a pipeline ``_linearity`` product on the right instead of a run of ours."""
@@ -98,6 +124,9 @@ class FileOpener:
         against, self.against_after_lookup = self.against_after_lookup, None
         if against is not None:
             self.dialogs.guard(lambda: self.open_against(against))
+        context, self.against_context_after_lookup = self.against_context_after_lookup, None
+        if context is not None:
+            self.jobs.pick_against_in_background(ready.source, context)
         steps = ready.preparation.steps
         if steps:
             how = "cached" if ready.preparation.from_cache else "run"

@@ -16,12 +16,14 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from ..core.comparison import ReferenceComparison
 from ..core.comparisonreport import ReportFiles
 from ..core.correction import CorrectionResult
+from ..core.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
 from ..core.errors import LinInspectError
+from ..core.reference import LinearityReference
 from ..core.verify import Verification
 from ..model.session import Session
 from ..model.viewstate import ViewState
 from .comparisonpicture import write_comparison_picture
-from .crdslookup import ReferenceLookup
+from .crdslookup import ReferenceLookup, in_app_words
 from .dialogs import verification_summary
 from .integrationjobs import IntegrationJobs
 from .statusarea import StatusArea
@@ -36,6 +38,7 @@ class Jobs(QObject):
     resolved = pyqtSignal(object)  # the lookup's ResolvedInput
     verified = pyqtSignal(object, str)  # Verification and its report
     compared = pyqtSignal(object)  # ReferenceComparison
+    againstPicked = pyqtSignal(object)  # LinearityReference: B as a second CRDS context picks it
     failed = pyqtSignal(str)
 
     def __init__(self, session: Session, view: ViewState, status: StatusArea, parent: QObject | None = None) -> None:
@@ -47,6 +50,7 @@ class Jobs(QObject):
         self.residual: Job[tuple[int, np.ndarray]] | None = None
         self.comparing: Job[ReferenceComparison] | None = None
         self.reporting: Job[ReportFiles] | None = None
+        self.picking: Job[LinearityReference] | None = None
         self.integrations = IntegrationJobs(session, status, self._bar_taken, self._hide_progress, self)
         self.integrations.corrected.connect(self.imagesStale)
         self.integrations.failed.connect(self.failed)
@@ -82,11 +86,11 @@ class Jobs(QObject):
     def handles(self) -> list[Job | None]:  # type: ignore[type-arg]
         """Every job this controller may have running, for stopping and for waiting on at close."""
         return [self.correction, self.verifying, self.exporting, self.residual, self.comparing, self.reporting,
-                *self.integrations.handles()]  # fmt: skip
+                self.picking, *self.integrations.handles()]  # fmt: skip
 
     def _progress_jobs(self) -> tuple[Job | None, ...]:  # type: ignore[type-arg]
         """The jobs besides the integrations' that show their progress in the status bar."""
-        return self.correction, self.verifying, self.exporting, self.comparing, self.reporting
+        return self.correction, self.verifying, self.exporting, self.comparing, self.reporting, self.picking
 
     def _bar_taken(self) -> bool:
         return any(running(job) for job in self._progress_jobs())
@@ -154,7 +158,7 @@ class Jobs(QObject):
             self._restore_before_run()
             self.status.message("correction cancelled", 5000)
         for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison"),
-                          (self.reporting, "report")):  # fmt: skip
+                          (self.reporting, "report"), (self.picking, "reference B lookup")):  # fmt: skip
             if running(job):
                 cancel_job(job)
                 self.status.message(f"{what} cancelled", 5000)
@@ -175,6 +179,22 @@ class Jobs(QObject):
         self.stop()
         self.status.show_busy()
         self.lookup.start(Path(path), reference=reference, as_is=as_is)
+
+    def pick_against_in_background(self, source: Path, context: str) -> Job[LinearityReference]:
+        """Reference B: what CRDS ``context`` picks for the user's file (it may download); then :attr:`againstPicked`."""
+
+        def pick(progress: object, cancel: object) -> LinearityReference:
+            return crds_linearity_reference(source, context=context, give=GIVE_REFERENCE_B)
+
+        cancel_job(self.picking)
+        self.picking = start_job(pick, self._on_against_picked, lambda message: self._on_job_failed(in_app_words(message)))
+        self.status.show_busy()
+        self.status.message(f"asking CRDS {context} for reference B...")
+        return self.picking
+
+    def _on_against_picked(self, reference: LinearityReference) -> None:
+        self._hide_progress()
+        self.againstPicked.emit(reference)
 
     def _on_preparing(self, step: str, number: int, total: int) -> None:
         """The raw ramp on the left is not yet the input to linearity: its title says so."""

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
+from ..core.reference import LinearityReference
 from ..model.session import Session
 from ..model.viewstate import ViewState
 from .actions import Actions
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
             ("Show differences", lambda: self.display.mode_box.setCurrentText("Verify differences")),
             ("Go to worst pixel", self.jobs.go_to_worst_difference)]))  # fmt: skip
         self.jobs.compared.connect(self.dialogs.show_comparison)
+        self.jobs.againstPicked.connect(lambda reference: self.guard(lambda: self.opener.use_against(reference)))
         self.jobs.failed.connect(self.dialogs.show_error)
         view.subscribe(lambda changed: self._fit_toolbars() if "frames" in changed else None)
 
@@ -134,11 +136,22 @@ class MainWindow(QMainWindow):
         self.opener.open_any(path)
 
     def resolve_in_background(
-        self, path: Path, *, reference: Path | None = None, as_is: bool = False, against: Path | None = None
-    ) -> None:
-        """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then ``against`` as B and the run."""
+        self, path: Path, *, reference: Path | None = None, as_is: bool = False, against: Path | None = None,
+        against_context: str | None = None,
+    ) -> None:  # fmt: skip
+        """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then ``against`` as B
+        (or the reference ``against_context`` picks, in another job) and the run."""
         self.opener.against_after_lookup = against
+        self.opener.against_context_after_lookup = against_context
         self.jobs.resolve_in_background(path, reference=reference, as_is=as_is)
+
+    def compare_with_context(self, context: str) -> Job[LinearityReference]:
+        """Reference B is what CRDS ``context`` picks for the user's file, looked up in a job; then as File ▸
+        Compare with reference… with that file."""
+        self.opener.check_against_possible()
+        source = self.session.input_path
+        assert source is not None  # reference A needs an exposure
+        return self.jobs.pick_against_in_background(source, context)
 
     def run_correction(self) -> Job[CorrectionResult]:
         """Start correcting in a background job (cancelling a run in progress); return its handle."""

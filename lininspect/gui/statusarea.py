@@ -85,7 +85,7 @@ class StatusArea:
         reference = session.reference
         text = "no reference" if reference is None else f"reference: {origin_text(reference)}"
         if B in session.references:
-            text += f"  against B: {session.references[B].path.name}"
+            text += f"  against B: {origin_text(session.references[B])}"
         self.reference_label.setText(text)
         self.reference_label.setToolTip(f"{text}\n{reference.path}" if reference is not None else "")
 
