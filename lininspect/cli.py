@@ -35,6 +35,7 @@ from .core.errors import LinInspectError  # noqa: E402
 from .model.opening import OpeningRequest  # noqa: E402
 
 if TYPE_CHECKING:
+    from .core.reference import LinearityReference
     from .core.resolve import ResolvedInput
 
 COMMANDS = ("correct", "snapshot", "compare-references", "demo")
@@ -46,14 +47,15 @@ _DESCRIPTION = """\
 Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
 
   lininspect                           open the app on the bundled demo, corrected
-  lininspect INPUT [--reference REF] [--corrected FILE] [--against B]
+  lininspect INPUT [--reference REF] [--corrected FILE] [--against B | --against-context PMAP]
                                        open an exposure (and its reference or pipeline product)
   lininspect correct INPUT... [--reference REF] [-o OUT | --output-dir DIR] [--overwrite]
                                        write *_linearity.fits files, as the pipeline's step does
-  lininspect snapshot INPUT [--reference REF] [--against B] --pixel X Y -o PNG
+  lininspect snapshot INPUT [--reference REF] [--against B | --against-context PMAP] --pixel X Y -o PNG
                                        render the app with one pixel inspected to a PNG
-  lininspect compare-references INPUT [--reference A] --against B -o DIR [--level DN]
+  lininspect compare-references INPUT [--reference A] (--against B | --against-context PMAP) -o DIR
                                        maps, tables and a picture of two references on one exposure
+                                       (B from PMAP: how a delivery's new context changes this exposure)
   lininspect demo DIR                  write the demo exposure and its linearity reference
 
 Without --reference, CRDS chooses the reference as the pipeline does (CRDS_PATH, CRDS_SERVER_URL,
@@ -153,8 +155,17 @@ def _open_parser() -> argparse.ArgumentParser:
     parser.add_argument("input", nargs="?", type=Path, help="ramp exposure to inspect")
     _add_reference(parser)
     parser.add_argument("--corrected", type=Path, help="a pipeline _linearity product to compare with")
-    parser.add_argument("--against", type=Path, metavar="B", help="a second linearity reference, compared with A")
+    _add_against(parser, "a second linearity reference, compared with A")
     return parser
+
+
+def _add_against(parser: argparse.ArgumentParser, meaning: str, *, required: bool = False) -> None:
+    """Reference B as a file, or as the one a second CRDS context picks (how a delivery is judged)."""
+    which = parser.add_mutually_exclusive_group(required=required)
+    which.add_argument("--against", type=Path, metavar="B", help=meaning)
+    which.add_argument("--against-context", metavar="PMAP",
+                       help="B is the reference this CRDS context picks for INPUT (e.g. a new context, against "
+                            "the operational one that picks A)")
 
 
 def _add_reference(parser: argparse.ArgumentParser) -> None:
@@ -197,8 +208,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("input", type=Path, help="ramp exposure")
         _add_reference(parser)
         parser.add_argument("--pixel", nargs=2, type=int, metavar=("X", "Y"), required=True, help="array column and row")
-        parser.add_argument("--against", type=Path, metavar="B",
-                            help="a second reference: corrected with A beside A − B, both in the inspector")
+        _add_against(parser, "a second reference: corrected with A beside A − B, both in the inspector")
         parser.add_argument("--integration", type=int, default=0, help="integration shown (0-based, default 0)")
         parser.add_argument("--group", type=int, default=None, help="group shown (0-based, default the last)")
         parser.add_argument("-o", "--output", type=Path, required=True, help="PNG file to write")
@@ -217,7 +227,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         )
         parser.add_argument("input", type=Path, help="ramp exposure")
         _add_reference(parser)
-        parser.add_argument("--against", type=Path, required=True, metavar="B", help="the reference compared with A")
+        _add_against(parser, "the reference compared with A", required=True)
         parser.add_argument("-o", "--output-dir", type=Path, required=True, metavar="DIR",
                             help="directory for the files (made if its parent exists)")
         parser.add_argument("--level", type=float, metavar="DN",
@@ -293,6 +303,10 @@ def _resolution_notes(ready: ResolvedInput) -> list[str]:
     return notes
 
 
+def _reference_b_notes(against: LinearityReference) -> list[str]:
+    return [f"reference B {against.origin.describe()}"] if against.origin is not None else []
+
+
 def _demo(options: argparse.Namespace) -> int:
     from .core.demo import DEMO_EXPOSURE_NAME, DEMO_REFERENCE_NAME, write_demo
     from .core.outputs import check_output_path
@@ -315,22 +329,42 @@ def _open(options: argparse.Namespace) -> int:
     from .core.demo import ensure_demo
 
     if options.input is None:
-        if options.reference is not None or options.corrected is not None or options.against is not None:
-            raise LinInspectError("--reference, --corrected and --against need an INPUT exposure")
+        if any(value is not None for value in (options.reference, options.corrected, options.against,
+                                                options.against_context)):
+            raise LinInspectError("--reference, --corrected, --against and --against-context need an INPUT")
         demo = ensure_demo()
         return _launch(OpeningRequest(demo.exposure, demo.reference, correct_on_open=True))
     _use_crds_context(options)
     # The app asks CRDS (unless given the reference) and runs missing pipeline steps in a worker.
+    # So is B under --against-context, in a job of its own once A is known.
     return _launch(
         OpeningRequest(
             options.input,
             options.reference,
             options.corrected,
             options.against,
+            options.against_context,
             resolve=True,
             as_is=options.as_is,
         )
     )
+
+
+def _reference_b(options: argparse.Namespace) -> LinearityReference:
+    """B as given (--against), or the one CRDS picks for INPUT under --against-context."""
+    from .core.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
+    from .core.reference import open_reference
+
+    if options.against_context is None:
+        return open_reference(options.against)
+    return crds_linearity_reference(options.input, context=options.against_context, give=GIVE_REFERENCE_B)
+
+
+def _same_reference_note(a: LinearityReference, b: LinearityReference) -> list[str]:
+    """Both contexts may pick one file: a real answer for a delivery (it leaves this exposure alone)."""
+    if a.path.resolve() != b.path.resolve():
+        return []
+    return [f"A and B are the same file, {a.path.name}: every difference is zero"]
 
 
 def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
@@ -367,19 +401,23 @@ def _snapshot(options: argparse.Namespace) -> int:
     except ImportError as error:
         raise LinInspectError(f"snapshots need the desktop app, which cannot start: {error}") from None
     _use_crds_context(options)
+    against = None if options.against is None and options.against_context is None else _reference_b(options)
     ready = _resolve_for_display(options)
     render_snapshot(
         ready.ramp,
-        ready.reference.path,
+        ready.reference,
         pixel=tuple(options.pixel),
         integration=options.integration,
         group=options.group,
         output=options.output,
         size=tuple(options.size),
         overwrite=options.overwrite,
-        against=options.against,
+        against=against,
     )
-    for note in _resolution_notes(ready):
+    notes = _resolution_notes(ready)
+    if against is not None:
+        notes += _reference_b_notes(against) + _same_reference_note(ready.reference, against)
+    for note in notes:
         print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
     print(f"wrote {options.output}")
     return EXIT_OK
@@ -405,8 +443,10 @@ def _compare_references(options: argparse.Namespace) -> int:
     except ImportError as error:
         raise LinInspectError(f"the PNG summary needs Qt, which cannot start: {error}") from None
     _use_crds_context(options)
-    against = open_reference(options.against)
     source = open_exposure(options.input)
+    against = _reference_b(options)
+    if options.against_context is not None and directory.is_dir():  # B's file is known only now
+        check_report_files(files, [*inputs, against.path], overwrite=options.overwrite)
     # Checked on the user's file, before CRDS or the pipeline's steps run (an _uncal file's prepared
     # ramp lives in our cache, whose name means nothing to the user).
     check_same_detector(source, against)
@@ -424,7 +464,8 @@ def _compare_references(options: argparse.Namespace) -> int:
         bar.clear()
     directory.mkdir(exist_ok=True)
     write_report(comparison, files, overwrite=options.overwrite, draw_picture=write_comparison_picture)
-    for note in _resolution_notes(ready) + exposure.notes + ready.reference.notes + against.notes:
+    notes = _resolution_notes(ready) + _reference_b_notes(against) + exposure.notes + ready.reference.notes
+    for note in notes + against.notes + _same_reference_note(ready.reference, against):
         print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
     for path in files.paths():
         print(f"wrote {path}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from lininspect.core.dq import NO_LIN_CORR, SATURATED
+from crds_cache import Rule, build_cache
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 
 SHAPE = (2, 7, 24, 30)
@@ -57,3 +59,19 @@ def write_comparison_files(tmp_path: Path) -> dict[str, Path]:
         "a": write_linearity_reference(tmp_path / "ref_a.fits", coeffs=coeffs_a, dq=dq_a),
         "b": write_linearity_reference(tmp_path / "ref_b.fits", coeffs=coeffs_b, dq=dq_b),
     }
+
+
+#: Two CRDS contexts: the operational one picks reference A for the exposure, the "delivery" picks B.
+OPERATIONAL, DELIVERY = "jwst_0001.pmap", "jwst_0002.pmap"
+PICKS = {OPERATIONAL: "jwst_miri_linearity_0001.fits", DELIVERY: "jwst_miri_linearity_0002.fits"}
+
+
+def write_two_context_cache(root: Path, files: dict[str, Path]) -> dict[str, Path]:
+    """A CRDS cache at ``root`` (operational: OPERATIONAL) whose contexts pick copies of A and B;
+    returns each context's picked file."""
+    for serial, (context, name) in enumerate(PICKS.items(), start=1):
+        source = files["a"] if context == OPERATIONAL else files["b"]
+        build_cache(root, {"MIRI": {"linearity": [Rule("MIRIMAGE", "GENERIC", {"2000-01-01 00:00:00": name})]}},
+                    {name: lambda target, source=source: shutil.copyfile(source, target)},
+                    serial=serial, server_context=OPERATIONAL)
+    return {context: root / "references" / "jwst" / "miri" / name for context, name in PICKS.items()}

@@ -75,6 +75,8 @@ class ReferenceComparison:
     exposure: Path
     reference_a: Path
     reference_b: Path
+    chosen_a: str  # who chose A: CRDS (context, matched keys; CrdsPick.describe) or the user
+    chosen_b: str
     correction_a: str  # which correction A gets and why (CorrectionPlan.reason)
     correction_b: str
     level: float | None  # the DN of the factors, or None: each pixel's saturation level
@@ -150,6 +152,13 @@ class ReferenceComparison:
             return int(np.count_nonzero(difference > 0)), int(np.count_nonzero(difference < 0))
 
 
+def chosen_by(reference: LinearityReference) -> str:
+    """Who chose the reference: a delivery is judged by which CRDS context picks which file."""
+    if reference.origin is None:
+        return f"{reference.path.name} (file given by the user)"
+    return reference.origin.describe()
+
+
 def compare_references(
     exposure: Exposure,
     reference_a: LinearityReference,
@@ -188,6 +197,8 @@ def compare_references(
         exposure=exposure.path,
         reference_a=reference_a.path,
         reference_b=reference_b.path,
+        chosen_a=chosen_by(reference_a),
+        chosen_b=chosen_by(reference_b),
         correction_a=plans[0].reason,
         correction_b=plans[1].reason,
         level=level,

@@ -33,6 +33,8 @@ OBSERVATORY = "jwst"
 
 #: The way around CRDS the CLI offers; the app words it as its menu entry (gui.crdslookup).
 GIVE_REFERENCE = "give the reference with --reference"
+#: The same for reference B, looked up under a second context (--against-context).
+GIVE_REFERENCE_B = "give reference B with --against"
 _HINT_REFERENCE = f"or {GIVE_REFERENCE}"
 
 
@@ -77,21 +79,24 @@ def crds_parameters(path: str | Path) -> dict[str, Any]:
     return {key: value for key, value in metadata.items() if isinstance(value, (str, int, float, bool))}
 
 
-def choose_reference(path: str | Path, reftype: str = "linearity", *, context: str | None = None) -> CrdsPick:
+def choose_reference(
+    path: str | Path, reftype: str = "linearity", *, context: str | None = None, give: str = GIVE_REFERENCE
+) -> CrdsPick:
     """The reference of ``reftype`` CRDS picks for the exposure at ``path``.
 
     ``context`` (a .pmap name) overrides CRDS_CONTEXT and the server's; raises
     :class:`CrdsNotApplicable` when CRDS answers N/A, :class:`LinInspectError` for the rest.
+    ``give`` ends a refusal: how to do without this lookup (reference B has its own option).
     """
     path = Path(path)
     parameters = crds_parameters(path)
     with _quiet() as log:
         try:
-            return _choose(path, parameters, reftype, context)
+            return _choose(path, parameters, reftype, context, give)
         except LinInspectError:
             raise
         except (Exception, SystemExit) as error:
-            raise LinInspectError(_explain(path, reftype, error, log.getvalue())) from None
+            raise LinInspectError(_explain(path, reftype, error, log.getvalue(), f"or {give}")) from None
 
 
 def effective_context(context: str | None = None, *, remedy: str = _HINT_REFERENCE) -> str:
@@ -108,7 +113,7 @@ def effective_context(context: str | None = None, *, remedy: str = _HINT_REFEREN
             raise LinInspectError(_explain(None, "", error, log.getvalue(), remedy)) from None
 
 
-def _choose(path: Path, parameters: dict[str, Any], reftype: str, context: str | None) -> CrdsPick:
+def _choose(path: Path, parameters: dict[str, Any], reftype: str, context: str | None, give: str) -> CrdsPick:
     import crds
     from crds.core import config, heavy_client, rmap
 
@@ -116,14 +121,25 @@ def _choose(path: Path, parameters: dict[str, Any], reftype: str, context: str |
     final_context = heavy_client.get_final_context(info, context)
     mappings = Path(config.get_crds_mappath(OBSERVATORY))
     if not info.connected and not (mappings / final_context).is_file():
+        # A context named by the caller is the caller's to change; else it came from CRDS_CONTEXT.
+        which = "name a context the cache holds" if context else "CRDS_CONTEXT to a context the cache holds"
         raise LinInspectError(
             f"CRDS context {final_context} is not in the cache ({mappings}) and no CRDS server answered: "
-            f"set CRDS_SERVER_URL to a server that answers, CRDS_CONTEXT to a context the cache holds, "
-            f"{_HINT_REFERENCE}"
+            f"set CRDS_SERVER_URL to a server that answers, {which}, or {give}"
         )
-    recommended = crds.getrecommendations(
-        parameters, reftypes=[reftype], context=final_context, observatory=OBSERVATORY
-    )
+    try:
+        recommended = crds.getrecommendations(
+            parameters, reftypes=[reftype], context=final_context, observatory=OBSERVATORY
+        )
+    except Exception:
+        if (mappings / final_context).is_file():
+            raise
+        # crds fetched what the server has, and this context was not among it.
+        where = "name a context the server has" if context else "set CRDS_CONTEXT to a context the server has"
+        raise LinInspectError(
+            f"CRDS context {final_context} is not in the cache ({mappings}) and the CRDS server "
+            f"{config.get_server_url(OBSERVATORY)} does not have it: {where}, or {give}"
+        ) from None
     answer = str(recommended.get(reftype, ""))
     instrument = str(parameters.get("meta.instrument.name", "?"))
     if "N/A" in answer.upper():
@@ -135,13 +151,13 @@ def _choose(path: Path, parameters: dict[str, Any], reftype: str, context: str |
         reason = answer[len("NOT FOUND") :].strip()
         raise LinInspectError(
             f"{path}: CRDS ({final_context}) has no {reftype} reference matching this exposure ({reason}): "
-            f"{GIVE_REFERENCE}"
+            f"{give}"
         )
     if not info.connected and not Path(crds.locate_file(answer, OBSERVATORY)).is_file():
         raise LinInspectError(
             f"{path}: CRDS chose {answer} but it is not in the cache ({config.get_crds_refpath(OBSERVATORY)}) "
             f"and no CRDS server answered to download it: set CRDS_SERVER_URL to a server that answers, "
-            f"or CRDS_PATH to a cache that holds it, {_HINT_REFERENCE}"
+            f"or CRDS_PATH to a cache that holds it, or {give}"
         )
     found = crds.getreferences(parameters, reftypes=[reftype], context=final_context, observatory=OBSERVATORY)
     local = Path(str(found[reftype]))
@@ -165,7 +181,7 @@ def _explain(path: Path | None, reftype: str, error: BaseException, log: str, re
     where = f"{path}: " if path is not None else ""
     reason = _first_line(error) if not isinstance(error, SystemExit) else _last_error(log)
     if isinstance(error, exceptions.CrdsLookupError):
-        return f"{where}CRDS has no {reftype} reference matching this exposure ({reason}): {GIVE_REFERENCE}"
+        return f"{where}CRDS has no {reftype} reference matching this exposure ({reason}): {remedy.removeprefix('or ')}"
     if isinstance(error, exceptions.MappingError) or "Can't load file" in reason:
         return (
             f"{where}a CRDS mapping in the cache {cache} is unreadable ({reason}): re-sync the cache "
@@ -225,11 +241,13 @@ def _first_line(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
-def crds_linearity_reference(exposure_path: str | Path, *, context: str | None = None) -> LinearityReference:
+def crds_linearity_reference(
+    exposure_path: str | Path, *, context: str | None = None, give: str = GIVE_REFERENCE
+) -> LinearityReference:
     """The linearity reference CRDS picks for an exposure, opened, remembering how it was picked."""
     from .reference import open_reference
 
-    pick = choose_reference(exposure_path, "linearity", context=context)
+    pick = choose_reference(exposure_path, "linearity", context=context, give=give)
     reference = open_reference(pick.path)
     reference.origin = pick
     return reference

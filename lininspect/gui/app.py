@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -12,6 +13,7 @@ from types import TracebackType
 from PyQt6.QtCore import QSettings, QSize
 from PyQt6.QtGui import QColor, QIcon, QPalette
 from PyQt6.QtWidgets import QApplication, QMessageBox
+from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from ..core.errors import LinInspectError
 from ..model.opening import OpeningRequest
@@ -42,12 +44,24 @@ def application() -> QApplication:
     """The one QApplication, created and styled on first use."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
+        _collector()
         return existing
     app = QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     _style(app)
+    _collector()
     return app
+
+
+@functools.cache
+def _collector() -> GarbageCollector:
+    """Python's cycle collector, run by a timer in the GUI thread rather than in whichever thread allocates.
+
+    Run in a job's thread (reading a box, say), it freed the pyqtgraph items of a closed
+    window while the GUI thread was processing their scene: "pure virtual method called".
+    """
+    return GarbageCollector(interval=1.0)
 
 
 def _style(app: QApplication) -> None:
@@ -133,13 +147,15 @@ def show_window(request: OpeningRequest) -> MainWindow:
     if corrected is not None:
         step(lambda: window.open_product(Path(corrected)))
     if request.resolve:
-        window.against_after_lookup = against
-        step(lambda: window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is))
+        step(lambda: window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is,
+                                                  against=against, against_context=request.against_context))
         return window
     if reference is not None:
         step(lambda: window.open_reference(Path(reference)))
     if against is not None:
         step(lambda: window.open_against(Path(against)))
+    if request.against_context is not None:
+        step(lambda: window.compare_with_context(request.against_context))
     if request.correct_on_open and window.session.can_correct and window.session.product is None:
         step(window.run_correction)
     return window

@@ -1,4 +1,4 @@
-"""The window's dialogs: errors, file choosers, headers, the exposure summary and Verify's report."""
+"""The window's dialogs: errors, headers, the exposure summary, Verify's report and the A/B comparison."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6 import sip
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QSettings, Qt
 from PyQt6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -23,73 +24,55 @@ from PyQt6.QtWidgets import (
 
 from ..core import dq
 from ..core.comparison import ReferenceComparison
-from ..core.comparisonreport import ReportFiles
 from ..core.errors import LinInspectError
-from ..core.product import default_output_path
 from ..core.reference import LinearityReference
 from ..core.verify import Verification
+from ..model.session import Session
 from .comparisonfigure import ComparisonFigure
-from .controls import FITS_FILTER
-from .worker import Job, running, start_job
+from .worker import Job, cancel_job, running, start_job
 
 
-class DialogsMixin:
-    """Part of :class:`~lininspect.gui.mainwindow.MainWindow`; uses its widgets and session."""
+class Dialogs:
+    """Errors, headers, the exposure summary (with its saturated count from a job), Verify's report and the A/B comparison."""
+
+    def __init__(
+        self, parent: QMainWindow, session: Session, settings: QSettings,
+        write_report: Callable[[ReferenceComparison, Path], object],
+    ) -> None:  # fmt: skip
+        """``write_report``: writes the comparison report into a folder (a job, as the command line's files)."""
+        self.parent, self.session, self.settings, self.write_report = parent, session, settings, write_report
+        #: Saturated samples of the loaded exposure once counted, the job counting them and the summaries waiting.
+        self.saturated: int | None = None
+        self.counting: Job[int] | None = None
+        self._summaries: list[QTextBrowser] = []
+        self.verify_report: QDialog | None = None
+        self.verify_report_text: QLabel | None = None
+        self.comparison_dialog: QDialog | None = None
+        self.comparison_figure: ComparisonFigure | None = None
 
     def guard(self, action: Callable[[], object]) -> None:
         """Run a user action; a LinInspectError or OSError becomes a dialog, not a crash."""
         try:
             action()
         except LinInspectError as error:
-            self._show_error(str(error))
+            self.show_error(str(error))
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
-            self._show_error(f"{where}{error.strerror or error}")
+            self.show_error(f"{where}{error.strerror or error}")
 
-    def _show_error(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10000)
-        QMessageBox.warning(self, "lininspect", message)
+    def show_error(self, message: str) -> None:
+        self.parent.statusBar().showMessage(message, 10000)
+        QMessageBox.warning(self.parent, "lininspect", message)
 
-    def _start_dir(self) -> str:
+    def start_dir(self) -> str:
+        """The folder of the file last opened, where file choosers start."""
         value = self.settings.value("last_dir", "")
         return value if isinstance(value, str) else ""
 
-    def _ask_open(self, kind: str) -> None:
-        title = {"input": "Open ramp exposure", "reference": "Open linearity reference",
-                 "corrected": "Open pipeline _linearity product",
-                 "against": "Compare with linearity reference (B)"}[kind]  # fmt: skip
-        name, _ = QFileDialog.getOpenFileName(self, title, self._start_dir(), FITS_FILTER)
-        if name:
-            opener = {"input": self.open_input, "reference": self.open_reference, "corrected": self.open_product,
-                      "against": self.open_against}[kind]  # fmt: skip
-            self.guard(lambda: opener(Path(name)))
-
-    def _ask_export(self) -> None:
-        source = self.session.input_path
-        if self.session.result is None or source is None:
-            self._show_error("nothing to export: run the correction first (Ctrl+R)")
-            return
-        # Beside the user's file (an _uncal's, not its prepared ramp's in the cache).
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export corrected exposure", str(default_output_path(source)), FITS_FILTER
-        )
-        if name:
-            # The dialog has already asked before replacing an existing file.
-            self.guard(lambda: self.export_in_background(Path(name), overwrite=True))
-
-    def _ask_export_plots(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export plots", self._export_path(".png"), "PNG (*.png);;SVG (*.svg)")
-        if name:
-            self.guard(lambda: self.inspector.export_plots(Path(name)))
-
-    def _ask_export_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export ramps", self._export_path(".csv"), "CSV (*.csv)")
-        if name:
-            self.guard(lambda: self.inspector.export_csv(Path(name)))
-
-    def _export_path(self, suffix: str) -> str:
-        """The inspector's default export name, in the folder last used."""
-        return str(Path(self._start_dir()) / self.inspector.export_name(suffix))
+    def forget_exposure(self) -> None:
+        """A new exposure: its saturated samples are counted afresh."""
+        cancel_job(self.counting)
+        self.saturated, self._summaries = None, []
 
     def show_comparison(self, comparison: ReferenceComparison) -> None:
         """The whole-detector comparison of A and B, with a button that writes it as the CLI's report."""
@@ -105,17 +88,13 @@ class DialogsMixin:
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout.addLayout(buttons)
-        self.comparison_dialog = _show_dialog(self, "Compare references A and B", content, (1200, 860))
+        self.comparison_dialog = _show_dialog(self.parent, "Compare references A and B", content, (1200, 860))
         close.clicked.connect(self.comparison_dialog.close)
 
     def _ask_export_comparison(self, comparison: ReferenceComparison) -> None:
-        directory = QFileDialog.getExistingDirectory(self, "Write the comparison report into", self._start_dir())
+        directory = QFileDialog.getExistingDirectory(self.parent, "Write the comparison report into", self.start_dir())
         if directory:
-            self.guard(lambda: self.export_comparison(comparison, Path(directory)))
-
-    def export_comparison(self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool = False) -> Job[ReportFiles]:
-        """The same files as ``lininspect compare-references``, written in a job (progress, Esc cancels)."""
-        return self.export_report_in_background(comparison, Path(directory), overwrite=overwrite)
+            self.guard(lambda: self.write_report(comparison, Path(directory)))
 
     def show_headers(self) -> None:
         """Every header of the exposure and the reference, one tab each, read-only."""
@@ -126,7 +105,7 @@ class DialogsMixin:
         if self.session.reference is not None:
             sources.append(("reference", self.session.reference.header))
         if not sources:
-            self._show_error("no file loaded")
+            self.show_error("no file loaded")
             return
         for name, header in sources:
             text = QPlainTextEdit(header.tostring(sep="\n").rstrip())
@@ -134,7 +113,7 @@ class DialogsMixin:
             text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             text.setStyleSheet("font-family: monospace;")
             tabs.addTab(text, name)
-        _show_dialog(self, "Headers", tabs, (760, 600))
+        _show_dialog(self.parent, "Headers", tabs, (760, 600))
 
     def summary_html(self) -> str:
         """Instrument, readout, state of the correction and flag counts, as a table."""
@@ -147,6 +126,7 @@ class DialogsMixin:
             return str(header.get(name, "—")).strip() or "—"
 
         reference = self.session.reference
+        mask = self.session.no_lin_corr_mask()
         rows = [
             ("file", exposure.path.name),
             ("instrument", key("INSTRUME")),
@@ -157,8 +137,8 @@ class DialogsMixin:
             ("S_LINEAR", key("S_LINEAR")),
             ("reference", reference.path.name if reference is not None else "none"),
             ("reference origin", origin_text(reference)),
-            ("NO_LIN_CORR pixels", str(self._no_lin_corr_count()) if self.session.no_lin_corr_mask() is not None else "—"),
-            ("saturated groups", "counting..." if self._saturated is None else str(self._saturated)),
+            ("NO_LIN_CORR pixels", str(int(mask.sum())) if mask is not None else "—"),
+            ("saturated groups", "counting..." if self.saturated is None else str(self.saturated)),
         ]
         notes = exposure.notes + (reference.notes if reference is not None else [])
         rows += [("note", note) for note in notes]
@@ -169,22 +149,22 @@ class DialogsMixin:
         """The summary at once; the saturated count follows from a thread (1.5 s for a cold 4 GB file)."""
         browser = QTextBrowser()
         browser.setHtml(self.summary_html())
-        _show_dialog(self, "Exposure summary", browser, (520, 380))
-        if self.session.exposure is None or self._saturated is not None:
+        _show_dialog(self.parent, "Exposure summary", browser, (520, 380))
+        if self.session.exposure is None or self.saturated is not None:
             return
         self._summaries.append(browser)
         if not running(self.counting):
-            self.counting = start_job(self.session.saturated_job(), self._on_counted, self._show_error)
+            self.counting = start_job(self.session.saturated_job(), self._on_counted, self.show_error)
 
     def _on_counted(self, count: int) -> None:
-        self._saturated = count
+        self.saturated = count
         for browser in self._summaries:
             if not sip.isdeleted(browser):  # its dialog may have been closed
                 browser.setHtml(self.summary_html())
         self._summaries = []
 
-    def _show_verification(self, verification: Verification, message: str) -> None:
-        """The per-array report, with buttons to the map of differences and to the worst value.
+    def show_verification(self, verification: Verification, message: str, actions: list[tuple[str, Callable[[], object]]]) -> None:
+        """The per-array report, with buttons (``actions``: to the map of differences, to the worst value) when they differ.
 
         A plain dialog rather than a message box, which would close on the first button.
         """
@@ -195,19 +175,15 @@ class DialogsMixin:
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(text)
         buttons = QHBoxLayout()
-        actions: list[tuple[str, Callable[[], object]]] = []
-        if not verification.identical:
-            actions += [("Show differences", lambda: self.mode_box.setCurrentText("Verify differences")),
-                        ("Go to worst pixel", lambda: self.guard(self.go_to_worst_difference))]  # fmt: skip
-        for label, action in actions:
+        for label, action in [] if verification.identical else actions:
             button = QPushButton(label)
-            button.clicked.connect(lambda _=False, action=action: action())
+            button.clicked.connect(lambda _=False, action=action: self.guard(action))
             buttons.addWidget(button)
         close = QPushButton("Close")
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout.addLayout(buttons)
-        self.verify_report = _show_dialog(self, "Verify", content, (620, 200))
+        self.verify_report = _show_dialog(self.parent, "Verify", content, (620, 200))
         self.verify_report_text = text
         close.clicked.connect(self.verify_report.close)
 

@@ -52,6 +52,11 @@ class SelectViewBox(pg.ViewBox):
         if ev.isFinish():
             self.boxSelected.emit(rect)
 
+    @property
+    def box_shown(self) -> QRectF | None:
+        """The outlined box, if any (what the view state's box is drawn as)."""
+        return self._box.rect() if self._box.isVisible() else None
+
     def show_box(self, rect: QRectF | None) -> None:
         if rect is None:
             self._box.hide()

@@ -1,295 +1,187 @@
-"""The main window: Input | Corrected panels, controls, the pixel inspector and the run.
+"""The main window: construction and wiring of its parts, and the commands scripts and tests call.
+
+Its parts each own their widgets and talk through the session, the view state and signals:
+``framecontrols`` and ``displaycontrols`` (toolbars that write and follow the view state),
+``panels`` (the two images), ``inspectorfeed`` (the pixel inspector's facts), ``statusarea``,
+``jobs`` (work off the GUI thread), ``fileopener`` (what a new file makes stale), ``dialogs``
+and ``actions`` (menus, keys, drops).
 
 Public methods (open_input, run_correction, select_pixel, ...) raise LinInspectError so
-scripts, tests and snapshots see problems; the menu and drop handlers wrap them and
+scripts, tests and snapshots see problems; the menus and drops wrap them in ``guard`` and
 show the one-line reason in a dialog instead, so the app carries on.
-
-The window is wiring: its parts live beside it, one responsibility each (``controls``,
-``menus``, ``jobs``, ``rendering``, ``dialogs``), and what it shows comes from
-:mod:`lininspect.model`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from PyQt6.QtCore import QRectF, QSettings, Qt
-from PyQt6.QtGui import QCloseEvent
-from PyQt6.QtWidgets import (
-    QDockWidget,
-    QHBoxLayout,
-    QMainWindow,
-    QTextBrowser,
-    QWidget,
-)
+from PyQt6.QtCore import QByteArray, QSettings, Qt
+from PyQt6.QtGui import QCloseEvent, QResizeEvent
+from PyQt6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 
-from ..core import analysis, fitsfile
-from ..core.comparison import ReferenceComparison
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
-from ..core.verify import Verification
-from ..model.session import B, Session
+from ..core.reference import LinearityReference
+from ..model.session import Session
 from ..model.viewstate import ViewState
-from .controls import ControlsMixin
-from .crdslookup import ReferenceLookup
-from .dialogs import DialogsMixin, origin_text
-from .imagepanel import ImagePanel
-from .inspector import PIN_COLOURS, PixelInspector, RegionMean
-from .jobs import JobsMixin
-from .menus import MenusMixin
-from .rendering import RenderingMixin
-from .worker import JOB_WARNINGS, Job, cancel_job, wait_for_jobs
+from .actions import Actions
+from .dialogs import Dialogs
+from .displaycontrols import DisplayControls
+from .fileopener import FileOpener
+from .framecontrols import FrameControls
+from .inspector import PixelInspector
+from .inspectorfeed import InspectorFeed
+from .jobs import Jobs
+from .panels import Panels
+from .statusarea import StatusArea
+from .worker import Job, wait_for_jobs
 
 
-class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """Shows one group plane of the input and of the corrected data, and one pixel in depth."""
 
     def __init__(self, settings: QSettings) -> None:
         super().__init__()
         self.settings = settings
         self.session = Session()
-        #: Frame, selection and display choices (model.viewstate); the controls write it, the panels follow it.
+        #: Frame, selection and display choices (model.viewstate): controls write it, every view follows it.
         self.view = ViewState()
-        self.view.subscribe(self._on_view_changed)
-        self._residuals: dict[int, np.ndarray] = {}
-        self._residual_pending: int | None = None
-        #: Saturated samples of the loaded exposure once counted, and the summaries waiting for them.
-        self._saturated: int | None = None
-        self._summaries: list[QTextBrowser] = []
-        self._updating = False
-        #: Colour limits in use per view ("input", or the right panel's mode), kept while locked.
-        self._limits: dict[str, tuple[float, float]] = {}
         self.setWindowTitle("lininspect")
-        self.setAcceptDrops(True)
-        JOB_WARNINGS.warned.connect(self._show_job_warning)
+        session, view = self.session, self.view
 
-        #: One handle per kind of background job; None or done when none runs.
-        self.correction: Job[CorrectionResult] | None = None
-        self.verifying: Job[Verification] | None = None
-        self.exporting: Job[Path] | None = None
-        self.residual: Job[tuple[int, np.ndarray]] | None = None
-        self.counting: Job[int] | None = None
-        self.comparing: Job[ReferenceComparison] | None = None
-        #: Reference B given on the command line, opened once the lookup has chosen A.
-        self.against_after_lookup: Path | None = None
-        #: The finished result shown before a run started: a cancelled or failed run brings it back.
-        self._before_run: CorrectionResult | None = None
-        #: The last Verify of the opened product (its "Verify differences" map).
-        self.verification: Verification | None = None
-        #: The pixel under a still cursor, so its readout follows frame changes.
-        self._hovered: tuple[int, int] = (-1, -1)
-        self.lookup = ReferenceLookup(self)
-        self.lookup.stepped.connect(self._on_lookup_step)
-        self.lookup.preparing.connect(self._on_preparing)
-        #: While the pipeline's steps prepare the loaded raw ramp: which step, for the left panel's title.
-        self.preparing: str | None = None
-        self.lookup.resolved.connect(self._on_lookup_resolved)
-        self.lookup.failed.connect(self._on_lookup_failed)
-
-        self.left = ImagePanel("Input")
-        self.right = ImagePanel("Corrected")
-        self.right.view.setXLink(self.left.view)
-        self.right.view.setYLink(self.left.view)
-        central = QWidget()
-        row = QHBoxLayout(central)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(2)
-        row.addWidget(self.left)
-        row.addWidget(self.right)
-        self.setCentralWidget(central)
-        for panel in (self.left, self.right):
-            panel.pixelClicked.connect(self._on_pixel_clicked)
-            panel.pixelHovered.connect(self.show_readout)
-            panel.boxSelected.connect(self._on_box)
-
+        self.status = StatusArea(self.statusBar(), session, view, on_cancel=lambda: self.jobs.cancel_run())
+        self.jobs = Jobs(session, view, self.status, self)
+        self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background)
+        frame_bar, display_bar = self._toolbar("Frame", "frame"), self._toolbar("Display", "display")
+        self.display = DisplayControls(view, display_bar)
+        self.panels = Panels(session, view, self.display, self.jobs, self.guard)
+        self.left, self.right = self.panels.left, self.panels.right
+        self.setCentralWidget(self.panels.widget)
+        self.frame = FrameControls(view, frame_bar, focus_after_typing=self.left)
         self.inspector = PixelInspector()
-        self.inspector.pinsCleared.connect(self.clear_pins)
-        self.inspector.allIntegrationsToggled.connect(lambda _: self._refresh_inspector())
-        self.inspector.captionChanged.connect(lambda text: self.inspector_dock.setWindowTitle(f"Pixel inspector — {text}"))
-        self.inspector.flaggedChosen.connect(lambda x, y: self.guard(lambda: self.jump_to(x, y)))
         self.inspector_dock = QDockWidget("Pixel inspector", self)
         self.inspector_dock.setObjectName("inspector")
         self.inspector_dock.setWidget(self.inspector)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.inspector_dock)
+        self.inspector_feed = InspectorFeed(session, view, self.inspector)
+        self.actions = Actions(self)
+        self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember, self.setWindowTitle)
 
-        self._build_controls()
-        self._build_status()
-        self._build_menus()
-        self._restore()
-        self.refresh()
+        for panel in (self.left, self.right):
+            panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))
+            panel.pixelHovered.connect(self.status.show_readout)
+            panel.boxSelected.connect(lambda *box: self.guard(lambda: self.select_box(*box)))
+        self.inspector.pinsCleared.connect(self.clear_pins)
+        self.inspector.captionChanged.connect(lambda text: self.inspector_dock.setWindowTitle(f"Pixel inspector — {text}"))
+        self.inspector.flaggedChosen.connect(lambda x, y: self.guard(lambda: self.jump_to(x, y)))
+        self.jobs.resultChanged.connect(self.refresh)
+        self.jobs.imagesStale.connect(self.panels.redraw)
+        self.jobs.imagesStale.connect(self.status.refresh_readout)
+        self.jobs.resolved.connect(lambda ready: self.guard(lambda: self.opener.use_resolved(ready)))
+        self.jobs.verified.connect(lambda verification, message: self.dialogs.show_verification(verification, message, [
+            ("Show differences", lambda: self.display.mode_box.setCurrentText("Verify differences")),
+            ("Go to worst pixel", self.jobs.go_to_worst_difference)]))  # fmt: skip
+        self.jobs.compared.connect(self.dialogs.show_comparison)
+        self.jobs.againstPicked.connect(lambda reference: self.guard(lambda: self.opener.use_against(reference)))
+        self.jobs.failed.connect(self.dialogs.show_error)
+        view.subscribe(lambda changed: self._fit_toolbars() if "frames" in changed else None)
 
-    # --- loading ------------------------------------------------------------------------
+        self.display.restore(settings)
+        for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
+            value = settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        self.refresh()  # the empty window's hints, the actions of an empty session
 
-    # --- the view state: the window's frame and selection live in the model -----------------
+    def _toolbar(self, title: str, name: str) -> QToolBar:
+        bar = self.addToolBar(title)
+        bar.setObjectName(name)
+        bar.setMovable(False)
+        return bar
+
+    # --- what scripts and tests read ----------------------------------------------------
 
     @property
     def integration(self) -> int:
         return self.view.integration
 
-    @integration.setter
-    def integration(self, value: int) -> None:
-        self.view.update(integration=value)
-
     @property
     def group(self) -> int:
         return self.view.group
-
-    @group.setter
-    def group(self, value: int) -> None:
-        self.view.update(group=value)
 
     @property
     def pixel(self) -> tuple[int, int] | None:
         return self.view.pixel
 
-    @pixel.setter
-    def pixel(self, value: tuple[int, int] | None) -> None:
-        self.view.update(pixel=value)
-
     @property
     def pins(self) -> list[tuple[int, int]]:
         return list(self.view.pins)
 
-    @pins.setter
-    def pins(self, value: list[tuple[int, int]]) -> None:
-        self.view.update(pins=tuple(value))
-
-    def _on_view_changed(self, changed: set[str]) -> None:
-        """What the panels show or how changed: redraw them (frame and selection have their own paths)."""
-        if changed & {"left", "right", "stretch"}:
-            self.refresh_images()
+    # --- loading: the opener's commands, for scripts, tests and the launcher -----------
 
     def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
-        """Load a ramp exposure; forgets any correction and shows its last group of integration 0.
-
-        ``prepared_from``: the user's ``_uncal`` this ramp was prepared from; it names the
-        window, the plots and the export, and keeps a product opened for it.
-        """
-        self._stop_jobs()
-        dropped = self.session.open_input(Path(path), prepared_from=prepared_from)
-        exposure, source = self.session.exposure, self.session.input_path
-        assert exposure is not None and source is not None
-        self.integration, self.group = 0, exposure.ngroups - 1
-        self.pixel, self.pins, self.inspector.region = None, [], None
-        cancel_job(self.counting)  # it counts the previous exposure
-        self._saturated, self._summaries = None, []
-        self._forget_result()
-        self._remember(source)
-        self.setWindowTitle(f"lininspect — {source.name}")
-        self._note(exposure.notes + ([dropped] if dropped else []))
-        self.refresh()
+        self.opener.open_input(path, prepared_from=prepared_from)
 
     def open_reference(self, path: Path) -> None:
-        """The user's reference: it overrides CRDS's (a lookup still running is dropped)."""
-        self._stop_jobs()
-        self.lookup.cancel()
-        self.session.open_reference(Path(path))
-        self._forget_result()
-        self._remember(path)
-        assert self.session.reference is not None
-        self._note(self.session.reference.notes)
-        self.refresh()
+        self.opener.open_reference(path)
 
     def open_against(self, path: Path) -> None:
-        """Reference B, compared with A: the panels can show its correction, A − B and A / B."""
-        if self.session.reference is None:
-            raise LinInspectError("choose reference A first (File ▸ Choose reference...), then one to compare with")
-        self.session.open_reference(Path(path), B)
-        self._remember(path)
-        self._note(self.session.references[B].notes)
-        self.refresh()
+        self.opener.open_against(path)
 
     def open_product(self, path: Path) -> None:
-        """Show a pipeline ``_linearity`` product on the right instead of a run of ours."""
-        self._stop_jobs()
-        self.session.open_product(Path(path))
-        self._forget_result()
-        self._remember(path)
-        self.refresh()
+        self.opener.open_product(path)
 
     def open_any(self, path: Path) -> None:
-        """Open a file as what its content says: COEFFS is a reference, SCI a ramp to inspect."""
-        kind = fitsfile.content_kind(fitsfile.scan(Path(path)))
-        if kind == "reference":
-            self.open_reference(path)
-        elif kind == "exposure":
-            self.open_input(path)
-        else:
-            raise LinInspectError(f"{path}: neither an exposure (SCI) nor a linearity reference (COEFFS)")
+        self.opener.open_any(path)
 
-    def _forget_result(self) -> None:
-        """Residual maps belong to one result: drop them, and stop one being computed."""
-        cancel_job(self.residual)
-        self._residuals.clear()
-        self._residual_pending = None
+    def resolve_in_background(
+        self, path: Path, *, reference: Path | None = None, as_is: bool = False, against: Path | None = None,
+        against_context: str | None = None,
+    ) -> None:  # fmt: skip
+        """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then ``against`` as B
+        (or the reference ``against_context`` picks, in another job) and the run."""
+        self.opener.against_after_lookup = against
+        self.opener.against_context_after_lookup = against_context
+        self.jobs.resolve_in_background(path, reference=reference, as_is=as_is)
 
-    def _show_job_warning(self, text: str) -> None:
-        self.statusBar().showMessage(text, 15000)
+    def compare_with_context(self, context: str) -> Job[LinearityReference]:
+        """Reference B is what CRDS ``context`` picks for the user's file, looked up in a job; then as File ▸
+        Compare with reference… with that file."""
+        self.opener.check_against_possible()
+        source = self.session.input_path
+        assert source is not None  # reference A needs an exposure
+        return self.jobs.pick_against_in_background(source, context)
 
-    def _note(self, notes: list[str]) -> None:
-        if notes:
-            self.statusBar().showMessage("note: " + "; ".join(notes), 15000)
+    def run_correction(self) -> Job[CorrectionResult]:
+        """Start correcting in a background job (cancelling a run in progress); return its handle."""
+        return self.jobs.run_correction()
 
-    # --- display ------------------------------------------------------------------------
-
-    def set_frame(self, integration: int, group: int) -> None:
-        """Show another integration/group (clamped to the exposure)."""
-        exposure = self.session.exposure
-        if exposure is None or self._updating:
-            return
-        integration = min(max(integration, 0), exposure.nints - 1)
-        group = min(max(group, 0), exposure.ngroups - 1)
-        if (integration, group) == (self.integration, self.group):
-            return
-        integration_changed = integration != self.integration
-        self.integration, self.group = integration, group
-        self._sync_controls()
-        self.refresh_images()
-        self.inspector.set_group(group)
-        self.show_readout(*self._hovered)
-        if integration_changed:
-            self._refresh_inspector()
-
-    def step(self, integrations: int, groups: int) -> None:
-        self.set_frame(self.integration + integrations, self.group + groups)
+    def guard(self, action: Callable[[], object]) -> None:
+        """Run a user action; a LinInspectError or OSError becomes a dialog, not a crash."""
+        self.dialogs.guard(action)
 
     def refresh(self) -> None:
-        self._limits.clear()  # new data: limits are recomputed, locked or not
-        mask = self.session.no_lin_corr_mask()
-        self.inspector.set_flagged(analysis.flagged_pixels(mask) if mask is not None else np.zeros((0, 2), int))
-        self._sync_controls()
-        self.refresh_images()
-        self._refresh_inspector()
-        self._update_actions()
+        """New data (a file, a reference, a result): everything shown is read again."""
+        self.view.data_changed()
 
-    def _update_actions(self) -> None:
-        session = self.session
-        self.run_action.setEnabled(session.can_correct)
-        self.export_action.setEnabled(session.result is not None)
-        self.verify_action.setEnabled(session.product is not None and session.reference is not None)
-        self.compare_action.setEnabled(session.can_compare)
-        reference = session.reference
-        # Always on screen: which reference corrects, and who chose it (CRDS: context, matched keys).
-        text = "no reference" if reference is None else f"reference: {origin_text(reference)}"
-        if B in session.references:
-            text += f"  against B: {session.references[B].path.name}"
-        self.reference_label.setText(text)
-        self.reference_label.setToolTip(f"{text}\n{reference.path}" if reference is not None else "")
+    # --- frame and selection: writers of the view state, which every view follows ---------
 
-    # --- pixels -------------------------------------------------------------------------
+    def set_frame(self, integration: int, group: int) -> None:
+        """Show another integration/group (the view state keeps it inside the exposure)."""
+        self.view.update(integration=integration, group=group)
+
+    def step(self, integrations: int, groups: int) -> None:
+        self.set_frame(self.view.integration + integrations, self.view.group + groups)
 
     def select_pixel(self, x: int, y: int, *, pin: bool = False) -> None:
         """Inspect pixel (x, y); with ``pin`` add it to the pinned pixels instead."""
         if not self.session.contains(x, y):
             raise LinInspectError(f"pixel ({x}, {y}) is outside the exposure")
-        if pin:
-            if (x, y) not in self.pins:
-                self.pins = [*self.pins, (x, y)]
-        else:
-            self.pixel = (x, y)
-        self._refresh_inspector()
-        self._update_markers()
+        if not pin:
+            self.view.update(pixel=(x, y))
+        elif (x, y) not in self.view.pins:
+            self.view.update(pins=(*self.view.pins, (x, y)))
 
     def jump_to(self, x: int, y: int) -> None:
         """Inspect (x, y) and bring it into view if the zoom has it outside."""
@@ -299,67 +191,53 @@ class MainWindow(ControlsMixin, MenusMixin, JobsMixin, RenderingMixin, DialogsMi
             self.left.view.translateBy(x=x + 0.5 - (x0 + x1) / 2, y=y + 0.5 - (y0 + y1) / 2)
 
     def clear_pins(self) -> None:
-        self.pins = []
-        self.inspector.region = None
-        for panel in (self.left, self.right):
-            panel.view.show_box(None)
-        self._refresh_inspector()
-        self._update_markers()
+        self.view.update(pins=(), box=None)
 
     def select_box(self, x0: int, y0: int, x1: int, y1: int) -> None:
         """Mean ramps of the box [x0, x1) x [y0, y1) over usable samples, in the inspector."""
-        raw, corrected, count = self.session.region_means(self.integration, x0, y0, x1, y1)
-        self.inspector.region = RegionMean(x0, y0, x1, y1, self.integration, raw, corrected, count)
-        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
-        for panel in (self.left, self.right):
-            panel.view.show_box(rect)
-        self._refresh_inspector()
+        self.view.update(box=(x0, y0, x1, y1))
 
-    def _on_pixel_clicked(self, x: int, y: int, shift: bool) -> None:
-        self.guard(lambda: self.select_pixel(x, y, pin=shift))
+    # --- layout ---------------------------------------------------------------------------
 
-    def _on_box(self, x0: int, y0: int, x1: int, y1: int) -> None:
-        self.guard(lambda: self.select_box(x0, y0, x1, y1))
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbars()
 
-    def _refresh_inspector(self) -> None:
-        session = self.session
-        inspector = self.inspector
-        inspector.integration, inspector.group = self.integration, self.group
-        inspector.exposure_path = session.input_path if session.exposure is not None else None
-        inspector.reference_path = session.reference.path if session.reference is not None else None
-        here = self.pixel
-        inspector.facts = None if here is None or not session.contains(*here) else session.pixel(*here, self.integration)
-        inspector.pins = [
-            (session.pixel(x, y), PIN_COLOURS[n % len(PIN_COLOURS)])
-            for n, (x, y) in enumerate(self.pins)
-            if session.contains(x, y)
-        ]
-        region = inspector.region
-        if region is not None and session.exposure is not None:
-            raw, corrected, count = session.region_means(self.integration, region.x0, region.y0, region.x1, region.y1)
-            inspector.region = RegionMean(region.x0, region.y0, region.x1, region.y1, self.integration, raw, corrected, count)
-        inspector.refresh()
+    def _fit_toolbars(self) -> None:
+        """Wrap the display toolbar to a second row when both do not fit side by side.
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Stop and wait for background threads, then empty the graphics scenes while all is alive.
+        A QToolBar hides what does not fit behind a small arrow; at 1024 px the masks and
+        limits would go there, unseen. Checked on resize and when the frame controls widen
+        (an exposure with more groups) without one.
+        """
+        display = self.display.toolbar
+        wrap = self.frame.toolbar.sizeHint().width() + display.sizeHint().width() > self.width()
+        if wrap != self.toolBarBreak(display):
+            if wrap:
+                self.insertToolBarBreak(display)
+            else:
+                self.removeToolBarBreak(display)
+
+    def apply_default_layout(self) -> None:
+        """Images get most of the height, the inspector the rest; for a first start and snapshots.
+
+        On a short screen the inspector gets a larger share, so the ramp stays readable.
+        """
+        share = 0.36 if self.height() >= 900 else 0.46
+        self.resizeDocks([self.inspector_dock], [int(self.height() * share)], Qt.Orientation.Vertical)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save the choices, stop and wait for background threads, then empty the graphics scenes while all is alive.
 
         Leaving pyqtgraph items to die with their C++ scene calls Python overrides on
         half-destroyed objects (a crash on teardown), so the scenes are cleared here, in order.
         """
-        self._save()
-        self.lookup.cancel()  # its worker finishes on its own; the answer is dropped
-        wait_for_jobs([self.correction, self.verifying, self.exporting, self.residual, self.counting, self.comparing,
-                       *self.integration_job_handles()])
+        self.display.save(self.settings)
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState())
+        self.settings.sync()
+        self.jobs.lookup.cancel()
+        wait_for_jobs([*self.jobs.handles(), self.dialogs.counting])
         for view in (self.left, self.right, self.inspector.plots):
             view.close()
         super().closeEvent(event)
-
-
-
-
-
-
-
-
-
-

@@ -16,13 +16,22 @@ from PyQt6.QtCore import QMessageLogContext, QSettings, QtMsgType, qInstallMessa
 from ..core.atomic import atomic_path
 from ..core.errors import LinInspectError
 from ..core.outputs import check_output_path
+from ..core.reference import LinearityReference, open_reference
 from ..model.viewstate import PanelSource
 
 MIN_SIZE = (1400, 900)
 
+def _path(reference: Path | LinearityReference) -> Path:
+    return reference.path if isinstance(reference, LinearityReference) else Path(reference)
+
+
+def _opened(reference: Path | LinearityReference) -> LinearityReference:
+    return reference if isinstance(reference, LinearityReference) else open_reference(Path(reference))
+
+
 def render_snapshot(
     input: Path,
-    reference: Path,
+    reference: Path | LinearityReference,
     *,
     pixel: tuple[int, int] = (0, 0),
     integration: int = 0,
@@ -30,25 +39,29 @@ def render_snapshot(
     output: Path,
     size: tuple[int, int] = (1600, 1000),
     overwrite: bool = False,
-    against: Path | None = None,
+    against: Path | LinearityReference | None = None,
 ) -> None:
     """Render without a display; the PNG appears whole or not at all, never over an input,
     and over an existing file only with ``overwrite``.
 
     With ``against`` (reference B) the left panel shows the correction with A, the right
-    one A − B, and the inspector overlays both corrections."""
+    one A − B, and the inspector overlays both corrections. A reference given opened (CRDS's pick)
+    keeps its origin: the status bar names the context that chose it."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .app import application, open_window
 
     output = Path(output)
-    check_output_path(output, [Path(input), Path(reference), *([Path(against)] if against else [])], overwrite=overwrite)
+    given = [reference, *([against] if against is not None else [])]
+    check_output_path(output, [Path(input), *(_path(file) for file in given)], overwrite=overwrite)
+    reference, against = _opened(reference), _opened(against) if against is not None else None
     width, height = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
     qInstallMessageHandler(_quiet_offscreen)
     app = application()
     # Snapshots always look the same: default choices, never the user's saved ones.
     with tempfile.TemporaryDirectory() as scratch:
         settings = QSettings(str(Path(scratch) / "snapshot.ini"), QSettings.Format.IniFormat)
-        window = open_window(Path(input), Path(reference), None, settings=settings)
+        window = open_window(Path(input), None, None, settings=settings)
+        window.opener.use_reference(reference)
         try:
             exposure = window.session.exposure
             assert exposure is not None
@@ -65,13 +78,12 @@ def render_snapshot(
             window.show()
             window.apply_default_layout()
             if against is not None:
-                window.open_against(Path(against))
-                window.left_box.setCurrentText(PanelSource.CORRECTED_A.value)
-                window.mode_box.setCurrentText(PanelSource.A_MINUS_B.value)
+                window.opener.use_against(against)
+                window.view.update(left=PanelSource.CORRECTED_A, right=PanelSource.A_MINUS_B)
             window.set_frame(integration, last if group is None else group)
-            window.correct_integration_now()  # no event loop here to wait for a read-level integration's job
+            window.jobs.correct_integration_now()  # no event loop here to wait for a read-level integration's job
             window.select_pixel(x, y)
-            window.show_readout(x, y)
+            window.status.show_readout(x, y)
             for _ in range(3):
                 app.processEvents()
             image = window.grab()

@@ -19,6 +19,7 @@ class OpeningRequest:
     reference: Path | None = None
     corrected: Path | None = None
     against: Path | None = None
+    against_context: str | None = None  # B: what this CRDS context picks for the input (looked up in a job)
     correct_on_open: bool = False
     resolve: bool = False
     as_is: bool = False

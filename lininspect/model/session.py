@@ -51,6 +51,9 @@ A, B = "A", "B"
 #: Views besides the panel choices: what "corrected" means now, and the product against our run.
 CORRECTED, PRODUCT_MINUS_OURS = "corrected", "product − lininspect"
 
+#: Pixels whose facts are kept: the inspector asks again for the clicked pixel and every pin on each refresh.
+FACTS_KEPT = 32
+
 def _ramp(box: np.ndarray | None, dtype: type, missing: tuple[int, ...] = ()) -> np.ndarray:
     """A one-pixel box as (nints, ngroups) of ``dtype``; zeros of shape ``missing`` when absent."""
     if box is None:
@@ -141,6 +144,9 @@ class Session:
         self.product: Exposure | None = None
         self.result: CorrectionResult | None = None
         self._sources: dict[str, CorrectionSource] = {}
+        #: Facts by (x, y, integration), valid while the files and run in ``_facts_of`` stay the same objects.
+        self._facts: dict[tuple[int, int, int], PixelFacts] = {}
+        self._facts_of: tuple[object, ...] = ()
 
     @property
     def reference(self) -> LinearityReference | None:
@@ -352,10 +358,30 @@ class Session:
         return self.exposure is not None and 0 <= y < self.exposure.shape[2] and 0 <= x < self.exposure.shape[3]
 
     def pixel(self, x: int, y: int, integration: int = 0) -> PixelFacts:
-        """Facts for one pixel: reads only that pixel's ramp from the file, corrects only it."""
-        exposure = self.exposure
-        if exposure is None or not self.contains(x, y):
+        """Facts for one pixel: reads only that pixel's ramp from the file, corrects only it.
+
+        Kept while nothing they come from changes: a click refreshes the pins too, and
+        reading each pin's ramp again cost a cold click 18 ms a pin.
+        """
+        if self.exposure is None or not self.contains(x, y):
             raise LinInspectError(f"pixel ({x}, {y}) is outside the exposure")
+        loaded = self._loaded()
+        if len(loaded) != len(self._facts_of) or any(now is not then for now, then in zip(loaded, self._facts_of)):
+            self._facts, self._facts_of = {}, loaded
+        key = (x, y, integration)
+        if key not in self._facts:
+            if len(self._facts) == FACTS_KEPT:
+                del self._facts[next(iter(self._facts))]  # the oldest
+            self._facts[key] = self._pixel(x, y, integration)
+        return self._facts[key]
+
+    def _loaded(self) -> tuple[object, ...]:
+        """What pixel facts come from, compared by identity: the exposure, product, run and references."""
+        return (self.exposure, self.product, self.result, *(item for pair in sorted(self.references.items()) for item in pair))
+
+    def _pixel(self, x: int, y: int, integration: int) -> PixelFacts:
+        exposure = self.exposure
+        assert exposure is not None
         try:
             sx, sy = exposure.substrt()
         except LinInspectError:

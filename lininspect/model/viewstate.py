@@ -51,8 +51,15 @@ Pixel = tuple[int, int]
 
 @dataclass
 class ViewState:
-    """The displayed frame and selection; mutate through :meth:`update` so subscribers hear of it."""
+    """The displayed frame and selection; mutate through :meth:`update` so subscribers hear of it.
 
+    ``frames`` is the exposure's (integrations, groups): the frame is kept inside it, so a key
+    pressed at the last group, a script or a spin box cannot ask for a plane that is not there.
+    """
+
+    frames: tuple[int, int] = (1, 1)
+    #: Raised when the session's content changes (a file, a reference, a result): what is shown is re-read.
+    data_version: int = 0
     integration: int = 0
     group: int = 0
     pixel: Pixel | None = None
@@ -68,11 +75,15 @@ class ViewState:
         self._subscribers.append(callback)
 
     def update(self, **changes: object) -> set[str]:
-        """Set fields; tell subscribers which ones changed (none told when nothing did)."""
+        """Set fields (the frame clamped to ``frames``); tell subscribers which ones changed (none told when nothing did)."""
         names = {f.name for f in fields(self) if not f.name.startswith("_")}
         unknown = set(changes) - names
         if unknown:
             raise AttributeError(f"no view state named {', '.join(sorted(unknown))}")
+        nints, ngroups = changes.get("frames", self.frames)  # type: ignore[misc]
+        for name, count in (("integration", nints), ("group", ngroups)):
+            wanted = changes.get(name, getattr(self, name))
+            changes[name] = min(max(int(wanted), 0), count - 1)  # type: ignore[call-overload]
         changed = {name for name, value in changes.items() if getattr(self, name) != value}
         for name in changed:
             setattr(self, name, changes[name])
@@ -80,6 +91,10 @@ class ViewState:
             for callback in list(self._subscribers):
                 callback(changed)
         return changed
+
+    def data_changed(self, **changes: object) -> set[str]:
+        """The session has new content: every view re-reads it, along with ``changes``, in one notification."""
+        return self.update(data_version=self.data_version + 1, **changes)
 
 
 def symmetric_limits(values: np.ndarray, percentile: float = 99.5) -> tuple[float, float]:

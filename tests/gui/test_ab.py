@@ -63,25 +63,25 @@ def corrected(files: dict[str, Path], label: str) -> np.ndarray:
 def test_panels_show_a_b_and_their_difference(ab_window: MainWindow, files: dict[str, Path]) -> None:
     window = ab_window
     assert window.session.references["B"].path == files["b"]
-    assert "against B: ref_b.fits" in window.reference_label.text()
+    assert "against B: ref_b.fits" in window.status.reference_label.text()
     i, g = window.integration, window.group
     a, b = corrected(files, "a")[i, g], corrected(files, "b")[i, g]
-    window.left_box.setCurrentText("corrected A")
-    window.mode_box.setCurrentText("A − B")
-    low, high = analysis.display_limits(window.session.input_plane(i, g), window.limits_box.currentText())
-    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(a, low, high, window.stretch_box.currentText()))
+    window.display.left_box.setCurrentText("corrected A")
+    window.display.mode_box.setCurrentText("A − B")
+    low, high = analysis.display_limits(window.session.input_plane(i, g), window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(a, low, high, window.display.stretch_box.currentText()))
     spread = float(np.percentile(np.abs(a - b), 99.5))
     assert spread > 0
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(a - b, -spread, spread, "linear"))
     assert window.right.title.text.startswith("A − B")
-    window.mode_box.setCurrentText("corrected B")
-    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(b, low, high, window.stretch_box.currentText()))
-    window.mode_box.setCurrentText("A / B")
+    window.display.mode_box.setCurrentText("corrected B")
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(b, low, high, window.display.stretch_box.currentText()))
+    window.display.mode_box.setCurrentText("A / B")
     with np.errstate(all="ignore"):
         ratio = a / b
     np.testing.assert_array_equal(
-        window.right.image.image, analysis.stretch(ratio, *analysis.display_limits(ratio, window.limits_box.currentText()),
-                                                   window.stretch_box.currentText())
+        window.right.image.image, analysis.stretch(ratio, *analysis.display_limits(ratio, window.display.limits_box.currentText()),
+                                                   window.display.stretch_box.currentText())
     )
 
 
@@ -107,12 +107,12 @@ def test_whole_detector_comparison_from_the_menu_and_its_export(
     action = menu_action(window, "Correction", "Compare references A and B over the detector")
     assert action.isEnabled()
     action.trigger()
-    qtbot.waitUntil(lambda: window.comparing is not None and window.comparing.done, timeout=20000)
-    qtbot.waitUntil(lambda: hasattr(window, "comparison_figure"), timeout=5000)
+    qtbot.waitUntil(lambda: window.jobs.comparing is not None and window.jobs.comparing.done, timeout=20000)
+    qtbot.waitUntil(lambda: window.dialogs.comparison_figure is not None, timeout=5000)
     expected = compare_references(open_exposure(files["exposure"]), open_reference(files["a"]), open_reference(files["b"]))
-    drawn = window.comparison_figure.images["factor_difference"].image
+    drawn = window.dialogs.comparison_figure.images["factor_difference"].image
     np.testing.assert_array_equal(drawn, expected.factor_difference.astype(np.float32))  # the figure draws float32
-    job = window.export_comparison(expected, tmp_path)
+    job = window.jobs.export_report_in_background(expected, tmp_path)
     qtbot.waitUntil(lambda: job.done, timeout=20000)
     assert (tmp_path / "ramp_lastframe_compare_maps.fits").exists() and (tmp_path / "ramp_lastframe_compare.png").exists()
 
@@ -120,7 +120,7 @@ def test_whole_detector_comparison_from_the_menu_and_its_export(
 def test_reference_b_needs_a_and_the_same_detector(qtbot, window: MainWindow, files: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
     """The small files are MIRIMAGE like the comparison's; B must still fit the exposure."""
     shown: list[str] = []
-    window._show_error = shown.append  # type: ignore[method-assign]
+    window.dialogs.show_error = shown.append  # type: ignore[method-assign]
     window.session.drop_reference("A")
     window.guard(lambda: window.open_against(files["b"]))
     assert shown and "choose reference A first" in shown[0]
@@ -157,8 +157,8 @@ def test_the_corrected_panel_needs_no_run(window: MainWindow, small_files) -> No
     written = correct_file(small_files.exposure, small_files.reference, Path(window.settings.fileName()).parent / "c.fits")
     expected = np.asarray(open_exposure(written.output).sci[...], dtype=np.float32)[window.integration, window.group]
     low, high = analysis.display_limits(window.session.input_plane(window.integration, window.group),
-                                        window.limits_box.currentText())  # fmt: skip
-    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(expected, low, high, window.stretch_box.currentText()))
+                                        window.display.limits_box.currentText())  # fmt: skip
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))
     assert window.session.corrected_plane(window.integration, window.group).tobytes() == expected.tobytes()
 
 
@@ -167,13 +167,13 @@ def test_the_controls_write_the_view_state_and_the_panels_follow_it(window: Main
 
     heard: list[set[str]] = []
     window.view.subscribe(heard.append)
-    window.stretch_box.setCurrentText("log")
-    window.left_box.setCurrentText("corrected A")
+    window.display.stretch_box.setCurrentText("log")
+    window.display.left_box.setCurrentText("corrected A")
     assert window.view.stretch is Stretch.LOG and window.view.left is PanelSource.CORRECTED_A
     assert heard == [{"stretch"}, {"left"}]
     i, g = window.integration, window.group
-    low, high = analysis.display_limits(window.session.input_plane(i, g), window.limits_box.currentText())
+    low, high = analysis.display_limits(window.session.input_plane(i, g), window.display.limits_box.currentText())
     expected = analysis.stretch(window.session.correction().plane(i, g), low, high, "log")
     np.testing.assert_array_equal(window.left.image.image, expected)
     window.step(0, -1)
-    assert window.view.group == g - 1 and window.group_box.value() == g - 1
+    assert window.view.group == g - 1 and window.frame.group_box.value() == g - 1

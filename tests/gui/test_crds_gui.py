@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test 
 
 from crds_cache import Rule, build_cache, linearity_writer
 from pipeline_oracle import write_ramp_file
-from PyQt6.QtWidgets import QFileDialog
+from PyQt6.QtWidgets import QFileDialog, QMessageBox
 from uncal_files import make_uncal_cache, write_uncal
 
 from lininspect.core.exposure import open_exposure
@@ -72,15 +72,15 @@ def test_crds_pick_is_shown_and_the_exposure_corrected(qtbot, crds_env, small_ca
     crds_env(cache.env)
     window = _window(qtbot, ramp)
     steps: list[str] = []
-    window.lookup.stepped.connect(steps.append)
+    window.jobs.lookup.stepped.connect(steps.append)
     window.resolve_in_background(ramp)
-    assert window.cancel_button.isVisible()  # the lookup runs in a worker: the GUI is live meanwhile
+    assert window.status.cancel_button.isVisible()  # the lookup runs in a worker: the GUI is live meanwhile
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
     origin = window.session.reference.origin
     assert origin is not None and origin.uri == "crds://jwst_miri_linearity_0001.fits"
-    text = window.reference_label.text()
+    text = window.status.reference_label.text()
     assert "jwst_miri_linearity_0001.fits" in text and cache.context in text and "meta.subarray.name=SUB64" in text
-    assert "meta.instrument.detector=MIRIMAGE" in window.summary_html()
+    assert "meta.instrument.detector=MIRIMAGE" in window.dialogs.summary_html()
     assert steps == ["asking CRDS for the linearity reference"]  # a prepared ramp needs no pipeline step
     window.close()
 
@@ -93,8 +93,8 @@ def test_choosing_a_reference_overrides_crds(qtbot, crds_env, small_cache) -> No
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
     window.open_reference(cache.files["jwst_miri_linearity_0001.fits"])  # File > Choose reference...
     assert window.session.reference.origin is None
-    assert window.reference_label.text().endswith("(chosen by you)")
-    assert "chosen by you" in window.summary_html()
+    assert window.status.reference_label.text().endswith("(chosen by you)")
+    assert "chosen by you" in window.dialogs.summary_html()
     window.close()
 
 
@@ -103,13 +103,13 @@ def test_crds_failure_is_a_dialog_and_the_exposure_stays(qtbot, crds_env, small_
     crds_env({"CRDS_PATH": str(tmp_path / "nowhere"), "CRDS_SERVER_URL": "https://jwst-serverless.invalid"})
     window = _window(qtbot, ramp)
     shown: list[str] = []
-    monkeypatch.setattr(window, "_show_error", shown.append)
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, message: shown.append(message))
     window.resolve_in_background(ramp)
     qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     assert "CRDS_PATH" in shown[0]
     assert "--reference" not in shown[0] and "choose one with File ▸ Choose reference…" in shown[0]  # the app's words
     assert window.session.exposure is not None and window.session.reference is None
-    assert not window.cancel_button.isVisible()
+    assert not window.status.cancel_button.isVisible()
     window.close()
 
 
@@ -127,9 +127,9 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     crds_env(cache.env)
     window = _window(qtbot, uncal)
     steps: list[str] = []
-    window.lookup.stepped.connect(steps.append)
+    window.jobs.lookup.stepped.connect(steps.append)
     titles: list[str] = []  # the left panel's title while each step runs (the window's slot runs first)
-    window.lookup.preparing.connect(lambda *_: titles.append(window.left.title.text))
+    window.jobs.lookup.preparing.connect(lambda *_: titles.append(window.left.title.text))
     window.resolve_in_background(uncal)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
     assert len(titles) == 8 and all(title.startswith("Raw (_uncal) — preparing: step ") for title in titles)
@@ -147,12 +147,12 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     assert window.inspector.caption_text().startswith(uncal.name)
     suggested: list[str] = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (suggested.append(args[2]), ("", ""))[1])
-    window._ask_export()
+    window.actions.ask_export()
     assert suggested == [str(default_output_path(uncal))] and suggested[0].endswith("jw_gui_linearity.fits")
     window.close()
     again = _window(qtbot, uncal)  # reopening: the prepared ramp comes from the cache, no step runs
     later: list[str] = []
-    again.lookup.stepped.connect(later.append)
+    again.jobs.lookup.stepped.connect(later.append)
     again.resolve_in_background(uncal)
     qtbot.waitUntil(lambda: again.session.result is not None, timeout=60000)
     assert not [s for s in later if s.startswith("pipeline step")]
@@ -178,9 +178,9 @@ def test_preparation_can_be_cancelled(qtbot, crds_env, uncal_setup, tmp_path: Pa
         return real(path, reference, as_is=as_is, progress=report, cancel=cancel)
 
     monkeypatch.setattr(crdslookup, "resolve_input", held_at_dq_init)
-    window.lookup.stepped.connect(lambda what: window.cancel_run() if what.startswith("pipeline step dq_init") else None)
+    window.jobs.lookup.stepped.connect(lambda what: window.jobs.cancel_run() if what.startswith("pipeline step dq_init") else None)
     window.resolve_in_background(uncal)
-    qtbot.waitUntil(lambda: not window.lookup.running, timeout=120000)
+    qtbot.waitUntil(lambda: not window.jobs.lookup.running, timeout=120000)
     qtbot.wait(3000)  # the worker stops at its next step; its answer must be dropped
     assert window.session.reference is None and window.session.result is None
     assert window.session.exposure.path == uncal
@@ -196,7 +196,7 @@ def test_given_reference_still_gets_the_missing_steps(qtbot, crds_env, uncal_set
     window.resolve_in_background(uncal, reference=chosen)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
     assert window.session.exposure.header["S_SATURA"] == "COMPLETE"
-    assert window.session.reference.path == chosen and window.reference_label.text().endswith("(chosen by you)")
+    assert window.session.reference.path == chosen and window.status.reference_label.text().endswith("(chosen by you)")
     window.close()
 
 
@@ -223,10 +223,10 @@ def test_a_product_opened_with_an_uncal_survives_its_preparation(qtbot, crds_env
     product = write_ramp_file(tmp_path / "jw_gui_linearity.fits", sci=np.ones(shape, np.float32), substrt=(1, 1))
     window = show_window(OpeningRequest(uncal, corrected=product, correct_on_open=True, resolve=True))
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: not window.lookup.running and window.session.reference is not None, timeout=300000)
+    qtbot.waitUntil(lambda: not window.jobs.lookup.running and window.session.reference is not None, timeout=300000)
     session = window.session
     assert session.exposure.path.parent == Path(os.environ["LININSPECT_CACHE_DIR"])  # now on the prepared ramp
     assert session.product is not None and session.product.path == product
-    assert window.correction is None or not running(window.correction)  # the product is shown, no run replaces it
+    assert window.jobs.correction is None or not running(window.jobs.correction)  # the product is shown, no run replaces it
     assert window.right.title.text.startswith("Corrected (pipeline product)")
     window.close()

@@ -62,9 +62,9 @@ def open_summaries(qtbot, window: MainWindow, small_files) -> None:  # type: ign
     for _ in range(TRIES):
         window.open_input(small_files.exposure)
         window.run_correction()
-        window.show_summary()
+        window.dialogs.show_summary()
         answers_within_a_second(qtbot)
-        qtbot.waitUntil(lambda: "counting..." not in window.summary_html(), timeout=JOB_MS)
+        qtbot.waitUntil(lambda: "counting..." not in window.dialogs.summary_html(), timeout=JOB_MS)
         answers_within_a_second(qtbot)
         for dialog in window.findChildren(QDialog):
             dialog.close()
@@ -76,11 +76,11 @@ def open_residual_maps(qtbot, window: MainWindow) -> None:  # type: ignore[no-un
     for _ in range(TRIES):
         window.run_correction()
         qtbot.waitUntil(lambda: window.session.result is not None, timeout=JOB_MS)
-        window.mode_box.setCurrentText("Residual map")
+        window.display.mode_box.setCurrentText("Residual map")
         answers_within_a_second(qtbot)
         qtbot.waitUntil(lambda: window.right.title.text.startswith("Residual RMS"), timeout=JOB_MS)
         answers_within_a_second(qtbot)
-        window.mode_box.setCurrentText("Corrected")
+        window.display.mode_box.setCurrentText("Corrected")
 
 
 def test_summary_and_residual_map_back_to_back(qtbot, window: MainWindow, small_files, watchdog) -> None:  # type: ignore[no-untyped-def]

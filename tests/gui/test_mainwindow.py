@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF, Qt, QThreadPool
+from PyQt6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
+from PyQt6.QtGui import QDragEnterEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from lininspect.core import analysis, dq
@@ -58,14 +59,14 @@ def test_load_and_run_in_background_gives_the_core_result(qtbot, window: MainWin
     assert result is not None
     np.testing.assert_array_equal(result.data, expected.data)
     np.testing.assert_array_equal(result.pixeldq, expected.pixeldq)
-    assert not window.progress.isVisible()
+    assert not window.status.progress.isVisible()
     np.testing.assert_array_equal(
-        window.right.image.image, analysis.stretch(expected.data[0, -1], *_limits(window), window.stretch_box.currentText())
+        window.right.image.image, analysis.stretch(expected.data[0, -1], *_limits(window), window.display.stretch_box.currentText())
     )
 
 
 def _limits(window: MainWindow) -> tuple[float, float]:
-    return analysis.display_limits(window.session.input_plane(window.integration, window.group), window.limits_box.currentText())
+    return analysis.display_limits(window.session.input_plane(window.integration, window.group), window.display.limits_box.currentText())
 
 
 def test_clicking_a_pixel_plots_its_ramps(qtbot, window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]
@@ -113,21 +114,21 @@ def test_keys_step_group_and_integration_on_both_panels(qtbot, window: MainWindo
     before = window.left.image.image.copy(), window.right.image.image.copy()
     qtbot.keyClick(window.left, Qt.Key.Key_Left)
     assert window.group == NGROUPS - 2
-    assert window.group_box.value() == window.group_slider.value() == NGROUPS - 2
+    assert window.frame.group_box.value() == window.frame.group_slider.value() == NGROUPS - 2
     assert not np.array_equal(before[0], window.left.image.image)
     assert not np.array_equal(before[1], window.right.image.image)
     qtbot.keyClick(window.left, Qt.Key.Key_Right)
     qtbot.keyClick(window.left, Qt.Key.Key_Right)  # clamped at the last group
     assert window.group == NGROUPS - 1
     qtbot.keyClick(window.left, Qt.Key.Key_PageDown)
-    assert window.integration == 1 and window.integration_box.value() == 1
+    assert window.integration == 1 and window.frame.integration_box.value() == 1
     qtbot.keyClick(window.left, Qt.Key.Key_PageUp)
     assert window.integration == 0
-    window.group_box.setFocus()  # typed a group number, then Enter: the keys step groups again
-    window.group_box.selectAll()
-    qtbot.keyClicks(window.group_box, "2")
-    qtbot.keyClick(window.group_box, Qt.Key.Key_Return)
-    assert window.group == 2 and not window.group_box.hasFocus()
+    window.frame.group_box.setFocus()  # typed a group number, then Enter: the keys step groups again
+    window.frame.group_box.selectAll()
+    qtbot.keyClicks(window.frame.group_box, "2")
+    qtbot.keyClick(window.frame.group_box, Qt.Key.Key_Return)
+    assert window.group == 2 and not window.frame.group_box.hasFocus()
     qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right)
     assert window.group == 3
 
@@ -148,14 +149,14 @@ def test_zooming_one_panel_moves_the_other(qtbot, window: MainWindow) -> None:  
 
 def test_mask_mode_counts_no_lin_corr(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     run(qtbot, window)
-    window.mode_box.setCurrentText("NO_LIN_CORR mask")
+    window.display.mode_box.setCurrentText("NO_LIN_CORR mask")
     result = window.session.result
     assert result is not None
     count = int(np.count_nonzero(result.pixeldq & dq.NO_LIN_CORR))
     assert count == 9 + 2  # the reference's 3x3 block, a NaN and a zero linear term
     assert f"{count} pixels" in window.right.title.text
     assert int(window.right.image.image.sum()) == count
-    window.overlay_left.setChecked(True)
+    window.display.overlay_left.setChecked(True)
     assert window.left.overlay.isVisible()
     assert int((window.left.overlay.image[..., 3] > 0).sum()) == count
 
@@ -163,30 +164,30 @@ def test_mask_mode_counts_no_lin_corr(qtbot, window: MainWindow) -> None:  # typ
 @pytest.mark.parametrize(("mode", "title"), [("Ratio", "Input / corrected"), ("Difference", "Corrected − input")])
 def test_ratio_and_difference_modes(qtbot, window: MainWindow, mode: str, title: str) -> None:  # type: ignore[no-untyped-def]
     run(qtbot, window)
-    window.mode_box.setCurrentText(mode)
+    window.display.mode_box.setCurrentText(mode)
     assert window.right.title.text.startswith(title)
     assert window.right.image.isVisible() and np.isfinite(window.right.image.image).all()
 
 
 def test_residual_map_is_computed_in_the_background(qtbot, window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]
     run(qtbot, window)
-    window.mode_box.setCurrentText("Residual map")
-    finish(qtbot, window.residual)
+    window.display.mode_box.setCurrentText("Residual map")
+    finish(qtbot, window.jobs.residual)
     expected = expected_result(small_files)
     exposure = open_exposure(small_files.exposure)
     rms = analysis.residual_rms_map(expected.data[0], np.asarray(exposure.groupdq[0]))
-    np.testing.assert_array_equal(window._residuals[0], rms)
+    np.testing.assert_array_equal(window.jobs.residuals[0], rms)
     assert "Residual" in window.right.title.text and window.right.image.isVisible()
 
 
 def test_export_equals_the_cli_output_byte_for_byte(qtbot, window: MainWindow, small_files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run(qtbot, window)
-    exported = window.export_to(tmp_path / "small_linearity.fits")
+    exported = window.jobs.export_to(tmp_path / "small_linearity.fits")
     (tmp_path / "cli").mkdir()  # the same name elsewhere: a product records its own FILENAME
     correct_file(small_files.exposure, small_files.reference, tmp_path / "cli" / "small_linearity.fits")
     assert exported.read_bytes() == (tmp_path / "cli" / "small_linearity.fits").read_bytes()
     with pytest.raises(LinInspectError, match="already exists"):
-        window.export_to(exported)
+        window.jobs.export_to(exported)
 
 
 def test_cancel_leaves_no_result_and_no_file(qtbot, window: MainWindow, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -201,12 +202,12 @@ def test_cancel_leaves_no_result_and_no_file(qtbot, window: MainWindow, monkeypa
     monkeypatch.setattr(session_module, "scan_correction", stalled)
     window.run_correction()
     assert gate.wait(5)
-    assert window.progress.isVisible() and window.cancel_button.isVisible()
-    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    assert window.status.progress.isVisible() and window.status.cancel_button.isVisible()
+    qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
     assert window.session.result is None
-    assert not window.progress.isVisible()
+    assert not window.status.progress.isVisible()
     with pytest.raises(LinInspectError):
-        window.export_to(tmp_path / "out.fits")
+        window.jobs.export_to(tmp_path / "out.fits")
     assert not list(tmp_path.glob("*.fits*"))
 
 
@@ -234,7 +235,7 @@ def test_running_twice_keeps_only_the_second_run(qtbot, window: MainWindow) -> N
     first = window.run_correction()
     second = window.run_correction()
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=RUN_TIMEOUT_MS)
-    assert first.cancelled and window.correction is second and not second.cancelled
+    assert first.cancelled and window.jobs.correction is second and not second.cancelled
 
 
 def test_a_bad_file_gives_a_dialog_and_the_app_carries_on(qtbot, window: MainWindow, monkeypatch, tmp_path, small_files) -> None:  # type: ignore[no-untyped-def]
@@ -242,9 +243,9 @@ def test_a_bad_file_gives_a_dialog_and_the_app_carries_on(qtbot, window: MainWin
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
     bad = tmp_path / "bad.fits"
     bad.write_bytes(b"not a fits file at all")
-    window.open_dropped([bad])
+    window.actions.open_dropped([bad])
     assert shown and "not a FITS file" in shown[0]
-    window.open_dropped([small_files.reference])  # a reference given as "input" is told apart by content
+    window.actions.open_dropped([small_files.reference])  # a reference given as "input" is told apart by content
     window.guard(lambda: window.open_input(small_files.reference))
     assert "linearity reference" in shown[-1]
     run(qtbot, window)
@@ -267,10 +268,10 @@ def test_errors_from_the_worker_arrive_as_a_dialog(qtbot, window: MainWindow, mo
 def test_readout_names_coordinates_values_and_flags(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     run(qtbot, window)
     window.set_frame(0, 0)
-    text = window.readout_text(3, 2)
+    text = window.status.readout_text(3, 2)
     assert "array (3, 2)" in text and "detector (14, 23)" in text
     assert "NO_LIN_CORR" in text and "GROUPDQ 1 (DO_NOT_USE)" in text and "ratio" in text
-    assert window.readout_text(-1, -1) == ""
+    assert window.status.readout_text(-1, -1) == ""
 
 
 def test_box_gives_mean_ramps_over_unflagged_samples(qtbot, window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]
@@ -304,28 +305,45 @@ def test_pipeline_product_and_verify(qtbot, window: MainWindow, small_files, tmp
     correct_file(small_files.exposure, small_files.reference, product)
     window.open_product(product)
     assert "pipeline product" in window.right.title.text
-    finish(qtbot, window.verify_product())
-    assert "identical" in window.verify_report_text.text()
+    finish(qtbot, window.jobs.verify_product())
+    assert "identical" in window.dialogs.verify_report_text.text()
 
 
 def test_summary_headers_and_drop(qtbot, window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]
-    summary = window.summary_html()
+    summary = window.dialogs.summary_html()
     assert "MIRI" in summary and "FASTR1" in summary and "small_linearity_ref.fits" in summary
-    window.show_headers()
-    window.open_dropped([small_files.reference, small_files.exposure])
+    window.dialogs.show_headers()
+    window.actions.open_dropped([small_files.reference, small_files.exposure])
     assert window.session.reference is not None and window.session.exposure is not None
+
+
+def test_files_dropped_on_the_window_open_as_their_content_says(qtbot, small_files, private_settings: Path) -> None:  # type: ignore[no-untyped-def]
+    """Real drag-enter and drop events, as a file manager sends them: a reference and a ramp, in that order."""
+    window = open_window(None, None, None)
+    qtbot.addWidget(window)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(small_files.reference)), QUrl.fromLocalFile(str(small_files.exposure))])
+    where, action = QPointF(50, 50), Qt.DropAction.CopyAction
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(where.toPoint(), action, data, buttons, modifiers)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted() and window.session.exposure is None  # entering opens nothing
+    QApplication.sendEvent(window, QDropEvent(where, action, data, buttons, modifiers))
+    assert window.session.exposure is not None and window.session.exposure.path == small_files.exposure
+    assert window.session.reference is not None and window.session.reference.path == small_files.reference
+    window.close()
 
 
 def test_choices_persist_in_the_private_settings(qtbot, small_files, private_settings: Path) -> None:  # type: ignore[no-untyped-def]
     first = open_window(small_files.exposure, None, None)
     qtbot.addWidget(first)
-    first.colourmap_box.setCurrentText("viridis")
+    first.display.colourmap_box.setCurrentText("viridis")
     first.close()
     assert private_settings.exists()
     second = open_window(None, None, None)
     qtbot.addWidget(second)
-    assert second.colourmap_box.currentText() == "viridis"
-    assert str(small_files.exposure.resolve()) in second._recent()
+    assert second.display.colourmap_box.currentText() == "viridis"
+    assert str(small_files.exposure.resolve()) in second.actions._recent()
 
 
 def test_many_windows_open_and_close(qtbot, small_files) -> None:  # type: ignore[no-untyped-def]
@@ -335,7 +353,7 @@ def test_many_windows_open_and_close(qtbot, small_files) -> None:  # type: ignor
         if n % 2:
             window.run_correction()  # closed mid-run: the thread is waited for
         else:
-            window.run_correction_now()
+            window.jobs.run_correction_now()
             window.select_pixel(n, n)
         window.close()
         window.deleteLater()

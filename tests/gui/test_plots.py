@@ -124,9 +124,9 @@ def test_window_fits_its_screen_and_a_saved_geometry_only_if_it_fits(qtbot, smal
 
 def _assert_controls_shown_whole(window: MainWindow) -> None:
     """Every toolbar control on screen, none hidden behind a toolbar's overflow arrow."""
-    controls = (window.integration_box, window.group_box, window.group_slider, window.left_box, window.mode_box,
-                window.colourmap_box, window.stretch_box, window.limits_box, window.lock_limits, window.overlay_left,
-                window.overlay_right)  # fmt: skip
+    controls = (window.frame.integration_box, window.frame.group_box, window.frame.group_slider, window.display.left_box, window.display.mode_box,
+                window.display.colourmap_box, window.display.stretch_box, window.display.limits_box, window.display.lock_limits, window.display.overlay_left,
+                window.display.overlay_right)  # fmt: skip
     for control in controls:
         assert control.isVisible(), control
         toolbar = control.parentWidget()
@@ -141,7 +141,7 @@ LONG_CRDS_ORIGIN = ("reference: jwst_miri_linearity_0032.fits (CRDS jwst_1413.pm
 
 @pytest.mark.parametrize("size", [(DEFAULT_SIZE.width(), DEFAULT_SIZE.height()), (1230, 800), (1024, 700)])
 def test_toolbar_controls_are_all_visible_at_the_default_size_and_smaller(qtbot, window: MainWindow, size) -> None:  # type: ignore[no-untyped-def]
-    window.reference_label.setText(LONG_CRDS_ORIGIN)  # a CRDS origin must not widen the window past its screen
+    window.status.reference_label.setText(LONG_CRDS_ORIGIN)  # a CRDS origin must not widen the window past its screen
     window.resize(*size)
     run(qtbot, window)
     QApplication.processEvents()
@@ -151,9 +151,9 @@ def test_toolbar_controls_are_all_visible_at_the_default_size_and_smaller(qtbot,
 
 def test_toolbars_wrap_again_when_a_longer_exposure_widens_the_frame_controls(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """No resize happens when a file with thousands of groups widens the spin boxes; the rows must still fit."""
-    window.resize(window.frame_bar.sizeHint().width() + window.display_bar.sizeHint().width() + 3, 800)
+    window.resize(window.frame.toolbar.sizeHint().width() + window.display.toolbar.sizeHint().width() + 3, 800)
     QApplication.processEvents()
-    assert not window.toolBarBreak(window.display_bar)  # one row, just fitting
+    assert not window.toolBarBreak(window.display.toolbar)  # one row, just fitting
     long = tmp_path / "long_lastframe.fits"
     primary = fits.PrimaryHDU()
     primary.header.update(INSTRUME="MIRI", DETECTOR="MIRIMAGE", NINTS=12, NGROUPS=2000)
@@ -167,13 +167,13 @@ def test_toolbars_wrap_again_when_a_longer_exposure_widens_the_frame_controls(qt
 def test_readout_is_shown_whole_and_a_long_reference_origin_elided(qtbot, window: MainWindow, size) -> None:  # type: ignore[no-untyped-def]
     window.resize(*size)
     run(qtbot, window)
-    label = window.reference_label
+    label = window.status.reference_label
     assert label.toolTip().startswith(label.text())  # what an elided label hides, its tooltip says
     label.setText(LONG_CRDS_ORIGIN)
     window.statusBar().clearMessage()  # a temporary message hides the readout until it ends
-    window.show_readout(21, 12)
+    window.status.show_readout(21, 12)
     qtbot.wait(50)  # the status bar lays out again
-    readout = window.readout
+    readout = window.status.readout
     assert "ratio " in readout.text() and "GROUPDQ " in readout.text()
     assert readout.width() >= readout.sizeHint().width()  # the label has room for all of its text
     corner = readout.mapTo(window, QPoint(readout.sizeHint().width() - 1, 0))
@@ -307,38 +307,38 @@ def test_correction_curve_spans_zero_to_full_scale(qtbot, window: MainWindow) ->
 @pytest.mark.parametrize("mode", ["Ratio", "Difference", "Residual map"])
 def test_limits_choice_is_honoured_in_every_right_mode(qtbot, window: MainWindow, mode: str) -> None:  # type: ignore[no-untyped-def]
     run(qtbot, window)
-    window.limits_box.setCurrentText("min-max")
-    window.mode_box.setCurrentText(mode)
-    if window.residual is not None:
-        finish(qtbot, window.residual)
+    window.display.limits_box.setCurrentText("min-max")
+    window.display.mode_box.setCurrentText(mode)
+    if window.jobs.residual is not None:
+        finish(qtbot, window.jobs.residual)
     qtbot.waitUntil(lambda: window.right.image.isVisible(), timeout=10000)
     i, g = window.integration, window.group
     corrected, plane = window.session.corrected_plane(i, g), window.session.input_plane(i, g)
     assert corrected is not None
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = {"Ratio": plane / corrected, "Difference": corrected - plane, "Residual map": window._residuals.get(i)}[mode]
+        values = {"Ratio": plane / corrected, "Difference": corrected - plane, "Residual map": window.jobs.residuals.get(i)}[mode]
     finite = values[np.isfinite(values)]
-    expected = analysis.stretch(values, float(finite.min()), float(finite.max()), window.stretch_box.currentText())
+    expected = analysis.stretch(values, float(finite.min()), float(finite.max()), window.display.stretch_box.currentText())
     np.testing.assert_array_equal(window.right.image.image, expected)
 
 
 def test_lock_keeps_the_limits_while_stepping(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     run(qtbot, window)
-    method = window.limits_box.currentText()
+    method = window.display.limits_box.currentText()
     locked = analysis.display_limits(window.session.input_plane(0, NGROUPS - 1), method)
-    qtbot.mouseClick(window.lock_limits, Qt.MouseButton.LeftButton, pos=QPoint(8, window.lock_limits.height() // 2))
-    assert window.lock_limits.isChecked()
+    qtbot.mouseClick(window.display.lock_limits, Qt.MouseButton.LeftButton, pos=QPoint(8, window.display.lock_limits.height() // 2))
+    assert window.display.lock_limits.isChecked()
     ticks = window.left.colourbar.getAxis("right")._tickLevels
     window.activateWindow()
     qtbot.keyClick(window.left, Qt.Key.Key_Left)
     qtbot.keyClick(window.left, Qt.Key.Key_Left)
     plane = window.session.input_plane(0, NGROUPS - 3)
     assert analysis.display_limits(plane, method) != locked  # unlocked, the colours would jump
-    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *locked, window.stretch_box.currentText()))
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *locked, window.display.stretch_box.currentText()))
     assert window.left.colourbar.getAxis("right")._tickLevels == ticks
-    qtbot.mouseClick(window.lock_limits, Qt.MouseButton.LeftButton, pos=QPoint(8, window.lock_limits.height() // 2))
+    qtbot.mouseClick(window.display.lock_limits, Qt.MouseButton.LeftButton, pos=QPoint(8, window.display.lock_limits.height() // 2))
     own = analysis.display_limits(plane, method)
-    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *own, window.stretch_box.currentText()))
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *own, window.display.stretch_box.currentText()))
 
 
 def test_single_flagged_pixels_survive_fit_zoom_on_a_full_frame(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -367,7 +367,7 @@ def test_single_flagged_pixels_survive_fit_zoom_on_a_full_frame(qtbot) -> None: 
 
 def test_mask_mode_has_a_two_colour_legend_and_flagged_pixels_to_step_through(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     run(qtbot, window)
-    window.mode_box.setCurrentText("NO_LIN_CORR mask")
+    window.display.mode_box.setCurrentText("NO_LIN_CORR mask")
     labels = [text for _, text in window.right.colourbar.getAxis("right")._tickLevels[0]]
     assert labels == ["corrected", "NO_LIN_CORR"]
     box = window.inspector.flagged_box

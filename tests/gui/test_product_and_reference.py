@@ -36,13 +36,13 @@ def nircam_copy(files: SmallFiles, directory: Path) -> Path:
 
 
 def test_a_new_input_drops_a_reference_of_another_instrument(qtbot, window: MainWindow, small_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    assert window.reference_label.text() == f"reference: {small_files.reference.name} (chosen by you)"
-    assert window.reference_label.isVisible()
+    assert window.status.reference_label.text() == f"reference: {small_files.reference.name} (chosen by you)"
+    assert window.status.reference_label.isVisible()
     window.open_input(nircam_copy(small_files, tmp_path))
     assert window.session.reference is None
     assert "reference dropped" in window.statusBar().currentMessage() and "NIRCAM NRCA1" in window.statusBar().currentMessage()
-    assert window.reference_label.text() == "no reference"
-    assert not window.run_action.isEnabled()
+    assert window.status.reference_label.text() == "no reference"
+    assert not window.actions.run_action.isEnabled()
     with pytest.raises(LinInspectError, match="linearity reference first"):
         window.run_correction()  # Ctrl+R: not with the MIRI reference
     with pytest.raises(LinInspectError, match="NIRCAM NRCA1"):
@@ -65,47 +65,47 @@ def test_given_with_its_reference_the_product_is_shown_not_a_run_of_ours(qtbot, 
     product = damaged_product(small_files, tmp_path)
     window = show_window(OpeningRequest(small_files.exposure, small_files.reference, product, correct_on_open=True))
     qtbot.addWidget(window)
-    assert window.correction is None  # no correction of its own was started
+    assert window.jobs.correction is None  # no correction of its own was started
     plane = window.session.input_plane(window.integration, window.group)
     with fits.open(product) as hdul:
         shown = hdul["SCI"].data[window.integration, window.group].astype(np.float32)
-    low, high = analysis.display_limits(plane, window.limits_box.currentText())
-    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(shown, low, high, window.stretch_box.currentText()))
+    low, high = analysis.display_limits(plane, window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(shown, low, high, window.display.stretch_box.currentText()))
     assert window.right.title.text.startswith("Corrected (pipeline product)")
-    assert window.verify_action.isEnabled()
+    assert window.actions.verify_action.isEnabled()
 
-    window.mode_box.setCurrentText("Product − lininspect")  # needs lininspect's correction: it starts
-    assert window.correction is not None
-    finish(qtbot, window.correction)
+    window.display.mode_box.setCurrentText("Product − lininspect")  # needs lininspect's correction: it starts
+    assert window.jobs.correction is not None
+    finish(qtbot, window.jobs.correction)
     difference = window.session.product_minus_ours(window.integration, window.group)
     assert difference is not None and np.all(np.abs(difference - 5) < 0.01)
     assert window.right.title.text.startswith("Product − lininspect")
     assert window.right.image.isVisible()
-    window.mode_box.setCurrentText("Corrected")
+    window.display.mode_box.setCurrentText("Corrected")
     assert window.right.title.text.startswith("Corrected (pipeline product)")  # still the product
     window.close()
 
 
 def test_verify_reports_every_array_maps_them_and_jumps_to_the_worst(qtbot, window: MainWindow, small_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
     window.open_product(damaged_product(small_files, tmp_path))
-    finish(qtbot, window.verify_product())
-    report = window.verify_report_text.text()
+    finish(qtbot, window.jobs.verify_product())
+    report = window.dialogs.verify_report_text.text()
     cells = 2 * 6 * 40 * 50
     assert f"SCI: {cells} of {cells} values differ, largest difference 100" in report
     assert "at pixel (44, 33) integration 1 group 2" in report
     assert "PIXELDQ: 11 of 2000 values differ, bits 1048576 (NO_LIN_CORR)" in report
     assert "GROUPDQ: 0 of" in report
 
-    buttons = {button.text(): button for button in window.verify_report.findChildren(QPushButton)}
+    buttons = {button.text(): button for button in window.dialogs.verify_report.findChildren(QPushButton)}
     qtbot.mouseClick(buttons["Show differences"], Qt.MouseButton.LeftButton)
-    assert window.mode_box.currentText() == "Verify differences"
-    assert window.verify_report.isVisible()  # the report stays for the next button
+    assert window.display.mode_box.currentText() == "Verify differences"
+    assert window.dialogs.verify_report.isVisible()  # the report stays for the next button
     assert window.right.title.text == "Verify differences — 2000 pixels differ"
-    verification = window.verification
+    verification = window.jobs.verification
     assert verification is not None and int(verification.where.sum()) == cells + 11
-    window.mode_box.setCurrentText("Product − lininspect")  # starts a correction of ours...
-    finish(qtbot, window.correction)
-    window.mode_box.setCurrentText("Verify differences")
+    window.display.mode_box.setCurrentText("Product − lininspect")  # starts a correction of ours...
+    finish(qtbot, window.jobs.correction)
+    window.display.mode_box.setCurrentText("Verify differences")
     assert window.right.title.text == "Verify differences — 2000 pixels differ"  # ...which keeps Verify's map
     qtbot.mouseClick(buttons["Go to worst pixel"], Qt.MouseButton.LeftButton)
     assert (window.integration, window.group, window.pixel) == (1, 2, (44, 33))
@@ -130,11 +130,11 @@ def test_verify_runs_with_progress_and_cancel(qtbot, window: MainWindow, small_f
     correct_file(small_files.exposure, small_files.reference, product)
     window.open_product(product)
     monkeypatch.setattr(session_module, "compare_product", stalled)
-    job = window.verify_product()
+    job = window.jobs.verify_product()
     assert gate.wait(5)
-    assert window.progress.isVisible() and window.progress.format() == "verifying %p%"
+    assert window.status.progress.isVisible() and window.status.progress.format() == "verifying %p%"
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
     qtbot.keyClick(window, Qt.Key.Key_Escape)
-    assert job.cancelled and not window.progress.isVisible() and window.verification is None
+    assert job.cancelled and not window.status.progress.isVisible() and window.jobs.verification is None
     assert "verify cancelled" in window.statusBar().currentMessage() and not shown

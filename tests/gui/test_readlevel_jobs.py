@@ -88,24 +88,24 @@ def test_the_window_answers_while_an_integration_is_corrected_and_then_plots_it(
     window = open_read_level(qtbot, files)
     assert window.session.plan().read_level
     assert window.right.message.textItem.toPlainText() == "Correcting integration 0 with reference A..."
-    assert window.progress.isVisible() and window.progress.format() == "correcting integration %p%"
+    assert window.status.progress.isVisible() and window.status.progress.format() == "correcting integration %p%"
     answers_within(qtbot, ANSWER_MS)
-    assert "input" in window.readout_text(*PIXEL) and "corrected" not in window.readout_text(*PIXEL)
+    assert "input" in window.status.readout_text(*PIXEL) and "corrected" not in window.status.readout_text(*PIXEL)
     window.select_pixel(*PIXEL)  # the inspector's facts need only the pixel's ramp: no waiting either
     expected = written(files, "a")
     x, y = PIXEL
     np.testing.assert_array_equal(window.inspector.curves["corrected"][0].getData()[1], expected[0, :, y, x])
-    (first,) = window.integration_job_handles()
+    (first,) = window.jobs.integrations.handles()
 
     qtbot.keyClick(window.left, Qt.Key.Key_PageDown)  # stepping on: the stale job is cancelled
     assert window.integration == 1 and first.cancelled
     assert window.right.message.textItem.toPlainText() == "Correcting integration 1 with reference A..."
-    (second,) = window.integration_job_handles()
+    (second,) = window.jobs.integrations.handles()
     assert running(second)
     answers_within(qtbot, ANSWER_MS)
 
-    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
-    assert second.cancelled and not window.progress.isVisible()
+    qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
+    assert second.cancelled and not window.status.progress.isVisible()
     assert window.right.message.textItem.toPlainText().startswith("Integration 1 not corrected")
     gate.set()
     QThreadPool.globalInstance().waitForDone()
@@ -118,20 +118,20 @@ def test_the_window_answers_while_an_integration_is_corrected_and_then_plots_it(
     qtbot.waitUntil(lambda: window.right.title.text.startswith("Corrected — integration 1"), timeout=JOB_MS)
     i, g = window.integration, window.group
     plane = expected[i, g]
-    low, high = analysis.display_limits(window.session.input_plane(i, g), window.limits_box.currentText())
-    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.stretch_box.currentText()))
-    assert window.right.message.textItem.toPlainText() == "" and not window.progress.isVisible()
-    assert f"corrected {float(plane[y, x]):.6g} DN" in window.readout_text(*PIXEL)
+    low, high = analysis.display_limits(window.session.input_plane(i, g), window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
+    assert window.right.message.textItem.toPlainText() == "" and not window.status.progress.isVisible()
+    assert f"corrected {float(plane[y, x]):.6g} DN" in window.status.readout_text(*PIXEL)
 
 
 def test_a_minus_b_waits_for_both_references(qtbot, files: dict[str, Path], gate: threading.Event) -> None:  # type: ignore[no-untyped-def]
     window = open_read_level(qtbot, files)
     window.open_against(files["b"])
-    window.left_box.setCurrentText("corrected B")
-    window.mode_box.setCurrentText("A − B")
+    window.display.left_box.setCurrentText("corrected B")
+    window.display.mode_box.setCurrentText("A − B")
     assert window.left.message.textItem.toPlainText() == "Correcting integration 0 with reference B..."
     assert window.right.message.textItem.toPlainText() == "Correcting integration 0 with references A and B..."
-    assert len(window.integration_job_handles()) == 2  # one job per reference, run side by side
+    assert len(window.jobs.integrations.handles()) == 2  # one job per reference, run side by side
     answers_within(qtbot, ANSWER_MS)
     gate.set()
     qtbot.waitUntil(lambda: window.right.title.text.startswith("A − B — integration 0"), timeout=JOB_MS)
@@ -139,8 +139,8 @@ def test_a_minus_b_waits_for_both_references(qtbot, files: dict[str, Path], gate
     g = window.group
     difference = a[0, g] - b[0, g]
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(difference, *symmetric_limits(difference), "linear"))
-    low, high = analysis.display_limits(window.session.input_plane(0, g), window.limits_box.currentText())
-    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(b[0, g], low, high, window.stretch_box.currentText()))
+    low, high = analysis.display_limits(window.session.input_plane(0, g), window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(b[0, g], low, high, window.display.stretch_box.currentText()))
 
 
 def test_a_script_corrects_the_shown_integration_in_its_own_thread(  # type: ignore[no-untyped-def]
@@ -149,8 +149,8 @@ def test_a_script_corrects_the_shown_integration_in_its_own_thread(  # type: ign
     """What ``snapshot`` relies on: no event loop, so the integration is corrected here and now."""
     window = open_read_level(qtbot, files)
     window.set_frame(1, 2)
-    window.correct_integration_now()
+    window.jobs.correct_integration_now()
     plane = written(files, "a")[1, 2]
-    low, high = analysis.display_limits(window.session.input_plane(1, 2), window.limits_box.currentText())
-    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.stretch_box.currentText()))
-    assert not any(running(job) for job in window.integration_job_handles())
+    low, high = analysis.display_limits(window.session.input_plane(1, 2), window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
+    assert not any(running(job) for job in window.jobs.integrations.handles())

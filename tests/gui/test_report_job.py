@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt, QThreadPool, QTimer
-from PyQt6.QtWidgets import QFileDialog, QPushButton
+from PyQt6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 from lininspect.core.comparison import compare_references
 from lininspect.core.comparisonreport import report_files
@@ -57,7 +57,7 @@ def compared(qtbot, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.
     qtbot.addWidget(window)
     window.show()
     window.open_against(files["b"])
-    window.show_comparison(compare_references(open_exposure(files["exposure"]), open_reference(files["a"]),
+    window.dialogs.show_comparison(compare_references(open_exposure(files["exposure"]), open_reference(files["a"]),
                                               open_reference(files["b"])))  # fmt: skip
     (tmp_path / "report").mkdir()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(tmp_path / "report"))
@@ -65,7 +65,7 @@ def compared(qtbot, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.
 
 
 def export_button(window: MainWindow) -> QPushButton:
-    (button,) = [b for b in window.comparison_dialog.findChildren(QPushButton) if b.text().startswith("Export report")]
+    (button,) = [b for b in window.dialogs.comparison_dialog.findChildren(QPushButton) if b.text().startswith("Export report")]
     return button
 
 
@@ -80,15 +80,15 @@ def test_the_report_is_written_in_a_job_and_equals_the_command_line_s(  # type: 
 ) -> None:
     window = compared
     qtbot.mouseClick(export_button(window), Qt.MouseButton.LeftButton)
-    job = window.reporting
+    job = window.jobs.reporting
     assert job is not None and not job.done
-    assert window.progress.isVisible() and window.progress.format() == "writing report %p%"
+    assert window.status.progress.isVisible() and window.status.progress.format() == "writing report %p%"
     answers_within(qtbot, ANSWER_MS)
     ours = report_files(tmp_path / "report", files["exposure"])
     assert not any(path.exists() for path in ours.paths())  # published together, once complete
     gate.set()
     qtbot.waitUntil(lambda: job.done, timeout=JOB_MS)
-    assert not window.progress.isVisible()
+    assert not window.status.progress.isVisible()
 
     command_line = tmp_path / "cli"
     done = subprocess.run([sys.executable, "-m", "lininspect", "compare-references", str(files["exposure"]),
@@ -106,10 +106,10 @@ def test_cancel_stops_the_report_and_nothing_is_left(  # type: ignore[no-untyped
 ) -> None:
     window = compared
     qtbot.mouseClick(export_button(window), Qt.MouseButton.LeftButton)
-    job = window.reporting
+    job = window.jobs.reporting
     assert job is not None
-    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
-    assert job.cancelled and not window.progress.isVisible()
+    qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
+    assert job.cancelled and not window.status.progress.isVisible()
     gate.set()
     QThreadPool.globalInstance().waitForDone()
     assert list((tmp_path / "report").iterdir()) == []  # no file and no temporary
@@ -120,7 +120,7 @@ def test_a_failure_is_one_line_in_a_dialog(  # type: ignore[no-untyped-def]
 ) -> None:
     window = compared
     shown: list[str] = []
-    monkeypatch.setattr(window, "_show_error", shown.append)
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, message: shown.append(message))
 
     def full_disk(comparison, path):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")

@@ -46,13 +46,13 @@ def test_cancel_brings_back_the_previous_result(qtbot, window: MainWindow, monke
     started = stall_corrections(monkeypatch)
     window.run_correction()
     assert started.wait(5)
-    assert "Correcting..." in window.right.message.toPlainText() and not window.export_action.isEnabled()
+    assert "Correcting..." in window.right.message.toPlainText() and not window.actions.export_action.isEnabled()
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert window.session.result is previous
-    assert window.export_action.isEnabled()
+    assert window.actions.export_action.isEnabled()
     assert window.right.message.toPlainText() == "" and window.right.title.text == title
     np.testing.assert_array_equal(window.right.image.image, shown)
-    assert not window.progress.isVisible() and "cancelled" in window.statusBar().currentMessage()
+    assert not window.status.progress.isVisible() and "cancelled" in window.statusBar().currentMessage()
 
 
 def hover(qtbot, window: MainWindow, x: int, y: int) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +66,7 @@ def hover(qtbot, window: MainWindow, x: int, y: int) -> None:  # type: ignore[no
     move = QMouseEvent(QEvent.Type.MouseMove, local, global_pos, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
                        Qt.KeyboardModifier.NoModifier)  # fmt: skip
     QApplication.sendEvent(panel.viewport(), move)
-    qtbot.waitUntil(lambda: window.readout.text().startswith(f"array ({x}, {y})"), timeout=2000)
+    qtbot.waitUntil(lambda: window.status.readout.text().startswith(f"array ({x}, {y})"), timeout=2000)
 
 
 def test_readout_follows_the_group_under_a_still_cursor(qtbot, window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]
@@ -75,12 +75,12 @@ def test_readout_follows_the_group_under_a_still_cursor(qtbot, window: MainWindo
     hover(qtbot, window, 12, 7)
     with fits.open(small_files.exposure) as hdul:
         ramp = hdul["SCI"].data[0, :, 7, 12].astype(np.float32)
-    assert f"input {float(ramp[window.group]):.6g} DN" in window.readout.text()
+    assert f"input {float(ramp[window.group]):.6g} DN" in window.status.readout.text()
     qtbot.keyClick(window.left, Qt.Key.Key_Left)
     assert window.group == 4
-    assert f"input {float(ramp[4]):.6g} DN" in window.readout.text()
-    window.group_slider.setValue(1)
-    assert f"input {float(ramp[1]):.6g} DN" in window.readout.text()
+    assert f"input {float(ramp[4]):.6g} DN" in window.status.readout.text()
+    window.frame.group_slider.setValue(1)
+    assert f"input {float(ramp[1]):.6g} DN" in window.status.readout.text()
 
 
 def test_a_new_input_clears_the_right_colour_bar_and_centres_its_hint(qtbot, window: MainWindow, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -124,11 +124,11 @@ def test_export_runs_in_a_job_and_cancel_leaves_no_file(qtbot, window: MainWindo
     finish(qtbot, window.run_correction())
     target = tmp_path / "gui_linearity.fits"
     seen: list[int] = []
-    window.progress.valueChanged.connect(seen.append)
-    job = window.export_in_background(target)
-    assert window.progress.isVisible() and window.progress.format() == "exporting %p%"
+    window.status.progress.valueChanged.connect(seen.append)
+    job = window.jobs.export_in_background(target)
+    assert window.status.progress.isVisible() and window.status.progress.format() == "exporting %p%"
     finish(qtbot, job)
-    assert seen[-1] == 100 and not window.progress.isVisible()
+    assert seen[-1] == 100 and not window.status.progress.isVisible()
     assert f"wrote {target}" in window.statusBar().currentMessage()
     (tmp_path / "cli").mkdir()  # the same name elsewhere: a product records its own FILENAME
     correct_file(small_files.exposure, small_files.reference, tmp_path / "cli" / target.name)
@@ -146,8 +146,8 @@ def test_export_runs_in_a_job_and_cancel_leaves_no_file(qtbot, window: MainWindo
 
     monkeypatch.setattr(session_module, "correct_file", slow_export)
     second = tmp_path / "cancelled_linearity.fits"
-    job = window.export_in_background(second)
-    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    job = window.jobs.export_in_background(second)
+    qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
     release.set()
     QThreadPool.globalInstance().waitForDone()
     QApplication.processEvents()

@@ -10,7 +10,7 @@ from lininspect.model.viewstate import Limits, PanelSource, Stretch, ViewState, 
 
 
 def test_subscribers_hear_only_changes() -> None:
-    state = ViewState()
+    state = ViewState(frames=(1, 5))
     heard: list[set[str]] = []
     state.subscribe(heard.append)
     state.update(group=3, integration=0)
@@ -33,3 +33,27 @@ def test_a_difference_scale_ignores_a_few_outliers() -> None:
     low, high = symmetric_limits(values)
     assert low == -high and 9.0 < high < 10.0
     assert symmetric_limits(np.zeros(4, np.float32)) == (-1.0, 1.0)
+
+
+def test_the_frame_stays_inside_the_exposure() -> None:
+    state = ViewState()
+    heard: list[set[str]] = []
+    state.subscribe(heard.append)
+    state.update(group=4)  # no exposure yet: one plane, (0, 0)
+    assert (state.integration, state.group) == (0, 0) and heard == []
+    state.update(frames=(2, 10), group=9)
+    assert heard == [{"frames", "group"}]
+    state.update(integration=5, group=-1)
+    assert (state.integration, state.group) == (1, 0)
+    state.update(frames=(1, 5), group=8)  # a smaller exposure: the new bounds apply at once
+    assert (state.integration, state.group) == (0, 4)
+
+
+def test_new_data_is_one_notification_with_the_frame_reset() -> None:
+    state = ViewState(frames=(2, 10), group=9, pixel=(1, 1))
+    heard: list[set[str]] = []
+    state.subscribe(heard.append)
+    state.data_changed()  # a result or a reference: the same frame, its content re-read
+    state.data_changed(frames=(1, 4), group=3, pixel=None)  # a new exposure
+    assert heard == [{"data_version"}, {"data_version", "frames", "group", "pixel"}]
+    assert state.data_version == 2

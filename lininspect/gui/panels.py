@@ -1,59 +1,109 @@
-"""Drawing the panels and the status-bar readout from the session: what each panel shows, on which scale."""
+"""The two image panels, drawn from the session as the view state and the display choices say.
+
+They subscribe to the view state: the frame, the sources and the scale redraw the images,
+the pixel and pins move the markers, the box moves the outline. What only the window knows
+(a run under way, Verify's map, residual maps) comes from the jobs.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import QRectF
+from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
-from ..core import analysis, dq
-from ..core.errors import LinInspectError
-from ..model.session import CORRECTED, PRODUCT_MINUS_OURS
-from ..model.viewstate import PanelSource, symmetric_limits
-from .controls import COMPARISON_MODES, CURSOR_COLOUR, REFERENCE_VIEWS
+from ..core import analysis
+from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
+from ..model.viewstate import PanelSource, ViewState, symmetric_limits
+from .displaycontrols import COMPARISON_MODES, REFERENCE_VIEWS, DisplayControls
 from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS
-from .worker import running
+from .jobs import Jobs
+
+CURSOR_COLOUR = "#ffffff"
+#: What redraws which part of the panels.
+IMAGES, MARKERS, OUTLINE = {"data_version", "frames", "integration", "group", "left", "right", "stretch", "limits"}, {"pixel", "pins"}, {"box"}
 
 
-class RenderingMixin:
-    """Part of :class:`~lininspect.gui.mainwindow.MainWindow`; uses its widgets and session."""
+class Panels:
+    """Input (or a chosen source) on the left, the right panel in its mode; zoom and pan shared."""
 
-    def refresh_images(self) -> None:
-        """Redraw both panels with the shared colour scale, the right panel in its mode."""
-        session = self.session
-        colourmap = pg.colormap.get(self.colourmap_box.currentText())
+    def __init__(
+        self, session: Session, view: ViewState, display: DisplayControls, jobs: Jobs, guard: Callable[[Callable[[], object]], None]
+    ) -> None:
+        self.session, self.view, self.display, self.jobs, self.guard = session, view, display, jobs, guard
+        self.left = ImagePanel("Input")
+        self.right = ImagePanel("Corrected")
+        self.right.view.setXLink(self.left.view)
+        self.right.view.setYLink(self.left.view)
+        self.widget = QWidget()
+        row = QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        row.addWidget(self.left)
+        row.addWidget(self.right)
+        #: Colour limits in use per view ("input", or the right panel's mode), kept while locked.
+        self._limits: dict[str, tuple[float, float]] = {}
+        view.subscribe(self._follow)
+        display.changed.connect(self._on_display_changed)
+
+    def _follow(self, changed: set[str]) -> None:
+        if changed & {"data_version", "limits"}:
+            self._limits.clear()  # new data or new limits: recomputed, locked or not
+        if changed & IMAGES:
+            self.redraw()
+        elif changed & MARKERS:
+            self._update_markers()
+        if changed & OUTLINE:
+            box = self.view.box
+            rect = None if box is None else QRectF(box[0], box[1], box[2] - box[0], box[3] - box[1])
+            for panel in (self.left, self.right):
+                panel.view.show_box(rect)
+
+    def _on_display_changed(self, unlock: bool) -> None:
+        if unlock:
+            self._limits.clear()
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Both panels with the shared colour scale, the right panel in its mode."""
+        session, view, display = self.session, self.view, self.display
+        colourmap = pg.colormap.get(display.colourmap_box.currentText())
         if session.exposure is None:
             hint = "Open an exposure: File ▸ Open input... or drop a FITS file here"
             self.left.set_image(None, colourmap, hint)
             self.right.set_image(None, colourmap, "")
             return
-        i, g = self.integration, self.group
-        stretch = self.view.stretch.value
-        self._begin_integration_requests()
+        i, g = view.integration, view.group
+        stretch = view.stretch.value
+        self.jobs.integrations.begin_requests(i)
         plane = session.input_plane(i, g)
         low, high = self._limits_for("input", plane)
-        left = self.view.left
-        if left is PanelSource.INPUT:
+        if view.left is PanelSource.INPUT:
             self.left.set_image(analysis.stretch(plane, low, high, stretch), colourmap)
-            what = "Input" if self.preparing is None else f"Raw (_uncal) — preparing: {self.preparing}"
+            preparing = self.jobs.preparing
+            what = "Input" if preparing is None else f"Raw (_uncal) — preparing: {preparing}"
             self.left.title.setText(f"{what} — integration {i}, group {g}")
             self.left.colourbar.configure(colourmap, low, high, stretch, "DN")
         else:
-            self._draw_reference_view(self.left, left, colourmap, (low, high), stretch)
-        self._refresh_right(colourmap, low, high, stretch)
-        mask = session.no_lin_corr_mask() if (self.overlay_left.isChecked() or self.overlay_right.isChecked()) else None
-        self.left.set_overlay(mask if self.overlay_left.isChecked() else None)
-        self.right.set_overlay(mask if self.overlay_right.isChecked() else None)
+            self._draw_reference_view(self.left, view.left, colourmap, (low, high), stretch)
+        self._draw_right(colourmap, low, high, stretch)
+        overlay_left, overlay_right = display.overlay_left.isChecked(), display.overlay_right.isChecked()
+        mask = session.no_lin_corr_mask() if (overlay_left or overlay_right) else None
+        self.left.set_overlay(mask if overlay_left else None)
+        self.right.set_overlay(mask if overlay_right else None)
         self._update_markers()
-        self._end_integration_requests()
+        self.jobs.integrations.end_requests()
 
-    def _refresh_right(self, colourmap: pg.ColorMap, low: float, high: float, stretch: str) -> None:
-        session, panel = self.session, self.right
-        i, g = self.integration, self.group
-        mode = self.mode_box.currentText()
+    def _draw_right(self, colourmap: pg.ColorMap, low: float, high: float, stretch: str) -> None:
+        session, panel, jobs = self.session, self.right, self.jobs
+        i, g = self.view.integration, self.view.group
+        mode = self.display.mode
         source = " (pipeline product)" if session.shows_product else ""
         if mode in COMPARISON_MODES:
-            self._refresh_comparison(mode, colourmap)
+            self._draw_comparison(mode, colourmap)
             return
         if mode in REFERENCE_VIEWS:
             self._draw_reference_view(panel, PanelSource(mode), colourmap, (low, high), stretch)
@@ -68,7 +118,7 @@ class RenderingMixin:
             panel.title.setText(f"NO_LIN_CORR mask — {int(mask.sum())} pixels")
             return
         # While a run streams the exposure the panel says so; otherwise reference A corrects what is shown.
-        pending = running(self.correction) and not session.shows_product
+        pending = jobs.correcting and not session.shows_product
         if not pending and self._awaits_integration(panel, CORRECTED, colourmap, mode):
             return
         corrected = None if pending else session.corrected_plane(i, g)
@@ -83,9 +133,8 @@ class RenderingMixin:
             panel.title.setText(f"Corrected{source} — integration {i}, group {g}")
             return
         if mode == "Residual map":
-            rms = self._residuals.get(i)
+            rms = jobs.residual_map(i)
             if rms is None:
-                self._start_residuals()
                 panel.set_image(None, colourmap, "Computing residual map...")
                 panel.title.setText(f"Residual map — integration {i}")
                 return
@@ -106,7 +155,7 @@ class RenderingMixin:
         self, panel: ImagePanel, view: PanelSource, colourmap: pg.ColorMap, shared: tuple[float, float], stretch: str
     ) -> None:
         """A correction with reference A or B (on the input's colour scale), or their difference or ratio."""
-        i, g = self.integration, self.group
+        i, g = self.view.integration, self.view.group
         source = self.session.source(view.value)
         if source is None:
             needs = "File ▸ Compare with reference... (reference B)" if view.needs_b else "Choose a reference (A)"
@@ -132,11 +181,11 @@ class RenderingMixin:
 
     def _awaits_integration(self, panel: ImagePanel, view: str, colourmap: pg.ColorMap, title: str) -> bool:
         """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects it."""
-        pending = self.session.unready(self.integration, view)
+        i = self.view.integration
+        pending = self.session.unready(i, view)
         if not pending:
             return False
-        i = self.integration
-        if self._request_integrations(pending):
+        if self.jobs.integrations.request(pending, i):
             labels = " and ".join(sorted({p.label for p in pending}))
             hint = f"Correcting integration {i} with reference{'s' if ' and ' in labels else ''} {labels}..."
         else:
@@ -147,33 +196,29 @@ class RenderingMixin:
 
     def _limits_for(self, view: str, values: np.ndarray) -> tuple[float, float]:
         """The chosen limits of ``values``; while locked, the ones this view already had."""
-        if not (self.lock_limits.isChecked() and view in self._limits):
+        if not (self.display.lock_limits.isChecked() and view in self._limits):
             self._limits[view] = analysis.display_limits(values, self.view.limits.value)
         return self._limits[view]
 
-    def _unlock_limits(self) -> None:
-        self._limits.clear()
-        self.refresh_images()
-
-    def _refresh_comparison(self, mode: str, colourmap: pg.ColorMap) -> None:
+    def _draw_comparison(self, mode: str, colourmap: pg.ColorMap) -> None:
         """The product against lininspect: their difference now, or where Verify found them to differ."""
-        session, panel = self.session, self.right
-        i, g = self.integration, self.group
+        session, panel, jobs = self.session, self.right, self.jobs
+        i, g = self.view.integration, self.view.group
         values = None
         if session.product is None:
             hint = "Open a pipeline product (File ▸ Open corrected...) to compare with"
         elif mode == "Verify differences":
-            hint = "Verifying..." if running(self.verifying) else "Correction ▸ Verify corrected file"
-            if self.verification is not None:
-                values = self.verification.where.astype(np.float32)
+            hint = "Verifying..." if jobs.verifying_now else "Correction ▸ Verify corrected file"
+            if jobs.verification is not None:
+                values = jobs.verification.where.astype(np.float32)
                 title, unit = f"Verify differences — {int(np.count_nonzero(values))} pixels differ", "values differing"
         else:
-            hint = "Correcting..." if running(self.correction) else "Open a linearity reference to compare with"
+            hint = "Correcting..." if jobs.correcting else "Open a linearity reference to compare with"
             if self._awaits_integration(panel, PRODUCT_MINUS_OURS, colourmap, mode):
                 return
             values = session.product_minus_ours(i, g)
-            if values is None and session.can_correct and not running(self.correction):
-                self.guard(self.run_correction)  # refreshes again, showing "Correcting..."
+            if values is None and session.can_correct and not jobs.correcting:
+                self.guard(jobs.run_correction)  # its result redraws, showing "Correcting..." meanwhile
                 return
             title, unit = f"Product − lininspect — integration {i}, group {g}", "DN"
         if values is None:
@@ -188,42 +233,9 @@ class RenderingMixin:
         panel.colourbar.configure(colourmap, low, high, "linear", unit)
         panel.title.setText(title)
 
-    def _no_lin_corr_count(self) -> int:
-        mask = self.session.no_lin_corr_mask()
-        return 0 if mask is None else int(mask.sum())
-
     def _update_markers(self) -> None:
-        points = [(x, y, PIN_COLOURS[n % len(PIN_COLOURS)]) for n, (x, y) in enumerate(self.pins)]
-        if self.pixel is not None:
-            points.append((*self.pixel, pg.mkColor(CURSOR_COLOUR)))
+        points = [(x, y, PIN_COLOURS[n % len(PIN_COLOURS)]) for n, (x, y) in enumerate(self.view.pins)]
+        if self.view.pixel is not None:
+            points.append((*self.view.pixel, pg.mkColor(CURSOR_COLOUR)))
         for panel in (self.left, self.right):
             panel.set_markers(points)
-
-    def show_readout(self, x: int, y: int) -> None:
-        """Status-bar readout of the pixel under the cursor; kept for frame changes under a still cursor."""
-        self._hovered = (x, y)
-        self.readout.setText(self.readout_text(x, y))
-
-    def readout_text(self, x: int, y: int) -> str:
-        session = self.session
-        exposure = session.exposure
-        if exposure is None or not session.contains(x, y):
-            return ""
-        i, g = self.integration, self.group
-        try:
-            sx, sy = exposure.substrt()
-            detector = f"detector ({x + sx}, {y + sy})"
-        except LinInspectError:
-            detector = "detector ?"
-        value = float(exposure.sci[i, g, y, x])
-        text = f"array ({x}, {y})  {detector}  input {value:.6g} DN"
-        # A read-level integration still being corrected is left out rather than waited for.
-        corrected_plane = None if session.unready(i, CORRECTED) else session.corrected_plane(i, g)
-        if corrected_plane is not None:
-            corrected = float(corrected_plane[y, x])
-            ratio = value / corrected if corrected != 0 else float("nan")
-            text += f"  corrected {corrected:.6g} DN  ratio {ratio:.5f}"
-        pixeldq = session.result_pixeldq()
-        text += f"  PIXELDQ {dq.describe(int((pixeldq if pixeldq is not None else exposure.pixeldq)[y, x]))}"
-        groupdq = 0 if exposure.groupdq is None else int(exposure.groupdq[i, g, y, x])
-        return text + f"  GROUPDQ {dq.describe(groupdq)}"

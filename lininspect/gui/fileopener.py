@@ -1,0 +1,141 @@
+"""Opening files into the window: what each kind of file makes stale, which jobs stop, what the user is told.
+
+The session does the reading and knows the invalidation rules of the data; this adds the
+window's side: jobs on the old files stop, results computed for them go, the view state
+starts afresh on a new exposure, and the file joins the recent ones.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from ..core import fitsfile
+from ..core.errors import LinInspectError
+from ..core.reference import LinearityReference, open_reference
+from ..core.resolve import ResolvedInput
+from ..model.session import B, Session
+from ..model.viewstate import ViewState
+from .dialogs import Dialogs
+from .jobs import Jobs
+from .statusarea import StatusArea
+
+
+class FileOpener:
+    """Opens exposures, references and products for one window, and takes the CRDS lookup's answer."""
+
+    def __init__(
+        self, session: Session, view: ViewState, jobs: Jobs, dialogs: Dialogs, status: StatusArea,
+        remember: Callable[[Path], None], retitle: Callable[[str], None],
+    ) -> None:  # fmt: skip
+        self.session, self.view, self.jobs, self.dialogs, self.status = session, view, jobs, dialogs, status
+        self.remember, self.retitle = remember, retitle
+        #: Reference B given on the command line, opened once the lookup has chosen A.
+        self.against_after_lookup: Path | None = None
+        #: Or the CRDS context whose pick is B, looked up once the lookup has chosen A.
+        self.against_context_after_lookup: str | None = None
+
+    def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
+        """Load a ramp exposure; forgets any correction and shows its last group of integration 0.
+
+        ``prepared_from``: the user's ``_uncal`` this ramp was prepared from; it names the
+        window, the plots and the export, and keeps a product opened for it.
+        """
+        self.jobs.stop()
+        dropped = self.session.open_input(Path(path), prepared_from=prepared_from)
+        exposure, source = self.session.exposure, self.session.input_path
+        assert exposure is not None and source is not None
+        self.dialogs.forget_exposure()
+        self.jobs.forget_result()
+        self.remember(source)
+        self.retitle(f"lininspect — {source.name}")
+        self._note(exposure.notes + ([dropped] if dropped else []))
+        self.view.data_changed(frames=(exposure.nints, exposure.ngroups), integration=0, group=exposure.ngroups - 1,
+                               pixel=None, pins=(), box=None)  # fmt: skip
+
+    def open_reference(self, path: Path) -> None:
+        """The user's reference: it overrides CRDS's (a lookup still running is dropped)."""
+        self.use_reference(open_reference(Path(path)))
+        self.remember(path)
+
+    def use_reference(self, reference: LinearityReference) -> None:
+        """An opened reference as A; one CRDS picked keeps its origin (the status bar names the context)."""
+        self.jobs.stop()
+        self.jobs.lookup.cancel()
+        self.session.use_reference(reference)
+        self.jobs.forget_result()
+        self._note(reference.notes)
+        self.view.data_changed()
+
+    def open_against(self, path: Path) -> None:
+        """Reference B, compared with A: the panels can show its correction, A − B and A / B."""
+        self.check_against_possible()
+        self.session.open_reference(Path(path), B)
+        self.remember(path)
+        self._note(self.session.references[B].notes)
+        self.view.data_changed()
+
+    def use_against(self, reference: LinearityReference) -> None:
+        """Reference B as CRDS picked it under a second context (its origin is kept and shown)."""
+        self.check_against_possible()
+        self.session.use_reference(reference, B)
+        a = self.session.reference
+        same = a is not None and a.path.resolve() == reference.path.resolve()
+        self._note(reference.notes + ([f"A and B are the same file, {reference.path.name}: A − B is zero"] if same else []))
+        self.view.data_changed()
+
+    def suggested_context(self) -> str:
+        """The context that chose A (else CRDS_CONTEXT): the user edits it into the new one. Asks no server."""
+        reference = self.session.reference
+        if reference is not None and reference.origin is not None:
+            return reference.origin.context
+        return os.environ.get("CRDS_CONTEXT", "")
+
+    def check_against_possible(self) -> None:
+        if self.session.reference is None:
+            raise LinInspectError("choose reference A first (File ▸ Choose reference...), then one to compare with")
+
+    def open_product(self, path: Path) -> None:
+        """Show a pipeline ``_linearity`` product on the right instead of a run of ours."""
+        self.jobs.stop()
+        self.session.open_product(Path(path))
+        self.jobs.forget_result()
+        self.remember(path)
+        self.view.data_changed()
+
+    def open_any(self, path: Path) -> None:
+        """Open a file as what its content says: COEFFS is a reference, SCI a ramp to inspect."""
+        kind = fitsfile.content_kind(fitsfile.scan(Path(path)))
+        if kind == "reference":
+            self.open_reference(path)
+        elif kind == "exposure":
+            self.open_input(path)
+        else:
+            raise LinInspectError(f"{path}: neither an exposure (SCI) nor a linearity reference (COEFFS)")
+
+    def use_resolved(self, ready: ResolvedInput) -> None:
+        """The lookup's answer: its prepared ramp as the input (unless loaded), its reference as A, then a run."""
+        exposure = self.session.exposure
+        if exposure is None or exposure.path != ready.ramp:
+            self.open_input(ready.ramp, prepared_from=ready.source)  # the input to linearity, from the pipeline's steps
+        self.session.use_reference(ready.reference)
+        self.jobs.forget_result()
+        against, self.against_after_lookup = self.against_after_lookup, None
+        if against is not None:
+            self.dialogs.guard(lambda: self.open_against(against))
+        context, self.against_context_after_lookup = self.against_context_after_lookup, None
+        if context is not None:
+            self.jobs.pick_against_in_background(ready.source, context)
+        steps = ready.preparation.steps
+        if steps:
+            how = "cached" if ready.preparation.from_cache else "run"
+            self._note([f"pipeline steps {', '.join(steps)} {how} before linearity"])
+        if self.session.product is None:  # an opened pipeline product is shown, not replaced by a run
+            self.jobs.run_correction()
+        else:
+            self.view.data_changed()
+
+    def _note(self, notes: list[str]) -> None:
+        if notes:
+            self.status.message("note: " + "; ".join(notes), 15000)
