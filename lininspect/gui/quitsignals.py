@@ -14,6 +14,7 @@ from __future__ import annotations
 import signal
 import socket
 from types import FrameType
+from typing import Self
 
 from PyQt6.QtCore import QObject, QSocketNotifier
 from PyQt6.QtWidgets import QApplication, QMainWindow
@@ -35,7 +36,7 @@ class QuitOnSignals(QObject):
         self._notifier.activated.connect(self._on_wakeup)
         self._previous = current_handlers()
 
-    def __enter__(self) -> QuitOnSignals:
+    def __enter__(self) -> Self:
         signal.set_wakeup_fd(self._sender.fileno())
         signal.signal(signal.SIGINT, _noted_on_the_socket)
         signal.signal(signal.SIGTERM, _noted_on_the_socket)

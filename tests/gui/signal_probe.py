@@ -19,11 +19,11 @@ from lininspect.interrupts import exit_at_once_on_signals
 
 exit_at_once_on_signals()  # as lininspect's own __main__ does
 
-import pyqtgraph as pg  # noqa: E402
-from PyQt6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QApplication, QMessageBox
 
-from lininspect.cli import main  # noqa: E402
-from lininspect.gui.worker import Job  # noqa: E402
+from lininspect.cli import main
+from lininspect.gui.worker import Job
 
 moment, signum, arguments = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 kind, _, number = moment.partition("-")
@@ -59,7 +59,7 @@ def start_with(job: Job, on_result, on_failure, on_progress=None):  # type: igno
     global jobs_started
     jobs_started += 1
     if jobs_started == int(number or 0):
-        function = job._function  # noqa: SLF001 - the probe wraps the job's own work
+        function = job._function
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
             if kind == "job":
@@ -71,7 +71,7 @@ def start_with(job: Job, on_result, on_failure, on_progress=None):  # type: igno
             if kind == "result":
                 send()
 
-        job._function = work  # noqa: SLF001
+        job._function = work
         return original_start_with(job, handle, on_failure, on_progress)
     return original_start_with(job, on_result, on_failure, on_progress)
 
