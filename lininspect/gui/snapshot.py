@@ -16,7 +16,7 @@ from PyQt6.QtCore import QMessageLogContext, QSettings, QtMsgType, qInstallMessa
 from ..core.atomic import atomic_path
 from ..core.errors import LinInspectError
 from ..core.outputs import check_output_path
-from ..model.viewstate import PanelSource
+from ..model.viewstate import PanelSource, RightView
 
 MIN_SIZE = (1400, 900)
 
@@ -66,7 +66,7 @@ def render_snapshot(
             window.apply_default_layout()
             if against is not None:
                 window.open_against(Path(against))
-                window.view.update(left=PanelSource.CORRECTED_A, right=PanelSource.A_MINUS_B)
+                window.view.update(left=PanelSource.CORRECTED_A, right=RightView.A_MINUS_B)
             window.set_frame(integration, last if group is None else group)
             window.jobs.correct_integration_now()  # no event loop here to wait for a read-level integration's job
             window.select_pixel(x, y)
