@@ -24,7 +24,7 @@ from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.reference import LinearityReference
 from ..model.session import Session
-from ..model.viewstate import ViewState
+from ..model.viewstate import RightView, ViewState
 from .actions import Actions
 from .dialogs import Dialogs
 from .displaycontrols import DisplayControls
@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background)
         frame_bar, display_bar = self._toolbar("Frame", "frame"), self._toolbar("Display", "display")
         self.display = DisplayControls(view, display_bar)
-        self.panels = Panels(session, view, self.display, self.jobs, self.guard)
+        self.panels = Panels(session, view, self.jobs, self.guard)
         self.left, self.right = self.panels.left, self.panels.right
         self.setCentralWidget(self.panels.widget)
         self.frame = FrameControls(view, frame_bar, focus_after_typing=self.left)
@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.jobs.imagesStale.connect(self.status.refresh_readout)
         self.jobs.resolved.connect(lambda ready: self.guard(lambda: self.opener.use_resolved(ready)))
         self.jobs.verified.connect(lambda verification, message: self.dialogs.show_verification(verification, message, [
-            ("Show differences", lambda: self.display.mode_box.setCurrentText("Verify differences")),
+            ("Show differences", lambda: view.update(right=RightView.VERIFY_DIFFERENCES)),
             ("Go to worst pixel", self.jobs.go_to_worst_difference)]))  # fmt: skip
         self.jobs.compared.connect(self.dialogs.show_comparison)
         self.jobs.againstPicked.connect(lambda reference: self.guard(lambda: self.opener.use_against(reference)))

@@ -1,7 +1,8 @@
 """The two image panels, drawn from the session as the view state and the display choices say.
 
 They subscribe to the view state: the frame, the sources and the scale redraw the images,
-the pixel and pins move the markers, the box moves the outline. What only the window knows
+the pixel and pins move the markers, the box moves the outline. What is drawn is decided
+from the view state alone, never read back from the toolbar's widgets. What only the window knows
 (a run under way, Verify's map, residual maps) comes from the jobs.
 """
 
@@ -16,24 +17,25 @@ from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core import analysis
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
-from ..model.viewstate import PanelSource, ViewState, symmetric_limits
-from .displaycontrols import COMPARISON_MODES, REFERENCE_VIEWS, DisplayControls
+from ..model.viewstate import PanelSource, RightView, ViewState, symmetric_limits
 from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS
 from .jobs import Jobs
 
 CURSOR_COLOUR = "#ffffff"
 #: What redraws which part of the panels.
-IMAGES, MARKERS, OUTLINE = {"data_version", "frames", "integration", "group", "left", "right", "stretch", "limits"}, {"pixel", "pins"}, {"box"}
+IMAGES = {"data_version", "frames", "integration", "group", "left", "right", "colourmap", "stretch", "limits", "lock_limits",
+          "overlay_left", "overlay_right"}  # fmt: skip
+MARKERS, OUTLINE = {"pixel", "pins"}, {"box"}
 
 
 class Panels:
     """Input (or a chosen source) on the left, the right panel in its mode; zoom and pan shared."""
 
     def __init__(
-        self, session: Session, view: ViewState, display: DisplayControls, jobs: Jobs, guard: Callable[[Callable[[], object]], None]
+        self, session: Session, view: ViewState, jobs: Jobs, guard: Callable[[Callable[[], object]], None]
     ) -> None:
-        self.session, self.view, self.display, self.jobs, self.guard = session, view, display, jobs, guard
+        self.session, self.view, self.jobs, self.guard = session, view, jobs, guard
         self.left = ImagePanel("Input")
         self.right = ImagePanel("Corrected")
         self.right.view.setXLink(self.left.view)
@@ -47,11 +49,10 @@ class Panels:
         #: Colour limits in use per view ("input", or the right panel's mode), kept while locked.
         self._limits: dict[str, tuple[float, float]] = {}
         view.subscribe(self._follow)
-        display.changed.connect(self._on_display_changed)
 
     def _follow(self, changed: set[str]) -> None:
-        if changed & {"data_version", "limits"}:
-            self._limits.clear()  # new data or new limits: recomputed, locked or not
+        if changed & {"data_version", "limits", "lock_limits"}:
+            self._limits.clear()  # new data, new limits or a new lock: recomputed (and kept from now on if locked)
         if changed & IMAGES:
             self.redraw()
         elif changed & MARKERS:
@@ -62,15 +63,10 @@ class Panels:
             for panel in (self.left, self.right):
                 panel.view.show_box(rect)
 
-    def _on_display_changed(self, unlock: bool) -> None:
-        if unlock:
-            self._limits.clear()
-        self.redraw()
-
     def redraw(self) -> None:
         """Both panels with the shared colour scale, the right panel in its mode."""
-        session, view, display = self.session, self.view, self.display
-        colourmap = pg.colormap.get(display.colourmap_box.currentText())
+        session, view = self.session, self.view
+        colourmap = pg.colormap.get(view.colourmap.value)
         if session.exposure is None:
             hint = "Open an exposure: File ▸ Open input... or drop a FITS file here"
             self.left.set_image(None, colourmap, hint)
@@ -90,25 +86,24 @@ class Panels:
         else:
             self._draw_reference_view(self.left, view.left, colourmap, (low, high), stretch)
         self._draw_right(colourmap, low, high, stretch)
-        overlay_left, overlay_right = display.overlay_left.isChecked(), display.overlay_right.isChecked()
-        mask = session.no_lin_corr_mask() if (overlay_left or overlay_right) else None
-        self.left.set_overlay(mask if overlay_left else None)
-        self.right.set_overlay(mask if overlay_right else None)
+        mask = session.no_lin_corr_mask() if (view.overlay_left or view.overlay_right) else None
+        self.left.set_overlay(mask if view.overlay_left else None)
+        self.right.set_overlay(mask if view.overlay_right else None)
         self._update_markers()
         self.jobs.integrations.end_requests()
 
     def _draw_right(self, colourmap: pg.ColorMap, low: float, high: float, stretch: str) -> None:
         session, panel, jobs = self.session, self.right, self.jobs
         i, g = self.view.integration, self.view.group
-        mode = self.display.mode
+        mode = self.view.right
         source = " (pipeline product)" if session.shows_product else ""
-        if mode in COMPARISON_MODES:
+        if mode.compares_product:
             self._draw_comparison(mode, colourmap)
             return
-        if mode in REFERENCE_VIEWS:
-            self._draw_reference_view(panel, PanelSource(mode), colourmap, (low, high), stretch)
+        if mode.reference_view is not None:
+            self._draw_reference_view(panel, mode.reference_view, colourmap, (low, high), stretch)
             return
-        if mode == "NO_LIN_CORR mask":
+        if mode is RightView.NO_LIN_CORR_MASK:
             mask = session.no_lin_corr_mask()
             if mask is None:
                 panel.set_image(None, colourmap, "Load a reference to see NO_LIN_CORR pixels")
@@ -119,34 +114,34 @@ class Panels:
             return
         # While a run streams the exposure the panel says so; otherwise reference A corrects what is shown.
         pending = jobs.correcting and not session.shows_product
-        if not pending and self._awaits_integration(panel, CORRECTED, colourmap, mode):
+        if not pending and self._awaits_integration(panel, CORRECTED, colourmap, mode.value):
             return
         corrected = None if pending else session.corrected_plane(i, g)
         if corrected is None:
             hint = "Correcting..." if pending else "Open a linearity reference"
             panel.set_image(None, colourmap, hint)
-            panel.title.setText(mode)
+            panel.title.setText(mode.value)
             return
-        if mode == "Corrected":
+        if mode is RightView.CORRECTED:
             panel.set_image(analysis.stretch(corrected, low, high, stretch), colourmap)
             panel.colourbar.configure(colourmap, low, high, stretch, "DN")
             panel.title.setText(f"Corrected{source} — integration {i}, group {g}")
             return
-        if mode == "Residual map":
+        if mode is RightView.RESIDUAL_MAP:
             rms = jobs.residual_map(i)
             if rms is None:
                 panel.set_image(None, colourmap, "Computing residual map...")
                 panel.title.setText(f"Residual map — integration {i}")
                 return
             values, title, unit = rms, f"Residual RMS of straight-line fits — integration {i}", "RMS (DN)"
-        elif mode == "Ratio":
+        elif mode is RightView.RATIO:
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = session.input_plane(i, g) / corrected
             title, unit = f"Input / corrected — integration {i}, group {g}", "ratio"
         else:
             values = corrected - session.input_plane(i, g)
             title, unit = f"Corrected − input — integration {i}, group {g}", "DN"
-        own_low, own_high = self._limits_for(mode, values)
+        own_low, own_high = self._limits_for(mode.value, values)
         panel.set_image(analysis.stretch(values, own_low, own_high, stretch), colourmap)
         panel.colourbar.configure(colourmap, own_low, own_high, stretch, unit)
         panel.title.setText(title)
@@ -196,25 +191,25 @@ class Panels:
 
     def _limits_for(self, view: str, values: np.ndarray) -> tuple[float, float]:
         """The chosen limits of ``values``; while locked, the ones this view already had."""
-        if not (self.display.lock_limits.isChecked() and view in self._limits):
+        if not (self.view.lock_limits and view in self._limits):
             self._limits[view] = analysis.display_limits(values, self.view.limits.value)
         return self._limits[view]
 
-    def _draw_comparison(self, mode: str, colourmap: pg.ColorMap) -> None:
+    def _draw_comparison(self, mode: RightView, colourmap: pg.ColorMap) -> None:
         """The product against lininspect: their difference now, or where Verify found them to differ."""
         session, panel, jobs = self.session, self.right, self.jobs
         i, g = self.view.integration, self.view.group
         values = None
         if session.product is None:
             hint = "Open a pipeline product (File ▸ Open corrected...) to compare with"
-        elif mode == "Verify differences":
+        elif mode is RightView.VERIFY_DIFFERENCES:
             hint = "Verifying..." if jobs.verifying_now else "Correction ▸ Verify corrected file"
             if jobs.verification is not None:
                 values = jobs.verification.where.astype(np.float32)
                 title, unit = f"Verify differences — {int(np.count_nonzero(values))} pixels differ", "values differing"
         else:
             hint = "Correcting..." if jobs.correcting else "Open a linearity reference to compare with"
-            if self._awaits_integration(panel, PRODUCT_MINUS_OURS, colourmap, mode):
+            if self._awaits_integration(panel, PRODUCT_MINUS_OURS, colourmap, mode.value):
                 return
             values = session.product_minus_ours(i, g)
             if values is None and session.can_correct and not jobs.correcting:
@@ -223,12 +218,12 @@ class Panels:
             title, unit = f"Product − lininspect — integration {i}, group {g}", "DN"
         if values is None:
             panel.set_image(None, colourmap, hint)
-            panel.title.setText(mode)
+            panel.title.setText(mode.value)
             return
         finite = values[np.isfinite(values)]
         spread = float(np.abs(finite).max()) if finite.size else 0.0
         spread = spread or 1.0  # all equal: a scale of ±1 rather than none
-        low, high = (0.0, spread) if mode == "Verify differences" else (-spread, spread)
+        low, high = (0.0, spread) if mode is RightView.VERIFY_DIFFERENCES else (-spread, spread)
         panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
         panel.colourbar.configure(colourmap, low, high, "linear", unit)
         panel.title.setText(title)

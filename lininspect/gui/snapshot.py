@@ -17,7 +17,7 @@ from ..core.atomic import atomic_path
 from ..core.errors import LinInspectError
 from ..core.outputs import check_output_path
 from ..core.reference import LinearityReference, open_reference
-from ..model.viewstate import PanelSource
+from ..model.viewstate import PanelSource, RightView
 
 MIN_SIZE = (1400, 900)
 
@@ -79,7 +79,7 @@ def render_snapshot(
             window.apply_default_layout()
             if against is not None:
                 window.opener.use_against(against)
-                window.view.update(left=PanelSource.CORRECTED_A, right=PanelSource.A_MINUS_B)
+                window.view.update(left=PanelSource.CORRECTED_A, right=RightView.A_MINUS_B)
             window.set_frame(integration, last if group is None else group)
             window.jobs.correct_integration_now()  # no event loop here to wait for a read-level integration's job
             window.select_pixel(x, y)

@@ -32,6 +32,47 @@ class PanelSource(Enum):
         return self is PanelSource.A_MINUS_B
 
 
+class RightView(Enum):
+    """What the right panel shows; the value is the label in its menu (and in saved settings).
+
+    ``CORRECTED`` is the pipeline product once one is opened, else the run or reference A's
+    correction; ``CORRECTED_A`` is always reference A's correction, so the two differ beside a product.
+    """
+
+    CORRECTED = "Corrected"
+    RATIO = "Ratio"
+    DIFFERENCE = "Difference"
+    NO_LIN_CORR_MASK = "NO_LIN_CORR mask"
+    RESIDUAL_MAP = "Residual map"
+    PRODUCT_MINUS_OURS = "Product − lininspect"
+    VERIFY_DIFFERENCES = "Verify differences"
+    CORRECTED_A = PanelSource.CORRECTED_A.value
+    CORRECTED_B = PanelSource.CORRECTED_B.value
+    A_MINUS_B = PanelSource.A_MINUS_B.value
+    A_OVER_B = PanelSource.A_OVER_B.value
+
+    @property
+    def reference_view(self) -> PanelSource | None:
+        """The reference view this is (the same as the left panel's), or None for the right panel's own."""
+        return next((source for source in PanelSource if source.value == self.value), None)
+
+    @property
+    def compares_product(self) -> bool:
+        """A view of an opened pipeline product against lininspect's correction."""
+        return self in (RightView.PRODUCT_MINUS_OURS, RightView.VERIFY_DIFFERENCES)
+
+
+class Colourmap(Enum):
+    """pyqtgraph's colour map names; perceptually uniform ones first."""
+
+    INFERNO = "inferno"
+    VIRIDIS = "viridis"
+    MAGMA = "magma"
+    CIVIDIS = "cividis"
+    CET_L1 = "CET-L1"
+    TURBO = "turbo"
+
+
 class Stretch(Enum):
     LINEAR = "linear"
     SQRT = "sqrt"
@@ -41,9 +82,9 @@ class Stretch(Enum):
 
 class Limits(Enum):
     ZSCALE = "zscale"
-    MINMAX = "min-max"
     P99_5 = "99.5%"
     P99 = "99%"
+    MINMAX = "min-max"
 
 
 Pixel = tuple[int, int]
@@ -66,9 +107,15 @@ class ViewState:
     pins: tuple[Pixel, ...] = ()
     box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 (exclusive)
     left: PanelSource = PanelSource.INPUT
-    right: PanelSource = PanelSource.CORRECTED_A
+    right: RightView = RightView.CORRECTED
+    colourmap: Colourmap = Colourmap.INFERNO
     stretch: Stretch = Stretch.LINEAR
     limits: Limits = Limits.ZSCALE
+    #: Keep each view's colour limits while stepping through frames.
+    lock_limits: bool = False
+    #: NO_LIN_CORR pixels drawn over the left and the right panel.
+    overlay_left: bool = False
+    overlay_right: bool = False
     _subscribers: list[Callable[[set[str]], None]] = field(default_factory=list, repr=False, compare=False)
 
     def subscribe(self, callback: Callable[[set[str]], None]) -> None:

@@ -17,6 +17,7 @@ from lininspect.core.product import correct_file
 from lininspect.gui.app import show_window
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.opening import OpeningRequest
+from lininspect.model.viewstate import RightView
 
 from smallfiles import SmallFiles
 
@@ -83,6 +84,11 @@ def test_given_with_its_reference_the_product_is_shown_not_a_run_of_ours(qtbot, 
     assert window.right.image.isVisible()
     window.display.mode_box.setCurrentText("Corrected")
     assert window.right.title.text.startswith("Corrected (pipeline product)")  # still the product
+    window.view.update(right=RightView.CORRECTED_A)  # beside a product, "corrected A" is reference A's own correction
+    assert window.display.mode_box.currentText() == "corrected A" and window.right.title.text.startswith("corrected A")
+    ours = window.session.correction().plane(window.integration, window.group)
+    assert not np.array_equal(ours, shown)
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(ours, low, high, window.view.stretch.value))
     window.close()
 
 

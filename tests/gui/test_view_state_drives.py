@@ -7,6 +7,7 @@ from smallfiles import NGROUPS, NINTS
 
 from lininspect.core import analysis
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.viewstate import Colourmap, Limits, PanelSource, RightView, Stretch
 
 
 def _stretched(window: MainWindow, values: np.ndarray) -> np.ndarray:
@@ -77,10 +78,8 @@ def test_selection_from_the_view_state_plots_marks_and_outlines(window: MainWind
 
 
 def test_display_choices_from_the_view_state_move_their_boxes_and_redraw(window: MainWindow) -> None:
-    from lininspect.model.viewstate import Limits, PanelSource, Stretch
-
     session, view = window.session, window.view
-    view.update(left=PanelSource.CORRECTED_A, right=PanelSource.CORRECTED_B, stretch=Stretch.SQRT, limits=Limits.MINMAX)
+    view.update(left=PanelSource.CORRECTED_A, right=RightView.CORRECTED_B, stretch=Stretch.SQRT, limits=Limits.MINMAX)
     display = window.display
     assert (display.left_box.currentText(), display.mode_box.currentText()) == ("corrected A", "corrected B")
     assert (display.stretch_box.currentText(), display.limits_box.currentText()) == ("sqrt", "min-max")
@@ -88,3 +87,30 @@ def test_display_choices_from_the_view_state_move_their_boxes_and_redraw(window:
     np.testing.assert_array_equal(window.left.image.image, _stretched(window, session.correction().plane(i, g)))
     assert window.left.title.text.startswith("corrected A — integration")
     assert window.right.title.text == "corrected B" and "reference B" in window.right.message.toPlainText()
+
+
+def test_the_right_view_colours_and_overlays_from_the_view_state_move_the_toolbar_and_redraw(window: MainWindow) -> None:
+    session, view, display = window.session, window.view, window.display
+    view.update(integration=1, group=3)
+    view.update(right=RightView.RATIO)
+    assert display.mode_box.currentText() == "Ratio"
+    assert window.right.title.text == "Input / corrected — integration 1, group 3"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = session.input_plane(1, 3) / session.corrected_plane(1, 3)
+    expected = analysis.stretch(ratio, *analysis.display_limits(ratio, view.limits.value), view.stretch.value)
+    np.testing.assert_array_equal(window.right.image.image, expected)
+
+    view.update(colourmap=Colourmap.VIRIDIS)
+    assert display.colourmap_box.currentText() == "viridis"
+    assert window.left.image.getColorMap().name == window.right.image.getColorMap().name == "viridis"
+
+    mask = session.no_lin_corr_mask()
+    assert mask is not None and mask.any()
+    view.update(overlay_right=True)
+    assert display.overlay_right.isChecked() and not display.overlay_left.isChecked()
+    assert window.right.overlay.isVisible() and not window.left.overlay.isVisible()
+    assert int((window.right.overlay.image[..., 3] > 0).sum()) == int(mask.sum())
+
+    view.update(right=RightView.CORRECTED, lock_limits=True)  # back to the corrected plane, limits kept from now on
+    assert display.mode_box.currentText() == "Corrected" and display.lock_limits.isChecked()
+    np.testing.assert_array_equal(window.right.image.image, _stretched(window, session.corrected_plane(1, 3)))

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from lininspect.core import analysis
-from lininspect.model.viewstate import Limits, PanelSource, Stretch, ViewState, symmetric_limits
+from lininspect.model.viewstate import (
+    Colourmap,
+    Limits,
+    PanelSource,
+    RightView,
+    Stretch,
+    ViewState,
+    symmetric_limits,
+)
 
 
 def test_subscribers_hear_only_changes() -> None:
@@ -15,7 +23,7 @@ def test_subscribers_hear_only_changes() -> None:
     state.subscribe(heard.append)
     state.update(group=3, integration=0)
     state.update(group=3)  # nothing new: nobody is told
-    state.update(right=PanelSource.A_MINUS_B, stretch=Stretch.LOG)
+    state.update(right=RightView.A_MINUS_B, stretch=Stretch.LOG)
     assert heard == [{"group"}, {"right", "stretch"}]
     with pytest.raises(AttributeError):
         state.update(colour="red")
@@ -57,3 +65,25 @@ def test_new_data_is_one_notification_with_the_frame_reset() -> None:
     state.data_changed(frames=(1, 4), group=3, pixel=None)  # a new exposure
     assert heard == [{"data_version"}, {"data_version", "frames", "group", "pixel"}]
     assert state.data_version == 2
+
+
+def test_the_right_panel_has_one_enum_of_views_labelled_as_its_menu() -> None:
+    # Saved settings and menus hold the labels: every label the right panel ever offered is a view.
+    labels = ["Corrected", "Ratio", "Difference", "NO_LIN_CORR mask", "Residual map", "Product − lininspect",
+              "Verify differences", "corrected A", "corrected B", "A − B", "A / B"]  # fmt: skip
+    assert [view.value for view in RightView] == labels
+    assert [view.reference_view for view in RightView if view.reference_view] == [s for s in PanelSource if s is not PanelSource.INPUT]
+    assert RightView.CORRECTED.reference_view is None  # the product when one is open, unlike "corrected A"
+    assert [view for view in RightView if view.compares_product] == [RightView.PRODUCT_MINUS_OURS, RightView.VERIFY_DIFFERENCES]
+
+
+def test_display_choices_are_view_state() -> None:
+    state = ViewState()
+    assert (state.right, state.colourmap, state.lock_limits, state.overlay_left, state.overlay_right) == (
+        RightView.CORRECTED, Colourmap.INFERNO, False, False, False)  # fmt: skip
+    heard: list[set[str]] = []
+    state.subscribe(heard.append)
+    state.update(right=RightView.RATIO, colourmap=Colourmap.VIRIDIS, overlay_right=True)
+    state.update(overlay_right=True, lock_limits=False)  # nothing new
+    assert heard == [{"right", "colourmap", "overlay_right"}]
+    assert (state.right, state.colourmap, state.overlay_right) == (RightView.RATIO, Colourmap.VIRIDIS, True)
