@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
-import signal
-import socket
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from PyQt6.QtCore import QSettings, QSize, QSocketNotifier
+from PyQt6.QtCore import QSettings, QSize
 from PyQt6.QtGui import QColor, QIcon, QPalette
 from PyQt6.QtWidgets import QApplication, QMessageBox
 from pyqtgraph.util.garbage_collector import GarbageCollector
@@ -19,6 +18,7 @@ from pyqtgraph.util.garbage_collector import GarbageCollector
 from ..core.errors import LinInspectError
 from ..model.opening import OpeningRequest
 from .mainwindow import MainWindow
+from .quitsignals import QuitOnSignals
 from .worker import route_warnings
 
 ORGANISATION = "lininspect"
@@ -118,40 +118,11 @@ def launch(request: OpeningRequest) -> int:
     app = application()
     sys.excepthook = _report_unexpected
     route_warnings()
-    window = show_window(request)
-    previous = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
-    quit_on_signals(app, window)
-    try:
+    with QuitOnSignals(app) as quitting:  # before anything can block: a start-up dialog ends on a signal too
+        window = show_window(request)
+        if not window.isVisible():  # closed by a signal during start-up
+            return quitting.status or 0
         return app.exec()
-    finally:  # the caller's handlers again (the command line's quiet exits while Python shuts down)
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGINT, previous[0])
-        signal.signal(signal.SIGTERM, previous[1])
-
-
-def quit_on_signals(app: QApplication, window: MainWindow) -> None:
-    """Ctrl-C or SIGTERM (a terminal, ``timeout``, a session logging out) close the window as the
-    user would, settings saved and jobs stopped, and end the loop with 130 or 143.
-
-    Qt's event loop runs in C++, where Python's signal handlers cannot run: the signal number
-    written to a wakeup socket wakes a notifier in the loop, and its slot lets them run.
-    """
-    wakeup = getattr(app, "_signal_wakeup", None)  # one per application, however many windows it shows
-    if wakeup is None:
-        receiver, sender = socket.socketpair()
-        for end in (receiver, sender):
-            end.setblocking(False)
-        notifier = QSocketNotifier(receiver.fileno(), QSocketNotifier.Type.Read, app)
-        notifier.activated.connect(lambda: receiver.recv(64))
-        wakeup = app._signal_wakeup = (receiver, sender, notifier)  # type: ignore[attr-defined]
-    signal.set_wakeup_fd(wakeup[1].fileno())
-
-    def close(signum: int, frame: object) -> None:
-        window.close()
-        app.exit(128 + signum)
-
-    signal.signal(signal.SIGINT, close)
-    signal.signal(signal.SIGTERM, close)
 
 
 def show_window(request: OpeningRequest) -> MainWindow:
@@ -164,24 +135,29 @@ def show_window(request: OpeningRequest) -> MainWindow:
     """
     window = MainWindow(make_settings())
     show_sized(window)
-    window.guard(lambda: window.open_input(Path(request.input)))
+
+    def step(action: Callable[[], object]) -> None:
+        if window.isVisible():  # else a signal closed it during a dialog: start nothing more
+            window.guard(action)
+
+    step(lambda: window.open_input(Path(request.input)))
     if window.session.exposure is None:  # the others need it, and its refusal was just shown
         return window
     corrected, reference, against = request.corrected, request.reference, request.against
     if corrected is not None:
-        window.guard(lambda: window.open_product(Path(corrected)))
+        step(lambda: window.open_product(Path(corrected)))
     if request.resolve:
-        window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is, against=against,
-                                     against_context=request.against_context)  # fmt: skip
+        step(lambda: window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is,
+                                                  against=against, against_context=request.against_context))
         return window
     if reference is not None:
-        window.guard(lambda: window.open_reference(Path(reference)))
+        step(lambda: window.open_reference(Path(reference)))
     if against is not None:
-        window.guard(lambda: window.open_against(Path(against)))
+        step(lambda: window.open_against(Path(against)))
     if request.against_context is not None:
-        window.guard(lambda: window.compare_with_context(request.against_context))
+        step(lambda: window.compare_with_context(request.against_context))
     if request.correct_on_open and window.session.can_correct and window.session.product is None:
-        window.guard(window.run_correction)
+        step(window.run_correction)
     return window
 
 

@@ -146,6 +146,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.plot.setLabel("bottom", "x (array column)")
         self.plot.setLabel("left", "y (array row)")
         self.plot.hideButtons()
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)  # array pixels, never "(x0.001)"
         self.ci.addItem(self.plot, row=1, col=0)
         self.colourbar = ColourBar()
         self.ci.addItem(self.colourbar, row=1, col=1)
@@ -172,6 +174,10 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.scene().sigMouseMoved.connect(self._on_move)
         self.view.boxSelected.connect(self._on_box)
         self.view.sigRangeChanged.connect(self._centre_message)
+        # Empty until an image comes: the unit square, no numbers (pyqtgraph's default range
+        # showed x from -1.29 to 1.29 and y in thousandths). The first image autoranges.
+        self.view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self._show_values(False)
 
     @property
     def shape(self) -> tuple[int, int] | None:
@@ -190,8 +196,14 @@ class ImagePanel(pg.GraphicsLayoutWidget):
             self.image.setColorMap(colormap)
             self.image.show()
             self._set_shape(display.shape)
+        self._show_values(display is not None)
         self.message.setText(message)
         self._centre_message()
+
+    def _show_values(self, shown: bool) -> None:
+        """Numbers on the pixel axes only while there is an image to measure."""
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).setStyle(showValues=shown)
 
     def _centre_message(self) -> None:
         """The hint sits in the middle of what the view shows, wherever the (linked) view has moved."""
@@ -206,6 +218,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self._set_shape(self._image_mask.shape)
         self.message.setText("")
         self.image.show()
+        self._show_values(True)
         self._draw_pooled(self.image, self._image_mask, self._pool_now())
 
     def set_overlay(self, mask: np.ndarray | None) -> None:

@@ -151,6 +151,14 @@ class Job(WorkerBase, Generic[Result]):
         self.finished.emit()
         self._finished.emit(self)  # superqt's pool bookkeeping: the worker may now be released
 
+    def start(self) -> None:
+        """Into the pool now. superqt's start hands a job started from an event loop to the pool
+        a timer tick later: a window closed in between found the pool idle, and the job then ran
+        while Python shut down (a crash, on a signal just after a result)."""
+        self._worker_set.add(self)
+        self._finished.connect(self._set_discard)
+        QThreadPool.globalInstance().start(self)
+
     def work(self) -> Result:
         if self._cancel.is_set():  # cancelled before a pool thread was free
             raise CorrectionCancelled()
