@@ -32,3 +32,15 @@ def write_read_level_files(directory: Path, shape: tuple[int, int, int, int] = S
                                        inv_coeffs=inverse_coefficients(ny, nx, 3e-6)),
         "classic": write_linearity_reference(directory / "classic_a.fits", coeffs=coeffs_a),
     }  # fmt: skip
+
+
+def write_read_level_files_and_products(directory: Path) -> dict[str, Path]:
+    """The read-level files plus ``product_a`` / ``product_b``: the exposure as ``correct`` writes it with A and with B."""
+    from lininspect.core.product import correct_file
+    from lininspect.core.reference import open_reference
+
+    paths = write_read_level_files(directory)
+    for label in ("a", "b"):
+        output = directory / f"with_{label}_linearity.fits"
+        paths[f"product_{label}"] = correct_file(paths["exposure"], open_reference(paths[label]), output).output
+    return paths

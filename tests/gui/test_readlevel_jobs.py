@@ -14,15 +14,13 @@ from PyQt6.QtCore import Qt, QThreadPool, QTimer
 
 from lininspect.core import analysis
 from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file
 from lininspect.core.readlevel import ReadLevelCoefficients
-from lininspect.core.reference import open_reference
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.worker import running
 from lininspect.model.viewstate import symmetric_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
-from readlevel_files import write_read_level_files  # noqa: E402
+from readlevel_files import write_read_level_files_and_products  # noqa: E402
 
 ANSWER_MS = 100
 JOB_MS = 20000
@@ -32,11 +30,7 @@ PIXEL = (40, 270)
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     directory = tmp_path_factory.mktemp("readlevel_gui")
-    paths = write_read_level_files(directory)
-    for label in ("a", "b"):
-        paths[f"product_{label}"] = correct_file(paths["exposure"], open_reference(paths[label]),
-                                                 directory / f"with_{label}_linearity.fits").output  # fmt: skip
-    return paths
+    return write_read_level_files_and_products(directory)
 
 
 @pytest.fixture

@@ -11,22 +11,16 @@ import pytest
 
 from lininspect.core.errors import CorrectionCancelled
 from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file
-from lininspect.core.reference import open_reference
 from lininspect.model.session import CORRECTED, PRODUCT_MINUS_OURS, A, B, Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
-from readlevel_files import SHAPE, write_read_level_files  # noqa: E402
+from readlevel_files import SHAPE, write_read_level_files_and_products  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     directory = tmp_path_factory.mktemp("readlevel")
-    paths = write_read_level_files(directory)
-    for label in ("a", "b"):
-        paths[f"product_{label}"] = correct_file(paths["exposure"], open_reference(paths[label]),
-                                                 directory / f"with_{label}_linearity.fits").output  # fmt: skip
-    return paths
+    return write_read_level_files_and_products(directory)
 
 
 def session_with(files: dict[str, Path], *labels: str) -> Session:
