@@ -8,6 +8,7 @@ that show them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from .crdslookup import ReferenceLookup, in_app_words
 from .dialogs import verification_summary
 from .integrationjobs import IntegrationJobs
 from .statusarea import StatusArea
-from .worker import JOB_WARNINGS, Job, cancel_job, running, start_job
+from .worker import JOB_WARNINGS, Job, JobFunction, Result, cancel_job, running, start_job
 
 
 class Jobs(QObject):
@@ -120,8 +121,7 @@ class Jobs(QObject):
         cancel_job(self.correction)
         self.session.result = None
         self.forget_result()
-        self.correction = start_job(job, self._on_corrected, self._on_correction_failed, self.status.set_progress)
-        self.status.show_progress("correcting %p%")
+        self.correction = self._start_with_bar(job, self._on_corrected, "correcting %p%", on_failure=self._on_correction_failed)
         self.status.message("correcting...")
         self.resultChanged.emit()
         return self.correction
@@ -221,10 +221,8 @@ class Jobs(QObject):
 
     def verify_product(self) -> Job[Verification]:
         """Compare the opened product with lininspect's correction, array by array, in a job."""
-        job = self.session.verify_job()
-        cancel_job(self.verifying)
-        self.verifying = start_job(job, self._on_verified, self._on_job_failed, self.status.set_progress)
-        self.status.show_progress("verifying %p%")
+        self.verifying = self._start_with_bar(self.session.verify_job(), self._on_verified, "verifying %p%",
+                                              replacing=self.verifying)
         return self.verifying
 
     def _on_verified(self, verification: Verification) -> None:
@@ -247,10 +245,8 @@ class Jobs(QObject):
 
     def compare_in_background(self) -> Job[ReferenceComparison]:
         """The whole-detector comparison of references A and B, one streamed pass in a job."""
-        job = self.session.comparison_job()
-        cancel_job(self.comparing)
-        self.comparing = start_job(job, self._on_compared, self._on_job_failed, self.status.set_progress)
-        self.status.show_progress("comparing %p%")
+        self.comparing = self._start_with_bar(self.session.comparison_job(), self._on_compared, "comparing %p%",
+                                             replacing=self.comparing)
         return self.comparing
 
     def _on_compared(self, comparison: ReferenceComparison) -> None:
@@ -264,9 +260,7 @@ class Jobs(QObject):
     def export_in_background(self, path: Path, *, overwrite: bool = False) -> Job[Path]:
         """Write the in-memory correction in a job, with progress and cancel."""
         job = self.session.export_job(Path(path), overwrite=overwrite)
-        cancel_job(self.exporting)
-        self.exporting = start_job(job, self._on_exported, self._on_job_failed, self.status.set_progress)
-        self.status.show_progress("exporting %p%")
+        self.exporting = self._start_with_bar(job, self._on_exported, "exporting %p%", replacing=self.exporting)
         return self.exporting
 
     def _on_exported(self, path: Path) -> None:
@@ -279,9 +273,7 @@ class Jobs(QObject):
         """The comparison report (FITS maps, ECSV tables, PNG) written in a job; a refusal is raised at once."""
         job = self.session.comparison_report_job(comparison, Path(directory), overwrite=overwrite,
                                                  draw_picture=write_comparison_picture)  # fmt: skip
-        cancel_job(self.reporting)
-        self.reporting = start_job(job, self._on_report_written, self._on_job_failed, self.status.set_progress)
-        self.status.show_progress("writing report %p%")
+        self.reporting = self._start_with_bar(job, self._on_report_written, "writing report %p%", replacing=self.reporting)
         return self.reporting
 
     def _on_report_written(self, files: ReportFiles) -> None:
@@ -316,6 +308,16 @@ class Jobs(QObject):
         self.residuals[integration] = rms
         self._residual_pending = None
         self.imagesStale.emit()
+
+    def _start_with_bar(
+        self, job: JobFunction[Result], on_result: Callable[[Result], None], label: str, *,
+        replacing: Job[Result] | None = None, on_failure: Callable[[str], None] | None = None,
+    ) -> Job[Result]:  # fmt: skip
+        """Start ``job`` (cancelling the one it replaces), its progress on the status bar's bar labelled ``label``."""
+        cancel_job(replacing)
+        started = start_job(job, on_result, on_failure or self._on_job_failed, self.status.set_progress)
+        self.status.show_progress(label)
+        return started
 
     def _on_job_failed(self, message: str) -> None:
         self._hide_progress()
