@@ -181,6 +181,17 @@ json.dump(errors, open(sys.argv[2], "w"))
 """
 
 
+def refused_in_one_line(result: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """A command's CRDS refusal as users must see it: exit 2, one line holding ``needles``, none of crds' log."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr and "CRDS -" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
 def run_pipeline(jobs: list[tuple[str, Path, Path, tuple[str, ...]]], env: Mapping[str, str], work: Path) -> None:
     """Run jwst (``"linearity"``: LinearityStep; ``"detector1"``: Detector1Pipeline with ``skips``;
     ``"steps"``: the steps named in ``skips``, each called on its own)

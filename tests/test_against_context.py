@@ -20,7 +20,7 @@ from astropy.table import Table
 from lininspect.core.comparisonreport import MAP_EXTENSIONS, report_files
 
 from comparison_files import DELIVERY, OPERATIONAL, PICKS, write_comparison_files, write_two_context_cache
-from crds_cache import cache_env, child_env
+from crds_cache import cache_env, child_env, refused_in_one_line
 
 
 def lininspect(*args: str | Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -41,16 +41,6 @@ def two_contexts(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
 def _maps(directory: Path, exposure: Path) -> dict[str, np.ndarray]:
     with fits.open(report_files(directory, exposure).maps) as maps:
         return {name: maps[name].data.copy() for name, _, _ in MAP_EXTENSIONS} | {"primary": maps[0].header.copy()}
-
-
-def _fails(result: subprocess.CompletedProcess[str], *needles: str) -> str:
-    assert result.returncode == 2, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr and "CRDS -" not in result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def test_the_report_is_the_one_of_the_two_files_crds_picked(two_contexts) -> None:  # type: ignore[no-untyped-def]
@@ -126,7 +116,7 @@ def test_a_context_not_in_an_offline_cache_is_one_line(two_contexts, command: st
     }[command]
     result = lininspect(*args, "--against-context", "jwst_0999.pmap", env=env | {"QT_QPA_PLATFORM": "offscreen"},
                        cwd=work)
-    _fails(result, "CRDS context jwst_0999.pmap is not in the cache", "name a context the cache holds",
+    refused_in_one_line(result, "CRDS context jwst_0999.pmap is not in the cache", "name a context the cache holds",
            "give reference B with --against")
     assert not output.exists()
 
@@ -138,7 +128,7 @@ def test_a_context_the_server_does_not_have_is_one_line(two_contexts, tmp_path: 
     with crds_server(Path(env["CRDS_PATH"]), OPERATIONAL) as (url, _):
         result = lininspect("compare-references", exposure, "--against-context", "jwst_0999.pmap",
                             "-o", tmp_path / "report", env=cache_env(tmp_path / "user_cache", server=url), cwd=work)
-    _fails(result, f"CRDS context jwst_0999.pmap is not in the cache ({tmp_path / 'user_cache'}",
+    refused_in_one_line(result, f"CRDS context jwst_0999.pmap is not in the cache ({tmp_path / 'user_cache'}",
            f"server {url} does not have it", "name a context the server has, or give reference B with --against")
     assert not (tmp_path / "report").exists()
 
@@ -151,7 +141,7 @@ def test_a_context_the_server_lacks_is_not_an_unanswering_server(two_contexts, t
     with crds_server(Path(env["CRDS_PATH"]), OPERATIONAL) as (url, _):
         result = lininspect("correct", exposure, "--crds-context", "jwst_0999.pmap", "-o", tmp_path / "out.fits",
                             env=cache_env(tmp_path / "user_cache", server=url), cwd=work)
-    line = _fails(result, "CRDS context jwst_0999.pmap is not in the cache", f"server {url} does not have it",
+    line = refused_in_one_line(result, "CRDS context jwst_0999.pmap is not in the cache", f"server {url} does not have it",
                   "set CRDS_CONTEXT to a context the server has, or give the reference with --reference")
     assert "did not answer" not in line
     assert not (tmp_path / "out.fits").exists()
@@ -184,10 +174,10 @@ def test_against_and_against_context_are_mutually_exclusive(two_contexts, args: 
     work, exposure, env, picked = two_contexts
     filled = [arg.format(exposure=exposure, work=work) for arg in args]
     result = lininspect(*filled, "--against", picked[DELIVERY], "--against-context", DELIVERY, env=env, cwd=work)
-    _fails(result, "argument --against-context: not allowed with argument --against")
+    refused_in_one_line(result, "argument --against-context: not allowed with argument --against")
 
 
 def test_compare_references_needs_one_of_the_two(two_contexts) -> None:  # type: ignore[no-untyped-def]
     work, exposure, env, _ = two_contexts
     result = lininspect("compare-references", exposure, "-o", work / "neither", env=env, cwd=work)
-    _fails(result, "one of the arguments --against --against-context is required")
+    refused_in_one_line(result, "one of the arguments --against --against-context is required")

@@ -22,6 +22,7 @@ from crds_cache import (
     cache_env,
     child_env,
     linearity_writer,
+    refused_in_one_line,
     run_pipeline,
 )
 from pipeline_oracle import MIRI_DQ_DEF, read_pipeline_product, write_ramp_file
@@ -174,16 +175,6 @@ def test_dates_pick_different_references(crds_run) -> None:  # type: ignore[no-u
 # ---------------------------------------------------------------------------------------------
 
 
-def _fails(result: subprocess.CompletedProcess[str], *needles: str) -> str:
-    assert result.returncode == 2, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr and "CRDS -" not in result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
 @pytest.fixture(scope="module")
 def small_inputs(tmp_path_factory: pytest.TempPathFactory, crds_run):  # type: ignore[no-untyped-def]
     cache = crds_run[0]
@@ -205,28 +196,28 @@ def _outputs(work: Path) -> list[Path]:
 def test_not_applicable_says_the_pipeline_skips(small_inputs, command: str) -> None:  # type: ignore[no-untyped-def]
     cache, work, files = small_inputs
     args = [command, str(files["fulong"])] + (["--pixel", "1", "1", "-o", "shot.png"] if command == "snapshot" else [])
-    line = _fails(lininspect(*args, env=cache.env, cwd=work), "N/A", "S_LINEAR = SKIPPED", "skips")
+    line = refused_in_one_line(lininspect(*args, env=cache.env, cwd=work), "N/A", "S_LINEAR = SKIPPED", "skips")
     assert "fulong_ramp.fits" in line
     assert not _outputs(work) and not (work / "shot.png").exists()
 
 
 def test_no_match_says_give_a_reference(small_inputs) -> None:  # type: ignore[no-untyped-def]
     cache, work, files = small_inputs
-    _fails(lininspect("correct", str(files["nomatch"]), env=cache.env, cwd=work), "NRCB1", "--reference")
+    refused_in_one_line(lininspect("correct", str(files["nomatch"]), env=cache.env, cwd=work), "NRCB1", "--reference")
     assert not _outputs(work)
 
 
 def test_no_cache_says_set_crds_path(small_inputs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, work, files = small_inputs
     env = cache_env(tmp_path / "nowhere")
-    _fails(lininspect("correct", str(files["sub64"]), env=env, cwd=work), "CRDS_PATH", "--reference")
+    refused_in_one_line(lininspect("correct", str(files["sub64"]), env=env, cwd=work), "CRDS_PATH", "--reference")
     assert not _outputs(work) and not (tmp_path / "nowhere").exists()
 
 
 def test_no_server_says_set_the_server(small_inputs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, work, files = small_inputs
     env = cache_env(tmp_path, server="http://127.0.0.1:9")  # nothing listens on the discard port
-    _fails(lininspect("correct", str(files["sub64"]), env=env, cwd=work), "CRDS_SERVER_URL", "CRDS_PATH")
+    refused_in_one_line(lininspect("correct", str(files["sub64"]), env=env, cwd=work), "CRDS_SERVER_URL", "CRDS_PATH")
     assert not _outputs(work)
 
 
@@ -237,7 +228,7 @@ def test_unreadable_mapping(small_inputs, tmp_path: Path) -> None:  # type: igno
     rmap = broken / "mappings" / "jwst" / "jwst_miri_linearity_0001.rmap"
     rmap.write_text(rmap.read_text().replace("UseAfter({", "UseAfter({(", 1))
     env = cache_env(broken, cache.context)
-    _fails(lininspect("correct", str(files["sub64"]), env=env, cwd=work), "mapping", "unreadable", "CRDS_PATH")
+    refused_in_one_line(lininspect("correct", str(files["sub64"]), env=env, cwd=work), "mapping", "unreadable", "CRDS_PATH")
     assert not _outputs(work)
 
 
@@ -247,7 +238,7 @@ def test_reference_missing_from_offline_cache(small_inputs, tmp_path: Path) -> N
     shutil.copytree(cache.root, partial)
     (partial / "references" / "jwst" / "miri" / "jwst_miri_linearity_0001.fits").unlink()
     env = cache_env(partial, cache.context)
-    _fails(
+    refused_in_one_line(
         lininspect("correct", str(files["sub64"]), env=env, cwd=work),
         "jwst_miri_linearity_0001.fits", "not in the cache", "CRDS_SERVER_URL", "CRDS_PATH",
     )  # fmt: skip
@@ -257,7 +248,7 @@ def test_reference_missing_from_offline_cache(small_inputs, tmp_path: Path) -> N
 def test_context_not_in_cache(small_inputs) -> None:  # type: ignore[no-untyped-def]
     cache, work, files = small_inputs
     args = ("correct", str(files["sub64"]), "--crds-context", "jwst_0999.pmap")
-    _fails(lininspect(*args, env=cache.env, cwd=work), "jwst_0999.pmap", "CRDS_CONTEXT", "CRDS_SERVER_URL")
+    refused_in_one_line(lininspect(*args, env=cache.env, cwd=work), "jwst_0999.pmap", "CRDS_CONTEXT", "CRDS_SERVER_URL")
     assert not _outputs(work)
 
 

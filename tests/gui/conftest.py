@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from guihelpers import shown_window
 from smallfiles import SmallFiles, write_small_pair
 
 
@@ -29,13 +30,6 @@ def private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def window(qtbot, small_files: SmallFiles) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A shown main window with the small exposure and reference loaded, not yet corrected."""
-    from lininspect.gui.app import application, open_window
-
-    application()
-    win = open_window(small_files.exposure, small_files.reference, None)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
+    win = shown_window(qtbot, small_files.exposure, small_files.reference)
     yield win
     win.close()

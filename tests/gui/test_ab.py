@@ -19,6 +19,7 @@ from lininspect.model.opening import OpeningRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files  # noqa: E402
+from guihelpers import menu_action, shown_window  # noqa: E402
 
 LOST = (7, 4)  # A flags it NO_LIN_CORR, B corrects it
 
@@ -33,27 +34,11 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.fixture
 def ab_window(qtbot, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> MainWindow:  # type: ignore[no-untyped-def]
-    from lininspect.gui.app import application, open_window
-
-    application()
-    window = open_window(files["exposure"], files["a"], None)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, files["exposure"], files["a"])
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(files["b"]), ""))
     menu_action(window, "File", "Compare &with reference...").trigger()
     yield window
     window.close()
-
-
-def menu_action(window: MainWindow, menu: str, text: str):  # type: ignore[no-untyped-def]
-    for top in window.menuBar().actions():
-        if top.text().replace("&", "") == menu:
-            for action in top.menu().actions():
-                if action.text() == text:
-                    return action
-    raise AssertionError(f"no {menu} ▸ {text}")
 
 
 def corrected(files: dict[str, Path], label: str) -> np.ndarray:

@@ -22,6 +22,7 @@ from lininspect.model.opening import OpeningRequest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import DELIVERY, OPERATIONAL, PICKS, write_comparison_files, write_two_context_cache  # noqa: E402
 from crds_cache import cache_env  # noqa: E402
+from guihelpers import menu_action  # noqa: E402
 
 
 @pytest.fixture
@@ -57,15 +58,6 @@ def crds_window(qtbot, contexts) -> MainWindow:  # type: ignore[no-untyped-def]
     assert window.session.reference.path == picked[OPERATIONAL]
     yield window
     window.close()
-
-
-def menu_action(window: MainWindow, menu: str, text: str):  # type: ignore[no-untyped-def]
-    for top in window.menuBar().actions():
-        if top.text().replace("&", "") == menu:
-            for action in top.menu().actions():
-                if action.text().replace("&", "") == text:
-                    return action
-    raise AssertionError(f"no {menu} ▸ {text}")
 
 
 def ask_for(monkeypatch: pytest.MonkeyPatch, context: str) -> list[str]:

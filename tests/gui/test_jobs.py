@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QThreadPool, QTimer
+from guihelpers import answers_within
+from PyQt6.QtCore import QThreadPool
 from PyQt6.QtWidgets import QApplication, QDialog
 
 from lininspect.core.correction import correct_arrays
@@ -25,9 +26,7 @@ JOB_MS = 20000
 
 def answers_within_a_second(qtbot) -> None:  # type: ignore[no-untyped-def]
     """The event loop runs a timer posted now within 1 s (it is not frozen)."""
-    fired: list[bool] = []
-    QTimer.singleShot(0, lambda: fired.append(True))
-    qtbot.waitUntil(lambda: bool(fired), timeout=ANSWER_MS)
+    answers_within(qtbot, ANSWER_MS)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import Qt, QThreadPool, QTimer
+from PyQt6.QtCore import Qt, QThreadPool
 
 from lininspect.core import analysis
 from lininspect.core.exposure import open_exposure
@@ -20,6 +20,7 @@ from lininspect.gui.worker import running
 from lininspect.model.viewstate import symmetric_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+from guihelpers import answers_within, shown_window  # noqa: E402
 from readlevel_files import write_read_level_files_and_products  # noqa: E402
 
 ANSWER_MS = 100
@@ -52,24 +53,10 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
 
 
 def open_read_level(qtbot, files: dict[str, Path]) -> MainWindow:  # type: ignore[no-untyped-def]
-    from lininspect.gui.app import application, open_window
-
-    application()
-    window = open_window(files["exposure"], files["a"], None)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, files["exposure"], files["a"])
     window.activateWindow()
     qtbot.waitActive(window)
     return window
-
-
-def answers_within(qtbot, milliseconds: int) -> None:  # type: ignore[no-untyped-def]
-    """A timer posted now fires within ``milliseconds``: the GUI thread is not busy correcting."""
-    fired: list[bool] = []
-    QTimer.singleShot(0, lambda: fired.append(True))
-    qtbot.waitUntil(lambda: bool(fired), timeout=milliseconds)
 
 
 def written(files: dict[str, Path], label: str) -> np.ndarray:

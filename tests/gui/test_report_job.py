@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PyQt6.QtCore import Qt, QThreadPool, QTimer
+from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 from lininspect.core.comparison import compare_references
@@ -22,6 +22,7 @@ from lininspect.gui.mainwindow import MainWindow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files  # noqa: E402
+from guihelpers import answers_within  # noqa: E402
 
 ANSWER_MS = 100
 JOB_MS = 20000
@@ -67,12 +68,6 @@ def compared(qtbot, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.
 def export_button(window: MainWindow) -> QPushButton:
     (button,) = [b for b in window.dialogs.comparison_dialog.findChildren(QPushButton) if b.text().startswith("Export report")]
     return button
-
-
-def answers_within(qtbot, milliseconds: int) -> None:  # type: ignore[no-untyped-def]
-    fired: list[bool] = []
-    QTimer.singleShot(0, lambda: fired.append(True))
-    qtbot.waitUntil(lambda: bool(fired), timeout=milliseconds)
 
 
 def test_the_report_is_written_in_a_job_and_equals_the_command_line_s(  # type: ignore[no-untyped-def]

@@ -1,0 +1,40 @@
+"""What many GUI tests do: show a window on files, find a menu entry, check the event loop answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtGui import QAction
+
+from lininspect.gui.mainwindow import MainWindow
+
+
+def shown_window(qtbot, exposure: Path | None, reference: Path | None) -> MainWindow:  # type: ignore[no-untyped-def]
+    """A window as ``lininspect EXPOSURE --reference REFERENCE`` opens it, shown at 1400 x 900; closed by qtbot."""
+    from lininspect.gui.app import application, open_window
+
+    application()
+    window = open_window(exposure, reference, None)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def menu_action(window: MainWindow, menu: str, text: str) -> QAction:
+    """The entry ``menu ▸ text`` of the window's menu bar (mnemonic ampersands ignored)."""
+    for top in window.menuBar().actions():
+        if top.text().replace("&", "") == menu:
+            for action in top.menu().actions():
+                if action.text().replace("&", "") == text.replace("&", ""):
+                    return action
+    raise AssertionError(f"no {menu} ▸ {text}")
+
+
+def answers_within(qtbot, milliseconds: int) -> None:  # type: ignore[no-untyped-def]
+    """A timer posted now fires within ``milliseconds``: the GUI thread is not busy."""
+    fired: list[bool] = []
+    QTimer.singleShot(0, lambda: fired.append(True))
+    qtbot.waitUntil(lambda: bool(fired), timeout=milliseconds)
