@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from lininspect.core.dq import NO_LIN_CORR, SATURATED
+from lininspect.model.session import Session
 from crds_cache import Rule, build_cache
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 
@@ -75,3 +76,12 @@ def write_two_context_cache(root: Path, files: dict[str, Path]) -> dict[str, Pat
                     {name: lambda target, source=source: shutil.copyfile(source, target)},
                     serial=serial, server_context=OPERATIONAL)
     return {context: root / "references" / "jwst" / "miri" / name for context, name in PICKS.items()}
+
+
+def session_with(files: dict[str, Path], *labels: str) -> Session:
+    """A session on ``files["exposure"]`` with each label's reference (``files["a"]`` as A, ...) opened."""
+    session = Session()
+    session.open_input(files["exposure"])
+    for label in labels:
+        session.open_reference(files[label.lower()], label)
+    return session

@@ -14,6 +14,7 @@ from lininspect.core.exposure import open_exposure
 from lininspect.model.session import CORRECTED, PRODUCT_MINUS_OURS, A, B, Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+from comparison_files import session_with  # noqa: E402
 from readlevel_files import SHAPE, write_read_level_files_and_products  # noqa: E402
 
 
@@ -21,14 +22,6 @@ from readlevel_files import SHAPE, write_read_level_files_and_products  # noqa: 
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     directory = tmp_path_factory.mktemp("readlevel")
     return write_read_level_files_and_products(directory)
-
-
-def session_with(files: dict[str, Path], *labels: str) -> Session:
-    session = Session()
-    session.open_input(files["exposure"])
-    for label in labels:
-        session.open_reference(files[label.lower()], label)
-    return session
 
 
 def written(files: dict[str, Path], label: str) -> np.ndarray:

@@ -12,11 +12,11 @@ from lininspect.core.dq import NO_LIN_CORR
 from lininspect.core.errors import LinInspectError
 from lininspect.core.exposure import open_exposure
 from lininspect.core.product import correct_file
-from lininspect.model.session import A, B, Session
+from lininspect.model.session import A, B
 from lininspect.model.sources import ramp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
-from comparison_files import write_comparison_files  # noqa: E402
+from comparison_files import session_with, write_comparison_files  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +27,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         correct_file(paths["exposure"], paths[label], directory / f"with_{label}_linearity.fits")
         paths[f"product_{label}"] = directory / f"with_{label}_linearity.fits"
     return paths
-
-
-def session_with(files: dict[str, Path], *labels: str) -> Session:
-    session = Session()
-    session.open_input(files["exposure"])
-    for label in labels:
-        session.open_reference(files[label.lower()], label)
-    return session
 
 
 def written(files: dict[str, Path], label: str) -> tuple[np.ndarray, np.ndarray]:
