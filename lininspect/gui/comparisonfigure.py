@@ -28,7 +28,7 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
         super().__init__()
         self.setBackground(BACKGROUND)
         self.images: dict[str, pg.ImageItem] = {}
-        self.addLabel(_title(comparison), row=0, col=0, colspan=3, color=TEXT, size="13pt")
+        self.addLabel(comparison_title(comparison), row=0, col=0, colspan=3, color=TEXT, size="13pt")
 
         factors = np.concatenate([comparison.factor_a[comparison.both_correct],
                                   comparison.factor_b[comparison.both_correct]])
@@ -39,15 +39,15 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
         self._image("factor_b", "Factor corrected/raw, B", comparison.factor_b, shared, viridis, 1, 1)
         difference = comparison.factor_difference
         self._image("factor_difference", "Factor B \u2212 A", difference,
-                    _symmetric(difference[comparison.both_correct]), diverging, 1, 2)
+                    centred_limits(difference[comparison.both_correct]), diverging, 1, 2)
         change = pg.ColorMap([0.0, 0.5, 1.0], list(CHANGE_COLOURS))
         gained, lost = int(np.count_nonzero(comparison.gained)), int(np.count_nonzero(comparison.lost))
         self._image("no_lin_corr_change", f"NO_LIN_CORR gained {gained} (red), lost {lost} (blue)",
                     comparison.no_lin_corr_change.astype(np.float32), (-1.0, 1.0), change, 2, 0, bar=False)
         self.histogram = self._histogram(comparison, 2, 1)
         self._image("rms_difference", "Line-fit residual RMS B \u2212 A (DN; negative: B straighter)",
-                    comparison.rms_difference, _symmetric(comparison.rms_difference), diverging, 2, 2)
-        self.addLabel(_counts(comparison), row=3, col=0, colspan=3, color=TEXT, size="11pt")
+                    comparison.rms_difference, centred_limits(comparison.rms_difference), diverging, 2, 2)
+        self.addLabel(comparison_counts(comparison), row=3, col=0, colspan=3, color=TEXT, size="11pt")
 
     def _image(
         self, name: str, title: str, values: np.ndarray, limits: tuple[float, float], colormap: pg.ColorMap,
@@ -76,20 +76,20 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
                          brush=(240, 140, 46, 160), pen=pg.mkPen("#f08c2e"))
 
 
-def _symmetric(values: np.ndarray) -> tuple[float, float]:
+def centred_limits(values: np.ndarray) -> tuple[float, float]:
     """Limits centred on 0 holding 99.5 % of the finite values, so the colour of 0 means "no change"."""
     low, high = display_limits(values, "99.5%")
     reach = max(abs(low), abs(high))
     return -reach, reach
 
 
-def _title(comparison: ReferenceComparison) -> str:
+def comparison_title(comparison: ReferenceComparison) -> str:
     level = "at each pixel's saturation level" if comparison.level is None else f"at {comparison.level:g} DN"
     return (f"{comparison.exposure.name}: A = {comparison.reference_a.name}, B = {comparison.reference_b.name}; "
             f"factors {level}")
 
 
-def _counts(comparison: ReferenceComparison) -> str:
+def comparison_counts(comparison: ReferenceComparison) -> str:
     straighter_a, straighter_b = comparison.straighter_counts()
     return (f"NO_LIN_CORR pixels: A {int(np.count_nonzero(comparison.no_lin_corr_a))}, "
             f"B {int(np.count_nonzero(comparison.no_lin_corr_b))}. "

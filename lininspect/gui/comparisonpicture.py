@@ -21,7 +21,15 @@ from PyQt6.QtGui import QBrush, QColor, QFont, QGuiApplication, QImage, QPainter
 from ..core.analysis import display_limits
 from ..core.comparison import ReferenceComparison
 from ..core.errors import LinInspectError
-from .comparisonfigure import BACKGROUND, CHANGE_COLOURS, PICTURE_SIZE, TEXT, _counts, _symmetric, _title
+from .comparisonfigure import (
+    BACKGROUND,
+    CHANGE_COLOURS,
+    PICTURE_SIZE,
+    TEXT,
+    centred_limits,
+    comparison_counts,
+    comparison_title,
+)
 
 #: Heights of the title and counts lines, the gap around each panel and a colour bar's width.
 LINE, GAP, BAR = 44, 18, 14
@@ -59,8 +67,8 @@ def _gui_application() -> None:
 
 def _paint(painter: QPainter, comparison: ReferenceComparison, width: int, height: int) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    _text(painter, QRectF(0, 0, width, LINE), _title(comparison), 17)
-    _text(painter, QRectF(0, height - LINE, width, LINE), _counts(comparison), 14)
+    _text(painter, QRectF(0, 0, width, LINE), comparison_title(comparison), 17)
+    _text(painter, QRectF(0, height - LINE, width, LINE), comparison_counts(comparison), 14)
     cell_width, cell_height = width / 3, (height - 2 * LINE) / 2
 
     def cell(row: int, col: int) -> QRectF:
@@ -74,12 +82,12 @@ def _paint(painter: QPainter, comparison: ReferenceComparison, width: int, heigh
     gained, lost = int(np.count_nonzero(comparison.gained)), int(np.count_nonzero(comparison.lost))
     _map(painter, cell(0, 0), "Factor corrected/raw, A", comparison.factor_a, shared, viridis)
     _map(painter, cell(0, 1), "Factor corrected/raw, B", comparison.factor_b, shared, viridis)
-    _map(painter, cell(0, 2), "Factor B \u2212 A", difference, _symmetric(difference[comparison.both_correct]), diverging)
+    _map(painter, cell(0, 2), "Factor B \u2212 A", difference, centred_limits(difference[comparison.both_correct]), diverging)
     _map(painter, cell(1, 0), f"NO_LIN_CORR gained {gained} (red), lost {lost} (blue)",
          comparison.no_lin_corr_change.astype(np.float32), (-1.0, 1.0), change, bar=False)  # fmt: skip
     _histogram(painter, cell(1, 1), comparison)
     _map(painter, cell(1, 2), "Line-fit residual RMS B \u2212 A (DN; negative: B straighter)",
-         comparison.rms_difference, _symmetric(comparison.rms_difference), diverging)  # fmt: skip
+         comparison.rms_difference, centred_limits(comparison.rms_difference), diverging)  # fmt: skip
 
 
 def _text(painter: QPainter, box: QRectF, text: str, pixels: int, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter) -> None:
