@@ -60,6 +60,8 @@ class Actions(QObject):
         self._action(inspector, "Export plots (PNG/SVG)...", self._ask_export_plots)
         self._action(inspector, "Export ramps (CSV)...", self._ask_export_csv)
         self._action(inspector, "Clear pins and box", window.clear_pins)
+        #: Filled by the tool docks (``tooldocks``), one entry per registered tool.
+        self.tools_menu = menus.addMenu("&Tools")
         self._action(None, "next group", lambda: window.step(0, 1), Qt.Key.Key_Right.value)
         self._action(None, "previous group", lambda: window.step(0, -1), Qt.Key.Key_Left.value)
         self._action(None, "next integration", lambda: window.step(1, 0), Qt.Key.Key_PageDown.value)

@@ -35,6 +35,7 @@ from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
 from .panels import Panels
 from .statusarea import StatusArea
+from .tooldocks import ToolDocks
 from .worker import Job, wait_for_jobs
 
 
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.inspector_dock)
         self.inspector_feed = InspectorFeed(session, view, self.inspector)
         self.actions = Actions(self)
+        self.tool_docks = ToolDocks(self, self.actions.tools_menu)
         self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember, self.setWindowTitle)
 
         for panel in (self.left, self.right):
@@ -237,6 +239,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("state", self.saveState())
         self.settings.sync()
         self.jobs.lookup.cancel()
+        self.tool_docks.close()
         wait_for_jobs([*self.jobs.handles(), self.dialogs.counting])
         for view in (self.left, self.right, self.inspector.plots):
             view.close()

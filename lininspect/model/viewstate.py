@@ -121,6 +121,11 @@ class ViewState:
     def subscribe(self, callback: Callable[[set[str]], None]) -> None:
         self._subscribers.append(callback)
 
+    def unsubscribe(self, callback: Callable[[set[str]], None]) -> None:
+        """Stop telling ``callback``; a callback not subscribed is ignored."""
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)
+
     def update(self, **changes: object) -> set[str]:
         """Set fields (the frame clamped to ``frames``); tell subscribers which ones changed (none told when nothing did)."""
         names = {f.name for f in fields(self) if not f.name.startswith("_")}

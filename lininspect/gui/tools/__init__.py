@@ -1,0 +1,14 @@
+"""The window's tools, declared in one place: each a module of its own with one :class:`Tool` subclass.
+
+Add a tool by writing its module and naming its class in ``TOOLS``; the window makes a dock,
+a View ▸ Tools entry and a shortcut for each, and knows nothing else of it.
+"""
+
+from __future__ import annotations
+
+from .base import Tool
+
+#: Every tool, in the order of the Tools menu.
+TOOLS: tuple[type[Tool], ...] = ()
+
+__all__ = ["TOOLS", "Tool"]
