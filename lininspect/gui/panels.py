@@ -88,7 +88,9 @@ class Panels:
         self._draw_right(colourmap, low, high, stretch)
         mask = session.no_lin_corr_mask() if (view.overlay_left or view.overlay_right) else None
         self.left.set_overlay(mask if view.overlay_left else None)
-        self.right.set_overlay(mask if view.overlay_right else None)
+        # The NO_LIN_CORR map already shows those pixels in its legend's magenta: cyan over it would contradict the legend.
+        over_map = view.right is RightView.NO_LIN_CORR_MASK
+        self.right.set_overlay(mask if view.overlay_right and not over_map else None)
         self._update_markers()
         self.jobs.integrations.end_requests()
 
