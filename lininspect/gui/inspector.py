@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPen
 from PyQt6.QtWidgets import (
     QCheckBox,
@@ -370,6 +370,20 @@ class PixelInspector(QWidget):
         )
         self.flagged_box.setEnabled(len(pixels) > 0)
         self.flagged_box.blockSignals(False)
+
+    def follow_pixel(self, pixel: tuple[int, int] | None) -> None:
+        """Show where the inspected pixel sits among the NO_LIN_CORR pixels, or no number when it is not one."""
+        hits = np.flatnonzero((self._flagged[:, 0] == pixel[0]) & (self._flagged[:, 1] == pixel[1])) if pixel else []
+        number = int(hits[0]) + 1 if len(hits) else 0
+        if number != self.flagged_box.value():
+            with QSignalBlocker(self.flagged_box):  # the pixel is already inspected
+                self.flagged_box.setValue(number)
+
+    def forget_ranges(self) -> None:
+        """A new exposure: empty plots show no range of the last one, and each plot fits its next data afresh."""
+        for plot in (self.ramp_plot, self.ratio_plot, self.curve_plot, self.residual_plot):
+            plot.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            plot.vb.enableAutoRange()
 
     def _on_flagged(self, number: int) -> None:
         if 1 <= number <= len(self._flagged):

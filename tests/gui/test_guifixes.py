@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+from astropy.io import fits
+from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QImage
 
+from lininspect.core import analysis
 from lininspect.gui.imagepanel import MASK_COLOURS, OVERLAY_RGBA
 from lininspect.gui.mainwindow import MainWindow
 
@@ -35,3 +40,52 @@ def test_mask_on_right_paints_no_cyan_over_the_magenta_no_lin_corr_map(qtbot, wi
     assert colour_count(qtbot, window.right, OVERLAY_RGBA[:3]) == 0
     window.display.mode_box.setCurrentText("Corrected")  # over an image the tick still marks them in cyan
     assert colour_count(qtbot, window.right, OVERLAY_RGBA[:3]) > 0
+
+
+def click(qtbot, panel, x: int, y: int) -> None:  # type: ignore[no-untyped-def]
+    """Click the centre of pixel (x, y) through the view's own coordinate mapping."""
+    panel.view.updateMatrix()
+    scene = panel.image.mapToScene(QPointF(x + 0.5, y + 0.5))
+    qtbot.mouseClick(panel.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, panel.mapFromScene(scene))
+
+
+def test_the_no_lin_corr_stepper_leaves_its_number_when_an_unflagged_pixel_is_clicked(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    run(qtbot, window)
+    box = window.inspector.flagged_box
+    mask = window.session.no_lin_corr_mask()
+    assert mask is not None
+    flagged = [(int(x), int(y)) for x, y in analysis.flagged_pixels(mask)]
+    for _ in range(3):
+        box.stepUp()
+    assert box.text() == f"NO_LIN_CORR 3 of {len(flagged)}" and window.pixel == flagged[2]
+    y, x = np.argwhere(~mask)[len(flagged) * 7]
+    click(qtbot, window.left, int(x), int(y))
+    assert window.pixel == (x, y)
+    assert box.text() == f"NO_LIN_CORR: {len(flagged)} pixels"  # not "3 of ...", a pixel it is not showing
+    click(qtbot, window.left, *flagged[5])
+    assert box.text() == f"NO_LIN_CORR 6 of {len(flagged)}"  # a flagged pixel clicked: where it is in the list
+    box.stepUp()
+    assert window.pixel == flagged[6]
+
+
+def test_the_inspector_plots_forget_the_last_exposures_ranges(qtbot, window: MainWindow, small_files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    faint = tmp_path / "faint.fits"
+    with fits.open(small_files.exposure) as hdul:
+        hdul["SCI"].data = hdul["SCI"].data / 100
+        hdul.writeto(faint)
+    run(qtbot, window)
+    click(qtbot, window.left, 30, 30)
+    ramp = window.inspector.ramp_plot.vb
+    ramp.scaleBy((0.5, 0.5))  # the user zoomed into the ramp
+    bright = ramp.viewRange()[1]
+    window.open_input(faint)
+    for plot in (window.inspector.ramp_plot, window.inspector.ratio_plot, window.inspector.curve_plot,
+                 window.inspector.residual_plot):  # fmt: skip
+        assert plot.vb.viewRange() == [[0, 1], [0, 1]]  # empty, with no numbers of the last exposure
+    click(qtbot, window.left, 30, 30)
+    facts = window.inspector.facts
+    assert facts is not None
+    low, high = ramp.viewRange()[1]
+    values = facts.raw[0]
+    assert low <= values.min() and values.max() <= high
+    assert high - low < 2 * np.ptp(values) < bright[1] - bright[0]
