@@ -32,6 +32,7 @@ from ..core.atomic import atomic_path
 from ..core.correction import evaluate
 from ..core.errors import LinInspectError
 from ..model.session import PixelFacts, ReferenceFacts
+from ..model.summaries import per_group_counts
 from .imagepanel import BACKGROUND
 from .svgexport import SvgExporter
 
@@ -622,8 +623,7 @@ class PixelInspector(QWidget):
             r = self.region
             parts.append(
                 f"<p><b>Box</b> x {r.x0}–{r.x1 - 1}, y {r.y0}–{r.y1 - 1} (integration {r.integration}): "
-                f"{(r.x1 - r.x0) * (r.y1 - r.y0)} pixels; usable samples per group: "
-                f"{', '.join(str(int(c)) for c in r.count)}</p>"
+                f"{(r.x1 - r.x0) * (r.y1 - r.y0)} pixels; usable samples per group: {per_group_counts(r.count)}</p>"
             )
         return "".join(parts)
 

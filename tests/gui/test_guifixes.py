@@ -13,6 +13,8 @@ from lininspect.core import analysis
 from lininspect.gui.imagepanel import MASK_COLOURS, OVERLAY_RGBA
 from lininspect.gui.mainwindow import MainWindow
 
+from smallfiles import NGROUPS
+
 RUN_TIMEOUT_MS = 10000
 
 
@@ -89,3 +91,11 @@ def test_the_inspector_plots_forget_the_last_exposures_ranges(qtbot, window: Mai
     values = facts.raw[0]
     assert low <= values.min() and values.max() <= high
     assert high - low < 2 * np.ptp(values) < bright[1] - bright[0]
+
+
+def test_the_box_card_summarises_the_usable_samples_per_group(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    run(qtbot, window)
+    window.left.boxSelected.emit(30, 25, 38, 33)  # away from the bright spot: only group 0 (DO_NOT_USE) differs
+    region = window.inspector.region
+    assert region is not None and list(region.count) == [0] + [64] * (NGROUPS - 1)
+    assert "usable samples per group: 64, except group 0: 0" in window.inspector.card.toPlainText()
