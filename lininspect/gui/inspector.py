@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -665,8 +666,9 @@ class PixelInspector(QWidget):
         if not pixels:
             raise LinInspectError("no pixel to export: click a pixel first")
         provenance = [
-            ("file", str(self.exposure_path) if self.exposure_path is not None else "none"),
-            ("reference", str(self.reference_path) if self.reference_path is not None else "none"),
+            # Absolute, as R_LINEAR records a reference: the CSV is read far from the folder the app started in.
+            ("file", os.path.abspath(self.exposure_path) if self.exposure_path is not None else "none"),
+            ("reference", os.path.abspath(self.reference_path) if self.reference_path is not None else "none"),
             ("pixels (x, y)", "; ".join(f"({facts.x}, {facts.y})" for facts in pixels)),
             ("lininspect version", __version__),
         ]

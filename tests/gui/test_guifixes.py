@@ -8,11 +8,13 @@ import numpy as np
 from astropy.io import fits
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QImage
+from PyQt6.QtWidgets import QFileDialog
 
 from lininspect.core import analysis
 from lininspect.gui.imagepanel import MASK_COLOURS, OVERLAY_RGBA
 from lininspect.gui.mainwindow import MainWindow
 
+from guihelpers import menu_action, shown_window
 from smallfiles import NGROUPS
 
 RUN_TIMEOUT_MS = 10000
@@ -99,3 +101,17 @@ def test_the_box_card_summarises_the_usable_samples_per_group(qtbot, window: Mai
     region = window.inspector.region
     assert region is not None and list(region.count) == [0] + [64] * (NGROUPS - 1)
     assert "usable samples per group: 64, except group 0: 0" in window.inspector.card.toPlainText()
+
+
+def test_the_ramps_csv_records_absolute_paths_of_files_named_relative(qtbot, small_files, tmp_path: Path,
+                                                                       monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(small_files.exposure.parent)
+    window = shown_window(qtbot, Path(small_files.exposure.name), Path(small_files.reference.name))
+    run(qtbot, window)
+    click(qtbot, window.left, 21, 12)
+    target = tmp_path / "ramps.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
+    menu_action(window, "Inspector", "Export ramps (CSV)...").trigger()
+    lines = target.read_text().splitlines()
+    assert lines[:2] == [f"# file: {small_files.exposure.resolve()}", f"# reference: {small_files.reference.resolve()}"]
+    window.close()
