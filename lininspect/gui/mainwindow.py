@@ -34,9 +34,10 @@ from .inspector import PixelInspector
 from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
 from .panels import Panels
+from .restoredview import RestoredView
 from .statusarea import StatusArea
 from .tooldocks import ToolDocks
-from .worker import Job, wait_for_jobs
+from .worker import Job, running, wait_for_jobs
 
 
 class MainWindow(QMainWindow):
@@ -90,6 +91,8 @@ class MainWindow(QMainWindow):
         view.subscribe(lambda changed: self._fit_toolbars() if "frames" in changed else None)
 
         self.display.restore(settings)
+        self.restored_view = RestoredView(session, view, lambda: self.jobs.lookup.running or running(self.jobs.picking),
+                                          lambda text: self.status.message(text, 15000), self)  # fmt: skip
         for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
             value = settings.value(key)
             if isinstance(value, QByteArray):

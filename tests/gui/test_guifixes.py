@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from astropy.io import fits
-from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtCore import QPointF, QSettings, Qt
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QFileDialog
 
 from lininspect.core import analysis
+from lininspect.gui.app import show_window
 from lininspect.gui.imagepanel import MASK_COLOURS, OVERLAY_RGBA
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.opening import OpeningRequest
 
-from guihelpers import menu_action, shown_window
-from smallfiles import NGROUPS
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+from comparison_files import write_comparison_files  # noqa: E402
+from guihelpers import menu_action, shown_window  # noqa: E402
+from smallfiles import NGROUPS  # noqa: E402
 
 RUN_TIMEOUT_MS = 10000
+
+
+@pytest.fixture
+def files_ab(tmp_path: Path) -> dict[str, Path]:
+    return write_comparison_files(tmp_path)
 
 
 def run(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -114,4 +125,32 @@ def test_the_ramps_csv_records_absolute_paths_of_files_named_relative(qtbot, sma
     menu_action(window, "Inspector", "Export ramps (CSV)...").trigger()
     lines = target.read_text().splitlines()
     assert lines[:2] == [f"# file: {small_files.exposure.resolve()}", f"# reference: {small_files.reference.resolve()}"]
+    window.close()
+
+
+@pytest.mark.parametrize(("saved", "needs"), [("A − B", "reference B"), ("Product − lininspect", "a pipeline product")])
+def test_a_saved_right_view_that_needs_a_missing_file_falls_back_with_a_note(
+    qtbot, small_files, private_settings: Path, saved: str, needs: str
+) -> None:  # type: ignore[no-untyped-def]
+    settings = QSettings(str(private_settings), QSettings.Format.IniFormat)
+    settings.setValue("mode", saved)  # what the last run of the app left
+    settings.sync()
+    window = shown_window(qtbot, small_files.exposure, small_files.reference)
+    qtbot.waitUntil(lambda: window.display.mode_box.currentText() == "Corrected", timeout=5000)
+    assert window.right.title.text.startswith("Corrected")
+    assert window.right.image.isVisible()
+    message = window.statusBar().currentMessage()
+    assert saved in message and needs in message and "Corrected" in message
+    window.close()
+
+
+def test_a_saved_right_view_is_kept_when_its_files_come_with_the_command(qtbot, files_ab, private_settings: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = QSettings(str(private_settings), QSettings.Format.IniFormat)
+    settings.setValue("mode", "A − B")
+    settings.sync()
+    window = show_window(OpeningRequest(input=files_ab["exposure"], reference=files_ab["a"], against=files_ab["b"]))
+    qtbot.addWidget(window)
+    qtbot.wait(100)
+    assert window.display.mode_box.currentText() == "A − B"
+    assert window.right.title.text.startswith("A − B")
     window.close()
