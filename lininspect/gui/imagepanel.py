@@ -16,6 +16,7 @@ from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QGraphicsRectItem
 
 from ..core import analysis
+from .viewtext import ViewText
 
 #: Dark plots to match the window; set before any item is made.
 BACKGROUND = "#1b1d21"
@@ -160,7 +161,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.markers = pg.ScatterPlotItem(pxMode=True, size=16, brush=None)
         self.markers.setZValue(10)
         self.view.addItem(self.markers, ignoreBounds=True)
-        self.message = pg.TextItem("", color="#bbbbbb", anchor=(0.5, 0.5))
+        self.message = ViewText("", color="#bbbbbb", anchor=(0.5, 0.5))
         self.message.setZValue(15)
         self.view.addItem(self.message, ignoreBounds=True)
         self._shape: tuple[int, int] | None = None

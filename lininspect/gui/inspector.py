@@ -36,6 +36,7 @@ from ..model.session import PixelFacts, ReferenceFacts
 from ..model.summaries import per_group_counts
 from .imagepanel import BACKGROUND
 from .svgexport import SvgExporter
+from .viewtext import ViewText
 
 INPUT_COLOUR = QColor("#4c9be8")
 CORRECTED_COLOUR = QColor("#f08c2e")
@@ -303,7 +304,7 @@ class PixelInspector(QWidget):
             line = pg.InfiniteLine(angle=90, pen=pg.mkPen(GROUP_LINE_COLOUR, width=1, style=Qt.PenStyle.DotLine))
             plot.addItem(line, ignoreBounds=True)
             self.group_lines.append(line)
-        self.residual_note = pg.TextItem("", color="#bbbbbb", anchor=(0.5, 0.5))
+        self.residual_note = ViewText("", color="#bbbbbb", anchor=(0.5, 0.5))
         self.residual_plot.addItem(self.residual_note, ignoreBounds=True)
         self._ramp, self._ratio, self._curve, self._residual = (
             ReusedItems(plot) for plot in (self.ramp_plot, self.ratio_plot, self.curve_plot, self.residual_plot)
