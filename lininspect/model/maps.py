@@ -9,7 +9,28 @@ NO_LIN_CORR mask's blocks show any flagged pixel (:func:`~lininspect.core.analys
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
+
+
+@dataclass(frozen=True)
+class ShownMap:
+    """A map a panel shows: what it is, its values per pixel (ny, nx) and their unit."""
+
+    name: str
+    values: np.ndarray
+    unit: str
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """Its pixels that are not zero, worst first (computed once, when first stepped through)."""
+        return worst_first(self.values)
+
+    def readout(self, x: int, y: int) -> str:
+        """The value at (x, y) as the status bar's readout says it."""
+        return f"{self.name} {float(self.values[y, x]):.6g} {self.unit}".rstrip()
 
 
 def worst_first(values: np.ndarray, zero: float = 0.0) -> np.ndarray:

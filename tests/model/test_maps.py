@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lininspect.model.maps import extreme_pool, step, worst_first
+from lininspect.model.maps import ShownMap, extreme_pool, step, worst_first
 
 
 def test_worst_first_orders_by_distance_from_zero_and_leaves_out_zero_and_nan() -> None:
@@ -50,3 +50,12 @@ def test_pooling_keeps_the_farthest_value_and_nan_only_when_a_block_is_all_nan()
     pooled = extreme_pool(values, 2, 0.0)
     assert pooled[0, 0] == pytest.approx(-0.7) and np.isnan(pooled[0, 1])
     np.testing.assert_array_equal(extreme_pool(values, 1, 0.0), values)
+
+
+def test_a_shown_map_reads_its_value_and_orders_its_pixels_once() -> None:
+    values = np.zeros((3, 4), dtype=np.float32)
+    values[2, 3], values[0, 1] = 2.5, -7.0
+    shown = ShownMap("residual RMS", values, "DN")
+    assert shown.readout(3, 2) == "residual RMS 2.5 DN"
+    assert ShownMap("values differing", values, "").readout(0, 0) == "values differing 0"
+    assert shown.order.tolist() == [[1, 0], [3, 2]] and shown.order is shown.order
