@@ -91,7 +91,8 @@ class MainWindow(QMainWindow):
         self.jobs.verified.connect(lambda verification, message: self.dialogs.show_verification(verification, message, [
             ("Show differences", lambda: view.update(right=RightView.VERIFY_DIFFERENCES)),
             ("Go to worst pixel", self.go_to_worst_difference)]))  # fmt: skip
-        self.jobs.compared.connect(self.dialogs.show_comparison)
+        self.jobs.compared.connect(lambda comparison: self.dialogs.show_comparison(comparison, self.show_pixel,
+                                                                                 lambda: self.view.pixel))  # fmt: skip
         self.jobs.againstPicked.connect(lambda reference: self.guard(lambda: self.opener.use_against(reference)))
         self.jobs.failed.connect(self.dialogs.show_error)
         view.subscribe(lambda changed: self._fit_toolbars() if "frames" in changed else None)

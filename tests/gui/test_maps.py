@@ -11,15 +11,16 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from astropy.io import fits
-from PyQt6.QtCore import QPoint, Qt
-from PyQt6.QtGui import QImage
-from PyQt6.QtWidgets import QApplication, QPushButton
+from PyQt6.QtCore import QEvent, QPoint, QPointF, Qt
+from PyQt6.QtGui import QImage, QMouseEvent
+from PyQt6.QtWidgets import QApplication, QLabel, QPushButton
 
 from lininspect.core.product import correct_file
 from lininspect.gui.imagepanel import ImagePanel
 from lininspect.gui.mainwindow import MIN_SCREEN_PIXELS, MainWindow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+from comparison_files import write_comparison_files  # noqa: E402
 from guihelpers import menu_action, shown_window  # noqa: E402
 from pipeline_oracle import write_linearity_reference, write_ramp_file  # noqa: E402
 
@@ -51,6 +52,15 @@ def shot(panel: ImagePanel) -> np.ndarray:
     image = panel.grab().toImage().convertToFormat(QImage.Format.Format_RGBA8888)
     data = np.frombuffer(image.constBits().asstring(image.sizeInBytes()), dtype=np.uint8)
     return data.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width(), :3].astype(int)
+
+
+def hover(widget, where: QPoint) -> None:  # type: ignore[no-untyped-def]
+    """The mouse moved to ``where`` over ``widget``, told to it directly: the offscreen platform sends
+    cursor moves to whichever window it stacks on top, which for a dialog over the window is not known."""
+    local = QPointF(where)
+    event = QMouseEvent(QEvent.Type.MouseMove, local, QPointF(widget.mapToGlobal(where)), Qt.MouseButton.NoButton,
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(widget, event)
 
 
 def screen_point(panel: ImagePanel, x: float, y: float) -> QPoint:
@@ -125,3 +135,64 @@ def test_go_to_worst_pixel_pans_to_it(qtbot, verified: MainWindow) -> None:  # t
     (x0, x1), (y0, y1) = verified.left.view.viewRange()
     assert (x0 + x1) / 2 == pytest.approx(worst[0] + 0.5, abs=1) and (y0 + y1) / 2 == pytest.approx(worst[1] + 0.5, abs=1)
     assert x1 - x0 < NX / 4  # zoomed in: the pixel is seen, not only circled
+
+
+@pytest.fixture
+def comparison_dialog(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    files = write_comparison_files(tmp_path)
+    window = shown_window(qtbot, files["exposure"], files["a"])
+    window.open_against(files["b"])
+    menu_action(window, "Correction", "Compare references A and B over the detector").trigger()
+    qtbot.waitUntil(lambda: window.dialogs.comparison_figure is not None, timeout=30000)
+    qtbot.waitExposed(window.dialogs.comparison_dialog)
+    return window
+
+
+def test_the_comparison_dialog_fits_its_screen_with_all_three_columns(qtbot, comparison_dialog: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    dialog, figure = comparison_dialog.dialogs.comparison_dialog, comparison_dialog.dialogs.comparison_figure
+    free = dialog.screen().availableGeometry()
+    assert dialog.width() <= free.width() and dialog.height() <= free.height()
+    QApplication.processEvents()
+    for name, (plot, _, _) in figure.maps.items():
+        assert plot.sceneBoundingRect().right() <= figure.viewport().width() + 1, name  # not cut off on the right
+
+
+def test_the_comparison_maps_zoom_together_read_values_and_send_a_click_to_the_inspector(
+    qtbot, comparison_dialog: MainWindow
+) -> None:  # type: ignore[no-untyped-def]
+    window, figure = comparison_dialog, comparison_dialog.dialogs.comparison_figure
+    first = figure.maps["factor_a"][0].vb
+    before = {name: plot.vb.viewRange() for name, (plot, _, _) in figure.maps.items()}
+    first.scaleBy((0.5, 0.5))
+    QApplication.processEvents()
+    centre = np.mean(first.viewRange(), axis=1)
+    for name, (plot, _, _) in figure.maps.items():  # the same region (a plot's own aspect may widen it)
+        np.testing.assert_allclose(np.mean(plot.vb.viewRange(), axis=1), centre, atol=1, err_msg=name)
+        assert np.diff(plot.vb.viewRange()[1])[0] < 0.6 * np.diff(before[name][1])[0], name
+    plot, _, values = figure.maps["factor_difference"]
+    x, y = 11, 7
+    plot.vb.setRange(xRange=(x - 3, x + 4), yRange=(y - 3, y + 4), padding=0)
+    QApplication.processEvents()
+    where = figure.mapFromScene(plot.vb.mapViewToScene(pg.Point(x + 0.5, y + 0.5)))
+    labels = [label for label in window.dialogs.comparison_dialog.findChildren(QLabel) if "Hover a map" in label.text()]
+    assert len(labels) == 1
+    readout = labels[0]
+    hover(figure.viewport(), where)
+    assert readout.text() == f"Factor B − A: pixel ({x}, {y}) = {float(values[y, x]):.6g}"
+    qtbot.mouseClick(figure.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert window.pixel == (x, y)
+    facts = window.inspector.facts
+    assert facts is not None and (facts.x, facts.y) == (x, y)
+
+
+def test_the_comparison_steps_through_factor_differences_worst_first(qtbot, comparison_dialog: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window = comparison_dialog
+    values = window.dialogs.comparison_figure.maps["factor_difference"][2].astype(np.float64)
+    sizes = np.where(np.isfinite(values), np.abs(values), 0)
+    ranked = sorted(((float(-sizes[y, x]), y, x) for y, x in zip(*np.nonzero(sizes), strict=True)))
+    buttons = {b.text(): b for b in window.dialogs.comparison_dialog.findChildren(QPushButton)}
+    for _, y, x in ranked[:3]:
+        qtbot.mouseClick(buttons["Next difference (worst first)"], Qt.MouseButton.LeftButton)
+        assert window.pixel == (x, y)
+    qtbot.mouseClick(buttons["Previous difference"], Qt.MouseButton.LeftButton)
+    assert window.pixel == (ranked[1][2], ranked[1][1])
