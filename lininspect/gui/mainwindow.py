@@ -216,14 +216,15 @@ class MainWindow(QMainWindow):
         x, y = self.jobs.go_to_worst_difference()
         self.show_pixel(x, y)
 
-    def step_difference(self, direction: int) -> None:
-        """The next (+1) or previous (-1) pixel of the right panel's map, worst first, inspected and panned to."""
+    def step_difference(self, direction: int, *, from_start: bool = False) -> None:
+        """The next (+1) or previous (-1) pixel of the right panel's map, worst first, inspected and panned to;
+        with ``from_start`` the worst one."""
         shown = self.panels.shown_map
         if shown is None:
             raise LinInspectError("the right panel shows no map to step through: choose Verify differences, "
                                   "Residual map, Product − lininspect, A − B or NO_LIN_CORR mask")  # fmt: skip
         order = shown.order
-        index = maps.step(order, self.view.pixel, direction)
+        index = maps.step(order, None if from_start else self.view.pixel, direction)
         if index is None:
             end = "no pixel differs" if len(order) == 0 else ("last" if direction > 0 else "first") + " one reached"
             self.status.message(f"{shown.name}: {end}", 5000)

@@ -196,3 +196,20 @@ def test_the_comparison_steps_through_factor_differences_worst_first(qtbot, comp
         assert window.pixel == (x, y)
     qtbot.mouseClick(buttons["Previous difference"], Qt.MouseButton.LeftButton)
     assert window.pixel == (ranked[1][2], ranked[1][1])
+
+
+def test_the_residual_map_pools_reads_and_goes_to_its_worst_pixel(qtbot, full_frame: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, full_frame["exposure"], full_frame["reference"])
+    job = window.run_correction()
+    qtbot.waitUntil(lambda: job.done, timeout=60000)
+    window.display.mode_box.setCurrentText("Residual map")
+    qtbot.waitUntil(lambda: window.panels.shown_map is not None, timeout=60000)
+    rms = window.jobs.residual_map(0)
+    assert rms is not None
+    factor = round(NX / window.right.image.image.shape[1])
+    assert factor >= 2 and window.right.image.image.shape[0] == -(-NY // factor)  # pooled to the zoom
+    menu_action(window, "View", "Go to worst pixel of the map").trigger()
+    y, x = np.unravel_index(np.nanargmax(rms), rms.shape)
+    assert window.pixel == (x, y)
+    assert f"residual RMS {float(rms[y, x]):.6g} DN" in window.status.readout_text(int(x), int(y))
+    assert window.right.image.image.shape == (NY, NX)  # zoomed in to the pixel: drawn whole again
