@@ -64,11 +64,11 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
         self.histogram = self._histogram(comparison, 2, 1)
         self._image("rms_difference", "Residual RMS B \u2212 A (DN)",
                     comparison.rms_difference, centred_limits(comparison.rms_difference), diverging, 2, 2)
-        # One zoom for all maps. Not pyqtgraph's axis links: those align views by their place on the
-        # screen, which for plots side by side in a grid shows different regions.
-        self._syncing = False
+        # One zoom for all maps, led by the one the user zooms or pans. Not pyqtgraph's axis links: those
+        # align views by their place on the screen, which for plots side by side shows different regions;
+        # nor every range change, as plots of different shapes would widen each other at each resize.
         for plot, _, _ in self.maps.values():
-            plot.vb.sigRangeChanged.connect(lambda view, *_: self._follow_zoom(view))
+            plot.vb.sigRangeChangedManually.connect(lambda *_, view=plot.vb: self.follow_zoom(view))
         first = self.maps["factor_a"][0].vb
         first.sigRangeChanged.connect(lambda *_: self._repool())
         first.sigResized.connect(lambda *_: self._repool())
@@ -131,18 +131,12 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
         if found is not None:
             self.pixelClicked.emit(found[1], found[2])
 
-    def _follow_zoom(self, source: pg.ViewBox) -> None:
+    def follow_zoom(self, source: pg.ViewBox) -> None:
         """Every other map shows the region ``source`` shows (each plot's own aspect may widen it)."""
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            x_range, y_range = source.viewRange()
-            for plot, _, _ in self.maps.values():
-                if plot.vb is not source:
-                    plot.vb.setRange(xRange=x_range, yRange=y_range, padding=0)
-        finally:
-            self._syncing = False
+        x_range, y_range = source.viewRange()
+        for plot, _, _ in self.maps.values():
+            if plot.vb is not source:
+                plot.vb.setRange(xRange=x_range, yRange=y_range, padding=0)
 
     def _repool(self) -> None:
         """The zoom changed: the difference maps drawn again if another block size is needed."""

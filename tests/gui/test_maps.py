@@ -12,7 +12,7 @@ import pyqtgraph as pg
 import pytest
 from astropy.io import fits
 from PyQt6.QtCore import QEvent, QPoint, QPointF, Qt
-from PyQt6.QtGui import QImage, QMouseEvent
+from PyQt6.QtGui import QImage, QMouseEvent, QWheelEvent
 from PyQt6.QtWidgets import QApplication, QLabel, QPushButton
 
 from lininspect.core.product import correct_file
@@ -60,6 +60,13 @@ def hover(widget, where: QPoint) -> None:  # type: ignore[no-untyped-def]
     local = QPointF(where)
     event = QMouseEvent(QEvent.Type.MouseMove, local, QPointF(widget.mapToGlobal(where)), Qt.MouseButton.NoButton,
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(widget, event)
+
+
+def wheel(widget, where: QPoint, degrees_x8: int) -> None:  # type: ignore[no-untyped-def]
+    """A turn of the mouse wheel at ``where`` over ``widget``."""
+    event = QWheelEvent(QPointF(where), QPointF(widget.mapToGlobal(where)), QPoint(0, 0), QPoint(0, degrees_x8),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)  # fmt: skip
     QApplication.sendEvent(widget, event)
 
 
@@ -153,8 +160,11 @@ def test_the_comparison_dialog_fits_its_screen_with_all_three_columns(qtbot, com
     free = dialog.screen().availableGeometry()
     assert dialog.width() <= free.width() and dialog.height() <= free.height()
     QApplication.processEvents()
-    for name, (plot, _, _) in figure.maps.items():
+    for name, (plot, _, values) in figure.maps.items():
         assert plot.sceneBoundingRect().right() <= figure.viewport().width() + 1, name  # not cut off on the right
+        (x0, x1), (y0, y1) = plot.vb.viewRange()
+        assert x0 <= 0 and x1 >= values.shape[1] and y0 <= 0 and y1 >= values.shape[0], name  # each whole map shown
+        assert x1 - x0 < 2 * values.shape[1] or y1 - y0 < 2 * values.shape[0], name  # and fitted, not a speck
 
 
 def test_the_comparison_maps_zoom_together_read_values_and_send_a_click_to_the_inspector(
@@ -163,7 +173,9 @@ def test_the_comparison_maps_zoom_together_read_values_and_send_a_click_to_the_i
     window, figure = comparison_dialog, comparison_dialog.dialogs.comparison_figure
     first = figure.maps["factor_a"][0].vb
     before = {name: plot.vb.viewRange() for name, (plot, _, _) in figure.maps.items()}
-    first.scaleBy((0.5, 0.5))
+    centre = figure.mapFromScene(first.mapViewToScene(pg.Point(15, 12)))
+    for _ in range(3):  # the mouse wheel, turned away from the user: zoom in
+        wheel(figure.viewport(), centre, 120)
     QApplication.processEvents()
     centre = np.mean(first.viewRange(), axis=1)
     for name, (plot, _, _) in figure.maps.items():  # the same region (a plot's own aspect may widen it)
