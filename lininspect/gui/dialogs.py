@@ -264,14 +264,14 @@ def _step_to(
     say: Callable[[str], None],
 ) -> None:  # fmt: skip
     """Inspect the next or previous pixel of ``differences`` from ``here``, worst first, and say which it is."""
-    order = differences.order
-    index = maps.step(order, here, direction)
+    ranking = differences.ranking
+    index = maps.step(ranking, here, direction)
     if index is None:
-        say(f"{differences.name}: " + ("no pixel differs" if len(order) == 0 else "no further difference this way"))
+        say(f"{differences.name}: " + ("no pixel differs" if len(ranking) == 0 else "no further difference this way"))
         return
-    x, y = (int(v) for v in order[index])
+    x, y = ranking.pixel(index)
     go_to(x, y)
-    say(f"{differences.name}: pixel {index + 1} of {len(order)}, worst first: ({x}, {y}) = "
+    say(f"{differences.name}: pixel {index + 1} of {len(ranking)}, worst first: ({x}, {y}) = "
         f"{float(differences.values[y, x]):.6g}")  # fmt: skip
 
 

@@ -223,15 +223,15 @@ class MainWindow(QMainWindow):
         if shown is None:
             raise LinInspectError("the right panel shows no map to step through: choose Verify differences, "
                                   "Residual map, Product − lininspect, A − B or NO_LIN_CORR mask")  # fmt: skip
-        order = shown.order
-        index = maps.step(order, None if from_start else self.view.pixel, direction)
+        ranking = shown.ranking
+        index = maps.step(ranking, None if from_start else self.view.pixel, direction)
         if index is None:
-            end = "no pixel differs" if len(order) == 0 else ("last" if direction > 0 else "first") + " one reached"
+            end = "no pixel differs" if len(ranking) == 0 else ("last" if direction > 0 else "first") + " one reached"
             self.status.message(f"{shown.name}: {end}", 5000)
             return
-        x, y = (int(v) for v in order[index])
+        x, y = ranking.pixel(index)
         self.show_pixel(x, y)
-        self.status.message(f"{shown.name}: pixel {index + 1} of {len(order)}, worst first ({x}, {y})", 8000)
+        self.status.message(f"{shown.name}: pixel {index + 1} of {len(ranking)}, worst first ({x}, {y})", 8000)
 
     def clear_pins(self) -> None:
         self.view.update(pins=(), box=None)

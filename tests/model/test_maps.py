@@ -5,29 +5,51 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lininspect.model.maps import ShownMap, extreme_pool, step, worst_first
+from lininspect.model.maps import FIRST_RANKED, Ranking, ShownMap, extreme_pool, step
 
 
-def test_worst_first_orders_by_distance_from_zero_and_leaves_out_zero_and_nan() -> None:
+def ranked(ranking: Ranking) -> list[tuple[int, int]]:
+    return [ranking.pixel(n) for n in range(len(ranking))]
+
+
+def test_the_ranking_orders_by_distance_from_zero_and_leaves_out_zero_and_nan() -> None:
     values = np.zeros((4, 5))
     values[1, 2], values[3, 0], values[0, 4], values[2, 2] = 5.0, -9.0, 5.0, np.nan
-    order = worst_first(values)
-    assert order.tolist() == [[0, 3], [4, 0], [2, 1]]  # -9 first; the two 5s in row order (row 0 before row 1)
+    ranking = Ranking(values)
+    assert ranked(ranking) == [(0, 3), (4, 0), (2, 1)]  # -9 first; the two 5s in row order (row 0 before row 1)
+    assert [ranking.index_of(x, y) for x, y in ranked(ranking)] == [0, 1, 2]
+    assert ranking.index_of(0, 0) is None and ranking.index_of(2, 2) is None  # zero, NaN
 
 
-def test_worst_first_about_another_zero() -> None:
+def test_the_ranking_about_another_zero() -> None:
     ratios = np.ones((3, 3))
     ratios[2, 1], ratios[0, 0] = 0.9, 1.05
-    assert worst_first(ratios, zero=1.0).tolist() == [[1, 2], [0, 0]]
+    assert ranked(Ranking(ratios, zero=1.0)) == [(1, 2), (0, 0)]
 
 
-def test_stepping_walks_the_order_from_where_the_user_is() -> None:
-    order = np.array([[7, 1], [2, 2], [5, 0]])
-    assert step(order, None, +1) == 0
-    assert step(order, (9, 9), +1) == 0 and step(order, (9, 9), -1) == 2
-    assert step(order, (7, 1), +1) == 1 and step(order, (2, 2), +1) == 2 and step(order, (2, 2), -1) == 0
-    assert step(order, (5, 0), +1) is None and step(order, (7, 1), -1) is None
-    assert step(np.zeros((0, 2), int), (1, 1), +1) is None
+def test_a_large_ranking_with_ties_agrees_with_a_full_sort_wherever_it_is_read() -> None:
+    rng = np.random.default_rng(2)
+    values = rng.integers(-3, 4, (300, 200)).astype(np.float32)  # many ties, many zeros
+    distance = np.abs(values.ravel().astype(np.float64))
+    flat = np.flatnonzero(distance)
+    expected = flat[np.lexsort((flat, -distance[flat]))]  # farthest first, ties row by row
+    ranking = Ranking(values)
+    assert len(ranking) == len(expected) > 4 * FIRST_RANKED
+    for index in (0, 1, FIRST_RANKED - 1, FIRST_RANKED, 3 * FIRST_RANKED + 7, len(expected) - 1):
+        y, x = divmod(int(expected[index]), 200)
+        assert ranking.pixel(index) == (x, y)
+        assert ranking.index_of(x, y) == index
+
+
+def test_stepping_walks_the_ranking_from_where_the_user_is() -> None:
+    values = np.zeros((3, 10))
+    values[1, 7], values[2, 2], values[0, 5] = 9.0, 5.0, 1.0  # ranked (7, 1), (2, 2), (5, 0)
+    ranking = Ranking(values)
+    assert step(ranking, None, +1) == 0
+    assert step(ranking, (9, 2), +1) == 0 and step(ranking, (9, 2), -1) == 2
+    assert step(ranking, (7, 1), +1) == 1 and step(ranking, (2, 2), +1) == 2 and step(ranking, (2, 2), -1) == 0
+    assert step(ranking, (5, 0), +1) is None and step(ranking, (7, 1), -1) is None
+    assert step(Ranking(np.zeros((2, 2))), (1, 1), +1) is None
 
 
 @pytest.mark.parametrize("centre", [0.0, 0.5])
@@ -52,10 +74,10 @@ def test_pooling_keeps_the_farthest_value_and_nan_only_when_a_block_is_all_nan()
     np.testing.assert_array_equal(extreme_pool(values, 1, 0.0), values)
 
 
-def test_a_shown_map_reads_its_value_and_orders_its_pixels_once() -> None:
+def test_a_shown_map_reads_its_value_and_ranks_its_pixels_once() -> None:
     values = np.zeros((3, 4), dtype=np.float32)
     values[2, 3], values[0, 1] = 2.5, -7.0
     shown = ShownMap("residual RMS", values, "DN")
     assert shown.readout(3, 2) == "residual RMS 2.5 DN"
     assert ShownMap("values differing", values, "").readout(0, 0) == "values differing 0"
-    assert shown.order.tolist() == [[1, 0], [3, 2]] and shown.order is shown.order
+    assert ranked(shown.ranking) == [(1, 0), (3, 2)] and shown.ranking is shown.ranking
