@@ -225,3 +225,28 @@ def test_the_residual_map_pools_reads_and_goes_to_its_worst_pixel(qtbot, full_fr
     assert window.pixel == (x, y)
     assert f"residual RMS {float(rms[y, x]):.6g} DN" in window.status.readout_text(int(x), int(y))
     assert window.right.image.image.shape == (NY, NX)  # zoomed in to the pixel: drawn whole again
+
+
+def test_the_no_lin_corr_mask_and_a_minus_b_read_their_value_and_step(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = write_comparison_files(tmp_path)
+    window = shown_window(qtbot, files["exposure"], files["a"])
+    window.open_against(files["b"])
+    job = window.run_correction()
+    qtbot.waitUntil(lambda: job.done, timeout=30000)
+    window.display.mode_box.setCurrentText("NO_LIN_CORR mask")
+    mask = window.session.no_lin_corr_mask()
+    assert mask is not None
+    rows, columns = np.nonzero(mask)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    qtbot.keyClick(window.left, Qt.Key.Key_N)
+    assert window.pixel == (columns[0], rows[0])  # all flagged alike: row by row
+    assert "NO_LIN_CORR mask 1" in window.status.readout_text(int(columns[0]), int(rows[0]))
+    window.display.mode_box.setCurrentText("A − B")
+    shown = window.right.image.image
+    assert shown is not None
+    difference = window.session.source("A − B").plane(window.integration, window.group)
+    y, x = np.unravel_index(np.nanargmax(np.abs(difference)), difference.shape)
+    qtbot.keyClick(window.left, Qt.Key.Key_W, Qt.KeyboardModifier.ShiftModifier)
+    assert window.pixel == (x, y)
+    assert f"A − B {float(difference[y, x]):.6g} DN" in window.status.readout_text(int(x), int(y))
