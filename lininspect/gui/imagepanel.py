@@ -187,6 +187,11 @@ class ImagePanel(pg.GraphicsLayoutWidget):
     def shape(self) -> tuple[int, int] | None:
         return self._shape
 
+    @property
+    def pool(self) -> int:
+        """The block size masks and maps are drawn pooled by at the current zoom (1: every pixel)."""
+        return self._pool
+
     def set_image(
         self, display: np.ndarray | None, colormap: pg.ColorMap, message: str = "", *, pool_about: float | None = None
     ) -> None:
