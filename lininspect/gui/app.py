@@ -11,10 +11,11 @@ from pathlib import Path
 from types import TracebackType
 
 from PyQt6.QtCore import QSettings, QSize
-from PyQt6.QtGui import QColor, QIcon, QPalette
+from PyQt6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PyQt6.QtWidgets import QApplication, QMessageBox
 from pyqtgraph.util.garbage_collector import GarbageCollector
 
+from .. import data
 from ..core.errors import LinInspectError
 from ..model.opening import OpeningRequest
 from .mainwindow import MainWindow
@@ -25,7 +26,6 @@ ORGANISATION = "lininspect"
 APPLICATION = "lininspect"
 #: Point this at an .ini file to keep settings away from the user's (tests do).
 SETTINGS_ENV = "LININSPECT_SETTINGS"
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 #: The window on a first start, when the screen has room for it (and for WINDOW_FRAME).
 DEFAULT_SIZE = QSize(1600, 1000)
 #: Room left for the window manager's title bar and borders, which Qt learns only once shown.
@@ -49,6 +49,7 @@ def application() -> QApplication:
     app = QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
+    app.setDesktopFileName(APPLICATION)  # matches the window to lininspect.desktop (lininspect install-desktop)
     _style(app)
     _collector()
     return app
@@ -87,12 +88,15 @@ def _style(app: QApplication) -> None:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#777777"))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#777777"))
     app.setPalette(palette)
-    stylesheet = RESOURCES / "lininspect.qss"
-    if stylesheet.is_file():
-        app.setStyleSheet(stylesheet.read_text())
-    icon = RESOURCES / "lininspect.svg"
-    if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
+    app.setStyleSheet(data.read_text(data.STYLE_SHEET))
+    app.setWindowIcon(app_icon())
+
+
+def app_icon() -> QIcon:
+    """The icon, drawn from the package's SVG (no file path: the package may be a zip)."""
+    pixmap = QPixmap()
+    pixmap.loadFromData(data.read_bytes(data.ICON), "SVG")
+    return QIcon(pixmap)
 
 
 def open_window(
