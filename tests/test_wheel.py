@@ -78,6 +78,16 @@ def test_the_installed_command_runs(installed_wheel: Path) -> None:
     assert (ran.returncode, ran.stdout.strip()) == (0, f"lininspect {_version()}")
 
 
+def test_the_installed_desktop_entry_runs_the_installed_command(installed_wheel: Path, tmp_path: Path) -> None:
+    ran = run_in(installed_wheel, str(installed_wheel / "bin" / "lininspect"), "install-desktop",
+                 XDG_DATA_HOME=str(tmp_path))  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    entry = (tmp_path / "applications" / "lininspect.desktop").read_text()
+    assert f"Exec={installed_wheel / 'bin' / 'lininspect'} %f" in entry.splitlines()
+    icon = tmp_path / "icons" / "hicolor" / "scalable" / "apps" / "lininspect.svg"
+    assert icon.read_bytes() == (ROOT / "lininspect" / "data" / "lininspect.svg").read_bytes()
+
+
 def _version() -> str:
     import lininspect
 
