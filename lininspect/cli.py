@@ -62,7 +62,8 @@ Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
 
 Without --reference, CRDS chooses the reference as the pipeline does (CRDS_PATH, CRDS_SERVER_URL,
 CRDS_CONTEXT or --crds-context). Inputs whose earlier Detector1 steps have not run (_uncal ...)
-get them from jwst first (pip install 'lininspect[pipeline]'), unless --as-is.
+get them from jwst first, unless --as-is. jwst comes with the 'pipeline' extra:
+  {pipeline_install_hint}
 
 Run 'lininspect COMMAND --help' for a command's options.
 """
@@ -148,9 +149,11 @@ def _fail(message: str) -> NoReturn:
 
 
 def _open_parser() -> argparse.ArgumentParser:
+    from .installation import pipeline_install_hint
+
     parser = _Parser(
         prog="lininspect",
-        description=_DESCRIPTION,
+        description=_DESCRIPTION.format(pipeline_install_hint=pipeline_install_hint()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"lininspect {__version__}")

@@ -88,6 +88,13 @@ def test_the_installed_desktop_entry_runs_the_installed_command(installed_wheel:
     assert icon.read_bytes() == (ROOT / "lininspect" / "data" / "lininspect.svg").read_bytes()
 
 
+def test_the_installed_wheel_is_told_the_extra(installed_wheel: Path) -> None:
+    """Installed from a wheel (or an index), the extra is what adds jwst; in a clone it is pip install -e."""
+    hint = "from lininspect.installation import pipeline_install_hint; print(pipeline_install_hint())"
+    ran = run_in(installed_wheel, str(installed_wheel / "bin" / "python"), "-c", hint)
+    assert (ran.returncode, ran.stdout) == (0, "pip install 'lininspect[pipeline]'\n")
+
+
 def _version() -> str:
     import lininspect
 
