@@ -410,6 +410,11 @@ def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
 
 
 def _launch(request: OpeningRequest) -> int:
+    from .model.opening import has_display
+
+    missing = request.missing_files()
+    if missing and not has_display():  # at a terminal: name the file first (a window would show a dialog)
+        raise LinInspectError(f"{missing[0]}: no such file")
     try:
         from .gui.app import launch
     except ImportError as error:

@@ -17,7 +17,7 @@ from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from .. import data
 from ..core.errors import LinInspectError
-from ..model.opening import OpeningRequest
+from ..model.opening import OpeningRequest, has_display
 from .mainwindow import MainWindow
 from .quitsignals import QuitOnSignals
 from .worker import route_warnings
@@ -115,7 +115,7 @@ def open_window(
 
 def launch(request: OpeningRequest) -> int:
     """Show the app on the request's files and run until closed."""
-    if not any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+    if not has_display():
         raise LinInspectError(
             "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"
         )
