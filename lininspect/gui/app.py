@@ -9,8 +9,9 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
-from PyQt6.QtCore import QSettings, QSize
+from PyQt6.QtCore import QSettings, QSize, QThreadPool
 from PyQt6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PyQt6.QtWidgets import QApplication, QMessageBox
 from pyqtgraph.util.garbage_collector import GarbageCollector
@@ -114,7 +115,7 @@ def open_window(
 
 
 def launch(request: OpeningRequest) -> int:
-    """Show the app on the request's files and run until closed."""
+    """Show the app on the request's files and run until closed (a signal ends the process: :func:`end_process`)."""
     if not has_display():
         raise LinInspectError(
             "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"
@@ -124,9 +125,25 @@ def launch(request: OpeningRequest) -> int:
     route_warnings()
     with QuitOnSignals(app) as quitting:  # before anything can block: a start-up dialog ends on a signal too
         window = show_window(request)
-        if not window.isVisible():  # closed by a signal during start-up
-            return quitting.status or 0
-        return app.exec()
+        # Not visible: closed by a signal during start-up.
+        status = app.exec() if window.isVisible() else (quitting.status or 0)
+    if quitting.status is not None or QThreadPool.globalInstance().activeThreadCount():
+        end_process(status)
+    return status
+
+
+def end_process(status: int) -> NoReturn:
+    """End at once, the window closed and its settings saved: after a signal, or with a job still running.
+
+    A signal asks for the end now, and Python's teardown of the Qt and pyqtgraph objects took
+    seconds on a loaded machine (pyqtgraph's own ``exit()`` skips it the same way, against
+    crashes on exit). A job stuck in a call it cannot leave must not keep the process alive,
+    nor meet the interpreter's teardown in its thread; a file it was writing is still a
+    temporary, which the next run in that folder removes.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def show_window(request: OpeningRequest) -> MainWindow:
