@@ -33,7 +33,8 @@ def data_home() -> Path:
 
 def installed_files(home: Path) -> tuple[Path, Path]:
     """Where the entry and the icon go."""
-    return home / "applications" / ENTRY_NAME, home / "icons" / "hicolor" / "scalable" / "apps" / f"{ICON_NAME}.svg"
+    icon = home / "icons" / "hicolor" / "scalable" / "apps" / f"{ICON_NAME}.svg"
+    return home / "applications" / ENTRY_NAME, icon
 
 
 def command_line() -> list[str]:

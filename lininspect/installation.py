@@ -18,7 +18,7 @@ EXTRA = "pipeline"
 
 
 def pipeline_install_hint() -> str:
-    """The command that installs jwst for this install, e.g. ``pip install -e '.[pipeline]' in /src/lininspect``."""
+    """What adds jwst to this install, e.g. ``pip install -e '.[pipeline]' in /src/lininspect``."""
     clone = source_checkout()
     if clone is not None:
         return f"pip install -e '.[{EXTRA}]' in {clone}"

@@ -20,7 +20,7 @@ def launched(monkeypatch: pytest.MonkeyPatch) -> list[OpeningRequest]:
 
     requests: list[OpeningRequest] = []
     monkeypatch.setattr(app, "launch", lambda request: requests.append(request) or 0)
-    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # a display: the app, not the CLI, reports missing files
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # a display: the app reports missing files
     monkeypatch.delenv("CRDS_CONTEXT", raising=False)
     return requests
 
@@ -46,15 +46,16 @@ def test_the_command_line_builds_the_request_without_qt() -> None:
 @pytest.mark.parametrize("which", ["input", "--reference", "--corrected", "--against"])
 def test_without_a_display_a_missing_file_is_named_first(tmp_path: Path, which: str) -> None:
     """It said "no display" for ``lininspect nosuchfile.fits``, leaving the user to find the typo later."""
-    files = {name: tmp_path / f"{name.strip('-')}.fits" for name in ("input", "--reference", "--corrected", "--against")}
+    names = ("input", "--reference", "--corrected", "--against")
+    files = {name: tmp_path / f"{name.strip('-')}.fits" for name in names}
     for name, path in files.items():
         if name != which:
             path.write_bytes(b"")
-    argv = [str(files["input"])] + [part for name in files if name != "input" for part in (name, str(files[name]))]
+    argv = [str(files["input"])] + [part for name in names[1:] for part in (name, str(files[name]))]
     headless = {name: value for name, value in os.environ.items()
                 if name not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}  # fmt: skip
-    ran = subprocess.run([sys.executable, "-m", "lininspect", *argv], capture_output=True, text=True, env=headless,
-                         timeout=60)  # fmt: skip
+    ran = subprocess.run([sys.executable, "-m", "lininspect", *argv], capture_output=True, text=True,
+                         env=headless, timeout=60)  # fmt: skip
     assert (ran.returncode, ran.stderr) == (2, f"lininspect: error: {files[which]}: no such file\n")
 
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_without_jwst_a_clone_is_told_the_editable_install(tmp_path: Path) -> None:
     files = write_small_pair(tmp_path)
-    with fits.open(files.exposure, mode="update") as exposure:  # no record of the earlier steps: jwst must run them
+    with fits.open(files.exposure, mode="update") as exposure:  # no record of the earlier steps: jwst's job
         for keyword in EARLIER_STEPS:
             del exposure[0].header[keyword]
     no_jwst = tmp_path / "nojwst" / "jwst"

@@ -60,8 +60,8 @@ def _without_this_checkout() -> dict[str, str]:
 
 
 def run_in(venv: Path, *command: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, env={**_without_this_checkout(), "QT_QPA_PLATFORM": "offscreen", **environment},
-                          capture_output=True, text=True, timeout=120, cwd=venv)  # fmt: skip
+    environment = {**_without_this_checkout(), "QT_QPA_PLATFORM": "offscreen", **environment}
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, cwd=venv)
 
 
 def test_the_installed_app_has_its_style_sheet_and_icon(installed_wheel: Path) -> None:

@@ -115,7 +115,7 @@ def open_window(
 
 
 def launch(request: OpeningRequest) -> int:
-    """Show the app on the request's files and run until closed (a signal ends the process: :func:`end_process`)."""
+    """Show the app on the request's files and run until closed (after a signal: :func:`end_process`)."""
     if not has_display():
         raise LinInspectError(
             "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"

@@ -33,6 +33,6 @@ class OpeningRequest:
     as_is: bool = False
 
     def missing_files(self) -> list[Path]:
-        """The files named that do not exist (the app would say so in a dialog; without a display, the CLI)."""
+        """The files named that do not exist (said in a dialog by the app; by the CLI without a display)."""
         named = (self.input, self.reference, self.corrected, self.against)
         return [path for path in named if path is not None and not Path(path).exists()]
