@@ -356,11 +356,14 @@ def _install_desktop(options: argparse.Namespace) -> int:
 
 def _open(options: argparse.Namespace) -> int:
     from .core.demo import ensure_demo
+    from .model.opening import NO_DISPLAY, has_display
 
     if options.input is None:
         if any(value is not None for value in (options.reference, options.corrected, options.against,
                                                 options.against_context)):
             raise LinInspectError("--reference, --corrected, --against and --against-context need an INPUT")
+        if not has_display():  # before writing the demo's 135 MB for a window that cannot open
+            raise LinInspectError(NO_DISPLAY)
         demo = ensure_demo()
         return _launch(OpeningRequest(demo.exposure, demo.reference, correct_on_open=True))
     _use_crds_context(options)

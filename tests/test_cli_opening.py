@@ -67,3 +67,13 @@ def test_without_a_display_existing_files_hear_about_the_display(tmp_path: Path)
     ran = subprocess.run([sys.executable, "-m", "lininspect", str(ramp)], capture_output=True, text=True,
                          env=headless, timeout=60)  # fmt: skip
     assert ran.returncode == 2 and ran.stderr.startswith("lininspect: error: no display:")
+
+
+def test_without_a_display_the_demo_is_not_written_for_nothing(tmp_path: Path) -> None:
+    """``lininspect`` alone wrote the demo's 135 MB into the cache, then said there is no display."""
+    headless = {name: value for name, value in os.environ.items()
+                if name not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}  # fmt: skip
+    ran = subprocess.run([sys.executable, "-m", "lininspect"], capture_output=True, text=True,
+                         env={**headless, "XDG_CACHE_HOME": str(tmp_path)}, timeout=120)  # fmt: skip
+    assert ran.returncode == 2 and ran.stderr.startswith("lininspect: error: no display:")
+    assert not (tmp_path / "lininspect").exists()

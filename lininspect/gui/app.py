@@ -18,7 +18,7 @@ from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from .. import data
 from ..core.errors import LinInspectError
-from ..model.opening import OpeningRequest, has_display
+from ..model.opening import NO_DISPLAY, OpeningRequest, has_display
 from .mainwindow import MainWindow
 from .quitsignals import QuitOnSignals
 from .worker import route_warnings
@@ -117,9 +117,7 @@ def open_window(
 def launch(request: OpeningRequest) -> int:
     """Show the app on the request's files and run until closed (after a signal: :func:`end_process`)."""
     if not has_display():
-        raise LinInspectError(
-            "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"
-        )
+        raise LinInspectError(NO_DISPLAY)
     app = application()
     sys.excepthook = _report_unexpected
     route_warnings()

@@ -10,6 +10,9 @@ from pathlib import Path
 DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
 
 
+NO_DISPLAY = "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"
+
+
 def has_display() -> bool:
     return any(os.environ.get(name) for name in DISPLAY_VARIABLES)
 
