@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
 
 from ..core import dq
 from ..core.comparison import ReferenceComparison
+from ..core.demo import is_demo_reference
 from ..core.errors import LinInspectError
 from ..core.reference import LinearityReference
 from ..core.verify import Verification
@@ -255,7 +256,8 @@ def origin_text(reference: LinearityReference | None) -> str:
     if reference is None:
         return "—"
     if reference.origin is None:
-        return f"{reference.path.name} (chosen by you)"
+        chooser = "comes with the demo" if is_demo_reference(reference.path) else "chosen by you"
+        return f"{reference.path.name} ({chooser})"
     return reference.origin.describe()
 
 
