@@ -37,10 +37,12 @@ class Dialogs:
 
     def __init__(
         self, parent: QMainWindow, session: Session, settings: QSettings,
-        write_report: Callable[[ReferenceComparison, Path], object],
+        write_report: Callable[[ReferenceComparison, Path], object], say: Callable[[str, int], None],
     ) -> None:  # fmt: skip
-        """``write_report``: writes the comparison report into a folder (a job, as the command line's files)."""
+        """``write_report``: writes the comparison report into a folder (a job, as the command line's files);
+        ``say``: a message (and how many ms it stays) in the status bar."""
         self.parent, self.session, self.settings, self.write_report = parent, session, settings, write_report
+        self.say = say
         #: Saturated samples of the loaded exposure once counted, the job counting them and the summaries waiting.
         self.saturated: int | None = None
         self.counting: Job[int] | None = None
@@ -61,7 +63,7 @@ class Dialogs:
             self.show_error(f"{where}{error.strerror or error}")
 
     def show_error(self, message: str) -> None:
-        self.parent.statusBar().showMessage(message, 10000)
+        self.say(message, 10000)
         QMessageBox.warning(self.parent, "lininspect", message)
 
     def start_dir(self) -> str:

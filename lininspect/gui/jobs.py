@@ -265,7 +265,7 @@ class Jobs(QObject):
 
     def _on_exported(self, path: Path) -> None:
         self._hide_progress()
-        self.status.message(f"wrote {path}", 8000)
+        self.status.message(f"wrote {path.name} (in {path.parent})", 8000)
 
     def export_report_in_background(
         self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool = False
@@ -278,7 +278,7 @@ class Jobs(QObject):
 
     def _on_report_written(self, files: ReportFiles) -> None:
         self._hide_progress()
-        self.status.message(f"wrote {files.picture} and its maps and tables", 8000)
+        self.status.message(f"wrote {files.picture.name} and its maps and tables (in {files.picture.parent})", 8000)
 
     def correct_integration_now(self) -> None:
         """The shown integration's read-level corrections in this thread; for snapshots and scripts (no event loop)."""

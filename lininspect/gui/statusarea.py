@@ -1,14 +1,17 @@
-"""The status bar: the readout of the pixel under the cursor, a job's progress and Cancel, the reference in use.
+"""The status bar: the readout of the pixel under the cursor, the last message, a job's progress and Cancel,
+the reference in use.
 
 The readout follows the frame from the view state, so stepping groups under a still cursor
-updates it without the cursor moving.
+updates it without the cursor moving. Messages go to a label of their own with a share of the
+bar's width: QStatusBar's own ``showMessage`` paints only left of the first permanent widget,
+where the stretching reference line left it no room (issue 15, item 1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar
 from superqt import QElidingLabel
 
@@ -17,6 +20,12 @@ from ..core.errors import LinInspectError
 from ..model.session import CORRECTED, B, Session
 from ..model.viewstate import ViewState
 from .dialogs import origin_text
+
+
+#: Width shares of the message and the reference line in what the readout and the progress leave.
+MESSAGE_STRETCH, REFERENCE_STRETCH = 3, 2
+#: A message keeps at least this much room (px), even beside a long readout in a 1024 px window.
+MESSAGE_MINIMUM_WIDTH = 260
 
 
 class StatusArea:
@@ -29,6 +38,14 @@ class StatusArea:
         # The readout keeps its whole text; the reference line (a CRDS origin can be long) gives way,
         # elided in the middle, its full text in the tooltip.
         self.readout.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        #: What a finished job or a refusal said; elided at its end, whole in the tooltip.
+        self.message_label = QElidingLabel("")
+        self.message_label.setElideMode(Qt.TextElideMode.ElideRight)
+        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.message_label.setMinimumWidth(MESSAGE_MINIMUM_WIDTH)
+        self._message_timer = QTimer(self.message_label)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(lambda: self._set_message(""))
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.progress.hide()
@@ -40,9 +57,10 @@ class StatusArea:
         self.reference_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.reference_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.readout)
+        bar.addWidget(self.message_label, MESSAGE_STRETCH)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
-        bar.addPermanentWidget(self.reference_label, 1)
+        bar.addPermanentWidget(self.reference_label, REFERENCE_STRETCH)
         #: The pixel under a still cursor, so its readout follows frame changes.
         self._hovered: tuple[int, int] = (-1, -1)
         view.subscribe(self._follow)
@@ -54,7 +72,20 @@ class StatusArea:
             self.refresh_readout()
 
     def message(self, text: str, milliseconds: int = 0) -> None:
-        self.bar.showMessage(text, milliseconds)
+        """Show ``text`` until the next message, or for ``milliseconds`` when not 0."""
+        self._message_timer.stop()
+        self._set_message(text)
+        if milliseconds > 0:
+            self._message_timer.start(milliseconds)
+
+    @property
+    def message_text(self) -> str:
+        """The whole of the message shown now ("" when none)."""
+        return self.message_label.text()
+
+    def _set_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self.message_label.setToolTip(text)
 
     def show_progress(self, label: str) -> None:
         """A job with a share done: its label (``%p%`` for the percentage), from 0."""

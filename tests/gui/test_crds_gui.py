@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test 
 
 from crds_cache import Rule, build_cache, linearity_writer
 from pipeline_oracle import write_ramp_file
+from test_status_messages import READABLE_CHARACTERS, visible_status_texts
 from PyQt6.QtWidgets import QFileDialog, QMessageBox
 from uncal_files import make_uncal_cache, write_uncal
 
@@ -157,6 +158,25 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     qtbot.waitUntil(lambda: again.session.result is not None, timeout=60000)
     assert not [s for s in later if s.startswith("pipeline step")]
     again.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1600])
+def test_each_preparation_step_is_a_readable_status_line(qtbot, crds_env, uncal_setup, width: int) -> None:  # type: ignore[no-untyped-def]
+    cache, uncal = uncal_setup
+    crds_env(cache.env)
+    window = _window(qtbot, uncal)
+    window.resize(width, 800)
+    qtbot.waitUntil(lambda: window.width() == width, timeout=10000)
+    window.status.show_readout(3, 4)  # a long readout beside the message, as under a cursor
+    seen: list[tuple[str, list[str]]] = []  # each step's line, and what the status bar painted (the window's slot ran first)
+    window.jobs.lookup.stepped.connect(lambda line: seen.append((line, visible_status_texts(window))))
+    window.resolve_in_background(uncal)
+    qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
+    steps = [(line, painted) for line, painted in seen if line.startswith("pipeline step")]
+    assert len(steps) == 8
+    for line, painted in steps:
+        assert any(text.startswith(line[:READABLE_CHARACTERS]) for text in painted), (line, painted)
+    window.close()
 
 
 def test_preparation_can_be_cancelled(qtbot, crds_env, uncal_setup, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
