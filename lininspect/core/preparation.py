@@ -226,7 +226,7 @@ def _run_steps(
 
 @contextlib.contextmanager
 def _pipeline_quiet() -> Iterator[io.StringIO]:
-    """jwst's and crds' log records and warnings are collected, not printed."""
+    """jwst's and crds' log records, warnings and printed lines are collected, not printed."""
     collected = io.StringIO()
     handler = logging.StreamHandler(collected)
     saved = []
@@ -239,7 +239,8 @@ def _pipeline_quiet() -> Iterator[io.StringIO]:
         logger.propagate = False
         logger.setLevel(logging.INFO)
     try:
-        with warnings.catch_warnings():
+        # crds also prints tracebacks itself (heavy_client's mapping fetch): those go to the log too.
+        with warnings.catch_warnings(), contextlib.redirect_stderr(collected), contextlib.redirect_stdout(collected):
             warnings.simplefilter("ignore")
             yield collected
     finally:
