@@ -166,4 +166,5 @@ def test_a_cache_never_synced_for_its_context_is_one_line_not_crds_traceback(pre
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lininspect: error:"), result.stderr
     assert "jwst_0000.pmap" in lines[0] and str(unsynced) in lines[0] and "--as-is" in lines[0], lines[0]
+    assert f"{uncal}: no record of the pipeline's steps" in lines[0], lines[0]  # what is missing, said first
     assert not result.stdout and not (tmp_path / "out.fits").exists()

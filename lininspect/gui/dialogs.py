@@ -129,8 +129,12 @@ class Dialogs:
 
         reference = self.session.reference
         mask = self.session.no_lin_corr_mask()
+        source = self.session.input_path or exposure.path
+        preparation = self.session.preparation
         rows = [
-            ("file", exposure.path.name),
+            ("file", source.name),  # the user's file, not the prepared ramp standing in for it
+            *([("prepared ramp", str(exposure.path))] if exposure.path != source else []),
+            ("earlier steps", (preparation.describe() if preparation is not None else "") or "on record (S_* keywords)"),
             ("instrument", key("INSTRUME")),
             ("detector", key("DETECTOR")),
             ("subarray", f"{key('SUBARRAY')} (SUBSTRT {key('SUBSTRT1')}, {key('SUBSTRT2')})"),

@@ -66,6 +66,7 @@ class Jobs(QObject):
         self.preparing: str | None = None
         self.lookup = ReferenceLookup(self)
         self.lookup.stepped.connect(lambda what: status.message(what + "..."))
+        self.lookup.stepped.connect(lambda _: self.imagesStale.emit())  # the right panel says what it waits for
         self.lookup.preparing.connect(self._on_preparing)
         self.lookup.resolved.connect(self._on_lookup_resolved)
         self.lookup.failed.connect(self._on_lookup_failed)
@@ -174,11 +175,21 @@ class Jobs(QObject):
 
     # --- CRDS lookup and the pipeline's earlier steps -----------------------------------
 
-    def resolve_in_background(self, path: Path, *, reference: Path | None = None, as_is: bool = False) -> None:
+    def resolve_in_background(
+        self, path: Path, *, reference: Path | LinearityReference | None = None, as_is: bool = False
+    ) -> None:
         """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then :attr:`resolved`."""
         self.stop()
         self.status.show_busy()
-        self.lookup.start(Path(path), reference=reference, as_is=as_is)
+        self.lookup.start(Path(path), reference=Path(reference) if isinstance(reference, str) else reference,
+                          as_is=as_is)  # fmt: skip
+        self.imagesStale.emit()
+
+    @property
+    def waiting_for(self) -> str:
+        """What the lookup does before reference A is known ("" when it is not running), for the empty right panel."""
+        stage = self.lookup.stage if self.lookup.running else ""
+        return f"{stage[:1].upper()}{stage[1:]}…" if stage else ""
 
     def pick_against_in_background(self, source: Path, context: str) -> Job[LinearityReference]:
         """Reference B: what CRDS ``context`` picks for the user's file (it may download); then :attr:`againstPicked`."""
@@ -200,6 +211,12 @@ class Jobs(QObject):
         """The raw ramp on the left is not yet the input to linearity: its title says so."""
         self.preparing = f"step {number}/{total} ({step})"
         self.imagesStale.emit()
+
+    def stop_lookup(self) -> None:
+        """Another file: the lookup for the old one stops, and its "preparing" title goes with it."""
+        if self.lookup.running:
+            self.lookup.cancel()
+            self._end_lookup("")
 
     def _on_lookup_resolved(self, ready: object) -> None:
         self._end_lookup("")

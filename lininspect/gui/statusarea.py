@@ -28,6 +28,33 @@ MESSAGE_STRETCH, REFERENCE_STRETCH = 3, 2
 MESSAGE_MINIMUM_WIDTH = 260
 
 
+class MessageLabel(QElidingLabel):
+    """The status bar's message: elided at its end to the room it has, whole in its tooltip, gone after its time.
+
+    The timer is the label's own and calls the label's own method, so it dies with the label
+    and never fires into a closed window.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setElideMode(Qt.TextElideMode.ElideRight)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(MESSAGE_MINIMUM_WIDTH)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.expire)
+
+    def show_message(self, text: str, milliseconds: int = 0) -> None:
+        self._timer.stop()
+        self.setText(text)
+        self.setToolTip(text)
+        if milliseconds > 0:
+            self._timer.start(milliseconds)
+
+    def expire(self) -> None:
+        self.show_message("")
+
+
 class StatusArea:
     """What the status bar shows; the jobs drive its progress bar, the panels its readout."""
 
@@ -39,13 +66,7 @@ class StatusArea:
         # elided in the middle, its full text in the tooltip.
         self.readout.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         #: What a finished job or a refusal said; elided at its end, whole in the tooltip.
-        self.message_label = QElidingLabel("")
-        self.message_label.setElideMode(Qt.TextElideMode.ElideRight)
-        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.message_label.setMinimumWidth(MESSAGE_MINIMUM_WIDTH)
-        self._message_timer = QTimer(self.message_label)
-        self._message_timer.setSingleShot(True)
-        self._message_timer.timeout.connect(lambda: self._set_message(""))
+        self.message_label = MessageLabel()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.progress.hide()
@@ -73,19 +94,12 @@ class StatusArea:
 
     def message(self, text: str, milliseconds: int = 0) -> None:
         """Show ``text`` until the next message, or for ``milliseconds`` when not 0."""
-        self._message_timer.stop()
-        self._set_message(text)
-        if milliseconds > 0:
-            self._message_timer.start(milliseconds)
+        self.message_label.show_message(text, milliseconds)
 
     @property
     def message_text(self) -> str:
         """The whole of the message shown now ("" when none)."""
         return self.message_label.text()
-
-    def _set_message(self, text: str) -> None:
-        self.message_label.setText(text)
-        self.message_label.setToolTip(text)
 
     def show_progress(self, label: str) -> None:
         """A job with a share done: its label (``%p%`` for the percentage), from 0."""
@@ -117,6 +131,10 @@ class StatusArea:
         text = "no reference" if reference is None else f"reference: {origin_text(reference)}"
         if B in session.references:
             text += f"  against B: {origin_text(session.references[B])}"
+        # Whether the input went through the pipeline's earlier steps, when it had no record of them.
+        preparation = session.preparation.brief() if session.exposure is not None and session.preparation else ""
+        if preparation:
+            text = f"input {preparation}  {text}"
         self.reference_label.setText(text)
         self.reference_label.setToolTip(f"{text}\n{reference.path}" if reference is not None else "")
 

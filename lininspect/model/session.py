@@ -27,6 +27,7 @@ from ..core.dq import NO_LIN_CORR, SATURATED
 from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.exposure import Exposure, open_exposure
 from ..core.pathway import CorrectionPlan, plan_correction
+from ..core.preparation import Preparation, unrecorded_steps
 from ..core.product import correct_file
 from ..core.readlevel import ReadLevelCoefficients
 from ..core.reference import LinearityReference, check_same_detector, open_reference
@@ -140,6 +141,8 @@ class Session:
         self.exposure: Exposure | None = None
         #: The user's file the exposure stands for: itself, or the ``_uncal`` it was prepared from.
         self.input_path: Path | None = None
+        #: What happened before linearity: steps the pipeline ran, or those with no record left unrun.
+        self.preparation: Preparation | None = None
         self.references: dict[str, LinearityReference] = {}
         self.product: Exposure | None = None
         self.result: CorrectionResult | None = None
@@ -164,6 +167,8 @@ class Session:
         product = self.product if same and self.product is not None and self.product.shape == exposure.shape else None
         self.exposure, self.product, self.result = exposure, product, None
         self.input_path = Path(prepared_from) if prepared_from is not None else Path(path)
+        self.preparation = Preparation(self.input_path, Path(path), (), from_cache=False,
+                                       unrecorded=_unrecorded(Path(path), exposure))  # fmt: skip
         self._sources.clear()
         notes = []
         for label in list(self.references):
@@ -534,9 +539,11 @@ class Session:
         if result is None or exposure is None or reference is None:
             raise LinInspectError("nothing to export: run the correction first (Ctrl+R)")
 
+        history = self.preparation.history() if self.preparation is not None else []
+
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Path:
             return correct_file(exposure.path, reference, output, overwrite=overwrite, progress=progress,
-                                cancel=cancel).output  # fmt: skip
+                                cancel=cancel, history=history).output  # fmt: skip
 
         return job
 
@@ -559,3 +566,11 @@ class Session:
 
         return job
 
+
+def _unrecorded(path: Path, exposure: Exposure) -> tuple[str, ...]:
+    """The earlier steps the opened ramp has no record of; none named when its keywords cannot say
+    (the preparation, if asked for, refuses such a file in its own words)."""
+    try:
+        return unrecorded_steps(path, exposure.header)
+    except LinInspectError:
+        return ()

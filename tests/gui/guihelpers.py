@@ -38,3 +38,14 @@ def answers_within(qtbot, milliseconds: int) -> None:  # type: ignore[no-untyped
     fired: list[bool] = []
     QTimer.singleShot(0, lambda: fired.append(True))
     qtbot.waitUntil(lambda: bool(fired), timeout=milliseconds)
+
+
+def answer_preparation(qtbot, window: MainWindow, button_text: str) -> None:  # type: ignore[no-untyped-def]
+    """Click ``button_text`` in the question a ramp with no record of the earlier pipeline steps gets."""
+    from PyQt6.QtCore import Qt
+
+    choice = window.preparation_choice
+    qtbot.waitUntil(lambda: choice.question is not None and choice.question.isVisible(), timeout=10000)
+    assert choice.question is not None
+    [button] = [button for button in choice.question.buttons() if button.text() == button_text]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

@@ -15,6 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test 
 from crds_cache import Rule, build_cache, linearity_writer
 from pipeline_oracle import write_ramp_file
 from test_status_messages import READABLE_CHARACTERS, visible_status_texts
+from guihelpers import answer_preparation
+from lininspect.gui.preparationchoice import PREPARE_BUTTON
 from PyQt6.QtWidgets import QFileDialog, QMessageBox
 from uncal_files import make_uncal_cache, write_uncal
 
@@ -132,6 +134,7 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     titles: list[str] = []  # the left panel's title while each step runs (the window's slot runs first)
     window.jobs.lookup.preparing.connect(lambda *_: titles.append(window.left.title.text))
     window.resolve_in_background(uncal)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
     assert len(titles) == 8 and all(title.startswith("Raw (_uncal) — preparing: step ") for title in titles)
     assert titles[1].startswith("Raw (_uncal) — preparing: step 2/8 (dq_init)")
@@ -171,6 +174,7 @@ def test_each_preparation_step_is_a_readable_status_line(qtbot, crds_env, uncal_
     seen: list[tuple[str, list[str]]] = []  # each step's line, and what the status bar painted (the window's slot ran first)
     window.jobs.lookup.stepped.connect(lambda line: seen.append((line, visible_status_texts(window))))
     window.resolve_in_background(uncal)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
     steps = [(line, painted) for line, painted in seen if line.startswith("pipeline step")]
     assert len(steps) == 8
@@ -200,6 +204,7 @@ def test_preparation_can_be_cancelled(qtbot, crds_env, uncal_setup, tmp_path: Pa
     monkeypatch.setattr(crdslookup, "resolve_input", held_at_dq_init)
     window.jobs.lookup.stepped.connect(lambda what: window.jobs.cancel_run() if what.startswith("pipeline step dq_init") else None)
     window.resolve_in_background(uncal)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
     qtbot.waitUntil(lambda: not window.jobs.lookup.running, timeout=120000)
     qtbot.wait(3000)  # the worker stops at its next step; its answer must be dropped
     assert window.session.reference is None and window.session.result is None
@@ -214,6 +219,7 @@ def test_given_reference_still_gets_the_missing_steps(qtbot, crds_env, uncal_set
     window = _window(qtbot, uncal)
     chosen = cache.files["jwst_miri_linearity_0001.fits"]
     window.resolve_in_background(uncal, reference=chosen)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
     assert window.session.exposure.header["S_SATURA"] == "COMPLETE"
     assert window.session.reference.path == chosen and window.status.reference_label.text().endswith("(chosen by you)")
@@ -243,6 +249,7 @@ def test_a_product_opened_with_an_uncal_survives_its_preparation(qtbot, crds_env
     product = write_ramp_file(tmp_path / "jw_gui_linearity.fits", sci=np.ones(shape, np.float32), substrt=(1, 1))
     window = show_window(OpeningRequest(uncal, corrected=product, correct_on_open=True, resolve=True))
     qtbot.addWidget(window)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
     qtbot.waitUntil(lambda: not window.jobs.lookup.running and window.session.reference is not None, timeout=300000)
     session = window.session
     assert session.exposure.path.parent == Path(os.environ["LININSPECT_CACHE_DIR"])  # now on the prepared ramp

@@ -32,6 +32,7 @@ def nircam_copy(files: SmallFiles, directory: Path) -> Path:
     path = directory / "nrc_lastframe.fits"
     with fits.open(files.exposure) as hdul:
         hdul[0].header["INSTRUME"], hdul[0].header["DETECTOR"] = "NIRCAM", "NRCA1"
+        hdul[0].header["S_SUPERB"] = hdul[0].header["S_REFPIX"] = "COMPLETE"  # NIRCam's own earlier steps, on record
         hdul.writeto(path)
     return path
 
