@@ -458,7 +458,7 @@ def _compare_references(options: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         comparison = compare_references(exposure, ready.reference, against, level=options.level,
-                                        progress=bar.callback(0))
+                                        progress=bar.callback(0), source=options.input)
     finally:
         bar.clear()
     directory.mkdir(exist_ok=True)

@@ -495,11 +495,11 @@ class Session:
         """References A and B compared over the whole detector (core.comparison), for a thread."""
         if not self.can_compare:
             raise LinInspectError("load an exposure, reference A and a reference B to compare with")
-        exposure, first, second = self.exposure, self.references[A], self.references[B]
+        exposure, first, second, source = self.exposure, self.references[A], self.references[B], self.input_path
         assert exposure is not None
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReferenceComparison:
-            return compare_references(exposure, first, second, progress=progress, cancel=cancel)
+            return compare_references(exposure, first, second, progress=progress, cancel=cancel, source=source)
 
         return job
 
@@ -511,8 +511,10 @@ class Session:
         existing file in the way) are raised here, at once."""
         if self.exposure is None:
             raise LinInspectError("no exposure loaded")
-        files = report_files(directory, self.exposure.path)
-        check_report_files(files, [self.exposure.path, *(r.path for r in self.references.values())], overwrite=overwrite)
+        source = self.input_path or self.exposure.path  # the user's file names the report, as on the command line
+        files = report_files(directory, source)
+        check_report_files(files, [self.exposure.path, source, *(r.path for r in self.references.values())],
+                           overwrite=overwrite)  # fmt: skip
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReportFiles:
             write_report(comparison, files, overwrite=overwrite, draw_picture=draw_picture, progress=progress, cancel=cancel)
