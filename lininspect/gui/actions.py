@@ -43,7 +43,8 @@ class Actions(QObject):
         self._action(file, "&Headers...", window.dialogs.show_headers)
         self._action(file, "Exposure &summary...", window.dialogs.show_summary)
         file.addSeparator()
-        self._action(file, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+        # Ctrl+Q itself: the standard Quit key is unbound on some platform themes (Qt's offscreen one among them).
+        self._action(file, "&Quit", window.close, "Ctrl+Q")
 
         jobs = window.jobs
         run = menus.addMenu("&Correction")

@@ -248,6 +248,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.jobs.lookup.cancel()
         self.tool_docks.close()
+        # Off the screen first: a job that cannot stop at once (the start-up lookup reading a reference,
+        # CRDS answering) is then waited for behind the user's back, not with the window still up.
+        self.hide()
         wait_for_jobs([*self.jobs.handles(), self.dialogs.counting])
         for view in (self.left, self.right, self.inspector.plots):
             view.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtCore import QSize, Qt, QTimer
 from PyQt6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar
 from superqt import QElidingLabel
 
@@ -22,24 +22,28 @@ from ..model.viewstate import ViewState
 from .dialogs import origin_text
 
 
-#: Width shares of the message and the reference line in what the readout and the progress leave.
-MESSAGE_STRETCH, REFERENCE_STRETCH = 3, 2
 #: A message keeps at least this much room (px), even beside a long readout in a 1024 px window.
 MESSAGE_MINIMUM_WIDTH = 260
+MESSAGE_GAP = 12
+#: The progress bar's width with no label (the busy bar), and the room around its text.
+PROGRESS_MINIMUM_WIDTH, PROGRESS_TEXT_PADDING = 120, 24
 
 
 class MessageLabel(QElidingLabel):
     """The status bar's message: elided at its end to the room it has, whole in its tooltip, gone after its time.
 
-    The timer is the label's own and calls the label's own method, so it dies with the label
-    and never fires into a closed window.
+    It asks for its whole text's width and yields down to MESSAGE_MINIMUM_WIDTH, before the
+    reference line, which takes what is left; with no message it takes no room at all. The
+    timer is the label's own and calls the label's own method, so it dies with the label and
+    never fires into a closed window.
     """
 
     def __init__(self) -> None:
         super().__init__("")
         self.setElideMode(Qt.TextElideMode.ElideRight)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(MESSAGE_MINIMUM_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setContentsMargins(MESSAGE_GAP, 0, 0, 0)  # apart from the readout's last word
+        self.hide()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.expire)
@@ -48,8 +52,20 @@ class MessageLabel(QElidingLabel):
         self._timer.stop()
         self.setText(text)
         self.setToolTip(text)
+        self.setVisible(bool(text))
+        self.updateGeometry()
         if milliseconds > 0:
             self._timer.start(milliseconds)
+
+    def sizeHint(self) -> QSize:
+        """The whole text's width (QElidingLabel's is the elided text's, which would never grow back)."""
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 8
+        return QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = self.sizeHint()
+        return QSize(min(hint.width(), MESSAGE_MINIMUM_WIDTH), hint.height())
 
     def expire(self) -> None:
         self.show_message("")
@@ -68,7 +84,7 @@ class StatusArea:
         #: What a finished job or a refusal said; elided at its end, whole in the tooltip.
         self.message_label = MessageLabel()
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(180)
+        self.progress.setFixedWidth(PROGRESS_MINIMUM_WIDTH)
         self.progress.hide()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(lambda _=False: on_cancel())
@@ -78,10 +94,10 @@ class StatusArea:
         self.reference_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.reference_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.readout)
-        bar.addWidget(self.message_label, MESSAGE_STRETCH)
+        bar.addWidget(self.message_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
-        bar.addPermanentWidget(self.reference_label, REFERENCE_STRETCH)
+        bar.addPermanentWidget(self.reference_label, 1)
         #: The pixel under a still cursor, so its readout follows frame changes.
         self._hovered: tuple[int, int] = (-1, -1)
         view.subscribe(self._follow)
@@ -102,9 +118,12 @@ class StatusArea:
         return self.message_label.text()
 
     def show_progress(self, label: str) -> None:
-        """A job with a share done: its label (``%p%`` for the percentage), from 0."""
+        """A job with a share done: its label (``%p%`` for the percentage), from 0, on one line."""
         self.progress.setRange(0, 100)
         self.progress.setFormat(label)
+        # Sized to the label at 100 %: the bar's own size hint is narrower, and its text then wraps.
+        widest = self.progress.fontMetrics().horizontalAdvance(label.replace("%p", "100"))
+        self.progress.setFixedWidth(max(PROGRESS_MINIMUM_WIDTH, widest + PROGRESS_TEXT_PADDING))
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.show()
@@ -112,6 +131,7 @@ class StatusArea:
     def show_busy(self) -> None:
         """A job that cannot say how far it is (the CRDS lookup): a moving bar and Cancel."""
         self.progress.setRange(0, 0)
+        self.progress.setFixedWidth(PROGRESS_MINIMUM_WIDTH)
         self.progress.setFormat("")
         self.progress.show()
         self.cancel_button.show()

@@ -88,7 +88,7 @@ def test_cancel_says_what_was_cancelled(qtbot, narrow_or_wide: MainWindow, monke
     menu_action(window, "Correction", "Run").trigger()
     assert started.wait(10)
     qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
-    assert shows(window, "correction cancelled")
+    qtbot.waitUntil(lambda: shows(window, "correction cancelled"), timeout=10000)  # once laid out and painted
 
 
 def test_an_input_that_drops_the_reference_says_why(qtbot, narrow_or_wide: MainWindow, small_files, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -100,10 +100,10 @@ def test_an_input_that_drops_the_reference_says_why(qtbot, narrow_or_wide: MainW
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: pytest.fail(f"no dialog expected: {args[2]}"))
     window.open_input(other)
     assert window.session.reference is None
-    assert shows(window, "note: reference dropped")
+    qtbot.waitUntil(lambda: shows(window, "note: reference dropped"), timeout=10000)
 
 
 def test_a_message_goes_after_its_time(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    window.status.message("short-lived", 200)
-    assert shows(window, "short-lived")
+    window.status.message("short-lived", 2000)
+    qtbot.waitUntil(lambda: shows(window, "short-lived"), timeout=10000)
     qtbot.waitUntil(lambda: not shows(window, "short-lived"), timeout=10000)
