@@ -53,6 +53,8 @@ class Actions(QObject):
         self.verify_action = self._action(run, "&Verify corrected file", lambda: window.guard(jobs.verify_product))
         self.compare_action = self._action(run, "Compare references A and B over the detector",
                                            lambda: window.guard(jobs.compare_in_background))  # fmt: skip
+        self.earlier_steps_action = self._action(run, "Earlier pipeline steps...",
+                                                 lambda: window.guard(window.opener.reconsider_preparation))  # fmt: skip
 
         view = menus.addMenu("&View")
         view.addAction(window.inspector_dock.toggleViewAction())
@@ -93,6 +95,8 @@ class Actions(QObject):
         self.export_action.setEnabled(session.result is not None)
         self.verify_action.setEnabled(session.product is not None and session.reference is not None)
         self.compare_action.setEnabled(session.can_compare)
+        preparation = session.preparation
+        self.earlier_steps_action.setEnabled(preparation is not None and bool(preparation.steps or preparation.unrecorded))
 
     # --- file choosers ------------------------------------------------------------------
 

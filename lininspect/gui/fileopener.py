@@ -73,6 +73,15 @@ class FileOpener:
         self._decide(path, lambda choice: self.jobs.resolve_in_background(path, reference=self.session.reference)
                      if choice == PREPARE else None)  # fmt: skip
 
+    def reconsider_preparation(self) -> None:
+        """Correction ▸ Earlier pipeline steps…: the kept answer for the input is forgotten and the question
+        put again, on the user's file as opened (an ``_uncal``, not its prepared ramp)."""
+        path = self.session.input_path
+        if path is None:
+            raise LinInspectError("no exposure loaded")
+        self.choice.forget(path)
+        self.open_user_input(path)
+
     def resolve(self, path: Path, *, reference: Path | None = None, as_is: bool = False) -> None:
         """The command line's start (the input already loaded): CRDS's reference unless named, and the
         pipeline's missing steps, in a worker, after the question for a ramp with no record of them."""

@@ -35,6 +35,9 @@ class PreparationChoice:
         value = self.settings.value(_key(path))
         return value if value in (PREPARE, AS_IS) else None
 
+    def forget(self, path: Path) -> None:
+        self.settings.remove(_key(path))
+
     def ask(self, path: Path, steps: tuple[str, ...], answer: Callable[[str], None]) -> None:
         """Put the question; ``answer(PREPARE or AS_IS)`` runs once the user picks (Esc: as it is), remembered."""
         self.withdraw()

@@ -125,3 +125,19 @@ def test_opened_from_the_menu_it_is_asked_and_the_answer_kept(
     menu_action(window, "File", "Open input...").trigger()  # again: the kept answer, no question
     assert window.preparation_choice.question is None
     assert "remembered for this file" in window.status.message_text
+
+
+def test_the_kept_answer_can_be_changed_from_the_menu(qtbot, window: MainWindow, unprepared: Path, no_crds, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(unprepared), ""))
+    entry = menu_action(window, "Correction", "Earlier pipeline steps...")
+    assert not entry.isEnabled()  # the small exposure has every step on record
+    menu_action(window, "File", "Open input...").trigger()
+    answer_preparation(qtbot, window, AS_IS_BUTTON)
+    assert entry.isEnabled()
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, message: shown.append(message))
+    entry.trigger()  # asked again, and this time: prepare (which needs CRDS, absent here)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
+    qtbot.waitUntil(lambda: bool(shown), timeout=JOB_MS)
+    assert "no record of the pipeline's steps" in shown[0]
+    assert window.session.reference is not None  # reference A stays through it all
