@@ -52,6 +52,7 @@ class FileOpener:
         self.jobs.stop()
         self.jobs.stop_lookup()  # its prepared ramp and "preparing" title were for the old file
         self.choice.withdraw()
+        self.jobs.question = ""
         dropped = self.session.open_input(Path(path), prepared_from=prepared_from)
         exposure, source = self.session.exposure, self.session.input_path
         assert exposure is not None and source is not None
@@ -102,9 +103,13 @@ class FileOpener:
         if remembered is not None:
             self._chosen(path, remembered, then, "remembered for this file")
         else:
+            self.jobs.question = "waiting for your answer: prepare with the pipeline's steps, or correct as it is"
+            self.jobs.imagesStale.emit()
             self.choice.ask(path, steps, lambda choice: self._chosen(path, choice, then, "your choice"))
 
     def _chosen(self, path: Path, choice: str, then: Callable[[str], object], how: str) -> None:
+        self.jobs.question = ""
+        self.jobs.imagesStale.emit()
         if self.session.input_path != path:  # another file was opened meanwhile
             return
         what = "prepared with the pipeline's steps" if choice == PREPARE else "corrected as it is, without the earlier steps"

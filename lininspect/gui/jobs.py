@@ -64,6 +64,8 @@ class Jobs(QObject):
         self._residual_pending: int | None = None
         #: While the pipeline's steps prepare the loaded raw ramp: which step, for the left panel's title.
         self.preparing: str | None = None
+        #: A question put to the user that the lookup waits for ("" when none).
+        self.question = ""
         self.lookup = ReferenceLookup(self)
         self.lookup.stepped.connect(lambda what: status.message(what + "..."))
         self.lookup.stepped.connect(lambda _: self.imagesStale.emit())  # the right panel says what it waits for
@@ -187,8 +189,9 @@ class Jobs(QObject):
 
     @property
     def waiting_for(self) -> str:
-        """What the lookup does before reference A is known ("" when it is not running), for the empty right panel."""
-        stage = self.lookup.stage if self.lookup.running else ""
+        """What the window waits for before reference A is known ("" for nothing), for the empty right panel:
+        the lookup's stage, or the user's answer to :attr:`question`."""
+        stage = self.lookup.stage if self.lookup.running else self.question
         return f"{stage[:1].upper()}{stage[1:]}…" if stage else ""
 
     def pick_against_in_background(self, source: Path, context: str) -> Job[LinearityReference]:

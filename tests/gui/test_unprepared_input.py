@@ -67,6 +67,7 @@ def test_it_is_said_at_once_and_corrected_as_it_is_with_the_named_reference(
     assert "no record of the pipeline's steps" in window.status.message_text
     assert window.preparation_choice.question is not None and window.preparation_choice.question.isVisible()
     assert not window.jobs.lookup.running
+    qtbot.waitUntil(lambda: window.right.message.toPlainText().startswith("Waiting for your answer"), timeout=JOB_MS)
     answer_preparation(qtbot, window, AS_IS_BUTTON)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=JOB_MS)
     assert window.session.reference.path == small_files.reference  # the reference the user named
