@@ -112,7 +112,7 @@ class FileOpener:
         self.jobs.imagesStale.emit()
         if self.session.input_path != path:  # another file was opened meanwhile
             return
-        what = "prepared with the pipeline's steps" if choice == PREPARE else "corrected as it is, without the earlier steps"
+        what = "preparing with the pipeline's steps" if choice == PREPARE else "corrected as it is, without the earlier steps"
         self.status.message(f"{path.name}: {what} ({how})", 15000)
         self.dialogs.guard(lambda: then(choice))
 

@@ -2,9 +2,9 @@
 the reference in use.
 
 The readout follows the frame from the view state, so stepping groups under a still cursor
-updates it without the cursor moving. Messages go to a label of their own with a share of the
-bar's width: QStatusBar's own ``showMessage`` paints only left of the first permanent widget,
-where the stretching reference line left it no room (issue 15, item 1).
+updates it without the cursor moving. Messages go to a label of their own, as wide as their text
+(down to a minimum) before the reference line: QStatusBar's own ``showMessage`` paints only left
+of the first permanent widget, where the stretching reference line left it no room.
 """
 
 from __future__ import annotations
