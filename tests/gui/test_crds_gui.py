@@ -14,10 +14,9 @@ from astropy.io import fits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 
 from crds_cache import Rule, build_cache, linearity_writer
-from guihelpers import answer_preparation
+from guihelpers import READABLE_CHARACTERS, answer_preparation, visible_status_texts
 from pipeline_oracle import write_ramp_file
 from PyQt6.QtWidgets import QFileDialog, QMessageBox
-from test_status_messages import READABLE_CHARACTERS, visible_status_texts
 from uncal_files import make_uncal_cache, write_uncal
 
 from lininspect.core.exposure import open_exposure

@@ -11,23 +11,15 @@ from pathlib import Path
 
 import pytest
 from astropy.io import fits
-from guihelpers import menu_action, shown_window
+from guihelpers import READABLE_CHARACTERS, menu_action, visible_status_texts
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QFileDialog, QLabel, QMessageBox
+from PyQt6.QtWidgets import QFileDialog, QMessageBox
 
 from lininspect.core.errors import CorrectionCancelled
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.model import session as session_module
 
 WIDTHS = (1024, 1600)
-#: The least of a message that must be readable at these widths.
-READABLE_CHARACTERS = 24
-
-
-def visible_status_texts(window: MainWindow) -> list[str]:
-    """The texts the status bar's visible labels paint (elided as painted), widest room first."""
-    labels = [label for label in window.statusBar().findChildren(QLabel) if label.isVisible() and label.width() > 0]
-    return [QLabel.text(label) for label in sorted(labels, key=lambda label: -label.width())]
 
 
 def shows(window: MainWindow, start: str) -> bool:
