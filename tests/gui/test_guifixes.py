@@ -139,7 +139,7 @@ def test_a_saved_right_view_that_needs_a_missing_file_falls_back_with_a_note(
     qtbot.waitUntil(lambda: window.display.mode_box.currentText() == "Corrected", timeout=5000)
     assert window.right.title.text.startswith("Corrected")
     assert window.right.image.isVisible()
-    message = window.statusBar().currentMessage()
+    message = window.status.message_text
     assert saved in message and needs in message and "Corrected" in message
     window.close()
 

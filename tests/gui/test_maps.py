@@ -128,9 +128,9 @@ def test_next_and_previous_difference_step_worst_first_and_pan_there(qtbot, veri
         (x0, x1), (y0, y1) = verified.right.view.viewRange()
         assert (x0 + x1) / 2 == pytest.approx(expected[0] + 0.5, abs=1) and (y0 + y1) / 2 == pytest.approx(expected[1] + 0.5, abs=1)
         assert verified.right.view.width() / (x1 - x0) >= MIN_SCREEN_PIXELS * 0.99
-    assert "pixel 3 of 3" in verified.statusBar().currentMessage()
+    assert "pixel 3 of 3" in verified.status.message_text
     qtbot.keyClick(verified.left, Qt.Key.Key_N)
-    assert verified.pixel == worst_first[-1] and "last one reached" in verified.statusBar().currentMessage()
+    assert verified.pixel == worst_first[-1] and "last one reached" in verified.status.message_text
     menu_action(verified, "View", "Previous difference").trigger()
     assert verified.pixel == worst_first[1]
 
