@@ -2,20 +2,27 @@
 
 Every choice (left and right view, colour map, stretch, limits, their lock, the NO_LIN_CORR
 overlays) is written to the view state and followed from it, as the frame controls do, so a
-script or a dialog button that sets the state moves the toolbar too.
+script or a dialog button that sets the state moves the toolbar too. The toolbar's colour map,
+stretch and limits set both panels at once and show the left panel's; the Scale tool sets
+each panel's own.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 
 from PyQt6.QtCore import QObject, QSettings, QSignalBlocker, Qt
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QLabel, QToolBar
 
-from ..model.viewstate import Colourmap, Limits, PanelSource, RightView, Stretch, ViewState
+from ..model.viewstate import PANELS, Colourmap, Limits, PanelSource, RightView, Stretch, ViewState
 
 #: Saved settings: the key, and the view state field (an enum whose values are the menu labels) it keeps.
-SAVED = (("colourmap", "colourmap"), ("stretch", "stretch"), ("limits", "limits"), ("mode", "right"))
+SAVED = (("mode", "right"),)
+#: Each panel's saved display choices: the key after the panel's prefix, the PanelDisplay field and its enum.
+SAVED_DISPLAY = (("colourmap", "colourmap", Colourmap), ("stretch", "stretch", Stretch), ("limits", "limits", Limits))
+#: The toolbar's boxes that stand for both panels' display choice.
+BOTH_PANELS = {"colourmap", "stretch", "limits"}
 
 
 class DisplayControls(QObject):
@@ -58,6 +65,8 @@ class DisplayControls(QObject):
         self._follow(set(self._boxes) | set(self._checks))
 
     def _follow(self, changed: set[str]) -> None:
+        if "left_display" in changed:
+            changed = changed | BOTH_PANELS
         for name in changed & set(self._boxes):
             box = self._boxes[name][0]
             with QSignalBlocker(box):  # the state is already set; its subscribers redraw
@@ -73,10 +82,19 @@ class DisplayControls(QObject):
             value = settings.value(key)
             if value in {choice.value for choice in choices}:
                 self.view.update(**{name: choices(value)})
+        for panel in PANELS:
+            for key, name, choices in SAVED_DISPLAY:
+                # The left panel's keys are those of the single scale before panels had their own.
+                value = settings.value(key if panel == "left" else f"right_{key}", settings.value(key))
+                if value in {choice.value for choice in choices} and choices(value) is not Limits.USER:
+                    self.view.update(**{f"{panel}_display": replace(self.view.display(panel), **{name: choices(value)})})
 
     def save(self, settings: QSettings) -> None:
         for key, name in SAVED:
             settings.setValue(key, getattr(self.view, name).value)
+        for panel in PANELS:
+            for key, name, _ in SAVED_DISPLAY:
+                settings.setValue(key if panel == "left" else f"right_{key}", getattr(self.view.display(panel), name).value)
 
 
 def _combo(choices: type[Enum]) -> QComboBox:

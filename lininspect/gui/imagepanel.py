@@ -82,14 +82,17 @@ class ColourBar(pg.PlotItem):
         self.addItem(self._image)
         self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
 
-    def configure(self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str) -> None:
+    def configure(
+        self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str, like: np.ndarray | None = None
+    ) -> None:
+        """Ticks placed through the stretch ``kind``; histogram equalisation needs the image (``like``) for that."""
         self._set_axis_width(AXIS_WIDTH)
         self._image.setImage(_RAMP, levels=(0, 1), autoLevels=False)
         self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setColorMap(colormap)
         self._image.show()
         ticks = [
-            (float(analysis.stretch(value, low, high, kind)), _format(value))
+            (float(analysis.stretch(value, low, high, kind, like)), _format(value))
             for value in analysis.nice_ticks(low, high)
         ]
         axis = self.getAxis("right")

@@ -9,6 +9,7 @@ from the view state alone, never read back from the toolbar's widgets. What only
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -17,16 +18,29 @@ from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core import analysis
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
-from ..model.viewstate import PanelSource, RightView, ViewState, symmetric_limits
+from ..model.viewstate import Limits, PanelSource, RightView, ViewState, symmetric_limits
+from .colourmaps import colour_map
 from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS
 from .jobs import Jobs
 
 CURSOR_COLOUR = "#ffffff"
 #: What redraws which part of the panels.
-IMAGES = {"data_version", "frames", "integration", "group", "left", "right", "colourmap", "stretch", "limits", "lock_limits",
-          "overlay_left", "overlay_right"}  # fmt: skip
+IMAGES = {"data_version", "frames", "integration", "group", "left", "right", "left_display", "right_display", "linked",
+          "lock_limits", "overlay_left", "overlay_right"}  # fmt: skip
 MARKERS, OUTLINE = {"pixel", "pins"}, {"box"}
+#: Changes after which each view's colour limits are computed afresh.
+NEW_LIMITS = {"data_version", "left_display", "right_display", "linked", "lock_limits"}
+
+
+@dataclass(frozen=True)
+class ShownScale:
+    """What a panel draws and on which limits: what the levels widget shows a histogram of."""
+
+    values: np.ndarray
+    low: float
+    high: float
+    stretch: str
 
 
 class Panels:
@@ -46,12 +60,14 @@ class Panels:
         row.setSpacing(2)
         row.addWidget(self.left)
         row.addWidget(self.right)
-        #: Colour limits in use per view ("input", or the right panel's mode), kept while locked.
-        self._limits: dict[str, tuple[float, float]] = {}
+        #: Colour limits in use per panel and view ("input", or the right panel's mode), kept while locked.
+        self._limits: dict[tuple[str, str], tuple[float, float]] = {}
+        #: Each panel's scaled image, while it shows one ("left", "right").
+        self.shown: dict[str, ShownScale] = {}
         view.subscribe(self._follow)
 
     def _follow(self, changed: set[str]) -> None:
-        if changed & {"data_version", "limits", "lock_limits"}:
+        if changed & NEW_LIMITS:
             self._limits.clear()  # new data, new limits or a new lock: recomputed (and kept from now on if locked)
         if changed & IMAGES:
             self.redraw()
@@ -64,44 +80,57 @@ class Panels:
                 panel.view.show_box(rect)
 
     def redraw(self) -> None:
-        """Both panels with the shared colour scale, the right panel in its mode."""
+        """Each panel on its own colour scale (or the left's, when the scale is linked), the right one in its mode."""
         session, view = self.session, self.view
-        colourmap = pg.colormap.get(view.colourmap.value)
+        self.shown.clear()
         if session.exposure is None:
             hint = "Open an exposure: File ▸ Open input... or drop a FITS file here"
-            self.left.set_image(None, colourmap, hint)
-            self.right.set_image(None, colourmap, "")
+            self.left.set_image(None, colour_map(view.left_display.colourmap), hint)
+            self.right.set_image(None, colour_map(view.right_display.colourmap), "")
             return
         i, g = view.integration, view.group
-        stretch = view.stretch.value
         self.jobs.integrations.begin_requests(i)
-        plane = session.input_plane(i, g)
-        low, high = self._limits_for("input", plane)
         if view.left is PanelSource.INPUT:
-            self.left.set_image(analysis.stretch(plane, low, high, stretch), colourmap)
+            self._scale(self.left, "input", session.input_plane(i, g), "DN")
             preparing = self.jobs.preparing
             what = "Input" if preparing is None else f"Raw (_uncal) — preparing: {preparing}"
             self.left.title.setText(f"{what} — integration {i}, group {g}")
-            self.left.colourbar.configure(colourmap, low, high, stretch, "DN")
         else:
-            self._draw_reference_view(self.left, view.left, colourmap, (low, high), stretch)
-        self._draw_right(colourmap, low, high, stretch)
+            self._draw_reference_view(self.left, view.left)
+        self._draw_right()
         mask = session.no_lin_corr_mask() if (view.overlay_left or view.overlay_right) else None
         self.left.set_overlay(mask if view.overlay_left else None)
         self.right.set_overlay(mask if view.overlay_right else None)
         self._update_markers()
         self.jobs.integrations.end_requests()
 
-    def _draw_right(self, colourmap: pg.ColorMap, low: float, high: float, stretch: str) -> None:
+    def _panel_name(self, panel: ImagePanel) -> str:
+        return "left" if panel is self.left else "right"
+
+    def _colour_map(self, panel: ImagePanel) -> pg.ColorMap:
+        return colour_map(self.view.display(self._panel_name(panel)).colourmap)
+
+    def _scale(self, panel: ImagePanel, key: str, values: np.ndarray, unit: str) -> None:
+        """Draw ``values`` in ``panel`` on the panel's limits and stretch, with its colour bar."""
+        name = self._panel_name(panel)
+        low, high = self._limits_for(name, key, values)
+        stretch = self.view.display(name).stretch.value
+        colourmap = self._colour_map(panel)
+        panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
+        panel.colourbar.configure(colourmap, low, high, stretch, unit, values)
+        self.shown[name] = ShownScale(values, low, high, stretch)
+
+    def _draw_right(self) -> None:
         session, panel, jobs = self.session, self.right, self.jobs
         i, g = self.view.integration, self.view.group
+        colourmap = self._colour_map(panel)
         mode = self.view.right
         source = " (pipeline product)" if session.shows_product else ""
         if mode.compares_product:
             self._draw_comparison(mode, colourmap)
             return
         if mode.reference_view is not None:
-            self._draw_reference_view(panel, mode.reference_view, colourmap, (low, high), stretch)
+            self._draw_reference_view(panel, mode.reference_view)
             return
         if mode is RightView.NO_LIN_CORR_MASK:
             mask = session.no_lin_corr_mask()
@@ -123,8 +152,7 @@ class Panels:
             panel.title.setText(mode.value)
             return
         if mode is RightView.CORRECTED:
-            panel.set_image(analysis.stretch(corrected, low, high, stretch), colourmap)
-            panel.colourbar.configure(colourmap, low, high, stretch, "DN")
+            self._scale(panel, mode.value, corrected, "DN")
             panel.title.setText(f"Corrected{source} — integration {i}, group {g}")
             return
         if mode is RightView.RESIDUAL_MAP:
@@ -141,16 +169,13 @@ class Panels:
         else:
             values = corrected - session.input_plane(i, g)
             title, unit = f"Corrected − input — integration {i}, group {g}", "DN"
-        own_low, own_high = self._limits_for(mode.value, values)
-        panel.set_image(analysis.stretch(values, own_low, own_high, stretch), colourmap)
-        panel.colourbar.configure(colourmap, own_low, own_high, stretch, unit)
+        self._scale(panel, mode.value, values, unit)
         panel.title.setText(title)
 
-    def _draw_reference_view(
-        self, panel: ImagePanel, view: PanelSource, colourmap: pg.ColorMap, shared: tuple[float, float], stretch: str
-    ) -> None:
-        """A correction with reference A or B (on the input's colour scale), or their difference or ratio."""
+    def _draw_reference_view(self, panel: ImagePanel, view: PanelSource) -> None:
+        """A correction with reference A or B, or their difference (on a scale centred on 0) or ratio."""
         i, g = self.view.integration, self.view.group
+        colourmap = self._colour_map(panel)
         source = self.session.source(view.value)
         if source is None:
             needs = "File ▸ Compare with reference... (reference B)" if view.needs_b else "Choose a reference (A)"
@@ -161,17 +186,15 @@ class Panels:
             return
         values = source.plane(i, g)
         unit = "ratio" if view is PanelSource.A_OVER_B else "DN"
-        if view in (PanelSource.CORRECTED_A, PanelSource.CORRECTED_B):
-            low, high = shared
-        elif view.signed:
+        if view.signed and self.view.display(self._panel_name(panel)).limits is not Limits.USER:
             low, high = symmetric_limits(values)
-            stretch = "linear"
+            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
+            panel.colourbar.configure(colourmap, low, high, "linear", unit)
+            self.shown[self._panel_name(panel)] = ShownScale(values, low, high, "linear")
         else:
-            low, high = self._limits_for(view.value, values)
+            self._scale(panel, view.value, values, unit)
         references = self.session.references
         names = " vs ".join(f"{label}: {references[label].path.name}" for label in sorted(references))
-        panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
-        panel.colourbar.configure(colourmap, low, high, stretch, unit)
         panel.title.setText(f"{view.value} — integration {i}, group {g} ({names})")
 
     def _awaits_integration(self, panel: ImagePanel, view: str, colourmap: pg.ColorMap, title: str) -> bool:
@@ -189,11 +212,20 @@ class Panels:
         panel.title.setText(title)
         return True
 
-    def _limits_for(self, view: str, values: np.ndarray) -> tuple[float, float]:
-        """The chosen limits of ``values``; while locked, the ones this view already had."""
-        if not (self.view.lock_limits and view in self._limits):
-            self._limits[view] = analysis.display_limits(values, self.view.limits.value)
-        return self._limits[view]
+    def _limits_for(self, panel: str, view: str, values: np.ndarray) -> tuple[float, float]:
+        """``panel``'s limits for ``values``: the left panel's when the scale is linked, the typed ones, or
+        computed from ``values`` themselves by the panel's method (while locked, the ones this view already had)."""
+        if panel == "right" and "scale" in self.view.linked and "left" in self.shown:
+            left = self.shown["left"]
+            return left.low, left.high
+        display = self.view.display(panel)
+        if display.limits is Limits.USER:
+            low, high = display.user_limits
+            return (low, high) if high > low else (low, low + 1.0)
+        key = (panel, view)
+        if not (self.view.lock_limits and key in self._limits):
+            self._limits[key] = analysis.display_limits(values, display.limits.value)
+        return self._limits[key]
 
     def _draw_comparison(self, mode: RightView, colourmap: pg.ColorMap) -> None:
         """The product against lininspect: their difference now, or where Verify found them to differ."""

@@ -99,7 +99,7 @@ def test_the_window_answers_while_an_integration_is_corrected_and_then_plots_it(
     qtbot.waitUntil(lambda: window.right.title.text.startswith("Corrected — integration 1"), timeout=JOB_MS)
     i, g = window.integration, window.group
     plane = expected[i, g]
-    low, high = analysis.display_limits(window.session.input_plane(i, g), window.display.limits_box.currentText())
+    low, high = analysis.display_limits(plane, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
     assert window.right.message.textItem.toPlainText() == "" and not window.status.progress.isVisible()
     assert f"corrected {float(plane[y, x]):.6g} DN" in window.status.readout_text(*PIXEL)
@@ -120,7 +120,7 @@ def test_a_minus_b_waits_for_both_references(qtbot, files: dict[str, Path], gate
     g = window.group
     difference = a[0, g] - b[0, g]
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(difference, *symmetric_limits(difference), "linear"))
-    low, high = analysis.display_limits(window.session.input_plane(0, g), window.display.limits_box.currentText())
+    low, high = analysis.display_limits(b[0, g], window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.left.image.image, analysis.stretch(b[0, g], low, high, window.display.stretch_box.currentText()))
 
 
@@ -132,6 +132,6 @@ def test_a_script_corrects_the_shown_integration_in_its_own_thread(  # type: ign
     window.set_frame(1, 2)
     window.jobs.correct_integration_now()
     plane = written(files, "a")[1, 2]
-    low, high = analysis.display_limits(window.session.input_plane(1, 2), window.display.limits_box.currentText())
+    low, high = analysis.display_limits(plane, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
     assert not any(running(job) for job in window.jobs.integrations.handles())
