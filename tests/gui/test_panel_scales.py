@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from guihelpers import menu_action
+from PyQt6.QtCore import QPoint, Qt
 
 from lininspect.core import analysis
 from lininspect.gui.mainwindow import MainWindow
@@ -25,3 +28,102 @@ def test_the_corrected_panel_takes_its_limits_from_its_own_data(window: MainWind
     np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *inputs, "linear"))
     for value, position in _ticks(window.right).items():  # the colour bar is the correction's own
         assert position == analysis.stretch(value, *own, "linear")
+
+
+def _scale_tool(window: MainWindow, qtbot):  # type: ignore[no-untyped-def]
+    """The Scale tool, shown from its Tools menu entry as a user shows it."""
+    menu_action(window, "Tools", "Scale").trigger()
+    tool = window.tool_docks.tools["scale"]
+    qtbot.waitUntil(lambda: tool.running)
+    return tool
+
+
+def _type(qtbot, edit, text: str, *, enter: bool = True) -> None:  # type: ignore[no-untyped-def]
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+    if enter:
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def _untick(qtbot, check) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=QPoint(8, check.height() // 2))
+
+
+def test_the_scale_tool_sets_each_panel_shows_its_histogram_and_locks_the_scale(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tool = _scale_tool(window, qtbot)
+    left, right = tool.panels["left"], tool.panels["right"]
+    i, g = window.view.integration, window.view.group
+    plane, corrected = window.session.input_plane(i, g), window.session.corrected_plane(i, g)
+    own = analysis.display_limits(corrected, "zscale")
+
+    # The levels widget: the histogram of what the panel draws, a line at each limit, the limits as text.
+    counts, edges = analysis.histogram(corrected, *own, 128)
+    xs, ys = right.bars.getData()
+    np.testing.assert_array_equal(ys, counts)
+    assert (right.low_line.value(), right.high_line.value()) == own
+    assert (float(right.low_edit.text()), float(right.high_edit.text())) == pytest.approx(own, rel=1e-5)
+
+    # Stretch unlinked: the right panel alone goes to log.
+    _untick(qtbot, tool.links["stretch"])
+    assert "stretch" not in window.view.linked
+    right.stretch_box.setCurrentText("log")
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(corrected, *own, "log"))
+    inputs = analysis.display_limits(plane, "zscale")
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *inputs, "linear"))
+    assert window.display.stretch_box.currentText() == "linear"  # the toolbar shows the left panel's
+
+    # Typed limits on the left: it becomes "user"; the right keeps the limits it showed.
+    _type(qtbot, left.low_edit, "1000", enter=False)
+    _type(qtbot, left.high_edit, "20000")
+    assert left.limits_box.currentText() == "user" and window.view.left_display.user_limits == (1000.0, 20000.0)
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, 1000.0, 20000.0, "linear"))
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(corrected, *own, "log"))
+    assert (left.low_line.value(), left.high_line.value()) == (1000.0, 20000.0)
+
+    # Lock scale: the right panel on the left's very limits.
+    _untick(qtbot, tool.links["scale"])
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(corrected, 1000.0, 20000.0, "log"))
+    assert (right.low_edit.text(), right.high_edit.text()) == ("1000", "20000")
+
+    # A grey colour map, on the left only once unlinked.
+    _untick(qtbot, tool.links["colourmap"])
+    left.colourmap_box.setCurrentText("grey")
+    assert window.left.image.getColorMap().name == "grey" and window.right.image.getColorMap().name == "inferno"
+
+
+def test_typed_limits_the_wrong_way_round_are_a_dialog(window: MainWindow, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    told: list[str] = []
+    monkeypatch.setattr(window.dialogs, "show_error", told.append)
+    tool = _scale_tool(window, qtbot)
+    before = window.left.image.image.copy()
+    _type(qtbot, tool.panels["left"].low_edit, "500", enter=False)
+    _type(qtbot, tool.panels["left"].high_edit, "100")
+    assert told == ["the colour scale's minimum (500) must be below its maximum (100)"]
+    np.testing.assert_array_equal(window.left.image.image, before)
+
+
+def test_histogram_equalisation_and_squared_stretches_from_the_toolbar(window: MainWindow) -> None:
+    i, g = window.view.integration, window.view.group
+    plane = window.session.input_plane(i, g)
+    limits = analysis.display_limits(plane, "zscale")
+    window.display.stretch_box.setCurrentText("histeq")
+    shown = window.left.image.image
+    np.testing.assert_array_equal(shown, analysis.stretch(plane, *limits, "histeq"))
+    inside = shown[(plane > limits[0]) & (plane < limits[1])]
+    assert abs(float(np.median(inside)) - 0.5) < 0.1  # equalised: half the pixels in each half of the scale
+    window.display.stretch_box.setCurrentText("squared")
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *limits, "linear") ** 2)
+
+
+def test_a_lock_keeps_the_limits_across_integrations(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.set_frame(0, 2)
+    kept = analysis.display_limits(window.session.input_plane(0, 2), "zscale")
+    tool = _scale_tool(window, qtbot)
+    _untick(qtbot, tool.lock)
+    assert window.display.lock_limits.isChecked()
+    qtbot.keyClick(window.left, Qt.Key.Key_PageDown)
+    assert window.view.integration == 1
+    plane = window.session.input_plane(1, 2)
+    assert analysis.display_limits(plane, "zscale") != kept
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *kept, "linear"))
