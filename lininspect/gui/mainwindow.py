@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.reference import LinearityReference
+from ..model.navigation import array_from_detector, stepped
 from ..model.session import Session
 from ..model.viewstate import RightView, ViewState
 from .actions import Actions
@@ -191,6 +192,21 @@ class MainWindow(QMainWindow):
         (x0, x1), (y0, y1) = self.left.view.viewRange()
         if not (x0 <= x + 0.5 <= x1 and y0 <= y + 0.5 <= y1):
             self.left.view.translateBy(x=x + 0.5 - (x0 + x1) / 2, y=y + 0.5 - (y0 + y1) / 2)
+
+    def go_to(self, x: int, y: int, *, detector: bool = False) -> None:
+        """Inspect and show array pixel (x, y), or detector pixel (x, y) (1-based, placed by SUBSTRT1/2)."""
+        if detector:
+            exposure = self.session.exposure
+            if exposure is None:
+                raise LinInspectError("open an exposure first")
+            x, y = array_from_detector(x, y, exposure.substrt())
+        self.jump_to(x, y)
+
+    def move_pixel(self, dx: int, dy: int) -> None:
+        """The selected pixel moved by (dx, dy), kept on the array (the arrow keys with Shift)."""
+        exposure = self.session.exposure
+        if exposure is not None:
+            self.jump_to(*stepped(self.view.pixel, dx, dy, exposure.shape[2:]))
 
     def clear_pins(self) -> None:
         self.view.update(pins=(), box=None)
