@@ -31,6 +31,7 @@ from .dialogs import Dialogs
 from .displaycontrols import DisplayControls
 from .fileopener import FileOpener
 from .framecontrols import FrameControls
+from .helpmenu import HelpMenu
 from .inspector import PixelInspector
 from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.inspector_feed = InspectorFeed(session, view, self.inspector)
         self.actions = Actions(self)
         self.tool_docks = ToolDocks(self, self.actions.tools_menu)
+        self.help = HelpMenu(self)  # last: the menu bar's last menu
         self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember, self.setWindowTitle)
 
         for panel in (self.left, self.right):
