@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         for panel in (self.left, self.right):
             panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))
             panel.pixelHovered.connect(self.status.show_readout)
+            panel.pixelHovered.connect(lambda x, y: view.hover(None if x < 0 else (x, y)))
             panel.boxSelected.connect(lambda *box: self.guard(lambda: self.select_box(*box)))
         self.inspector.pinsCleared.connect(self.clear_pins)
         self.inspector.captionChanged.connect(lambda text: self.inspector_dock.setWindowTitle(f"Pixel inspector — {text}"))

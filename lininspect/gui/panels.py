@@ -29,6 +29,7 @@ CURSOR_COLOUR = "#ffffff"
 IMAGES = {"data_version", "frames", "integration", "group", "left", "right", "left_display", "right_display", "linked",
           "lock_limits", "overlay_left", "overlay_right"}  # fmt: skip
 MARKERS, OUTLINE = {"pixel", "pins"}, {"box"}
+CROSSHAIR_COLOUR = "#7fffd4"
 #: Changes after which each view's colour limits are computed afresh.
 NEW_LIMITS = {"data_version", "left_display", "right_display", "linked", "lock_limits"}
 
@@ -64,6 +65,7 @@ class Panels:
         self._limits: dict[tuple[str, str], tuple[float, float]] = {}
         #: Each panel's scaled image, while it shows one ("left", "right").
         self.shown: dict[str, ShownScale] = {}
+        self.crosshairs = {name: Crosshair(panel) for name, panel in (("left", self.left), ("right", self.right))}
         view.subscribe(self._follow)
 
     def _follow(self, changed: set[str]) -> None:
@@ -73,6 +75,8 @@ class Panels:
             self.redraw()
         elif changed & MARKERS:
             self._update_markers()
+        if changed & (IMAGES | {"crosshair"}):
+            self._update_crosshairs()
         if changed & OUTLINE:
             box = self.view.box
             rect = None if box is None else QRectF(box[0], box[1], box[2] - box[0], box[3] - box[1])
@@ -260,9 +264,53 @@ class Panels:
         panel.colourbar.configure(colourmap, low, high, "linear", unit)
         panel.title.setText(title)
 
+    def crosshair_value(self, panel: str) -> float | None:
+        """The value ``panel`` shows at the crosshair, None when it shows no image there."""
+        pixel, shown = self.view.crosshair, self.shown.get(panel)
+        if pixel is None or shown is None:
+            return None
+        x, y = pixel
+        rows, columns = shown.values.shape
+        return float(shown.values[y, x]) if 0 <= y < rows and 0 <= x < columns else None
+
+    def _update_crosshairs(self) -> None:
+        for name, crosshair in self.crosshairs.items():
+            crosshair.show(self.view.crosshair, self.crosshair_value(name))
+
     def _update_markers(self) -> None:
         points = [(x, y, PIN_COLOURS[n % len(PIN_COLOURS)]) for n, (x, y) in enumerate(self.view.pins)]
         if self.view.pixel is not None:
             points.append((*self.view.pixel, pg.mkColor(CURSOR_COLOUR)))
         for panel in (self.left, self.right):
             panel.set_markers(points)
+
+
+class Crosshair:
+    """Two lines through a pixel's centre and its value beside them, in one panel (DS9's lock crosshair)."""
+
+    def __init__(self, panel: ImagePanel) -> None:
+        pen = pg.mkPen(CROSSHAIR_COLOUR, width=1, cosmetic=True)
+        self.lines = [pg.InfiniteLine(angle=angle, movable=False, pen=pen) for angle in (90, 0)]
+        self.label = pg.TextItem("", color=CROSSHAIR_COLOUR, anchor=(0, 1))
+        for item in (*self.lines, self.label):
+            item.setZValue(12)
+            item.hide()
+            panel.view.addItem(item, ignoreBounds=True)
+
+    def show(self, pixel: tuple[int, int] | None, value: float | None) -> None:
+        if pixel is None:
+            for item in (*self.lines, self.label):
+                item.hide()
+            return
+        x, y = pixel[0] + 0.5, pixel[1] + 0.5
+        self.lines[0].setValue(x)
+        self.lines[1].setValue(y)
+        self.label.setText(f"({pixel[0]}, {pixel[1]}) " + ("—" if value is None else f"{value:.6g}"))
+        self.label.setPos(x, y)
+        for item in (*self.lines, self.label):
+            item.show()
+
+    @property
+    def text(self) -> str:
+        """What the label says, or "" while hidden."""
+        return self.label.textItem.toPlainText() if self.label.isVisible() else ""

@@ -103,9 +103,10 @@ class Limits(Enum):
 
 #: The two image panels, by the name of their display state's field prefix.
 PANELS = ("left", "right")
-#: What can be linked between the panels: PanelDisplay's fields, and "scale", the right panel
-#: drawn on the very limits the left panel uses (DS9's lock scalelimits).
-LINKABLE = ("colourmap", "stretch", "limits", "user_limits", "scale")
+#: What can be linked between the panels: PanelDisplay's fields, "scale", the right panel drawn
+#: on the very limits the left panel uses (DS9's lock scalelimits), and "crosshair", the pixel
+#: under the cursor marked in both panels with each panel's value (DS9's lock crosshair).
+LINKABLE = ("colourmap", "stretch", "limits", "user_limits", "scale", "crosshair")
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ class ViewState:
     linked: frozenset[str] = frozenset({"colourmap", "stretch", "limits"})
     #: Keep each view's colour limits while stepping through groups and integrations.
     lock_limits: bool = False
+    #: The pixel under the cursor, marked in both panels while "crosshair" is linked.
+    crosshair: Pixel | None = None
     #: NO_LIN_CORR pixels drawn over the left and the right panel.
     overlay_left: bool = False
     overlay_right: bool = False
@@ -190,10 +193,17 @@ class ViewState:
         linked = self.linked | {name} if on else self.linked - {name}
         other = "right" if source == "left" else "left"
         changes: dict[str, object] = {"linked": linked}
-        if on and name != "scale":
+        if name == "crosshair" and not on:
+            changes["crosshair"] = None
+        if on and name in PanelDisplay.__dataclass_fields__:
             value = getattr(self.display(source), name)
             changes[f"{other}_display"] = replace(self.display(other), **{name: value})
         return self.update(**changes)
+
+    def hover(self, pixel: Pixel | None) -> None:
+        """The cursor is over ``pixel`` (None: off the images); followed only while the crosshair is linked."""
+        if "crosshair" in self.linked:
+            self.update(crosshair=pixel)
 
     def update(self, **changes: object) -> set[str]:
         """Set fields (the frame clamped to ``frames``); tell subscribers which ones changed (none told when nothing did).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from guihelpers import menu_action
+from guihelpers import hover, menu_action
 from PyQt6.QtCore import QPoint, Qt
 
 from lininspect.core import analysis
@@ -127,3 +127,20 @@ def test_a_lock_keeps_the_limits_across_integrations(window: MainWindow, qtbot) 
     plane = window.session.input_plane(1, 2)
     assert analysis.display_limits(plane, "zscale") != kept
     np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *kept, "linear"))
+
+
+def test_a_locked_crosshair_marks_the_hovered_pixel_in_both_panels_with_each_value(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.activateWindow()
+    tool = _scale_tool(window, qtbot)
+    _untick(qtbot, tool.links["crosshair"])
+    assert "crosshair" in window.view.linked
+    hover(qtbot, window, 12, 7)
+    i, g = window.view.integration, window.view.group
+    left, right = window.panels.crosshairs["left"], window.panels.crosshairs["right"]
+    assert left.text == f"(12, 7) {window.session.input_plane(i, g)[7, 12]:.6g}"
+    assert right.text == f"(12, 7) {window.session.corrected_plane(i, g)[7, 12]:.6g}"
+    assert [line.value() for line in right.lines] == [12.5, 7.5]
+    window.step(0, -1)  # the values follow the frame under a still cursor
+    assert right.text == f"(12, 7) {window.session.corrected_plane(i, g - 1)[7, 12]:.6g}"
+    _untick(qtbot, tool.links["crosshair"])
+    assert left.text == right.text == "" and window.view.crosshair is None

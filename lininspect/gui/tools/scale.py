@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 #: The links offered, with their labels: PanelDisplay fields shared, and the left panel's very limits.
 LINKS = (("colourmap", "same colour map"), ("stretch", "same stretch"), ("limits", "same limits method"),
-         ("user_limits", "same typed limits"), ("scale", "right on the left panel's limits (lock scale)"))  # fmt: skip
+         ("user_limits", "same typed limits"), ("scale", "right on the left panel's limits (lock scale)"),
+         ("crosshair", "crosshair in both panels (lock crosshair)"))  # fmt: skip
 #: Bars of the levels histogram.
 HISTOGRAM_BINS = 128
 
@@ -137,7 +138,7 @@ class ScaleTool(Tool):
         link_column.addWidget(self.lock)
         column.addWidget(links)
         column.addStretch(1)
-        self.follow(lambda changed: self.refresh() if changed & IMAGES else None)
+        self.follow(lambda changed: self.refresh() if changed & (IMAGES | {"linked"}) else None)
         window.jobs.imagesStale.connect(lambda: self.refresh() if self.running else None)
 
     def widget(self) -> QWidget:
