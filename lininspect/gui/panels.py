@@ -30,6 +30,8 @@ IMAGES = {"data_version", "frames", "integration", "group", "left", "right", "le
           "lock_limits", "overlay_left", "overlay_right"}  # fmt: skip
 MARKERS, OUTLINE = {"pixel", "pins"}, {"box"}
 CROSSHAIR_COLOUR = "#7fffd4"
+#: Changes that concern the left panel alone.
+LEFT_ONLY = {"left", "left_display"}
 #: Changes after which each view's colour limits are computed afresh.
 NEW_LIMITS = {"data_version", "left_display", "right_display", "linked", "lock_limits"}
 
@@ -72,7 +74,8 @@ class Panels:
         if changed & NEW_LIMITS:
             self._limits.clear()  # new data, new limits or a new lock: recomputed (and kept from now on if locked)
         if changed & IMAGES:
-            self.redraw()
+            # The left panel's own choices leave the right panel as it is, unless it takes the left's limits.
+            self.redraw(right=bool(changed & IMAGES - LEFT_ONLY) or "scale" in self.view.linked)
         elif changed & MARKERS:
             self._update_markers()
         if changed & (IMAGES | {"crosshair"}):
@@ -83,10 +86,12 @@ class Panels:
             for panel in (self.left, self.right):
                 panel.view.show_box(rect)
 
-    def redraw(self) -> None:
-        """Each panel on its own colour scale (or the left's, when the scale is linked), the right one in its mode."""
+    def redraw(self, *, right: bool = True) -> None:
+        """Each panel on its own colour scale (or the left's, when the scale is linked), the right one in its mode;
+        without ``right`` the left panel only (a blink of the left panel's source costs one panel)."""
         session, view = self.session, self.view
-        self.shown.clear()
+        for name in ("left", "right") if right else ("left",):
+            self.shown.pop(name, None)
         if session.exposure is None:
             hint = "Open an exposure: File ▸ Open input... or drop a FITS file here"
             self.left.set_image(None, colour_map(view.left_display.colourmap), hint)
@@ -101,10 +106,12 @@ class Panels:
             self.left.title.setText(f"{what} — integration {i}, group {g}")
         else:
             self._draw_reference_view(self.left, view.left)
-        self._draw_right()
+        if right:
+            self._draw_right()
         mask = session.no_lin_corr_mask() if (view.overlay_left or view.overlay_right) else None
         self.left.set_overlay(mask if view.overlay_left else None)
-        self.right.set_overlay(mask if view.overlay_right else None)
+        if right:
+            self.right.set_overlay(mask if view.overlay_right else None)
         self._update_markers()
         self.jobs.integrations.end_requests()
 
