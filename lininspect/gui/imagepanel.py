@@ -91,10 +91,9 @@ class ColourBar(pg.PlotItem):
         self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setColorMap(colormap)
         self._image.show()
-        ticks = [
-            (float(analysis.stretch(value, low, high, kind, like)), _format(value))
-            for value in analysis.nice_ticks(low, high)
-        ]
+        values = analysis.nice_ticks(low, high)
+        positions = analysis.stretch(np.array(values), low, high, kind, like)  # one call: histeq's curve once
+        ticks = [(float(position), _format(value)) for position, value in zip(positions, values, strict=True)]
         axis = self.getAxis("right")
         axis.setTicks([ticks, []])
         axis.setLabel(unit)
