@@ -112,6 +112,8 @@ def test_histogram_equalisation_and_squared_stretches_from_the_toolbar(window: M
     np.testing.assert_array_equal(shown, analysis.stretch(plane, *limits, "histeq"))
     inside = shown[(plane > limits[0]) & (plane < limits[1])]
     assert abs(float(np.median(inside)) - 0.5) < 0.1  # equalised: half the pixels in each half of the scale
+    positions = sorted(_ticks(window.left).values())
+    assert len(positions) >= 2 and min(np.diff(positions)) >= 0.04  # crowded ticks dropped, the rest legible
     window.display.stretch_box.setCurrentText("squared")
     np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *limits, "linear") ** 2)
 

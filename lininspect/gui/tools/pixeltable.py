@@ -38,6 +38,8 @@ FOLLOWED = {"data_version", "frames", "integration", "group", "pixel"}
 #: The keys that move around the exposure, said where the table is (they are the window's actions).
 KEYS_HINT = "Shift+arrows move the pixel (Ctrl+Shift: by 10) · ←/→ group · PgUp/PgDn integration · Ctrl+G go to"
 CENTRE_COLOUR = "#4a4f5a"
+#: Enough for a 5 x 5 table without scrolling, when other tools share the dock area.
+TABLE_MIN_HEIGHT = 170
 
 
 class PixelTableTool(Tool):
@@ -66,6 +68,7 @@ class PixelTableTool(Tool):
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setMinimumHeight(TABLE_MIN_HEIGHT)
         for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.details = QLabel("")

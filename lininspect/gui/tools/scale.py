@@ -51,7 +51,7 @@ class PanelScaleControls:
         typed.addWidget(self.low_edit)
         typed.addWidget(self.high_edit)
         self.histogram = pg.PlotWidget()
-        self.histogram.setMinimumHeight(110)
+        self.histogram.setMinimumHeight(90)
         self.histogram.setMouseEnabled(False, False)
         self.histogram.hideButtons()
         self.histogram.getPlotItem().hideAxis("left")
