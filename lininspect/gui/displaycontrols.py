@@ -15,7 +15,7 @@ from enum import Enum
 from PyQt6.QtCore import QObject, QSettings, QSignalBlocker, Qt
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QLabel, QToolBar
 
-from ..model.viewstate import PANELS, Colourmap, Limits, PanelSource, RightView, Stretch, ViewState
+from ..model.viewstate import LINKABLE, PANELS, Colourmap, Limits, PanelSource, RightView, Stretch, ViewState
 
 #: Saved settings: the key, and the view state field (an enum whose values are the menu labels) it keeps.
 SAVED = (("mode", "right"),)
@@ -88,6 +88,10 @@ class DisplayControls(QObject):
                 value = settings.value(key if panel == "left" else f"right_{key}", settings.value(key))
                 if value in {choice.value for choice in choices} and choices(value) is not Limits.USER:
                     self.view.update(**{f"{panel}_display": replace(self.view.display(panel), **{name: choices(value)})})
+        linked = settings.value("linked")
+        if isinstance(linked, str | list):  # QSettings gives one saved name back as a str
+            names = [linked] if isinstance(linked, str) else linked
+            self.view.update(linked=frozenset(str(name) for name in names) & set(LINKABLE))
 
     def save(self, settings: QSettings) -> None:
         for key, name in SAVED:
@@ -95,6 +99,7 @@ class DisplayControls(QObject):
         for panel in PANELS:
             for key, name, _ in SAVED_DISPLAY:
                 settings.setValue(key if panel == "left" else f"right_{key}", getattr(self.view.display(panel), name).value)
+        settings.setValue("linked", sorted(self.view.linked) or "")
 
 
 def _combo(choices: type[Enum]) -> QComboBox:
