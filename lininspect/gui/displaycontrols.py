@@ -32,12 +32,12 @@ class DisplayControls(QObject):
         super().__init__(toolbar)
         self.view = view
         self.toolbar = toolbar
-        self.mode_box = _combo(RightView)
-        self.left_box = _combo(PanelSource)
+        self.mode_box = enum_combo(RightView)
+        self.left_box = enum_combo(PanelSource)
         self.left_box.setToolTip("What the left panel shows: the input, or a correction with reference A or B")
-        self.colourmap_box = _combo(Colourmap)
-        self.stretch_box = _combo(Stretch)
-        self.limits_box = _combo(Limits)
+        self.colourmap_box = enum_combo(Colourmap)
+        self.stretch_box = enum_combo(Stretch)
+        self.limits_box = enum_combo(Limits)
         self.lock_limits = QCheckBox("lock")
         self.lock_limits.setToolTip("Keep the current colour limits while stepping through groups")
         self.overlay_left = QCheckBox("mask on input")
@@ -102,7 +102,8 @@ class DisplayControls(QObject):
         settings.setValue("linked", sorted(self.view.linked) or "")
 
 
-def _combo(choices: type[Enum]) -> QComboBox:
+def enum_combo(choices: type[Enum]) -> QComboBox:
+    """A box of an enum's labels; focus only by click, so the arrow keys keep stepping frames."""
     box = QComboBox()
     box.addItems([choice.value for choice in choices])
     box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)

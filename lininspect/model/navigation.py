@@ -6,7 +6,7 @@ subarray: array pixel (0, 0) is detector (SUBSTRT1, SUBSTRT2), as the status bar
 
 from __future__ import annotations
 
-Pixel = tuple[int, int]
+from .viewstate import Pixel
 
 
 def array_from_detector(x: int, y: int, substrt: Pixel) -> Pixel:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from guihelpers import hover, menu_action
 from PyQt6.QtCore import QPoint, Qt
 from smallfiles import NX, NY, SUBSTRT

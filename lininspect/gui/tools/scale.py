@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QSignalBlocker, Qt
+from PyQt6.QtCore import QSignalBlocker
 from PyQt6.QtGui import QDoubleValidator
-from PyQt6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from ...core import analysis
 from ...core.errors import LinInspectError
 from ...model.viewstate import PANELS, Colourmap, Limits, Stretch
+from ..displaycontrols import enum_combo
 from ..panels import IMAGES
 from .base import Tool
 
@@ -41,7 +42,7 @@ class PanelScaleControls:
         self.tool, self.panel = tool, panel
         self.box = QGroupBox(f"{panel.capitalize()} panel")
         form = QFormLayout(self.box)
-        self.colourmap_box, self.stretch_box, self.limits_box = (_combo(choices) for choices in (Colourmap, Stretch, Limits))
+        self.colourmap_box, self.stretch_box, self.limits_box = (enum_combo(choices) for choices in (Colourmap, Stretch, Limits))
         self.low_edit, self.high_edit = QLineEdit(), QLineEdit()
         for edit, what in ((self.low_edit, "lowest"), (self.high_edit, "highest")):
             edit.setValidator(QDoubleValidator())
@@ -176,9 +177,3 @@ def _number_pair(low: str, high: str) -> tuple[float, float]:
     except ValueError:
         raise LinInspectError(f"type two numbers for the colour scale, not {low!r} and {high!r}") from None
 
-
-def _combo(choices: type) -> QComboBox:
-    box = QComboBox()
-    box.addItems([choice.value for choice in choices])
-    box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-    return box
