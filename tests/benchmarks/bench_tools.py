@@ -8,7 +8,7 @@ repeated real interactions, timed from the action to the end of the synchronous 
 every widget that follows it (the paint that follows is not included): typed limits in the Scale
 tool (both panels restretched, both histograms redrawn), a stretch change, the histogram alone,
 a pixel-table refresh on a cursor move (9 x 9, every quantity), one blink step, the next flagged
-pixel in the DQ browser. The ratio is the 100 ms target over the figure (above 1: within it).
+pixel in the DQ browser, and a group step with every tool shown (the DQ overlay on). The ratio is the 100 ms target over the figure (above 1: within it).
 """
 
 from __future__ import annotations
@@ -103,6 +103,9 @@ def main() -> None:
     dq_browser.choose("PIXELDQ", "NO_LIN_CORR")
     window.select_pixel(0, 0)
     figures["next flagged pixel (DQ browser)"] = median_ms(lambda k: dq_browser.step(forward=True))
+    dq_browser.on_left.setChecked(True)
+    window.tool_docks.show("blink")
+    figures["group step, every tool shown (both panels)"] = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
     for label, ms in figures.items():
         print(f"{label:<44} {ms:8.1f} ms   target {TARGET_MS:.0f} ms   ratio {TARGET_MS / ms:5.2f}x")
     window.close()

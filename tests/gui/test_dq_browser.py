@@ -62,6 +62,11 @@ def test_counts_overlay_and_stepping_of_the_chosen_bits(window: MainWindow, qtbo
     menu_action(window, "Tools", "DQ browser").trigger()
     qtbot.waitUntil(lambda: not tool.running)
     assert not overlay.isVisible()
+    menu_action(window, "Tools", "DQ browser").trigger()  # shown again: drawn again
+    qtbot.waitUntil(lambda: tool.running)
+    assert overlay.isVisible()
+    window.step(0, -1)  # another group: the GROUPDQ counts follow
+    assert tool.table.item(2, 2).text() == str(int(np.count_nonzero(session.exposure.groupdq_plane(1, 3) & dq.JUMP_DET)))
 
 
 def test_reference_pixels_are_skipped_when_asked(qtbot, small_files, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -107,6 +107,10 @@ class DqBrowserTool(Tool):
         self.overlays: dict[str, pg.ImageItem] = {}
         self._pools: dict[str, int] = {}
         self._planes: tuple[np.ndarray, np.ndarray | None] | None = None
+        #: PIXELDQ with the data version it was read at, its counts and whether it is after correction.
+        self._pixeldq: tuple[int, np.ndarray, dict[str, int], bool] | None = None
+        #: What the overlays and the walk were made from: the data version, and the frame if GROUPDQ bits are chosen.
+        self._shows: tuple[int, tuple[int, int] | None] | None = None
         self._walk: FlaggedPixels | None = None
         for side, panel in (("left", window.left), ("right", window.right)):
             item = pg.ImageItem()
@@ -144,20 +148,32 @@ class DqBrowserTool(Tool):
             self.caption.setText("Open an exposure to see its DQ")
             self._chosen_changed()
             return
-        after = session.result_pixeldq()
-        pixeldq = exposure.pixeldq if after is None else after
+        # PIXELDQ changes only with the data: on a group step only GROUPDQ is read and counted again.
+        if self._pixeldq is None or self._pixeldq[0] != view.data_version:
+            after = session.result_pixeldq()
+            pixeldq = exposure.pixeldq if after is None else after
+            self._pixeldq = (view.data_version, pixeldq, bit_counts(pixeldq), after is not None)
+        _, pixeldq, pixel_counts, corrected = self._pixeldq
         groupdq = exposure.groupdq_plane(view.integration, view.group) if exposure.groupdq is not None else None
         self._planes = (pixeldq, groupdq)
-        which = "after correction" if after is not None else "of the input"
+        which = "after correction" if corrected else "of the input"
         self.caption.setText(f"PIXELDQ {which} · GROUPDQ of integration {view.integration}, group {view.group}")
-        counts = {"PIXELDQ": bit_counts(pixeldq), "GROUPDQ": bit_counts(groupdq) if groupdq is not None else {}}
+        counts = {"PIXELDQ": pixel_counts, "GROUPDQ": bit_counts(groupdq) if groupdq is not None else {}}
         with QSignalBlocker(self.table):
             for (plane, name), cell in self.cells.items():
                 cell.setText(str(counts[plane].get(name, 0)))
-        self._chosen_changed()
+        # Overlays and the walk of PIXELDQ bits alone stay as they are from group to group.
+        shows = (view.data_version, (view.integration, view.group) if self._bits()[1] else None)
+        if shows != self._shows:
+            self._chosen_changed()
 
     def _chosen_changed(self) -> None:
         """Overlays and the walk follow the ticked bits, panels and the reference-pixel choice."""
+        view = self.view
+        self._shows = (view.data_version, (view.integration, view.group) if self._bits()[1] else None)
+        self._chosen_changed_now()
+
+    def _chosen_changed_now(self) -> None:
         self._walk = None
         if self._planes is not None and self.running:
             pixeldq, groupdq = self._planes
@@ -229,6 +245,7 @@ class DqBrowserTool(Tool):
         if self.running:
             for item in self.overlays.values():
                 item.hide()
+            self._shows = None  # shown again: drawn again
         super().stop()
 
     def close(self) -> None:
