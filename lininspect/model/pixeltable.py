@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core.errors import LinInspectError
 from .session import CORRECTED, Session
+from .sources import Source
 
 #: The table sizes offered, as DS9's pixel table offers them.
 SIZES = (3, 5, 7, 9)
@@ -55,8 +56,16 @@ def pixel_table(session: Session, integration: int, group: int, centre: tuple[in
     columns, rows = range(max(0, x - half), min(nx, x + half + 1)), range(max(0, y - half), min(ny, y + half + 1))
     box = ((rows.start, rows.stop), (columns.start, columns.stop))
     frame = range(integration, integration + 1)
-    blocks: dict[str, np.ndarray] = {"input": session.input_source().box(frame, *box)[0, group]}
+    here = (slice(rows.start, rows.stop), slice(columns.start, columns.stop))
+    blocks: dict[str, np.ndarray] = {"input": np.asarray(exposure.sci[(integration, group, *here)], dtype=np.float32)}
     missing: dict[str, str] = {}
+    corrected_by: dict[int, np.ndarray] = {}  # each source's block once: "corrected" is often reference A's
+
+    def corrected_block(source: Source) -> np.ndarray:
+        if id(source) not in corrected_by:
+            corrected_by[id(source)] = source.box(frame, *box)[0, group]
+        return corrected_by[id(source)]
+
     for label in sorted(session.references):
         view = f"corrected {label}"
         source = session.source(view)
@@ -65,10 +74,10 @@ def pixel_table(session: Session, integration: int, group: int, centre: tuple[in
         if session.unready(integration, view):
             missing[view] = f"integration {integration} is being corrected"
             continue
-        blocks[view] = source.box(frame, *box)[0, group]
+        blocks[view] = corrected_block(source)
     shown = session.corrected_source()
     if shown is not None and not session.unready(integration, CORRECTED):
-        corrected = shown.box(frame, *box)[0, group]
+        corrected = corrected_block(shown)
         with np.errstate(invalid="ignore", divide="ignore"):
             blocks["ratio"] = blocks["input"] / corrected
     pixeldq = session.result_pixeldq()

@@ -77,6 +77,7 @@ def main() -> None:
     window.set_frame(0, SHAPE[1] - 1)
     app.processEvents()
     window.select_pixel(1000, 1000)
+    bare_step = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
     scale = window.tool_docks.show("scale")
     table = window.tool_docks.show("pixeltable")
     dq_browser = window.tool_docks.show("dqbrowser")
@@ -108,6 +109,8 @@ def main() -> None:
     figures["group step, every tool shown (both panels)"] = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
     for label, ms in figures.items():
         print(f"{label:<44} {ms:8.1f} ms   target {TARGET_MS:.0f} ms   ratio {TARGET_MS / ms:5.2f}x")
+    shown = figures["group step, every tool shown (both panels)"]
+    print(f"{'group step, no tool shown (yardstick)':<44} {bare_step:8.1f} ms   the tools add {shown - bare_step:+.1f} ms")
     window.close()
 
 
