@@ -9,6 +9,7 @@ each panel's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
 
@@ -28,9 +29,13 @@ BOTH_PANELS = {"colourmap", "stretch", "limits"}
 class DisplayControls(QObject):
     """Left and right views, colour map, stretch, limits (and their lock) and the NO_LIN_CORR overlays."""
 
-    def __init__(self, view: ViewState, toolbar: QToolBar) -> None:
+    def __init__(
+        self, view: ViewState, toolbar: QToolBar, shown_limits: Callable[[str], tuple[float, float] | None] = lambda _: None
+    ) -> None:
+        """``shown_limits(panel)`` is what the panel draws on now: "user" chosen here starts from it."""
         super().__init__(toolbar)
         self.view = view
+        self._shown_limits = shown_limits
         self.toolbar = toolbar
         self.mode_box = enum_combo(RightView)
         self.left_box = enum_combo(PanelSource)
@@ -48,7 +53,7 @@ class DisplayControls(QObject):
                        "limits": (self.limits_box, Limits)}  # fmt: skip
         self._checks = {"lock_limits": self.lock_limits, "overlay_left": self.overlay_left, "overlay_right": self.overlay_right}
         for name, (box, choices) in self._boxes.items():
-            box.currentTextChanged.connect(lambda text, name=name, choices=choices: view.update(**{name: choices(text)}))
+            box.currentTextChanged.connect(lambda text, name=name, choices=choices: self._choose(name, choices(text)))
         for name, check in self._checks.items():
             check.toggled.connect(lambda on, name=name: view.update(**{name: on}))
         for check in (self.overlay_left, self.overlay_right):
@@ -63,6 +68,16 @@ class DisplayControls(QObject):
             toolbar.addWidget(widget)
         view.subscribe(self._follow)
         self._follow(set(self._boxes) | set(self._checks))
+
+    def _choose(self, name: str, value: Enum) -> None:
+        if value is not Limits.USER:
+            self.view.update(**{name: value})
+            return
+        changes = {}
+        for panel in PANELS:  # each panel keeps the limits it shows, now typed
+            shown = self._shown_limits(panel) or self.view.display(panel).user_limits
+            changes[f"{panel}_display"] = replace(self.view.display(panel), limits=Limits.USER, user_limits=shown)
+        self.view.update(**changes)
 
     def _follow(self, changed: set[str]) -> None:
         if "left_display" in changed:

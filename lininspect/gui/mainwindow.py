@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(session, view, self.status, self)
         self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background)
         frame_bar, display_bar = self._toolbar("Frame", "frame"), self._toolbar("Display", "display")
-        self.display = DisplayControls(view, display_bar)
+        self.display = DisplayControls(view, display_bar, lambda panel: self.panels.shown_limits(panel))
         self.panels = Panels(session, view, self.jobs, self.guard)
         self.left, self.right = self.panels.left, self.panels.right
         self.setCentralWidget(self.panels.widget)

@@ -271,6 +271,11 @@ class Panels:
         panel.colourbar.configure(colourmap, low, high, "linear", unit)
         panel.title.setText(title)
 
+    def shown_limits(self, panel: str) -> tuple[float, float] | None:
+        """The limits ``panel`` draws its image on now, None while it shows none (or a mask)."""
+        shown = self.shown.get(panel)
+        return None if shown is None else (shown.low, shown.high)
+
     def crosshair_value(self, panel: str) -> float | None:
         """The value ``panel`` shows at the crosshair, None when it shows no image there."""
         pixel, shown = self.view.crosshair, self.shown.get(panel)

@@ -146,3 +146,12 @@ def test_a_locked_crosshair_marks_the_hovered_pixel_in_both_panels_with_each_val
     assert right.text == f"(12, 7) {window.session.corrected_plane(i, g - 1)[7, 12]:.6g}"
     _untick(qtbot, tool.links["crosshair"])
     assert left.text == right.text == "" and window.view.crosshair is None
+
+
+def test_user_limits_chosen_on_the_toolbar_start_from_what_each_panel_shows(window: MainWindow) -> None:
+    before_left, before_right = window.left.image.image.copy(), window.right.image.image.copy()
+    shown = window.panels.shown_limits("left"), window.panels.shown_limits("right")
+    window.display.limits_box.setCurrentText("user")
+    assert (window.view.left_display.user_limits, window.view.right_display.user_limits) == shown
+    np.testing.assert_array_equal(window.left.image.image, before_left)  # nothing jumps to 0..1
+    np.testing.assert_array_equal(window.right.image.image, before_right)
