@@ -32,8 +32,8 @@ MARKERS, OUTLINE = {"pixel", "pins"}, {"box"}
 CROSSHAIR_COLOUR = "#7fffd4"
 #: Changes that concern the left panel alone.
 LEFT_ONLY = {"left", "left_display"}
-#: Changes after which each view's colour limits are computed afresh.
-NEW_LIMITS = {"data_version", "left_display", "right_display", "linked", "lock_limits"}
+#: Changes after which each view's colour limits are computed afresh (and a panel's change of limits method).
+NEW_LIMITS = {"data_version", "lock_limits"}
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,25 @@ class Panels:
         #: Each panel's scaled image, while it shows one ("left", "right").
         self.shown: dict[str, ShownScale] = {}
         self.crosshairs = {name: Crosshair(panel) for name, panel in (("left", self.left), ("right", self.right))}
+        #: The links as last drawn, to tell which one a change of links concerns.
+        self._linked = view.linked
+        #: Each panel's limits method as last drawn: a new one clears that panel's kept limits.
+        self._methods = {panel: view.display(panel).limits for panel in ("left", "right")}
         view.subscribe(self._follow)
 
     def _follow(self, changed: set[str]) -> None:
+        if "linked" in changed:
+            linked_now = self._linked ^ self.view.linked
+            self._linked = self.view.linked
+            if linked_now <= {"crosshair"}:  # the crosshair's link changes no image
+                changed = changed - {"linked"}
+        methods = {panel: self.view.display(panel).limits for panel in ("left", "right")}
         if changed & NEW_LIMITS:
-            self._limits.clear()  # new data, new limits or a new lock: recomputed (and kept from now on if locked)
+            self._limits.clear()  # new data or a new lock: recomputed (and kept from now on if locked)
+        for panel in ("left", "right"):
+            if methods[panel] is not self._methods[panel]:  # a new method: that panel's limits recomputed
+                self._limits = {key: limits for key, limits in self._limits.items() if key[0] != panel}
+        self._methods = methods
         if changed & IMAGES:
             # The left panel's own choices leave the right panel as it is, unless it takes the left's limits.
             self.redraw(right=bool(changed & IMAGES - LEFT_ONLY) or "scale" in self.view.linked)

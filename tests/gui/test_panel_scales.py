@@ -155,3 +155,26 @@ def test_user_limits_chosen_on_the_toolbar_start_from_what_each_panel_shows(wind
     assert (window.view.left_display.user_limits, window.view.right_display.user_limits) == shown
     np.testing.assert_array_equal(window.left.image.image, before_left)  # nothing jumps to 0..1
     np.testing.assert_array_equal(window.right.image.image, before_right)
+
+
+def test_linking_the_crosshair_keeps_locked_limits(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.set_frame(0, 2)
+    window.view.update(lock_limits=True)
+    kept = window.panels.shown_limits("left")
+    window.set_frame(0, 4)
+    window.view.link("crosshair", True)
+    assert window.panels.shown_limits("left") == kept
+    window.view.link("scale", True)  # a link that changes an image draws it again, still locked
+    assert window.panels.shown_limits("right") == kept
+
+
+def test_a_colour_map_change_keeps_locked_limits_and_a_new_method_does_not(window: MainWindow) -> None:
+    window.set_frame(0, 2)
+    window.view.update(lock_limits=True)
+    kept = window.panels.shown_limits("left")
+    window.set_frame(0, 4)
+    window.display.colourmap_box.setCurrentText("grey")
+    assert window.panels.shown_limits("left") == kept
+    window.display.limits_box.setCurrentText("min-max")
+    plane = window.session.input_plane(0, 4)
+    assert window.panels.shown_limits("left") == (float(plane.min()), float(plane.max()))
