@@ -162,18 +162,17 @@ class DqBrowserTool(Tool):
         with QSignalBlocker(self.table):
             for (plane, name), cell in self.cells.items():
                 cell.setText(str(counts[plane].get(name, 0)))
-        # Overlays and the walk of PIXELDQ bits alone stay as they are from group to group.
-        shows = (view.data_version, (view.integration, view.group) if self._bits()[1] else None)
-        if shows != self._shows:
+        if self._drawn_from() != self._shows:  # PIXELDQ bits alone: the same overlays and walk in every group
             self._chosen_changed()
+
+    def _drawn_from(self) -> tuple[int, tuple[int, int] | None]:
+        """What the overlays and the walk depend on: the data, and the frame once a GROUPDQ bit is chosen."""
+        view = self.view
+        return view.data_version, (view.integration, view.group) if self._bits()[1] else None
 
     def _chosen_changed(self) -> None:
         """Overlays and the walk follow the ticked bits, panels and the reference-pixel choice."""
-        view = self.view
-        self._shows = (view.data_version, (view.integration, view.group) if self._bits()[1] else None)
-        self._chosen_changed_now()
-
-    def _chosen_changed_now(self) -> None:
+        self._shows = self._drawn_from()
         self._walk = None
         if self._planes is not None and self.running:
             pixeldq, groupdq = self._planes
