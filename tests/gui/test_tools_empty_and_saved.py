@@ -45,3 +45,10 @@ def test_each_panels_colour_map_stretch_and_links_are_kept_for_the_next_start(qt
     assert second.display.stretch_box.currentText() == "linear"
     assert second.view.linked == frozenset({"limits"})  # the links as left, not the defaults
     second.close()
+
+
+def test_every_tool_shown_at_once_fits_a_900_px_window(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    for title in ("Scale", "Pixel table", "DQ browser", "Blink"):
+        menu_action(window, "Tools", title).trigger()
+    qtbot.waitUntil(lambda: all(tool.running for tool in window.tool_docks.tools.values()))
+    assert window.minimumSizeHint().height() <= 900 and window.height() <= 900
