@@ -317,7 +317,7 @@ class Crosshair:
     def __init__(self, panel: ImagePanel) -> None:
         pen = pg.mkPen(CROSSHAIR_COLOUR, width=1, cosmetic=True)
         self.lines = [pg.InfiniteLine(angle=angle, movable=False, pen=pen) for angle in (90, 0)]
-        self.label = pg.TextItem("", color=CROSSHAIR_COLOUR, anchor=(0, 1))
+        self.label = pg.TextItem("", color=CROSSHAIR_COLOUR, anchor=(0, 1), fill=(0, 0, 0, 170))  # legible on bright pixels
         for item in (*self.lines, self.label):
             item.setZValue(12)
             item.hide()
