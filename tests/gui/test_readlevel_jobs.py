@@ -135,3 +135,20 @@ def test_a_script_corrects_the_shown_integration_in_its_own_thread(  # type: ign
     low, high = analysis.display_limits(plane, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
     assert not any(running(job) for job in window.jobs.integrations.handles())
+
+
+def test_the_pixel_table_leaves_out_an_integration_being_corrected_then_shows_it(  # type: ignore[no-untyped-def]
+    qtbot, files: dict[str, Path], gate: threading.Event
+) -> None:
+    window = open_read_level(qtbot, files)
+    window.select_pixel(*PIXEL)
+    tool = window.tool_docks.show("pixeltable")
+    qtbot.waitUntil(lambda: tool.running)
+    tool.quantity_box.setCurrentText("corrected A")
+    assert tool.caption.text() == "corrected A: integration 0 is being corrected"
+    answers_within(qtbot, ANSWER_MS)  # the table never waits for the job
+    gate.set()
+    qtbot.waitUntil(lambda: tool.caption.text().startswith("corrected A around pixel"), timeout=JOB_MS)
+    x, y = PIXEL
+    centre = tool.table.item(tool.table.rowCount() // 2, tool.table.columnCount() // 2)
+    assert centre.text() == f"{written(files, 'a')[0, window.group, y, x]:.6g}"

@@ -93,6 +93,7 @@ class PixelTableTool(Tool):
             box.currentTextChanged.connect(lambda _text: self.refresh())
         self.follow_cursor.toggled.connect(lambda _on: self.refresh())
         self.follow(lambda changed: self.refresh() if changed & FOLLOWED else None)
+        window.jobs.imagesStale.connect(lambda: self.refresh() if self.running else None)  # an integration corrected
         for panel in (window.left, window.right):
             panel.pixelHovered.connect(self._on_hover)
 
