@@ -85,6 +85,7 @@ def test_the_scale_tool_sets_each_panel_shows_its_histogram_and_locks_the_scale(
     _untick(qtbot, tool.links["scale"])
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(corrected, 1000.0, 20000.0, "log"))
     assert (right.low_edit.text(), right.high_edit.text()) == ("1000", "20000")
+    assert not right.low_edit.isEnabled() and not right.limits_box.isEnabled() and not right.low_line.movable
 
     # A grey colour map, on the left only once unlinked.
     _untick(qtbot, tool.links["colourmap"])

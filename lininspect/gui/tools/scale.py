@@ -48,6 +48,8 @@ class PanelScaleControls:
             edit.setValidator(QDoubleValidator())
             edit.setToolTip(f"The {what} value of the colour scale: type a number and Enter (limits become \"user\")")
             edit.returnPressed.connect(self._typed)
+        #: Each limit control's own tooltip, given back when the scale is unlocked.
+        self._tips = {widget: widget.toolTip() for widget in (self.limits_box, self.low_edit, self.high_edit)}
         typed = QHBoxLayout()
         typed.addWidget(self.low_edit)
         typed.addWidget(self.high_edit)
@@ -93,6 +95,13 @@ class PanelScaleControls:
         for box, value in ((self.colourmap_box, display.colourmap), (self.stretch_box, display.stretch), (self.limits_box, display.limits)):
             with QSignalBlocker(box):
                 box.setCurrentText(value.value)
+        # The right panel on the left's limits (lock scale) has none of its own to set.
+        own = not (self.panel == "right" and "scale" in self.tool.view.linked)
+        for widget in (self.limits_box, self.low_edit, self.high_edit):
+            widget.setEnabled(own)
+            widget.setToolTip(self._tips[widget] if own else "Locked to the left panel's limits: untick “lock scale” to set them here")
+        for line in (self.low_line, self.high_line):
+            line.setMovable(own)
         shown = self.tool.window.panels.shown.get(self.panel)
         if shown is None:
             self.bars.setData([], [])
