@@ -82,20 +82,17 @@ class ColourBar(pg.PlotItem):
         self.addItem(self._image)
         self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
 
-    def configure(
-        self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str, like: np.ndarray | None = None
-    ) -> None:
-        """Ticks placed through the stretch ``kind``; histogram equalisation needs the image (``like``) for that."""
+    def configure(self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str) -> None:
         self._set_axis_width(AXIS_WIDTH)
         self._image.setImage(_RAMP, levels=(0, 1), autoLevels=False)
         self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setColorMap(colormap)
         self._image.show()
         values = analysis.nice_ticks(low, high)
-        positions = analysis.stretch(np.array(values), low, high, kind, like)  # one call: histeq's curve once
+        positions = analysis.stretch(np.array(values), low, high, kind)
         ticks: list[tuple[float, str]] = []
         for position, value in zip(positions, values, strict=True):
-            # A stretch that crowds ticks together (log, histogram equalisation) keeps those that stay legible.
+            # A stretch that crowds ticks together (log near the top) keeps those that stay legible.
             if not ticks or float(position) - ticks[-1][0] >= MIN_TICK_GAP:
                 ticks.append((float(position), _format(value)))
         axis = self.getAxis("right")

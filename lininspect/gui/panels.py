@@ -19,7 +19,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QWidget
 from ..core import analysis
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
 from ..model.viewstate import Limits, PanelSource, RightView, ViewState, symmetric_limits
-from .colourmaps import colour_map
+from .colourmaps import colour_map, equalised
 from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS
 from .jobs import Jobs
@@ -141,8 +141,13 @@ class Panels:
         low, high = self._limits_for(name, key, values)
         stretch = self.view.display(name).stretch.value
         colourmap = self._colour_map(panel)
-        panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
-        panel.colourbar.configure(colourmap, low, high, stretch, unit, values)
+        if stretch == "histeq":  # equalised through the colour map: the image itself stays linear
+            colourmap = equalised(colourmap, *analysis.equalisation_curve(values, low, high))
+            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
+            panel.colourbar.configure(colourmap, low, high, "linear", unit)
+        else:
+            panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
+            panel.colourbar.configure(colourmap, low, high, stretch, unit)
         self.shown[name] = ShownScale(values, low, high, stretch)
 
     def _draw_right(self) -> None:

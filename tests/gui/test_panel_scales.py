@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from guihelpers import hover, menu_action
 from PyQt6.QtCore import QPoint, Qt
 
 from lininspect.core import analysis
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.viewstate import Limits
 
 
 def _ticks(panel) -> dict[float, float]:  # type: ignore[no-untyped-def]
@@ -104,19 +106,29 @@ def test_typed_limits_the_wrong_way_round_are_a_dialog(window: MainWindow, qtbot
     np.testing.assert_array_equal(window.left.image.image, before)
 
 
-def test_histogram_equalisation_and_squared_stretches_from_the_toolbar(window: MainWindow) -> None:
+def test_histogram_equalisation_log_and_squared_stretches_from_the_toolbar(window: MainWindow) -> None:
     i, g = window.view.integration, window.view.group
     plane = window.session.input_plane(i, g)
     limits = analysis.display_limits(plane, "zscale")
     window.display.stretch_box.setCurrentText("histeq")
-    shown = window.left.image.image
-    np.testing.assert_array_equal(shown, analysis.stretch(plane, *limits, "histeq"))
-    inside = shown[(plane > limits[0]) & (plane < limits[1])]
-    assert abs(float(np.median(inside)) - 0.5) < 0.1  # equalised: half the pixels in each half of the scale
+    # Equalised through the colour map: the image stays linear, the map spreads the pixels evenly.
+    linear = analysis.stretch(plane, *limits, "linear")
+    np.testing.assert_array_equal(window.left.image.image, linear)
+    shown_map, base = window.left.image.getColorMap(), pg.colormap.get("inferno")
+    median = float(np.median(linear[(plane > limits[0]) & (plane < limits[1])]))
+    seen, half = shown_map.map(median, mode="byte"), base.map(0.5, mode="byte")
+    assert np.abs(np.asarray(seen, int) - np.asarray(half, int)).max() <= 12  # the median pixel gets the middle colour
+    assert np.abs(np.asarray(base.map(median, mode="byte"), int) - np.asarray(half, int)).max() > 12  # unequalised it would not
+    np.testing.assert_array_equal(window.left.colourbar._image.getColorMap().color, shown_map.color)
+
+    window.display.stretch_box.setCurrentText("log")
+    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *limits, "log"))
+    window.view.set_display("left", limits=Limits.USER, user_limits=(0.0, 60000.0))  # log packs the top ticks
     positions = sorted(_ticks(window.left).values())
     assert len(positions) >= 2 and min(np.diff(positions)) >= 0.04  # crowded ticks dropped, the rest legible
+    window.view.update(limits=Limits.ZSCALE)
     window.display.stretch_box.setCurrentText("squared")
-    np.testing.assert_array_equal(window.left.image.image, analysis.stretch(plane, *limits, "linear") ** 2)
+    np.testing.assert_array_equal(window.left.image.image, linear**2)
 
 
 def test_a_lock_keeps_the_limits_across_integrations(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
