@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..installation import pipeline_install_hint
 from .atomic import atomic_path
 from .crdsref import crds_parameters, effective_context
 from .errors import CorrectionCancelled, LinInspectError
@@ -165,8 +166,7 @@ def _require_jwst(path: Path, steps: tuple[str, ...]) -> str:
     except ImportError:
         raise LinInspectError(
             f"{path}: the pipeline's steps {', '.join(steps)} have not run on it; lininspect runs them through "
-            "jwst, which is not installed: pip install 'lininspect[pipeline]' (or use --as-is to correct it "
-            "without them)"
+            f"jwst, which is not installed: {pipeline_install_hint()} (or use --as-is to correct it without them)"
         ) from None
     return str(jwst.__version__)
 

@@ -59,6 +59,11 @@ class Actions(QObject):
         self._action(view, "Reset zoom", lambda: window.left.view.autoRange(padding=0.02), "Ctrl+0")
         self.go_to_dialog = GoToPixelDialog(window)
         self._action(view, "&Go to pixel...", self.go_to_dialog.ask, "Ctrl+G")
+        view.addSeparator()
+        self._action(view, "Next difference (worst first)", lambda: window.guard(lambda: window.step_difference(+1)), "N")
+        self._action(view, "Previous difference", lambda: window.guard(lambda: window.step_difference(-1)), "Shift+N")
+        self._action(view, "Go to worst pixel of the map",
+                     lambda: window.guard(lambda: window.step_difference(+1, from_start=True)), "Shift+W")  # fmt: skip
         inspector = menus.addMenu("&Inspector")
         self._action(inspector, "Export plots (PNG/SVG)...", self._ask_export_plots)
         self._action(inspector, "Export ramps (CSV)...", self._ask_export_csv)

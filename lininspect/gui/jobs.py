@@ -233,8 +233,8 @@ class Jobs(QObject):
         self.imagesStale.emit()
         self.verified.emit(verification, message)
 
-    def go_to_worst_difference(self) -> None:
-        """Show the frame of the largest difference Verify found and inspect its pixel."""
+    def go_to_worst_difference(self) -> tuple[int, int]:
+        """Show the frame of the largest difference Verify found and inspect its pixel; return it."""
         worst = None if self.verification is None else self.verification.worst
         if worst is None:
             raise LinInspectError("Verify found no difference to go to")
@@ -242,6 +242,7 @@ class Jobs(QObject):
         integration = view.integration if worst.integration is None else worst.integration
         group = view.group if worst.group is None else worst.group
         view.update(integration=integration, group=group, pixel=(worst.x, worst.y))
+        return worst.x, worst.y
 
     def compare_in_background(self) -> Job[ReferenceComparison]:
         """The whole-detector comparison of references A and B, one streamed pass in a job."""

@@ -17,6 +17,7 @@ from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core import analysis
+from ..model.maps import ShownMap
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
 from ..model.viewstate import Limits, PanelSource, RightView, ViewState, symmetric_limits
 from .colourmaps import colour_map, equalised
@@ -72,6 +73,8 @@ class Panels:
         self._linked = view.linked
         #: Each panel's limits method as last drawn: a new one clears that panel's kept limits.
         self._methods = {panel: view.display(panel).limits for panel in ("left", "right")}
+        #: The map the right panel shows (differences, residuals, NO_LIN_CORR), for the readout and stepping; else None.
+        self.shown_map: ShownMap | None = None
         view.subscribe(self._follow)
 
     def _follow(self, changed: set[str]) -> None:
@@ -106,6 +109,8 @@ class Panels:
         session, view = self.session, self.view
         for name in ("left", "right") if right else ("left",):
             self.shown.pop(name, None)
+        if right:
+            self.shown_map = None
         if session.exposure is None:
             hint = "Open an exposure: File ▸ Open input... or drop a FITS file here"
             self.left.set_image(None, colour_map(view.left_display.colourmap), hint)
@@ -125,7 +130,9 @@ class Panels:
         mask = session.no_lin_corr_mask() if (view.overlay_left or view.overlay_right) else None
         self.left.set_overlay(mask if view.overlay_left else None)
         if right:
-            self.right.set_overlay(mask if view.overlay_right else None)
+            # The NO_LIN_CORR map already shows those pixels in its legend's magenta: cyan over it would contradict the legend.
+            over_map = view.right is RightView.NO_LIN_CORR_MASK
+            self.right.set_overlay(mask if view.overlay_right and not over_map else None)
         self._update_markers()
         self.jobs.integrations.end_requests()
 
@@ -135,18 +142,19 @@ class Panels:
     def _colour_map(self, panel: ImagePanel) -> pg.ColorMap:
         return colour_map(self.view.display(self._panel_name(panel)).colourmap)
 
-    def _scale(self, panel: ImagePanel, key: str, values: np.ndarray, unit: str) -> None:
-        """Draw ``values`` in ``panel`` on the panel's limits and stretch, with its colour bar."""
+    def _scale(self, panel: ImagePanel, key: str, values: np.ndarray, unit: str, pool_about: float | None = None) -> None:
+        """Draw ``values`` in ``panel`` on the panel's limits and stretch, with its colour bar
+        (``pool_about``: a map drawn pooled to the zoom, see ImagePanel.set_image)."""
         name = self._panel_name(panel)
         low, high = self._limits_for(name, key, values)
         stretch = self.view.display(name).stretch.value
         colourmap = self._colour_map(panel)
         if stretch == "histeq":  # equalised through the colour map: the image itself stays linear
             colourmap = equalised(colourmap, *analysis.equalisation_curve(values, low, high))
-            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
+            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=pool_about)
             panel.colourbar.configure(colourmap, low, high, "linear", unit)
         else:
-            panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
+            panel.set_image(analysis.stretch(values, low, high, stretch), colourmap, pool_about=pool_about)
             panel.colourbar.configure(colourmap, low, high, stretch, unit)
         self.shown[name] = ShownScale(values, low, high, stretch)
 
@@ -160,7 +168,9 @@ class Panels:
             self._draw_comparison(mode, colourmap)
             return
         if mode.reference_view is not None:
-            self._draw_reference_view(panel, mode.reference_view)
+            values = self._draw_reference_view(panel, mode.reference_view)
+            if values is not None and mode.reference_view.signed:
+                self.shown_map = ShownMap(mode.value, values, "DN")
             return
         if mode is RightView.NO_LIN_CORR_MASK:
             mask = session.no_lin_corr_mask()
@@ -170,6 +180,7 @@ class Panels:
                 return
             panel.set_mask(mask)
             panel.title.setText(f"NO_LIN_CORR mask — {int(mask.sum())} pixels")
+            self.shown_map = ShownMap("NO_LIN_CORR mask", mask, "(1: left alone)")
             return
         # While a run streams the exposure the panel says so; otherwise reference A corrects what is shown.
         pending = jobs.correcting and not session.shows_product
@@ -192,6 +203,7 @@ class Panels:
                 panel.title.setText(f"Residual map — integration {i}")
                 return
             values, title, unit = rms, f"Residual RMS of straight-line fits — integration {i}", "RMS (DN)"
+            self.shown_map = ShownMap("residual RMS", rms, "DN")
         elif mode is RightView.RATIO:
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = session.input_plane(i, g) / corrected
@@ -199,11 +211,13 @@ class Panels:
         else:
             values = corrected - session.input_plane(i, g)
             title, unit = f"Corrected − input — integration {i}, group {g}", "DN"
-        self._scale(panel, mode.value, values, unit)
+        pool_about = 0.0 if mode is RightView.RESIDUAL_MAP else None  # the largest residuals stay visible
+        self._scale(panel, mode.value, values, unit, pool_about)
         panel.title.setText(title)
 
-    def _draw_reference_view(self, panel: ImagePanel, view: PanelSource) -> None:
-        """A correction with reference A or B, or their difference (on a scale centred on 0) or ratio."""
+    def _draw_reference_view(self, panel: ImagePanel, view: PanelSource) -> np.ndarray | None:
+        """A correction with reference A or B, or their difference (on a scale centred on 0) or ratio;
+        the values drawn, None when there are none yet."""
         i, g = self.view.integration, self.view.group
         colourmap = self._colour_map(panel)
         source = self.session.source(view.value)
@@ -211,14 +225,15 @@ class Panels:
             needs = "File ▸ Compare with reference... (reference B)" if view.needs_b else "Choose a reference (A)"
             panel.set_image(None, colourmap, needs)
             panel.title.setText(view.value)
-            return
+            return None
         if self._awaits_integration(panel, view.value, colourmap, view.value):
-            return
+            return None
         values = source.plane(i, g)
         unit = "ratio" if view is PanelSource.A_OVER_B else "DN"
         if view.signed and self.view.display(self._panel_name(panel)).limits is not Limits.USER:
             low, high = symmetric_limits(values)
-            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
+            # A difference map: zero sits mid-scale, pooled to the zoom so single pixels stay visible.
+            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=0.5)
             panel.colourbar.configure(colourmap, low, high, "linear", unit)
             self.shown[self._panel_name(panel)] = ShownScale(values, low, high, "linear")
         else:
@@ -226,6 +241,7 @@ class Panels:
         references = self.session.references
         names = " vs ".join(f"{label}: {references[label].path.name}" for label in sorted(references))
         panel.title.setText(f"{view.value} — integration {i}, group {g} ({names})")
+        return values
 
     def _awaits_integration(self, panel: ImagePanel, view: str, colourmap: pg.ColorMap, title: str) -> bool:
         """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects it."""
@@ -269,6 +285,7 @@ class Panels:
             if jobs.verification is not None:
                 values = jobs.verification.where.astype(np.float32)
                 title, unit = f"Verify differences — {int(np.count_nonzero(values))} pixels differ", "values differing"
+                self.shown_map = ShownMap("values differing", values, "")
         else:
             hint = "Correcting..." if jobs.correcting else "Open a linearity reference to compare with"
             if self._awaits_integration(panel, PRODUCT_MINUS_OURS, colourmap, mode.value):
@@ -278,6 +295,8 @@ class Panels:
                 self.guard(jobs.run_correction)  # its result redraws, showing "Correcting..." meanwhile
                 return
             title, unit = f"Product − lininspect — integration {i}, group {g}", "DN"
+            if values is not None:
+                self.shown_map = ShownMap("product − lininspect", values, "DN")
         if values is None:
             panel.set_image(None, colourmap, hint)
             panel.title.setText(mode.value)
@@ -286,9 +305,18 @@ class Panels:
         spread = float(np.abs(finite).max()) if finite.size else 0.0
         spread = spread or 1.0  # all equal: a scale of ±1 rather than none
         low, high = (0.0, spread) if mode is RightView.VERIFY_DIFFERENCES else (-spread, spread)
-        panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
+        # Pooled to the zoom about "no difference": at fit zoom a single differing pixel stays visible.
+        pool_about = 0.0 if mode is RightView.VERIFY_DIFFERENCES else 0.5
+        panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=pool_about)
         panel.colourbar.configure(colourmap, low, high, "linear", unit)
         panel.title.setText(title)
+
+    def map_readout(self, x: int, y: int) -> str:
+        """The right panel's map value at (x, y) for the status bar's readout, or nothing when it shows no map."""
+        shown = self.shown_map
+        if shown is None or not (0 <= y < shown.values.shape[0] and 0 <= x < shown.values.shape[1]):
+            return ""
+        return "  " + shown.readout(x, y)
 
     def shown_limits(self, panel: str) -> tuple[float, float] | None:
         """The limits ``panel`` draws its image on now, None while it shows none (or a mask)."""

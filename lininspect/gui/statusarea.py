@@ -45,6 +45,8 @@ class StatusArea:
         bar.addPermanentWidget(self.reference_label, 1)
         #: The pixel under a still cursor, so its readout follows frame changes.
         self._hovered: tuple[int, int] = (-1, -1)
+        #: The value of a map shown (Verify's differences, residuals, ...) at a pixel, appended to the readout.
+        self.map_readout: Callable[[int, int], str] = lambda x, y: ""
         view.subscribe(self._follow)
 
     def _follow(self, changed: set[str]) -> None:
@@ -120,4 +122,4 @@ class StatusArea:
         pixeldq = session.result_pixeldq()
         text += f"  PIXELDQ {dq.describe(int((pixeldq if pixeldq is not None else exposure.pixeldq)[y, x]))}"
         groupdq = 0 if exposure.groupdq is None else int(exposure.groupdq[i, g, y, x])
-        return text + f"  GROUPDQ {dq.describe(groupdq)}"
+        return text + f"  GROUPDQ {dq.describe(groupdq)}" + self.map_readout(x, y)
