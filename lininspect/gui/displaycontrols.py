@@ -44,7 +44,7 @@ class DisplayControls(QObject):
         self.stretch_box = enum_combo(Stretch)
         self.limits_box = enum_combo(Limits)
         self.lock_limits = QCheckBox("lock")
-        self.lock_limits.setToolTip("Keep the current colour limits while stepping through groups")
+        self.lock_limits.setToolTip("Keep the current colour limits while stepping through groups and integrations")
         self.overlay_left = QCheckBox("mask on input")
         self.overlay_right = QCheckBox("mask on right")
         #: Each combo box with its view state field and enum; each check box with its field.
