@@ -285,9 +285,8 @@ def _correct(options: argparse.Namespace) -> int:
             if override is not None and not options.force:
                 check_same_detector(open_exposure(path), override)
             ready = resolve_input(path, override, as_is=options.as_is, progress=bar.step_callback(index))
-            summary = correct_file(
-                ready.ramp, ready.reference, output, overwrite=options.overwrite, progress=bar.callback(index)
-            )
+            summary = correct_file(ready.ramp, ready.reference, output, overwrite=options.overwrite,
+                                   progress=bar.callback(index), history=ready.preparation.history())  # fmt: skip
         except LinInspectError as error:
             bar.clear()
             print(f"lininspect: error: {error}", file=sys.stderr)
@@ -501,7 +500,7 @@ def _compare_references(options: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         comparison = compare_references(exposure, ready.reference, against, level=options.level,
-                                        progress=bar.callback(0))
+                                        progress=bar.callback(0), source=options.input)
     finally:
         bar.clear()
     directory.mkdir(exist_ok=True)

@@ -44,10 +44,12 @@ class Dialogs:
 
     def __init__(
         self, parent: QMainWindow, session: Session, settings: QSettings,
-        write_report: Callable[[ReferenceComparison, Path], object],
+        write_report: Callable[[ReferenceComparison, Path], object], say: Callable[[str, int], None],
     ) -> None:  # fmt: skip
-        """``write_report``: writes the comparison report into a folder (a job, as the command line's files)."""
+        """``write_report``: writes the comparison report into a folder (a job, as the command line's files);
+        ``say``: a message (and how many ms it stays) in the status bar."""
         self.parent, self.session, self.settings, self.write_report = parent, session, settings, write_report
+        self.say = say
         #: Saturated samples of the loaded exposure once counted, the job counting them and the summaries waiting.
         self.saturated: int | None = None
         self.counting: Job[int] | None = None
@@ -68,7 +70,7 @@ class Dialogs:
             self.show_error(f"{where}{error.strerror or error}")
 
     def show_error(self, message: str) -> None:
-        self.parent.statusBar().showMessage(message, 10000)
+        self.say(message, 10000)
         QMessageBox.warning(self.parent, "lininspect", message)
 
     def start_dir(self) -> str:
@@ -162,8 +164,12 @@ class Dialogs:
 
         reference = self.session.reference
         mask = self.session.no_lin_corr_mask()
+        source = self.session.input_path or exposure.path
+        preparation = self.session.preparation
         rows = [
-            ("file", exposure.path.name),
+            ("file", source.name),  # the user's file, not the prepared ramp standing in for it
+            *([("prepared ramp", str(exposure.path))] if exposure.path != source else []),
+            ("earlier steps", (preparation.describe() if preparation is not None else "") or "on record (S_* keywords)"),
             ("instrument", key("INSTRUME")),
             ("detector", key("DETECTOR")),
             ("subarray", f"{key('SUBARRAY')} (SUBSTRT {key('SUBSTRT1')}, {key('SUBSTRT2')})"),

@@ -37,6 +37,7 @@ from .inspector import PixelInspector
 from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
 from .panels import Panels
+from .preparationchoice import PreparationChoice
 from .restoredview import RestoredView
 from .statusarea import StatusArea
 from .tooldocks import ToolDocks
@@ -61,7 +62,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusArea(self.statusBar(), session, view, on_cancel=lambda: self.jobs.cancel_run())
         self.jobs = Jobs(session, view, self.status, self)
-        self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background)
+        self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background, self.status.message)
         frame_bar, display_bar = self._toolbar("Frame", "frame"), self._toolbar("Display", "display")
         self.display = DisplayControls(view, display_bar, lambda panel: self.panels.shown_limits(panel))
         self.panels = Panels(session, view, self.jobs, self.guard)
@@ -78,7 +79,9 @@ class MainWindow(QMainWindow):
         self.actions = Actions(self)
         self.tool_docks = ToolDocks(self, self.actions.tools_menu)
         self.help = HelpMenu(self)  # last: the menu bar's last menu
-        self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember, self.setWindowTitle)
+        self.preparation_choice = PreparationChoice(self, settings)
+        self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember,
+                                 self.setWindowTitle, self.preparation_choice)  # fmt: skip
 
         for panel in (self.left, self.right):
             panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))
@@ -139,6 +142,10 @@ class MainWindow(QMainWindow):
     def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
         self.opener.open_input(path, prepared_from=prepared_from)
 
+    def open_user_input(self, path: Path) -> None:
+        """As File ▸ Open input…: a ramp with no record of the earlier steps gets the question (once per file)."""
+        self.opener.open_user_input(path)
+
     def open_reference(self, path: Path) -> None:
         self.opener.open_reference(path)
 
@@ -156,10 +163,11 @@ class MainWindow(QMainWindow):
         against_context: str | None = None,
     ) -> None:  # fmt: skip
         """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then ``against`` as B
-        (or the reference ``against_context`` picks, in another job) and the run."""
+        (or the reference ``against_context`` picks, in another job) and the run. A ramp with no record of the
+        earlier steps first gets the question (prepare or correct as it is), unless ``as_is``."""
         self.opener.against_after_lookup = against
         self.opener.against_context_after_lookup = against_context
-        self.jobs.resolve_in_background(path, reference=reference, as_is=as_is)
+        self.opener.resolve(path, reference=reference, as_is=as_is)
 
     def compare_with_context(self, context: str) -> Job[LinearityReference]:
         """Reference B is what CRDS ``context`` picks for the user's file, looked up in a job; then as File ▸
@@ -300,6 +308,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.jobs.lookup.cancel()
         self.tool_docks.close()
+        # Off the screen first: a job that cannot stop at once (the start-up lookup reading a reference,
+        # CRDS answering) is then waited for behind the user's back, not with the window still up.
+        self.hide()
         wait_for_jobs([*self.jobs.handles(), self.dialogs.counting])
         for view in (self.left, self.right, self.inspector.plots):
             view.close()

@@ -188,7 +188,7 @@ class Panels:
             return
         corrected = None if pending else session.corrected_plane(i, g)
         if corrected is None:
-            hint = "Correcting..." if pending else "Open a linearity reference"
+            hint = "Correcting..." if pending else jobs.waiting_for or "Open a linearity reference"
             panel.set_image(None, colourmap, hint)
             panel.title.setText(mode.value)
             return
