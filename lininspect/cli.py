@@ -143,6 +143,11 @@ def _run(args: list[str]) -> int:
     return EXIT_BAD_INPUT
 
 
+def usage() -> str:
+    """The commands, as ``lininspect --help`` prints them (the app's Help ▸ Commands shows this)."""
+    return _open_parser().format_help()
+
+
 def _fail(message: str) -> NoReturn:
     print(f"lininspect: error: {message}", file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)

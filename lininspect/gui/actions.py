@@ -15,6 +15,7 @@ from PyQt6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from ..core.product import default_output_path
+from .gotopixel import GoToPixelDialog
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
@@ -59,6 +60,8 @@ class Actions(QObject):
         view = menus.addMenu("&View")
         view.addAction(window.inspector_dock.toggleViewAction())
         self._action(view, "Reset zoom", lambda: window.left.view.autoRange(padding=0.02), "Ctrl+0")
+        self.go_to_dialog = GoToPixelDialog(window)
+        self._action(view, "&Go to pixel...", self.go_to_dialog.ask, "Ctrl+G")
         view.addSeparator()
         self._action(view, "Next difference (worst first)", lambda: window.guard(lambda: window.step_difference(+1)), "N")
         self._action(view, "Previous difference", lambda: window.guard(lambda: window.step_difference(-1)), "Shift+N")
@@ -74,6 +77,11 @@ class Actions(QObject):
         self._action(None, "previous group", lambda: window.step(0, -1), Qt.Key.Key_Left.value)
         self._action(None, "next integration", lambda: window.step(1, 0), Qt.Key.Key_PageDown.value)
         self._action(None, "previous integration", lambda: window.step(-1, 0), Qt.Key.Key_PageUp.value)
+        # The arrows with Shift move the selected pixel; without, Left/Right stay the group steps.
+        for name, key, dx, dy in (("left", "Left", -1, 0), ("right", "Right", 1, 0), ("up", "Up", 0, 1), ("down", "Down", 0, -1)):
+            self._action(None, f"move the pixel {name}", lambda dx=dx, dy=dy: window.move_pixel(dx, dy), f"Shift+{key}")
+            self._action(None, f"move the pixel {name} by 10", lambda dx=dx, dy=dy: window.move_pixel(10 * dx, 10 * dy),
+                         f"Ctrl+Shift+{key}")  # fmt: skip
         self._update_recent_menu()
         window.setAcceptDrops(True)
         window.installEventFilter(self)

@@ -90,10 +90,13 @@ class ColourBar(pg.PlotItem):
         self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setColorMap(colormap)
         self._image.show()
-        ticks = [
-            (float(analysis.stretch(value, low, high, kind)), _format(value))
-            for value in analysis.nice_ticks(low, high)
-        ]
+        values = analysis.nice_ticks(low, high)
+        positions = analysis.stretch(np.array(values), low, high, kind)
+        ticks: list[tuple[float, str]] = []
+        for position, value in zip(positions, values, strict=True):
+            # A stretch that crowds ticks together (log near the top) keeps those that stay legible.
+            if not ticks or float(position) - ticks[-1][0] >= MIN_TICK_GAP:
+                ticks.append((float(position), _format(value)))
         axis = self.getAxis("right")
         axis.setTicks([ticks, []])
         axis.setLabel(unit)
@@ -123,6 +126,8 @@ class ColourBar(pg.PlotItem):
         self.setMaximumWidth(width + BAR_WIDTH)
 
 
+#: Closest two colour bar ticks may sit, as a fraction of the bar's height.
+MIN_TICK_GAP = 0.04
 #: Colour bar sizes: the bar itself, its axis with numbers, its axis with class names.
 BAR_WIDTH, AXIS_WIDTH, CLASS_AXIS_WIDTH = 32, 72, 100
 #: The colour bar's image: 0..1 bottom to top.

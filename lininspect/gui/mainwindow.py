@@ -24,6 +24,7 @@ from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.reference import LinearityReference
 from ..model import maps
+from ..model.navigation import array_from_detector, stepped
 from ..model.session import Session
 from ..model.viewstate import RightView, ViewState
 from .actions import Actions
@@ -31,6 +32,7 @@ from .dialogs import Dialogs
 from .displaycontrols import DisplayControls
 from .fileopener import FileOpener
 from .framecontrols import FrameControls
+from .helpmenu import HelpMenu
 from .inspector import PixelInspector
 from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
@@ -62,7 +64,7 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(session, view, self.status, self)
         self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background, self.status.message)
         frame_bar, display_bar = self._toolbar("Frame", "frame"), self._toolbar("Display", "display")
-        self.display = DisplayControls(view, display_bar)
+        self.display = DisplayControls(view, display_bar, lambda panel: self.panels.shown_limits(panel))
         self.panels = Panels(session, view, self.jobs, self.guard)
         self.status.map_readout = self.panels.map_readout
         self.left, self.right = self.panels.left, self.panels.right
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
         self.inspector_feed = InspectorFeed(session, view, self.inspector)
         self.actions = Actions(self)
         self.tool_docks = ToolDocks(self, self.actions.tools_menu)
+        self.help = HelpMenu(self)  # last: the menu bar's last menu
         self.preparation_choice = PreparationChoice(self, settings)
         self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember,
                                  self.setWindowTitle, self.preparation_choice)  # fmt: skip
@@ -83,6 +86,7 @@ class MainWindow(QMainWindow):
         for panel in (self.left, self.right):
             panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))
             panel.pixelHovered.connect(self.status.show_readout)
+            panel.pixelHovered.connect(lambda x, y: view.hover(None if x < 0 else (x, y)))
             panel.boxSelected.connect(lambda *box: self.guard(lambda: self.select_box(*box)))
         self.inspector.pinsCleared.connect(self.clear_pins)
         self.inspector.captionChanged.connect(lambda text: self.inspector_dock.setWindowTitle(f"Pixel inspector — {text}"))
@@ -209,6 +213,21 @@ class MainWindow(QMainWindow):
         (x0, x1), (y0, y1) = self.left.view.viewRange()
         if not (x0 <= x + 0.5 <= x1 and y0 <= y + 0.5 <= y1):
             self.left.view.translateBy(x=x + 0.5 - (x0 + x1) / 2, y=y + 0.5 - (y0 + y1) / 2)
+
+    def go_to(self, x: int, y: int, *, detector: bool = False) -> None:
+        """Inspect and show array pixel (x, y), or detector pixel (x, y) (1-based, placed by SUBSTRT1/2)."""
+        if detector:
+            exposure = self.session.exposure
+            if exposure is None:
+                raise LinInspectError("open an exposure first")
+            x, y = array_from_detector(x, y, exposure.substrt())
+        self.jump_to(x, y)
+
+    def move_pixel(self, dx: int, dy: int) -> None:
+        """The selected pixel moved by (dx, dy), kept on the array (the arrow keys with Shift)."""
+        exposure = self.session.exposure
+        if exposure is not None:
+            self.jump_to(*stepped(self.view.pixel, dx, dy, exposure.shape[2:]))
 
     def show_pixel(self, x: int, y: int) -> None:
         """Inspect (x, y) and pan to it, zooming in until a detector pixel is a few screen pixels wide."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtGui import QAction
+from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
+from PyQt6.QtGui import QAction, QMouseEvent
+from PyQt6.QtWidgets import QApplication
 
 from lininspect.gui.mainwindow import MainWindow
 
@@ -50,6 +51,20 @@ def answers_within(qtbot, milliseconds: int) -> None:  # type: ignore[no-untyped
     fired: list[bool] = []
     QTimer.singleShot(0, lambda: fired.append(True))
     qtbot.waitUntil(lambda: bool(fired), timeout=milliseconds)
+
+
+def hover(qtbot, window: MainWindow, x: int, y: int) -> None:  # type: ignore[no-untyped-def]
+    """Move the mouse onto pixel (x, y) of the input panel and leave it there."""
+    panel = window.left
+    panel.view.updateMatrix()
+    scene = panel.image.mapToScene(QPointF(x + 0.5, y + 0.5))
+    local = QPointF(panel.mapFromScene(scene))
+    global_pos = QPointF(panel.viewport().mapToGlobal(local.toPoint()))
+    # QTest's mouseMove sends nothing offscreen; this is the event a real move delivers.
+    move = QMouseEvent(QEvent.Type.MouseMove, local, global_pos, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(panel.viewport(), move)
+    qtbot.waitUntil(lambda: window.status.readout.text().startswith(f"array ({x}, {y})"), timeout=2000)
 
 
 def answer_preparation(qtbot, window: MainWindow, button_text: str) -> None:  # type: ignore[no-untyped-def]

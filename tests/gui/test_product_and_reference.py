@@ -68,10 +68,9 @@ def test_given_with_its_reference_the_product_is_shown_not_a_run_of_ours(qtbot, 
     window = show_window(OpeningRequest(small_files.exposure, small_files.reference, product, correct_on_open=True))
     qtbot.addWidget(window)
     assert window.jobs.correction is None  # no correction of its own was started
-    plane = window.session.input_plane(window.integration, window.group)
     with fits.open(product) as hdul:
         shown = hdul["SCI"].data[window.integration, window.group].astype(np.float32)
-    low, high = analysis.display_limits(plane, window.display.limits_box.currentText())
+    low, high = analysis.display_limits(shown, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(shown, low, high, window.display.stretch_box.currentText()))
     assert window.right.title.text.startswith("Corrected (pipeline product)")
     assert window.actions.verify_action.isEnabled()
@@ -89,6 +88,7 @@ def test_given_with_its_reference_the_product_is_shown_not_a_run_of_ours(qtbot, 
     assert window.display.mode_box.currentText() == "corrected A" and window.right.title.text.startswith("corrected A")
     ours = window.session.correction().plane(window.integration, window.group)
     assert not np.array_equal(ours, shown)
+    low, high = analysis.display_limits(ours, window.view.limits.value)
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(ours, low, high, window.view.stretch.value))
     window.close()
 
