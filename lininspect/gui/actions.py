@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from ..core.product import default_output_path
 from .gotopixel import GoToPixelDialog
+from .sessionfiles import SESSION_FILTER
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
@@ -38,6 +39,9 @@ class Actions(QObject):
         self._action(file, "Compare with CRDS con&text...", self._ask_context)
         self._action(file, "Open &corrected (pipeline _linearity)...", lambda: self._ask_open("corrected"))
         self.recent_menu = file.addMenu("Recent files")
+        file.addSeparator()
+        self._action(file, "Open &session...", self._ask_open_session, "Ctrl+Shift+O")
+        self.save_session_action = self._action(file, "Save sess&ion...", self._ask_save_session, "Ctrl+Shift+S")
         file.addSeparator()
         self.export_action = self._action(file, "&Export corrected...", self.ask_export, QKeySequence.StandardKey.Save)
         file.addSeparator()
@@ -109,6 +113,7 @@ class Actions(QObject):
         self.verify_action.setEnabled(session.product is not None and session.reference is not None)
         self.compare_action.setEnabled(session.can_compare)
         preparation = session.preparation
+        self.save_session_action.setEnabled(session.exposure is not None)
         self.earlier_steps_action.setEnabled(preparation is not None and bool(preparation.steps or preparation.unrecorded))
 
     # --- file choosers ------------------------------------------------------------------
@@ -123,6 +128,20 @@ class Actions(QObject):
             opener = {"input": window.open_user_input, "reference": window.open_reference,
                       "corrected": window.open_product, "against": window.open_against}[kind]  # fmt: skip
             window.guard(lambda: opener(Path(name)))
+
+    def _ask_open_session(self) -> None:
+        window = self.window
+        name, _ = QFileDialog.getOpenFileName(window, "Open session", window.dialogs.start_dir(), SESSION_FILTER)
+        if name:
+            window.guard(lambda: window.open_session(Path(name)))
+
+    def _ask_save_session(self) -> None:
+        window = self.window
+        source = window.session.input_path
+        start = Path(window.dialogs.start_dir()) / f"{source.stem if source is not None else 'lininspect'}_session.json"
+        name, _ = QFileDialog.getSaveFileName(window, "Save session", str(start), SESSION_FILTER)
+        if name:
+            window.guard(lambda: window.save_session(Path(name)))
 
     def _ask_context(self) -> None:
         """B is what a second CRDS context picks for this exposure: how a reference delivery is judged."""

@@ -6,7 +6,6 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
@@ -155,28 +154,12 @@ def show_window(request: OpeningRequest) -> MainWindow:
     window = MainWindow(make_settings())
     show_sized(window)
 
-    def step(action: Callable[[], object]) -> None:
-        if window.isVisible():  # else a signal closed it during a dialog: start nothing more
-            window.guard(action)
-
-    step(lambda: window.open_input(Path(request.input)))
-    if window.session.exposure is None:  # the others need it, and its refusal was just shown
+    session = request.session
+    if session is not None:
+        window.guard(lambda: window.open_session(session))
         return window
-    corrected, reference, against = request.corrected, request.reference, request.against
-    if corrected is not None:
-        step(lambda: window.open_product(Path(corrected)))
-    if request.resolve:
-        step(lambda: window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is,
-                                                  against=against, against_context=request.against_context))
-        return window
-    if reference is not None:
-        step(lambda: window.open_reference(Path(reference)))
-    if against is not None:
-        step(lambda: window.open_against(Path(against)))
-    if request.against_context is not None:
-        step(lambda: window.compare_with_context(request.against_context))
-    if request.correct_on_open and window.session.can_correct and window.session.product is None:
-        step(window.run_correction)
+    # Not visible: a signal closed it during a dialog, so nothing more is started.
+    window.open_request(request, carry_on=window.isVisible)
     return window
 
 

@@ -34,6 +34,8 @@ class OpeningRequest:
     correct_on_open: bool = False
     resolve: bool = False
     as_is: bool = False
+    #: A saved session to resume: it names the files and the view (the fields above are then unused).
+    session: Path | None = None
 
     def missing_files(self) -> list[Path]:
         """The files named that do not exist (said in a dialog by the app; by the CLI without a display)."""

@@ -19,7 +19,18 @@ from typing import Any, TypeVar
 from ..core.atomic import atomic_path
 from ..core.errors import LinInspectError
 from .session import Session
-from .viewstate import LINKABLE, PANELS, Colourmap, Limits, PanelDisplay, PanelSource, Pixel, RightView, Stretch, ViewState
+from .viewstate import (
+    LINKABLE,
+    PANELS,
+    Colourmap,
+    Limits,
+    PanelDisplay,
+    PanelSource,
+    Pixel,
+    RightView,
+    Stretch,
+    ViewState,
+)
 
 #: The schema's version, written in every file; a file of another version is refused, never guessed at.
 VERSION = 1
