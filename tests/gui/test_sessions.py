@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PyQt6.QtWidgets import QFileDialog, QMessageBox
 
-from lininspect.gui.app import application, make_settings
+from lininspect.gui.app import application, make_settings, show_window
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.opening import OpeningRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files  # noqa: E402
@@ -129,3 +130,21 @@ def test_a_bad_or_incomplete_session_is_one_line_in_a_dialog_and_changes_nothing
                      f"{deep}: not a lininspect session (nested too deeply)"]  # fmt: skip
     assert window.pixel == (7, 4) and window.session.reference is not None
     window.close()
+
+
+def test_the_command_line_session_is_restored_in_the_window_it_opens(
+    qtbot, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    window = _with_b(qtbot, files, monkeypatch)
+    window.select_pixel(7, 4)
+    window.display.mode_box.setCurrentText("A / B")
+    target = tmp_path / "review.json"
+    _save(window, target, monkeypatch)
+    window.close()
+
+    opened = show_window(OpeningRequest(files["exposure"], session=target))
+    qtbot.addWidget(opened)
+    qtbot.waitUntil(lambda: opened.status.message_text == "session review.json restored", timeout=30000)
+    assert opened.pixel == (7, 4) and opened.display.mode_box.currentText() == "A / B"
+    assert opened.session.references["B"].path == files["b"]
+    opened.close()
