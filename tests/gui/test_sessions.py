@@ -148,3 +148,28 @@ def test_the_command_line_session_is_restored_in_the_window_it_opens(
     assert opened.pixel == (7, 4) and opened.display.mode_box.currentText() == "A / B"
     assert opened.session.references["B"].path == files["b"]
     opened.close()
+
+
+def test_the_session_entries_have_keys_listed_in_help_and_bound_once(
+    qtbot, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    from PyQt6.QtGui import QAction, QKeySequence
+
+    window = shown_window(qtbot, files["exposure"], files["a"])
+    window.select_pixel(9, 3)
+    target = tmp_path / "by_key.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    save = menu_action(window, "File", "Save session...")
+    assert save.shortcut() == QKeySequence("Ctrl+Alt+S")
+    save.trigger()
+    assert json.loads(target.read_text())["pixel"] == [9, 3]
+
+    menu_action(window, "Help", "Keyboard shortcuts").trigger()
+    table = window.help.shortcuts_table
+    rows = [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
+    native = QKeySequence.SequenceFormat.NativeText
+    assert (QKeySequence("Ctrl+Alt+S").toString(native), "Save session...", "File") in rows
+    assert (QKeySequence("Ctrl+Alt+O").toString(native), "Open session...", "File") in rows
+    keys = [action.shortcut().toString() for action in window.findChildren(QAction) if not action.shortcut().isEmpty()]
+    assert len(keys) == len(set(keys)), sorted(key for key in keys if keys.count(key) > 1)
+    window.close()
