@@ -125,6 +125,9 @@ class SessionRestore(QObject):
             getattr(self.window, panel).view.setRange(xRange=x_range, yRange=y_range, padding=0)
 
     def _follow(self, changed: set[str]) -> None:
+        if self.window.session.input_path != self.saved.input:
+            self.stop()  # the user opened another exposure meanwhile: the session's view is not for it
+            return
         if "data_version" in changed:
             if "frames" in changed:  # the input opened again (its prepared ramp): its fresh start undone
                 self._apply()

@@ -173,3 +173,21 @@ def test_the_session_entries_have_keys_listed_in_help_and_bound_once(
     keys = [action.shortcut().toString() for action in window.findChildren(QAction) if not action.shortcut().isEmpty()]
     assert len(keys) == len(set(keys)), sorted(key for key in keys if keys.count(key) > 1)
     window.close()
+
+
+def test_another_exposure_opened_while_restoring_is_left_alone(
+    qtbot, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    window = shown_window(qtbot, files["exposure"], files["a"])
+    window.select_pixel(7, 4)
+    target = tmp_path / "review.json"
+    _save(window, target, monkeypatch)
+    other = tmp_path / "other.fits"
+    other.write_bytes(files["exposure"].read_bytes())
+    window.open_session(target)
+    assert window.sessions.restoring is not None  # the lookup and run are on their way
+    window.open_input(other)  # before they are in
+    qtbot.wait(500)
+    assert window.sessions.restoring is None and window.pixel is None
+    assert "restored" not in window.status.message_text
+    window.close()
