@@ -89,13 +89,20 @@ class SessionRestore(QObject):
         self.notes: list[str] = []
         self._apply()
         # The saved right view is watched as one restored from the settings is (it falls back with a note).
-        window.restored_view = RestoredView(window.session, window.view, self._busy,
-                                            lambda text: window.status.message(text, 15000), window)  # fmt: skip
+        window.restored_view.stop()  # the view from the settings gives way to the session's
+        window.restored_view = RestoredView(window.session, window.view, self._busy, self._note, window)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._check)
         window.view.subscribe(self._follow)
         self._timer.start(0)
+
+    def _note(self, text: str) -> None:
+        """The right view's fallback: said with the restore's own note, else (restore over) on its own."""
+        if self.window.sessions.restoring is self:
+            self.notes.append(text.removeprefix("note: "))
+        else:
+            self.window.status.message(text, 15000)
 
     def _busy(self) -> bool:
         """A file or the first run still on its way: the restore's note waits for them, so it is the last word."""

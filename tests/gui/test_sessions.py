@@ -105,6 +105,7 @@ def test_a_view_needing_what_is_not_in_the_session_falls_back_with_a_note(
     assert resumed.display.mode_box.currentText() == "Corrected"
     status = resumed.status.message_text
     assert "the saved left view “A / B” needs reference B: showing input" in status
+    assert "the saved right view “A − B” needs reference B: showing Corrected" in status
     resumed.close()
 
 
