@@ -118,7 +118,8 @@ class SessionRestore(QObject):
             choices["pixel"] = None
             self.notes.append(f"pixel {saved.pixel} is outside the exposure")
         if len(inside) < len(saved.pins):
-            self.notes.append(f"{len(saved.pins) - len(inside)} pins outside the exposure left out")
+            outside = len(saved.pins) - len(inside)
+            self.notes.append(f"{outside} pin{'s' if outside > 1 else ''} outside the exposure left out")
         choices["pins"] = tuple(inside)
         box = saved.box
         if box is not None and not (session.contains(box[0], box[1]) and session.contains(box[2] - 1, box[3] - 1)):

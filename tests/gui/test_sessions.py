@@ -192,3 +192,21 @@ def test_another_exposure_opened_while_restoring_is_left_alone(
     assert window.sessions.restoring is None and window.pixel is None
     assert "restored" not in window.status.message_text
     window.close()
+
+
+def test_pixels_outside_the_exposure_are_left_out_with_a_note(
+    qtbot, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    window = shown_window(qtbot, files["exposure"], files["a"])
+    target = tmp_path / "review.json"
+    _save(window, target, monkeypatch)
+    window.close()
+    document = json.loads(target.read_text())
+    document.update(pixel=[999, 999], pins=[[3, 5], [999, 2]], box=[1, 1, 999, 4])  # edited by hand, or another file's
+    target.write_text(json.dumps(document))
+
+    resumed = _open(qtbot, target, monkeypatch)
+    assert (resumed.pixel, resumed.pins, resumed.view.box) == (None, [(3, 5)], None)
+    assert resumed.status.message_text == ("session review.json restored (note: pixel (999, 999) is outside the exposure; "
+                                           "1 pin outside the exposure left out; the box is outside the exposure)")  # fmt: skip
+    resumed.close()
