@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -169,6 +170,8 @@ def read_session(path: Path) -> SavedSession:
     """The session in ``path``; any problem (unreadable, too big, not JSON, not our schema) is one line."""
     path = Path(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would block the reader, or never end
+            raise LinInspectError(f"{path}: not a lininspect session (not a regular file)")
         with open(path, "rb") as stream:
             data = stream.read(MAX_BYTES + 1)
     except OSError as error:

@@ -157,7 +157,10 @@ def test_a_huge_or_binary_or_missing_file_is_refused_naming_it(tmp_path: Path) -
     huge.write_text('{"lininspect_session": 1, "pad": "' + "x" * MAX_BYTES + '"}')
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    for path, said in ((huge, "larger than 1000 kB"), (binary, "not UTF-8"), (tmp_path / "none.json", "No such file")):
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # nobody writes to it: reading would wait forever
+    for path, said in ((huge, "larger than 1000 kB"), (binary, "not UTF-8"), (tmp_path / "none.json", "No such file"),
+                       (fifo, "not a regular file"), (tmp_path, "not a regular file")):
         with pytest.raises(LinInspectError, match=said) as raised:
             read_session(path)
         assert str(raised.value).startswith(f"{path}: ")
