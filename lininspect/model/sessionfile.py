@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from ..core.atomic import atomic_path
 from ..core.errors import LinInspectError
+from ..core.outputs import check_output_path
 from .session import Session
 from .viewstate import (
     LINKABLE,
@@ -146,8 +147,9 @@ def session_json(saved: SavedSession, folder: Path) -> str:
 
 
 def write_session(saved: SavedSession, target: Path) -> None:
-    """Write the session to ``target`` whole or not at all."""
+    """Write the session to ``target`` whole or not at all; never over one of the files it names."""
     target = Path(target)
+    check_output_path(target, [*saved.files(), *(ref.path for ref in saved.references.values())], overwrite=True)
     text = session_json(saved, target.absolute().parent)
     with atomic_path(target) as temporary:
         temporary.write_text(text, encoding="utf-8")

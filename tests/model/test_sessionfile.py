@@ -173,3 +173,11 @@ def test_a_failed_write_leaves_the_old_session_whole(tmp_path: Path) -> None:
     with pytest.raises(ValueError):  # NaN is no JSON: refused before anything is written
         write_session(replace(_review(tmp_path), zoom={"left": ((float("nan"), 1.0), (0.0, 1.0))}), target)
     assert target.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["review.json"]
+
+
+def test_a_session_is_never_written_over_a_file_it_names(tmp_path: Path) -> None:
+    saved = _review(tmp_path)
+    saved.input.write_bytes(b"the exposure")
+    with pytest.raises(LinInspectError, match="output would overwrite the input"):
+        write_session(saved, saved.input)
+    assert saved.input.read_bytes() == b"the exposure"
