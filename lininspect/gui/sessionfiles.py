@@ -87,6 +87,7 @@ class SessionRestore(QObject):
         super().__init__(window)
         self.window, self.saved, self.name = window, saved, name
         self.notes: list[str] = []
+        self._stopped = False
         self._apply()
         # The saved right view is watched as one restored from the settings is (it falls back with a note).
         window.restored_view.stop()  # the view from the settings gives way to the session's
@@ -95,6 +96,7 @@ class SessionRestore(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._check)
         window.view.subscribe(self._follow)
+        window.jobs.failed.connect(self._failed)
         self._timer.start(0)
 
     def _note(self, text: str) -> None:
@@ -157,9 +159,19 @@ class SessionRestore(QObject):
         self.stop()
         window.status.message(f"session {self.name} restored" + (f" (note: {notes})" if notes else ""), 15000)
 
+    def _failed(self, _message: str) -> None:
+        """A file of the session could not be loaded (its dialog says why): the restore ends, said to be partial."""
+        self.stop()
+        self.window.status.message(f"session {self.name} restored in part: not every file could be loaded", 15000)
+
     def stop(self) -> None:
+        """Restore no more; a second call does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._timer.stop()
         self.window.view.unsubscribe(self._follow)
+        self.window.jobs.failed.disconnect(self._failed)
         if self.window.sessions.restoring is self:
             self.window.sessions.restoring = None
 

@@ -78,3 +78,23 @@ def test_references_crds_picked_are_looked_up_again_under_their_contexts(
     assert (a.path, a.origin.context) == (picks[DELIVERY], DELIVERY)
     assert (b.path, b.origin.context) == (picks[OPERATIONAL], OPERATIONAL)
     resumed.close()
+
+
+def test_a_context_that_cannot_be_had_ends_the_restore_said_to_be_partial(
+    qtbot, picked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    from PyQt6.QtWidgets import QMessageBox
+
+    exposure, _picks = picked
+    target = tmp_path / "review.json"
+    target.write_text(json.dumps({"lininspect_session": 1, "files": {"input": str(exposure)}, "pixel": [7, 4],
+                                  "references": {"A": {"path": "gone.fits", "crds_context": "jwst_9999.pmap"}}}))
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, message: shown.append(message))
+    window = _window(qtbot)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(target), ""))
+    menu_action(window, "File", "Open session...").trigger()
+    qtbot.waitUntil(lambda: "restored in part" in window.status.message_text, timeout=60000)
+    assert len(shown) == 1 and "jwst_9999.pmap" in shown[0]
+    assert window.sessions.restoring is None and window.pixel == (7, 4) and window.session.reference is None
+    window.close()
