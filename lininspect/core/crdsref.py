@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .asdfguard import check_asdf_extension
 from .errors import LinInspectError
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def crds_parameters(path: str | Path) -> dict[str, Any]:
     from stdatamodels.jwst.datamodels import JwstDataModel, read_metadata
 
     path = Path(path)
+    check_asdf_extension(path)  # stdatamodels walks the whole tree: bounded and vetted first
     try:
         with _quiet():
             try:
