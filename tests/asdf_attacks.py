@@ -23,14 +23,17 @@ def asdf_yaml(path: Path) -> bytes:
         return hdul["ASDF"].data.tobytes()
 
 
-def with_asdf_yaml(source: Path, target: Path, edit: Callable[[str], str]) -> Path:
-    """A copy of ``source`` whose ASDF extension holds ``edit`` of its YAML."""
+def with_asdf_yaml(source: Path, target: Path, edit: Callable[[str], str], drop: tuple[str, ...] = ()) -> Path:
+    """A copy of ``source`` whose ASDF extension holds ``edit`` of its YAML, without the PRIMARY cards ``drop``
+    (so the pipeline takes their values from the tree)."""
     text = edit(asdf_yaml(source).decode("utf-8"))
     stored = np.frombuffer(text.encode("utf-8"), np.uint8)
     column = fits.Column(name="ASDF_METADATA", format=f"{stored.size}B", array=stored[None])
     with fits.open(source) as hdul:
         hdus = [hdu.copy() if hdu.name != "ASDF" else fits.BinTableHDU.from_columns([column], name="ASDF")
                 for hdu in hdul]
+        for keyword in drop:
+            del hdus[0].header[keyword]
         fits.HDUList(hdus).writeto(target, overwrite=True)
     return target
 
