@@ -2,11 +2,11 @@
 
 The files are the demo's exposure and reference (same headers, HDUs and DQ_DEF table) cut
 down to 16 x 20 pixels, plus a ramp with the pipeline's ASDF extension. Each mutation edits
-a header card, flips bytes, truncates, or removes or repeats a block, or puts a hostile
-tree in the ASDF extension (an alias bomb, 6 MB of YAML, array sources outside the file). Every run must end in
-exit 0 or a one-line refusal (exit 2): no traceback, no "internal error", no hang, no memory
-beyond the files' size, no changed input, no temporary left, and every product written must
-open and pass astropy's verification.
+a header card, flips bytes, truncates, or removes or repeats a block, or puts a hostile tree
+in the ASDF extension (an alias bomb, 6 MB of YAML, array sources outside the file). Every run
+must end in exit 0 or a one-line refusal (exit 2): no traceback, no "internal error", no hang,
+no memory beyond the files' size, no changed input, no temporary left, and every product
+written must open and pass astropy's verification.
 
 Runs go through ``lininspect.cli.main`` in this process (a subprocess each would cost ~0.6 s
 of imports); a timer turns a hang into a failure, the peak resident size bounds memory.

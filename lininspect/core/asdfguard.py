@@ -119,7 +119,7 @@ def _scan_events(path: Path, text: bytes, hdu_names: set[str], hdu_count: int) -
                 if len(stack) >= MAX_DEPTH:
                     raise refuse(f"nests deeper than {MAX_DEPTH} levels")
                 if stack and stack[-1].is_mapping and stack[-1].expecting_key:
-                    raise refuse("uses a mapping or list as a key")
+                    raise LinInspectError(f"{path}: ASDF extension unreadable (a mapping or list used as a key)")
                 if stack and stack[-1].is_mapping and stack[-1].is_array and stack[-1].key == "source":
                     raise refuse("gives an array a source that is not a block of this file")
                 is_mapping = isinstance(event, yaml.MappingStartEvent)
