@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import atomic_path
-from .crdsref import crds_parameters, effective_context
+from .crdsref import check_step_references, crds_parameters, effective_context
 from .errors import CorrectionCancelled, LinInspectError
 from .exposure import open_exposure
 from .preparedcache import entry_for, new_entry, publish, source_identity
@@ -210,6 +210,13 @@ def _run_steps(
         config, config_file = Detector1Pipeline.build_config(model)
         config.pop("class", None)
         pipeline = Detector1Pipeline.from_config_section(config, name=config.get("name"), config_file=config_file)
+        needed = {
+            reftype: name
+            for name in steps
+            for reftype in getattr(pipeline, name).reference_file_types
+            if getattr(pipeline, name).get_ref_override(reftype) is None
+        }
+        check_step_references(path, model.get_crds_parameters(), needed, "--as-is corrects it without them")
         for index, name in enumerate(steps):
             if cancel is not None and cancel.is_set():
                 raise CorrectionCancelled()

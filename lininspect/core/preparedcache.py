@@ -91,6 +91,11 @@ def publish(manifest: Path, entry: Path, source: SourceIdentity, steps: tuple[st
     """Record the written ``entry`` in ``manifest`` (atomically replacing any older record)."""
     size, sha256 = _digest(entry) or (None, None)
     record = {"entry": entry.name, "size": size, "sha256": sha256, "steps": list(steps), "source": _as_json(source)}
+    try:
+        if not stat.S_ISREG(os.lstat(manifest).st_mode):
+            os.unlink(manifest)  # a FIFO, a link or a device where our manifest goes: damage to the cache
+    except OSError:
+        pass  # none there (or a folder, which the write below reports)
     with atomic_path(manifest) as temporary:
         temporary.write_text(json.dumps(record, indent=1))
     sweep(manifest.parent)
