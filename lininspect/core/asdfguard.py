@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import fitsfile
@@ -62,7 +62,7 @@ def read_asdf_yaml(path: Path, infos: list[fitsfile.HduInfo], info: fitsfile.Hdu
 
 
 def _stored_bytes(info: fitsfile.HduInfo) -> int:
-    """Bytes of the extension's main data (a table's rows, without its heap), as astropy's ``.data`` has them."""
+    """Bytes of the extension's main data (a table's rows, not its heap), as astropy's ``.data`` holds them."""
     count = 1
     for axis in info.shape:
         count *= axis
@@ -71,7 +71,7 @@ def _stored_bytes(info: fitsfile.HduInfo) -> int:
 
 @dataclass
 class _Collection:
-    """A mapping or sequence being read: its expanded node count, and for mappings, what the next scalar is."""
+    """A mapping or sequence being read: its expanded node count; for a mapping, whether a key comes next."""
 
     anchor: str | None
     is_mapping: bool
@@ -79,7 +79,11 @@ class _Collection:
     nodes: int = 1
     expecting_key: bool = True
     key: str | None = None
-    children: list[str] = field(default_factory=list)
+
+    @property
+    def awaits_source(self) -> bool:
+        """An ndarray whose next node is the value of its ``source``."""
+        return self.is_array and not self.expecting_key and self.key == "source"
 
 
 def _scan_events(path: Path, text: bytes, hdu_names: set[str], hdu_count: int) -> None:
@@ -91,14 +95,11 @@ def _scan_events(path: Path, text: bytes, hdu_names: set[str], hdu_count: int) -
     stack: list[_Collection] = []
     total = aliases = 0
 
-    def refuse(why: str) -> LinInspectError:
-        return LinInspectError(f"{path}: its ASDF extension {why}")
-
     def add(nodes: int, value: yaml.Event) -> None:
         nonlocal total
         total += nodes
         if total > MAX_NODES:
-            raise refuse(f"expands to more than {MAX_NODES:,} YAML nodes (an alias bomb?)")
+            raise _refusal(path, f"expands to more than {MAX_NODES:,} YAML nodes (an alias bomb?)")
         if not stack:
             return
         parent = stack[-1]
@@ -108,20 +109,20 @@ def _scan_events(path: Path, text: bytes, hdu_names: set[str], hdu_count: int) -
         if parent.expecting_key:
             parent.key = value.value if isinstance(value, yaml.ScalarEvent) else None
             if parent.key == "$ref":
-                raise refuse("holds a $ref reference to another document; lininspect reads no other file")
-        elif parent.is_array and parent.key == "source":
-            _check_source(path, value, hdu_names, hdu_count, refuse)
+                raise _refusal(path, "holds a $ref to another document; lininspect reads no other file")
+        elif parent.awaits_source:
+            _check_source(path, value, hdu_names, hdu_count)
         parent.expecting_key = not parent.expecting_key
 
     try:
         for event in yaml.parse(text, Loader=loader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if len(stack) >= MAX_DEPTH:
-                    raise refuse(f"nests deeper than {MAX_DEPTH} levels")
+                    raise _refusal(path, f"nests deeper than {MAX_DEPTH} levels")
                 if stack and stack[-1].is_mapping and stack[-1].expecting_key:
-                    raise LinInspectError(f"{path}: ASDF extension unreadable (a mapping or list used as a key)")
-                if stack and stack[-1].is_mapping and stack[-1].is_array and stack[-1].key == "source":
-                    raise refuse("gives an array a source that is not a block of this file")
+                    raise LinInspectError(f"{path}: ASDF extension unreadable (a mapping or list as a key)")
+                if stack and stack[-1].awaits_source:
+                    raise _refusal(path, "gives an array a source that is not a block of this file")
                 is_mapping = isinstance(event, yaml.MappingStartEvent)
                 stack.append(_Collection(event.anchor, is_mapping, is_mapping and "ndarray" in (event.tag or "")))
                 if event.anchor:
@@ -140,27 +141,32 @@ def _scan_events(path: Path, text: bytes, hdu_names: set[str], hdu_count: int) -
             elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
-                    raise refuse(f"uses more than {MAX_ALIASES} YAML aliases (an alias bomb?)")
+                    raise _refusal(path, f"uses more than {MAX_ALIASES} YAML aliases (an alias bomb?)")
                 if event.anchor in open_anchors:
-                    raise refuse("holds a YAML alias inside the node it names (a cycle)")
+                    raise _refusal(path, "holds a YAML alias inside the node it names (a cycle)")
                 if event.anchor not in sizes:
-                    raise refuse("uses a YAML alias before its anchor")
-                if stack and stack[-1].is_mapping and stack[-1].is_array and stack[-1].key == "source":
-                    raise refuse("gives an array a source that is not a block of this file")
+                    raise _refusal(path, "uses a YAML alias before its anchor")
+                if stack and stack[-1].awaits_source:
+                    raise _refusal(path, "gives an array a source that is not a block of this file")
                 add(sizes[event.anchor], event)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or type(error).__name__
-        raise LinInspectError(f"{path}: ASDF extension unreadable (not YAML: {fitsfile.shown(str(problem))}{where})") from None
+        why = f"not YAML: {fitsfile.shown(str(problem))}{where}"
+        raise LinInspectError(f"{path}: ASDF extension unreadable ({why})") from None
 
 
-def _check_source(path: Path, value: object, hdu_names: set[str], hdu_count: int, refuse) -> None:  # type: ignore[no-untyped-def]
+def _refusal(path: Path, why: str) -> LinInspectError:
+    return LinInspectError(f"{path}: its ASDF extension {why}")
+
+
+def _check_source(path: Path, value: object, hdu_names: set[str], hdu_count: int) -> None:
     """An ndarray's ``source``: a block number of the ASDF data, or ``fits:`` naming an HDU of this file."""
     import yaml
 
     if not isinstance(value, yaml.ScalarEvent):
-        raise refuse("gives an array a source that is not a block of this file")
+        raise _refusal(path, "gives an array a source that is not a block of this file")
     source = value.value
     if value.implicit[0] and source.isdigit():
         return  # a block of the ASDF data itself
@@ -169,5 +175,7 @@ def _check_source(path: Path, value: object, hdu_names: set[str], hdu_count: int
         name, number = match["name"], int(match["ver"])
         if (name is None and number < hdu_count) or (name is not None and name.strip().upper() in hdu_names):
             return
-        raise refuse(f"gives an array the source {fitsfile.shown(source)}, which names no HDU of this file")
-    raise refuse(f"gives an array the source {fitsfile.shown(source)} outside this file; lininspect reads no other file")
+        raise _refusal(path, f"gives an array the source {fitsfile.shown(source)}, which names no HDU of this file")
+    raise _refusal(
+        path, f"gives an array the source {fitsfile.shown(source)} outside this file; lininspect reads no other file"
+    )
