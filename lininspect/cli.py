@@ -124,8 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(leaving.code, file=sys.stderr)
     finally:
         restore(previous)
-    if exits_at_once(previous):  # the command itself: a signal while the process ends still gets its status
-        exit_process(code)
+    if exits_at_once(previous) and args and args[0] in COMMANDS:
+        exit_process(code)  # the command itself, not the app: a signal while the process ends gets its status
     return code
 
 

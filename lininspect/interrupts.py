@@ -13,7 +13,6 @@ import atexit
 import os
 import signal
 import sys
-import threading
 from types import FrameType
 from typing import NoReturn
 
@@ -53,13 +52,11 @@ def exit_process(code: int) -> NoReturn:
 
     Python's own shutdown puts the default handlers back before the process is gone, so a
     SIGTERM in its last few hundred milliseconds killed it by the signal without a word. Here
-    the signals are held instead, the work Python's shutdown does for programs (waiting for
-    threads, the atexit functions, flushing) is done, and a signal held meanwhile decides the status.
+    the signals are held instead, the atexit functions run and the output is flushed, and a
+    signal held meanwhile decides the status. For the commands, whose work ends with them: a
+    thread still running is not waited for.
     """
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
