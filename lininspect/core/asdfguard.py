@@ -25,8 +25,8 @@ from .errors import LinInspectError
 
 #: JWST ramps keep their arrays in FITS HDUs: the tree is metadata, tens of kB in real files.
 MAX_YAML_BYTES = 2 * 2**20
-#: Nodes of the tree with every alias expanded (what a walk of it visits).
-MAX_NODES = 200_000
+#: Nodes of the tree with every alias expanded (what a walk of it visits); real trees have a few thousand.
+MAX_NODES = 50_000
 MAX_ALIASES = 1000
 MAX_DEPTH = 64
 
