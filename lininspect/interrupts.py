@@ -39,7 +39,12 @@ def current_handlers() -> tuple[object, object]:
 
 
 def restore(handlers: tuple[object, object]) -> None:
-    _install(*handlers)
+    """Put ``handlers`` back; a signal meanwhile is held and then goes to them, never to the ones replaced."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        _install(*handlers)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def exits_at_once(handlers: tuple[object, object]) -> bool:
