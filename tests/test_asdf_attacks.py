@@ -46,7 +46,7 @@ ATTACKS = {
 } | {f"source {name}": (external_source(name), "outside this file") for name in OUTSIDE}
 
 #: A bomb small enough to pass the node bound, as the tree's value of a keyword lininspect reads.
-SMALL_BOMB = {"small bomb as SUBARRAY": (alias_bomb(levels=4), "SUBARRAY is a list, not a single value")}
+SMALL_BOMB = {"small bomb as SUBARRAY": (alias_bomb(levels=3), "SUBARRAY is a list, not a single value")}
 
 _opened: list[str] = []
 _watching = threading.Event()

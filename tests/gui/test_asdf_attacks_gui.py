@@ -35,7 +35,7 @@ def test_a_hostile_asdf_tree_dropped_on_the_window_is_one_dialog(qtbot, window: 
     if attack == "source FIFO":
         hostile = with_asdf_yaml(plain, tmp_path / "hostile_ramp.fits", external_source(str(fifo)))
     else:
-        bomb = alias_bomb(levels=4)
+        bomb = alias_bomb(levels=3)
         hostile = with_asdf_yaml(plain, tmp_path / "hostile_ramp.fits",
                                  lambda text: bomb(text.replace("name: GENERIC", "name: SUB8")),
                                  drop=("SUBARRAY",))
