@@ -143,7 +143,8 @@ def _described(value: Any) -> str:
     """A value for a message; a mapping or list is named by its kind, never turned into text."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return shown(value)
-    return f"a {'mapping' if isinstance(value, dict) else 'list' if isinstance(value, list) else 'tagged node'}"
+    kind = "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else "tagged node"
+    return f"a {kind}"
 
 
 def _path_of(keyword: str) -> str:

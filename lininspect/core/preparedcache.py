@@ -68,7 +68,8 @@ def entry_for(manifest: Path, source: SourceIdentity, steps: tuple[str, ...]) ->
     if recorded is None:
         return None
     name = recorded.get("entry")
-    if not isinstance(name, str) or not re.fullmatch(rf"{re.escape(_stem(manifest))}_[0-9a-f]{{12}}_prepared\.fits", name):
+    ours = rf"{re.escape(_stem(manifest))}_[0-9a-f]{{12}}_prepared\.fits"  # written by new_entry, beside the manifest
+    if not isinstance(name, str) or not re.fullmatch(ours, name):
         return None
     if recorded.get("source") != _as_json(source) or recorded.get("steps") != list(steps):
         return None
