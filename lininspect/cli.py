@@ -12,6 +12,8 @@ from .interrupts import (
     Terminated,
     current_handlers,
     exit_at_once_on_signals,
+    exit_process,
+    exits_at_once,
     raise_on_signals,
     restore,
 )
@@ -110,15 +112,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Library warnings (astropy's, numpy's, pyqtgraph's) are not for the user's terminal:
             # what matters is reported by lininspect itself, once, in plain words.
             warnings.simplefilter("ignore")
-            return _run(args)
+            code = _run(args)
     except KeyboardInterrupt:
         print("\nlininspect: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
     except Terminated:
         print("lininspect: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
+        code = EXIT_TERMINATED
+    except SystemExit as leaving:  # a refusal (_fail), argparse's errors, --help, --version
+        if not exits_at_once(previous):
+            raise
+        code = leaving.code if isinstance(leaving.code, int) else 0 if leaving.code is None else 1
+        if isinstance(leaving.code, str):
+            print(leaving.code, file=sys.stderr)
     finally:
         restore(previous)
+    if exits_at_once(previous) and args and args[0] in COMMANDS:
+        exit_process(code)  # the command itself, not the app: a signal while the process ends gets its status
+    return code
 
 
 def _run(args: list[str]) -> int:
