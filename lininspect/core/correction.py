@@ -1,10 +1,10 @@
 """The classic linearity correction, bit-for-bit as jwst 3.0.0 / stcal 1.20.0 compute it.
 
-Every arithmetic step is a separate float32 numpy operation in the pipeline's order
-(Horner, no fused multiply-add), so each sample gets exactly the pipeline's rounding.
-The work is split into tiles (rows of one integration, all groups) so that a tile's
-coefficients stay in cache while its groups are corrected, and tiles run in threads
-because numpy releases the GIL inside its loops.
+The prepared coefficients (the pipeline's preparation, in its order) are evaluated by the
+compiled loop of :mod:`.kernels`: Horner in float32 in the pipeline's order, one rounding per
+operation, no fused multiply-add. :func:`horner` is the same arithmetic as numpy operations,
+for single pixels and curves. The work is split into tiles (rows of one integration, all
+groups) that run in threads, since the compiled loops release the GIL.
 """
 
 from __future__ import annotations
@@ -57,32 +57,71 @@ class PreparedCoefficients:
         self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
         cancel: CancelToken | None,
     ) -> int:
-        """The classic correction of ``rows`` of integration ``i``, group by group; returns saturated samples.
+        """The classic correction of ``rows`` of integration ``i``, all groups; returns saturated samples.
 
         ``direct``: ``out`` is a separate float32 array that can be evaluated into.
         """
-        ngroups, nx = data.shape[1], data.shape[3]
-        planes = list(self.coeffs[:, rows])
-        height = planes[0].shape[0]
-        buffer = None if direct else np.empty((height, nx), dtype=np.float32)
-        flags = np.empty((height, nx), dtype=np.uint8)
-        saturated_count = 0
+        from . import kernels  # numba loads on the first correction, not with the application
+
+        if cancel is not None and cancel.is_set():
+            raise CorrectionCancelled()
+        tile = TileArrays.of(data, groupdq, out, i, rows, direct=direct)
+        first, last, _ = rows.indices(data.shape[2])
+        planes = tuple(self.coeffs[:0:-1, first:last])
+        kept = kernels.classic_rows(
+            planes, self.coeffs[0, first:last], tile.raw, tile.raw_row, tile.flags, tile.flags_row,
+            tile.target, tile.target_row,
+        )
+        tile.write_back(out, i, rows)
+        return int(kept)
+
+
+@dataclass(frozen=True)
+class TileArrays:
+    """One tile's rows of all groups as the compiled kernels take them: C-ordered native arrays
+    (ngroups, rows, nx) and the index of the tile's first row in each.
+
+    In-memory float32 ramps are used as they are; anything else (file regions, other dtypes,
+    big-endian memory maps) is read into tile buffers, and the output is written back from one.
+    """
+
+    raw: np.ndarray
+    raw_row: int
+    flags: np.ndarray | None
+    flags_row: int
+    target: np.ndarray
+    target_row: int
+    buffered_target: bool
+
+    @classmethod
+    def of(cls, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool) -> "TileArrays":
+        first, last, _ = rows.indices(data.shape[2])
+        raw, raw_row = _rows_as(data, i, first, last, np.float32)
+        flags, flags_row = (None, 0) if groupdq is None else _rows_as(groupdq, i, first, last, np.uint8)
+        if direct and out[i].flags.c_contiguous:
+            return cls(raw, raw_row, flags, flags_row, out[i], first, False)
+        target = np.empty((data.shape[1], last - first, data.shape[3]), dtype=np.float32)
+        return cls(raw, raw_row, flags, flags_row, target, 0, True)
+
+    def write_back(self, out: Any, i: int, rows: slice) -> None:
+        """Copy a buffered result into ``out`` (an array, a file region, the input itself)."""
+        if self.buffered_target:
+            for g in range(self.target.shape[0]):
+                out[i, g, rows] = self.target[g]
+
+
+def _rows_as(values: Any, i: int, first: int, last: int, dtype: type) -> tuple[np.ndarray, int]:
+    """Rows ``first:last`` of integration ``i``, all groups, as a C-ordered native ``dtype`` array
+    and the index of row ``first`` in it: the integration itself when it already is one."""
+    if isinstance(values, np.ndarray) and values.dtype == dtype and values[i].flags.c_contiguous:
+        return values[i], first
+    ngroups, nx = values.shape[1], values.shape[3]
+    block = np.empty((ngroups, last - first, nx), dtype=dtype)
+    # float64 beyond float32's range becomes inf, as in the pipeline; integer flags wrap, as astype does
+    with np.errstate(all="ignore"):
         for g in range(ngroups):
-            if cancel is not None and cancel.is_set():
-                raise CorrectionCancelled()
-            with np.errstate(all="ignore"):  # float64 beyond float32's range becomes inf, as in the pipeline
-                raw = np.asarray(data[i, g, rows], dtype=np.float32)
-            target = out[i, g, rows] if buffer is None else buffer
-            horner(planes, raw, target)
-            if groupdq is not None:
-                np.bitwise_and(groupdq[i, g, rows], SATURATED, out=flags)
-                count = int(np.count_nonzero(flags))
-                if count:
-                    np.copyto(target, raw, where=flags.astype(bool))
-                    saturated_count += count
-            if buffer is not None:
-                out[i, g, rows] = buffer
-        return saturated_count
+            np.copyto(block[g], values[i, g, first:last], casting="unsafe")
+    return block, 0
 
 
 def prepare_coefficients(

@@ -1,0 +1,169 @@
+"""Compiled loops of the classic and read-level corrections, bit for bit the pipeline's arithmetic.
+
+numpy evaluates the polynomial one whole-array operation at a time, so every sample crosses the
+cache once per coefficient; these loops take one sample through the whole polynomial in registers
+and so run at about the speed of copying the ramp (bench_core.py, bench_readlevel.py).
+
+Exactness: ``fastmath=False`` keeps every IEEE operation separate and rounded (LLVM fuses a
+multiply and an add only when allowed to; tests/test_kernels.py checks the machine code has no
+fused multiply-add), float32 operands give float32 operations, float32 promoted to float64 is
+exact, and each operation is written in the pipeline's order. Flush-to-zero is never enabled, so
+denormals behave as in numpy.
+
+Coefficients arrive as a tuple of 2-D planes, highest power first (its length, part of the type,
+is the polynomial's degree, which lets the compiler unroll it), plus the constant plane.
+Rows ``[0, height)`` of the coefficient planes go with rows ``[raw_row, raw_row + height)`` of
+``raw`` (ngroups, rows, nx), ``[flags_row, ...)`` of ``flags`` and ``[out_row, ...)`` of ``out``, so a
+whole integration in memory and a tile buffer both work without copies.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+SATURATED = 2  # dq.SATURATED, a literal here so the compiled code sees a constant
+
+_COMPILE = dict(nogil=True, cache=True, fastmath=False, error_model="numpy", boundscheck=False)
+
+
+@numba.njit(**_COMPILE)
+def classic_rows(planes, constant, raw, raw_row, flags, flags_row, out, out_row):  # pragma: no cover - compiled
+    """The float32 Horner correction of a row range, all groups; saturated samples keep raw.
+
+    Returns how many samples kept their raw value. ``flags`` (uint8 GROUPDQ) may be None.
+    """
+    degree = len(planes)
+    height, nx = constant.shape
+    ngroups = raw.shape[0]
+    kept = 0
+    for y in range(height):
+        top, zero = planes[0][y], constant[y]
+        for g in range(ngroups):
+            values, target = raw[g, raw_row + y], out[g, out_row + y]
+            if flags is None:
+                for x in range(nx):
+                    sample = values[x]
+                    result = top[x] * sample
+                    for k in range(1, degree):
+                        result = (result + planes[k][y, x]) * sample
+                    target[x] = result + zero[x]
+            else:
+                marks = flags[g, flags_row + y]
+                for x in range(nx):
+                    sample = values[x]
+                    result = top[x] * sample
+                    for k in range(1, degree):
+                        result = (result + planes[k][y, x]) * sample
+                    result = result + zero[x]
+                    saturated = (marks[x] >> 1) & 1
+                    target[x] = sample if saturated else result
+                    kept += saturated
+    return kept
+
+
+@numba.njit(**_COMPILE)
+def _horner(planes, constant, y, x, value):  # pragma: no cover - compiled
+    """One pixel's polynomial at ``value``, in the dtype the operands promote to."""
+    result = planes[0][y, x] * value
+    for k in range(1, len(planes)):
+        result = (result + planes[k][y, x]) * value
+    return result + constant[y, x]
+
+
+@numba.njit(**_COMPILE)
+def _numpy_pairwise_sum(values, start, count):  # pragma: no cover - compiled
+    """numpy's pairwise summation of ``values[start:start + count]`` (its order and its -0.0 start)."""
+    if count < 8:
+        total = -0.0
+        for k in range(start, start + count):
+            total += values[k]
+        return total
+    if count <= 128:
+        partial = values[start : start + 8].copy()
+        k = 8
+        while k < count - count % 8:
+            for lane in range(8):
+                partial[lane] += values[start + k + lane]
+            k += 8
+        total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + (
+            (partial[4] + partial[5]) + (partial[6] + partial[7])
+        )
+        while k < count:
+            total += values[start + k]
+            k += 1
+        return total
+    half = count // 2
+    half -= half % 8
+    return _numpy_pairwise_sum(values, start, half) + _numpy_pairwise_sum(values, start + half, count - half)
+
+
+@numba.njit(**_COMPILE)
+def _mean(values, count, pairwise):  # pragma: no cover - compiled
+    """``np.mean`` over the reads axis as numpy computes it for the pipeline's array.
+
+    Over an axis that is not the innermost numpy adds plane after plane in order; only when a
+    tile holds one pixel does the reads axis become the inner loop, summed pairwise.
+    """
+    if pairwise:
+        total = _numpy_pairwise_sum(values, 0, count)
+    else:
+        total = values[0]
+        for k in range(1, count):
+            total += values[k]
+    return total / count
+
+
+@numba.njit(**_COMPILE)
+def read_level_rows(
+    forward, forward0, inverse, inverse0, raw, raw_row, flags, flags_row, out, out_row,
+    offsets, read_counts, mean_reads, pairwise_row,
+):  # pragma: no cover - compiled
+    """The read-level correction of a row range of one integration; returns samples kept raw.
+
+    ``offsets[g, :read_counts[g]]`` are group g's read numbers less the first group's mean read;
+    ``mean_reads`` the groups' mean read numbers. ``pairwise_row`` is the one row (or -1) whose
+    means numpy sums pairwise: the pipeline's single-pixel tile of a one-column exposure.
+    """
+    height, nx = forward0.shape
+    ngroups = raw.shape[0]
+    most_reads = offsets.shape[1]
+    reads = np.empty(most_reads, dtype=np.float64)
+    corrected = np.empty(most_reads, dtype=np.float64)
+    kept = 0
+    for y in range(height):
+        pairwise = y == pairwise_row
+        for x in range(nx):
+            unsaturated = ngroups
+            if flags is not None:
+                for g in range(ngroups):
+                    unsaturated -= (flags[g, flags_row + y, x] >> 1) & 1
+            anchor = max(unsaturated - 1, 2) - 1
+            first = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, 0)
+            last = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, anchor)
+            first64 = np.float64(first)
+            rate = np.float64(last - first) / (mean_reads[anchor] - mean_reads[0])
+            for g in range(ngroups):
+                sample = raw[g, raw_row + y, x]
+                if flags is not None and (flags[g, flags_row + y, x] >> 1) & 1:
+                    out[g, out_row + y, x] = sample
+                    kept += 1
+                    continue
+                count = read_counts[g]
+                for k in range(count):
+                    line = first64 + rate * offsets[g, k]
+                    reads[k] = _horner(inverse, inverse0, y, x, line)
+                shift = np.float64(sample) - _mean(reads, count, pairwise)
+                for k in range(count):
+                    corrected[k] = _horner(forward, forward0, y, x, reads[k] + shift)
+                out[g, out_row + y, x] = np.float32(_mean(corrected, count, pairwise))
+    return kept
+
+
+@numba.njit(**_COMPILE)
+def _classic_sample(planes, constant, raw, raw_row, flags, flags_row, y, x, g):  # pragma: no cover - compiled
+    """The float32 classic correction of one sample; a saturated one keeps its raw value."""
+    sample = raw[g, raw_row + y, x]
+    if flags is not None and (flags[g, flags_row + y, x] >> 1) & 1:
+        return sample
+    return _horner(planes, constant, y, x, sample)
