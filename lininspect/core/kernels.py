@@ -24,6 +24,9 @@ import numpy as np
 
 SATURATED = 2  # dq.SATURATED, a literal here so the compiled code sees a constant
 
+#: numpy sums runs up to this long in one block (PW_BLOCKSIZE).
+_PAIRWISE_BLOCK = 128
+
 _COMPILE = dict(nogil=True, cache=True, fastmath=False, error_model="numpy", boundscheck=False)
 
 
@@ -65,53 +68,118 @@ def classic_rows(planes, constant, raw, raw_row, flags, flags_row, out, out_row)
 @numba.njit(**_COMPILE)
 def _horner(planes, constant, y, x, value):  # pragma: no cover - compiled
     """One pixel's polynomial at ``value``, in the dtype the operands promote to."""
-    result = planes[0][y, x] * value
+    result = _mul(planes[0][y, x], value)
     for k in range(1, len(planes)):
-        result = (result + planes[k][y, x]) * value
-    return result + constant[y, x]
+        result = _mul(_add(result, planes[k][y, x]), value)
+    return _add(result, constant[y, x])
+
+
+# Where two NaNs meet, x86 returns the first operand's, as numpy's loops do; a compiler may swap
+# the operands of + and *, so the read-level loop, where NaNs of different signs meet (a NaN
+# sample and one made of inf - inf), says which NaN wins. Elsewhere at most one operand is NaN.
+@numba.njit(**_COMPILE)
+def _first_nan(a, b, result):  # pragma: no cover - compiled
+    if result != result:
+        if a != a:
+            return a
+        if b != b:
+            return b
+    return result
 
 
 @numba.njit(**_COMPILE)
-def _numpy_pairwise_sum(values, start, count):  # pragma: no cover - compiled
-    """numpy's pairwise summation of ``values[start:start + count]`` (its order and its -0.0 start)."""
+def _add(a, b):  # pragma: no cover - compiled
+    return _first_nan(a, b, a + b)
+
+
+@numba.njit(**_COMPILE)
+def _sub(a, b):  # pragma: no cover - compiled
+    return _first_nan(a, b, a - b)
+
+
+@numba.njit(**_COMPILE)
+def _mul(a, b):  # pragma: no cover - compiled
+    return _first_nan(a, b, a * b)
+
+
+@numba.njit(**_COMPILE)
+def _div(a, b):  # pragma: no cover - compiled
+    return _first_nan(a, b, a / b)
+
+
+@numba.njit(**_COMPILE)
+def _numpy_pairwise_sum(values, count):  # pragma: no cover - compiled
+    """numpy's pairwise summation of ``values[:count]``: blocks of at most 128 summed in 8 lanes,
+    longer runs split in two (the first half a multiple of 8) and the halves' sums added.
+
+    The splitting is walked with an explicit stack: numba cannot cache a recursive function.
+    """
+    if count <= _PAIRWISE_BLOCK:
+        return _pairwise_block(values, 0, count)
+    starts = np.empty(64, dtype=np.int64)
+    counts = np.empty(64, dtype=np.int64)
+    lefts = np.empty(64, dtype=np.float64)
+    right_next = np.zeros(64, dtype=np.bool_)
+    depth = 0
+    starts[0], counts[0] = 0, count
+    while True:
+        half = counts[depth] // 2
+        half -= half % 8
+        if right_next[depth]:
+            child_start, child_count = starts[depth] + half, counts[depth] - half
+        else:
+            child_start, child_count = starts[depth], half
+        if child_count > _PAIRWISE_BLOCK:
+            depth += 1
+            starts[depth], counts[depth], right_next[depth] = child_start, child_count, False
+            continue
+        total = _pairwise_block(values, child_start, child_count)
+        while right_next[depth]:  # both halves of this run are summed: hand the sum up
+            total = _add(lefts[depth], total)
+            if depth == 0:
+                return total
+            depth -= 1
+        lefts[depth], right_next[depth] = total, True
+
+
+@numba.njit(**_COMPILE)
+def _pairwise_block(values, start, count):  # pragma: no cover - compiled
+    """numpy's sum of at most 128 values: in order from -0.0 below 8, else in 8 interleaved lanes."""
     if count < 8:
         total = -0.0
         for k in range(start, start + count):
-            total += values[k]
+            total = _add(total, values[k])
         return total
-    if count <= 128:
-        partial = values[start : start + 8].copy()
-        k = 8
-        while k < count - count % 8:
-            for lane in range(8):
-                partial[lane] += values[start + k + lane]
-            k += 8
-        total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + (
-            (partial[4] + partial[5]) + (partial[6] + partial[7])
-        )
-        while k < count:
-            total += values[start + k]
-            k += 1
-        return total
-    half = count // 2
-    half -= half % 8
-    return _numpy_pairwise_sum(values, start, half) + _numpy_pairwise_sum(values, start + half, count - half)
+    lanes = values[start : start + 8].copy()
+    k = 8
+    while k < count - count % 8:
+        for lane in range(8):
+            lanes[lane] = _add(lanes[lane], values[start + k + lane])
+        k += 8
+    total = _add(
+        _add(_add(lanes[0], lanes[1]), _add(lanes[2], lanes[3])), _add(_add(lanes[4], lanes[5]), _add(lanes[6], lanes[7]))
+    )
+    while k < count:
+        total = _add(total, values[start + k])
+        k += 1
+    return total
 
 
 @numba.njit(**_COMPILE)
 def _mean(values, count, pairwise):  # pragma: no cover - compiled
     """``np.mean`` over the reads axis as numpy computes it for the pipeline's array.
 
-    Over an axis that is not the innermost numpy adds plane after plane in order; only when a
-    tile holds one pixel does the reads axis become the inner loop, summed pairwise.
+    numpy's sum starts from +0.0 (so reads that are all -0.0 average to +0.0). Over an axis that
+    is not the innermost it adds plane after plane in order; only when a tile holds one pixel
+    does the reads axis become the inner loop, summed pairwise.
     """
+    total = 0.0
     if pairwise:
-        total = _numpy_pairwise_sum(values, 0, count)
+        total = _add(total, _numpy_pairwise_sum(values, count))
     else:
-        total = values[0]
-        for k in range(1, count):
-            total += values[k]
-    return total / count
+        for k in range(count):
+            total = _add(total, values[k])
+    return _div(total, np.float64(count))
 
 
 @numba.njit(**_COMPILE)
@@ -142,7 +210,7 @@ def read_level_rows(
             first = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, 0)
             last = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, anchor)
             first64 = np.float64(first)
-            rate = np.float64(last - first) / (mean_reads[anchor] - mean_reads[0])
+            rate = _div(np.float64(_sub(last, first)), mean_reads[anchor] - mean_reads[0])
             for g in range(ngroups):
                 sample = raw[g, raw_row + y, x]
                 if flags is not None and (flags[g, flags_row + y, x] >> 1) & 1:
@@ -151,11 +219,11 @@ def read_level_rows(
                     continue
                 count = read_counts[g]
                 for k in range(count):
-                    line = first64 + rate * offsets[g, k]
+                    line = _add(first64, _mul(rate, offsets[g, k]))
                     reads[k] = _horner(inverse, inverse0, y, x, line)
-                shift = np.float64(sample) - _mean(reads, count, pairwise)
+                shift = _sub(np.float64(sample), _mean(reads, count, pairwise))
                 for k in range(count):
-                    corrected[k] = _horner(forward, forward0, y, x, reads[k] + shift)
+                    corrected[k] = _horner(forward, forward0, y, x, _add(reads[k], shift))
                 out[g, out_row + y, x] = np.float32(_mean(corrected, count, pairwise))
     return kept
 
