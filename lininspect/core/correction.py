@@ -61,19 +61,23 @@ class PreparedCoefficients:
 
         ``direct``: ``out`` is a separate float32 array that can be evaluated into.
         """
-        from . import kernels  # numba loads on the first correction, not with the application
-
         if cancel is not None and cancel.is_set():
             raise CorrectionCancelled()
         tile = TileArrays.of(data, groupdq, out, i, rows, direct=direct)
         first, last, _ = rows.indices(data.shape[2])
+        kept = self.correct_block(tile, first, last, data.shape[2])
+        tile.write_back(out, i, rows)
+        return kept
+
+    def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
+        """Correct the tile's arrays, exposure rows ``first:last`` of ``ny``; returns saturated samples."""
+        from . import kernels  # numba loads on the first correction, not with the application
+
         planes = tuple(self.coeffs[:0:-1, first:last])
-        kept = kernels.classic_rows(
+        return int(kernels.classic_rows(
             planes, self.coeffs[0, first:last], tile.raw, tile.raw_row, tile.flags, tile.flags_row,
             tile.target, tile.target_row,
-        )
-        tile.write_back(out, i, rows)
-        return int(kept)
+        ))
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ class TileArrays:
         first, last, _ = rows.indices(data.shape[2])
         raw, raw_row = _rows_as(data, i, first, last, np.float32)
         flags, flags_row = (None, 0) if groupdq is None else _rows_as(groupdq, i, first, last, np.uint8)
-        if direct and out[i].flags.c_contiguous:
+        if direct and isinstance(out, np.ndarray) and out[i].flags.c_contiguous:
             return cls(raw, raw_row, flags, flags_row, out[i], first, False)
         target = np.empty((data.shape[1], last - first, data.shape[3]), dtype=np.float32)
         return cls(raw, raw_row, flags, flags_row, target, 0, True)

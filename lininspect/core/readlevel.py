@@ -58,13 +58,18 @@ class ReadLevelCoefficients(PreparedCoefficients):
         cancel: CancelToken | None,
     ) -> int:
         """The read-level correction of ``rows`` of integration ``i``; returns saturated samples kept raw."""
-        from . import kernels  # numba loads on the first correction, not with the application
-
         if cancel is not None and cancel.is_set():
             raise CorrectionCancelled()
-        ngroups, ny, nx = data.shape[1], data.shape[2], data.shape[3]
         tile = TileArrays.of(data, groupdq, out, i, rows, direct=direct)
-        first, last, _ = rows.indices(ny)
+        first, last, _ = rows.indices(data.shape[2])
+        kept = self.correct_block(tile, first, last, data.shape[2])
+        tile.write_back(out, i, rows)
+        return kept
+
+    def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
+        from . import kernels  # numba loads on the first correction, not with the application
+
+        ngroups, nx = tile.raw.shape[0], tile.raw.shape[2]
         patterns = self.read_pattern[:ngroups]
         offsets = np.zeros((ngroups, max(len(reads) for reads in patterns)), dtype=np.float64)
         for g, reads in enumerate(patterns):
@@ -77,7 +82,6 @@ class ReadLevelCoefficients(PreparedCoefficients):
                 offsets, np.array([len(reads) for reads in patterns], dtype=np.int64),
                 self.mean_reads, _pairwise_row(ny, nx, first, last),
             )
-        tile.write_back(out, i, rows)
         return int(kept)
 
 
