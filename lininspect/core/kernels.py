@@ -10,6 +10,9 @@ fused multiply-add), float32 operands give float32 operations, float32 promoted 
 exact, and each operation is written in the pipeline's order. Flush-to-zero is never enabled, so
 denormals behave as in numpy.
 
+The small helpers are inlined (``inline="always"``): as calls, every call would count
+references to each coefficient plane it is handed, atomically, per sample.
+
 Coefficients arrive as a tuple of 2-D planes, highest power first (its length, part of the type,
 is the polynomial's degree, which lets the compiler unroll it), plus the constant plane.
 Rows ``[0, height)`` of the coefficient planes go with rows ``[raw_row, raw_row + height)`` of
@@ -65,7 +68,7 @@ def classic_rows(planes, constant, raw, raw_row, flags, flags_row, out, out_row)
     return kept
 
 
-@numba.njit(**_COMPILE)
+@numba.njit(**_COMPILE, inline="always")
 def _horner(planes, constant, y, x, value):  # pragma: no cover - compiled
     """One pixel's polynomial at ``value``, in the dtype the operands promote to."""
     result = _mul(planes[0][y, x], value)
@@ -77,7 +80,7 @@ def _horner(planes, constant, y, x, value):  # pragma: no cover - compiled
 # Where two NaNs meet, x86 returns the first operand's, as numpy's loops do; a compiler may swap
 # the operands of + and *, so the read-level loop, where NaNs of different signs meet (a NaN
 # sample and one made of inf - inf), says which NaN wins. Elsewhere at most one operand is NaN.
-@numba.njit(**_COMPILE)
+@numba.njit(**_COMPILE, inline="always")
 def _first_nan(a, b, result):  # pragma: no cover - compiled
     if result != result:
         if a != a:
@@ -87,22 +90,22 @@ def _first_nan(a, b, result):  # pragma: no cover - compiled
     return result
 
 
-@numba.njit(**_COMPILE)
+@numba.njit(**_COMPILE, inline="always")
 def _add(a, b):  # pragma: no cover - compiled
     return _first_nan(a, b, a + b)
 
 
-@numba.njit(**_COMPILE)
+@numba.njit(**_COMPILE, inline="always")
 def _sub(a, b):  # pragma: no cover - compiled
     return _first_nan(a, b, a - b)
 
 
-@numba.njit(**_COMPILE)
+@numba.njit(**_COMPILE, inline="always")
 def _mul(a, b):  # pragma: no cover - compiled
     return _first_nan(a, b, a * b)
 
 
-@numba.njit(**_COMPILE)
+@numba.njit(**_COMPILE, inline="always")
 def _div(a, b):  # pragma: no cover - compiled
     return _first_nan(a, b, a / b)
 
@@ -165,7 +168,7 @@ def _pairwise_block(values, start, count):  # pragma: no cover - compiled
     return total
 
 
-@numba.njit(**_COMPILE)
+@numba.njit(**_COMPILE, inline="always")
 def _mean(values, count, pairwise):  # pragma: no cover - compiled
     """``np.mean`` over the reads axis as numpy computes it for the pipeline's array.
 
@@ -228,7 +231,7 @@ def read_level_rows(
     return kept
 
 
-@numba.njit(**_COMPILE)
+@numba.njit(**_COMPILE, inline="always")
 def _classic_sample(planes, constant, raw, raw_row, flags, flags_row, y, x, g):  # pragma: no cover - compiled
     """The float32 classic correction of one sample; a saturated one keeps its raw value."""
     sample = raw[g, raw_row + y, x]
