@@ -195,15 +195,19 @@ def read_level_rows(
     ``offsets[g, :read_counts[g]]`` are group g's read numbers less the first group's mean read;
     ``mean_reads`` the groups' mean read numbers. ``pairwise_row`` is the one row (or -1) whose
     means numpy sums pairwise: the pipeline's single-pixel tile of a one-column exposure.
+    Each step runs along a row, pixel after pixel, so that the compiler can take several pixels
+    at once (one pixel's Horner steps depend on each other and would wait on every rounding).
     """
     height, nx = forward0.shape
     ngroups = raw.shape[0]
     most_reads = offsets.shape[1]
-    reads = np.empty(most_reads, dtype=np.float64)
-    corrected = np.empty(most_reads, dtype=np.float64)
+    reads = np.empty((most_reads, nx), dtype=np.float64)
+    corrected = np.empty((most_reads, nx), dtype=np.float64)
+    first64 = np.empty(nx, dtype=np.float64)
+    rate = np.empty(nx, dtype=np.float64)
+    shift = np.empty(nx, dtype=np.float64)
     kept = 0
     for y in range(height):
-        pairwise = y == pairwise_row
         for x in range(nx):
             unsaturated = ngroups
             if flags is not None:
@@ -212,23 +216,48 @@ def read_level_rows(
             anchor = max(unsaturated - 1, 2) - 1
             first = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, 0)
             last = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, anchor)
-            first64 = np.float64(first)
-            rate = _div(np.float64(_sub(last, first)), mean_reads[anchor] - mean_reads[0])
-            for g in range(ngroups):
-                sample = raw[g, raw_row + y, x]
+            first64[x] = first
+            rate[x] = _div(np.float64(_sub(last, first)), mean_reads[anchor] - mean_reads[0])
+        for g in range(ngroups):
+            count = read_counts[g]
+            samples = raw[g, raw_row + y]
+            for k in range(count):
+                offset = offsets[g, k]
+                for x in range(nx):
+                    line = _add(first64[x], _mul(rate[x], offset))
+                    reads[k, x] = _horner(inverse, inverse0, y, x, line)
+            _means(reads, count, y == pairwise_row, shift)
+            for x in range(nx):
+                shift[x] = _sub(np.float64(samples[x]), shift[x])
+            for k in range(count):
+                for x in range(nx):
+                    corrected[k, x] = _horner(forward, forward0, y, x, _add(reads[k, x], shift[x]))
+            _means(corrected, count, y == pairwise_row, shift)
+            target = out[g, out_row + y]
+            for x in range(nx):
                 if flags is not None and (flags[g, flags_row + y, x] >> 1) & 1:
-                    out[g, out_row + y, x] = sample
+                    target[x] = samples[x]
                     kept += 1
-                    continue
-                count = read_counts[g]
-                for k in range(count):
-                    line = _add(first64, _mul(rate, offsets[g, k]))
-                    reads[k] = _horner(inverse, inverse0, y, x, line)
-                shift = _sub(np.float64(sample), _mean(reads, count, pairwise))
-                for k in range(count):
-                    corrected[k] = _horner(forward, forward0, y, x, _add(reads[k], shift))
-                out[g, out_row + y, x] = np.float32(_mean(corrected, count, pairwise))
+                else:
+                    target[x] = np.float32(shift[x])
     return kept
+
+
+@numba.njit(**_COMPILE, inline="always")
+def _means(values, count, pairwise, out):  # pragma: no cover - compiled
+    """``out[x]`` = the mean of ``values[:count, x]``, as :func:`_mean` computes it, for a row."""
+    nx = values.shape[1]
+    if pairwise:
+        for x in range(nx):
+            out[x] = _mean(values[:, x], count, True)
+        return
+    for x in range(nx):
+        out[x] = 0.0
+    for k in range(count):
+        for x in range(nx):
+            out[x] = _add(out[x], values[k, x])
+    for x in range(nx):
+        out[x] = _div(out[x], np.float64(count))
 
 
 @numba.njit(**_COMPILE, inline="always")
