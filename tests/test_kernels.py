@@ -5,18 +5,23 @@ code, which must hold no fused multiply-add (one rounding where the pipeline rou
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import warnings
 
 import numba
 import numpy as np
 import pytest
+from astropy.io import fits
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lininspect import correct_arrays
 from lininspect.core import kernels
+from lininspect.core.correction import correct_ramps, prepare_coefficients
 from lininspect.core.readlevel import _pairwise_row, pipeline_read_pattern
 from test_correction_vs_stcal import assert_same_bits, run_stcal
+from pipeline_oracle import write_linearity_reference, write_ramp_file
 from test_readlevel_vs_stcal import assert_same_as_stcal, make_readlevel_case
 
 #: Samples where float32 arithmetic is delicate, mixed with ordinary ones.
@@ -136,3 +141,34 @@ def test_compiled_loops_hold_no_fused_multiply_add():
         code = "\n".join(dispatcher.inspect_asm().values())
         assert re.search(multiply, code)  # the arithmetic is in what we inspect
         assert not _FUSED.findall(code)
+
+
+def test_numpy_and_compiled_classic_tiles_give_the_same_bits():
+    """``correct`` of a file evaluates with numpy operations; everything else with the compiled loop."""
+    case = edge_case(9, 2, 5, 70, 33, 6)
+    prepared = prepare_coefficients(case["coeffs"], case["ref_dq"], case["pixeldq"])
+    outputs = []
+    for compiled in (True, False):
+        out = np.empty_like(case["data"])
+        kept = correct_ramps(case["data"], case["groupdq"], prepared, out, compiled=compiled, workers=2)
+        outputs.append((out, kept))
+    assert_same_bits(outputs[0][0], outputs[1][0])
+    assert outputs[0][1] == outputs[1][1] == np.count_nonzero(case["groupdq"] & 2)
+
+
+def test_classic_correct_of_a_file_does_not_load_numba(tmp_path):
+    """Loading numba costs a one-file command more CPU time and ~130 MB more memory than it saves."""
+    case = edge_case(1, 1, 3, 16, 12, 4)
+    ramp = write_ramp_file(tmp_path / "ramp_lastframe.fits", sci=case["data"], groupdq=case["groupdq"])
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=np.nan_to_num(case["coeffs"]))
+    script = (
+        "import sys; from lininspect.core.product import correct_file; "
+        f"correct_file({str(ramp)!r}, {str(reference)!r}, {str(tmp_path / 'out.fits')!r}); "
+        "print('numba' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+    with fits.open(tmp_path / "out.fits") as product:
+        expected = correct_arrays(**dict(case, coeffs=np.nan_to_num(case["coeffs"]))).data
+        assert_same_bits(product["SCI"].data.astype(np.float32), expected)

@@ -55,12 +55,16 @@ class PreparedCoefficients:
 
     def correct_tile(
         self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
-        cancel: CancelToken | None,
+        cancel: CancelToken | None, compiled: bool = True,
     ) -> int:
         """The classic correction of ``rows`` of integration ``i``, all groups; returns saturated samples.
 
         ``direct``: ``out`` is a separate float32 array that can be evaluated into.
+        ``compiled=False`` evaluates with numpy operations instead (same bits), which spares a
+        one-shot command loading numba, whose start-up outweighs what it saves on one file.
         """
+        if not compiled:
+            return self._correct_tile_with_numpy(data, groupdq, out, i, rows, direct=direct, cancel=cancel)
         if cancel is not None and cancel.is_set():
             raise CorrectionCancelled()
         tile = TileArrays.of(data, groupdq, out, i, rows, direct=direct)
@@ -68,6 +72,34 @@ class PreparedCoefficients:
         kept = self.correct_block(tile, first, last, data.shape[2])
         tile.write_back(out, i, rows)
         return kept
+
+    def _correct_tile_with_numpy(
+        self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
+        cancel: CancelToken | None,
+    ) -> int:
+        """:meth:`correct_tile` group by group with numpy's float32 operations (:func:`horner`)."""
+        ngroups, nx = data.shape[1], data.shape[3]
+        planes = list(self.coeffs[:, rows])
+        height = planes[0].shape[0]
+        buffer = None if direct else np.empty((height, nx), dtype=np.float32)
+        flags = np.empty((height, nx), dtype=np.uint8)
+        saturated_count = 0
+        for g in range(ngroups):
+            if cancel is not None and cancel.is_set():
+                raise CorrectionCancelled()
+            with np.errstate(all="ignore"):  # float64 beyond float32's range becomes inf, as in the pipeline
+                raw = np.asarray(data[i, g, rows], dtype=np.float32)
+            target = out[i, g, rows] if buffer is None else buffer
+            horner(planes, raw, target)
+            if groupdq is not None:
+                np.bitwise_and(groupdq[i, g, rows], SATURATED, out=flags)
+                count = int(np.count_nonzero(flags))
+                if count:
+                    np.copyto(target, raw, where=flags.astype(bool))
+                    saturated_count += count
+            if buffer is not None:
+                out[i, g, rows] = buffer
+        return saturated_count
 
     def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
         """Correct the tile's arrays, exposure rows ``first:last`` of ``ny``; returns saturated samples."""
@@ -207,6 +239,7 @@ def correct_ramps(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    compiled: bool = True,
 ) -> int:
     """Correct ``data`` (nints, ngroups, ny, nx) into ``out``; return the saturated samples kept raw.
 
@@ -217,7 +250,8 @@ def correct_ramps(
     all work. Saturated groups keep their raw value. Raises CorrectionCancelled as
     soon as ``cancel`` is set; tiles already written stay written. The correction is
     the one ``prepared`` stands for: classic here, read-level for
-    :class:`~lininspect.core.readlevel.ReadLevelCoefficients`.
+    :class:`~lininspect.core.readlevel.ReadLevelCoefficients`. ``compiled=False``: see
+    :meth:`PreparedCoefficients.correct_tile`.
     """
     nints, ngroups, ny, nx = data.shape
     rows = prepared.tile_rows(nx)
@@ -231,7 +265,9 @@ def correct_ramps(
 
     def run(tile: tuple[int, int, int]) -> tuple[int, int]:
         i, r0, r1 = tile
-        saturated = prepared.correct_tile(data, groupdq, out, i, slice(r0, r1), direct=direct, cancel=cancel)
+        saturated = prepared.correct_tile(
+            data, groupdq, out, i, slice(r0, r1), direct=direct, cancel=cancel, compiled=compiled
+        )
         return r1 - r0, saturated
 
     return run_tiles(tiles, run, nints * ny, progress=progress, workers=workers)

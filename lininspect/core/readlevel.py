@@ -55,9 +55,13 @@ class ReadLevelCoefficients(PreparedCoefficients):
 
     def correct_tile(
         self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
-        cancel: CancelToken | None,
+        cancel: CancelToken | None, compiled: bool = True,
     ) -> int:
-        """The read-level correction of ``rows`` of integration ``i``; returns saturated samples kept raw."""
+        """The read-level correction of ``rows`` of integration ``i``; returns saturated samples kept raw.
+
+        Always compiled (``compiled`` is for the classic correction): numpy's read-level
+        arithmetic costs more on any exposure than loading numba does.
+        """
         if cancel is not None and cancel.is_set():
             raise CorrectionCancelled()
         tile = TileArrays.of(data, groupdq, out, i, rows, direct=direct)
