@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from lininspect import correct_arrays
 from lininspect.core import kernels
+from lininspect.core.analysis import MIN_FIT_GROUPS, line_fit_sums, usable
 from lininspect.core.correction import correct_ramps, prepare_coefficients
 from lininspect.core.readlevel import _pairwise_row, pipeline_read_pattern
 from test_correction_vs_stcal import assert_same_bits, run_stcal
@@ -172,3 +173,20 @@ def test_classic_correct_of_a_file_does_not_load_numba(tmp_path):
     with fits.open(tmp_path / "out.fits") as product:
         expected = correct_arrays(**dict(case, coeffs=np.nan_to_num(case["coeffs"]))).data
         assert_same_bits(product["SCI"].data.astype(np.float32), expected)
+
+
+@pytest.mark.parametrize("ngroups", [1, 2, 3, 10, 40])
+def test_compiled_line_fit_sums_are_the_analysis_modules(ngroups):
+    """The A/B comparison's one-pass fit: the same sums as analysis.line_fit_sums, bit for bit,
+    with NaN samples, flagged groups and pixels left with too few groups."""
+    rng = np.random.default_rng(ngroups)
+    values = (rng.normal(size=(ngroups, 6, 9)) * 50 + np.arange(ngroups)[:, None, None] * 300).astype(np.float32)
+    values[rng.random(values.shape) < 0.15] = np.nan
+    flags = np.where(rng.random(values.shape) < 0.15, rng.integers(1, 256, values.shape), 0).astype(np.uint8)
+    rss, count = np.empty((6, 9)), np.empty((6, 9))
+    kernels.line_fit_rows(values, flags, rss, count)
+    with np.errstate(all="ignore"):
+        expected_rss, expected_count = line_fit_sums(values, usable(values, flags))
+    assert_same_bits(count, expected_count)
+    fitted = expected_count >= MIN_FIT_GROUPS
+    assert np.array_equal(rss[fitted].view(np.uint64), expected_rss[fitted].view(np.uint64))

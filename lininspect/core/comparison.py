@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import MIN_FIT_GROUPS, line_fit_sums, usable
+from .analysis import MIN_FIT_GROUPS
 from .correction import CancelToken, PreparedCoefficients, ProgressCallback, TileArrays, evaluate, run_tiles
 from .dq import NO_LIN_CORR, SATURATED
 from .errors import CorrectionCancelled, LinInspectError
@@ -315,8 +315,11 @@ def _reduce_block(
         coefficients.correct_block(tile, rows.start, rows.stop, ny)
         corrected.append(out)
 
+    from . import kernels  # loaded with the compiled corrections above
+
+    rss, n = np.empty((height, nx)), np.empty((height, nx))
     for k, values in enumerate(corrected):
-        rss, n = line_fit_sums(values, usable(values, flags))
+        kernels.line_fit_rows(values, flags, rss, n)  # too few usable groups: masked just below
         fitted = n >= MIN_FIT_GROUPS
         sums.rss[k][rows][fitted] += rss[fitted]
         sums.groups[k][rows][fitted] += n[fitted]

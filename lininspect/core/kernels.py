@@ -267,3 +267,43 @@ def _classic_sample(planes, constant, raw, raw_row, flags, flags_row, y, x, g): 
     if flags is not None and (flags[g, flags_row + y, x] >> 1) & 1:
         return sample
     return _horner(planes, constant, y, x, sample)
+
+
+@numba.njit(**_COMPILE)
+def line_fit_rows(values, flags, rss, count):  # pragma: no cover - compiled
+    """:func:`~lininspect.core.analysis.line_fit_sums` in one pass: for each pixel of ``values``
+    (ngroups, rows, nx), the sum of squared residuals of its least-squares line against the group
+    index over the usable groups (finite, GROUPDQ 0), into ``rss``; how many were usable, into ``count``.
+
+    The same normal equations in float64, each sum taken over the groups in order.
+    """
+    ngroups, height, nx = values.shape
+    n, sx, sy = np.empty(nx), np.empty(nx), np.empty(nx)
+    sxx, sxy = np.empty(nx), np.empty(nx)
+    slope, intercept = np.empty(nx), np.empty(nx)
+    for y in range(height):
+        n[:], sx[:], sy[:], sxx[:], sxy[:] = 0.0, 0.0, 0.0, 0.0, 0.0
+        for g in range(ngroups):
+            index = np.float64(g)
+            samples, marks = values[g, y], flags[g, y]
+            for x in range(nx):
+                sample = np.float64(samples[x])
+                if marks[x] == 0 and np.isfinite(sample):
+                    n[x] += 1.0
+                    sx[x] += index
+                    sy[x] += sample
+                    sxx[x] += index * index
+                    sxy[x] += index * sample
+        for x in range(nx):
+            slope[x] = (n[x] * sxy[x] - sx[x] * sy[x]) / (n[x] * sxx[x] - sx[x] * sx[x])
+            intercept[x] = (sy[x] - slope[x] * sx[x]) / n[x]
+            rss[y, x] = 0.0
+            count[y, x] = n[x]
+        for g in range(ngroups):
+            index = np.float64(g)
+            samples, marks = values[g, y], flags[g, y]
+            for x in range(nx):
+                sample = np.float64(samples[x])
+                if marks[x] == 0 and np.isfinite(sample):
+                    residual = sample - intercept[x] - slope[x] * index
+                    rss[y, x] += residual * residual
