@@ -130,7 +130,9 @@ class TileArrays:
     buffered_target: bool
 
     @classmethod
-    def of(cls, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool) -> "TileArrays":
+    def of(
+        cls, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool
+    ) -> "TileArrays":
         first, last, _ = rows.indices(data.shape[2])
         raw, raw_row = _rows_as(data, i, first, last, np.float32)
         flags, flags_row = (None, 0) if groupdq is None else _rows_as(groupdq, i, first, last, np.uint8)

@@ -34,7 +34,7 @@ _COMPILE = dict(nogil=True, cache=True, fastmath=False, error_model="numpy", bou
 
 
 @numba.njit(**_COMPILE)
-def classic_rows(planes, constant, raw, raw_row, flags, flags_row, out, out_row):  # pragma: no cover - compiled
+def classic_rows(planes, constant, raw, raw_row, flags, flags_row, out, out_row):  # pragma: no cover
     """The float32 Horner correction of a row range, all groups; saturated samples keep raw.
 
     Returns how many samples kept their raw value. ``flags`` (uint8 GROUPDQ) may be None.
@@ -160,7 +160,8 @@ def _pairwise_block(values, start, count):  # pragma: no cover - compiled
             lanes[lane] = _add(lanes[lane], values[start + k + lane])
         k += 8
     total = _add(
-        _add(_add(lanes[0], lanes[1]), _add(lanes[2], lanes[3])), _add(_add(lanes[4], lanes[5]), _add(lanes[6], lanes[7]))
+        _add(_add(lanes[0], lanes[1]), _add(lanes[2], lanes[3])),
+        _add(_add(lanes[4], lanes[5]), _add(lanes[6], lanes[7])),
     )
     while k < count:
         total = _add(total, values[start + k])
