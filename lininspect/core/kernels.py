@@ -82,12 +82,9 @@ def _horner(planes, constant, y, x, value):  # pragma: no cover - compiled
 # sample and one made of inf - inf), says which NaN wins. Elsewhere at most one operand is NaN.
 @numba.njit(**_COMPILE, inline="always")
 def _first_nan(a, b, result):  # pragma: no cover - compiled
-    if result != result:
-        if a != a:
-            return a
-        if b != b:
-            return b
-    return result
+    """``result``, unless an operand is NaN: then the first NaN operand (selects, no branches)."""
+    result = b if b != b else result
+    return a if a != a else result
 
 
 @numba.njit(**_COMPILE, inline="always")
