@@ -109,7 +109,12 @@ def correct_file(
     def fill(corrected: OutputImage) -> int:
         with open(exposure.path, "rb") as source:
             sci, groupdq = exposure.streamed(source.fileno())
-            return correct_ramps(sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers)
+            # The classic correction of one file is bound by reading and writing it: numpy's
+            # operations keep up, and the command is spared numba's start-up (CPU and memory).
+            return correct_ramps(
+                sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers,
+                compiled=plan.read_level,
+            )
 
     saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill, replace=overwrite,
                                history=history)  # fmt: skip
