@@ -35,6 +35,7 @@ from .correction import (
 from .dq import NO_LIN_CORR
 from .errors import LinInspectError
 from .exposure import Exposure, open_exposure
+from .heldfile import HeldFile
 from .outputs import check_output_path
 from .pathway import plan_correction
 from .reference import LinearityReference, open_reference
@@ -82,7 +83,7 @@ def default_output_path(input_path: str | Path, output_dir: str | Path | None = 
 
 
 def correct_file(
-    input_path: str | Path,
+    input_path: str | Path | Exposure,
     reference: str | Path | LinearityReference,
     output_path: str | Path | None = None,
     *,
@@ -91,8 +92,12 @@ def correct_file(
     cancel: CancelToken | None = None,
     workers: int | None = None,
 ) -> CorrectionSummary:
-    """Correct one ramp file into a new ``_linearity`` file, streaming SCI tile by tile."""
-    exposure = open_exposure(input_path)
+    """Correct one ramp file into a new ``_linearity`` file, streaming SCI tile by tile.
+
+    ``input_path`` may be an exposure already open (the app's): the file it holds is corrected,
+    not whatever its name leads to now.
+    """
+    exposure = input_path if isinstance(input_path, Exposure) else open_exposure(input_path)
     if not isinstance(reference, LinearityReference):
         reference = open_reference(reference)
     output = Path(output_path) if output_path is not None else default_output_path(exposure.path)
@@ -102,9 +107,8 @@ def correct_file(
     zeroframe = None if exposure.zeroframe is None else correct_zeroframe(exposure.zeroframe, prepared)
 
     def fill(corrected: OutputImage) -> int:
-        with open(exposure.path, "rb") as source:
-            sci, groupdq = exposure.streamed(source.fileno())
-            return correct_ramps(sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers)
+        sci, groupdq = exposure.streamed()
+        return correct_ramps(sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers)
 
     saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill, replace=overwrite)
     return _summary(output, prepared, saturated, exposure, reference, plan.reason if plan.read_level else None)
@@ -144,15 +148,15 @@ def _write_product(
     *,
     replace: bool,
 ) -> int:
-    with _atomic_output(output, exposure.path, replace=replace) as stream, open(exposure.path, "rb") as source:
-        sci_offset = _write_layout(stream, source, exposure, reference, pixeldq, zeroframe, output.name)
+    with _atomic_output(output, exposure.path, replace=replace) as stream:
+        sci_offset = _write_layout(stream, exposure.file, exposure, reference, pixeldq, zeroframe, output.name)
         stream.flush()
         return fill(OutputImage(stream.fileno(), sci_offset, exposure.shape))
 
 
 def _write_layout(
     stream: BinaryIO,
-    source: BinaryIO,
+    source: HeldFile,
     exposure: Exposure,
     reference: LinearityReference,
     pixeldq: np.ndarray,
@@ -179,7 +183,7 @@ def _write_layout(
         elif info.name == "PIXELDQ":
             _write_pixeldq(stream, info.header, pixeldq)
         elif info.name == "GROUPDQ" and exposure.groupdq is not None and not _is_plain_uint8(info):
-            _write_groupdq_as_uint8(stream, source, exposure, info)
+            _write_groupdq_as_uint8(stream, exposure, info)
         elif info.name == "ZEROFRAME" and zeroframe is not None:
             stream.write(_header_bytes(_float_header(info.header)))
             _write_padded(stream, np.ascontiguousarray(zeroframe, dtype=">f4"))
@@ -248,9 +252,9 @@ def _is_plain_uint8(info: fitsfile.HduInfo) -> bool:
     return int(header["BITPIX"]) == 8 and float(header.get("BSCALE", 1)) == 1 and float(header.get("BZERO", 0)) == 0
 
 
-def _write_groupdq_as_uint8(stream: BinaryIO, source: BinaryIO, exposure: Exposure, info: fitsfile.HduInfo) -> None:
+def _write_groupdq_as_uint8(stream: BinaryIO, exposure: Exposure, info: fitsfile.HduInfo) -> None:
     """GROUPDQ stored in another integer type, written as the pipeline writes it: uint8, values cast (wrapping)."""
-    _, groupdq = exposure.streamed(source.fileno())
+    _, groupdq = exposure.streamed()
     assert groupdq is not None
     stream.write(_header_bytes(_image_header(info.header, "GROUPDQ", 8, exposure.shape)))
     nints, ngroups, ny, _ = exposure.shape
@@ -303,14 +307,11 @@ def _write_padded(stream: BinaryIO, stored: np.ndarray) -> None:
     stream.write(b"\0" * (_padded(stored.nbytes) - stored.nbytes))
 
 
-def _copy(source: BinaryIO, stream: BinaryIO, offset: int, size: int) -> None:
-    source.seek(offset)
+def _copy(source: HeldFile, stream: BinaryIO, offset: int, size: int) -> None:
     while size > 0:
-        chunk = source.read(min(size, _COPY_CHUNK))
-        if not chunk:
-            raise LinInspectError(f"{source.name}: file ended early while copying")
+        chunk = source.read(min(size, _COPY_CHUNK), offset)
         stream.write(chunk)
-        size -= len(chunk)
+        offset, size = offset + len(chunk), size - len(chunk)
 
 
 @contextmanager

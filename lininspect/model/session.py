@@ -535,7 +535,7 @@ class Session:
             raise LinInspectError("nothing to export: run the correction first (Ctrl+R)")
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Path:
-            return correct_file(exposure.path, reference, output, overwrite=overwrite, progress=progress,
+            return correct_file(exposure, reference, output, overwrite=overwrite, progress=progress,
                                 cancel=cancel).output  # fmt: skip
 
         return job
