@@ -1,0 +1,83 @@
+"""The open exposure truncated, deleted or replaced under the app (issue 16 items 1 and 6).
+
+The exposure's file is held open from the moment it is opened: every read goes through that
+descriptor with checked positioned reads, never a memory map (a truncated map is SIGBUS).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from PyQt6.QtWidgets import QMessageBox
+
+from guihelpers import menu_action, shown_window
+from lininspect.core import fitsfile
+from test_run_state import finish, hover
+
+
+def _own_copy(small_files, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    path = tmp_path / "held_exposure.fits"
+    shutil.copyfile(small_files.exposure, path)
+    return path
+
+
+def _dialogs(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *rest: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *rest: shown.append(text))
+    return shown
+
+
+def test_the_readout_over_a_file_truncated_while_open_says_so(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Item 1: the mouse over the image of a truncated exposure killed the app with SIGBUS (exit 135)."""
+    shown = _dialogs(monkeypatch)
+    path = _own_copy(small_files, tmp_path)
+    window = shown_window(qtbot, path, small_files.reference)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.set_frame(1, 5)  # the last plane: far past the truncation
+    hover(qtbot, window, 12, 7)
+    os.truncate(path, fitsfile.find(window.session.exposure.hdus, "SCI").data_offset)
+    window.set_frame(1, 4)  # a still cursor reads the new frame's pixel, the panels the new plane
+    truncated = f"{path}: ended early (truncated while being read?)"
+    assert window.status.readout.text() == truncated
+    assert shown == [truncated]  # one dialog, though the panels failed too
+    window.close()
+
+
+def test_run_and_clicks_after_the_exposure_is_deleted_use_the_file_opened(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Item 6: Correction ▸ Run after a delete gave an "internal error: FileNotFoundError" dialog,
+    and pixel clicks failed with "No such file or directory"."""
+    shown = _dialogs(monkeypatch)
+    path = _own_copy(small_files, tmp_path)
+    window = shown_window(qtbot, path, small_files.reference)
+    window.left.pixelClicked.emit(3, 2, False)  # a pixel in the inspector: a run re-reads it
+    path.unlink()
+    menu_action(window, "Correction", "Run").trigger()
+    finish(qtbot, window.jobs.correction)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("corrected:"), timeout=10000)
+    window.left.pixelClicked.emit(12, 7, False)
+    qtbot.waitUntil(lambda: window.inspector.facts is not None and window.view.pixel == (12, 7), timeout=10000)
+    with fits.open(small_files.exposure) as hdul:
+        ramp = hdul["SCI"].data[0, :, 7, 12].astype(np.float32)
+    assert np.array_equal(window.inspector.facts.raw[0], ramp)
+    assert shown == []
+    window.close()
+
+
+def test_run_after_the_exposure_is_replaced_says_so_in_one_dialog(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Item 6: a replaced exposure was read by name, another file than the one shown."""
+    shown = _dialogs(monkeypatch)
+    path = _own_copy(small_files, tmp_path)
+    window = shown_window(qtbot, path, small_files.reference)
+    replacement = tmp_path / "other.fits"
+    shutil.copyfile(small_files.exposure, replacement)
+    os.replace(replacement, path)
+    menu_action(window, "Correction", "Run").trigger()
+    assert shown == [f"{path}: replaced by another file since it was opened; open it again"]
+    assert window.session.result is None
+    window.close()
