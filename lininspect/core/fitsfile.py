@@ -151,6 +151,7 @@ def _describe(path: Path, index: int, header: fits.Header, header_offset: int, d
         extname = ""
     name = str(extname).strip().upper() if index else "PRIMARY"
     label = f"HDU {index} ({name})" if name else f"HDU {index}"
+    _refuse_stray_continue(path, label, header)
 
     def integer(key: str, default: int | None = None) -> int:
         value = header_value(header, key, default)
@@ -191,6 +192,22 @@ def _describe(path: Path, index: int, header: fits.Header, header_offset: int, d
         data_offset=data_offset,
         data_span=-(-data_bytes(header) // BLOCK) * BLOCK,
     )
+
+
+def _refuse_stray_continue(path: Path, label: str, header: fits.Header) -> None:
+    """A CONTINUE card after a card whose value is not a string: astropy raises on every later
+    read of that keyword (even printing the header), and the pipeline could not read it either."""
+    for card in header.cards:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                card.image  # noqa: B018 (astropy parses the card, CONTINUE cards and all, here)
+        except fits.VerifyError as error:
+            if "CONTINUE" in str(error):
+                raise LinInspectError(
+                    f"{path}: {label} keyword {card.keyword} is followed by a CONTINUE card, "
+                    "which may only continue a string value"
+                ) from None
 
 
 def _check_scaling(path: Path, label: str, header: fits.Header) -> None:
