@@ -40,3 +40,24 @@ def test_a_continue_card_after_a_value_not_a_string_is_refused_naming_hdu_and_ke
         "which may only continue a string value\n"
     )
     assert ramp.read_bytes() == damaged
+
+
+HOSTILE_NAME = "jw_\x1b]0;PWNED\x07\x1b[2J_a\nb_lastframe.fits"
+
+
+def test_control_characters_in_a_file_name_are_printed_escaped(pair, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Item 9: a name holding an escape sequence retitled and cleared the terminal; a newline split the line."""
+    ramp, reference = pair
+    hostile = ramp.rename(tmp_path / HOSTILE_NAME)
+    escaped = str(tmp_path / "jw_\\x1b]0;PWNED\\x07\\x1b[2J_a\\x0ab_lastframe.fits")
+    good = lininspect("correct", str(hostile), "--reference", str(reference), cwd=tmp_path)
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.startswith(f"wrote {escaped.replace('_lastframe', '_linearity')}: ")
+    damaged = tmp_path / ("bad_" + HOSTILE_NAME)
+    damaged.write_bytes(hostile.read_bytes()[:5000])
+    bad = lininspect("correct", str(damaged), "--reference", str(reference), cwd=tmp_path)
+    assert bad.returncode == 2
+    for output in (good.stdout + good.stderr, bad.stderr):
+        assert "\x1b" not in output and "\x07" not in output
+        assert all(line.startswith(("lininspect: ", "wrote ")) for line in output.splitlines()), output
+    assert bad.stderr.startswith(f"lininspect: error: {escaped.replace('jw_', 'bad_jw_')}: ") and bad.stderr.count("\n") == 1

@@ -15,7 +15,7 @@ from PyQt6.QtGui import QColor, QIcon, QPalette
 from PyQt6.QtWidgets import QApplication, QMessageBox
 from pyqtgraph.util.garbage_collector import GarbageCollector
 
-from ..core.errors import LinInspectError
+from ..core.errors import LinInspectError, printable
 from ..model.opening import OpeningRequest
 from .mainwindow import MainWindow
 from .quitsignals import QuitOnSignals
@@ -188,4 +188,4 @@ def show_sized(window: MainWindow) -> None:
 def _report_unexpected(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
     """A bug in a slot: print it and say so, instead of PyQt's abort that would lose the session."""
     traceback.print_exception(kind, value, tb)
-    QMessageBox.critical(None, "lininspect", f"internal error: {kind.__name__}: {value}")
+    QMessageBox.critical(None, "lininspect", printable(f"internal error: {kind.__name__}: {value}"))

@@ -81,3 +81,15 @@ def test_run_after_the_exposure_is_replaced_says_so_in_one_dialog(qtbot, small_f
     assert shown == [f"{path}: replaced by another file since it was opened; open it again"]
     assert window.session.result is None
     window.close()
+
+
+def test_a_refusal_dialog_shows_a_file_name_with_control_characters_escaped(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Item 9: a newline in a name split the one-line refusal; escape sequences reached the dialog raw."""
+    shown = _dialogs(monkeypatch)
+    window = shown_window(qtbot, None, None)
+    hostile = tmp_path / "jw_\x1b[2J_a\nb.fits"
+    hostile.write_bytes(small_files.exposure.read_bytes()[:5000])
+    window.guard(lambda: window.open_input(hostile))
+    assert len(shown) == 1 and "\n" not in shown[0] and "\x1b" not in shown[0]
+    assert shown[0].startswith(f"{tmp_path}/jw_\\x1b[2J_a\\x0ab.fits: ")
+    window.close()
