@@ -19,12 +19,9 @@ from ..core.errors import LinInspectError, printable
 from ..model.opening import OpeningRequest
 from .mainwindow import MainWindow
 from .quitsignals import QuitOnSignals
+from .settingsfile import APPLICATION, ORGANISATION, open_settings
 from .worker import route_warnings
 
-ORGANISATION = "lininspect"
-APPLICATION = "lininspect"
-#: Point this at an .ini file to keep settings away from the user's (tests do).
-SETTINGS_ENV = "LININSPECT_SETTINGS"
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 #: The window on a first start, when the screen has room for it (and for WINDOW_FRAME).
 DEFAULT_SIZE = QSize(1600, 1000)
@@ -33,11 +30,8 @@ WINDOW_FRAME = QSize(16, 48)
 
 
 def make_settings() -> QSettings:
-    """The user's settings, or the file named by LININSPECT_SETTINGS."""
-    override = os.environ.get(SETTINGS_ENV)
-    if override:
-        return QSettings(override, QSettings.Format.IniFormat)
-    return QSettings(ORGANISATION, APPLICATION)
+    """The user's settings (or the file named by LININSPECT_SETTINGS); defaults when that file is unfit."""
+    return open_settings()[0]
 
 
 def application() -> QApplication:
@@ -133,8 +127,11 @@ def show_window(request: OpeningRequest) -> MainWindow:
     ``resolve`` the reference (CRDS's, unless given) and any missing pipeline steps come
     from a worker, which then corrects unless a pipeline product is shown.
     """
-    window = MainWindow(make_settings())
+    settings, note = open_settings()
+    window = MainWindow(settings)
     show_sized(window)
+    if note is not None:
+        window.dialogs.show_error(note)
 
     def step(action: Callable[[], object]) -> None:
         if window.isVisible():  # else a signal closed it during a dialog: start nothing more

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,9 @@ from PyQt6.QtWidgets import QMessageBox
 
 from guihelpers import menu_action, shown_window
 from lininspect.core import fitsfile
+from lininspect.gui.actions import MAX_RECENT
+from lininspect.gui.app import show_window
+from lininspect.model.opening import OpeningRequest
 from test_run_state import finish, hover
 
 
@@ -93,3 +98,71 @@ def test_a_refusal_dialog_shows_a_file_name_with_control_characters_escaped(qtbo
     assert len(shown) == 1 and "\n" not in shown[0] and "\x1b" not in shown[0]
     assert shown[0].startswith(f"{tmp_path}/jw_\\x1b[2J_a\\x0ab.fits: ")
     window.close()
+
+
+_START_ON_SETTINGS = """
+import sys
+from pathlib import Path
+from PyQt6.QtWidgets import QMessageBox
+from lininspect.gui.app import application, show_window
+from lininspect.model.opening import OpeningRequest
+
+app = application()  # kept: the QApplication lives while referenced
+QMessageBox.warning = lambda parent, title, text, *rest: print("dialog:", text)
+window = show_window(OpeningRequest(input=Path(sys.argv[1])))
+print("visible:", window.isVisible(), "input:", window.session.exposure is not None)
+"""
+
+
+def test_a_settings_fifo_starts_the_app_with_defaults_and_a_note(small_files, private_settings: Path) -> None:  # type: ignore[no-untyped-def]
+    """Item 10: a FIFO as the settings file blocked the app before its window appeared."""
+    os.mkfifo(private_settings)
+    started = subprocess.run(
+        [sys.executable, "-c", _START_ON_SETTINGS, str(small_files.exposure)],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.splitlines() == [
+        f"dialog: {private_settings}: settings not read (it is not a regular file); defaults are used and nothing is saved",
+        "visible: True input: True",
+    ]
+
+
+def test_a_settings_symlink_is_never_written_through(qtbot, small_files, private_settings: Path, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Item 10: saving the settings through a link replaced what it named (once a device node)."""
+    shown = _dialogs(monkeypatch)
+    target = tmp_path / "precious.txt"
+    target.write_text("not settings\n")
+    private_settings.symlink_to(target)
+    window = show_window(OpeningRequest(input=small_files.exposure))
+    qtbot.addWidget(window)
+    window.close()  # saves the window's state
+    window.settings.sync()
+    assert target.read_text() == "not settings\n" and private_settings.is_symlink()
+    assert shown == [f"{private_settings}: settings not read (it is a symbolic link); defaults are used and nothing is saved"]
+
+
+def test_a_huge_recent_list_is_cut_to_the_menu_s_length(qtbot, small_files, private_settings: Path) -> None:  # type: ignore[no-untyped-def]
+    """Item 10: 200,000 recent files blocked the event loop for 36 s; a list too big for a settings file is
+    refused as such, a long one that fits is cut."""
+    names = ", ".join(f"/data/{n}.fits" for n in range(20000))
+    private_settings.write_text(f"[General]\nrecent={names}\n")
+    window = shown_window(qtbot, small_files.exposure, None)
+    entries = [action.text() for action in window.actions.recent_menu.actions()]
+    assert entries[0] == str(small_files.exposure.resolve()) and entries[1:] == [f"/data/{n}.fits" for n in range(MAX_RECENT - 1)]
+    window.close()
+
+
+def test_a_settings_file_too_big_for_settings_is_left_alone(small_files, private_settings: Path) -> None:  # type: ignore[no-untyped-def]
+    names = ", ".join(f"/data/{n}.fits" for n in range(200000))
+    private_settings.write_text(f"[General]\nrecent={names}\n")
+    before = private_settings.read_bytes()
+    started = subprocess.run(
+        [sys.executable, "-c", _START_ON_SETTINGS, str(small_files.exposure)],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert started.stdout.splitlines()[0] == (
+        f"dialog: {private_settings}: settings not read (it holds {len(before) / 2**20:.0f} MB, more than settings take); "
+        "defaults are used and nothing is saved"
+    )
+    assert private_settings.read_bytes() == before
