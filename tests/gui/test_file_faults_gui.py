@@ -147,9 +147,9 @@ def test_a_huge_recent_list_is_cut_to_the_menu_s_length(qtbot, small_files, priv
     refused as such, a long one that fits is cut."""
     names = ", ".join(f"/data/{n}.fits" for n in range(20000))
     private_settings.write_text(f"[General]\nrecent={names}\n")
-    window = shown_window(qtbot, small_files.exposure, None)
+    window = shown_window(qtbot, None, None)
     entries = [action.text() for action in window.actions.recent_menu.actions()]
-    assert entries[0] == str(small_files.exposure.resolve()) and entries[1:] == [f"/data/{n}.fits" for n in range(MAX_RECENT - 1)]
+    assert entries == [f"/data/{n}.fits" for n in range(MAX_RECENT)]
     window.close()
 
 
