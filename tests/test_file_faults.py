@@ -7,8 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from astropy.io import fits
 
-from hostile_files import continue_after
+from hostile_files import card_offset, continue_after, set_card
+from lininspect.core.errors import LinInspectError
+from lininspect.core.product import check_product
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 from test_cli_bad_input import lininspect
 
@@ -61,3 +64,60 @@ def test_control_characters_in_a_file_name_are_printed_escaped(pair, tmp_path: P
         assert "\x1b" not in output and "\x07" not in output
         assert all(line.startswith(("lininspect: ", "wrote ")) for line in output.splitlines()), output
     assert bad.stderr.startswith(f"lininspect: error: {escaped.replace('jw_', 'bad_jw_')}: ") and bad.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("hdu", "value", "what"),
+    [("SCI", "5", "on floating-point pixels (BITPIX = -32)"), ("GROUPDQ", "1.5", "not an integer"),
+     ("PIXELDQ", "'abc'", "not an integer")],
+)
+def test_an_invalid_blank_card_is_refused_not_carried_into_the_product(pair, hdu: str, value: str, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Item 12: an invalid BLANK was copied onto the product, which astropy then warned about on every read."""
+    ramp, reference = pair
+    damaged = set_card(ramp.read_bytes(), hdu, "EXTVER>BLANK", value)
+    ramp.write_bytes(damaged)
+    result = lininspect("correct", str(ramp), "--reference", str(reference), "-q", cwd=ramp.parent)
+    assert result.returncode == 2, result.stderr
+    index = {"SCI": 1, "PIXELDQ": 2, "GROUPDQ": 3}[hdu]
+    assert result.stderr == (
+        f"lininspect: error: {ramp}: HDU {index} ({hdu}) keyword BLANK = {value} is {what}; "
+        "FITS allows BLANK only as an integer on integer pixels: the input is damaged\n"
+    )
+    assert sorted(p.name for p in ramp.parent.iterdir()) == ["jw_good_lastframe.fits", "ref.fits"]
+
+
+def test_text_after_end_in_the_end_card_is_refused(pair) -> None:  # type: ignore[no-untyped-def]
+    """Item 12: "END     junk" was carried through byte for byte; astropy does not take it for END."""
+    ramp, reference = pair
+    data = ramp.read_bytes()
+    end = card_offset(data, "GROUPDQ", "EXTVER") + 80
+    assert data[end : end + 8] == b"END     "
+    ramp.write_bytes(data[: end + 8] + b"junk" + data[end + 12 :])
+    result = lininspect("correct", str(ramp), "--reference", str(reference), "-q", cwd=ramp.parent)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"lininspect: error: {ramp}: HDU 3's END card holds text after END near byte {end} "
+        "(FITS requires it blank): the header is damaged\n"
+    )
+
+
+def test_the_product_check_fails_on_what_astropy_warns_about_naming_the_hdu(tmp_path: Path) -> None:
+    """Items 12 and 11: the check passed products astropy warns about, and its refusals ended in
+    "(Verification reported errors:)", naming no HDU."""
+    warned = tmp_path / "warned.fits"
+    extra = fits.ImageHDU(np.zeros((2, 2), np.float32), name="EXTRA")
+    extra.header["BLANK"] = 7
+    fits.HDUList([fits.PrimaryHDU(), extra]).writeto(warned, output_verify="ignore")
+    with pytest.raises(LinInspectError) as refused:
+        check_product(warned, tmp_path / "out.fits", tmp_path / "in.fits")
+    assert str(refused.value).startswith(
+        f"{tmp_path / 'in.fits'}: not written: its product would not be valid FITS (HDU 1 (EXTRA): Invalid 'BLANK' keyword"
+    )
+    unverified = tmp_path / "unverified.fits"
+    primary = fits.PrimaryHDU()
+    primary.header["NAXIS1"] = 3  # an axis length where NAXIS = 0: astropy's verify() raises
+    fits.HDUList([primary]).writeto(unverified, output_verify="ignore")
+    with pytest.raises(LinInspectError) as refused:
+        check_product(unverified, tmp_path / "out.fits", tmp_path / "in.fits")
+    assert "HDU 0 (PRIMARY): NAXISj keyword out of range ('NAXIS1' when NAXIS == 0)" in str(refused.value)
+    assert "Verification reported" not in str(refused.value)

@@ -131,7 +131,14 @@ def _read_header(path: Path, fd: int, start: int, size: int, index: int) -> tupl
             )
         blocks.append(block)
         position += BLOCK
-        if any(block[card : card + 8] == b"END     " for card in range(0, BLOCK, 80)):
+        end = next((card for card in range(0, BLOCK, 80) if block[card : card + 8] == b"END     "), None)
+        if end is not None:
+            if block[end + 8 : end + 80].strip(b" "):
+                # Astropy does not take such a card for END and reads on into the data as header.
+                raise LinInspectError(
+                    f"{path}: HDU {index}'s END card holds text after END near byte {position - BLOCK + end} "
+                    "(FITS requires it blank): the header is damaged"
+                )
             break
     text = b"".join(blocks).decode("ascii")
     try:

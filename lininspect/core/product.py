@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 import numpy as np
 from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
 
 from .. import __version__
 from . import fitsfile
@@ -102,6 +103,7 @@ def correct_file(
         reference = open_reference(reference)
     output = Path(output_path) if output_path is not None else default_output_path(exposure.path)
     check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
+    _refuse_invalid_blank(exposure)
     plan = plan_correction(exposure, reference)
     prepared = plan.prepare(exposure.pixeldq, exposure.ngroups)
     zeroframe = None if exposure.zeroframe is None else correct_zeroframe(exposure.zeroframe, prepared)
@@ -190,6 +192,21 @@ def _write_layout(
         else:
             _copy(source, stream, info.header_offset, info.data_offset + info.data_span - info.header_offset)
     return sci_offset
+
+
+def _refuse_invalid_blank(exposure: Exposure) -> None:
+    """A BLANK card on floating-point pixels, or not an integer: carried into the product, astropy warns
+    about it on every read ("Invalid 'BLANK' keyword"), so the product is refused as the input's fault."""
+    for info in exposure.hdus:
+        if not info.is_image or "BLANK" not in info.header:
+            continue
+        blank, bitpix = fitsfile.header_value(info.header, "BLANK"), int(info.header["BITPIX"])
+        if bitpix < 0 or type(blank) is not int:
+            what = f"on floating-point pixels (BITPIX = {bitpix})" if bitpix < 0 else "not an integer"
+            raise LinInspectError(
+                f"{exposure.path}: HDU {info.index} ({info.name}) keyword BLANK = {fitsfile.shown(blank)} is {what}; "
+                "FITS allows BLANK only as an integer on integer pixels: the input is damaged"
+            )
 
 
 def _primary_header(exposure: Exposure, reference: LinearityReference, output_name: str) -> fits.Header:
@@ -328,25 +345,51 @@ def _atomic_output(target: Path, source: Path, *, replace: bool) -> Iterator[Bin
 def check_product(temporary: Path, target: Path, source: Path) -> None:
     """Refuse to publish a product our scanner or astropy's verification would not accept."""
     try:
-        fitsfile.scan(temporary)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with fits.open(temporary, memmap=False, lazy_load_hdus=True) as hdul:
-                hdul.verify("exception")
-                for hdu in hdul:  # verify() leaves a table's column formats unparsed; readers parse them
-                    if isinstance(hdu, fits.BinTableHDU):
-                        hdu.columns
-    except Exception as error:  # astropy's VerifyError and others; our own LinInspectError
-        reason = _first_line(error).replace(str(temporary), str(target))
+        infos = fitsfile.scan(temporary)
+    except LinInspectError as error:
+        reason = str(error).replace(f"{temporary}: ", "")
+    else:
+        reason = _read_back(temporary, infos)
+    if reason is not None:
         raise LinInspectError(
             f"{source}: not written: its product would not be valid FITS ({reason}); the input is damaged"
         ) from None
 
 
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    text = lines[0] if lines else type(error).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
+def _read_back(temporary: Path, infos: list[fitsfile.HduInfo]) -> str | None:
+    """What astropy finds wrong reading the product, HDU by HDU, or None.
+
+    What it warns about on reading (an invalid BLANK, say) counts too: every reader of the
+    product would see the warning. A failure inside astropy is not quoted (its words name
+    its own internals, not the file), only the HDU that caused it.
+    """
+    where = "the file"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AstropyUserWarning)
+        try:
+            with fits.open(temporary, memmap=False, lazy_load_hdus=True) as hdul:
+                for info in infos:
+                    where = f"HDU {info.index} ({info.name})" if info.name else f"HDU {info.index}"
+                    hdu = hdul[info.index]
+                    hdu.verify("exception")
+                    if isinstance(hdu, fits.BinTableHDU):  # verify() leaves column formats unparsed; readers parse them
+                        hdu.columns
+                where = "the file"
+                hdul.verify("exception")
+        except (fits.VerifyError, AstropyUserWarning) as error:
+            return _verification_reason(error, where)
+        except Exception:  # astropy's own failure (an AttributeError, an IndexError...) on this HDU
+            return f"{where}: astropy cannot read it back"
+    return None
+
+
+def _verification_reason(error: BaseException, where: str) -> str:
+    """The first fault astropy names, after the HDU it is in: a VerifyError opens with "Verification
+    reported errors:", a line that names nothing, then "HDU n:" lines and one indented line per fault."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    faults = [line for line in lines if not line.startswith(("Verification reported", "HDU ", "Note:"))]
+    text = f"{where}: {faults[0] if faults else type(error).__name__}"
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _summary(
