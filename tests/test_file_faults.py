@@ -3,13 +3,20 @@ keyword, exit 2, or in a product the pipeline would write too. Commands run as a
 
 from __future__ import annotations
 
+import resource
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 from astropy.io import fits
 
+from comparison_files import write_comparison_files
 from hostile_files import card_offset, continue_after, set_card
+from lininspect.core.comparisonreport import report_files
 from lininspect.core.errors import LinInspectError
 from lininspect.core.product import check_product
 from pipeline_oracle import write_linearity_reference, write_ramp_file
@@ -121,3 +128,38 @@ def test_the_product_check_fails_on_what_astropy_warns_about_naming_the_hdu(tmp_
         check_product(unverified, tmp_path / "out.fits", tmp_path / "in.fits")
     assert "HDU 0 (PRIMARY): NAXISj keyword out of range ('NAXIS1' when NAXIS == 0)" in str(refused.value)
     assert "Verification reported" not in str(refused.value)
+
+
+def _with_file_size_limit(limit: int) -> Callable[[], None]:
+    """For a child: files it writes stop at ``limit`` bytes (EFBIG), as a full disk stops them (ENOSPC)."""
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limited
+
+
+def _limited_run(args: list[str], cwd: Path, limit: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lininspect", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, preexec_fn=_with_file_size_limit(limit))  # fmt: skip
+
+
+def test_a_snapshot_that_cannot_be_written_says_so_in_our_one_line(pair) -> None:  # type: ignore[no-untyped-def]
+    """Item 11: a full disk printed "libpng error: Write Error" before our line."""
+    ramp, reference = pair
+    result = _limited_run(["snapshot", str(ramp), "--reference", str(reference), "--pixel", "1", "1", "-o", "shot.png"],
+                          ramp.parent, 2000)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == f"lininspect: error: file too large writing shot.png\n"
+    assert sorted(p.name for p in ramp.parent.iterdir()) == ["jw_good_lastframe.fits", "ref.fits"]
+
+
+def test_a_report_that_cannot_be_written_names_the_file_and_the_cause(tmp_path: Path) -> None:
+    """Item 11: astropy's "not enough space on disk: requested 44544, available 0..." was printed naming the PNG."""
+    files = write_comparison_files(tmp_path)
+    result = _limited_run(["compare-references", str(files["exposure"]), "--reference", str(files["a"]),
+                           "--against", str(files["b"]), "-o", "report"], tmp_path, 20000)  # fmt: skip
+    assert result.returncode == 2
+    maps = report_files(tmp_path / "report", files["exposure"]).maps
+    assert result.stderr == f"lininspect: error: file too large writing {maps.relative_to(tmp_path)}\n"
