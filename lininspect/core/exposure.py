@@ -118,6 +118,7 @@ def _open_held(held: HeldFile) -> Exposure:
     if kind == "reference":
         raise LinInspectError(f"{path}: is a linearity reference (COEFFS), not an exposure")
     _refuse_repeated_extensions(path, infos)
+    _refuse_compressed_arrays(path, infos)
     sci_info = fitsfile.find(infos, "SCI")
     if sci_info is None:
         raise LinInspectError(f"{path}: has no SCI extension, so it is not a ramp exposure")
@@ -160,11 +161,15 @@ def _open_held(held: HeldFile) -> Exposure:
     zeroframe = None
     zeroframe_info = fitsfile.find(infos, "ZEROFRAME")
     if metadata.zero_frame:
-        if (
-            zeroframe_info is None
-            or not zeroframe_info.is_image
-            or zeroframe_info.shape != (shape[0],) + shape[2:]
-        ):
+        wanted = (shape[0],) + shape[2:]
+        if zeroframe_info is not None and fitsfile.is_tile_compressed(zeroframe_info):
+            # The pipeline decompresses it (astropy does, on reading) and corrects it; so do we.
+            if fitsfile.compressed_shape(path, zeroframe_info) != wanted:
+                notes.append("ZEROFRAM = T but no matching ZEROFRAME extension; the zero frame is ignored")
+            else:
+                fitsfile.require_memory(path, "ZEROFRAME", 3 * 8 * int(np.prod(wanted)))
+                zeroframe = fitsfile.read_compressed_image(held, zeroframe_info).astype(np.float32)
+        elif zeroframe_info is None or not zeroframe_info.is_image or zeroframe_info.shape != wanted:
             notes.append("ZEROFRAM = T but no matching ZEROFRAME extension; the zero frame is ignored")
         else:
             fitsfile.require_memory(path, "ZEROFRAME", 2 * 4 * int(np.prod(zeroframe_info.shape)))
@@ -192,6 +197,18 @@ def _check_dq_image(path: Path, info: fitsfile.HduInfo, shape: tuple[int, ...]) 
     if info.shape != shape:
         what = "SCI" if len(shape) == 4 else "SCI's pixels"
         raise LinInspectError(f"{path}: {info.name} shape {info.shape} differs from {what} {shape}")
+
+
+def _refuse_compressed_arrays(path: Path, infos: list[fitsfile.HduInfo]) -> None:
+    """SCI, PIXELDQ or GROUPDQ tile-compressed: the pipeline decompresses them, lininspect reads them on
+    demand from the file's bytes and cannot; refused, saying how to get a file it can read."""
+    for name in ("SCI", "PIXELDQ", "GROUPDQ"):
+        info = fitsfile.find(infos, name)
+        if info is not None and fitsfile.is_tile_compressed(info):
+            raise LinInspectError(
+                f"{path}: {name} is tile-compressed (ZIMAGE = T); lininspect reads ramps uncompressed: "
+                "decompress the file first (funpack, or astropy)"
+            )
 
 
 def _refuse_repeated_extensions(path: Path, infos: list[fitsfile.HduInfo]) -> None:

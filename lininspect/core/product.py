@@ -39,6 +39,7 @@ from .exposure import Exposure, open_exposure
 from .heldfile import HeldFile
 from .outputs import check_output_path
 from .pathway import plan_correction
+from .pipelineload import refuse_what_the_pipeline_cannot_load
 from .reference import LinearityReference, open_reference
 
 #: Suffixes the ramp-stage steps give their products; the last one is replaced by ``_linearity``.
@@ -104,6 +105,7 @@ def correct_file(
     output = Path(output_path) if output_path is not None else default_output_path(exposure.path)
     check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
     _refuse_invalid_blank(exposure)
+    refuse_what_the_pipeline_cannot_load(exposure)
     plan = plan_correction(exposure, reference)
     prepared = plan.prepare(exposure.pixeldq, exposure.ngroups)
     zeroframe = None if exposure.zeroframe is None else correct_zeroframe(exposure.zeroframe, prepared)
@@ -173,7 +175,7 @@ def _write_layout(
             stream.write(_header_bytes(_primary_header(exposure, reference, output_name)))
             _copy(source, stream, info.data_offset, info.data_span)
         elif info.name == "SCI":
-            stream.write(_header_bytes(_float_header(info.header)))
+            stream.write(_header_bytes(_float_header(info.header, "SCI")))
             sci_offset = stream.tell()
             span = _padded(int(np.prod(exposure.shape)) * 4)
             stream.truncate(sci_offset + span)
@@ -187,7 +189,10 @@ def _write_layout(
         elif info.name == "GROUPDQ" and exposure.groupdq is not None and not _is_plain_uint8(info):
             _write_groupdq_as_uint8(stream, exposure, info)
         elif info.name == "ZEROFRAME" and zeroframe is not None:
-            stream.write(_header_bytes(_float_header(info.header)))
+            # Written decompressed, as the pipeline writes a ZEROFRAME it read tile-compressed.
+            compressed = fitsfile.is_tile_compressed(info)
+            header = _image_header(None, "ZEROFRAME", -32, zeroframe.shape) if compressed else _float_header(info.header, "ZEROFRAME")
+            stream.write(_header_bytes(header))
             _write_padded(stream, np.ascontiguousarray(zeroframe, dtype=">f4"))
         else:
             _copy(source, stream, info.header_offset, info.data_offset + info.data_span - info.header_offset)
@@ -243,12 +248,14 @@ def history_lines(words: str, name: str) -> list[str]:
     return [words] + [name[start : start + size] for start in range(0, len(name), size or 1)]
 
 
-def _float_header(header: fits.Header) -> fits.Header:
-    """The same image header describing float32 pixels with no scaling."""
-    if int(header["BITPIX"]) == -32 and "BZERO" not in header and "BSCALE" not in header:
+def _float_header(header: fits.Header, name: str) -> fits.Header:
+    """The same image header describing float32 pixels with no scaling, named ``name`` in capitals
+    as the pipeline names the extensions it writes (astropy finds 'sci' as SCI on reading)."""
+    if int(header["BITPIX"]) == -32 and "BZERO" not in header and "BSCALE" not in header and header.get("EXTNAME") == name:
         return header
     header = header.copy()
     header["BITPIX"] = -32
+    header["EXTNAME"] = name
     for key in ("BZERO", "BSCALE"):
         header.remove(key, ignore_missing=True)
     return header
@@ -265,8 +272,18 @@ def _write_pixeldq(stream: BinaryIO, template: fits.Header | None, pixeldq: np.n
 
 
 def _is_plain_uint8(info: fitsfile.HduInfo) -> bool:
+    """Stored as the pipeline writes GROUPDQ (uint8, unscaled, named in capitals): copied as it is."""
     header = info.header
-    return int(header["BITPIX"]) == 8 and float(header.get("BSCALE", 1)) == 1 and float(header.get("BZERO", 0)) == 0
+    return (
+        int(header["BITPIX"]) == 8
+        and float(header.get("BSCALE", 1)) == 1
+        and float(header.get("BZERO", 0)) == 0
+        and _stored_extname(info) == info.name
+    )
+
+
+def _stored_extname(info: fitsfile.HduInfo) -> str:
+    return str(fitsfile.header_value(info.header, "EXTNAME", "")).strip()
 
 
 def _write_groupdq_as_uint8(stream: BinaryIO, exposure: Exposure, info: fitsfile.HduInfo) -> None:
