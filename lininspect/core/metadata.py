@@ -117,7 +117,7 @@ def _read_tree(path: Path, index: int) -> dict:
             warnings.simplefilter("ignore")
             import asdf.util  # imported here: only files with an ASDF extension need it (0.3 s)
 
-            with fits.open(path) as hdul:
+            with fits.open(path, memmap=False) as hdul:  # a map of a file truncated meanwhile is SIGBUS
                 stored = io.BytesIO(hdul[index].data.tobytes())
             return asdf.util.load_yaml(stored)
     except Exception as error:  # a damaged ASDF extension raises many kinds; the pipeline fails on it too
