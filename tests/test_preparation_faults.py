@@ -147,3 +147,24 @@ def test_a_prepared_ramp_carries_the_inputs_name_not_a_temporary(prepared_once) 
     [cached] = Path(env["LININSPECT_CACHE_DIR"]).glob("*_prepared.fits")
     assert fits.getheader(cached)["FILENAME"] == uncal.name
     assert fits.getheader(work / "first.fits")["FILENAME"] == "first.fits"
+
+
+def test_a_cache_never_synced_for_its_context_is_one_line_not_crds_traceback(prepared_once, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An offline cache with the server's config but not the context's mappings, the server in serverless
+    mode: crds prints its own traceback while jwst's steps ask it; only lininspect's line may show."""
+    from crds_cache import cache_env, write_server_config
+
+    env, work, uncal = prepared_once
+    reference = next(Path(env["CRDS_PATH"]).rglob("jwst_nircam_linearity_0001.fits"))
+    unsynced = tmp_path / "unsynced"
+    write_server_config(unsynced, "jwst_0000.pmap")
+    offline = env | cache_env(unsynced) | {"LININSPECT_CACHE_DIR": str(tmp_path / "prepared")}
+    offline.pop("CRDS_CONTEXT", None)
+    result = lininspect("correct", str(uncal), "--reference", str(reference), "-o", str(tmp_path / "out.fits"),
+                        env=offline, cwd=work)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lininspect: error:"), result.stderr
+    assert "jwst_0000.pmap" in lines[0] and str(unsynced) in lines[0] and "--as-is" in lines[0], lines[0]
+    assert f"{uncal}: no record of the pipeline's steps" in lines[0], lines[0]  # what is missing, said first
+    assert not result.stdout and not (tmp_path / "out.fits").exists()

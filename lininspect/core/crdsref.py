@@ -102,15 +102,34 @@ def choose_reference(
 def effective_context(context: str | None = None, *, remedy: str = _HINT_REFERENCE) -> str:
     """The context a lookup would use now (argument, CRDS_CONTEXT, server, cache); refuses as a lookup would.
 
+    A context that neither the cache holds nor a server can send is refused here too: jwst's
+    steps would otherwise find out one by one, crds printing its traceback each time.
     ``remedy`` ends the refusal: the way around CRDS for the caller (by default, --reference).
     """
     with _quiet() as log:
         try:
             from crds.core import heavy_client
 
-            return str(heavy_client.get_final_context(heavy_client.get_config_info(OBSERVATORY), context))
+            info = heavy_client.get_config_info(OBSERVATORY)
+            final_context = str(heavy_client.get_final_context(info, context))
         except (Exception, SystemExit) as error:
             raise LinInspectError(_explain(None, "", error, log.getvalue(), remedy)) from None
+    _require_context_reachable(info.connected, final_context, bool(context), remedy.removeprefix("or "))
+    return final_context
+
+
+def _require_context_reachable(connected: bool, context: str, named: bool, give: str) -> None:
+    """Refuse a context that is not in the cache when no server answered to send it."""
+    from crds.core import config
+
+    mappings = Path(config.get_crds_mappath(OBSERVATORY))
+    if not connected and not (mappings / context).is_file():
+        # A context named by the caller is the caller's to change; else it came from CRDS_CONTEXT.
+        which = "name a context the cache holds" if named else "CRDS_CONTEXT to a context the cache holds"
+        raise LinInspectError(
+            f"CRDS context {context} is not in the cache ({mappings}) and no CRDS server answered: "
+            f"set CRDS_SERVER_URL to a server that answers, {which}, or {give}"
+        )
 
 
 def _choose(path: Path, parameters: dict[str, Any], reftype: str, context: str | None, give: str) -> CrdsPick:
@@ -120,13 +139,7 @@ def _choose(path: Path, parameters: dict[str, Any], reftype: str, context: str |
     info = heavy_client.get_config_info(OBSERVATORY)
     final_context = heavy_client.get_final_context(info, context)
     mappings = Path(config.get_crds_mappath(OBSERVATORY))
-    if not info.connected and not (mappings / final_context).is_file():
-        # A context named by the caller is the caller's to change; else it came from CRDS_CONTEXT.
-        which = "name a context the cache holds" if context else "CRDS_CONTEXT to a context the cache holds"
-        raise LinInspectError(
-            f"CRDS context {final_context} is not in the cache ({mappings}) and no CRDS server answered: "
-            f"set CRDS_SERVER_URL to a server that answers, {which}, or {give}"
-        )
+    _require_context_reachable(info.connected, final_context, bool(context), give)
     try:
         recommended = crds.getrecommendations(
             parameters, reftypes=[reftype], context=final_context, observatory=OBSERVATORY

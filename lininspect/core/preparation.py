@@ -20,10 +20,11 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..installation import pipeline_install_hint
 from .atomic import atomic_path
 from .crdsref import crds_parameters, effective_context
 from .errors import CorrectionCancelled, LinInspectError
@@ -56,6 +57,33 @@ class Preparation:
     ramp: Path
     steps: tuple[str, ...]  # the steps that were (or had been, for a cached ramp) run
     from_cache: bool
+    #: Steps with no record in the input that were left unrun: the user chose to correct it as it is.
+    unrecorded: tuple[str, ...] = ()
+    jwst_version: str = ""
+
+    def describe(self) -> str:
+        """What happened before linearity, in a few words ("" when the input had every step on record)."""
+        if self.steps:
+            return f"prepared: pipeline steps {', '.join(self.steps)} {'cached' if self.from_cache else 'run'}"
+        if self.unrecorded:
+            return f"as it is: pipeline steps {', '.join(self.unrecorded)} not on record and not run"
+        return ""
+
+    def brief(self) -> str:
+        """:meth:`describe` in a status bar's room."""
+        if self.steps:
+            return f"prepared ({len(self.steps)} pipeline steps{', cached' if self.from_cache else ''})"
+        if self.unrecorded:
+            return f"as it is ({len(self.unrecorded)} earlier steps not run)"
+        return ""
+
+    def history(self) -> list[str]:
+        """The product's HISTORY sentences: which earlier steps lininspect ran, or that it ran none it lacked."""
+        if self.steps:
+            return [f"Before linearity, lininspect ran jwst {self.jwst_version} steps {', '.join(self.steps)}"]
+        if self.unrecorded:
+            return [f"Corrected as it is: no record of pipeline steps {', '.join(self.unrecorded)} and none run"]
+        return []
 
 
 def steps_before_linearity(instrument: str) -> tuple[str, ...]:
@@ -63,18 +91,28 @@ def steps_before_linearity(instrument: str) -> tuple[str, ...]:
 
 
 def missing_steps(path: str | Path) -> tuple[str, ...]:
-    """The steps before linearity whose ``S_*`` keyword is absent or blank.
+    """The steps before linearity whose ``S_*`` keyword is absent or blank, read as jwst reads them.
 
     COMPLETE or SKIPPED means the step has been dealt with; any other value (FAILED, a typo, a
     number) cannot say whether the data went through it, so the file is refused rather than guessed.
     """
     parameters = crds_parameters(path)
-    instrument = str(parameters.get("meta.instrument.name", ""))
+    return _missing(path, str(parameters.get("meta.instrument.name", "")),
+                    lambda step: parameters.get(f"meta.cal_step.{step}"))  # fmt: skip
+
+
+def unrecorded_steps(path: str | Path, header: Mapping[str, object]) -> tuple[str, ...]:
+    """:func:`missing_steps` from an already read primary header: no stdatamodels (seconds to import), no I/O,
+    so the app can say at once that a file it opened lacks the earlier steps."""
+    return _missing(path, str(header.get("INSTRUME", "")).strip(), lambda step: header.get(STEP_KEYWORDS[step]))
+
+
+def _missing(path: str | Path, instrument: str, status_of: Callable[[str], object]) -> tuple[str, ...]:
     if not instrument:
         raise LinInspectError(f"{path}: INSTRUME is missing, so the pipeline's steps for it are unknown")
     missing = []
     for step in steps_before_linearity(instrument):
-        status = parameters.get(f"meta.cal_step.{step}")
+        status = status_of(step)
         if status is None or (isinstance(status, str) and not status.strip()):
             missing.append(step)
         elif not (isinstance(status, str) and status.strip().upper() in DONE_STATUSES):
@@ -107,18 +145,19 @@ def prepare(
     if not steps:
         return Preparation(path, path, (), from_cache=False)
     jwst_version = _require_jwst(path, steps)
+    _make_cache_dir(prepared_cache_dir())  # a refusal that needs no network comes before CRDS's
     try:
         context = effective_context(remedy="or use --as-is to correct the file without them")
     except LinInspectError as error:
         raise LinInspectError(
-            f"{path}: the pipeline's steps {', '.join(steps)} take their references from CRDS, but {error}"
+            f"{path}: no record of the pipeline's steps {', '.join(steps)} before linearity; they take their "
+            f"references from CRDS, but {error}"
         ) from None
     target = _cache_path(path, steps, jwst_version, context)
     if target.is_file():
         if _is_prepared_ramp(target):
-            return Preparation(path, target, steps, from_cache=True)
+            return Preparation(path, target, steps, from_cache=True, jwst_version=jwst_version)
         target.unlink(missing_ok=True)  # damaged (a crash, a full disk, a user's edit): prepare it again
-    _make_cache_dir(target.parent)
     with _pipeline_quiet() as log:
         try:
             _run_steps(path, steps, target, progress, cancel)
@@ -130,7 +169,7 @@ def prepare(
             raise LinInspectError(
                 f"{path}: {what} ({_first_line(error)}); --as-is corrects it without them"
             ) from None
-    return Preparation(path, target, steps, from_cache=False)
+    return Preparation(path, target, steps, from_cache=False, jwst_version=jwst_version)
 
 
 def _make_cache_dir(directory: Path) -> None:
@@ -165,8 +204,7 @@ def _require_jwst(path: Path, steps: tuple[str, ...]) -> str:
     except ImportError:
         raise LinInspectError(
             f"{path}: the pipeline's steps {', '.join(steps)} have not run on it; lininspect runs them through "
-            "jwst, which is not installed: pip install 'lininspect[pipeline]' (or use --as-is to correct it "
-            "without them)"
+            f"jwst, which is not installed: {pipeline_install_hint()} (or use --as-is to correct it without them)"
         ) from None
     return str(jwst.__version__)
 
@@ -226,7 +264,7 @@ def _run_steps(
 
 @contextlib.contextmanager
 def _pipeline_quiet() -> Iterator[io.StringIO]:
-    """jwst's and crds' log records and warnings are collected, not printed."""
+    """jwst's and crds' log records, warnings and printed lines are collected, not printed."""
     collected = io.StringIO()
     handler = logging.StreamHandler(collected)
     saved = []
@@ -239,7 +277,8 @@ def _pipeline_quiet() -> Iterator[io.StringIO]:
         logger.propagate = False
         logger.setLevel(logging.INFO)
     try:
-        with warnings.catch_warnings():
+        # crds also prints tracebacks itself (heavy_client's mapping fetch): those go to the log too.
+        with warnings.catch_warnings(), contextlib.redirect_stderr(collected), contextlib.redirect_stdout(collected):
             warnings.simplefilter("ignore")
             yield collected
     finally:

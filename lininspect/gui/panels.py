@@ -16,6 +16,7 @@ from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core import analysis
+from ..model.maps import ShownMap
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
 from ..model.viewstate import PanelSource, RightView, ViewState, symmetric_limits
 from .imagepanel import ImagePanel
@@ -48,6 +49,8 @@ class Panels:
         row.addWidget(self.right)
         #: Colour limits in use per view ("input", or the right panel's mode), kept while locked.
         self._limits: dict[str, tuple[float, float]] = {}
+        #: The map the right panel shows (differences, residuals, NO_LIN_CORR), for the readout and stepping; else None.
+        self.shown_map: ShownMap | None = None
         view.subscribe(self._follow)
 
     def _follow(self, changed: set[str]) -> None:
@@ -67,6 +70,7 @@ class Panels:
         """Both panels with the shared colour scale, the right panel in its mode."""
         session, view = self.session, self.view
         colourmap = pg.colormap.get(view.colourmap.value)
+        self.shown_map = None
         if session.exposure is None:
             hint = "Open an exposure: File ▸ Open input... or drop a FITS file here"
             self.left.set_image(None, colourmap, hint)
@@ -88,7 +92,9 @@ class Panels:
         self._draw_right(colourmap, low, high, stretch)
         mask = session.no_lin_corr_mask() if (view.overlay_left or view.overlay_right) else None
         self.left.set_overlay(mask if view.overlay_left else None)
-        self.right.set_overlay(mask if view.overlay_right else None)
+        # The NO_LIN_CORR map already shows those pixels in its legend's magenta: cyan over it would contradict the legend.
+        over_map = view.right is RightView.NO_LIN_CORR_MASK
+        self.right.set_overlay(mask if view.overlay_right and not over_map else None)
         self._update_markers()
         self.jobs.integrations.end_requests()
 
@@ -101,7 +107,9 @@ class Panels:
             self._draw_comparison(mode, colourmap)
             return
         if mode.reference_view is not None:
-            self._draw_reference_view(panel, mode.reference_view, colourmap, (low, high), stretch)
+            values = self._draw_reference_view(panel, mode.reference_view, colourmap, (low, high), stretch)
+            if values is not None and mode.reference_view.signed:
+                self.shown_map = ShownMap(mode.value, values, "DN")
             return
         if mode is RightView.NO_LIN_CORR_MASK:
             mask = session.no_lin_corr_mask()
@@ -111,6 +119,7 @@ class Panels:
                 return
             panel.set_mask(mask)
             panel.title.setText(f"NO_LIN_CORR mask — {int(mask.sum())} pixels")
+            self.shown_map = ShownMap("NO_LIN_CORR mask", mask, "(1: left alone)")
             return
         # While a run streams the exposure the panel says so; otherwise reference A corrects what is shown.
         pending = jobs.correcting and not session.shows_product
@@ -118,7 +127,7 @@ class Panels:
             return
         corrected = None if pending else session.corrected_plane(i, g)
         if corrected is None:
-            hint = "Correcting..." if pending else "Open a linearity reference"
+            hint = "Correcting..." if pending else jobs.waiting_for or "Open a linearity reference"
             panel.set_image(None, colourmap, hint)
             panel.title.setText(mode.value)
             return
@@ -134,6 +143,7 @@ class Panels:
                 panel.title.setText(f"Residual map — integration {i}")
                 return
             values, title, unit = rms, f"Residual RMS of straight-line fits — integration {i}", "RMS (DN)"
+            self.shown_map = ShownMap("residual RMS", rms, "DN")
         elif mode is RightView.RATIO:
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = session.input_plane(i, g) / corrected
@@ -142,23 +152,25 @@ class Panels:
             values = corrected - session.input_plane(i, g)
             title, unit = f"Corrected − input — integration {i}, group {g}", "DN"
         own_low, own_high = self._limits_for(mode.value, values)
-        panel.set_image(analysis.stretch(values, own_low, own_high, stretch), colourmap)
+        pool_about = 0.0 if mode is RightView.RESIDUAL_MAP else None  # the largest residuals stay visible
+        panel.set_image(analysis.stretch(values, own_low, own_high, stretch), colourmap, pool_about=pool_about)
         panel.colourbar.configure(colourmap, own_low, own_high, stretch, unit)
         panel.title.setText(title)
 
     def _draw_reference_view(
         self, panel: ImagePanel, view: PanelSource, colourmap: pg.ColorMap, shared: tuple[float, float], stretch: str
-    ) -> None:
-        """A correction with reference A or B (on the input's colour scale), or their difference or ratio."""
+    ) -> np.ndarray | None:
+        """A correction with reference A or B (on the input's colour scale), or their difference or ratio;
+        the values drawn, None when there are none yet."""
         i, g = self.view.integration, self.view.group
         source = self.session.source(view.value)
         if source is None:
             needs = "File ▸ Compare with reference... (reference B)" if view.needs_b else "Choose a reference (A)"
             panel.set_image(None, colourmap, needs)
             panel.title.setText(view.value)
-            return
+            return None
         if self._awaits_integration(panel, view.value, colourmap, view.value):
-            return
+            return None
         values = source.plane(i, g)
         unit = "ratio" if view is PanelSource.A_OVER_B else "DN"
         if view in (PanelSource.CORRECTED_A, PanelSource.CORRECTED_B):
@@ -170,9 +182,11 @@ class Panels:
             low, high = self._limits_for(view.value, values)
         references = self.session.references
         names = " vs ".join(f"{label}: {references[label].path.name}" for label in sorted(references))
-        panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
+        pool_about = 0.5 if view.signed else None  # a difference map: zero sits mid-scale, single pixels stay visible
+        panel.set_image(analysis.stretch(values, low, high, stretch), colourmap, pool_about=pool_about)
         panel.colourbar.configure(colourmap, low, high, stretch, unit)
         panel.title.setText(f"{view.value} — integration {i}, group {g} ({names})")
+        return values
 
     def _awaits_integration(self, panel: ImagePanel, view: str, colourmap: pg.ColorMap, title: str) -> bool:
         """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects it."""
@@ -207,6 +221,7 @@ class Panels:
             if jobs.verification is not None:
                 values = jobs.verification.where.astype(np.float32)
                 title, unit = f"Verify differences — {int(np.count_nonzero(values))} pixels differ", "values differing"
+                self.shown_map = ShownMap("values differing", values, "")
         else:
             hint = "Correcting..." if jobs.correcting else "Open a linearity reference to compare with"
             if self._awaits_integration(panel, PRODUCT_MINUS_OURS, colourmap, mode.value):
@@ -216,6 +231,8 @@ class Panels:
                 self.guard(jobs.run_correction)  # its result redraws, showing "Correcting..." meanwhile
                 return
             title, unit = f"Product − lininspect — integration {i}, group {g}", "DN"
+            if values is not None:
+                self.shown_map = ShownMap("product − lininspect", values, "DN")
         if values is None:
             panel.set_image(None, colourmap, hint)
             panel.title.setText(mode.value)
@@ -224,9 +241,18 @@ class Panels:
         spread = float(np.abs(finite).max()) if finite.size else 0.0
         spread = spread or 1.0  # all equal: a scale of ±1 rather than none
         low, high = (0.0, spread) if mode is RightView.VERIFY_DIFFERENCES else (-spread, spread)
-        panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
+        # Pooled to the zoom about "no difference": at fit zoom a single differing pixel stays visible.
+        pool_about = 0.0 if mode is RightView.VERIFY_DIFFERENCES else 0.5
+        panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=pool_about)
         panel.colourbar.configure(colourmap, low, high, "linear", unit)
         panel.title.setText(title)
+
+    def map_readout(self, x: int, y: int) -> str:
+        """The right panel's map value at (x, y) for the status bar's readout, or nothing when it shows no map."""
+        shown = self.shown_map
+        if shown is None or not (0 <= y < shown.values.shape[0] and 0 <= x < shown.values.shape[1]):
+            return ""
+        return "  " + shown.readout(x, y)
 
     def _update_markers(self) -> None:
         points = [(x, y, PIN_COLOURS[n % len(PIN_COLOURS)]) for n, (x, y) in enumerate(self.view.pins)]

@@ -17,6 +17,7 @@ from lininspect.core.exposure import open_exposure
 from lininspect.core.readlevel import ReadLevelCoefficients
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.worker import running
+from lininspect.model.maps import extreme_pool
 from lininspect.model.viewstate import symmetric_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
@@ -119,7 +120,8 @@ def test_a_minus_b_waits_for_both_references(qtbot, files: dict[str, Path], gate
     a, b = written(files, "a"), written(files, "b")
     g = window.group
     difference = a[0, g] - b[0, g]
-    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(difference, *symmetric_limits(difference), "linear"))
+    shown = analysis.stretch(difference, *symmetric_limits(difference), "linear")  # a map: pooled about zero (0.5)
+    np.testing.assert_array_equal(window.right.image.image, extreme_pool(shown, window.right.pool, 0.5))
     low, high = analysis.display_limits(window.session.input_plane(0, g), window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.left.image.image, analysis.stretch(b[0, g], low, high, window.display.stretch_box.currentText()))
 

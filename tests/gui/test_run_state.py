@@ -52,7 +52,7 @@ def test_cancel_brings_back_the_previous_result(qtbot, window: MainWindow, monke
     assert window.actions.export_action.isEnabled()
     assert window.right.message.toPlainText() == "" and window.right.title.text == title
     np.testing.assert_array_equal(window.right.image.image, shown)
-    assert not window.status.progress.isVisible() and "cancelled" in window.statusBar().currentMessage()
+    assert not window.status.progress.isVisible() and "cancelled" in window.status.message_text
 
 
 def hover(qtbot, window: MainWindow, x: int, y: int) -> None:  # type: ignore[no-untyped-def]
@@ -129,7 +129,7 @@ def test_export_runs_in_a_job_and_cancel_leaves_no_file(qtbot, window: MainWindo
     assert window.status.progress.isVisible() and window.status.progress.format() == "exporting %p%"
     finish(qtbot, job)
     assert seen[-1] == 100 and not window.status.progress.isVisible()
-    assert f"wrote {target}" in window.statusBar().currentMessage()
+    assert f"wrote {target.name} (in {target.parent})" in window.status.message_text
     (tmp_path / "cli").mkdir()  # the same name elsewhere: a product records its own FILENAME
     correct_file(small_files.exposure, small_files.reference, tmp_path / "cli" / target.name)
     assert target.read_bytes() == (tmp_path / "cli" / target.name).read_bytes()
@@ -151,5 +151,5 @@ def test_export_runs_in_a_job_and_cancel_leaves_no_file(qtbot, window: MainWindo
     release.set()
     QThreadPool.globalInstance().waitForDone()
     QApplication.processEvents()
-    assert job.cancelled and "export cancelled" in window.statusBar().currentMessage()
+    assert job.cancelled and "export cancelled" in window.status.message_text
     assert not list(tmp_path.glob("*cancelled*"))
