@@ -8,9 +8,9 @@ no word. The descriptor held from the first open keeps reading the file that was
 
 from __future__ import annotations
 
-import io
 import os
 import stat
+import weakref
 from pathlib import Path
 
 from .errors import LinInspectError
@@ -32,18 +32,19 @@ class HeldFile:
             fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError as error:
             raise LinInspectError(f"{self.path}: cannot be read ({error.strerror or error})") from None
-        # A FileIO closes the descriptor when the last reference goes, whoever held it.
-        self._file = io.FileIO(fd, "rb", closefd=True)
+        self._fd = fd
+        # Closed when the last reference goes, whoever held it (quietly: a FileIO would warn).
+        self.close = weakref.finalize(self, os.close, fd)
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
-            self._file.close()
+            self.close()
             raise LinInspectError(f"{self.path}: is not a regular file")
         self.size = status.st_size
         self._identity = (status.st_dev, status.st_ino)
 
     @property
     def fd(self) -> int:
-        return self._file.fileno()
+        return self._fd
 
     def read(self, size: int, offset: int) -> bytes:
         """``size`` bytes at ``offset``, or a refusal: the file ended early or the disk failed."""
@@ -68,6 +69,3 @@ class HeldFile:
         if now.st_size != self.size or os.fstat(self.fd).st_size != self.size:
             return f"changed size ({self.size} bytes when opened, {now.st_size} now)"
         return None
-
-    def close(self) -> None:
-        self._file.close()

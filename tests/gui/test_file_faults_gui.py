@@ -22,6 +22,7 @@ from lininspect.gui.actions import MAX_RECENT
 from lininspect.gui.app import show_window
 from lininspect.model.opening import OpeningRequest
 from test_run_state import finish, hover
+from test_status_messages import shows
 
 
 def _own_copy(small_files, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
@@ -64,7 +65,7 @@ def test_run_and_clicks_after_the_exposure_is_deleted_use_the_file_opened(qtbot,
     path.unlink()
     menu_action(window, "Correction", "Run").trigger()
     finish(qtbot, window.jobs.correction)
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("corrected:"), timeout=10000)
+    qtbot.waitUntil(lambda: shows(window, "corrected:"), timeout=10000)
     window.left.pixelClicked.emit(12, 7, False)
     qtbot.waitUntil(lambda: window.inspector.facts is not None and window.view.pixel == (12, 7), timeout=10000)
     with fits.open(small_files.exposure) as hdul:
