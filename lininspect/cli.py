@@ -33,7 +33,7 @@ from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, NoReturn, TextIO  # noqa: E402
 
 from . import __version__  # noqa: E402
-from .core.errors import LinInspectError  # noqa: E402
+from .core.errors import LinInspectError, printable  # noqa: E402
 from .model.opening import OpeningRequest  # noqa: E402
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line, as every other refusal is."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(EXIT_BAD_INPUT, printable(f"{self.prog}: error: {message} (see '{self.prog} --help')") + "\n")
 
     def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
         """Name an unknown option first: argparse would complain about missing arguments instead."""
@@ -149,7 +149,7 @@ def _run(args: list[str]) -> int:
     except Exception as error:  # never show a traceback unless asked to
         if os.environ.get("LININSPECT_DEBUG"):
             raise
-        print(f"lininspect: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(printable(f"lininspect: internal error: {type(error).__name__}: {error}"), file=sys.stderr)
         return EXIT_INTERNAL
     return EXIT_BAD_INPUT
 
@@ -160,7 +160,7 @@ def usage() -> str:
 
 
 def _fail(message: str) -> NoReturn:
-    print(f"lininspect: error: {message}", file=sys.stderr)
+    print(printable(f"lininspect: error: {message}"), file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -300,16 +300,16 @@ def _correct(options: argparse.Namespace) -> int:
                                    progress=bar.callback(index), history=ready.preparation.history())  # fmt: skip
         except LinInspectError as error:
             bar.clear()
-            print(f"lininspect: error: {error}", file=sys.stderr)
+            print(printable(f"lininspect: error: {error}"), file=sys.stderr)
             failures += 1
             continue
         bar.clear()
         for note in _resolution_notes(ready) + list(summary.notes):
-            print(f"lininspect: note: {path}: {note}", file=sys.stderr)
-        print(
+            print(printable(f"lininspect: note: {path}: {note}"), file=sys.stderr)
+        print(printable(
             f"wrote {summary.output}: {summary.no_lin_corr_pixels} pixels NO_LIN_CORR, "
             f"{summary.saturated_groups} saturated groups left raw ({time.perf_counter() - started:.1f} s)"
-        )
+        ))
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
 
@@ -348,8 +348,9 @@ def _demo(options: argparse.Namespace) -> int:
     for name in (DEMO_EXPOSURE_NAME, DEMO_REFERENCE_NAME):  # like correct and snapshot: nothing replaced unasked
         check_output_path(directory / name, [], overwrite=options.overwrite)
     files = write_demo(directory)
-    print(f"wrote {files.exposure}\nwrote {files.reference}")
-    print(f"try: lininspect {files.exposure} --reference {files.reference}")
+    print(printable(f"wrote {files.exposure}"))
+    print(printable(f"wrote {files.reference}"))
+    print(printable(f"try: lininspect {files.exposure} --reference {files.reference}"))
     return EXIT_OK
 
 
@@ -470,8 +471,8 @@ def _snapshot(options: argparse.Namespace) -> int:
     if against is not None:
         notes += _reference_b_notes(against) + _same_reference_note(ready.reference, against)
     for note in notes:
-        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
-    print(f"wrote {options.output}")
+        print(printable(f"lininspect: note: {options.input}: {note}"), file=sys.stderr)
+    print(printable(f"wrote {options.output}"))
     return EXIT_OK
 
 
@@ -518,9 +519,9 @@ def _compare_references(options: argparse.Namespace) -> int:
     write_report(comparison, files, overwrite=options.overwrite, draw_picture=write_comparison_picture)
     notes = _resolution_notes(ready) + _reference_b_notes(against) + exposure.notes + ready.reference.notes
     for note in notes + against.notes + _same_reference_note(ready.reference, against):
-        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
+        print(printable(f"lininspect: note: {options.input}: {note}"), file=sys.stderr)
     for path in files.paths():
-        print(f"wrote {path}")
+        print(printable(f"wrote {path}"))
     straighter_a, straighter_b = comparison.straighter_counts()
     print(
         f"NO_LIN_CORR gained {int(comparison.gained.sum())}, lost {int(comparison.lost.sum())}; ramps straighter "

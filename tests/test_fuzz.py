@@ -241,3 +241,76 @@ def check_product(path: Path, what: str) -> None:
                 _ = hdu.data
             assert hdul[0].header["S_LINEAR"] == "COMPLETE", what
             assert hdul["SCI"].data.dtype == np.dtype(">f4"), what
+
+
+#: Issue 16's operators: a CONTINUE card after any card, an HDU stored tile-compressed, and
+#: control characters (escape sequences, a newline) in the file's name.
+OPERATOR_CASES = 90
+CONTROL_NAMES = ["jw_\x1b]0;PWNED\x07\x1b[2J_lastframe.fits", "jw_a\nb_lastframe.fits", "jw_\r\x08\x7f\x9b_ramp.fits"]
+
+
+def operate(originals: dict[str, bytes], case: int, folder: Path) -> tuple[str, bytes, str, str]:
+    """Case ``case`` of the new operators: which file, its bytes, its name, and a description."""
+    rng = np.random.default_rng(10_000 + case)
+    which = ["exposure", "reference", "asdf exposure"][case % 3]
+    data = originals[which]
+    name = f"op{case}.fits"
+    match case % 3 if which != "asdf exposure" else case % 2:
+        case 0:  # CONTINUE in place of the card after a random card of a random HDU
+            hdu, start, end = header_spans(data)[int(rng.integers(len(header_spans(data))))]
+            cards = [offset for offset in range(start, end - 80, 80) if data[offset + 80 : offset + 88] != b"END     "]
+            after = cards[int(rng.integers(len(cards)))]
+            data = data[: after + 80] + "CONTINUE  'more'".ljust(80).encode() + data[after + 160 :]
+            what = f"{which}: CONTINUE after byte {after} of {hdu}"
+        case 1:  # one image HDU stored tile-compressed
+            source = folder / f"plain{case}.fits"
+            source.write_bytes(data)
+            with fits.open(source) as hdul:
+                hdus = [hdu.copy() for hdu in hdul]
+            images = [n for n, hdu in enumerate(hdus) if n and isinstance(hdu, fits.ImageHDU)]
+            n = images[int(rng.integers(len(images)))]
+            hdus[n] = fits.CompImageHDU(hdus[n].data, header=hdus[n].header, name=hdus[n].name)
+            target = folder / f"compressed{case}.fits"
+            fits.HDUList(hdus).writeto(target, output_verify="silentfix")
+            data = target.read_bytes()
+            source.unlink()
+            target.unlink()
+            what = f"{which}: HDU {n} tile-compressed"
+        case _:  # control characters in the name, on an intact or a truncated file
+            name = CONTROL_NAMES[case % len(CONTROL_NAMES)].replace("jw_", f"jw{case}_")
+            if rng.random() < 0.5:
+                data = data[: int(rng.integers(len(data)))]
+            what = f"{which}: named {name!r}, {len(data)} bytes"
+    return which, data, name, what
+
+
+def test_continue_cards_compressed_hdus_and_control_characters_in_names(originals: dict[str, bytes], tmp_path: Path) -> None:
+    """Issue 16's operators through ``lininspect correct``: one printable line or a product, never an internal error."""
+    (tmp_path / "good_exposure.fits").write_bytes(originals["exposure"])
+    (tmp_path / "good_reference.fits").write_bytes(originals["reference"])
+    (tmp_path / "out").mkdir()
+    outcomes = {0: 0, 2: 0}
+    for case in range(OPERATOR_CASES):
+        which, data, name, what = operate(originals, case, tmp_path)
+        damaged = tmp_path / name
+        damaged.write_bytes(data)
+        if which == "reference":
+            exposure, reference = tmp_path / "good_exposure.fits", damaged
+        else:
+            exposure, reference = damaged, tmp_path / "good_reference.fits"
+        output = tmp_path / "out" / f"case{case}_linearity.fits"
+        with time_limit(SECONDS_PER_RUN):
+            code, stderr = run_cli(["correct", str(exposure), "--reference", str(reference), "-o", str(output), "-q"])
+        assert code in (0, 2), (what, code, stderr)
+        assert "internal error" not in stderr and "Traceback" not in stderr, (what, stderr)
+        assert stderr.isascii() and all(line.isprintable() for line in stderr.splitlines()), (what, stderr)
+        if code == 2:
+            assert stderr.startswith("lininspect: error: ") and stderr.count("\n") == 1, (what, stderr)
+            assert not output.exists(), what
+        else:
+            check_product(output, what)
+        assert damaged.read_bytes() == data, what
+        outcomes[code] += 1
+        damaged.unlink()
+    assert not [p for p in tmp_path.rglob("*") if ".part" in p.name]
+    assert outcomes[0] > 10 and outcomes[2] > 30, outcomes

@@ -276,16 +276,15 @@ def _stream(
     rows = max(1, min(min(p.tile_rows(nx) for p in prepared), _BLOCK_SAMPLES // max(ngroups * nx, 1)))
     # One task per row block, over every integration: a block's rows belong to one thread only.
     tiles = [(0, r0, min(r0 + rows, ny)) for r0 in range(0, ny, rows)]
-    with open(exposure.path, "rb") as source:
-        sci, groupdq = exposure.streamed(source.fileno())
+    sci, groupdq = exposure.streamed()
 
-        def run(tile: tuple[int, int, int]) -> tuple[int, int]:
-            _, r0, r1 = tile
-            for i in range(nints):
-                _reduce_block(sci, groupdq, prepared, sums, i, slice(r0, r1), find_level, cancel)
-            return r1 - r0, 0
+    def run(tile: tuple[int, int, int]) -> tuple[int, int]:
+        _, r0, r1 = tile
+        for i in range(nints):
+            _reduce_block(sci, groupdq, prepared, sums, i, slice(r0, r1), find_level, cancel)
+        return r1 - r0, 0
 
-        run_tiles(tiles, run, ny, progress=progress, workers=workers)
+    run_tiles(tiles, run, ny, progress=progress, workers=workers)
     sums.signal[np.isneginf(sums.signal)] = np.nan
     return sums
 

@@ -14,6 +14,7 @@ from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
+from ..core.errors import printable
 from ..core.product import default_output_path
 from .gotopixel import GoToPixelDialog
 
@@ -172,16 +173,17 @@ class Actions(QObject):
         self._update_recent_menu()
 
     def _recent(self) -> list[str]:
+        """At most MAX_RECENT names, whatever the settings file holds (a menu of 200,000 froze the app)."""
         value = self.window.settings.value("recent", [])
         if isinstance(value, str):
             return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
+        return [str(v) for v in value[:MAX_RECENT]] if isinstance(value, list) else []
 
     def _update_recent_menu(self) -> None:
         self.recent_menu.clear()
         window = self.window
         for name in self._recent():
-            action = self.recent_menu.addAction(name)
+            action = self.recent_menu.addAction(printable(name))
             action.triggered.connect(lambda _=False, name=name: window.guard(lambda: window.open_any(Path(name))))
         self.recent_menu.setEnabled(bool(self._recent()))
 

@@ -30,6 +30,7 @@ from .comparisonfigure import (
     comparison_counts,
     comparison_title,
 )
+from .pngfile import write_png
 
 #: Heights of the title and counts lines, the gap around each panel and a colour bar's width.
 LINE, GAP, BAR = 44, 18, 14
@@ -51,8 +52,7 @@ def write_comparison_picture(comparison: ReferenceComparison, path: Path, size: 
         _paint(painter, comparison, width, height)
     finally:
         painter.end()
-    if not image.save(str(path), "PNG") or not Path(path).stat().st_size:
-        raise LinInspectError(f"{path}: the picture could not be written")
+    write_png(image, path)
 
 
 def _gui_application() -> None:

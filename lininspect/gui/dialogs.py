@@ -25,7 +25,7 @@ from PyQt6.QtWidgets import (
 from ..core import dq
 from ..core.comparison import ReferenceComparison
 from ..core.demo import is_demo_reference
-from ..core.errors import LinInspectError
+from ..core.errors import LinInspectError, printable
 from ..core.reference import LinearityReference
 from ..core.verify import Verification
 from ..model import maps
@@ -70,6 +70,7 @@ class Dialogs:
             self.show_error(f"{where}{error.strerror or error}")
 
     def show_error(self, message: str) -> None:
+        message = printable(message)  # a file name's control characters must not reach the dialog raw
         self.say(message, 10000)
         QMessageBox.warning(self.parent, "lininspect", message)
 

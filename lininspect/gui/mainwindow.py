@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.status = StatusArea(self.statusBar(), session, view, on_cancel=lambda: self.jobs.cancel_run())
         self.jobs = Jobs(session, view, self.status, self)
         self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background, self.status.message)
+        view.on_refusal = lambda refusal: self.dialogs.show_error(str(refusal))  # one dialog, whichever view failed
         frame_bar, display_bar = self._toolbar("Frame", "frame"), self._toolbar("Display", "display")
         self.display = DisplayControls(view, display_bar, lambda panel: self.panels.shown_limits(panel))
         self.panels = Panels(session, view, self.jobs, self.guard)

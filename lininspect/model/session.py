@@ -257,6 +257,7 @@ class Session:
         as ``lininspect correct`` does and nothing of its size is kept (:mod:`.scan`).
         """
         source = self.correction()
+        source.exposure.check_unchanged()
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> CorrectionResult:
             return scan_correction(source, progress=progress, cancel=cancel)
@@ -540,11 +541,12 @@ class Session:
         exposure, reference, result = self.exposure, self.reference, self.result
         if result is None or exposure is None or reference is None:
             raise LinInspectError("nothing to export: run the correction first (Ctrl+R)")
+        exposure.check_unchanged()
 
         history = self.preparation.history() if self.preparation is not None else []
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Path:
-            return correct_file(exposure.path, reference, output, overwrite=overwrite, progress=progress,
+            return correct_file(exposure, reference, output, overwrite=overwrite, progress=progress,
                                 cancel=cancel, history=history).output  # fmt: skip
 
         return job

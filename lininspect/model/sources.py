@@ -187,15 +187,14 @@ class CorrectionSource:
         prepared = self.prepared
         rows = prepared.tile_rows(nx)
         tiles = [(integration, r0, min(r0 + rows, ny)) for r0 in range(0, ny, rows)]
-        with open(self.exposure.path, "rb") as stream:
-            sci, groupdq = self.exposure.streamed(stream.fileno())
+        sci, groupdq = self.exposure.streamed()
 
-            def run(tile: tuple[int, int, int]) -> tuple[int, int]:
-                i, r0, r1 = tile
-                out = _OneIntegration(corrected)
-                return r1 - r0, prepared.correct_tile(sci, groupdq, out, i, slice(r0, r1), direct=False, cancel=cancel)
+        def run(tile: tuple[int, int, int]) -> tuple[int, int]:
+            i, r0, r1 = tile
+            out = _OneIntegration(corrected)
+            return r1 - r0, prepared.correct_tile(sci, groupdq, out, i, slice(r0, r1), direct=False, cancel=cancel)
 
-            run_tiles(tiles, run, ny, progress=progress, workers=None)
+        run_tiles(tiles, run, ny, progress=progress, workers=None)
         with self._lock:
             if cancel is not None and cancel.is_set():
                 raise CorrectionCancelled()

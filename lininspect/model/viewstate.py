@@ -16,6 +16,7 @@ from enum import Enum
 
 import numpy as np
 
+from ..core.errors import LinInspectError
 
 class PanelSource(Enum):
     """The data a panel can show; the value is the label in the panel's menu."""
@@ -153,6 +154,9 @@ class ViewState:
     overlay_left: bool = False
     overlay_right: bool = False
     _subscribers: list[Callable[[set[str]], None]] = field(default_factory=list, repr=False, compare=False)
+    #: Told of a view's refusal to show the new state (its file truncated while open, say), once
+    #: every view has been told of the change; without it the refusal is raised.
+    on_refusal: Callable[[LinInspectError], None] | None = field(default=None, repr=False, compare=False)
 
     def subscribe(self, callback: Callable[[set[str]], None]) -> None:
         self._subscribers.append(callback)
@@ -227,9 +231,17 @@ class ViewState:
         changed = {name for name, value in changes.items() if getattr(self, name) != value}
         for name in changed:
             setattr(self, name, changes[name])
+        refusals: list[LinInspectError] = []
         if changed:
             for callback in list(self._subscribers):
-                callback(changed)
+                try:
+                    callback(changed)
+                except LinInspectError as refusal:  # the other views still follow the change
+                    refusals.append(refusal)
+        if refusals:
+            if self.on_refusal is None:
+                raise refusals[0]
+            self.on_refusal(refusals[0])
         return changed
 
     def data_changed(self, **changes: object) -> set[str]:
