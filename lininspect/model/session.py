@@ -36,7 +36,9 @@ from .boxes import read_boxes
 from .readlevelpixel import RebuiltReads, classic_ramp, rebuilt_reads
 from .scan import CorrectedArray, scan_correction
 from .sources import (
+    GROUP_STEPS,
     CorrectionSource,
+    GroupDifferenceSource,
     InputSource,
     ProductSource,
     ResultSource,
@@ -298,6 +300,9 @@ class Session:
             return None
         if view == "input":
             return self.input_source()
+        if view.endswith(GROUP_STEPS):
+            steps_of = self.source(view.removesuffix(GROUP_STEPS))
+            return None if steps_of is None else GroupDifferenceSource(steps_of)
         labels = {"corrected A": (A,), "corrected B": (B,), "A − B": (A, B), "A / B": (A, B)}[view]
         if any(label not in self.references for label in labels):
             return None

@@ -25,6 +25,8 @@ class PanelSource(Enum):
     CORRECTED_B = "corrected B"
     A_MINUS_B = "A − B"
     A_OVER_B = "A / B"
+    INPUT_STEPS = "input g − (g−1)"
+    CORRECTED_A_STEPS = "corrected A g − (g−1)"
 
     @property
     def needs_b(self) -> bool:
@@ -54,6 +56,8 @@ class RightView(Enum):
     CORRECTED_B = PanelSource.CORRECTED_B.value
     A_MINUS_B = PanelSource.A_MINUS_B.value
     A_OVER_B = PanelSource.A_OVER_B.value
+    INPUT_STEPS = PanelSource.INPUT_STEPS.value
+    CORRECTED_A_STEPS = PanelSource.CORRECTED_A_STEPS.value
 
     @property
     def reference_view(self) -> PanelSource | None:
