@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
             panel.boxSelected.connect(lambda *box: self.guard(lambda: self.select_box(*box)))
         self.inspector.pinsCleared.connect(self.clear_pins)
         self.inspector.captionChanged.connect(lambda text: self.inspector_dock.setWindowTitle(f"Pixel inspector — {text}"))
+        self.inspector.groupClicked.connect(lambda group: self.set_frame(self.view.integration, group))
         self.inspector.flaggedChosen.connect(lambda x, y: self.guard(lambda: self.jump_to(x, y)))
         self.jobs.resultChanged.connect(self.refresh)
         self.jobs.imagesStale.connect(self.panels.redraw)
