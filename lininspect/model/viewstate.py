@@ -37,6 +37,11 @@ class PanelSource(Enum):
         """A difference, shown on a scale symmetric about zero."""
         return self is PanelSource.A_MINUS_B
 
+    @property
+    def group_steps(self) -> bool:
+        """Each group minus the one before (Rampviz's Difference): mostly the count rate, so on the usual scale."""
+        return self in (PanelSource.INPUT_STEPS, PanelSource.CORRECTED_A_STEPS)
+
 
 class RightView(Enum):
     """What the right panel shows; the value is the label in its menu (and in saved settings).

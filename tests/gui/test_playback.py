@@ -4,7 +4,7 @@ shows that group, and either panel shows group g minus g−1."""
 from __future__ import annotations
 
 import numpy as np
-from guihelpers import menu_action
+from guihelpers import hover, menu_action
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QKeySequence
 
@@ -71,3 +71,10 @@ def test_either_panel_shows_group_g_minus_the_group_before(window: MainWindow, q
     low, high = analysis.display_limits(corrected_steps, "zscale")
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(corrected_steps, low, high, "linear"))
     assert not np.array_equal(corrected_steps, steps)  # the corrected steps are the input's, bent
+
+    hover(qtbot, window, 30, 20)  # the value under the cursor, as for the other difference maps
+    qtbot.waitUntil(lambda: f"corrected A g − (g−1) {float(corrected_steps[20, 30]):.6g} DN" in window.status.readout.text())
+
+    window.set_frame(1, 0)  # nothing before group 0: a hint rather than a blank panel
+    assert window.left.message.textItem.toPlainText() == "Group 0 has no group before it: show group 1 or later"
+    assert not window.left.image.isVisible() and window.left.title.text.endswith("integration 1, group 0")
