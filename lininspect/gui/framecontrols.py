@@ -8,6 +8,8 @@ Play is the same writing on a timer: group after group, on into the next integra
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QDoubleSpinBox, QSlider, QSpinBox, QToolBar, QWidget
@@ -48,6 +50,8 @@ class FrameControls:
         self.rate_box.setToolTip("Play's rate")
         self.rate_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         toolbar.addWidget(self.rate_box)
+        #: Whether the frame shown is still being made (a read-level integration in a job): the play holds on it.
+        self.waiting: Callable[[], bool] = lambda: False
         self.timer = QTimer(toolbar)
         self.timer.timeout.connect(self._next)
         self.rate_box.valueChanged.connect(lambda rate: self.timer.setInterval(interval_ms(rate)))
@@ -72,6 +76,9 @@ class FrameControls:
             self.timer.stop()
 
     def _next(self) -> None:
+        """The next frame, unless the one shown is not drawn yet: every frame of a play is seen."""
+        if self.waiting():
+            return
         view = self.view
         integration, group = next_frame(view.frames, view.integration, view.group)
         view.update(integration=integration, group=group)
@@ -80,9 +87,8 @@ class FrameControls:
         view = self.view
         if "frames" in changed:
             nints, ngroups = view.frames
+            self.play_action.setChecked(False)  # another exposure: it is not played unasked
             self.play_action.setEnabled(nints * ngroups > 1)  # a single frame has nothing to play
-            if nints * ngroups <= 1:
-                self.play_action.setChecked(False)
             self.integration_box.setRange(0, nints - 1)
             self.group_box.setRange(0, ngroups - 1)
             self.group_slider.setRange(0, ngroups - 1)

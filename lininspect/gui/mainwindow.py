@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.left, self.right = self.panels.left, self.panels.right
         self.setCentralWidget(self.panels.widget)
         self.frame = FrameControls(view, frame_bar, focus_after_typing=self.left)
+        self.frame.waiting = lambda: self.jobs.integrations.running
         self.inspector = PixelInspector()
         self.inspector_dock = QDockWidget("Pixel inspector", self)
         self.inspector_dock.setObjectName("inspector")
