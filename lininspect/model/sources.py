@@ -269,11 +269,14 @@ class GroupDifferenceSource:
         self.source, self.label = source, source.label + GROUP_STEPS
 
     def plane(self, integration: int, group: int) -> np.ndarray:
-        now = self.source.plane(integration, group)
         if group == 0:
-            return np.full(now.shape, np.nan, dtype=np.float32)
+            shape = self.source.plane(integration, group).shape
+            return np.full(shape, np.nan, dtype=np.float32)
+        # The group before first: a correction keeps the plane asked last, which is then the next
+        # group's "before" (a play forward corrects one plane a frame, not two).
+        before = self.source.plane(integration, group - 1)
         with np.errstate(all="ignore"):
-            return np.subtract(now, self.source.plane(integration, group - 1), dtype=np.float32)
+            return np.subtract(self.source.plane(integration, group), before, dtype=np.float32)
 
     def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
         values = self.source.box(integrations, rows, columns)
