@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
         shown = self.panels.shown_map
         if shown is None:
             raise LinInspectError("the right panel shows no map to step through: choose Verify differences, "
-                                  "Residual map, Product − lininspect, A − B or NO_LIN_CORR mask")  # fmt: skip
+                                  "Residual map, Product − lininspect, A − B, a group difference or NO_LIN_CORR mask")  # fmt: skip
         ranking = shown.ranking
         index = maps.step(ranking, None if from_start else self.view.pixel, direction)
         if index is None:

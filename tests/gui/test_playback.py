@@ -74,6 +74,10 @@ def test_either_panel_shows_group_g_minus_the_group_before(window: MainWindow, q
 
     hover(qtbot, window, 30, 20)  # the value under the cursor, as for the other difference maps
     qtbot.waitUntil(lambda: f"corrected A g − (g−1) {float(corrected_steps[20, 30]):.6g} DN" in window.status.readout.text())
+    menu_action(window, "View", "Go to worst pixel of the map").trigger()  # the largest step first
+    flat = int(np.nanargmax(np.abs(corrected_steps)))
+    assert window.view.pixel == (flat % corrected_steps.shape[1], flat // corrected_steps.shape[1])
+    assert window.status.message_text.startswith("corrected A g − (g−1): pixel 1 of")
 
     window.set_frame(1, 0)  # nothing before group 0: a hint rather than a blank panel
     assert window.left.message.textItem.toPlainText() == "Group 0 has no group before it: show group 1 or later"
