@@ -254,7 +254,7 @@ class CombinedSource:
 
 
 #: How a group-difference view's label ends, after the label of the view it differences.
-GROUP_STEPS = " g − (g−1)"
+GROUP_STEPS = " g−(g−1)"
 
 
 class GroupDifferenceSource:

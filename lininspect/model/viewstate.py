@@ -25,8 +25,8 @@ class PanelSource(Enum):
     CORRECTED_B = "corrected B"
     A_MINUS_B = "A − B"
     A_OVER_B = "A / B"
-    INPUT_STEPS = "input g − (g−1)"
-    CORRECTED_A_STEPS = "corrected A g − (g−1)"
+    INPUT_STEPS = "g−(g−1)"
+    CORRECTED_A_STEPS = "A g−(g−1)"
 
     @property
     def needs_b(self) -> bool:

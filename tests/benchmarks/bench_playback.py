@@ -6,7 +6,7 @@ Offscreen Qt, private settings, the (1, 60, 2048, 2048) float32 ramp of bench_to
 --workdir once and reused). Each figure is the median of repeated real interactions, timed from
 the action to the end of the synchronous redraw of every widget that follows it (the paint is not
 included): one Play frame (the timer's tick) with input and corrected shown, one with both panels on
-group differences (input g − (g−1) left, corrected A g − (g−1) right), and a click on the ramp plot
+group differences (g−(g−1) left, A g−(g−1) right), and a click on the ramp plot
 (the group it picks shown). The yardstick is the Right key's group step on the default panels; the
 highest steady Play rate is 1000 ms over a frame's figure.
 """

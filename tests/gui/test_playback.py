@@ -59,25 +59,25 @@ def test_either_panel_shows_group_g_minus_the_group_before(window: MainWindow, q
     window.set_frame(1, 4)
     now, before = (window.session.input_plane(1, g) for g in (4, 3))
     steps = now - before
-    window.display.left_box.setCurrentText("input g − (g−1)")
+    window.display.left_box.setCurrentText("g−(g−1)")
     low, high = analysis.display_limits(steps, "zscale")
     np.testing.assert_array_equal(window.left.image.image, analysis.stretch(steps, low, high, "linear"))
-    assert window.left.title.text.startswith("input g − (g−1) — integration 1, group 4")
+    assert window.left.title.text.startswith("g−(g−1) — integration 1, group 4")
 
     corrected = window.session.correction()
     corrected_steps = corrected.plane(1, 4) - corrected.plane(1, 3)
-    window.display.mode_box.setCurrentText("corrected A g − (g−1)")
-    qtbot.waitUntil(lambda: window.right.title.text.startswith("corrected A g − (g−1)"))
+    window.display.mode_box.setCurrentText("A g−(g−1)")
+    qtbot.waitUntil(lambda: window.right.title.text.startswith("A g−(g−1)"))
     low, high = analysis.display_limits(corrected_steps, "zscale")
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(corrected_steps, low, high, "linear"))
     assert not np.array_equal(corrected_steps, steps)  # the corrected steps are the input's, bent
 
     hover(qtbot, window, 30, 20)  # the value under the cursor, as for the other difference maps
-    qtbot.waitUntil(lambda: f"corrected A g − (g−1) {float(corrected_steps[20, 30]):.6g} DN" in window.status.readout.text())
+    qtbot.waitUntil(lambda: f"A g−(g−1) {float(corrected_steps[20, 30]):.6g} DN" in window.status.readout.text())
     menu_action(window, "View", "Go to worst pixel of the map").trigger()  # the largest step first
     flat = int(np.nanargmax(np.abs(corrected_steps)))
     assert window.view.pixel == (flat % corrected_steps.shape[1], flat // corrected_steps.shape[1])
-    assert window.status.message_text.startswith("corrected A g − (g−1): pixel 1 of")
+    assert window.status.message_text.startswith("A g−(g−1): pixel 1 of")
 
     window.set_frame(1, 0)  # nothing before group 0: a hint rather than a blank panel
     assert window.left.message.textItem.toPlainText() == "Group 0 has no group before it: show group 1 or later"

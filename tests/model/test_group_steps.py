@@ -46,7 +46,7 @@ def test_group_differences_of_planes_boxes_and_ramps(files: dict[str, Path], vie
     np.testing.assert_array_equal(box[:, 1:], np.diff(data[:, :, 2:5, 1:4], axis=1))
     assert np.isnan(box[:, 0]).all()
     np.testing.assert_array_equal(ramp(source, nints, 3, 2)[:, 1:], np.diff(data[:, :, 2, 3], axis=1))
-    assert source.label.endswith(" g − (g−1)")
+    assert source.label.endswith(" g−(g−1)")
 
 
 def test_corrected_differences_need_a_reference(files: dict[str, Path]) -> None:
