@@ -59,6 +59,9 @@ def test_either_panel_shows_group_g_minus_the_group_before(window: MainWindow, q
     window.set_frame(1, 4)
     now, before = (window.session.input_plane(1, g) for g in (4, 3))
     steps = now - before
+    for box in (window.display.left_box, window.display.mode_box):  # the short labels, spelled out
+        tip = box.itemData(box.findText("g−(g−1)"), Qt.ItemDataRole.ToolTipRole)
+        assert tip == "The input's displayed group minus the group before it"
     window.display.left_box.setCurrentText("g−(g−1)")
     low, high = analysis.display_limits(steps, "zscale")
     np.testing.assert_array_equal(window.left.image.image, analysis.stretch(steps, low, high, "linear"))
