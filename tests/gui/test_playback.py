@@ -3,7 +3,10 @@ shows that group, and either panel shows group g minus g−1."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+from astropy.io import fits
 from guihelpers import hover, menu_action
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QKeySequence
@@ -85,3 +88,15 @@ def test_either_panel_shows_group_g_minus_the_group_before(window: MainWindow, q
     window.set_frame(1, 0)  # nothing before group 0: a hint rather than a blank panel
     assert window.left.message.textItem.toPlainText() == "Group 0 has no group before it: show group 1 or later"
     assert not window.left.image.isVisible() and window.left.title.text.endswith("integration 1, group 0")
+
+
+def test_opening_an_exposure_of_another_size_stops_the_play(window: MainWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    menu_action(window, "View", "▶ Play").trigger()
+    assert window.frame.playing
+    other = tmp_path / "other.fits"
+    primary = fits.PrimaryHDU()
+    primary.header.update(INSTRUME="MIRI", DETECTOR="MIRIMAGE", NINTS=1, NGROUPS=3)
+    fits.HDUList([primary, fits.ImageHDU(np.ones((1, 3, 4, 4), np.float32), name="SCI")]).writeto(other)
+    window.open_input(other)
+    qtbot.waitUntil(lambda: window.view.frames == (1, 3))
+    assert not window.frame.playing and window.frame.play_action.text() == "▶ Play"
