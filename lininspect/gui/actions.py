@@ -63,6 +63,7 @@ class Actions(QObject):
         self._action(view, "Reset zoom", lambda: window.left.view.autoRange(padding=0.02), "Ctrl+0")
         self.go_to_dialog = GoToPixelDialog(window)
         self._action(view, "&Go to pixel...", self.go_to_dialog.ask, "Ctrl+G")
+        view.addAction(window.frame.play_action)
         view.addSeparator()
         self._action(view, "Next difference (worst first)", lambda: window.guard(lambda: window.step_difference(+1)), "N")
         self._action(view, "Previous difference", lambda: window.guard(lambda: window.step_difference(-1)), "Shift+N")

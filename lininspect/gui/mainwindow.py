@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.left, self.right = self.panels.left, self.panels.right
         self.setCentralWidget(self.panels.widget)
         self.frame = FrameControls(view, frame_bar, focus_after_typing=self.left)
+        self.frame.waiting = lambda: self.jobs.integrations.running
         self.inspector = PixelInspector()
         self.inspector_dock = QDockWidget("Pixel inspector", self)
         self.inspector_dock.setObjectName("inspector")
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
             panel.boxSelected.connect(lambda *box: self.guard(lambda: self.select_box(*box)))
         self.inspector.pinsCleared.connect(self.clear_pins)
         self.inspector.captionChanged.connect(lambda text: self.inspector_dock.setWindowTitle(f"Pixel inspector — {text}"))
+        self.inspector.groupClicked.connect(lambda group: self.set_frame(self.view.integration, group))
         self.inspector.flaggedChosen.connect(lambda x, y: self.guard(lambda: self.jump_to(x, y)))
         self.jobs.resultChanged.connect(self.refresh)
         self.jobs.imagesStale.connect(self.panels.redraw)
@@ -250,7 +252,7 @@ class MainWindow(QMainWindow):
         shown = self.panels.shown_map
         if shown is None:
             raise LinInspectError("the right panel shows no map to step through: choose Verify differences, "
-                                  "Residual map, Product − lininspect, A − B or NO_LIN_CORR mask")  # fmt: skip
+                                  "Residual map, Product − lininspect, A − B, a group difference or NO_LIN_CORR mask")  # fmt: skip
         ranking = shown.ranking
         index = maps.step(ranking, None if from_start else self.view.pixel, direction)
         if index is None:

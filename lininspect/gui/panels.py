@@ -169,8 +169,8 @@ class Panels:
             return
         if mode.reference_view is not None:
             values = self._draw_reference_view(panel, mode.reference_view)
-            if values is not None and mode.reference_view.signed:
-                self.shown_map = ShownMap(mode.value, values, "DN")
+            if values is not None and (mode.reference_view.signed or mode.reference_view.group_steps):
+                self.shown_map = ShownMap(mode.value, values, "DN")  # a value on hover, largest first when stepped
             return
         if mode is RightView.NO_LIN_CORR_MASK:
             mask = session.no_lin_corr_mask()
@@ -225,6 +225,10 @@ class Panels:
             needs = "File ▸ Compare with reference... (reference B)" if view.needs_b else "Choose a reference (A)"
             panel.set_image(None, colourmap, needs)
             panel.title.setText(view.value)
+            return None
+        if view.group_steps and g == 0:
+            panel.set_image(None, colourmap, "Group 0 has no group before it: show group 1 or later")
+            panel.title.setText(f"{view.value} — integration {i}, group 0")
             return None
         if self._awaits_integration(panel, view.value, colourmap, view.value):
             return None

@@ -37,6 +37,7 @@ from .readlevelpixel import RebuiltReads, classic_ramp, rebuilt_reads
 from .scan import CorrectedArray, scan_correction
 from .sources import (
     CorrectionSource,
+    GroupDifferenceSource,
     InputSource,
     ProductSource,
     ResultSource,
@@ -51,6 +52,9 @@ from .sources import (
 A, B = "A", "B"
 #: Views besides the panel choices: what "corrected" means now, and the product against our run.
 CORRECTED, PRODUCT_MINUS_OURS = "corrected", "product − lininspect"
+
+#: The group-difference views (g minus g−1) and the view each is the difference of.
+STEPS_OF = {"g−(g−1)": "input", "A g−(g−1)": "corrected A"}
 
 #: Pixels whose facts are kept: the inspector asks again for the clicked pixel and every pin on each refresh.
 FACTS_KEPT = 32
@@ -299,6 +303,9 @@ class Session:
             return None
         if view == "input":
             return self.input_source()
+        if view in STEPS_OF:
+            steps_of = self.source(STEPS_OF[view])
+            return None if steps_of is None else GroupDifferenceSource(steps_of)
         labels = {"corrected A": (A,), "corrected B": (B,), "A − B": (A, B), "A / B": (A, B)}[view]
         if any(label not in self.references for label in labels):
             return None

@@ -26,6 +26,8 @@ class PanelSource(Enum):
     CORRECTED_B = "corrected B"
     A_MINUS_B = "A − B"
     A_OVER_B = "A / B"
+    INPUT_STEPS = "g−(g−1)"
+    CORRECTED_A_STEPS = "A g−(g−1)"
 
     @property
     def needs_b(self) -> bool:
@@ -35,6 +37,11 @@ class PanelSource(Enum):
     def signed(self) -> bool:
         """A difference, shown on a scale symmetric about zero."""
         return self is PanelSource.A_MINUS_B
+
+    @property
+    def group_steps(self) -> bool:
+        """Each group minus the one before (Rampviz's Difference): mostly the count rate, so on the usual scale."""
+        return self in (PanelSource.INPUT_STEPS, PanelSource.CORRECTED_A_STEPS)
 
 
 class RightView(Enum):
@@ -55,6 +62,8 @@ class RightView(Enum):
     CORRECTED_B = PanelSource.CORRECTED_B.value
     A_MINUS_B = PanelSource.A_MINUS_B.value
     A_OVER_B = PanelSource.A_OVER_B.value
+    INPUT_STEPS = PanelSource.INPUT_STEPS.value
+    CORRECTED_A_STEPS = PanelSource.CORRECTED_A_STEPS.value
 
     @property
     def reference_view(self) -> PanelSource | None:
