@@ -17,6 +17,8 @@ from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core import analysis
+from ..core.errors import LinInspectError
+from ..model.hduplanes import HduPlane, read_plane
 from ..model.maps import ShownMap
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
 from ..model.viewstate import Limits, PanelSource, RightView, ViewState, symmetric_limits
@@ -28,11 +30,11 @@ from .jobs import Jobs
 CURSOR_COLOUR = "#ffffff"
 #: What redraws which part of the panels.
 IMAGES = {"data_version", "frames", "integration", "group", "left", "right", "left_display", "right_display", "linked",
-          "lock_limits", "overlay_left", "overlay_right"}  # fmt: skip
+          "lock_limits", "overlay_left", "overlay_right", "left_hdu", "right_hdu"}  # fmt: skip
 MARKERS, OUTLINE = {"pixel", "pins"}, {"box"}
 CROSSHAIR_COLOUR = "#7fffd4"
 #: Changes that concern the left panel alone.
-LEFT_ONLY = {"left", "left_display"}
+LEFT_ONLY = {"left", "left_display", "left_hdu"}
 #: Changes after which each view's colour limits are computed afresh (and a panel's change of limits method).
 NEW_LIMITS = {"data_version", "lock_limits"}
 
@@ -118,7 +120,9 @@ class Panels:
             return
         i, g = view.integration, view.group
         self.jobs.integrations.begin_requests(i)
-        if view.left is PanelSource.INPUT:
+        if view.left_hdu is not None:
+            self._draw_hdu(self.left, view.left_hdu)
+        elif view.left is PanelSource.INPUT:
             self._scale(self.left, "input", session.input_plane(i, g), "DN")
             preparing = self.jobs.preparing
             what = "Input" if preparing is None else f"Raw (_uncal) — preparing: {preparing}"
@@ -164,6 +168,11 @@ class Panels:
         colourmap = self._colour_map(panel)
         mode = self.view.right
         source = " (pipeline product)" if session.shows_product else ""
+        if self.view.right_hdu is not None:
+            values = self._draw_hdu(panel, self.view.right_hdu)
+            if values is not None:
+                self.shown_map = ShownMap(self.view.right_hdu.label, values, "")
+            return
         if mode.compares_product:
             self._draw_comparison(mode, colourmap)
             return
@@ -214,6 +223,22 @@ class Panels:
         pool_about = 0.0 if mode is RightView.RESIDUAL_MAP else None  # the largest residuals stay visible
         self._scale(panel, mode.value, values, unit, pool_about)
         panel.title.setText(title)
+
+    def _draw_hdu(self, panel: ImagePanel, plane: HduPlane) -> np.ndarray | None:
+        """An HDU's plane on the exposure's grid (flags pooled to the zoom, so a lone flag stays visible);
+        the values drawn, None when it cannot be read (the reason in the panel)."""
+        i, g = self.view.integration, self.view.group
+        try:
+            values = read_plane(self.session, plane, i, g)
+        except LinInspectError as error:
+            panel.set_image(None, self._colour_map(panel), str(error))
+            panel.title.setText(plane.label)
+            return None
+        frame = f" — integration {i}, group {g}" if plane.per_group else f" — integration {i}" if plane.per_integration else ""
+        owner = "" if plane.reference is None else f" ({self.session.references[plane.reference].path.name})"
+        self._scale(panel, f"hdu {plane.label}", values, "flags" if plane.is_flags else "", 0.0 if plane.is_flags else None)
+        panel.title.setText(f"{plane.label}{frame}{owner}")
+        return values
 
     def _draw_reference_view(self, panel: ImagePanel, view: PanelSource) -> np.ndarray | None:
         """A correction with reference A or B, or their difference (on a scale centred on 0) or ratio;

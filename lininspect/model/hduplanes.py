@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,7 +19,9 @@ from ..core import fitsfile
 from ..core.errors import LinInspectError
 from ..core.exposure import Exposure
 from ..core.reference import LinearityReference, cut_to_exposure
-from .session import Session
+
+if TYPE_CHECKING:
+    from .session import Session
 
 
 @dataclass(frozen=True)
