@@ -47,6 +47,13 @@ def test_groupdq_and_coefficient_planes_in_either_panel(window: MainWindow, qtbo
         np.testing.assert_array_equal(window.panels.shown["left"].values, reference["COEFFS"].data[2])
     assert window.left.title.text == f"A COEFFS c2 ({small_files.reference.name})"
 
+    # Choosing the left panel's own source in the toolbar shows it instead of the plane.
+    _choose(qtbot, window.display.left_box, "corrected A")
+    assert window.left.title.text.startswith("corrected A — integration 1, group 4")
+    assert left.currentText() == OWN_VIEW
+    _choose(qtbot, window.display.left_box, "input")
+    _choose(qtbot, left, "A COEFFS c2")
+
     _choose(qtbot, right, OWN_VIEW)
     assert window.right.title.text.startswith("Corrected — integration 1, group 4")
     assert window.left.title.text.startswith("A COEFFS c2")

@@ -3,7 +3,8 @@ GROUPDQ of the displayed group, ZEROFRAME of the displayed integration, a refere
 INV_COEFFS plane (c0..cN) or its DQ, instead of its own view.
 
 The choice is view state (``left_hdu``, ``right_hdu``); the panels read the plane
-(model.hduplanes). Hiding the tool gives both panels their own views back.
+(model.hduplanes). Choosing a panel's own view in the toolbar, or hiding the tool, gives the
+panel its own view back.
 """
 
 from __future__ import annotations
@@ -52,7 +53,11 @@ class HduImageTool(Tool):
         return self._widget
 
     def _follow(self, changed: set[str]) -> None:
-        if changed & {"data_version", "left_hdu", "right_hdu"}:
+        # A panel's own view chosen (its toolbar list) while it shows an HDU: the user wants that view.
+        chosen = {f"{panel}_hdu": None for panel in PANELS if panel in changed}
+        if chosen:
+            self.view.update(**chosen)  # refreshes through the change of *_hdu, if any
+        elif changed & {"data_version", "left_hdu", "right_hdu"}:
             self.refresh()
 
     def refresh(self) -> None:
