@@ -4,6 +4,7 @@ as the correction cuts them, and a truncated file refused rather than read throu
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,9 @@ from astropy.io import fits
 from lininspect.core.errors import LinInspectError
 from lininspect.model.hduplanes import HduPlane, available_planes, read_plane
 from lininspect.model.session import A, Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
+from pipeline_oracle import write_linearity_reference, write_ramp_file  # noqa: E402
 
 NINTS, NGROUPS, NY, NX = 2, 3, 6, 8
 #: The exposure's subarray starts at detector column 5, row 3 of a 20 x 12 reference.
@@ -98,3 +102,24 @@ def test_a_file_truncated_after_opening_is_refused(tmp_path: Path, files: dict[s
         read_plane(session, HduPlane("GROUPDQ"), 1, 2)
     with pytest.raises(LinInspectError, match="ended early"):
         read_plane(session, HduPlane("ZEROFRAME"), 1, 0)
+
+
+def test_multistripe_planes_are_the_rows_read(tmp_path: Path) -> None:
+    """A multistripe exposure: each reference plane cut to the rows read, as the correction cuts COEFFS."""
+    stripes = {"FASTAXIS": 1, "SLOWAXIS": 2, "MSTR_RD1": 2, "MSTR_SK1": 10, "MSTR_RD2": 4, "MSTR_SK2": 6,
+               "MSTR_RPT": 0, "MSTR_ILV": 0, "SSTR_NST": 0}  # fmt: skip
+    rows = np.arange(2048, dtype=np.float32)[:, None] * np.ones((1, 8), np.float32)
+    coeffs = np.stack([rows, np.ones_like(rows), 10 * rows])  # c0 = detector row, c2 = 10 x row
+    inverse = np.stack([-rows, np.ones_like(rows)])
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=coeffs, inv_coeffs=inverse,
+                                          instrument="NIRCAM", detector="NRCA1")  # fmt: skip
+    exposure = write_ramp_file(tmp_path / "ramp.fits", sci=np.ones((1, 2, 6, 8), np.float32), instrument="NIRCAM",
+                               detector="NRCA1", substrt=(1, 3), extra_header=stripes, with_asdf=False)  # fmt: skip
+    session = Session()
+    session.open_input(exposure)
+    session.open_reference(reference, A)
+    read = [2, 3, 14, 15, 16, 17]  # from row 3 (index 2): 2 rows read, 10 skipped, 4 read
+    assert read_plane(session, HduPlane("COEFFS", A, 0), 0, 0)[:, 0].tolist() == read
+    assert read_plane(session, HduPlane("COEFFS", A, 2), 0, 1)[:, 5].tolist() == [10 * row for row in read]
+    assert read_plane(session, HduPlane("INV_COEFFS", A, 0), 0, 0)[:, 7].tolist() == [-row for row in read]
+    np.testing.assert_array_equal(read_plane(session, HduPlane("COEFFS", A, 1), 0, 0), session.plan(A).coeffs[1])
