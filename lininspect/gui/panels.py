@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core import analysis
 from ..core.errors import LinInspectError
-from ..model.hduplanes import HduPlane, read_plane
+from ..model.hduplanes import HduPlane, flag_limits, read_plane
 from ..model.maps import ShownMap
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
 from ..model.viewstate import Limits, PanelSource, RightView, ViewState, symmetric_limits
@@ -236,7 +236,15 @@ class Panels:
             return None
         frame = f" — integration {i}, group {g}" if plane.per_group else f" — integration {i}" if plane.per_integration else ""
         owner = "" if plane.reference is None else f" ({self.session.references[plane.reference].path.name})"
-        self._scale(panel, f"hdu {plane.label}", values, "flags" if plane.is_flags else "", 0.0 if plane.is_flags else None)
+        name = self._panel_name(panel)
+        if plane.is_flags and self.view.display(name).limits is not Limits.USER:
+            low, high = flag_limits(values)
+            colourmap = self._colour_map(panel)
+            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=0.0)
+            panel.colourbar.configure(colourmap, low, high, "linear", "flags")
+            self.shown[name] = ShownScale(values, low, high, "linear")
+        else:
+            self._scale(panel, f"hdu {plane.label}", values, "flags" if plane.is_flags else "", 0.0 if plane.is_flags else None)
         panel.title.setText(f"{plane.label}{frame}{owner}")
         return values
 

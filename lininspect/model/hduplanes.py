@@ -88,6 +88,12 @@ def read_plane(session: Session, plane: HduPlane, integration: int, group: int) 
     return values.astype(np.float64 if plane.is_flags else np.float32)
 
 
+def flag_limits(values: np.ndarray) -> tuple[float, float]:
+    """A flag plane's colour limits: none to the largest value set (zscale on mostly-zero flags gives 0 to 1)."""
+    largest = float(values.max()) if values.size else 0.0
+    return 0.0, largest or 1.0
+
+
 def _per_frame_image(exposure: Exposure, name: str, ndim: int) -> fitsfile.HduInfo | None:
     """The exposure's ``name`` HDU when it is an image with one plane per group (4-D) or per
     integration (3-D) of the exposure's pixels, else None (nothing shown for it)."""

@@ -35,6 +35,8 @@ def test_groupdq_and_coefficient_planes_in_either_panel(window: MainWindow, qtbo
         groupdq = exposure["GROUPDQ"].data
         np.testing.assert_array_equal(window.panels.shown["right"].values, groupdq[1, 3])
         assert window.right.title.text == "GROUPDQ — integration 1, group 3"
+        # Flags scaled from none to the largest set, not by zscale (0 to 1 for mostly-zero flags).
+        assert window.panels.shown_limits("right") == (0.0, float(groupdq[1, 3].max()))
         window.set_frame(1, 4)  # the plane follows the displayed group
         np.testing.assert_array_equal(window.panels.shown["right"].values, groupdq[1, 4])
         assert window.right.title.text == "GROUPDQ — integration 1, group 4"

@@ -12,7 +12,7 @@ import pytest
 from astropy.io import fits
 
 from lininspect.core.errors import LinInspectError
-from lininspect.model.hduplanes import HduPlane, available_planes, read_plane
+from lininspect.model.hduplanes import HduPlane, available_planes, flag_limits, read_plane
 from lininspect.model.session import A, Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
@@ -123,3 +123,8 @@ def test_multistripe_planes_are_the_rows_read(tmp_path: Path) -> None:
     assert read_plane(session, HduPlane("COEFFS", A, 2), 0, 1)[:, 5].tolist() == [10 * row for row in read]
     assert read_plane(session, HduPlane("INV_COEFFS", A, 0), 0, 0)[:, 7].tolist() == [-row for row in read]
     np.testing.assert_array_equal(read_plane(session, HduPlane("COEFFS", A, 1), 0, 0), session.plan(A).coeffs[1])
+
+
+def test_flags_are_scaled_from_none_to_the_largest_set() -> None:
+    assert flag_limits(np.array([[0.0, 4.0], [2.0, 0.0]])) == (0.0, 4.0)
+    assert flag_limits(np.zeros((2, 2))) == (0.0, 1.0)  # nothing set: still a scale

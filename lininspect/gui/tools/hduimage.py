@@ -38,6 +38,7 @@ class HduImageTool(Tool):
         self.choices: dict[str, QComboBox] = {}
         for panel in PANELS:
             box = QComboBox()
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             box.setToolTip(f"What the {panel} panel shows: its own view or one plane of an HDU")
             box.activated.connect(lambda _index, panel=panel: self.window.guard(lambda: self._choose(panel)))
             self.choices[panel] = box
