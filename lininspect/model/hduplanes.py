@@ -74,7 +74,7 @@ def available_planes(session: Session) -> list[HduPlane]:
 
 def read_plane(session: Session, plane: HduPlane, integration: int, group: int) -> np.ndarray:
     """``plane`` at the displayed frame as a (ny, nx) image of the exposure's pixels: float32, or
-    float64 for flags (a 32-bit DQ value is exact in it)."""
+    float64 for a reference's DQ (a 32-bit DQ value is exact in it)."""
     exposure = session.exposure
     if exposure is None:
         raise LinInspectError("open an exposure to show its HDUs")
@@ -85,7 +85,7 @@ def read_plane(session: Session, plane: HduPlane, integration: int, group: int) 
         if reference is None:
             raise LinInspectError(f"reference {plane.reference} is not loaded")
         values = _reference_plane(exposure, reference, plane)
-    return values.astype(np.float64 if plane.is_flags else np.float32)
+    return values.astype(np.float64 if plane.hdu == "DQ" else np.float32)  # uint8 GROUPDQ is exact in float32
 
 
 def flag_limits(values: np.ndarray) -> tuple[float, float]:
