@@ -47,9 +47,9 @@ class HeaderViewer(QWidget):
         layout.addWidget(self.tabs)
         #: The match selected in the current tab (an index into its matches), None before the first step.
         self.current: int | None = None
-        self.find_action = self._action("Find in headers", self.focus_search, QKeySequence.StandardKey.Find)
-        self.next_action = self._action("Next match", lambda: self.step(1), QKeySequence.StandardKey.FindNext)
-        self.previous_action = self._action("Previous match", lambda: self.step(-1), QKeySequence.StandardKey.FindPrevious)
+        self.find_action = self._action("Headers window: to the search box", self.focus_search, QKeySequence.StandardKey.Find)
+        self.next_action = self._action("Headers window: next match", lambda: self.step(1), QKeySequence.StandardKey.FindNext)
+        self.previous_action = self._action("Headers window: previous match", lambda: self.step(-1), QKeySequence.StandardKey.FindPrevious)
         self.search.textChanged.connect(lambda _text: self._restart())
         self.search.returnPressed.connect(lambda: self.step(1))
         self.next_button.clicked.connect(lambda: self.step(1))
