@@ -13,7 +13,7 @@ from astropy.io import fits
 
 from lininspect.core.errors import LinInspectError
 from lininspect.model.hduplanes import HduPlane, available_planes, flag_limits, read_plane
-from lininspect.model.session import A, Session
+from lininspect.model.session import A, B, Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from pipeline_oracle import write_linearity_reference, write_ramp_file  # noqa: E402
@@ -128,3 +128,16 @@ def test_multistripe_planes_are_the_rows_read(tmp_path: Path) -> None:
 def test_flags_are_scaled_from_none_to_the_largest_set() -> None:
     assert flag_limits(np.array([[0.0, 4.0], [2.0, 0.0]])) == (0.0, 4.0)
     assert flag_limits(np.zeros((2, 2))) == (0.0, 1.0)  # nothing set: still a scale
+
+
+def test_reference_b_planes_follow_a_s_and_go_with_it(files: dict[str, Path]) -> None:
+    session = _session(files)
+    session.open_reference(files["reference"], B)
+    labels = [plane.label for plane in available_planes(session)]
+    assert labels[-8:] == [*(f"B COEFFS c{k}" for k in range(4)), *(f"B INV_COEFFS c{k}" for k in range(3)), "B DQ"]
+    np.testing.assert_array_equal(read_plane(session, HduPlane("COEFFS", B, 3), 0, 0),
+                                  read_plane(session, HduPlane("COEFFS", A, 3), 0, 0))  # fmt: skip
+    session.drop_reference(B)
+    assert not any(plane.reference == B for plane in available_planes(session))
+    with pytest.raises(LinInspectError, match="reference B is not loaded"):
+        read_plane(session, HduPlane("COEFFS", B, 3), 0, 0)
