@@ -77,6 +77,8 @@ class Panels:
         self._methods = {panel: view.display(panel).limits for panel in ("left", "right")}
         #: The map the right panel shows (differences, residuals, NO_LIN_CORR), for the readout and stepping; else None.
         self.shown_map: ShownMap | None = None
+        #: The HDU plane the left panel shows, for the readout; else None.
+        self.left_map: ShownMap | None = None
         view.subscribe(self._follow)
 
     def _follow(self, changed: set[str]) -> None:
@@ -120,8 +122,10 @@ class Panels:
             return
         i, g = view.integration, view.group
         self.jobs.integrations.begin_requests(i)
+        self.left_map = None
         if view.left_hdu is not None:
-            self._draw_hdu(self.left, view.left_hdu)
+            values = self._draw_hdu(self.left, view.left_hdu)
+            self.left_map = None if values is None else ShownMap(view.left_hdu.label, values, "")
         elif view.left is PanelSource.INPUT:
             self._scale(self.left, "input", session.input_plane(i, g), "DN")
             preparing = self.jobs.preparing
@@ -345,11 +349,13 @@ class Panels:
         panel.title.setText(title)
 
     def map_readout(self, x: int, y: int) -> str:
-        """The right panel's map value at (x, y) for the status bar's readout, or nothing when it shows no map."""
-        shown = self.shown_map
-        if shown is None or not (0 <= y < shown.values.shape[0] and 0 <= x < shown.values.shape[1]):
-            return ""
-        return "  " + shown.readout(x, y)
+        """The left panel's HDU plane and the right panel's map at (x, y) for the status bar's readout,
+        or nothing when neither shows one."""
+        text = ""
+        for shown in (self.left_map, self.shown_map):
+            if shown is not None and 0 <= y < shown.values.shape[0] and 0 <= x < shown.values.shape[1]:
+                text += "  " + shown.readout(x, y)
+        return text
 
     def shown_limits(self, panel: str) -> tuple[float, float] | None:
         """The limits ``panel`` draws its image on now, None while it shows none (or a mask)."""

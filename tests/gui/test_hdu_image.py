@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from astropy.io import fits
-from guihelpers import menu_action
+from guihelpers import hover, menu_action, visible_status_texts
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QComboBox
 
@@ -47,7 +47,10 @@ def test_groupdq_and_coefficient_planes_in_either_panel(window: MainWindow, qtbo
     _choose(qtbot, left, "A COEFFS c2")
     with fits.open(small_files.reference) as reference:
         np.testing.assert_array_equal(window.panels.shown["left"].values, reference["COEFFS"].data[2])
+        c2 = f"A COEFFS c2 {float(reference['COEFFS'].data[2][y, x]):.6g}"
     assert window.left.title.text == f"A COEFFS c2 ({small_files.reference.name})"
+    hover(qtbot, window, x, y)  # the status bar reads both planes under the cursor
+    qtbot.waitUntil(lambda: any(f"{c2}  GROUPDQ 4" in text for text in visible_status_texts(window)))
 
     # Choosing the left panel's own source in the toolbar shows it instead of the plane.
     _choose(qtbot, window.display.left_box, "corrected A")
