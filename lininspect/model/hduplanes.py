@@ -112,7 +112,7 @@ def _exposure_plane(exposure: Exposure, name: str, integration: int, group: int)
         raise LinInspectError(f"{exposure.path}: has no {name} image of the exposure's shape")
     ny, nx = exposure.shape[2:]
     frame = integration * exposure.ngroups + group if name == "GROUPDQ" else integration
-    dtype = np.dtype(fitsfile.PositionedReader(-1, info).dtype)
+    dtype = fitsfile.PositionedReader(-1, info).dtype  # the stored type (BITPIX, big-endian); nothing read through it
     size = ny * nx * dtype.itemsize
     with open(exposure.path, "rb") as stream:
         stored = os.pread(stream.fileno(), size, info.data_offset + frame * size)
