@@ -43,6 +43,7 @@ class Actions(QObject):
         self.export_action = self._action(file, "&Export corrected...", self.ask_export, QKeySequence.StandardKey.Save)
         file.addSeparator()
         self._action(file, "&Headers...", window.dialogs.show_headers)
+        self._action(file, "&Find in headers...", lambda: window.dialogs.show_headers(find=True), QKeySequence.StandardKey.Find)
         self._action(file, "Exposure &summary...", window.dialogs.show_summary)
         file.addSeparator()
         # Ctrl+Q itself: the standard Quit key is unbound on some platform themes (Qt's offscreen one among them).

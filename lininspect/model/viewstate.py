@@ -17,6 +17,8 @@ from enum import Enum
 import numpy as np
 
 from ..core.errors import LinInspectError
+from .hduplanes import HduPlane
+
 
 class PanelSource(Enum):
     """The data a panel can show; the value is the label in the panel's menu."""
@@ -159,6 +161,9 @@ class ViewState:
     lock_limits: bool = False
     #: The pixel under the cursor, marked in both panels while "crosshair" is linked.
     crosshair: Pixel | None = None
+    #: An HDU plane (GROUPDQ, ZEROFRAME, a reference's COEFFS plane...) shown in a panel instead of its own view.
+    left_hdu: HduPlane | None = None
+    right_hdu: HduPlane | None = None
     #: NO_LIN_CORR pixels drawn over the left and the right panel.
     overlay_left: bool = False
     overlay_right: bool = False
