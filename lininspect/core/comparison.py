@@ -252,7 +252,7 @@ class _Sums:
     groups: tuple[np.ndarray, np.ndarray]  # groups in those fits
 
 
-class _Block:
+class RowBlock:
     """A row block of one integration held in memory, indexed as the correction indexes a whole exposure.
 
     ``block[i, g, rows]`` is a view of group ``g`` of the block (``rows`` absolute, within the
@@ -325,10 +325,10 @@ def _reduce_block(
             if groupdq is not None:
                 flags[g] = groupdq[i, g, rows]
     shape = tuple(sci.shape)
-    data, dq = _Block(raw, rows.start, shape), _Block(flags, rows.start, shape) if groupdq is not None else None
+    data, dq = RowBlock(raw, rows.start, shape), RowBlock(flags, rows.start, shape) if groupdq is not None else None
     corrected = []
     for coefficients in prepared:
-        out = _Block(np.empty_like(raw), rows.start, shape)
+        out = RowBlock(np.empty_like(raw), rows.start, shape)
         coefficients.correct_tile(data, dq, out, i, rows, direct=True, cancel=cancel)
         corrected.append(out.values)
 
