@@ -63,7 +63,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         if workers is not None:
             raise LinInspectError("--workers starts a local cluster; with --scheduler the cluster has its own workers")
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as error:
             raise LinInspectError(f"{scheduler}: no Dask scheduler answers ({error})") from None
         try:

@@ -191,3 +191,24 @@ def test_a_worker_killed_mid_survey_loses_and_duplicates_no_row(survey_files: di
 def test_progress_line_gives_count_rate_and_eta() -> None:
     assert progress_text(0, 50, 0.0) == "0/50 files"
     assert progress_text(10, 50, 120.0) == "10/50 files  5.0 files/min  ETA 0:08:00"
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--level", "0"], "--level 0.0: must be a finite, non-zero number of DN"),
+    (["--level", "nan"], "--level nan: must be a finite"),
+    (["--reference", "notes.txt"], "notes.txt"),
+    (["-o", "notes.txt"], "notes.txt: is not a directory"),
+    (["--workers", "0"], "--workers 0: must be at least 1"),
+    (["--scheduler", "tcp://127.0.0.1:{port}"], "no Dask scheduler answers"),
+])
+def test_survey_refuses_bad_options_in_one_line(survey_files: dict, tmp_path: Path, args: list[str],
+                                                needle: str) -> None:
+    (tmp_path / "notes.txt").write_text("not a reference\n")
+    args = [arg.format(port=_free_port()) for arg in args]
+    options = ["-o", "out"] if "-o" not in args else []
+    if "--reference" not in args:
+        options += ["--reference", str(survey_files["a"])]
+    result = _lininspect("survey", survey_files["exposures"][0], *options, *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and needle in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
