@@ -149,7 +149,11 @@ def run_survey(client: Client, files: Sequence[Path], settings: SurveySettings, 
 
     for future in as_completed(row_futures):
         index = row_futures.pop(future)
-        rows_by_index[index] = future.result()
+        try:
+            rows_by_index[index] = future.result()
+        except Exception as error:  # e.g. KilledWorker: the file took down every worker that tried it
+            rows_by_index[index] = _failed_row(str(files[index]), f"the cluster gave up on it: {type(error).__name__}: "
+                                                                  f"{error}")
         if rows_by_index[index].get("stack"):
             batch.append(surveys[index])
         surveys[index] = None  # the batch holds it now (or nothing does): the worker may free it
