@@ -59,6 +59,7 @@ Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
   lininspect survey FILE... [--reference REF] [--against B | --against-context PMAP] [--level DN] -o DIR
                                        figures of every exposure (table), stacked per-detector maps and
                                        plots, on a Dask cluster (--scheduler tcp://HOST:PORT, or local workers)
+  lininspect SURVEY_DIR                open a survey's table and maps in the app
   lininspect demo DIR                  write the demo exposure and its linearity reference
 
 Without --reference, CRDS chooses the reference as the pipeline does (CRDS_PATH, CRDS_SERVER_URL,
@@ -450,6 +451,13 @@ def _open(options: argparse.Namespace) -> int:
             raise LinInspectError("--reference, --corrected, --against and --against-context need an INPUT")
         demo = ensure_demo()
         return _launch(OpeningRequest(demo.exposure, demo.reference, correct_on_open=True))
+    from .model.surveyresults import is_survey_directory
+
+    if is_survey_directory(options.input):
+        if any(value is not None for value in (options.reference, options.corrected, options.against,
+                                                options.against_context)):
+            raise LinInspectError(f"{options.input} is a survey: it opens with no other file")
+        return _launch(OpeningRequest(options.input, survey=True))
     _use_crds_context(options)
     # The app asks CRDS (unless given the reference) and runs missing pipeline steps in a worker.
     # So is B under --against-context, in a job of its own once A is known.

@@ -304,6 +304,7 @@ def _figures(exposure: Exposure, reference: LinearityReference, plan: Correction
     causes[(exposure.pixeldq & np.uint32(NO_LIN_CORR)) != 0] = 0
     figures: dict[str, Any] = {
         "reference": reference.path.name,
+        "reference_file": str(reference.path.resolve()),
         "reference_origin": chosen_by(reference),
         "path": "read-level" if plan.read_level else "classic",
         "no_lin_corr": int(np.count_nonzero(flagged)),

@@ -24,6 +24,7 @@ from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.reference import LinearityReference
 from ..model.session import Session
+from ..model.surveyresults import SurveyResults, open_survey
 from ..model.viewstate import RightView, ViewState
 from .actions import Actions
 from .dialogs import Dialogs
@@ -35,8 +36,9 @@ from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
 from .panels import Panels
 from .statusarea import StatusArea
+from .surveywindow import SurveyWindow
 from .tooldocks import ToolDocks
-from .worker import Job, wait_for_jobs
+from .worker import Job, start_job, wait_for_jobs
 
 
 class MainWindow(QMainWindow):
@@ -69,6 +71,8 @@ class MainWindow(QMainWindow):
         self.actions = Actions(self)
         self.tool_docks = ToolDocks(self, self.actions.tools_menu)
         self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember, self.setWindowTitle)
+        #: The survey opened last (File ▸ Open survey…), in a window of its own.
+        self.survey_window: SurveyWindow | None = None
 
         for panel in (self.left, self.right):
             panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))
@@ -146,6 +150,30 @@ class MainWindow(QMainWindow):
         self.opener.against_after_lookup = against
         self.opener.against_context_after_lookup = against_context
         self.jobs.resolve_in_background(path, reference=reference, as_is=as_is)
+
+    def open_survey(self, directory: Path) -> Job[SurveyResults]:
+        """Read a survey's table and maps in a job, then show them in a survey window."""
+
+        def shown(results: SurveyResults) -> None:
+            window = SurveyWindow(results, lambda text: self.status.message(text, 10000), self)
+            window.openRequested.connect(lambda *where: self.guard(lambda: self.open_from_survey(*where)))
+            self.survey_window = window
+            window.show()
+            self.status.message(f"Opened survey {directory}: {len(results.rows)} exposures", 10000)
+
+        self.status.message(f"Reading survey {directory}...")
+        return start_job(lambda progress, cancel: open_survey(directory), shown, self.dialogs.show_error)
+
+    def open_from_survey(self, path: Path, reference: Path | None, x: int, y: int) -> None:
+        """An exposure of a survey at pixel (x, y), with the reference the survey used, corrected."""
+        self.open_input(path)
+        self.jump_to(x, y)
+        exposure = self.session.exposure
+        if reference is None or (exposure is not None and exposure.is_uncal):
+            self.resolve_in_background(path, reference=reference)
+        else:
+            self.open_reference(reference)
+            self.run_correction()
 
     def compare_with_context(self, context: str) -> Job[LinearityReference]:
         """Reference B is what CRDS ``context`` picks for the user's file, looked up in a job; then as File ▸

@@ -23,3 +23,4 @@ class OpeningRequest:
     correct_on_open: bool = False
     resolve: bool = False
     as_is: bool = False
+    survey: bool = False  # ``input`` is a directory written by ``lininspect survey``: open its table and maps
