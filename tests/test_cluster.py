@@ -212,3 +212,21 @@ def test_survey_refuses_bad_options_in_one_line(survey_files: dict, tmp_path: Pa
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and needle in result.stderr, result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_survey_and_correct_on_local_workers_from_the_command_line(survey_files: dict, tmp_path: Path) -> None:
+    """--workers 2: a LocalCluster started and stopped by the command; the terminal sees only the failed file."""
+    exposures = survey_files["exposures"][:2]
+    missing = tmp_path / "missing_lastframe.fits"
+    result = _lininspect("survey", *exposures, missing, "-r", survey_files["a"], "-o", tmp_path / "s",
+                         "--workers", "2", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"lininspect: error: {missing}: No such file or directory\n"
+    table = Table.read(tmp_path / "s" / "survey.ecsv")
+    assert list(table["error"].filled("")) == ["", "", f"{missing}: No such file or directory"]
+    assert set(table["worker"][:2]) <= {"0", "1"}
+    result = _lininspect("correct", *exposures, "-r", survey_files["a"], "--output-dir", tmp_path, "--workers", "2",
+                         cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert sorted(line.split(":")[0] for line in result.stdout.splitlines()) == sorted(
+        f"wrote {tmp_path / path.name.replace('_lastframe', '_linearity')}" for path in exposures)
