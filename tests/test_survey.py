@@ -25,7 +25,8 @@ from lininspect.core.survey import (
     survey_exposure,
 )
 
-from comparison_files import write_comparison_files
+from comparison_files import DELIVERY, OPERATIONAL, PICKS, write_comparison_files, write_two_context_cache
+from crds_cache import SERVERLESS_URL
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 
 LEVEL = 20_000.0
@@ -222,3 +223,25 @@ def test_store_keeps_a_result_whole(files: dict[str, Path], tmp_path: Path) -> N
         np.testing.assert_array_equal(kept.maps[name], values)
     assert sorted(p.name for p in (tmp_path / "survey").rglob("*")) == ["k.json", "k.npz", "partials", "rows"]
     assert DetectorStack.of(kept).exposures == 1
+
+
+def test_against_context_judges_the_deliverys_pick_against_the_operational_one(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crds.core.utils import clear_function_caches
+
+    picked = write_two_context_cache(tmp_path / "crds", files)
+    for key in ("CRDS_PATH", "CRDS_SERVER_URL", "CRDS_CONTEXT", "CRDS_MODE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("CRDS_PATH", str(tmp_path / "crds"))
+    monkeypatch.setenv("CRDS_SERVER_URL", SERVERLESS_URL)
+    clear_function_caches()
+    try:
+        row = survey_exposure(files["exposure"], SurveySettings(against_context=DELIVERY, as_is=True)).row
+    finally:
+        clear_function_caches()
+    assert (row["reference"], row["reference_b"]) == (PICKS[OPERATIONAL], PICKS[DELIVERY])
+    assert OPERATIONAL in row["reference_origin"] and DELIVERY in row["reference_origin_b"]
+    given = survey_exposure(files["exposure"], SurveySettings(reference=picked[OPERATIONAL],
+                                                              against=picked[DELIVERY])).row
+    for column in ("no_lin_corr_b", "factor_last_diff_median", "residual_after_diff_p95"):
+        assert row[column] == given[column]
