@@ -245,3 +245,13 @@ def test_against_context_judges_the_deliverys_pick_against_the_operational_one(
                                                               against=picked[DELIVERY])).row
     for column in ("no_lin_corr_b", "factor_last_diff_median", "residual_after_diff_p95"):
         assert row[column] == given[column]
+
+
+def test_stacked_mean_residual_is_exact(files: dict[str, Path]) -> None:
+    surveys = [survey_exposure(files["exposure"], SurveySettings(reference=files[name])) for name in ("a", "b")]
+    (stack,) = stack_all(surveys).values()
+    residuals = np.stack([s.maps["residual_a"] for s in surveys]).astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmean(residuals, axis=0)
+    np.testing.assert_allclose(stack.maps()["residual_a_mean"], expected, rtol=1e-6)

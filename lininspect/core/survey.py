@@ -398,12 +398,11 @@ class DetectorStack:
                 bins = np.searchsorted(RESIDUAL_EDGES, values[finite], side="right") - 1
                 rows, columns = np.nonzero(finite)
                 self.histograms[name][bins, rows, columns] += 1  # each pixel once: no repeated index
-            else:
-                if name not in self.sums:
-                    self.sums[name] = np.zeros(values.shape)
-                    self.counts[name] = np.zeros(values.shape, dtype=np.uint32)
-                self.sums[name] += np.where(finite, values, 0.0)
-                self.counts[name] += finite
+            if name not in self.sums:
+                self.sums[name] = np.zeros(values.shape)
+                self.counts[name] = np.zeros(values.shape, dtype=np.uint32)
+            self.sums[name] += np.where(finite, values, 0.0)
+            self.counts[name] += finite
         self.exposures += 1
 
     def merged(self, other: DetectorStack) -> DetectorStack:
@@ -417,7 +416,7 @@ class DetectorStack:
 
     def maps(self) -> dict[str, np.ndarray]:
         """The stacked maps: per pixel median residual (%) and how many exposures had a fit there,
-        mean factors, and with B the A - B differences (mean factors, median residuals)."""
+        mean residuals and factors, and with B the A - B differences (mean factors, median residuals)."""
         result: dict[str, np.ndarray] = {}
         for name, histogram in sorted(self.histograms.items()):
             result[f"{name}_median"] = histogram_median(histogram, RESIDUAL_EDGES)

@@ -30,6 +30,8 @@ _MEANINGS = {
     "residual_diff_median": ("median residual non-linearity A minus B", "percent"),
     "residual_a_median": ("median residual non-linearity of ramps corrected with A", "percent"),
     "residual_b_median": ("median residual non-linearity of ramps corrected with B", "percent"),
+    "residual_a_mean": ("mean residual non-linearity of ramps corrected with A", "percent"),
+    "residual_b_mean": ("mean residual non-linearity of ramps corrected with B", "percent"),
     "residual_a_exposures": ("exposures with usable groups (a fit) here, A", ""),
     "residual_b_exposures": ("exposures with usable groups (a fit) here, B", ""),
     "factor_last_a_mean": ("mean factor at the last unsaturated group, A", ""),
