@@ -230,3 +230,11 @@ def test_survey_and_correct_on_local_workers_from_the_command_line(survey_files:
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert sorted(line.split(":")[0] for line in result.stdout.splitlines()) == sorted(
         f"wrote {tmp_path / path.name.replace('_lastframe', '_linearity')}" for path in exposures)
+
+
+def test_a_survey_directory_opens_with_no_other_file(survey_files: dict, tmp_path: Path) -> None:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "survey.ecsv").write_text("# %ECSV 1.0\n")
+    result = _lininspect(tmp_path / "s", "--reference", survey_files["a"], cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, f"lininspect: error: {tmp_path / 's'} is a survey: it opens "
+                                                     "with no other file\n")
