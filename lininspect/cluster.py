@@ -82,6 +82,15 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         cluster.close()
 
 
+def _use_crds_context(context: str | None) -> None:
+    """--crds-context on a worker, which may have served another run: crds caches its setup per process."""
+    if context and os.environ.get("CRDS_CONTEXT") != context:
+        from crds.core.utils import clear_function_caches
+
+        os.environ["CRDS_CONTEXT"] = context
+        clear_function_caches()
+
+
 def _worker_name() -> str:
     try:
         from distributed import get_worker
@@ -94,8 +103,7 @@ def _worker_name() -> str:
 def survey_task(path: str, settings: SurveySettings, identity: str, directory: str) -> ExposureSurvey:
     """One exposure, on a worker: the kept result if the directory has it, else computed and kept.
     A failure becomes the row's reason; it is not kept, so a rerun tries again."""
-    if settings.crds_context:
-        os.environ["CRDS_CONTEXT"] = settings.crds_context
+    _use_crds_context(settings.crds_context)
     store = SurveyStore(directory)
     started = time.perf_counter()
     with warnings.catch_warnings():
@@ -205,8 +213,7 @@ def correct_task(path: str, output: str, reference: str | None, *, as_is: bool, 
     from .core.reference import check_same_detector, open_reference
     from .core.resolve import resolve_input
 
-    if crds_context:
-        os.environ["CRDS_CONTEXT"] = crds_context
+    _use_crds_context(crds_context)
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
