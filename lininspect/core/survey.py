@@ -504,7 +504,7 @@ class SurveyStore:
         if survey.maps:
             with atomic_path(self.partials / f"{key}.npz") as temporary:
                 with open(temporary, "wb") as stream:
-                    np.savez_compressed(stream, **survey.maps)
+                    np.savez(stream, **survey.maps)  # zlib cost as much as the survey pass itself
         with atomic_path(self.rows / f"{key}.json") as temporary:
             temporary.write_text(json.dumps(survey.row, default=_plain))
 
