@@ -242,7 +242,9 @@ def _reduce_block(sci: Any, groupdq: Any | None, prepared: list[PreparedCoeffici
     dq = RowBlock(flags, rows.start, shape) if groupdq is not None else None
     saturated = (flags & SATURATED) != 0
     sums.saturated += int(np.count_nonzero(saturated))
-    _add_relative_residuals(sums.before, raw, flags, rows)
+    good_raw = usable(raw, flags)
+    design = fit_design(good_raw)
+    _add_relative_residuals(sums.before, raw, good_raw, rows, design)
 
     candidates = np.isfinite(raw) & ~saturated
     last = ngroups - 1 - np.argmax(candidates[::-1], axis=0)[np.newaxis]
@@ -253,49 +255,73 @@ def _reduce_block(sci: Any, groupdq: Any | None, prepared: list[PreparedCoeffici
     for k, coefficients in enumerate(prepared):
         out = RowBlock(np.empty_like(raw), rows.start, shape)
         coefficients.correct_tile(data, dq, out, i, rows, direct=True, cancel=None)
-        _add_relative_residuals(sums.after[k], out.values, flags, rows)
+        good = usable(out.values, flags)  # a correction that overflows makes a sample unusable
+        _add_relative_residuals(sums.after[k], out.values, good, rows,
+                                design if np.array_equal(good, good_raw) else None)
         corrected_last = np.take_along_axis(out.values, last, axis=0)[0]
         sums.corrected_at_signal[k][rows][higher] = corrected_last[higher]
 
 
-def _add_relative_residuals(target: tuple[np.ndarray, np.ndarray], values: np.ndarray, flags: np.ndarray,
-                            rows: slice) -> None:
-    squares, groups = relative_residual_sums(values, usable(values, flags))
+def _add_relative_residuals(target: tuple[np.ndarray, np.ndarray], values: np.ndarray, good: np.ndarray,
+                            rows: slice, design: FitDesign | None = None) -> None:
+    squares, groups = relative_residual_sums(values, good, design)
     target[0][rows] += squares
     target[1][rows] += groups
 
 
-def relative_residual_sums(ramps: np.ndarray, good: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class FitDesign:
+    """What a straight-line fit against the group index needs of the good groups alone (counts, sums of
+    the index and its square, first good group and span): shared by ramps with the same good groups."""
+
+    good: np.ndarray
+    first: np.ndarray
+    span: np.ndarray
+    n: np.ndarray
+    sx: np.ndarray
+    sxx: np.ndarray
+
+
+def fit_design(good: np.ndarray) -> FitDesign:
+    ngroups, plane = good.shape[0], good.shape[1:]
+    first = np.argmax(good, axis=0)
+    span = ngroups - 1 - np.argmax(good[::-1], axis=0) - first
+    n, sx, sxx = np.zeros(plane), np.zeros(plane), np.zeros(plane)
+    for g in range(ngroups):
+        n += good[g]
+        sx += g * good[g]
+        sxx += (g * g) * good[g]
+    return FitDesign(good, first, span, n, sx, sxx)
+
+
+def relative_residual_sums(ramps: np.ndarray, good: np.ndarray,
+                           design: FitDesign | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per pixel of one integration, the sum of squared (ramp - line)/signal over the good groups, and
     how many groups that is (0 where fewer than MIN_FIT_GROUPS are good or the line is flat).
 
-    ``ramps``/``good`` are (ngroups, ...). The line is a least-squares fit against the group index;
-    the signal is what it rises between the first and the last good group. The normal equations'
-    sums are accumulated group by group (planes stay in cache: 4x faster than whole-block
-    temporaries), each ramp shifted to start at 0 so the squares lose no precision, and the
-    residual sum of squares follows from them.
+    ``ramps``/``good`` are (ngroups, ...); ``design`` is ``fit_design(good)`` when the caller has it.
+    The line is a least-squares fit against the group index; the signal is what it rises between
+    the first and the last good group. The normal equations' sums are accumulated group by group
+    (planes stay in cache: 4x faster than whole-block temporaries), each ramp shifted to start at 0
+    so the squares lose no precision, and the residual sum of squares follows from them.
     """
-    ngroups, plane = ramps.shape[0], ramps.shape[1:]
-    first = np.argmax(good, axis=0)
-    span = ngroups - 1 - np.argmax(good[::-1], axis=0) - first
-    start = np.take_along_axis(ramps, first[np.newaxis], axis=0)[0].astype(np.float64)
-    n, sx, sxx, sy, sxy, syy = (np.zeros(plane) for _ in range(6))
+    design = design if design is not None else fit_design(good)
+    n, sx, sxx = design.n, design.sx, design.sxx
+    start = np.take_along_axis(ramps, design.first[np.newaxis], axis=0)[0].astype(np.float64)
+    plane = ramps.shape[1:]
+    sy, sxy, syy = np.zeros(plane), np.zeros(plane), np.zeros(plane)
     shifted = np.empty(plane)
     with np.errstate(invalid="ignore", over="ignore"):
-        for g in range(ngroups):
-            included = good[g]
+        for g in range(ramps.shape[0]):
             np.subtract(ramps[g], start, out=shifted, dtype=np.float64)
-            shifted[~included] = 0.0
-            n += included
-            sx += g * included
-            sxx += (g * g) * included
+            shifted[~good[g]] = 0.0
             sy += shifted
             sxy += g * shifted
             syy += shifted * shifted
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
         intercept = (sy - slope * sx) / n
-        squares = np.maximum(syy - intercept * sy - slope * sxy, 0.0) / (slope * span) ** 2
+        squares = np.maximum(syy - intercept * sy - slope * sxy, 0.0) / (slope * design.span) ** 2
     fitted = (n >= MIN_FIT_GROUPS) & np.isfinite(squares)
     return np.where(fitted, squares, 0.0), np.where(fitted, n, 0.0)
 
