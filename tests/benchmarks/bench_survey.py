@@ -82,10 +82,10 @@ def main() -> None:
     serial_dir = workdir / "serial"
     shutil.rmtree(serial_dir, ignore_errors=True)
     SurveyStore(serial_dir).prepare()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for path in files:
         survey_task(str(path), settings, identity, str(serial_dir))
-    serial = time.perf_counter() - started
+    serial, serial_cpu = time.perf_counter() - started, time.process_time() - cpu_started
 
     few, many = options.memory_files
     small, small_reference = inputs(workdir, tuple(options.memory_shape), many, "small")
@@ -104,7 +104,8 @@ def main() -> None:
             memory[count] = peak_rss_of(survey_command(small[:count], small_reference, directory, address))
     print(f"cp of one file (yardstick)      {cp:8.2f} s")
     print(f"serial, one process             {serial:8.1f} s   {len(files) / serial * 60:6.1f} files/min   "
-          f"{serial / len(files) / cp:5.2f}x cp per file")
+          f"{serial / len(files) / cp:5.2f}x cp per file   (CPU {serial_cpu / len(files):.2f} s per file: on a "
+          "shared machine the wall times say more about the neighbours)")
     print(f"LocalCluster, 2 workers         {cluster:8.1f} s   {len(files) / cluster * 60:6.1f} files/min   "
           f"{cluster / len(files) * 2 / cp:5.2f}x cp per file per worker   (cluster start {startup:.1f} s)")
     print(f"speed-up 2 workers / serial     {serial / cluster:8.2f}x")
