@@ -12,6 +12,8 @@ from .interrupts import (
     Terminated,
     current_handlers,
     exit_at_once_on_signals,
+    exit_process,
+    exits_at_once,
     raise_on_signals,
     restore,
 )
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from .core.reference import LinearityReference
     from .core.resolve import ResolvedInput
 
-COMMANDS = ("correct", "snapshot", "compare-references", "survey", "demo")
+COMMANDS = ("correct", "snapshot", "compare-references", "survey", "demo", "install-desktop")
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 #: Largest snapshot side: 16384 x 16384 RGBA is 1 GB, already more than a screen needs.
 MAX_SNAPSHOT_SIDE = 16384
@@ -61,10 +63,13 @@ Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
                                        plots, on a Dask cluster (--scheduler tcp://HOST:PORT, or local workers)
   lininspect SURVEY_DIR                open a survey's table and maps in the app
   lininspect demo DIR                  write the demo exposure and its linearity reference
+  lininspect install-desktop [--remove]
+                                       add lininspect to the desktop's menu and "Open with" for FITS files
 
 Without --reference, CRDS chooses the reference as the pipeline does (CRDS_PATH, CRDS_SERVER_URL,
 CRDS_CONTEXT or --crds-context). Inputs whose earlier Detector1 steps have not run (_uncal ...)
-get them from jwst first (pip install 'lininspect[pipeline]'), unless --as-is.
+get them from jwst first, unless --as-is. jwst comes with the 'pipeline' extra:
+  {pipeline_install_hint}
 
 Run 'lininspect COMMAND --help' for a command's options.
 """
@@ -111,15 +116,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Library warnings (astropy's, numpy's, pyqtgraph's) are not for the user's terminal:
             # what matters is reported by lininspect itself, once, in plain words.
             warnings.simplefilter("ignore")
-            return _run(args)
+            code = _run(args)
     except KeyboardInterrupt:
         print("\nlininspect: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
     except Terminated:
         print("lininspect: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
+        code = EXIT_TERMINATED
+    except SystemExit as leaving:  # a refusal (_fail), argparse's errors, --help, --version
+        if not exits_at_once(previous):
+            raise
+        code = leaving.code if isinstance(leaving.code, int) else 0 if leaving.code is None else 1
+        if isinstance(leaving.code, str):
+            print(leaving.code, file=sys.stderr)
     finally:
         restore(previous)
+    if exits_at_once(previous) and args and args[0] in COMMANDS:
+        exit_process(code)  # the command itself, not the app: a signal while the process ends gets its status
+    return code
 
 
 def _run(args: list[str]) -> int:
@@ -144,15 +158,22 @@ def _run(args: list[str]) -> int:
     return EXIT_BAD_INPUT
 
 
+def usage() -> str:
+    """The commands, as ``lininspect --help`` prints them (the app's Help ▸ Commands shows this)."""
+    return _open_parser().format_help()
+
+
 def _fail(message: str) -> NoReturn:
     print(f"lininspect: error: {message}", file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)
 
 
 def _open_parser() -> argparse.ArgumentParser:
+    from .installation import pipeline_install_hint
+
     parser = _Parser(
         prog="lininspect",
-        description=_DESCRIPTION,
+        description=_DESCRIPTION.format(pipeline_install_hint=pipeline_install_hint()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"lininspect {__version__}")
@@ -260,6 +281,14 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
         _add_cluster(parser, "run on this Dask scheduler instead of local worker processes")
         parser.set_defaults(run=_survey)
+    elif command == "install-desktop":
+        parser.description = (
+            "Add lininspect to the desktop's menu, with its icon, and offer it for FITS files "
+            "(image/fits, application/fits) in file managers: for you only, under $XDG_DATA_HOME "
+            "(default ~/.local/share). The entry runs this lininspect command."
+        )
+        parser.add_argument("--remove", action="store_true", help="remove the entry and the icon again")
+        parser.set_defaults(run=_install_desktop)
     else:
         parser.description = "Write the demo MIRI exposure and its linearity reference into DIR."
         parser.add_argument("directory", type=Path, metavar="DIR")
@@ -299,9 +328,8 @@ def _correct(options: argparse.Namespace) -> int:
             if override is not None and not options.force:
                 check_same_detector(open_exposure(path), override)
             ready = resolve_input(path, override, as_is=options.as_is, progress=bar.step_callback(index))
-            summary = correct_file(
-                ready.ramp, ready.reference, output, overwrite=options.overwrite, progress=bar.callback(index)
-            )
+            summary = correct_file(ready.ramp, ready.reference, output, overwrite=options.overwrite,
+                                   progress=bar.callback(index), history=ready.preparation.history())  # fmt: skip
         except LinInspectError as error:
             bar.clear()
             print(f"lininspect: error: {error}", file=sys.stderr)
@@ -442,13 +470,32 @@ def _demo(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _install_desktop(options: argparse.Namespace) -> int:
+    from .desktop import data_home, install_desktop, remove_desktop
+
+    home = data_home()
+    if options.remove:
+        removed = remove_desktop(home)
+        for path in removed:
+            print(f"removed {path}")
+        if not removed:
+            print(f"nothing to remove: no lininspect desktop entry in {home}")
+        return EXIT_OK
+    for path in install_desktop(home):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def _open(options: argparse.Namespace) -> int:
     from .core.demo import ensure_demo
+    from .model.opening import NO_DISPLAY, has_display
 
     if options.input is None:
         if any(value is not None for value in (options.reference, options.corrected, options.against,
                                                 options.against_context)):
             raise LinInspectError("--reference, --corrected, --against and --against-context need an INPUT")
+        if not has_display():  # before writing the demo's 135 MB for a window that cannot open
+            raise LinInspectError(NO_DISPLAY)
         demo = ensure_demo()
         return _launch(OpeningRequest(demo.exposure, demo.reference, correct_on_open=True))
     from .model.surveyresults import is_survey_directory
@@ -505,6 +552,11 @@ def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
 
 
 def _launch(request: OpeningRequest) -> int:
+    from .model.opening import has_display
+
+    missing = request.missing_files()
+    if missing and not has_display():  # at a terminal: name the file first (a window would show a dialog)
+        raise LinInspectError(f"{missing[0]}: no such file")
     try:
         from .gui.app import launch
     except ImportError as error:
@@ -583,7 +635,7 @@ def _compare_references(options: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         comparison = compare_references(exposure, ready.reference, against, level=options.level,
-                                        progress=bar.callback(0))
+                                        progress=bar.callback(0), source=options.input)
     finally:
         bar.clear()
     directory.mkdir(exist_ok=True)

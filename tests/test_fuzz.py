@@ -2,10 +2,11 @@
 
 The files are the demo's exposure and reference (same headers, HDUs and DQ_DEF table) cut
 down to 16 x 20 pixels, plus a ramp with the pipeline's ASDF extension. Each mutation edits
-a header card, flips bytes, truncates, or removes or repeats a block. Every run must end in
-exit 0 or a one-line refusal (exit 2): no traceback, no "internal error", no hang, no memory
-beyond the files' size, no changed input, no temporary left, and every product written must
-open and pass astropy's verification.
+a header card, flips bytes, truncates, or removes or repeats a block, or puts a hostile tree
+in the ASDF extension (an alias bomb, 6 MB of YAML, array sources outside the file). Every run
+must end in exit 0 or a one-line refusal (exit 2): no traceback, no "internal error", no hang,
+no memory beyond the files' size, no changed input, no temporary left, and every product
+written must open and pass astropy's verification.
 
 Runs go through ``lininspect.cli.main`` in this process (a subprocess each would cost ~0.6 s
 of imports); a timer turns a hang into a failure, the peak resident size bounds memory.
@@ -26,6 +27,16 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from asdf_attacks import (
+    OUTSIDE,
+    alias_bomb,
+    deep_nesting,
+    external_source,
+    json_reference,
+    make_outside_files,
+    oversized,
+    with_asdf_yaml,
+)
 from hostile_files import BLOCK, blank_card, header_spans, set_card
 from lininspect import cli
 from lininspect.core import demo
@@ -81,11 +92,25 @@ def originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     demo._exposure_hdul(sci, pixeldq, groupdq).writeto(folder / "exposure.fits")
     demo._reference_hdul(coeffs, ref_dq).writeto(folder / "reference.fits")
     write_ramp_file(folder / "asdf.fits", sci=sci[:1, :3, :8, :10], with_asdf=True)
-    return {
+    originals = {
         "exposure": (folder / "exposure.fits").read_bytes(),
         "reference": (folder / "reference.fits").read_bytes(),
         "asdf exposure": (folder / "asdf.fits").read_bytes(),
     }
+    outside = make_outside_files(folder / "outside")
+    for number, (name, edit) in enumerate(asdf_attacks(outside).items()):
+        attacked = with_asdf_yaml(folder / "asdf.fits", folder / f"attack{number}.fits", edit)
+        originals[f"ASDF attack: {name}"] = attacked.read_bytes()
+    return originals
+
+
+def asdf_attacks(outside: dict[str, str]) -> dict:  # type: ignore[type-arg]
+    """Hostile ASDF extensions (bombs, oversized YAML, sources outside the file), each edits the YAML."""
+    attacks = {"alias bomb": alias_bomb(), "deep nesting": deep_nesting(100), "6 MB of YAML": oversized(6),
+               "$ref": json_reference()}
+    for name in OUTSIDE:
+        attacks[f"source {name}"] = external_source(name.format(**outside))
+    return attacks
 
 
 def mutate(originals: dict[str, bytes], case: int) -> tuple[str, bytes, str]:
@@ -121,6 +146,10 @@ def mutate(originals: dict[str, bytes], case: int) -> tuple[str, bytes, str]:
             damaged[offset] = int(rng.integers(256))
             flips.append(offset)
         return which, bytes(damaged), f"{which}: bytes changed at {flips}"
+    attacks = sorted(name for name in originals if name.startswith("ASDF attack"))
+    if which == "asdf exposure" and case % 2 == 0:  # the ASDF extension's tree itself, hostile
+        name = attacks[case // 2 % len(attacks)]
+        return "asdf exposure", originals[name], name
     cut = int(rng.integers(len(data) // BLOCK))  # truncated, or a block removed or repeated
     match int(rng.integers(3)):
         case 0:
@@ -186,6 +215,8 @@ def test_hundreds_of_damaged_demo_files(originals: dict[str, bytes], tmp_path: P
             except LinInspectError as error:
                 assert "\n" not in str(error), (what, str(error))
         assert code in (0, 2), (what, code, stderr)
+        if what.startswith("ASDF attack"):
+            assert code == 2 and "ASDF extension" in stderr, (what, stderr)
         assert "Traceback" not in stderr and "internal error" not in stderr, (what, stderr)
         assert stderr.isascii() and all(line.isprintable() for line in stderr.splitlines()), (what, stderr)
         if code == 2:

@@ -16,8 +16,9 @@ from lininspect.core.pathway import plan_correction
 from lininspect.core.reference import open_reference
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 
+#: A multistripe readout as real files carry it: SSTR_NST = 0 too (without it jwst 3.0.0 cannot cut at all).
 _STRIPES = {"FASTAXIS": 1, "SLOWAXIS": 2, "MSTR_RD1": 2, "MSTR_SK1": 10, "MSTR_RD2": 4, "MSTR_SK2": 6,
-            "MSTR_RPT": 0, "MSTR_ILV": 0}
+            "MSTR_RPT": 0, "MSTR_ILV": 0, "SSTR_NST": 0}
 
 
 def _coefficients(ny: int, nx: int) -> np.ndarray:

@@ -264,6 +264,21 @@ def test_superstripe_fails_in_the_pipeline_and_is_refused_here(tmp_path: Path) -
     assert not (tmp_path / "ours.fits").exists()
 
 
+def test_multistripe_without_sstr_nst_fails_in_the_pipeline_and_is_refused_here(tmp_path: Path) -> None:
+    """Issue 15 item 12: jwst 3.0.0 cuts the reference with ``num_superstripe > 0`` read as None."""
+    written, reference = _multistripe_case(tmp_path, "no_sstr_nst", MULTISTRIPE["mstripe_fast_x"], seed=51)
+    exposure = tmp_path / "no_sstr_nst_refpix.fits"  # plain FITS: no ASDF tree that could still hold SSTR_NST
+    with fits.open(written) as hdul:
+        del hdul[0].header["SSTR_NST"]
+        fits.HDUList([hdu for hdu in hdul if hdu.name != "ASDF"]).writeto(exposure)
+    with pytest.raises(PipelineRunError, match="'>' not supported between instances of 'NoneType' and 'int'"):
+        run_linearity_steps([(exposure, reference, tmp_path / "pipeline.fits")], tmp_path / "crds")
+    with pytest.raises(LinInspectError, match=r"no_sstr_nst_refpix.fits: multistripe exposure \(MSTR_\* keywords\) "
+                                              r"without SSTR_NST; the pipeline fails"):
+        correct_file(exposure, reference, tmp_path / "ours.fits")
+    assert not (tmp_path / "ours.fits").exists()
+
+
 def test_one_group_read_level_fails_in_the_pipeline_and_is_refused_here(tmp_path: Path) -> None:
     exposure, reference = _read_level_case(tmp_path, "onegroup", seed=9, shape=(1, 1, 6, 6), nframes=4)
     with pytest.raises(PipelineRunError, match="IndexError"):

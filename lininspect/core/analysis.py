@@ -18,8 +18,13 @@ from .errors import CorrectionCancelled
 #: Fewer usable groups than this and a straight line leaves no residual worth showing.
 MIN_FIT_GROUPS = 3
 
-STRETCHES = ("linear", "sqrt", "log", "asinh")
-LIMITS = ("zscale", "99.5%", "99%", "min-max")
+#: DS9's stretches; "histeq" is histogram equalisation over the limits.
+STRETCHES = ("linear", "log", "sqrt", "squared", "asinh", "histeq")
+#: DS9's automatic limits (its "user" limits are typed, not computed).
+LIMITS = ("min-max", "zscale", "99.5%", "99%", "98%", "95%")
+
+#: Knots of the histogram-equalisation curve: fine enough that no two grey levels merge.
+EQUALISATION_KNOTS = 1024
 
 #: zscale and percentile limits come from a regular grid of at most this many pixels, as
 #: DS9 samples for zscale: on every pixel of a 1024 x 1032 plane they cost 5 ms (zscale)
@@ -31,6 +36,8 @@ LIMIT_SAMPLES = 100_000
 ADC_FULL_SCALE = 65535.0
 
 _LOG_A = 1000.0
+#: Histogram equalisation maps through a table of this many levels: a lookup, not an interpolation, per pixel.
+_EQUALISATION_TABLE = 4096
 _ASINH_B = 0.1
 
 
@@ -192,16 +199,67 @@ def grid_sample(values: np.ndarray, samples: int) -> np.ndarray:
     return values[(slice(None, None, step),) * values.ndim] if step > 1 else values
 
 
-def stretch(values: Any, low: float, high: float, kind: str) -> np.ndarray:
-    """Map values to 0..1 by the limits, then by a stretch from STRETCHES; NaN stays NaN."""
+def stretch(values: Any, low: float, high: float, kind: str, like: np.ndarray | None = None) -> np.ndarray:
+    """Map values to 0..1 by the limits, then by a stretch from STRETCHES; NaN stays NaN.
+
+    "histeq" spreads the pixels of ``like`` (the image the values belong to; ``values``
+    itself when None) evenly over 0..1, so it needs the image to map a single value.
+    """
     t = np.clip((np.asarray(values, dtype=np.float32) - np.float32(low)) / np.float32(high - low), 0, 1)
     if kind == "sqrt":
         return np.sqrt(t)
+    if kind == "squared":
+        return t * t
     if kind == "log":
         return (np.log10(_LOG_A * t + 1) / np.log10(_LOG_A + 1)).astype(np.float32)
     if kind == "asinh":
         return (np.arcsinh(t / _ASINH_B) / np.arcsinh(1 / _ASINH_B)).astype(np.float32)
+    if kind == "histeq":
+        knots, levels = equalisation_curve(values if like is None else like, low, high)
+        table = np.interp(np.linspace(0.0, 1.0, _EQUALISATION_TABLE), knots, levels).astype(np.float32)
+        position = np.atleast_1d(t * np.float32(_EQUALISATION_TABLE - 1) + np.float32(0.5))
+        missing = np.isnan(position)
+        position[missing] = 0
+        out = table[position.astype(np.int32)]
+        out[missing] = np.nan
+        return out.reshape(np.shape(t))
     return t
+
+
+def equalisation_curve(values: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram equalisation as a curve: knots in 0..1 (of the limits) and the level each maps to.
+
+    The knots are quantiles of a grid sample, so a 4-million-pixel plane costs one sort of
+    LIMIT_SAMPLES values and one interpolation; repeated quantiles (a flat sky) keep their first level.
+    """
+    sample = grid_sample(np.asarray(values), LIMIT_SAMPLES)
+    sample = sample[np.isfinite(sample)]
+    if sample.size == 0 or not high > low:
+        return np.array([0.0, 1.0]), np.array([0.0, 1.0])
+    t = np.clip((sample.astype(np.float64) - low) / (high - low), 0, 1)
+    levels = np.linspace(0.0, 1.0, EQUALISATION_KNOTS + 1)
+    ranked = np.sort(t)
+    knots, first = np.unique(ranked[(levels * (ranked.size - 1)).astype(np.intp)], return_index=True)
+    levels = levels[first]
+    # The limits themselves map to black and white, as every other stretch maps them.
+    if knots[0] > 0.0:
+        knots, levels = np.concatenate(([0.0], knots)), np.concatenate(([0.0], levels))
+    if knots[-1] < 1.0:
+        knots, levels = np.concatenate((knots, [1.0])), np.concatenate((levels, [1.0]))
+    levels[0], levels[-1] = 0.0, 1.0
+    return knots, levels
+
+
+def histogram(values: np.ndarray, low: float, high: float, bins: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and bin edges of a plane's finite values over a range a little wider than the limits.
+
+    From a grid sample, as the limits are: the levels widget redraws on every frame step.
+    The margin shows what lies beyond the limits (clipped pixels) on both sides.
+    """
+    sample = grid_sample(np.asarray(values), LIMIT_SAMPLES)
+    sample = sample[np.isfinite(sample)]
+    margin = (high - low) * 0.25 if high > low else 1.0
+    return np.histogram(sample, bins=bins, range=(low - margin, high + margin))
 
 
 def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:

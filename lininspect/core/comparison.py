@@ -168,8 +168,12 @@ def compare_references(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    source: Path | None = None,
 ) -> ReferenceComparison:
     """Correct ``exposure`` with both references in one streamed pass and reduce it to per-pixel figures.
+
+    ``source``: the user's file the exposure stands for (an ``_uncal`` whose prepared ramp this is),
+    named by the report instead of the ramp in lininspect's cache.
 
     Refuses (LinInspectError) references for another instrument or detector than the
     exposure or each other, and references the pipeline could not cut for the exposure.
@@ -194,7 +198,7 @@ def compare_references(
     rms = [_rms(rss, n) for rss, n in zip(sums.rss, sums.groups)]
     both = ~(no_lin_corr[0] | no_lin_corr[1])
     return ReferenceComparison(
-        exposure=exposure.path,
+        exposure=Path(source) if source is not None else exposure.path,
         reference_a=reference_a.path,
         reference_b=reference_b.path,
         chosen_a=chosen_by(reference_a),

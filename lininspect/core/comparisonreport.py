@@ -6,6 +6,7 @@ they renamed into place, so a failed or interrupted run leaves none of them.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -127,9 +128,10 @@ def provenance(comparison: ReferenceComparison) -> dict[str, object]:
     """What was compared and how, for every file's header."""
     level = "each pixel's saturation level" if comparison.level is None else f"{comparison.level:g} DN"
     return {
-        "exposure": str(comparison.exposure),
-        "reference_a": str(comparison.reference_a),
-        "reference_b": str(comparison.reference_b),
+        # Absolute, as R_LINEAR records a reference: a report outlives the folder it was written from.
+        "exposure": os.path.abspath(comparison.exposure),
+        "reference_a": os.path.abspath(comparison.reference_a),
+        "reference_b": os.path.abspath(comparison.reference_b),
         "chosen_a": comparison.chosen_a,
         "chosen_b": comparison.chosen_b,
         "correction_a": comparison.correction_a,

@@ -64,6 +64,11 @@ def demo_cache_dir() -> Path:
     return base / "lininspect" / "demo"
 
 
+def is_demo_reference(path: Path) -> bool:
+    """Whether ``path`` is the cached demo's reference, which ``lininspect`` alone opens: nobody chose it."""
+    return Path(path).resolve() == (demo_cache_dir() / DEMO_REFERENCE_NAME).resolve()
+
+
 def ensure_demo(directory: Path | None = None) -> DemoFiles:
     """Return the demo pair in ``directory`` (default: the cache), writing it only if a file is missing."""
     directory = demo_cache_dir() if directory is None else Path(directory)

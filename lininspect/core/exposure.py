@@ -140,8 +140,7 @@ def open_exposure(path: str | Path) -> Exposure:
             "S_LINEAR = COMPLETE: the linearity step has already run on this file; it is corrected again, "
             "as the pipeline would"
         )
-    asdf_info = fitsfile.find(infos, "ASDF")
-    metadata = read_pipeline_metadata(path, header, None if asdf_info is None else asdf_info.index)
+    metadata = read_pipeline_metadata(path, infos)
     notes.extend(metadata.notes())
     nframes = metadata.nframes  # checked here, whichever path later asks for it
     if nframes is not None and nframes < 1:

@@ -7,8 +7,9 @@ included) and with their references from CRDS. Running them one by one instead o
 pipeline gives a progress report and a cancel point per step; the numbers are the pipeline's.
 
 The prepared ramp is kept in a cache (:func:`prepared_cache_dir`) keyed by the input file, the
-steps, jwst's version and the CRDS setup, so preparing the same file again costs nothing. The
-cache can be deleted at any time.
+steps, jwst's version and the CRDS setup, so preparing the same file again costs nothing; an
+entry is used only after its checksum and its input's identity are checked (see
+:mod:`preparedcache`). The cache can be deleted at any time.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..installation import pipeline_install_hint
 from .atomic import atomic_path
-from .crdsref import crds_parameters, effective_context
+from .crdsref import check_step_references, crds_parameters, effective_context
 from .errors import CorrectionCancelled, LinInspectError
 from .exposure import open_exposure
+from .preparedcache import entry_for, new_entry, publish, source_identity
 
 #: jwst 3.0 Detector1 order of the steps that precede linearity.
 MIRI_STEPS = ("group_scale", "dq_init", "emicorr", "saturation", "ipc", "firstframe", "lastframe", "reset")
@@ -56,6 +59,33 @@ class Preparation:
     ramp: Path
     steps: tuple[str, ...]  # the steps that were (or had been, for a cached ramp) run
     from_cache: bool
+    #: Steps with no record in the input that were left unrun: the user chose to correct it as it is.
+    unrecorded: tuple[str, ...] = ()
+    jwst_version: str = ""
+
+    def describe(self) -> str:
+        """What happened before linearity, in a few words ("" when the input had every step on record)."""
+        if self.steps:
+            return f"prepared: pipeline steps {', '.join(self.steps)} {'cached' if self.from_cache else 'run'}"
+        if self.unrecorded:
+            return f"as it is: pipeline steps {', '.join(self.unrecorded)} not on record and not run"
+        return ""
+
+    def brief(self) -> str:
+        """:meth:`describe` in a status bar's room."""
+        if self.steps:
+            return f"prepared ({len(self.steps)} pipeline steps{', cached' if self.from_cache else ''})"
+        if self.unrecorded:
+            return f"as it is ({len(self.unrecorded)} earlier steps not run)"
+        return ""
+
+    def history(self) -> list[str]:
+        """The product's HISTORY sentences: which earlier steps lininspect ran, or that it ran none it lacked."""
+        if self.steps:
+            return [f"Before linearity, lininspect ran jwst {self.jwst_version} steps {', '.join(self.steps)}"]
+        if self.unrecorded:
+            return [f"Corrected as it is: no record of pipeline steps {', '.join(self.unrecorded)} and none run"]
+        return []
 
 
 def steps_before_linearity(instrument: str) -> tuple[str, ...]:
@@ -63,18 +93,28 @@ def steps_before_linearity(instrument: str) -> tuple[str, ...]:
 
 
 def missing_steps(path: str | Path) -> tuple[str, ...]:
-    """The steps before linearity whose ``S_*`` keyword is absent or blank.
+    """The steps before linearity whose ``S_*`` keyword is absent or blank, read as jwst reads them.
 
     COMPLETE or SKIPPED means the step has been dealt with; any other value (FAILED, a typo, a
     number) cannot say whether the data went through it, so the file is refused rather than guessed.
     """
     parameters = crds_parameters(path)
-    instrument = str(parameters.get("meta.instrument.name", ""))
+    return _missing(path, str(parameters.get("meta.instrument.name", "")),
+                    lambda step: parameters.get(f"meta.cal_step.{step}"))  # fmt: skip
+
+
+def unrecorded_steps(path: str | Path, header: Mapping[str, object]) -> tuple[str, ...]:
+    """:func:`missing_steps` from an already read primary header: no stdatamodels (seconds to import), no I/O,
+    so the app can say at once that a file it opened lacks the earlier steps."""
+    return _missing(path, str(header.get("INSTRUME", "")).strip(), lambda step: header.get(STEP_KEYWORDS[step]))
+
+
+def _missing(path: str | Path, instrument: str, status_of: Callable[[str], object]) -> tuple[str, ...]:
     if not instrument:
         raise LinInspectError(f"{path}: INSTRUME is missing, so the pipeline's steps for it are unknown")
     missing = []
     for step in steps_before_linearity(instrument):
-        status = parameters.get(f"meta.cal_step.{step}")
+        status = status_of(step)
         if status is None or (isinstance(status, str) and not status.strip()):
             missing.append(step)
         elif not (isinstance(status, str) and status.strip().upper() in DONE_STATUSES):
@@ -107,18 +147,22 @@ def prepare(
     if not steps:
         return Preparation(path, path, (), from_cache=False)
     jwst_version = _require_jwst(path, steps)
+    _make_cache_dir(prepared_cache_dir())  # a refusal that needs no network comes before CRDS's
     try:
         context = effective_context(remedy="or use --as-is to correct the file without them")
     except LinInspectError as error:
         raise LinInspectError(
-            f"{path}: the pipeline's steps {', '.join(steps)} take their references from CRDS, but {error}"
+            f"{path}: no record of the pipeline's steps {', '.join(steps)} before linearity; they take their "
+            f"references from CRDS, but {error}"
         ) from None
-    target = _cache_path(path, steps, jwst_version, context)
-    if target.is_file():
-        if _is_prepared_ramp(target):
-            return Preparation(path, target, steps, from_cache=True)
-        target.unlink(missing_ok=True)  # damaged (a crash, a full disk, a user's edit): prepare it again
-    _make_cache_dir(target.parent)
+    manifest = _cache_path(path, steps, jwst_version, context)
+    source = source_identity(path)
+    cached = entry_for(manifest, source, steps)
+    if cached is not None and _is_prepared_ramp(cached, source.shape):
+        return Preparation(path, cached, steps, from_cache=True, jwst_version=jwst_version)
+    # Missing, damaged (a crash, a full disk, a user's edit) or not this input's: prepared again.
+    _make_cache_dir(manifest.parent)
+    target = new_entry(manifest)
     with _pipeline_quiet() as log:
         try:
             _run_steps(path, steps, target, progress, cancel)
@@ -130,7 +174,8 @@ def prepare(
             raise LinInspectError(
                 f"{path}: {what} ({_first_line(error)}); --as-is corrects it without them"
             ) from None
-    return Preparation(path, target, steps, from_cache=False)
+    publish(manifest, target, source, steps)
+    return Preparation(path, target, steps, from_cache=False, jwst_version=jwst_version)
 
 
 def _make_cache_dir(directory: Path) -> None:
@@ -150,11 +195,11 @@ def _make_cache_dir(directory: Path) -> None:
         )
 
 
-def _is_prepared_ramp(path: Path) -> bool:
-    """Whether a cached file still opens as a ramp on which every step before linearity has run."""
+def _is_prepared_ramp(path: Path, shape: tuple[int, ...]) -> bool:
+    """Whether a cached file opens as a ramp of ``shape``, with GROUPDQ, on which every step before linearity ran."""
     try:
-        open_exposure(path)
-        return not missing_steps(path)
+        exposure = open_exposure(path)
+        return exposure.shape == shape and exposure.groupdq is not None and not missing_steps(path)
     except LinInspectError:
         return False
 
@@ -165,14 +210,13 @@ def _require_jwst(path: Path, steps: tuple[str, ...]) -> str:
     except ImportError:
         raise LinInspectError(
             f"{path}: the pipeline's steps {', '.join(steps)} have not run on it; lininspect runs them through "
-            "jwst, which is not installed: pip install 'lininspect[pipeline]' (or use --as-is to correct it "
-            "without them)"
+            f"jwst, which is not installed: {pipeline_install_hint()} (or use --as-is to correct it without them)"
         ) from None
     return str(jwst.__version__)
 
 
 def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str, context: str) -> Path:
-    """One cached ramp per input file state, steps, jwst version and CRDS setup."""
+    """The manifest of the cached ramp for this input file state, steps, jwst version and CRDS setup."""
     stat = path.stat()
     identity = "\n".join(
         [
@@ -186,7 +230,7 @@ def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str, context: 
         ]
     )
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-    return prepared_cache_dir() / f"{path.name.split('.')[0]}_{digest}_prepared.fits"
+    return prepared_cache_dir() / f"{path.name.split('.')[0]}_{digest}_prepared.json"
 
 
 def _run_steps(
@@ -205,6 +249,13 @@ def _run_steps(
         config, config_file = Detector1Pipeline.build_config(model)
         config.pop("class", None)
         pipeline = Detector1Pipeline.from_config_section(config, name=config.get("name"), config_file=config_file)
+        needed = {
+            reftype: name
+            for name in steps
+            for reftype in getattr(pipeline, name).reference_file_types
+            if getattr(pipeline, name).get_ref_override(reftype) is None
+        }
+        check_step_references(path, model.get_crds_parameters(), needed, "--as-is corrects it without them")
         for index, name in enumerate(steps):
             if cancel is not None and cancel.is_set():
                 raise CorrectionCancelled()
@@ -226,7 +277,7 @@ def _run_steps(
 
 @contextlib.contextmanager
 def _pipeline_quiet() -> Iterator[io.StringIO]:
-    """jwst's and crds' log records and warnings are collected, not printed."""
+    """jwst's and crds' log records, warnings and printed lines are collected, not printed."""
     collected = io.StringIO()
     handler = logging.StreamHandler(collected)
     saved = []
@@ -239,7 +290,8 @@ def _pipeline_quiet() -> Iterator[io.StringIO]:
         logger.propagate = False
         logger.setLevel(logging.INFO)
     try:
-        with warnings.catch_warnings():
+        # crds also prints tracebacks itself (heavy_client's mapping fetch): those go to the log too.
+        with warnings.catch_warnings(), contextlib.redirect_stderr(collected), contextlib.redirect_stdout(collected):
             warnings.simplefilter("ignore")
             yield collected
     finally:

@@ -11,9 +11,10 @@ the target that is renamed into place only when complete.
 from __future__ import annotations
 
 import os
+import textwrap
 import urllib.parse
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,8 +91,12 @@ def correct_file(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    history: Sequence[str] = (),
 ) -> CorrectionSummary:
-    """Correct one ramp file into a new ``_linearity`` file, streaming SCI tile by tile."""
+    """Correct one ramp file into a new ``_linearity`` file, streaming SCI tile by tile.
+
+    ``history``: sentences for the product's HISTORY after lininspect's own (what was done before linearity).
+    """
     exposure = open_exposure(input_path)
     if not isinstance(reference, LinearityReference):
         reference = open_reference(reference)
@@ -106,7 +111,8 @@ def correct_file(
             sci, groupdq = exposure.streamed(source.fileno())
             return correct_ramps(sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers)
 
-    saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill, replace=overwrite)
+    saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill, replace=overwrite,
+                               history=history)  # fmt: skip
     return _summary(output, prepared, saturated, exposure, reference, plan.reason if plan.read_level else None)
 
 
@@ -143,9 +149,10 @@ def _write_product(
     fill: Callable[[OutputImage], int],
     *,
     replace: bool,
+    history: Sequence[str],
 ) -> int:
     with _atomic_output(output, exposure.path, replace=replace) as stream, open(exposure.path, "rb") as source:
-        sci_offset = _write_layout(stream, source, exposure, reference, pixeldq, zeroframe, output.name)
+        sci_offset = _write_layout(stream, source, exposure, reference, pixeldq, zeroframe, output.name, history)
         stream.flush()
         return fill(OutputImage(stream.fileno(), sci_offset, exposure.shape))
 
@@ -158,13 +165,14 @@ def _write_layout(
     pixeldq: np.ndarray,
     zeroframe: np.ndarray | None,
     output_name: str,
+    history: Sequence[str],
 ) -> int:
     """Write every HDU but SCI's data; return where SCI's data goes (left as zeros)."""
     names = {info.name for info in exposure.hdus}
     sci_offset = -1
     for info in exposure.hdus:
         if info.index == 0:
-            stream.write(_header_bytes(_primary_header(exposure, reference, output_name)))
+            stream.write(_header_bytes(_primary_header(exposure, reference, output_name, history)))
             _copy(source, stream, info.data_offset, info.data_span)
         elif info.name == "SCI":
             stream.write(_header_bytes(_float_header(info.header)))
@@ -188,7 +196,9 @@ def _write_layout(
     return sci_offset
 
 
-def _primary_header(exposure: Exposure, reference: LinearityReference, output_name: str) -> fits.Header:
+def _primary_header(
+    exposure: Exposure, reference: LinearityReference, output_name: str, history: Sequence[str]
+) -> fits.Header:
     header = exposure.header.copy()
     # The product's own name, as the pipeline writes it; the input's (for a prepared _uncal file,
     # the preparation's temporary) would be wrong.
@@ -200,6 +210,9 @@ def _primary_header(exposure: Exposure, reference: LinearityReference, output_na
         header["CRDS_CTX"] = (reference.origin.context, "CRDS context (.pmap) used to select ref files")
     for line in history_lines(f"Linearity corrected by lininspect {__version__} with", header_text(reference.path.name)):
         header.add_history(line)
+    for sentence in history:
+        for line in textwrap.wrap(header_text(sentence), _HISTORY_WIDTH):
+            header.add_history(line)
     return header
 
 

@@ -3,7 +3,7 @@
 The reference is the user's override, else CRDS's pick for the input (looked up first, so an
 exposure the pipeline would skip costs no preparation). The ramp is the input itself, or, when
 earlier Detector1 steps have not run on it, their output (see :mod:`preparation`); ``as_is``
-corrects the input without them.
+corrects the input without them (and the preparation names them, for the product's HISTORY).
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from astropy.io import fits
+
 from .crdsref import crds_linearity_reference
 from .exposure import open_exposure
-from .preparation import Preparation, StepProgress, prepare
+from .errors import LinInspectError
+from .preparation import Preparation, StepProgress, prepare, unrecorded_steps
 from .reference import LinearityReference, open_reference
 
 
@@ -38,7 +41,7 @@ def resolve_input(
     cancel: threading.Event | None = None,
 ) -> ResolvedInput:
     path = Path(path)
-    open_exposure(path)  # a file that is no exposure is refused as such, before CRDS or jwst see it
+    exposure = open_exposure(path)  # a file that is no exposure is refused as such, before CRDS or jwst see it
     if reference is None:
         chosen = crds_linearity_reference(path)
     elif isinstance(reference, LinearityReference):
@@ -46,7 +49,15 @@ def resolve_input(
     else:
         chosen = open_reference(reference)
     if as_is:
-        preparation = Preparation(path, path, (), from_cache=False)
+        preparation = Preparation(path, path, (), from_cache=False, unrecorded=_unrecorded(path, exposure.header))
     else:
         preparation = prepare(path, progress=progress, cancel=cancel)
     return ResolvedInput(path, preparation, chosen)
+
+
+def _unrecorded(path: Path, header: fits.Header) -> tuple[str, ...]:
+    """The earlier steps ``--as-is`` leaves unrun, for the product's HISTORY; none named when unreadable."""
+    try:
+        return unrecorded_steps(path, header)
+    except LinInspectError:
+        return ()

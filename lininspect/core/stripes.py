@@ -7,6 +7,7 @@ interleaving, MSTR_ILV). Its rows are stacked in the array, so the reference mus
 cut row range by row range, in detector orientation (FASTAXIS/SLOWAXIS), as jwst's
 ``lib/stripe_utils`` does. Superstripe exposures (SSTR_NST > 0) are refused: jwst
 collates them in its refpix step, and its linearity step cannot cut a 3-D COEFFS for them.
+So are multistripe exposures with no SSTR_NST at all, on which jwst's cut fails.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def multistripe_cut(
     arrays: list[np.ndarray],
 ) -> list[np.ndarray]:
     """Each reference array (..., ny, nx) cut to the multistripe exposure of ``shape`` (ny, nx)."""
+    if metadata.integer("subarray.num_superstripe") is None:
+        # jwst 3.0.0's stripe_read compares num_superstripe > 0 with None there and fails.
+        raise LinInspectError(
+            f"{metadata.path}: multistripe exposure (MSTR_* keywords) without SSTR_NST; the pipeline fails on "
+            "it when cutting the reference (jwst 3.0.0), so lininspect refuses too"
+        )
     fast, slow = _axes(metadata)
     xsize, ysize = _required(metadata, "subarray.xsize"), _required(metadata, "subarray.ysize")
     if (ysize, xsize) != tuple(shape):

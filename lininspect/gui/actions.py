@@ -15,6 +15,7 @@ from PyQt6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from ..core.product import default_output_path
+from .gotopixel import GoToPixelDialog
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
@@ -44,7 +45,8 @@ class Actions(QObject):
         self._action(file, "&Headers...", window.dialogs.show_headers)
         self._action(file, "Exposure &summary...", window.dialogs.show_summary)
         file.addSeparator()
-        self._action(file, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+        # Ctrl+Q itself: the standard Quit key is unbound on some platform themes (Qt's offscreen one among them).
+        self._action(file, "&Quit", window.close, "Ctrl+Q")
 
         jobs = window.jobs
         run = menus.addMenu("&Correction")
@@ -53,10 +55,19 @@ class Actions(QObject):
         self.verify_action = self._action(run, "&Verify corrected file", lambda: window.guard(jobs.verify_product))
         self.compare_action = self._action(run, "Compare references A and B over the detector",
                                            lambda: window.guard(jobs.compare_in_background))  # fmt: skip
+        self.earlier_steps_action = self._action(run, "Earlier pipeline steps...",
+                                                 lambda: window.guard(window.opener.reconsider_preparation))  # fmt: skip
 
         view = menus.addMenu("&View")
         view.addAction(window.inspector_dock.toggleViewAction())
         self._action(view, "Reset zoom", lambda: window.left.view.autoRange(padding=0.02), "Ctrl+0")
+        self.go_to_dialog = GoToPixelDialog(window)
+        self._action(view, "&Go to pixel...", self.go_to_dialog.ask, "Ctrl+G")
+        view.addSeparator()
+        self._action(view, "Next difference (worst first)", lambda: window.guard(lambda: window.step_difference(+1)), "N")
+        self._action(view, "Previous difference", lambda: window.guard(lambda: window.step_difference(-1)), "Shift+N")
+        self._action(view, "Go to worst pixel of the map",
+                     lambda: window.guard(lambda: window.step_difference(+1, from_start=True)), "Shift+W")  # fmt: skip
         inspector = menus.addMenu("&Inspector")
         self._action(inspector, "Export plots (PNG/SVG)...", self._ask_export_plots)
         self._action(inspector, "Export ramps (CSV)...", self._ask_export_csv)
@@ -67,6 +78,11 @@ class Actions(QObject):
         self._action(None, "previous group", lambda: window.step(0, -1), Qt.Key.Key_Left.value)
         self._action(None, "next integration", lambda: window.step(1, 0), Qt.Key.Key_PageDown.value)
         self._action(None, "previous integration", lambda: window.step(-1, 0), Qt.Key.Key_PageUp.value)
+        # The arrows with Shift move the selected pixel; without, Left/Right stay the group steps.
+        for name, key, dx, dy in (("left", "Left", -1, 0), ("right", "Right", 1, 0), ("up", "Up", 0, 1), ("down", "Down", 0, -1)):
+            self._action(None, f"move the pixel {name}", lambda dx=dx, dy=dy: window.move_pixel(dx, dy), f"Shift+{key}")
+            self._action(None, f"move the pixel {name} by 10", lambda dx=dx, dy=dy: window.move_pixel(10 * dx, 10 * dy),
+                         f"Ctrl+Shift+{key}")  # fmt: skip
         self._update_recent_menu()
         window.setAcceptDrops(True)
         window.installEventFilter(self)
@@ -93,6 +109,8 @@ class Actions(QObject):
         self.export_action.setEnabled(session.result is not None)
         self.verify_action.setEnabled(session.product is not None and session.reference is not None)
         self.compare_action.setEnabled(session.can_compare)
+        preparation = session.preparation
+        self.earlier_steps_action.setEnabled(preparation is not None and bool(preparation.steps or preparation.unrecorded))
 
     # --- file choosers ------------------------------------------------------------------
 
@@ -103,7 +121,7 @@ class Actions(QObject):
                  "against": "Compare with linearity reference (B)"}[kind]  # fmt: skip
         name, _ = QFileDialog.getOpenFileName(window, title, window.dialogs.start_dir(), FITS_FILTER)
         if name:
-            opener = {"input": window.open_input, "reference": window.open_reference,
+            opener = {"input": window.open_user_input, "reference": window.open_reference,
                       "corrected": window.open_product, "against": window.open_against}[kind]  # fmt: skip
             window.guard(lambda: opener(Path(name)))
 

@@ -9,14 +9,16 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
-from PyQt6.QtCore import QSettings, QSize
-from PyQt6.QtGui import QColor, QIcon, QPalette
+from PyQt6.QtCore import QSettings, QSize, QThreadPool
+from PyQt6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PyQt6.QtWidgets import QApplication, QMessageBox
 from pyqtgraph.util.garbage_collector import GarbageCollector
 
+from .. import data
 from ..core.errors import LinInspectError
-from ..model.opening import OpeningRequest
+from ..model.opening import NO_DISPLAY, OpeningRequest, has_display
 from .mainwindow import MainWindow
 from .quitsignals import QuitOnSignals
 from .worker import route_warnings
@@ -25,7 +27,6 @@ ORGANISATION = "lininspect"
 APPLICATION = "lininspect"
 #: Point this at an .ini file to keep settings away from the user's (tests do).
 SETTINGS_ENV = "LININSPECT_SETTINGS"
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 #: The window on a first start, when the screen has room for it (and for WINDOW_FRAME).
 DEFAULT_SIZE = QSize(1600, 1000)
 #: Room left for the window manager's title bar and borders, which Qt learns only once shown.
@@ -49,6 +50,7 @@ def application() -> QApplication:
     app = QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
+    app.setDesktopFileName(APPLICATION)  # matches the window to lininspect.desktop (lininspect install-desktop)
     _style(app)
     _collector()
     return app
@@ -87,12 +89,15 @@ def _style(app: QApplication) -> None:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#777777"))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#777777"))
     app.setPalette(palette)
-    stylesheet = RESOURCES / "lininspect.qss"
-    if stylesheet.is_file():
-        app.setStyleSheet(stylesheet.read_text())
-    icon = RESOURCES / "lininspect.svg"
-    if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
+    app.setStyleSheet(data.read_text(data.STYLE_SHEET))
+    app.setWindowIcon(app_icon())
+
+
+def app_icon() -> QIcon:
+    """The icon, drawn from the package's SVG (no file path: the package may be a zip)."""
+    pixmap = QPixmap()
+    pixmap.loadFromData(data.read_bytes(data.ICON), "SVG")
+    return QIcon(pixmap)
 
 
 def open_window(
@@ -110,19 +115,33 @@ def open_window(
 
 
 def launch(request: OpeningRequest) -> int:
-    """Show the app on the request's files and run until closed."""
-    if not any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
-        raise LinInspectError(
-            "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"
-        )
+    """Show the app on the request's files and run until closed (after a signal: :func:`end_process`)."""
+    if not has_display():
+        raise LinInspectError(NO_DISPLAY)
     app = application()
     sys.excepthook = _report_unexpected
     route_warnings()
     with QuitOnSignals(app) as quitting:  # before anything can block: a start-up dialog ends on a signal too
         window = show_window(request)
-        if not window.isVisible():  # closed by a signal during start-up
-            return quitting.status or 0
-        return app.exec()
+        # Not visible: closed by a signal during start-up.
+        status = app.exec() if window.isVisible() else (quitting.status or 0)
+    if quitting.status is not None or QThreadPool.globalInstance().activeThreadCount():
+        end_process(status)
+    return status
+
+
+def end_process(status: int) -> NoReturn:
+    """End at once, the window closed and its settings saved: after a signal, or with a job still running.
+
+    A signal asks for the end now, and Python's teardown of the Qt and pyqtgraph objects took
+    seconds on a loaded machine (pyqtgraph's own ``exit()`` skips it the same way, against
+    crashes on exit). A job stuck in a call it cannot leave must not keep the process alive,
+    nor meet the interpreter's teardown in its thread; a file it was writing is still a
+    temporary, which the next run in that folder removes.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def show_window(request: OpeningRequest) -> MainWindow:

@@ -2,15 +2,23 @@
 
 Every number drawn comes from the core's ReferenceComparison. The report's PNG is painted
 by :mod:`.comparisonpicture` from the same numbers, colours and labels, in any thread.
+The maps zoom and pan together, say their value under the cursor (:attr:`ComparisonFigure.hovered`)
+and offer a clicked pixel (:attr:`ComparisonFigure.pixelClicked`) to the window's inspector;
+the difference maps are pooled to the zoom, so a single pixel that changed stays visible.
+Titles are short, so three columns fit a small screen; the dialog says the rest in text.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
 
-from ..core.analysis import display_limits
+from ..core.analysis import display_limits, pool_factor
 from ..core.comparison import ReferenceComparison
+from ..model.maps import extreme_pool
 
 #: Size of the written picture in pixels.
 PICTURE_SIZE = (1800, 1150)
@@ -20,15 +28,24 @@ TEXT = "#c8c8c8"
 CHANGE_COLOURS = ((70, 140, 255), (40, 42, 48), (255, 90, 60))
 
 
+#: The maps whose isolated pixels matter, pooled to the zoom about "no change" (0).
+POOLED = ("factor_difference", "no_lin_corr_change", "rms_difference")
+
+
 class ComparisonFigure(pg.GraphicsLayoutWidget):
     """The figure, with its images and histogram reachable by name (tests read what is drawn)."""
+
+    pixelClicked = pyqtSignal(int, int)  # x, y of a map's pixel clicked
+    hovered = pyqtSignal(str)  # the map, pixel and value under the cursor ("" off the maps)
 
     def __init__(self, comparison: ReferenceComparison) -> None:
         pg.setConfigOptions(imageAxisOrder="row-major")  # numpy [y, x] upright, as everywhere in the app
         super().__init__()
         self.setBackground(BACKGROUND)
         self.images: dict[str, pg.ImageItem] = {}
-        self.addLabel(comparison_title(comparison), row=0, col=0, colspan=3, color=TEXT, size="13pt")
+        #: Each map's plot, title and values (as drawn unpooled), for the readout and the shared zoom.
+        self.maps: dict[str, tuple[pg.PlotItem, str, np.ndarray]] = {}
+        self._pool = 1
 
         factors = np.concatenate([comparison.factor_a[comparison.both_correct],
                                   comparison.factor_b[comparison.both_correct]])
@@ -42,12 +59,21 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
                     centred_limits(difference[comparison.both_correct]), diverging, 1, 2)
         change = pg.ColorMap([0.0, 0.5, 1.0], list(CHANGE_COLOURS))
         gained, lost = int(np.count_nonzero(comparison.gained)), int(np.count_nonzero(comparison.lost))
-        self._image("no_lin_corr_change", f"NO_LIN_CORR gained {gained} (red), lost {lost} (blue)",
+        self._image("no_lin_corr_change", f"NO_LIN_CORR +{gained} red, \u2212{lost} blue",
                     comparison.no_lin_corr_change.astype(np.float32), (-1.0, 1.0), change, 2, 0, bar=False)
         self.histogram = self._histogram(comparison, 2, 1)
-        self._image("rms_difference", "Line-fit residual RMS B \u2212 A (DN; negative: B straighter)",
+        self._image("rms_difference", "Residual RMS B \u2212 A (DN)",
                     comparison.rms_difference, centred_limits(comparison.rms_difference), diverging, 2, 2)
-        self.addLabel(comparison_counts(comparison), row=3, col=0, colspan=3, color=TEXT, size="11pt")
+        # One zoom for all maps, led by the one the user zooms or pans. Not pyqtgraph's axis links: those
+        # align views by their place on the screen, which for plots side by side shows different regions;
+        # nor every range change, as plots of different shapes would widen each other at each resize.
+        for plot, _, _ in self.maps.values():
+            plot.vb.sigRangeChangedManually.connect(lambda *_, view=plot.vb: self.follow_zoom(view))
+        first = self.maps["factor_a"][0].vb
+        first.sigRangeChanged.connect(lambda *_: self._repool())
+        first.sigResized.connect(lambda *_: self._repool())
+        self.scene().sigMouseMoved.connect(self._on_move)
+        self.scene().sigMouseClicked.connect(self._on_click)
 
     def _image(
         self, name: str, title: str, values: np.ndarray, limits: tuple[float, float], colormap: pg.ColorMap,
@@ -55,7 +81,10 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
     ) -> None:
         plot = self.addPlot(row=row, col=col, title=title)
         plot.setAspectLocked(True)
-        image = pg.ImageItem(np.asarray(values, dtype=np.float32))
+        plot.setMinimumWidth(MAP_MIN_WIDTH)
+        values = np.asarray(values, dtype=np.float32)
+        self.maps[name] = (plot, title, values)
+        image = pg.ImageItem(values)
         image.setColorMap(colormap)
         image.setLevels(limits)
         plot.addItem(image)
@@ -68,12 +97,64 @@ class ComparisonFigure(pg.GraphicsLayoutWidget):
         histogram = comparison.histogram
         outside = ""
         if histogram.below + histogram.above:
-            outside = f"; outside: {histogram.below} below, {histogram.above} above"
-        plot = self.addPlot(row=row, col=col, title=f"Histogram of factor B \u2212 A{outside}")
+            outside = f"; outside the bins: {histogram.below} below, {histogram.above} above"
+        plot = self.addPlot(row=row, col=col, title="Histogram of factor B \u2212 A")
+        plot.setMinimumWidth(MAP_MIN_WIDTH)
+        plot.setToolTip(f"factor B \u2212 A{outside}")
         plot.setLabel("bottom", "factor B \u2212 A")
         plot.setLabel("left", "pixels")
         return plot.plot(histogram.edges, histogram.counts, stepMode="center", fillLevel=0,
                          brush=(240, 140, 46, 160), pen=pg.mkPen("#f08c2e"))
+
+
+    def map_at(self, scene_pos: QPointF) -> tuple[str, int, int] | None:
+        """The map and its pixel (x, y) under a scene position, or None off the maps."""
+        for name, (plot, _, values) in self.maps.items():
+            if not plot.vb.sceneBoundingRect().contains(scene_pos):
+                continue
+            point = plot.vb.mapSceneToView(scene_pos)
+            x, y = math.floor(point.x()), math.floor(point.y())
+            if 0 <= y < values.shape[0] and 0 <= x < values.shape[1]:
+                return name, x, y
+        return None
+
+    def readout(self, name: str, x: int, y: int) -> str:
+        _, title, values = self.maps[name]
+        return f"{title}: pixel ({x}, {y}) = {float(values[y, x]):.6g}"
+
+    def _on_move(self, scene_pos: QPointF) -> None:
+        found = self.map_at(scene_pos)
+        self.hovered.emit("" if found is None else self.readout(*found))
+
+    def _on_click(self, event) -> None:  # type: ignore[no-untyped-def]
+        found = self.map_at(event.scenePos()) if event.button() == Qt.MouseButton.LeftButton else None
+        if found is not None:
+            self.pixelClicked.emit(found[1], found[2])
+
+    def follow_zoom(self, source: pg.ViewBox) -> None:
+        """Every other map shows the region ``source`` shows (each plot's own aspect may widen it)."""
+        x_range, y_range = source.viewRange()
+        for plot, _, _ in self.maps.values():
+            if plot.vb is not source:
+                plot.vb.setRange(xRange=x_range, yRange=y_range, padding=0)
+
+    def _repool(self) -> None:
+        """The zoom changed: the difference maps drawn again if another block size is needed."""
+        plot = self.maps["factor_a"][0]
+        factor = pool_factor(max(plot.vb.viewPixelSize()))
+        if factor == self._pool:
+            return
+        self._pool = factor
+        for name in POOLED:
+            values = self.maps[name][2]
+            pooled = extreme_pool(values, factor, 0.0)
+            image = self.images[name]
+            image.setImage(pooled, autoLevels=False)
+            image.setRect(QRectF(0, 0, pooled.shape[1] * factor, pooled.shape[0] * factor))
+
+
+#: The narrowest a map's plot gets: three columns and their colour bars fit an 800 px wide screen.
+MAP_MIN_WIDTH = 180
 
 
 def centred_limits(values: np.ndarray) -> tuple[float, float]:

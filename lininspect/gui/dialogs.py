@@ -24,12 +24,19 @@ from PyQt6.QtWidgets import (
 
 from ..core import dq
 from ..core.comparison import ReferenceComparison
+from ..core.demo import is_demo_reference
 from ..core.errors import LinInspectError
 from ..core.reference import LinearityReference
 from ..core.verify import Verification
+from ..model import maps
+from ..model.maps import ShownMap
 from ..model.session import Session
-from .comparisonfigure import ComparisonFigure
+from .comparisonfigure import ComparisonFigure, comparison_counts, comparison_title
 from .worker import Job, cancel_job, running, start_job
+
+
+#: A dialog takes at most this share of its screen's free width and height.
+SCREEN_SHARE = 0.95
 
 
 class Dialogs:
@@ -37,10 +44,12 @@ class Dialogs:
 
     def __init__(
         self, parent: QMainWindow, session: Session, settings: QSettings,
-        write_report: Callable[[ReferenceComparison, Path], object],
+        write_report: Callable[[ReferenceComparison, Path], object], say: Callable[[str, int], None],
     ) -> None:  # fmt: skip
-        """``write_report``: writes the comparison report into a folder (a job, as the command line's files)."""
+        """``write_report``: writes the comparison report into a folder (a job, as the command line's files);
+        ``say``: a message (and how many ms it stays) in the status bar."""
         self.parent, self.session, self.settings, self.write_report = parent, session, settings, write_report
+        self.say = say
         #: Saturated samples of the loaded exposure once counted, the job counting them and the summaries waiting.
         self.saturated: int | None = None
         self.counting: Job[int] | None = None
@@ -61,7 +70,7 @@ class Dialogs:
             self.show_error(f"{where}{error.strerror or error}")
 
     def show_error(self, message: str) -> None:
-        self.parent.statusBar().showMessage(message, 10000)
+        self.say(message, 10000)
         QMessageBox.warning(self.parent, "lininspect", message)
 
     def start_dir(self) -> str:
@@ -74,13 +83,41 @@ class Dialogs:
         cancel_job(self.counting)
         self.saturated, self._summaries = None, []
 
-    def show_comparison(self, comparison: ReferenceComparison) -> None:
-        """The whole-detector comparison of A and B, with a button that writes it as the CLI's report."""
+    def show_comparison(
+        self, comparison: ReferenceComparison, go_to: Callable[[int, int], None] | None = None,
+        pixel: Callable[[], tuple[int, int] | None] = lambda: None,
+    ) -> None:  # fmt: skip
+        """The whole-detector comparison of A and B, with a button that writes it as the CLI's report.
+
+        ``go_to(x, y)`` inspects a pixel in the window: a clicked map pixel, or the next or previous
+        difference of factor B − A, worst first, from the window's ``pixel()``.
+        """
         content = QWidget()
         layout = QVBoxLayout(content)
-        self.comparison_figure = ComparisonFigure(comparison)
-        layout.addWidget(self.comparison_figure, 1)
+        title = QLabel(comparison_title(comparison))
+        title.setWordWrap(True)
+        title.setStyleSheet("font-size: 13pt;")
+        layout.addWidget(title)
+        self.comparison_figure = figure = ComparisonFigure(comparison)
+        layout.addWidget(figure, 1)
+        histogram = comparison.histogram
+        outside = f" Histogram: {histogram.below} below, {histogram.above} above its bins." if histogram.below + histogram.above else ""
+        counts = QLabel(f"{comparison_counts(comparison)} Residual RMS B − A is negative where B is straighter.{outside}")
+        counts.setWordWrap(True)
+        layout.addWidget(counts)
+        readout = QLabel("Hover a map for its value; click a pixel to inspect it.")
+        readout.setTextFormat(Qt.TextFormat.PlainText)
+        figure.hovered.connect(lambda text: readout.setText(text or "Hover a map for its value; click a pixel to inspect it."))
+        layout.addWidget(readout)
         buttons = QHBoxLayout()
+        if go_to is not None:
+            figure.pixelClicked.connect(lambda x, y: self.guard(lambda: go_to(x, y)))
+            differences = ShownMap("factor B − A", comparison.factor_difference, "")
+            for label, direction in (("Previous difference", -1), ("Next difference (worst first)", +1)):
+                button = QPushButton(label)
+                button.clicked.connect(lambda _=False, d=direction: self.guard(
+                    lambda: _step_to(differences, pixel(), d, go_to, readout.setText)))  # fmt: skip
+                buttons.addWidget(button)
         export = QPushButton("Export report (FITS, ECSV, PNG)...")
         export.clicked.connect(lambda _=False: self._ask_export_comparison(comparison))
         close = QPushButton("Close")
@@ -127,8 +164,12 @@ class Dialogs:
 
         reference = self.session.reference
         mask = self.session.no_lin_corr_mask()
+        source = self.session.input_path or exposure.path
+        preparation = self.session.preparation
         rows = [
-            ("file", exposure.path.name),
+            ("file", source.name),  # the user's file, not the prepared ramp standing in for it
+            *([("prepared ramp", str(exposure.path))] if exposure.path != source else []),
+            ("earlier steps", (preparation.describe() if preparation is not None else "") or "on record (S_* keywords)"),
             ("instrument", key("INSTRUME")),
             ("detector", key("DETECTOR")),
             ("subarray", f"{key('SUBARRAY')} (SUBSTRT {key('SUBSTRT1')}, {key('SUBSTRT2')})"),
@@ -221,15 +262,37 @@ def origin_text(reference: LinearityReference | None) -> str:
     if reference is None:
         return "—"
     if reference.origin is None:
-        return f"{reference.path.name} (chosen by you)"
+        chooser = "comes with the demo" if is_demo_reference(reference.path) else "chosen by you"
+        return f"{reference.path.name} ({chooser})"
     return reference.origin.describe()
 
 
+def _step_to(
+    differences: ShownMap, here: tuple[int, int] | None, direction: int, go_to: Callable[[int, int], None],
+    say: Callable[[str], None],
+) -> None:  # fmt: skip
+    """Inspect the next or previous pixel of ``differences`` from ``here``, worst first, and say which it is."""
+    ranking = differences.ranking
+    index = maps.step(ranking, here, direction)
+    if index is None:
+        say(f"{differences.name}: " + ("no pixel differs" if len(ranking) == 0 else "no further difference this way"))
+        return
+    x, y = ranking.pixel(index)
+    go_to(x, y)
+    say(f"{differences.name}: pixel {index + 1} of {len(ranking)}, worst first: ({x}, {y}) = "
+        f"{float(differences.values[y, x]):.6g}")  # fmt: skip
+
+
 def _show_dialog(parent: QWidget, title: str, content: QWidget, size: tuple[int, int]) -> QDialog:
+    """A dialog of ``size``, or smaller to fit the free area of the parent's screen."""
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)
     layout = QVBoxLayout(dialog)
     layout.addWidget(content)
+    screen = parent.screen() if parent is not None else None
+    if screen is not None:
+        free = screen.availableGeometry()
+        size = (min(size[0], int(free.width() * SCREEN_SHARE)), min(size[1], int(free.height() * SCREEN_SHARE)))
     dialog.resize(*size)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()

@@ -2,37 +2,49 @@
 
 Every choice (left and right view, colour map, stretch, limits, their lock, the NO_LIN_CORR
 overlays) is written to the view state and followed from it, as the frame controls do, so a
-script or a dialog button that sets the state moves the toolbar too.
+script or a dialog button that sets the state moves the toolbar too. The toolbar's colour map,
+stretch and limits set both panels at once and show the left panel's; the Scale tool sets
+each panel's own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 
 from PyQt6.QtCore import QObject, QSettings, QSignalBlocker, Qt
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QLabel, QToolBar
 
-from ..model.viewstate import Colourmap, Limits, PanelSource, RightView, Stretch, ViewState
+from ..model.viewstate import LINKABLE, PANELS, Colourmap, Limits, PanelSource, RightView, Stretch, ViewState
 
 #: Saved settings: the key, and the view state field (an enum whose values are the menu labels) it keeps.
-SAVED = (("colourmap", "colourmap"), ("stretch", "stretch"), ("limits", "limits"), ("mode", "right"))
+SAVED = (("mode", "right"),)
+#: Each panel's saved display choices: the key after the panel's prefix, the PanelDisplay field and its enum.
+SAVED_DISPLAY = (("colourmap", "colourmap", Colourmap), ("stretch", "stretch", Stretch), ("limits", "limits", Limits))
+#: The toolbar's boxes that stand for both panels' display choice.
+BOTH_PANELS = {"colourmap", "stretch", "limits"}
 
 
 class DisplayControls(QObject):
     """Left and right views, colour map, stretch, limits (and their lock) and the NO_LIN_CORR overlays."""
 
-    def __init__(self, view: ViewState, toolbar: QToolBar) -> None:
+    def __init__(
+        self, view: ViewState, toolbar: QToolBar, shown_limits: Callable[[str], tuple[float, float] | None] = lambda _: None
+    ) -> None:
+        """``shown_limits(panel)`` is what the panel draws on now: "user" chosen here starts from it."""
         super().__init__(toolbar)
         self.view = view
+        self._shown_limits = shown_limits
         self.toolbar = toolbar
-        self.mode_box = _combo(RightView)
-        self.left_box = _combo(PanelSource)
+        self.mode_box = enum_combo(RightView)
+        self.left_box = enum_combo(PanelSource)
         self.left_box.setToolTip("What the left panel shows: the input, or a correction with reference A or B")
-        self.colourmap_box = _combo(Colourmap)
-        self.stretch_box = _combo(Stretch)
-        self.limits_box = _combo(Limits)
+        self.colourmap_box = enum_combo(Colourmap)
+        self.stretch_box = enum_combo(Stretch)
+        self.limits_box = enum_combo(Limits)
         self.lock_limits = QCheckBox("lock")
-        self.lock_limits.setToolTip("Keep the current colour limits while stepping through groups")
+        self.lock_limits.setToolTip("Keep the current colour limits while stepping through groups and integrations")
         self.overlay_left = QCheckBox("mask on input")
         self.overlay_right = QCheckBox("mask on right")
         #: Each combo box with its view state field and enum; each check box with its field.
@@ -41,7 +53,7 @@ class DisplayControls(QObject):
                        "limits": (self.limits_box, Limits)}  # fmt: skip
         self._checks = {"lock_limits": self.lock_limits, "overlay_left": self.overlay_left, "overlay_right": self.overlay_right}
         for name, (box, choices) in self._boxes.items():
-            box.currentTextChanged.connect(lambda text, name=name, choices=choices: view.update(**{name: choices(text)}))
+            box.currentTextChanged.connect(lambda text, name=name, choices=choices: self._choose(name, choices(text)))
         for name, check in self._checks.items():
             check.toggled.connect(lambda on, name=name: view.update(**{name: on}))
         for check in (self.overlay_left, self.overlay_right):
@@ -57,7 +69,19 @@ class DisplayControls(QObject):
         view.subscribe(self._follow)
         self._follow(set(self._boxes) | set(self._checks))
 
+    def _choose(self, name: str, value: Enum) -> None:
+        if value is not Limits.USER:
+            self.view.update(**{name: value})
+            return
+        changes = {}
+        for panel in PANELS:  # each panel keeps the limits it shows, now typed
+            shown = self._shown_limits(panel) or self.view.display(panel).user_limits
+            changes[f"{panel}_display"] = replace(self.view.display(panel), limits=Limits.USER, user_limits=shown)
+        self.view.update(**changes)
+
     def _follow(self, changed: set[str]) -> None:
+        if "left_display" in changed:
+            changed = changed | BOTH_PANELS
         for name in changed & set(self._boxes):
             box = self._boxes[name][0]
             with QSignalBlocker(box):  # the state is already set; its subscribers redraw
@@ -73,13 +97,28 @@ class DisplayControls(QObject):
             value = settings.value(key)
             if value in {choice.value for choice in choices}:
                 self.view.update(**{name: choices(value)})
+        for panel in PANELS:
+            for key, name, choices in SAVED_DISPLAY:
+                # The left panel's keys are those of the single scale before panels had their own.
+                value = settings.value(key if panel == "left" else f"right_{key}", settings.value(key))
+                if value in {choice.value for choice in choices} and choices(value) is not Limits.USER:
+                    self.view.update(**{f"{panel}_display": replace(self.view.display(panel), **{name: choices(value)})})
+        linked = settings.value("linked")
+        if isinstance(linked, str | list):  # QSettings gives one saved name back as a str
+            names = [linked] if isinstance(linked, str) else linked
+            self.view.update(linked=frozenset(str(name) for name in names) & set(LINKABLE))
 
     def save(self, settings: QSettings) -> None:
         for key, name in SAVED:
             settings.setValue(key, getattr(self.view, name).value)
+        for panel in PANELS:
+            for key, name, _ in SAVED_DISPLAY:
+                settings.setValue(key if panel == "left" else f"right_{key}", getattr(self.view.display(panel), name).value)
+        settings.setValue("linked", sorted(self.view.linked) or "")
 
 
-def _combo(choices: type[Enum]) -> QComboBox:
+def enum_combo(choices: type[Enum]) -> QComboBox:
+    """A box of an enum's labels; focus only by click, so the arrow keys keep stepping frames."""
     box = QComboBox()
     box.addItems([choice.value for choice in choices])
     box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)

@@ -1,4 +1,5 @@
-"""Opening files into the window: what each kind of file makes stale, which jobs stop, what the user is told.
+"""Opening files into the window: what each kind of file makes stale, which jobs stop, what the user is told,
+and what is asked of a ramp with no record of the pipeline's steps before linearity.
 
 The session does the reading and knows the invalidation rules of the data; this adds the
 window's side: jobs on the old files stop, results computed for them go, the view state
@@ -19,6 +20,7 @@ from ..model.session import B, Session
 from ..model.viewstate import ViewState
 from .dialogs import Dialogs
 from .jobs import Jobs
+from .preparationchoice import AS_IS, PREPARE, PreparationChoice
 from .statusarea import StatusArea
 
 
@@ -27,10 +29,14 @@ class FileOpener:
 
     def __init__(
         self, session: Session, view: ViewState, jobs: Jobs, dialogs: Dialogs, status: StatusArea,
-        remember: Callable[[Path], None], retitle: Callable[[str], None],
+        remember: Callable[[Path], None], retitle: Callable[[str], None], choice: PreparationChoice,
     ) -> None:  # fmt: skip
         self.session, self.view, self.jobs, self.dialogs, self.status = session, view, jobs, dialogs, status
-        self.remember, self.retitle = remember, retitle
+        self.remember, self.retitle, self.choice = remember, retitle, choice
+        #: The reference the user named for the running lookup, once read: kept if the preparation fails.
+        self._named: LinearityReference | None = None
+        jobs.lookup.opened.connect(self._on_named_reference)
+        jobs.lookup.failed.connect(self._keep_named_reference)
         #: Reference B given on the command line, opened once the lookup has chosen A.
         self.against_after_lookup: Path | None = None
         #: Or the CRDS context whose pick is B, looked up once the lookup has chosen A.
@@ -40,9 +46,13 @@ class FileOpener:
         """Load a ramp exposure; forgets any correction and shows its last group of integration 0.
 
         ``prepared_from``: the user's ``_uncal`` this ramp was prepared from; it names the
-        window, the plots and the export, and keeps a product opened for it.
+        window, the plots and the export, and keeps a product opened for it. A ramp with no
+        record of the earlier pipeline steps is said to be so at once.
         """
         self.jobs.stop()
+        self.jobs.stop_lookup()  # its prepared ramp and "preparing" title were for the old file
+        self.choice.withdraw()
+        self.jobs.question = ""
         dropped = self.session.open_input(Path(path), prepared_from=prepared_from)
         exposure, source = self.session.exposure, self.session.input_path
         assert exposure is not None and source is not None
@@ -50,9 +60,77 @@ class FileOpener:
         self.jobs.forget_result()
         self.remember(source)
         self.retitle(f"lininspect — {source.name}")
-        self._note(exposure.notes + ([dropped] if dropped else []))
+        unrecorded = self._unrecorded(source)
+        unprepared = [f"no record of the pipeline's steps {', '.join(unrecorded)} before linearity"] if unrecorded else []
+        self._note(unprepared + exposure.notes + ([dropped] if dropped else []))
         self.view.data_changed(frames=(exposure.nints, exposure.ngroups), integration=0, group=exposure.ngroups - 1,
                                pixel=None, pins=(), box=None)  # fmt: skip
+
+    def open_user_input(self, path: Path) -> None:
+        """A ramp the user picked in the app: loaded; with no record of the earlier steps, the question
+        (once per file): prepared, it keeps reference A if one is loaded, else CRDS picks one."""
+        path = Path(path)
+        self.open_input(path)
+        self._decide(path, lambda choice: self.jobs.resolve_in_background(path, reference=self.session.reference)
+                     if choice == PREPARE else None)  # fmt: skip
+
+    def reconsider_preparation(self) -> None:
+        """Correction ▸ Earlier pipeline steps…: the kept answer for the input is forgotten and the question
+        put again, on the user's file as opened (an ``_uncal``, not its prepared ramp)."""
+        path = self.session.input_path
+        if path is None:
+            raise LinInspectError("no exposure loaded")
+        self.choice.forget(path)
+        self.open_user_input(path)
+
+    def resolve(self, path: Path, *, reference: Path | None = None, as_is: bool = False) -> None:
+        """The command line's start (the input already loaded): CRDS's reference unless named, and the
+        pipeline's missing steps, in a worker, after the question for a ramp with no record of them."""
+        path = Path(path)
+        self._named = None
+        if as_is or not self._unrecorded(path):
+            self.jobs.resolve_in_background(path, reference=reference, as_is=as_is)
+            return
+        self._decide(path, lambda choice: self.jobs.resolve_in_background(path, reference=reference,
+                                                                          as_is=choice == AS_IS))  # fmt: skip
+
+    def _decide(self, path: Path, then: Callable[[str], object]) -> None:
+        """For a ramp with no record of the earlier steps: the remembered answer, else the question; then ``then``."""
+        steps = self._unrecorded(path)
+        if not steps:
+            return
+        remembered = self.choice.remembered(path)
+        if remembered is not None:
+            self._chosen(path, remembered, then, "remembered for this file")
+        else:
+            self.jobs.question = "waiting for your answer: prepare with the pipeline's steps, or correct as it is"
+            self.jobs.imagesStale.emit()
+            self.choice.ask(path, steps, lambda choice: self._chosen(path, choice, then, "your choice"))
+
+    def _chosen(self, path: Path, choice: str, then: Callable[[str], object], how: str) -> None:
+        self.jobs.question = ""
+        self.jobs.imagesStale.emit()
+        if self.session.input_path != path:  # another file was opened meanwhile
+            return
+        what = "preparing with the pipeline's steps" if choice == PREPARE else "corrected as it is, without the earlier steps"
+        self.status.message(f"{path.name}: {what} ({how})", 15000)
+        self.dialogs.guard(lambda: then(choice))
+
+    def _unrecorded(self, path: Path) -> tuple[str, ...]:
+        """The earlier steps the loaded input (if it is ``path``, not yet prepared) has no record of."""
+        preparation = self.session.preparation
+        if preparation is None or self.session.input_path != path or preparation.steps:
+            return ()
+        return preparation.unrecorded
+
+    def _on_named_reference(self, reference: LinearityReference) -> None:
+        self._named = reference
+
+    def _keep_named_reference(self, _message: str) -> None:
+        """The lookup failed after reading the reference the user named: it stays, for the ramp as it is."""
+        named, self._named = self._named, None
+        if named is not None and self.session.reference is None and self.session.exposure is not None:
+            self.dialogs.guard(lambda: self.use_reference(named))
 
     def open_reference(self, path: Path) -> None:
         """The user's reference: it overrides CRDS's (a lookup still running is dropped)."""
@@ -62,7 +140,7 @@ class FileOpener:
     def use_reference(self, reference: LinearityReference) -> None:
         """An opened reference as A; one CRDS picked keeps its origin (the status bar names the context)."""
         self.jobs.stop()
-        self.jobs.lookup.cancel()
+        self.jobs.stop_lookup()
         self.session.use_reference(reference)
         self.jobs.forget_result()
         self._note(reference.notes)
@@ -110,15 +188,17 @@ class FileOpener:
         if kind == "reference":
             self.open_reference(path)
         elif kind == "exposure":
-            self.open_input(path)
+            self.open_user_input(path)
         else:
             raise LinInspectError(f"{path}: neither an exposure (SCI) nor a linearity reference (COEFFS)")
 
     def use_resolved(self, ready: ResolvedInput) -> None:
         """The lookup's answer: its prepared ramp as the input (unless loaded), its reference as A, then a run."""
+        self._named = None
         exposure = self.session.exposure
         if exposure is None or exposure.path != ready.ramp:
             self.open_input(ready.ramp, prepared_from=ready.source)  # the input to linearity, from the pipeline's steps
+        self.session.preparation = ready.preparation
         self.session.use_reference(ready.reference)
         self.jobs.forget_result()
         against, self.against_after_lookup = self.against_after_lookup, None

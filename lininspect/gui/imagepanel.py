@@ -16,6 +16,8 @@ from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QGraphicsRectItem
 
 from ..core import analysis
+from ..model import maps
+from .viewtext import ViewText
 
 #: Dark plots to match the window; set before any item is made.
 BACKGROUND = "#1b1d21"
@@ -88,10 +90,13 @@ class ColourBar(pg.PlotItem):
         self._image.setRect(QRectF(0, 0, 1, 1))
         self._image.setColorMap(colormap)
         self._image.show()
-        ticks = [
-            (float(analysis.stretch(value, low, high, kind)), _format(value))
-            for value in analysis.nice_ticks(low, high)
-        ]
+        values = analysis.nice_ticks(low, high)
+        positions = analysis.stretch(np.array(values), low, high, kind)
+        ticks: list[tuple[float, str]] = []
+        for position, value in zip(positions, values, strict=True):
+            # A stretch that crowds ticks together (log near the top) keeps those that stay legible.
+            if not ticks or float(position) - ticks[-1][0] >= MIN_TICK_GAP:
+                ticks.append((float(position), _format(value)))
         axis = self.getAxis("right")
         axis.setTicks([ticks, []])
         axis.setLabel(unit)
@@ -121,6 +126,8 @@ class ColourBar(pg.PlotItem):
         self.setMaximumWidth(width + BAR_WIDTH)
 
 
+#: Closest two colour bar ticks may sit, as a fraction of the bar's height.
+MIN_TICK_GAP = 0.04
 #: Colour bar sizes: the bar itself, its axis with numbers, its axis with class names.
 BAR_WIDTH, AXIS_WIDTH, CLASS_AXIS_WIDTH = 32, 72, 100
 #: The colour bar's image: 0..1 bottom to top.
@@ -160,13 +167,15 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.markers = pg.ScatterPlotItem(pxMode=True, size=16, brush=None)
         self.markers.setZValue(10)
         self.view.addItem(self.markers, ignoreBounds=True)
-        self.message = pg.TextItem("", color="#bbbbbb", anchor=(0.5, 0.5))
+        self.message = ViewText("", color="#bbbbbb", anchor=(0.5, 0.5))
         self.message.setZValue(15)
         self.view.addItem(self.message, ignoreBounds=True)
         self._shape: tuple[int, int] | None = None
         #: Masks drawn pooled to the zoom (see analysis.max_pool), kept whole to re-pool on zoom.
         self._overlay_mask: np.ndarray | None = None
         self._image_mask: np.ndarray | None = None
+        #: A map drawn pooled (see set_image's ``pool_about``): its display values and the value blocks pool about.
+        self._image_map: tuple[np.ndarray, float] | None = None
         self._pool = 1
         self.view.sigRangeChanged.connect(lambda *_: self._repool())
         self.view.sigResized.connect(lambda *_: self._repool())
@@ -183,19 +192,37 @@ class ImagePanel(pg.GraphicsLayoutWidget):
     def shape(self) -> tuple[int, int] | None:
         return self._shape
 
-    def set_image(self, display: np.ndarray | None, colormap: pg.ColorMap, message: str = "") -> None:
-        """Show ``display`` (values 0..1) or, when None, an empty panel with ``message``."""
+    @property
+    def pool(self) -> int:
+        """The block size masks and maps are drawn pooled by at the current zoom (1: every pixel)."""
+        return self._pool
+
+    def set_image(
+        self, display: np.ndarray | None, colormap: pg.ColorMap, message: str = "", *, pool_about: float | None = None
+    ) -> None:
+        """Show ``display`` (values 0..1) or, when None, an empty panel with ``message``.
+
+        ``pool_about``: ``display`` is a map whose isolated values matter; it is drawn pooled to
+        the zoom, each block showing its value farthest from this one (the map's "nothing here").
+        """
         self._image_mask = None
+        self._image_map = None
         if display is None:
             self.image.clear()
             self.image.hide()
             self.colourbar.clear()
-        else:
+        elif pool_about is None:
             self.image.setImage(display, levels=(0, 1), autoLevels=False)
             self.image.setRect(QRectF(0, 0, display.shape[1], display.shape[0]))
             self.image.setColorMap(colormap)
             self.image.show()
             self._set_shape(display.shape)
+        else:
+            self.image.setColorMap(colormap)
+            self.image.show()
+            self._set_shape(display.shape)
+            self._image_map = (np.asarray(display), pool_about)
+            self._draw_map(self._pool_now())
         self._show_values(display is not None)
         self.message.setText(message)
         self._centre_message()
@@ -215,6 +242,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.image.setColorMap(colours)
         self.colourbar.configure_classes(colours, MASK_LABELS)
         self._image_mask = np.asarray(mask, dtype=bool)
+        self._image_map = None
         self._set_shape(self._image_mask.shape)
         self.message.setText("")
         self.image.show()
@@ -243,7 +271,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
 
     def _repool(self) -> None:
         """Zoom changed: redraw the masks if a different block size is now needed."""
-        if self._overlay_mask is None and self._image_mask is None:
+        if self._overlay_mask is None and self._image_mask is None and self._image_map is None:
             return
         before = self._pool
         if self._pool_now() == before:
@@ -252,6 +280,16 @@ class ImagePanel(pg.GraphicsLayoutWidget):
             self._draw_pooled(self.overlay, self._overlay_mask, self._pool)
         if self._image_mask is not None:
             self._draw_pooled(self.image, self._image_mask, self._pool)
+        if self._image_map is not None:
+            self._draw_map(self._pool)
+
+    def _draw_map(self, factor: int) -> None:
+        """Draw the map shrunk by ``factor``, each block its most extreme value, over the area of the whole map."""
+        assert self._image_map is not None
+        display, centre = self._image_map
+        pooled = maps.extreme_pool(display, factor, centre)
+        self.image.setImage(pooled, levels=(0, 1), autoLevels=False)
+        self.image.setRect(QRectF(0, 0, pooled.shape[1] * factor, pooled.shape[0] * factor))
 
     def _draw_pooled(self, item: pg.ImageItem, mask: np.ndarray, factor: int) -> None:
         """Draw ``mask`` shrunk by ``factor`` over the area of the whole mask."""

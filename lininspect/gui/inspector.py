@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import html
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPen
 from PyQt6.QtWidgets import (
     QCheckBox,
@@ -32,8 +33,10 @@ from ..core.atomic import atomic_path
 from ..core.correction import evaluate
 from ..core.errors import LinInspectError
 from ..model.session import PixelFacts, ReferenceFacts
+from ..model.summaries import per_group_counts
 from .imagepanel import BACKGROUND
 from .svgexport import SvgExporter
+from .viewtext import ViewText
 
 INPUT_COLOUR = QColor("#4c9be8")
 CORRECTED_COLOUR = QColor("#f08c2e")
@@ -301,7 +304,7 @@ class PixelInspector(QWidget):
             line = pg.InfiniteLine(angle=90, pen=pg.mkPen(GROUP_LINE_COLOUR, width=1, style=Qt.PenStyle.DotLine))
             plot.addItem(line, ignoreBounds=True)
             self.group_lines.append(line)
-        self.residual_note = pg.TextItem("", color="#bbbbbb", anchor=(0.5, 0.5))
+        self.residual_note = ViewText("", color="#bbbbbb", anchor=(0.5, 0.5))
         self.residual_plot.addItem(self.residual_note, ignoreBounds=True)
         self._ramp, self._ratio, self._curve, self._residual = (
             ReusedItems(plot) for plot in (self.ramp_plot, self.ratio_plot, self.curve_plot, self.residual_plot)
@@ -370,6 +373,20 @@ class PixelInspector(QWidget):
         )
         self.flagged_box.setEnabled(len(pixels) > 0)
         self.flagged_box.blockSignals(False)
+
+    def follow_pixel(self, pixel: tuple[int, int] | None) -> None:
+        """Show where the inspected pixel sits among the NO_LIN_CORR pixels, or no number when it is not one."""
+        hits = np.flatnonzero((self._flagged[:, 0] == pixel[0]) & (self._flagged[:, 1] == pixel[1])) if pixel else []
+        number = int(hits[0]) + 1 if len(hits) else 0
+        if number != self.flagged_box.value():
+            with QSignalBlocker(self.flagged_box):  # the pixel is already inspected
+                self.flagged_box.setValue(number)
+
+    def forget_ranges(self) -> None:
+        """A new exposure: empty plots show no range of the last one, and each plot fits its next data afresh."""
+        for plot in (self.ramp_plot, self.ratio_plot, self.curve_plot, self.residual_plot):
+            plot.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            plot.vb.enableAutoRange()
 
     def _on_flagged(self, number: int) -> None:
         if 1 <= number <= len(self._flagged):
@@ -608,8 +625,7 @@ class PixelInspector(QWidget):
             r = self.region
             parts.append(
                 f"<p><b>Box</b> x {r.x0}–{r.x1 - 1}, y {r.y0}–{r.y1 - 1} (integration {r.integration}): "
-                f"{(r.x1 - r.x0) * (r.y1 - r.y0)} pixels; usable samples per group: "
-                f"{', '.join(str(int(c)) for c in r.count)}</p>"
+                f"{(r.x1 - r.x0) * (r.y1 - r.y0)} pixels; usable samples per group: {per_group_counts(r.count)}</p>"
             )
         return "".join(parts)
 
@@ -651,8 +667,9 @@ class PixelInspector(QWidget):
         if not pixels:
             raise LinInspectError("no pixel to export: click a pixel first")
         provenance = [
-            ("file", str(self.exposure_path) if self.exposure_path is not None else "none"),
-            ("reference", str(self.reference_path) if self.reference_path is not None else "none"),
+            # Absolute, as R_LINEAR records a reference: the CSV is read far from the folder the app started in.
+            ("file", os.path.abspath(self.exposure_path) if self.exposure_path is not None else "none"),
+            ("reference", os.path.abspath(self.reference_path) if self.reference_path is not None else "none"),
             ("pixels (x, y)", "; ".join(f"({facts.x}, {facts.y})" for facts in pixels)),
             ("lininspect version", __version__),
         ]

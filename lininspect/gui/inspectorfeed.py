@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import analysis
+from ..core.exposure import Exposure
 from ..model.session import Session
 from ..model.viewstate import ViewState
 from .inspector import PIN_COLOURS, PixelInspector, RegionMean
@@ -23,6 +24,8 @@ class InspectorFeed:
 
     def __init__(self, session: Session, view: ViewState, inspector: PixelInspector) -> None:
         self.session, self.view, self.inspector = session, view, inspector
+        #: The exposure the plots' ranges were fitted to.
+        self._exposure: Exposure | None = None
         inspector.allIntegrationsToggled.connect(lambda _: self._reload())
         view.subscribe(self._follow)
 
@@ -38,6 +41,9 @@ class InspectorFeed:
         """Read the facts of the selection again (new data, or a new selection) and redraw."""
         session, view, inspector = self.session, self.view, self.inspector
         inspector.integration, inspector.group = view.integration, view.group
+        if session.exposure is not self._exposure:
+            self._exposure = session.exposure
+            inspector.forget_ranges()
         inspector.exposure_path = session.input_path if session.exposure is not None else None
         inspector.reference_path = session.reference.path if session.reference is not None else None
         here = view.pixel
@@ -53,6 +59,7 @@ class InspectorFeed:
         else:
             raw, corrected, count = session.region_means(view.integration, *box)
             inspector.region = RegionMean(*box, view.integration, raw, corrected, count)
+        inspector.follow_pixel(here)
         inspector.refresh()
 
     def _reload_flagged(self) -> None:

@@ -64,8 +64,11 @@ class Jobs(QObject):
         self._residual_pending: int | None = None
         #: While the pipeline's steps prepare the loaded raw ramp: which step, for the left panel's title.
         self.preparing: str | None = None
+        #: A question put to the user that the lookup waits for ("" when none).
+        self.question = ""
         self.lookup = ReferenceLookup(self)
         self.lookup.stepped.connect(lambda what: status.message(what + "..."))
+        self.lookup.stepped.connect(lambda _: self.imagesStale.emit())  # the right panel says what it waits for
         self.lookup.preparing.connect(self._on_preparing)
         self.lookup.resolved.connect(self._on_lookup_resolved)
         self.lookup.failed.connect(self._on_lookup_failed)
@@ -174,11 +177,22 @@ class Jobs(QObject):
 
     # --- CRDS lookup and the pipeline's earlier steps -----------------------------------
 
-    def resolve_in_background(self, path: Path, *, reference: Path | None = None, as_is: bool = False) -> None:
+    def resolve_in_background(
+        self, path: Path, *, reference: Path | LinearityReference | None = None, as_is: bool = False
+    ) -> None:
         """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then :attr:`resolved`."""
         self.stop()
         self.status.show_busy()
-        self.lookup.start(Path(path), reference=reference, as_is=as_is)
+        self.lookup.start(Path(path), reference=Path(reference) if isinstance(reference, str) else reference,
+                          as_is=as_is)  # fmt: skip
+        self.imagesStale.emit()
+
+    @property
+    def waiting_for(self) -> str:
+        """What the window waits for before reference A is known ("" for nothing), for the empty right panel:
+        the lookup's stage, or the user's answer to :attr:`question`."""
+        stage = self.lookup.stage if self.lookup.running else self.question
+        return f"{stage[:1].upper()}{stage[1:]}…" if stage else ""
 
     def pick_against_in_background(self, source: Path, context: str) -> Job[LinearityReference]:
         """Reference B: what CRDS ``context`` picks for the user's file (it may download); then :attr:`againstPicked`."""
@@ -200,6 +214,12 @@ class Jobs(QObject):
         """The raw ramp on the left is not yet the input to linearity: its title says so."""
         self.preparing = f"step {number}/{total} ({step})"
         self.imagesStale.emit()
+
+    def stop_lookup(self) -> None:
+        """Another file: the lookup for the old one stops, and its "preparing" title goes with it."""
+        if self.lookup.running:
+            self.lookup.cancel()
+            self._end_lookup("")
 
     def _on_lookup_resolved(self, ready: object) -> None:
         self._end_lookup("")
@@ -233,8 +253,8 @@ class Jobs(QObject):
         self.imagesStale.emit()
         self.verified.emit(verification, message)
 
-    def go_to_worst_difference(self) -> None:
-        """Show the frame of the largest difference Verify found and inspect its pixel."""
+    def go_to_worst_difference(self) -> tuple[int, int]:
+        """Show the frame of the largest difference Verify found and inspect its pixel; return it."""
         worst = None if self.verification is None else self.verification.worst
         if worst is None:
             raise LinInspectError("Verify found no difference to go to")
@@ -242,6 +262,7 @@ class Jobs(QObject):
         integration = view.integration if worst.integration is None else worst.integration
         group = view.group if worst.group is None else worst.group
         view.update(integration=integration, group=group, pixel=(worst.x, worst.y))
+        return worst.x, worst.y
 
     def compare_in_background(self) -> Job[ReferenceComparison]:
         """The whole-detector comparison of references A and B, one streamed pass in a job."""
@@ -265,7 +286,7 @@ class Jobs(QObject):
 
     def _on_exported(self, path: Path) -> None:
         self._hide_progress()
-        self.status.message(f"wrote {path}", 8000)
+        self.status.message(f"wrote {path.name} (in {path.parent})", 8000)
 
     def export_report_in_background(
         self, comparison: ReferenceComparison, directory: Path, *, overwrite: bool = False
@@ -278,7 +299,7 @@ class Jobs(QObject):
 
     def _on_report_written(self, files: ReportFiles) -> None:
         self._hide_progress()
-        self.status.message(f"wrote {files.picture} and its maps and tables", 8000)
+        self.status.message(f"wrote {files.picture.name} and its maps and tables (in {files.picture.parent})", 8000)
 
     def correct_integration_now(self) -> None:
         """The shown integration's read-level corrections in this thread; for snapshots and scripts (no event loop)."""

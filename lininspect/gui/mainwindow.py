@@ -23,6 +23,8 @@ from PyQt6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 from ..core.correction import CorrectionResult
 from ..core.errors import LinInspectError
 from ..core.reference import LinearityReference
+from ..model import maps
+from ..model.navigation import array_from_detector, stepped
 from ..model.session import Session
 from ..model.surveyresults import SurveyResults, open_survey
 from ..model.viewstate import RightView, ViewState
@@ -31,14 +33,21 @@ from .dialogs import Dialogs
 from .displaycontrols import DisplayControls
 from .fileopener import FileOpener
 from .framecontrols import FrameControls
+from .helpmenu import HelpMenu
 from .inspector import PixelInspector
 from .inspectorfeed import InspectorFeed
 from .jobs import Jobs
 from .panels import Panels
+from .preparationchoice import PreparationChoice
+from .restoredview import RestoredView
 from .statusarea import StatusArea
 from .surveywindow import SurveyWindow
 from .tooldocks import ToolDocks
-from .worker import Job, start_job, wait_for_jobs
+from .worker import Job, running, start_job, wait_for_jobs
+
+
+#: "Go to" a pixel zooms in until a detector pixel is at least this many screen pixels wide.
+MIN_SCREEN_PIXELS = 4
 
 
 class MainWindow(QMainWindow):
@@ -55,10 +64,11 @@ class MainWindow(QMainWindow):
 
         self.status = StatusArea(self.statusBar(), session, view, on_cancel=lambda: self.jobs.cancel_run())
         self.jobs = Jobs(session, view, self.status, self)
-        self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background)
+        self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background, self.status.message)
         frame_bar, display_bar = self._toolbar("Frame", "frame"), self._toolbar("Display", "display")
-        self.display = DisplayControls(view, display_bar)
+        self.display = DisplayControls(view, display_bar, lambda panel: self.panels.shown_limits(panel))
         self.panels = Panels(session, view, self.jobs, self.guard)
+        self.status.map_readout = self.panels.map_readout
         self.left, self.right = self.panels.left, self.panels.right
         self.setCentralWidget(self.panels.widget)
         self.frame = FrameControls(view, frame_bar, focus_after_typing=self.left)
@@ -70,13 +80,17 @@ class MainWindow(QMainWindow):
         self.inspector_feed = InspectorFeed(session, view, self.inspector)
         self.actions = Actions(self)
         self.tool_docks = ToolDocks(self, self.actions.tools_menu)
-        self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember, self.setWindowTitle)
+        self.help = HelpMenu(self)  # last: the menu bar's last menu
+        self.preparation_choice = PreparationChoice(self, settings)
+        self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember,
+                                 self.setWindowTitle, self.preparation_choice)  # fmt: skip
         #: The survey opened last (File ▸ Open survey…), in a window of its own.
         self.survey_window: SurveyWindow | None = None
 
         for panel in (self.left, self.right):
             panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))
             panel.pixelHovered.connect(self.status.show_readout)
+            panel.pixelHovered.connect(lambda x, y: view.hover(None if x < 0 else (x, y)))
             panel.boxSelected.connect(lambda *box: self.guard(lambda: self.select_box(*box)))
         self.inspector.pinsCleared.connect(self.clear_pins)
         self.inspector.captionChanged.connect(lambda text: self.inspector_dock.setWindowTitle(f"Pixel inspector — {text}"))
@@ -87,13 +101,16 @@ class MainWindow(QMainWindow):
         self.jobs.resolved.connect(lambda ready: self.guard(lambda: self.opener.use_resolved(ready)))
         self.jobs.verified.connect(lambda verification, message: self.dialogs.show_verification(verification, message, [
             ("Show differences", lambda: view.update(right=RightView.VERIFY_DIFFERENCES)),
-            ("Go to worst pixel", self.jobs.go_to_worst_difference)]))  # fmt: skip
-        self.jobs.compared.connect(self.dialogs.show_comparison)
+            ("Go to worst pixel", self.go_to_worst_difference)]))  # fmt: skip
+        self.jobs.compared.connect(lambda comparison: self.dialogs.show_comparison(comparison, self.show_pixel,
+                                                                                 lambda: self.view.pixel))  # fmt: skip
         self.jobs.againstPicked.connect(lambda reference: self.guard(lambda: self.opener.use_against(reference)))
         self.jobs.failed.connect(self.dialogs.show_error)
         view.subscribe(lambda changed: self._fit_toolbars() if "frames" in changed else None)
 
         self.display.restore(settings)
+        self.restored_view = RestoredView(session, view, lambda: self.jobs.lookup.running or running(self.jobs.picking),
+                                          lambda text: self.status.message(text, 15000), self)  # fmt: skip
         for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
             value = settings.value(key)
             if isinstance(value, QByteArray):
@@ -129,6 +146,10 @@ class MainWindow(QMainWindow):
     def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
         self.opener.open_input(path, prepared_from=prepared_from)
 
+    def open_user_input(self, path: Path) -> None:
+        """As File ▸ Open input…: a ramp with no record of the earlier steps gets the question (once per file)."""
+        self.opener.open_user_input(path)
+
     def open_reference(self, path: Path) -> None:
         self.opener.open_reference(path)
 
@@ -146,10 +167,11 @@ class MainWindow(QMainWindow):
         against_context: str | None = None,
     ) -> None:  # fmt: skip
         """CRDS's reference (unless given) and the pipeline's missing steps, in a worker; then ``against`` as B
-        (or the reference ``against_context`` picks, in another job) and the run."""
+        (or the reference ``against_context`` picks, in another job) and the run. A ramp with no record of the
+        earlier steps first gets the question (prepare or correct as it is), unless ``as_is``."""
         self.opener.against_after_lookup = against
         self.opener.against_context_after_lookup = against_context
-        self.jobs.resolve_in_background(path, reference=reference, as_is=as_is)
+        self.opener.resolve(path, reference=reference, as_is=as_is)
 
     def open_survey(self, directory: Path) -> Job[SurveyResults]:
         """Read a survey's table and maps in a job, then show them in a survey window."""
@@ -220,6 +242,52 @@ class MainWindow(QMainWindow):
         if not (x0 <= x + 0.5 <= x1 and y0 <= y + 0.5 <= y1):
             self.left.view.translateBy(x=x + 0.5 - (x0 + x1) / 2, y=y + 0.5 - (y0 + y1) / 2)
 
+    def go_to(self, x: int, y: int, *, detector: bool = False) -> None:
+        """Inspect and show array pixel (x, y), or detector pixel (x, y) (1-based, placed by SUBSTRT1/2)."""
+        if detector:
+            exposure = self.session.exposure
+            if exposure is None:
+                raise LinInspectError("open an exposure first")
+            x, y = array_from_detector(x, y, exposure.substrt())
+        self.jump_to(x, y)
+
+    def move_pixel(self, dx: int, dy: int) -> None:
+        """The selected pixel moved by (dx, dy), kept on the array (the arrow keys with Shift)."""
+        exposure = self.session.exposure
+        if exposure is not None:
+            self.jump_to(*stepped(self.view.pixel, dx, dy, exposure.shape[2:]))
+
+    def show_pixel(self, x: int, y: int) -> None:
+        """Inspect (x, y) and pan to it, zooming in until a detector pixel is a few screen pixels wide."""
+        self.select_pixel(x, y)
+        view = self.left.view
+        (x0, x1), (y0, y1) = view.viewRange()
+        scale = min(1.0, view.width() / max(x1 - x0, 1e-9) / MIN_SCREEN_PIXELS)  # < 1 zooms in
+        half_x, half_y = (x1 - x0) * scale / 2, (y1 - y0) * scale / 2
+        view.setRange(xRange=(x + 0.5 - half_x, x + 0.5 + half_x), yRange=(y + 0.5 - half_y, y + 0.5 + half_y), padding=0)
+
+    def go_to_worst_difference(self) -> None:
+        """Verify's largest difference: its frame shown, its pixel inspected and panned to."""
+        x, y = self.jobs.go_to_worst_difference()
+        self.show_pixel(x, y)
+
+    def step_difference(self, direction: int, *, from_start: bool = False) -> None:
+        """The next (+1) or previous (-1) pixel of the right panel's map, worst first, inspected and panned to;
+        with ``from_start`` the worst one."""
+        shown = self.panels.shown_map
+        if shown is None:
+            raise LinInspectError("the right panel shows no map to step through: choose Verify differences, "
+                                  "Residual map, Product − lininspect, A − B or NO_LIN_CORR mask")  # fmt: skip
+        ranking = shown.ranking
+        index = maps.step(ranking, None if from_start else self.view.pixel, direction)
+        if index is None:
+            end = "no pixel differs" if len(ranking) == 0 else ("last" if direction > 0 else "first") + " one reached"
+            self.status.message(f"{shown.name}: {end}", 5000)
+            return
+        x, y = ranking.pixel(index)
+        self.show_pixel(x, y)
+        self.status.message(f"{shown.name}: pixel {index + 1} of {len(ranking)}, worst first ({x}, {y})", 8000)
+
     def clear_pins(self) -> None:
         self.view.update(pins=(), box=None)
 
@@ -268,6 +336,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.jobs.lookup.cancel()
         self.tool_docks.close()
+        # Off the screen first: a job that cannot stop at once (the start-up lookup reading a reference,
+        # CRDS answering) is then waited for behind the user's back, not with the window still up.
+        self.hide()
         wait_for_jobs([*self.jobs.handles(), self.dialogs.counting])
         for view in (self.left, self.right, self.inspector.plots):
             view.close()

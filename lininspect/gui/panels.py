@@ -9,6 +9,7 @@ from the view state alone, never read back from the toolbar's widgets. What only
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,17 +17,34 @@ from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core import analysis
+from ..model.maps import ShownMap
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
-from ..model.viewstate import PanelSource, RightView, ViewState, symmetric_limits
+from ..model.viewstate import Limits, PanelSource, RightView, ViewState, symmetric_limits
+from .colourmaps import colour_map, equalised
 from .imagepanel import ImagePanel
 from .inspector import PIN_COLOURS
 from .jobs import Jobs
 
 CURSOR_COLOUR = "#ffffff"
 #: What redraws which part of the panels.
-IMAGES = {"data_version", "frames", "integration", "group", "left", "right", "colourmap", "stretch", "limits", "lock_limits",
-          "overlay_left", "overlay_right"}  # fmt: skip
+IMAGES = {"data_version", "frames", "integration", "group", "left", "right", "left_display", "right_display", "linked",
+          "lock_limits", "overlay_left", "overlay_right"}  # fmt: skip
 MARKERS, OUTLINE = {"pixel", "pins"}, {"box"}
+CROSSHAIR_COLOUR = "#7fffd4"
+#: Changes that concern the left panel alone.
+LEFT_ONLY = {"left", "left_display"}
+#: Changes after which each view's colour limits are computed afresh (and a panel's change of limits method).
+NEW_LIMITS = {"data_version", "lock_limits"}
+
+
+@dataclass(frozen=True)
+class ShownScale:
+    """What a panel draws and on which limits: what the levels widget shows a histogram of."""
+
+    values: np.ndarray
+    low: float
+    high: float
+    stretch: str
 
 
 class Panels:
@@ -46,62 +64,113 @@ class Panels:
         row.setSpacing(2)
         row.addWidget(self.left)
         row.addWidget(self.right)
-        #: Colour limits in use per view ("input", or the right panel's mode), kept while locked.
-        self._limits: dict[str, tuple[float, float]] = {}
+        #: Colour limits in use per panel and view ("input", or the right panel's mode), kept while locked.
+        self._limits: dict[tuple[str, str], tuple[float, float]] = {}
+        #: Each panel's scaled image, while it shows one ("left", "right").
+        self.shown: dict[str, ShownScale] = {}
+        self.crosshairs = {name: Crosshair(panel) for name, panel in (("left", self.left), ("right", self.right))}
+        #: The links as last drawn, to tell which one a change of links concerns.
+        self._linked = view.linked
+        #: Each panel's limits method as last drawn: a new one clears that panel's kept limits.
+        self._methods = {panel: view.display(panel).limits for panel in ("left", "right")}
+        #: The map the right panel shows (differences, residuals, NO_LIN_CORR), for the readout and stepping; else None.
+        self.shown_map: ShownMap | None = None
         view.subscribe(self._follow)
 
     def _follow(self, changed: set[str]) -> None:
-        if changed & {"data_version", "limits", "lock_limits"}:
-            self._limits.clear()  # new data, new limits or a new lock: recomputed (and kept from now on if locked)
+        if "linked" in changed:
+            linked_now = self._linked ^ self.view.linked
+            self._linked = self.view.linked
+            if linked_now <= {"crosshair"}:  # the crosshair's link changes no image
+                changed = changed - {"linked"}
+        methods = {panel: self.view.display(panel).limits for panel in ("left", "right")}
+        if changed & NEW_LIMITS:
+            self._limits.clear()  # new data or a new lock: recomputed (and kept from now on if locked)
+        for panel in ("left", "right"):
+            if methods[panel] is not self._methods[panel]:  # a new method: that panel's limits recomputed
+                self._limits = {key: limits for key, limits in self._limits.items() if key[0] != panel}
+        self._methods = methods
         if changed & IMAGES:
-            self.redraw()
+            # The left panel's own choices leave the right panel as it is, unless it takes the left's limits.
+            self.redraw(right=bool(changed & IMAGES - LEFT_ONLY) or "scale" in self.view.linked)
         elif changed & MARKERS:
             self._update_markers()
+        if changed & (IMAGES | {"crosshair"}):
+            self._update_crosshairs()
         if changed & OUTLINE:
             box = self.view.box
             rect = None if box is None else QRectF(box[0], box[1], box[2] - box[0], box[3] - box[1])
             for panel in (self.left, self.right):
                 panel.view.show_box(rect)
 
-    def redraw(self) -> None:
-        """Both panels with the shared colour scale, the right panel in its mode."""
+    def redraw(self, *, right: bool = True) -> None:
+        """Each panel on its own colour scale (or the left's, when the scale is linked), the right one in its mode;
+        without ``right`` the left panel only (a blink of the left panel's source costs one panel)."""
         session, view = self.session, self.view
-        colourmap = pg.colormap.get(view.colourmap.value)
+        for name in ("left", "right") if right else ("left",):
+            self.shown.pop(name, None)
+        if right:
+            self.shown_map = None
         if session.exposure is None:
             hint = "Open an exposure: File ▸ Open input... or drop a FITS file here"
-            self.left.set_image(None, colourmap, hint)
-            self.right.set_image(None, colourmap, "")
+            self.left.set_image(None, colour_map(view.left_display.colourmap), hint)
+            self.right.set_image(None, colour_map(view.right_display.colourmap), "")
             return
         i, g = view.integration, view.group
-        stretch = view.stretch.value
         self.jobs.integrations.begin_requests(i)
-        plane = session.input_plane(i, g)
-        low, high = self._limits_for("input", plane)
         if view.left is PanelSource.INPUT:
-            self.left.set_image(analysis.stretch(plane, low, high, stretch), colourmap)
+            self._scale(self.left, "input", session.input_plane(i, g), "DN")
             preparing = self.jobs.preparing
             what = "Input" if preparing is None else f"Raw (_uncal) — preparing: {preparing}"
             self.left.title.setText(f"{what} — integration {i}, group {g}")
-            self.left.colourbar.configure(colourmap, low, high, stretch, "DN")
         else:
-            self._draw_reference_view(self.left, view.left, colourmap, (low, high), stretch)
-        self._draw_right(colourmap, low, high, stretch)
+            self._draw_reference_view(self.left, view.left)
+        if right:
+            self._draw_right()
         mask = session.no_lin_corr_mask() if (view.overlay_left or view.overlay_right) else None
         self.left.set_overlay(mask if view.overlay_left else None)
-        self.right.set_overlay(mask if view.overlay_right else None)
+        if right:
+            # The NO_LIN_CORR map already shows those pixels in its legend's magenta: cyan over it would contradict the legend.
+            over_map = view.right is RightView.NO_LIN_CORR_MASK
+            self.right.set_overlay(mask if view.overlay_right and not over_map else None)
         self._update_markers()
         self.jobs.integrations.end_requests()
 
-    def _draw_right(self, colourmap: pg.ColorMap, low: float, high: float, stretch: str) -> None:
+    def _panel_name(self, panel: ImagePanel) -> str:
+        return "left" if panel is self.left else "right"
+
+    def _colour_map(self, panel: ImagePanel) -> pg.ColorMap:
+        return colour_map(self.view.display(self._panel_name(panel)).colourmap)
+
+    def _scale(self, panel: ImagePanel, key: str, values: np.ndarray, unit: str, pool_about: float | None = None) -> None:
+        """Draw ``values`` in ``panel`` on the panel's limits and stretch, with its colour bar
+        (``pool_about``: a map drawn pooled to the zoom, see ImagePanel.set_image)."""
+        name = self._panel_name(panel)
+        low, high = self._limits_for(name, key, values)
+        stretch = self.view.display(name).stretch.value
+        colourmap = self._colour_map(panel)
+        if stretch == "histeq":  # equalised through the colour map: the image itself stays linear
+            colourmap = equalised(colourmap, *analysis.equalisation_curve(values, low, high))
+            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=pool_about)
+            panel.colourbar.configure(colourmap, low, high, "linear", unit)
+        else:
+            panel.set_image(analysis.stretch(values, low, high, stretch), colourmap, pool_about=pool_about)
+            panel.colourbar.configure(colourmap, low, high, stretch, unit)
+        self.shown[name] = ShownScale(values, low, high, stretch)
+
+    def _draw_right(self) -> None:
         session, panel, jobs = self.session, self.right, self.jobs
         i, g = self.view.integration, self.view.group
+        colourmap = self._colour_map(panel)
         mode = self.view.right
         source = " (pipeline product)" if session.shows_product else ""
         if mode.compares_product:
             self._draw_comparison(mode, colourmap)
             return
         if mode.reference_view is not None:
-            self._draw_reference_view(panel, mode.reference_view, colourmap, (low, high), stretch)
+            values = self._draw_reference_view(panel, mode.reference_view)
+            if values is not None and mode.reference_view.signed:
+                self.shown_map = ShownMap(mode.value, values, "DN")
             return
         if mode is RightView.NO_LIN_CORR_MASK:
             mask = session.no_lin_corr_mask()
@@ -111,6 +180,7 @@ class Panels:
                 return
             panel.set_mask(mask)
             panel.title.setText(f"NO_LIN_CORR mask — {int(mask.sum())} pixels")
+            self.shown_map = ShownMap("NO_LIN_CORR mask", mask, "(1: left alone)")
             return
         # While a run streams the exposure the panel says so; otherwise reference A corrects what is shown.
         pending = jobs.correcting and not session.shows_product
@@ -118,13 +188,12 @@ class Panels:
             return
         corrected = None if pending else session.corrected_plane(i, g)
         if corrected is None:
-            hint = "Correcting..." if pending else "Open a linearity reference"
+            hint = "Correcting..." if pending else jobs.waiting_for or "Open a linearity reference"
             panel.set_image(None, colourmap, hint)
             panel.title.setText(mode.value)
             return
         if mode is RightView.CORRECTED:
-            panel.set_image(analysis.stretch(corrected, low, high, stretch), colourmap)
-            panel.colourbar.configure(colourmap, low, high, stretch, "DN")
+            self._scale(panel, mode.value, corrected, "DN")
             panel.title.setText(f"Corrected{source} — integration {i}, group {g}")
             return
         if mode is RightView.RESIDUAL_MAP:
@@ -134,6 +203,7 @@ class Panels:
                 panel.title.setText(f"Residual map — integration {i}")
                 return
             values, title, unit = rms, f"Residual RMS of straight-line fits — integration {i}", "RMS (DN)"
+            self.shown_map = ShownMap("residual RMS", rms, "DN")
         elif mode is RightView.RATIO:
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = session.input_plane(i, g) / corrected
@@ -141,38 +211,37 @@ class Panels:
         else:
             values = corrected - session.input_plane(i, g)
             title, unit = f"Corrected − input — integration {i}, group {g}", "DN"
-        own_low, own_high = self._limits_for(mode.value, values)
-        panel.set_image(analysis.stretch(values, own_low, own_high, stretch), colourmap)
-        panel.colourbar.configure(colourmap, own_low, own_high, stretch, unit)
+        pool_about = 0.0 if mode is RightView.RESIDUAL_MAP else None  # the largest residuals stay visible
+        self._scale(panel, mode.value, values, unit, pool_about)
         panel.title.setText(title)
 
-    def _draw_reference_view(
-        self, panel: ImagePanel, view: PanelSource, colourmap: pg.ColorMap, shared: tuple[float, float], stretch: str
-    ) -> None:
-        """A correction with reference A or B (on the input's colour scale), or their difference or ratio."""
+    def _draw_reference_view(self, panel: ImagePanel, view: PanelSource) -> np.ndarray | None:
+        """A correction with reference A or B, or their difference (on a scale centred on 0) or ratio;
+        the values drawn, None when there are none yet."""
         i, g = self.view.integration, self.view.group
+        colourmap = self._colour_map(panel)
         source = self.session.source(view.value)
         if source is None:
             needs = "File ▸ Compare with reference... (reference B)" if view.needs_b else "Choose a reference (A)"
             panel.set_image(None, colourmap, needs)
             panel.title.setText(view.value)
-            return
+            return None
         if self._awaits_integration(panel, view.value, colourmap, view.value):
-            return
+            return None
         values = source.plane(i, g)
         unit = "ratio" if view is PanelSource.A_OVER_B else "DN"
-        if view in (PanelSource.CORRECTED_A, PanelSource.CORRECTED_B):
-            low, high = shared
-        elif view.signed:
+        if view.signed and self.view.display(self._panel_name(panel)).limits is not Limits.USER:
             low, high = symmetric_limits(values)
-            stretch = "linear"
+            # A difference map: zero sits mid-scale, pooled to the zoom so single pixels stay visible.
+            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=0.5)
+            panel.colourbar.configure(colourmap, low, high, "linear", unit)
+            self.shown[self._panel_name(panel)] = ShownScale(values, low, high, "linear")
         else:
-            low, high = self._limits_for(view.value, values)
+            self._scale(panel, view.value, values, unit)
         references = self.session.references
         names = " vs ".join(f"{label}: {references[label].path.name}" for label in sorted(references))
-        panel.set_image(analysis.stretch(values, low, high, stretch), colourmap)
-        panel.colourbar.configure(colourmap, low, high, stretch, unit)
         panel.title.setText(f"{view.value} — integration {i}, group {g} ({names})")
+        return values
 
     def _awaits_integration(self, panel: ImagePanel, view: str, colourmap: pg.ColorMap, title: str) -> bool:
         """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects it."""
@@ -189,11 +258,20 @@ class Panels:
         panel.title.setText(title)
         return True
 
-    def _limits_for(self, view: str, values: np.ndarray) -> tuple[float, float]:
-        """The chosen limits of ``values``; while locked, the ones this view already had."""
-        if not (self.view.lock_limits and view in self._limits):
-            self._limits[view] = analysis.display_limits(values, self.view.limits.value)
-        return self._limits[view]
+    def _limits_for(self, panel: str, view: str, values: np.ndarray) -> tuple[float, float]:
+        """``panel``'s limits for ``values``: the left panel's when the scale is linked, the typed ones, or
+        computed from ``values`` themselves by the panel's method (while locked, the ones this view already had)."""
+        if panel == "right" and "scale" in self.view.linked and "left" in self.shown:
+            left = self.shown["left"]
+            return left.low, left.high
+        display = self.view.display(panel)
+        if display.limits is Limits.USER:
+            low, high = display.user_limits
+            return (low, high) if high > low else (low, low + 1.0)
+        key = (panel, view)
+        if not (self.view.lock_limits and key in self._limits):
+            self._limits[key] = analysis.display_limits(values, display.limits.value)
+        return self._limits[key]
 
     def _draw_comparison(self, mode: RightView, colourmap: pg.ColorMap) -> None:
         """The product against lininspect: their difference now, or where Verify found them to differ."""
@@ -207,6 +285,7 @@ class Panels:
             if jobs.verification is not None:
                 values = jobs.verification.where.astype(np.float32)
                 title, unit = f"Verify differences — {int(np.count_nonzero(values))} pixels differ", "values differing"
+                self.shown_map = ShownMap("values differing", values, "")
         else:
             hint = "Correcting..." if jobs.correcting else "Open a linearity reference to compare with"
             if self._awaits_integration(panel, PRODUCT_MINUS_OURS, colourmap, mode.value):
@@ -216,6 +295,8 @@ class Panels:
                 self.guard(jobs.run_correction)  # its result redraws, showing "Correcting..." meanwhile
                 return
             title, unit = f"Product − lininspect — integration {i}, group {g}", "DN"
+            if values is not None:
+                self.shown_map = ShownMap("product − lininspect", values, "DN")
         if values is None:
             panel.set_image(None, colourmap, hint)
             panel.title.setText(mode.value)
@@ -224,9 +305,36 @@ class Panels:
         spread = float(np.abs(finite).max()) if finite.size else 0.0
         spread = spread or 1.0  # all equal: a scale of ±1 rather than none
         low, high = (0.0, spread) if mode is RightView.VERIFY_DIFFERENCES else (-spread, spread)
-        panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap)
+        # Pooled to the zoom about "no difference": at fit zoom a single differing pixel stays visible.
+        pool_about = 0.0 if mode is RightView.VERIFY_DIFFERENCES else 0.5
+        panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=pool_about)
         panel.colourbar.configure(colourmap, low, high, "linear", unit)
         panel.title.setText(title)
+
+    def map_readout(self, x: int, y: int) -> str:
+        """The right panel's map value at (x, y) for the status bar's readout, or nothing when it shows no map."""
+        shown = self.shown_map
+        if shown is None or not (0 <= y < shown.values.shape[0] and 0 <= x < shown.values.shape[1]):
+            return ""
+        return "  " + shown.readout(x, y)
+
+    def shown_limits(self, panel: str) -> tuple[float, float] | None:
+        """The limits ``panel`` draws its image on now, None while it shows none (or a mask)."""
+        shown = self.shown.get(panel)
+        return None if shown is None else (shown.low, shown.high)
+
+    def crosshair_value(self, panel: str) -> float | None:
+        """The value ``panel`` shows at the crosshair, None when it shows no image there."""
+        pixel, shown = self.view.crosshair, self.shown.get(panel)
+        if pixel is None or shown is None:
+            return None
+        x, y = pixel
+        rows, columns = shown.values.shape
+        return float(shown.values[y, x]) if 0 <= y < rows and 0 <= x < columns else None
+
+    def _update_crosshairs(self) -> None:
+        for name, crosshair in self.crosshairs.items():
+            crosshair.show(self.view.crosshair, self.crosshair_value(name))
 
     def _update_markers(self) -> None:
         points = [(x, y, PIN_COLOURS[n % len(PIN_COLOURS)]) for n, (x, y) in enumerate(self.view.pins)]
@@ -234,3 +342,34 @@ class Panels:
             points.append((*self.view.pixel, pg.mkColor(CURSOR_COLOUR)))
         for panel in (self.left, self.right):
             panel.set_markers(points)
+
+
+class Crosshair:
+    """Two lines through a pixel's centre and its value beside them, in one panel (DS9's lock crosshair)."""
+
+    def __init__(self, panel: ImagePanel) -> None:
+        pen = pg.mkPen(CROSSHAIR_COLOUR, width=1, cosmetic=True)
+        self.lines = [pg.InfiniteLine(angle=angle, movable=False, pen=pen) for angle in (90, 0)]
+        self.label = pg.TextItem("", color=CROSSHAIR_COLOUR, anchor=(0, 1), fill=(0, 0, 0, 170))  # legible on bright pixels
+        for item in (*self.lines, self.label):
+            item.setZValue(12)
+            item.hide()
+            panel.view.addItem(item, ignoreBounds=True)
+
+    def show(self, pixel: tuple[int, int] | None, value: float | None) -> None:
+        if pixel is None:
+            for item in (*self.lines, self.label):
+                item.hide()
+            return
+        x, y = pixel[0] + 0.5, pixel[1] + 0.5
+        self.lines[0].setValue(x)
+        self.lines[1].setValue(y)
+        self.label.setText(f"({pixel[0]}, {pixel[1]}) " + ("—" if value is None else f"{value:.6g}"))
+        self.label.setPos(x, y)
+        for item in (*self.lines, self.label):
+            item.show()
+
+    @property
+    def text(self) -> str:
+        """What the label says, or "" while hidden."""
+        return self.label.textItem.toPlainText() if self.label.isVisible() else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PyQt6.QtGui import QKeySequence
-from PyQt6.QtWidgets import QDockWidget, QMenu
+from PyQt6.QtWidgets import QDockWidget, QFrame, QMenu, QScrollArea
 
 from .tools import TOOLS, Tool
 
@@ -23,7 +23,12 @@ class ToolDocks:
             tool = tool_class(window)
             dock = QDockWidget(tool.title, window)
             dock.setObjectName(f"tool-{tool.name}")
-            dock.setWidget(tool.widget())
+            # Scrolled: tools stacked in one dock area never make the window taller than the screen.
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(tool.widget())
+            dock.setWidget(scroll)
             window.addDockWidget(tool.area, dock)
             dock.hide()
             dock.visibilityChanged.connect(lambda shown, tool=tool: tool.start() if shown else tool.stop())

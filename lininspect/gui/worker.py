@@ -219,14 +219,22 @@ def cancel_job(job: Job[Any] | None) -> None:
         job.cancel()
 
 
-def wait_for_jobs(jobs: list[Job[Any] | None]) -> None:
-    """Cancel these jobs and wait until the thread pool is idle, so no thread outlives the window.
+#: How long closing the window waits for cancelled jobs: cancellable work stops within
+#: milliseconds; this only bounds a job inside a call it cannot leave.
+STOP_WAIT_MS = 1000
 
-    The waits release the GIL, so a job still finishing its Python work can end.
+
+def wait_for_jobs(jobs: list[Job[Any] | None]) -> bool:
+    """Cancel these jobs and wait, at most STOP_WAIT_MS, until the thread pool is idle; True if it is.
+
+    The waits release the GIL, so a job still finishing its Python work can end. A job inside
+    a call that knows nothing of cancelling (the CRDS lookup's first import of stdatamodels,
+    asdf and scipy: 15-20 s on a loaded machine) is not waited for: its handlers never run,
+    and the app's process ends without it (see ``app.launch``).
     """
     for job in jobs:
         cancel_job(job)
-    QThreadPool.globalInstance().waitForDone()
+    return QThreadPool.globalInstance().waitForDone(STOP_WAIT_MS)
 
 
 def _report_failure(on_failure: Callable[[str], None], error: BaseException) -> None:

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+#: Any of these lets Qt show a window (QT_QPA_PLATFORM=offscreen included, as tests use).
+DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+
+
+NO_DISPLAY = "no display: set DISPLAY, run under xvfb-run -a, or use 'lininspect snapshot' to render a PNG"
+
+
+def has_display() -> bool:
+    return any(os.environ.get(name) for name in DISPLAY_VARIABLES)
 
 
 @dataclass(frozen=True)
@@ -24,3 +35,8 @@ class OpeningRequest:
     resolve: bool = False
     as_is: bool = False
     survey: bool = False  # ``input`` is a directory written by ``lininspect survey``: open its table and maps
+
+    def missing_files(self) -> list[Path]:
+        """The files named that do not exist (said in a dialog by the app; by the CLI without a display)."""
+        named = (self.input, self.reference, self.corrected, self.against)
+        return [path for path in named if path is not None and not Path(path).exists()]

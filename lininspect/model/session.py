@@ -27,6 +27,7 @@ from ..core.dq import NO_LIN_CORR, SATURATED
 from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.exposure import Exposure, open_exposure
 from ..core.pathway import CorrectionPlan, plan_correction
+from ..core.preparation import Preparation, unrecorded_steps
 from ..core.product import correct_file
 from ..core.readlevel import ReadLevelCoefficients
 from ..core.reference import LinearityReference, check_same_detector, open_reference
@@ -140,6 +141,8 @@ class Session:
         self.exposure: Exposure | None = None
         #: The user's file the exposure stands for: itself, or the ``_uncal`` it was prepared from.
         self.input_path: Path | None = None
+        #: What happened before linearity: steps the pipeline ran, or those with no record left unrun.
+        self.preparation: Preparation | None = None
         self.references: dict[str, LinearityReference] = {}
         self.product: Exposure | None = None
         self.result: CorrectionResult | None = None
@@ -164,6 +167,8 @@ class Session:
         product = self.product if same and self.product is not None and self.product.shape == exposure.shape else None
         self.exposure, self.product, self.result = exposure, product, None
         self.input_path = Path(prepared_from) if prepared_from is not None else Path(path)
+        self.preparation = Preparation(self.input_path, Path(path), (), from_cache=False,
+                                       unrecorded=_unrecorded(Path(path), exposure))  # fmt: skip
         self._sources.clear()
         notes = []
         for label in list(self.references):
@@ -490,11 +495,11 @@ class Session:
         """References A and B compared over the whole detector (core.comparison), for a thread."""
         if not self.can_compare:
             raise LinInspectError("load an exposure, reference A and a reference B to compare with")
-        exposure, first, second = self.exposure, self.references[A], self.references[B]
+        exposure, first, second, source = self.exposure, self.references[A], self.references[B], self.input_path
         assert exposure is not None
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReferenceComparison:
-            return compare_references(exposure, first, second, progress=progress, cancel=cancel)
+            return compare_references(exposure, first, second, progress=progress, cancel=cancel, source=source)
 
         return job
 
@@ -506,8 +511,10 @@ class Session:
         existing file in the way) are raised here, at once."""
         if self.exposure is None:
             raise LinInspectError("no exposure loaded")
-        files = report_files(directory, self.exposure.path)
-        check_report_files(files, [self.exposure.path, *(r.path for r in self.references.values())], overwrite=overwrite)
+        source = self.input_path or self.exposure.path  # the user's file names the report, as on the command line
+        files = report_files(directory, source)
+        check_report_files(files, [self.exposure.path, source, *(r.path for r in self.references.values())],
+                           overwrite=overwrite)  # fmt: skip
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> ReportFiles:
             write_report(comparison, files, overwrite=overwrite, draw_picture=draw_picture, progress=progress, cancel=cancel)
@@ -534,9 +541,11 @@ class Session:
         if result is None or exposure is None or reference is None:
             raise LinInspectError("nothing to export: run the correction first (Ctrl+R)")
 
+        history = self.preparation.history() if self.preparation is not None else []
+
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Path:
             return correct_file(exposure.path, reference, output, overwrite=overwrite, progress=progress,
-                                cancel=cancel).output  # fmt: skip
+                                cancel=cancel, history=history).output  # fmt: skip
 
         return job
 
@@ -559,3 +568,11 @@ class Session:
 
         return job
 
+
+def _unrecorded(path: Path, exposure: Exposure) -> tuple[str, ...]:
+    """The earlier steps the opened ramp has no record of; none named when its keywords cannot say
+    (the preparation, if asked for, refuses such a file in its own words)."""
+    try:
+        return unrecorded_steps(path, exposure.header)
+    except LinInspectError:
+        return ()

@@ -1,13 +1,17 @@
-"""What the user is looking at, without Qt: frame, pixel, pins, box, what each panel shows.
+"""What the user is looking at, without Qt: frame, pixel, pins, box, what each panel shows and how.
 
 Widgets subscribe to changes instead of being refreshed by hand: :meth:`ViewState.update`
 calls every subscriber once with the names of the fields that changed.
+
+Each panel has its own :class:`PanelDisplay` (colour map, stretch, limits); a lock is the
+sharing of chosen fields between the panels (``linked``), as ginga's setting groups share
+settings between channels: one mechanism for a common colour map, a locked scale and more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 
 import numpy as np
@@ -71,20 +75,49 @@ class Colourmap(Enum):
     CIVIDIS = "cividis"
     CET_L1 = "CET-L1"
     TURBO = "turbo"
+    GREY = "grey"
 
 
 class Stretch(Enum):
+    """DS9's stretches (core.analysis.STRETCHES), labelled as its Scale menu."""
+
     LINEAR = "linear"
-    SQRT = "sqrt"
     LOG = "log"
+    SQRT = "sqrt"
+    SQUARED = "squared"
     ASINH = "asinh"
+    HISTEQ = "histeq"
 
 
 class Limits(Enum):
+    """DS9's scale limits: computed from the panel's own data, or typed by the user."""
+
+    MINMAX = "min-max"
     ZSCALE = "zscale"
     P99_5 = "99.5%"
     P99 = "99%"
-    MINMAX = "min-max"
+    P98 = "98%"
+    P95 = "95%"
+    USER = "user"
+
+
+#: The two image panels, by the name of their display state's field prefix.
+PANELS = ("left", "right")
+#: What can be linked between the panels: PanelDisplay's fields, "scale", the right panel drawn
+#: on the very limits the left panel uses (DS9's lock scalelimits), and "crosshair", the pixel
+#: under the cursor marked in both panels with each panel's value (DS9's lock crosshair).
+LINKABLE = ("colourmap", "stretch", "limits", "user_limits", "scale", "crosshair")
+
+
+@dataclass(frozen=True)
+class PanelDisplay:
+    """How one panel maps its values to colours."""
+
+    colourmap: Colourmap = Colourmap.INFERNO
+    stretch: Stretch = Stretch.LINEAR
+    limits: Limits = Limits.ZSCALE
+    #: The typed (or dragged) limits, used when ``limits`` is USER.
+    user_limits: tuple[float, float] = (0.0, 1.0)
 
 
 Pixel = tuple[int, int]
@@ -108,11 +141,14 @@ class ViewState:
     box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 (exclusive)
     left: PanelSource = PanelSource.INPUT
     right: RightView = RightView.CORRECTED
-    colourmap: Colourmap = Colourmap.INFERNO
-    stretch: Stretch = Stretch.LINEAR
-    limits: Limits = Limits.ZSCALE
-    #: Keep each view's colour limits while stepping through frames.
+    left_display: PanelDisplay = PanelDisplay()
+    right_display: PanelDisplay = PanelDisplay()
+    #: Fields of LINKABLE the panels share: setting one on either panel sets it on both.
+    linked: frozenset[str] = frozenset({"colourmap", "stretch", "limits"})
+    #: Keep each view's colour limits while stepping through groups and integrations.
     lock_limits: bool = False
+    #: The pixel under the cursor, marked in both panels while "crosshair" is linked.
+    crosshair: Pixel | None = None
     #: NO_LIN_CORR pixels drawn over the left and the right panel.
     overlay_left: bool = False
     overlay_right: bool = False
@@ -126,8 +162,60 @@ class ViewState:
         if callback in self._subscribers:
             self._subscribers.remove(callback)
 
+    @property
+    def colourmap(self) -> Colourmap:
+        """The left panel's colour map (``update(colourmap=...)`` sets both panels')."""
+        return self.left_display.colourmap
+
+    @property
+    def stretch(self) -> Stretch:
+        return self.left_display.stretch
+
+    @property
+    def limits(self) -> Limits:
+        return self.left_display.limits
+
+    def display(self, panel: str) -> PanelDisplay:
+        """The display state of ``panel`` ("left" or "right")."""
+        return self.left_display if panel == "left" else self.right_display
+
+    def set_display(self, panel: str, **choices: object) -> set[str]:
+        """Set ``panel``'s display choices; the linked ones are set on the other panel too."""
+        other = "right" if panel == "left" else "left"
+        shared = {name: value for name, value in choices.items() if name in self.linked}
+        return self.update(**{f"{panel}_display": replace(self.display(panel), **choices),  # type: ignore[arg-type]
+                              f"{other}_display": replace(self.display(other), **shared)})  # type: ignore[arg-type]
+
+    def link(self, name: str, on: bool, *, source: str = "left") -> set[str]:
+        """Share (or stop sharing) ``name`` between the panels; linking copies ``source``'s choice to the other."""
+        if name not in LINKABLE:
+            raise AttributeError(f"nothing to link named {name}")
+        linked = self.linked | {name} if on else self.linked - {name}
+        other = "right" if source == "left" else "left"
+        changes: dict[str, object] = {"linked": linked}
+        if name == "crosshair" and not on:
+            changes["crosshair"] = None
+        if on and name in PanelDisplay.__dataclass_fields__:
+            value = getattr(self.display(source), name)
+            changes[f"{other}_display"] = replace(self.display(other), **{name: value})
+        return self.update(**changes)
+
+    def hover(self, pixel: Pixel | None) -> None:
+        """The cursor is over ``pixel`` (None: off the images); followed only while the crosshair is linked."""
+        if "crosshair" in self.linked:
+            self.update(crosshair=pixel)
+
     def update(self, **changes: object) -> set[str]:
-        """Set fields (the frame clamped to ``frames``); tell subscribers which ones changed (none told when nothing did)."""
+        """Set fields (the frame clamped to ``frames``); tell subscribers which ones changed (none told when nothing did).
+
+        ``colourmap``, ``stretch`` and ``limits`` are accepted as shorthands that set both panels' choice.
+        """
+        for name in ("colourmap", "stretch", "limits"):
+            if name in changes:
+                value = changes.pop(name)
+                for panel in PANELS:
+                    key = f"{panel}_display"
+                    changes[key] = replace(changes.get(key, self.display(panel)), **{name: value})  # type: ignore[arg-type]
         names = {f.name for f in fields(self) if not f.name.startswith("_")}
         unknown = set(changes) - names
         if unknown:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtGui import QAction
+from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
+from PyQt6.QtGui import QAction, QMouseEvent
+from PyQt6.QtWidgets import QApplication
 
 from lininspect.gui.mainwindow import MainWindow
 
@@ -23,6 +24,18 @@ def shown_window(qtbot, exposure: Path | None, reference: Path | None) -> MainWi
     return window
 
 
+#: The least of a status message that must be readable at the widths users have (1024 and 1600 px).
+READABLE_CHARACTERS = 24
+
+
+def visible_status_texts(window: MainWindow) -> list[str]:
+    """The texts the status bar's visible labels paint (elided as painted), widest room first: what a user reads."""
+    from PyQt6.QtWidgets import QLabel
+
+    labels = [label for label in window.statusBar().findChildren(QLabel) if label.isVisible() and label.width() > 0]
+    return [QLabel.text(label) for label in sorted(labels, key=lambda label: -label.width())]
+
+
 def menu_action(window: MainWindow, menu: str, text: str) -> QAction:
     """The entry ``menu ▸ text`` of the window's menu bar (mnemonic ampersands ignored)."""
     for top in window.menuBar().actions():
@@ -38,3 +51,28 @@ def answers_within(qtbot, milliseconds: int) -> None:  # type: ignore[no-untyped
     fired: list[bool] = []
     QTimer.singleShot(0, lambda: fired.append(True))
     qtbot.waitUntil(lambda: bool(fired), timeout=milliseconds)
+
+
+def hover(qtbot, window: MainWindow, x: int, y: int) -> None:  # type: ignore[no-untyped-def]
+    """Move the mouse onto pixel (x, y) of the input panel and leave it there."""
+    panel = window.left
+    panel.view.updateMatrix()
+    scene = panel.image.mapToScene(QPointF(x + 0.5, y + 0.5))
+    local = QPointF(panel.mapFromScene(scene))
+    global_pos = QPointF(panel.viewport().mapToGlobal(local.toPoint()))
+    # QTest's mouseMove sends nothing offscreen; this is the event a real move delivers.
+    move = QMouseEvent(QEvent.Type.MouseMove, local, global_pos, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(panel.viewport(), move)
+    qtbot.waitUntil(lambda: window.status.readout.text().startswith(f"array ({x}, {y})"), timeout=2000)
+
+
+def answer_preparation(qtbot, window: MainWindow, button_text: str) -> None:  # type: ignore[no-untyped-def]
+    """Click ``button_text`` in the question a ramp with no record of the earlier pipeline steps gets."""
+    from PyQt6.QtCore import Qt
+
+    choice = window.preparation_choice
+    qtbot.waitUntil(lambda: choice.question is not None and choice.question.isVisible(), timeout=10000)
+    assert choice.question is not None
+    [button] = [button for button in choice.question.buttons() if button.text() == button_text]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

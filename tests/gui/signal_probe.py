@@ -4,7 +4,8 @@ SIGNUM at a chosen moment of its start-up, so a test can hit that moment every t
 MOMENT is ``dialog`` (from another thread, shortly after a warning dialog came up, as from
 outside: the GUI thread is then in the dialog's event loop, in C++), ``drawing`` (inside pyqtgraph's first view-range update once the event loop runs, as
 a resize or paint would be interrupted), ``job-N`` (from the thread pool, as the N-th background
-job starts its work) or ``result-N`` (just after the N-th job's result was handled in the GUI
+job starts its work), ``stuck-N`` (as ``job-N``, after which that job never ends: a call that
+knows nothing of cancelling, as a first import of stdatamodels is for 15-20 s under load) or ``result-N`` (just after the N-th job's result was handled in the GUI
 thread). Signals delivered from inside Python code reach the handler at once, in the middle of
 whatever the GUI thread is doing, as a signal from outside can.
 """
@@ -62,8 +63,10 @@ def start_with(job: Job, on_result, on_failure, on_progress=None):  # type: igno
         function = job._function
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
-            if kind == "job":
+            if kind in ("job", "stuck"):
                 send()
+            if kind == "stuck":
+                threading.Event().wait()  # forever, whatever cancel says
             return function(progress, cancel)
 
         def handle(result):  # type: ignore[no-untyped-def]

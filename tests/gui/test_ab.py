@@ -53,13 +53,14 @@ def test_panels_show_a_b_and_their_difference(ab_window: MainWindow, files: dict
     a, b = corrected(files, "a")[i, g], corrected(files, "b")[i, g]
     window.display.left_box.setCurrentText("corrected A")
     window.display.mode_box.setCurrentText("A − B")
-    low, high = analysis.display_limits(window.session.input_plane(i, g), window.display.limits_box.currentText())
+    low, high = analysis.display_limits(a, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.left.image.image, analysis.stretch(a, low, high, window.display.stretch_box.currentText()))
     spread = float(np.percentile(np.abs(a - b), 99.5))
     assert spread > 0
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(a - b, -spread, spread, "linear"))
     assert window.right.title.text.startswith("A − B")
     window.display.mode_box.setCurrentText("corrected B")
+    low, high = analysis.display_limits(b, window.display.limits_box.currentText())  # its own limits, not A's
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(b, low, high, window.display.stretch_box.currentText()))
     window.display.mode_box.setCurrentText("A / B")
     with np.errstate(all="ignore"):
@@ -141,8 +142,7 @@ def test_the_corrected_panel_needs_no_run(window: MainWindow, small_files) -> No
     assert window.session.result is None
     written = correct_file(small_files.exposure, small_files.reference, Path(window.settings.fileName()).parent / "c.fits")
     expected = np.asarray(open_exposure(written.output).sci[...], dtype=np.float32)[window.integration, window.group]
-    low, high = analysis.display_limits(window.session.input_plane(window.integration, window.group),
-                                        window.display.limits_box.currentText())  # fmt: skip
+    low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))
     assert window.session.corrected_plane(window.integration, window.group).tobytes() == expected.tobytes()
 
@@ -155,10 +155,11 @@ def test_the_controls_write_the_view_state_and_the_panels_follow_it(window: Main
     window.display.stretch_box.setCurrentText("log")
     window.display.left_box.setCurrentText("corrected A")
     assert window.view.stretch is Stretch.LOG and window.view.left is PanelSource.CORRECTED_A
-    assert heard == [{"stretch"}, {"left"}]
+    assert heard == [{"left_display", "right_display"}, {"left"}]  # the toolbar's stretch is both panels'
     i, g = window.integration, window.group
-    low, high = analysis.display_limits(window.session.input_plane(i, g), window.display.limits_box.currentText())
-    expected = analysis.stretch(window.session.correction().plane(i, g), low, high, "log")
+    plane = window.session.correction().plane(i, g)
+    low, high = analysis.display_limits(plane, window.display.limits_box.currentText())
+    expected = analysis.stretch(plane, low, high, "log")
     np.testing.assert_array_equal(window.left.image.image, expected)
     window.step(0, -1)
     assert window.view.group == g - 1 and window.frame.group_box.value() == g - 1

@@ -94,7 +94,7 @@ def test_b_is_the_file_the_second_context_picks_and_panels_show_its_correction(
     i, g = window.integration, window.group
     expected = np.asarray(open_exposure(written).sci[...], dtype=np.float32)[i, g]
     window.display.mode_box.setCurrentText("corrected B")
-    low, high = analysis.display_limits(window.session.input_plane(i, g), window.display.limits_box.currentText())
+    low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.right.image.image,
                                   analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))
     a = np.asarray(open_exposure(correct_file(exposure, picked[OPERATIONAL], tmp_path / "a.fits").output).sci[...],

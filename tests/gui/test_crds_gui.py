@@ -9,16 +9,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from astropy.io import fits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 
 from crds_cache import Rule, build_cache, linearity_writer
+from guihelpers import READABLE_CHARACTERS, answer_preparation, visible_status_texts
 from pipeline_oracle import write_ramp_file
 from PyQt6.QtWidgets import QFileDialog, QMessageBox
 from uncal_files import make_uncal_cache, write_uncal
 
 from lininspect.core.exposure import open_exposure
 from lininspect.core.product import default_output_path
+from lininspect.gui.preparationchoice import PREPARE_BUTTON
 from lininspect.gui.worker import running
 from lininspect.model.opening import OpeningRequest
 
@@ -131,6 +134,7 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     titles: list[str] = []  # the left panel's title while each step runs (the window's slot runs first)
     window.jobs.lookup.preparing.connect(lambda *_: titles.append(window.left.title.text))
     window.resolve_in_background(uncal)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
     assert len(titles) == 8 and all(title.startswith("Raw (_uncal) — preparing: step ") for title in titles)
     assert titles[1].startswith("Raw (_uncal) — preparing: step 2/8 (dq_init)")
@@ -149,6 +153,20 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (suggested.append(args[2]), ("", ""))[1])
     window.actions.ask_export()
     assert suggested == [str(default_output_path(uncal))] and suggested[0].endswith("jw_gui_linearity.fits")
+    # The summary's file row and the A/B comparison name the user's file too (issue 15, item 13).
+    assert f"<b>file</b></td><td>{uncal.name}</td>" in window.dialogs.summary_html()
+    window.open_against(cache.files["jwst_miri_linearity_0001.fits"])
+    compared: list[object] = []
+    window.jobs.compared.disconnect()
+    window.jobs.compared.connect(compared.append)
+    window.jobs.compare_in_background()
+    qtbot.waitUntil(lambda: bool(compared), timeout=120000)
+    assert compared[0].exposure == uncal
+    report = window.session.comparison_report_job(compared[0], Path(os.environ["LININSPECT_CACHE_DIR"]).parent,
+                                                  overwrite=False, draw_picture=lambda comparison, path: path.write_bytes(b""))  # fmt: skip
+    files = report(None, None)
+    assert files.maps.name.startswith("jw_gui_") and "_prepared" not in files.maps.name
+    assert "_prepared" not in fits.getheader(files.maps)["EXPOSURE"]
     window.close()
     again = _window(qtbot, uncal)  # reopening: the prepared ramp comes from the cache, no step runs
     later: list[str] = []
@@ -157,6 +175,49 @@ def test_uncal_is_prepared_step_by_step_then_shown_as_input_to_linearity(qtbot, 
     qtbot.waitUntil(lambda: again.session.result is not None, timeout=60000)
     assert not [s for s in later if s.startswith("pipeline step")]
     again.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1600])
+def test_each_preparation_step_is_a_readable_status_line(qtbot, crds_env, uncal_setup, width: int) -> None:  # type: ignore[no-untyped-def]
+    cache, uncal = uncal_setup
+    crds_env(cache.env)
+    window = _window(qtbot, uncal)
+    window.resize(width, 800)
+    qtbot.waitUntil(lambda: window.width() == width, timeout=10000)
+    window.status.show_readout(3, 4)  # a long readout beside the message, as under a cursor
+    seen: list[tuple[str, list[str]]] = []  # each step's line, and what the status bar painted (the window's slot ran first)
+    window.jobs.lookup.stepped.connect(lambda line: seen.append((line, visible_status_texts(window))))
+    window.resolve_in_background(uncal)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
+    qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
+    steps = [(line, painted) for line, painted in seen if line.startswith("pipeline step")]
+    assert len(steps) == 8
+    for line, painted in steps:
+        assert any(text.startswith(line[:READABLE_CHARACTERS]) for text in painted), (line, painted)
+    window.close()
+
+
+def test_another_file_opened_while_preparing_stays_and_gets_no_preparing_title(qtbot, crds_env, uncal_setup, small_files) -> None:  # type: ignore[no-untyped-def]
+    cache, uncal = uncal_setup
+    crds_env(cache.env)
+    window = _window(qtbot, uncal)
+    window.resolve_in_background(uncal)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
+    titles_after: list[str] = []  # the left panel's title at each redraw once the other file is open
+
+    def open_other(step: str, *_: object) -> None:
+        if step == "dq_init" and window.session.input_path == uncal:
+            window.open_input(small_files.exposure)
+            titles_after.append(window.left.title.text)
+
+    window.jobs.lookup.preparing.connect(open_other)
+    window.jobs.imagesStale.connect(lambda: titles_after.append(window.left.title.text) if titles_after else None)
+    qtbot.waitUntil(lambda: bool(titles_after), timeout=120000)
+    qtbot.wait(8000)  # the remaining steps would have reported (and the prepared ramp landed) by now
+    assert window.session.exposure.path == small_files.exposure and window.session.input_path == small_files.exposure
+    assert not [title for title in titles_after if "preparing" in title], titles_after
+    assert "preparing" not in window.left.title.text and not window.jobs.lookup.running
+    window.close()
 
 
 def test_preparation_can_be_cancelled(qtbot, crds_env, uncal_setup, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -180,6 +241,7 @@ def test_preparation_can_be_cancelled(qtbot, crds_env, uncal_setup, tmp_path: Pa
     monkeypatch.setattr(crdslookup, "resolve_input", held_at_dq_init)
     window.jobs.lookup.stepped.connect(lambda what: window.jobs.cancel_run() if what.startswith("pipeline step dq_init") else None)
     window.resolve_in_background(uncal)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
     qtbot.waitUntil(lambda: not window.jobs.lookup.running, timeout=120000)
     qtbot.wait(3000)  # the worker stops at its next step; its answer must be dropped
     assert window.session.reference is None and window.session.result is None
@@ -194,6 +256,7 @@ def test_given_reference_still_gets_the_missing_steps(qtbot, crds_env, uncal_set
     window = _window(qtbot, uncal)
     chosen = cache.files["jwst_miri_linearity_0001.fits"]
     window.resolve_in_background(uncal, reference=chosen)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=300000)
     assert window.session.exposure.header["S_SATURA"] == "COMPLETE"
     assert window.session.reference.path == chosen and window.status.reference_label.text().endswith("(chosen by you)")
@@ -223,6 +286,7 @@ def test_a_product_opened_with_an_uncal_survives_its_preparation(qtbot, crds_env
     product = write_ramp_file(tmp_path / "jw_gui_linearity.fits", sci=np.ones(shape, np.float32), substrt=(1, 1))
     window = show_window(OpeningRequest(uncal, corrected=product, correct_on_open=True, resolve=True))
     qtbot.addWidget(window)
+    answer_preparation(qtbot, window, PREPARE_BUTTON)
     qtbot.waitUntil(lambda: not window.jobs.lookup.running and window.session.reference is not None, timeout=300000)
     session = window.session
     assert session.exposure.path.parent == Path(os.environ["LININSPECT_CACHE_DIR"])  # now on the prepared ramp

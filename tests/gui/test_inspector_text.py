@@ -7,14 +7,14 @@ from collections.abc import Iterator
 import pytest
 from PyQt6.QtWidgets import QApplication
 
-from lininspect.gui.app import RESOURCES
+from lininspect import data
 from lininspect.gui.mainwindow import MainWindow
 
 
 @pytest.fixture
 def app_stylesheet(qapp: QApplication) -> Iterator[None]:
     """The app's style sheet, which the tests' QApplication (made by pytest-qt) lacks."""
-    qapp.setStyleSheet((RESOURCES / "lininspect.qss").read_text())
+    qapp.setStyleSheet(data.read_text(data.STYLE_SHEET))
     yield
     qapp.setStyleSheet("")
 

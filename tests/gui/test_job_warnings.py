@@ -35,8 +35,8 @@ def test_a_warning_in_a_job_reaches_the_status_bar_not_stderr(qtbot, window: Mai
     results: list[str] = []
     start_job(warning_job("the coefficients look odd"), results.append, pytest.fail)
     qtbot.waitUntil(lambda: bool(results), timeout=JOB_MS)
-    qtbot.waitUntil(lambda: "the coefficients look odd" in window.statusBar().currentMessage(), timeout=JOB_MS)
-    assert window.statusBar().currentMessage() == "warning: the coefficients look odd"
+    qtbot.waitUntil(lambda: "the coefficients look odd" in window.status.message_text, timeout=JOB_MS)
+    assert window.status.message_text == "warning: the coefficients look odd"
     captured = capfd.readouterr()
     assert "coefficients" not in captured.err + captured.out
 
@@ -45,7 +45,7 @@ def test_a_warning_of_the_gui_thread_stays_off_the_terminal(qtbot, window: MainW
     warnings.warn("pyqtgraph's aside", RuntimeWarning, stacklevel=1)
     captured = capfd.readouterr()
     assert "aside" not in captured.err + captured.out
-    assert "aside" not in window.statusBar().currentMessage()
+    assert "aside" not in window.status.message_text
 
 
 def test_overlapping_jobs_leave_the_warning_route_in_place(qtbot, window: MainWindow, capfd, app_warnings) -> None:  # type: ignore[no-untyped-def]
@@ -76,5 +76,5 @@ def test_overlapping_jobs_leave_the_warning_route_in_place(qtbot, window: MainWi
     assert warnings.showwarning is route
 
     start_job(warning_job("after two jobs"), done.append, pytest.fail)
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "warning: after two jobs", timeout=JOB_MS)
+    qtbot.waitUntil(lambda: window.status.message_text == "warning: after two jobs", timeout=JOB_MS)
     assert "after two jobs" not in capfd.readouterr().err

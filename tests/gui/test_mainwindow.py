@@ -61,12 +61,13 @@ def test_load_and_run_in_background_gives_the_core_result(qtbot, window: MainWin
     np.testing.assert_array_equal(result.pixeldq, expected.pixeldq)
     assert not window.status.progress.isVisible()
     np.testing.assert_array_equal(
-        window.right.image.image, analysis.stretch(expected.data[0, -1], *_limits(window), window.display.stretch_box.currentText())
+        window.right.image.image, analysis.stretch(expected.data[0, -1], *_limits(window, expected.data[0, -1]), window.display.stretch_box.currentText())
     )
 
 
-def _limits(window: MainWindow) -> tuple[float, float]:
-    return analysis.display_limits(window.session.input_plane(window.integration, window.group), window.display.limits_box.currentText())
+def _limits(window: MainWindow, values: np.ndarray) -> tuple[float, float]:
+    """The limits a panel showing ``values`` draws them on: their own."""
+    return analysis.display_limits(values, window.display.limits_box.currentText())
 
 
 def test_clicking_a_pixel_plots_its_ramps(qtbot, window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]

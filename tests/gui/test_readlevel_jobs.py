@@ -17,6 +17,7 @@ from lininspect.core.exposure import open_exposure
 from lininspect.core.readlevel import ReadLevelCoefficients
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.worker import running
+from lininspect.model.maps import extreme_pool
 from lininspect.model.viewstate import symmetric_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
@@ -99,7 +100,7 @@ def test_the_window_answers_while_an_integration_is_corrected_and_then_plots_it(
     qtbot.waitUntil(lambda: window.right.title.text.startswith("Corrected — integration 1"), timeout=JOB_MS)
     i, g = window.integration, window.group
     plane = expected[i, g]
-    low, high = analysis.display_limits(window.session.input_plane(i, g), window.display.limits_box.currentText())
+    low, high = analysis.display_limits(plane, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
     assert window.right.message.textItem.toPlainText() == "" and not window.status.progress.isVisible()
     assert f"corrected {float(plane[y, x]):.6g} DN" in window.status.readout_text(*PIXEL)
@@ -119,8 +120,9 @@ def test_a_minus_b_waits_for_both_references(qtbot, files: dict[str, Path], gate
     a, b = written(files, "a"), written(files, "b")
     g = window.group
     difference = a[0, g] - b[0, g]
-    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(difference, *symmetric_limits(difference), "linear"))
-    low, high = analysis.display_limits(window.session.input_plane(0, g), window.display.limits_box.currentText())
+    shown = analysis.stretch(difference, *symmetric_limits(difference), "linear")  # a map: pooled about zero (0.5)
+    np.testing.assert_array_equal(window.right.image.image, extreme_pool(shown, window.right.pool, 0.5))
+    low, high = analysis.display_limits(b[0, g], window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.left.image.image, analysis.stretch(b[0, g], low, high, window.display.stretch_box.currentText()))
 
 
@@ -132,6 +134,23 @@ def test_a_script_corrects_the_shown_integration_in_its_own_thread(  # type: ign
     window.set_frame(1, 2)
     window.jobs.correct_integration_now()
     plane = written(files, "a")[1, 2]
-    low, high = analysis.display_limits(window.session.input_plane(1, 2), window.display.limits_box.currentText())
+    low, high = analysis.display_limits(plane, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
     assert not any(running(job) for job in window.jobs.integrations.handles())
+
+
+def test_the_pixel_table_leaves_out_an_integration_being_corrected_then_shows_it(  # type: ignore[no-untyped-def]
+    qtbot, files: dict[str, Path], gate: threading.Event
+) -> None:
+    window = open_read_level(qtbot, files)
+    window.select_pixel(*PIXEL)
+    tool = window.tool_docks.show("pixeltable")
+    qtbot.waitUntil(lambda: tool.running)
+    tool.quantity_box.setCurrentText("corrected A")
+    assert tool.caption.text() == "corrected A: integration 0 is being corrected"
+    answers_within(qtbot, ANSWER_MS)  # the table never waits for the job
+    gate.set()
+    qtbot.waitUntil(lambda: tool.caption.text().startswith("corrected A around pixel"), timeout=JOB_MS)
+    x, y = PIXEL
+    centre = tool.table.item(tool.table.rowCount() // 2, tool.table.columnCount() // 2)
+    assert centre.text() == f"{written(files, 'a')[0, window.group, y, x]:.6g}"

@@ -11,9 +11,8 @@ from lininspect.model.viewstate import Colourmap, Limits, PanelSource, RightView
 
 
 def _stretched(window: MainWindow, values: np.ndarray) -> np.ndarray:
-    """``values`` as the panels draw them: on the input plane's limits, in the chosen stretch."""
-    i, g = window.view.integration, window.view.group
-    low, high = analysis.display_limits(window.session.input_plane(i, g), window.view.limits.value)
+    """``values`` as the panels draw them: on their own limits, in the chosen stretch."""
+    low, high = analysis.display_limits(values, window.view.limits.value)
     return analysis.stretch(values, low, high, window.view.stretch.value)
 
 

@@ -24,14 +24,14 @@ def test_subscribers_hear_only_changes() -> None:
     state.update(group=3, integration=0)
     state.update(group=3)  # nothing new: nobody is told
     state.update(right=RightView.A_MINUS_B, stretch=Stretch.LOG)
-    assert heard == [{"group"}, {"right", "stretch"}]
+    assert heard == [{"group"}, {"right", "left_display", "right_display"}]  # a stretch for both panels
     with pytest.raises(AttributeError):
         state.update(colour="red")
 
 
 def test_display_enums_are_the_core_choices() -> None:
     assert {s.value for s in Stretch} == set(analysis.STRETCHES)
-    assert {limit.value for limit in Limits} == set(analysis.LIMITS)
+    assert {limit.value for limit in Limits if limit is not Limits.USER} == set(analysis.LIMITS)
     assert [p for p in PanelSource if p.needs_b] == [PanelSource.CORRECTED_B, PanelSource.A_MINUS_B, PanelSource.A_OVER_B]
 
 
@@ -85,5 +85,23 @@ def test_display_choices_are_view_state() -> None:
     state.subscribe(heard.append)
     state.update(right=RightView.RATIO, colourmap=Colourmap.VIRIDIS, overlay_right=True)
     state.update(overlay_right=True, lock_limits=False)  # nothing new
-    assert heard == [{"right", "colourmap", "overlay_right"}]
+    assert heard == [{"right", "left_display", "right_display", "overlay_right"}]
     assert (state.right, state.colourmap, state.overlay_right) == (RightView.RATIO, Colourmap.VIRIDIS, True)
+
+
+def test_each_panel_has_its_own_display_and_links_share_chosen_fields() -> None:
+    state = ViewState()
+    heard: list[set[str]] = []
+    state.subscribe(heard.append)
+    state.link("stretch", False)
+    state.set_display("right", stretch=Stretch.LOG, colourmap=Colourmap.GREY)  # colour map linked, stretch not
+    assert (state.left_display.stretch, state.right_display.stretch) == (Stretch.LINEAR, Stretch.LOG)
+    assert state.left_display.colourmap is state.right_display.colourmap is Colourmap.GREY
+    state.set_display("left", limits=Limits.USER, user_limits=(10.0, 20.0))  # limits linked, typed values not
+    assert state.right_display.limits is Limits.USER and state.right_display.user_limits == (0.0, 1.0)
+    state.link("user_limits", True, source="left")  # linking copies the chosen panel's value across
+    assert state.right_display.user_limits == (10.0, 20.0)
+    state.link("scale", True)
+    assert "scale" in state.linked and heard[-1] == {"linked"}
+    with pytest.raises(AttributeError):
+        state.link("group", True)

@@ -7,8 +7,12 @@ a View ▸ Tools entry and a shortcut for each, and knows nothing else of it.
 from __future__ import annotations
 
 from .base import Tool
+from .blink import BlinkTool
+from .dqbrowser import DqBrowserTool
+from .pixeltable import PixelTableTool
+from .scale import ScaleTool
 
 #: Every tool, in the order of the Tools menu.
-TOOLS: tuple[type[Tool], ...] = ()
+TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool)
 
 __all__ = ["TOOLS", "Tool"]

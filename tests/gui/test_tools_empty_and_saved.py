@@ -1,0 +1,54 @@
+"""Tools in a window with nothing open say what to do; each panel's scale choices outlive the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from guihelpers import menu_action
+from PyQt6.QtCore import Qt
+
+from lininspect.gui.app import application, open_window
+from lininspect.model.viewstate import Colourmap, Stretch
+
+
+def test_every_tool_in_an_empty_window_says_what_it_needs(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    application()
+    window = open_window(None, None, None)
+    qtbot.addWidget(window)
+    window.show()
+    told: list[str] = []
+    monkeypatch.setattr(window.dialogs, "show_error", told.append)
+    for title in ("Scale", "Pixel table", "DQ browser", "Blink"):
+        menu_action(window, "Tools", title).trigger()
+    tools = window.tool_docks.tools
+    qtbot.waitUntil(lambda: all(tool.running for tool in tools.values()))
+    assert tools["scale"].panels["left"].low_edit.text() == "" and not tools["scale"].panels["left"].low_line.isVisible()
+    assert tools["pixeltable"].caption.text() == "Click a pixel (or tick “follow the cursor”)"
+    assert tools["dqbrowser"].caption.text() == "Open an exposure to see its DQ"
+    assert not tools["dqbrowser"].next_button.isEnabled()
+    qtbot.mouseClick(tools["blink"].start_button, Qt.MouseButton.LeftButton)
+    assert told == ["open an exposure to blink"] and not tools["blink"].blinking
+    window.close()
+
+
+def test_each_panels_colour_map_stretch_and_links_are_kept_for_the_next_start(qtbot, small_files, private_settings: Path) -> None:  # type: ignore[no-untyped-def]
+    first = open_window(small_files.exposure, None, None)
+    qtbot.addWidget(first)
+    first.view.link("stretch", False)
+    first.view.link("colourmap", False)
+    first.view.set_display("right", stretch=Stretch.LOG, colourmap=Colourmap.GREY)
+    first.close()
+    second = open_window(None, None, None)
+    qtbot.addWidget(second)
+    assert (second.view.left_display.stretch, second.view.right_display.stretch) == (Stretch.LINEAR, Stretch.LOG)
+    assert (second.view.left_display.colourmap, second.view.right_display.colourmap) == (Colourmap.INFERNO, Colourmap.GREY)
+    assert second.display.stretch_box.currentText() == "linear"
+    assert second.view.linked == frozenset({"limits"})  # the links as left, not the defaults
+    second.close()
+
+
+def test_every_tool_shown_at_once_fits_a_900_px_window(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    for title in ("Scale", "Pixel table", "DQ browser", "Blink"):
+        menu_action(window, "Tools", title).trigger()
+    qtbot.waitUntil(lambda: all(tool.running for tool in window.tool_docks.tools.values()))
+    assert window.minimumSizeHint().height() <= 900 and window.height() <= 900
