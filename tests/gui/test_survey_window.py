@@ -60,7 +60,7 @@ def test_open_survey_shows_every_row_and_says_so(survey_window, survey_dir: Path
     survey = survey_window.survey_window
     assert survey.proxy.rowCount() == 4
     assert [Path(name).name for name in _column(survey, "file")] == [f"exp{n}_lastframe.fits" for n in range(4)]
-    assert survey_window.statusBar().currentMessage() == f"Opened survey {survey_dir}: 4 exposures"
+    assert survey_window.status.message_text == f"Opened survey {survey_dir}: 4 exposures"
 
 
 def test_table_sorts_by_a_figure_and_filters_by_text(survey_window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -106,7 +106,7 @@ def test_clicking_a_map_pixel_lists_the_largest_residuals_there(survey_window, s
     shown = [survey.exposures.item(i).text() for i in range(survey.exposures.count())]
     assert [text.split()[-1] for text in shown] == [name for _, name in expected]
     assert float(shown[0].split()[0]) == pytest.approx(expected[0][0], rel=1e-3)
-    assert survey_window.statusBar().currentMessage() == (
+    assert survey_window.status.message_text == (
         f"Listed 4 exposures with the largest residual at ({x}, {y})")
     survey.exposures.itemActivated.emit(survey.exposures.item(0))
     assert survey_window.pixel == (x, y)
