@@ -38,6 +38,7 @@ class Actions(QObject):
         self._action(file, "Compare &with reference...", lambda: self._ask_open("against"))
         self._action(file, "Compare with CRDS con&text...", self._ask_context)
         self._action(file, "Open &corrected (pipeline _linearity)...", lambda: self._ask_open("corrected"))
+        self._action(file, "Open &survey...", self._ask_survey)
         self.recent_menu = file.addMenu("Recent files")
         file.addSeparator()
         self.export_action = self._action(file, "&Export corrected...", self.ask_export, QKeySequence.StandardKey.Save)
@@ -126,6 +127,13 @@ class Actions(QObject):
             opener = {"input": window.open_user_input, "reference": window.open_reference,
                       "corrected": window.open_product, "against": window.open_against}[kind]  # fmt: skip
             window.guard(lambda: opener(Path(name)))
+
+    def _ask_survey(self) -> None:
+        """A directory written by ``lininspect survey``: its table and maps in a window of their own."""
+        window = self.window
+        name = QFileDialog.getExistingDirectory(window, "Open survey directory", window.dialogs.start_dir())
+        if name:
+            window.guard(lambda: window.open_survey(Path(name)))
 
     def _ask_context(self) -> None:
         """B is what a second CRDS context picks for this exposure: how a reference delivery is judged."""

@@ -156,6 +156,9 @@ def show_window(request: OpeningRequest) -> MainWindow:
         if window.isVisible():  # else a signal closed it during a dialog: start nothing more
             window.guard(action)
 
+    if request.survey:
+        step(lambda: window.open_survey(Path(request.input)))
+        return window
     step(lambda: window.open_input(Path(request.input)))
     if window.session.exposure is None:  # the others need it, and its refusal was just shown
         return window

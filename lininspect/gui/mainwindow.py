@@ -26,6 +26,7 @@ from ..core.reference import LinearityReference
 from ..model import maps
 from ..model.navigation import array_from_detector, stepped
 from ..model.session import Session
+from ..model.surveyresults import SurveyResults, open_survey
 from ..model.viewstate import RightView, ViewState
 from .actions import Actions
 from .dialogs import Dialogs
@@ -40,8 +41,9 @@ from .panels import Panels
 from .preparationchoice import PreparationChoice
 from .restoredview import RestoredView
 from .statusarea import StatusArea
+from .surveywindow import SurveyWindow
 from .tooldocks import ToolDocks
-from .worker import Job, running, wait_for_jobs
+from .worker import Job, running, start_job, wait_for_jobs
 
 
 #: "Go to" a pixel zooms in until a detector pixel is at least this many screen pixels wide.
@@ -84,6 +86,8 @@ class MainWindow(QMainWindow):
         self.preparation_choice = PreparationChoice(self, settings)
         self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember,
                                  self.setWindowTitle, self.preparation_choice)  # fmt: skip
+        #: The survey opened last (File ▸ Open survey…), in a window of its own.
+        self.survey_window: SurveyWindow | None = None
 
         for panel in (self.left, self.right):
             panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))
@@ -171,6 +175,30 @@ class MainWindow(QMainWindow):
         self.opener.against_after_lookup = against
         self.opener.against_context_after_lookup = against_context
         self.opener.resolve(path, reference=reference, as_is=as_is)
+
+    def open_survey(self, directory: Path) -> Job[SurveyResults]:
+        """Read a survey's table and maps in a job, then show them in a survey window."""
+
+        def shown(results: SurveyResults) -> None:
+            window = SurveyWindow(results, lambda text: self.status.message(text, 10000), self)
+            window.openRequested.connect(lambda *where: self.guard(lambda: self.open_from_survey(*where)))
+            self.survey_window = window
+            window.show()
+            self.status.message(f"Opened survey {directory}: {len(results.rows)} exposures", 10000)
+
+        self.status.message(f"Reading survey {directory}...")
+        return start_job(lambda progress, cancel: open_survey(directory), shown, self.dialogs.show_error)
+
+    def open_from_survey(self, path: Path, reference: Path | None, x: int, y: int) -> None:
+        """An exposure of a survey at pixel (x, y), with the reference the survey used, corrected."""
+        self.open_input(path)
+        self.jump_to(x, y)
+        exposure = self.session.exposure
+        if reference is None or (exposure is not None and exposure.is_uncal):
+            self.resolve_in_background(path, reference=reference)
+        else:
+            self.open_reference(reference)
+            self.run_correction()
 
     def compare_with_context(self, context: str) -> Job[LinearityReference]:
         """Reference B is what CRDS ``context`` picks for the user's file, looked up in a job; then as File ▸

@@ -34,6 +34,7 @@ class OpeningRequest:
     correct_on_open: bool = False
     resolve: bool = False
     as_is: bool = False
+    survey: bool = False  # ``input`` is a directory written by ``lininspect survey``: open its table and maps
 
     def missing_files(self) -> list[Path]:
         """The files named that do not exist (said in a dialog by the app; by the CLI without a display)."""
