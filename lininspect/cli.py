@@ -12,6 +12,8 @@ from .interrupts import (
     Terminated,
     current_handlers,
     exit_at_once_on_signals,
+    exit_process,
+    exits_at_once,
     raise_on_signals,
     restore,
 )
@@ -31,14 +33,14 @@ from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, NoReturn, TextIO  # noqa: E402
 
 from . import __version__  # noqa: E402
-from .core.errors import LinInspectError  # noqa: E402
+from .core.errors import LinInspectError, printable  # noqa: E402
 from .model.opening import OpeningRequest  # noqa: E402
 
 if TYPE_CHECKING:
     from .core.reference import LinearityReference
     from .core.resolve import ResolvedInput
 
-COMMANDS = ("correct", "snapshot", "compare-references", "demo", "install-desktop")
+COMMANDS = ("correct", "snapshot", "compare-references", "survey", "demo", "install-desktop")
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 #: Largest snapshot side: 16384 x 16384 RGBA is 1 GB, already more than a screen needs.
 MAX_SNAPSHOT_SIDE = 16384
@@ -57,6 +59,10 @@ Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
   lininspect compare-references INPUT [--reference A] (--against B | --against-context PMAP) -o DIR
                                        maps, tables and a picture of two references on one exposure
                                        (B from PMAP: how a delivery's new context changes this exposure)
+  lininspect survey FILE... [--reference REF] [--against B | --against-context PMAP] [--level DN] -o DIR
+                                       figures of every exposure (table), stacked per-detector maps and
+                                       plots, on a Dask cluster (--scheduler tcp://HOST:PORT, or local workers)
+  lininspect SURVEY_DIR                open a survey's table and maps in the app
   lininspect demo DIR                  write the demo exposure and its linearity reference
   lininspect install-desktop [--remove]
                                        add lininspect to the desktop's menu and "Open with" for FITS files
@@ -74,7 +80,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line, as every other refusal is."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(EXIT_BAD_INPUT, printable(f"{self.prog}: error: {message} (see '{self.prog} --help')") + "\n")
 
     def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
         """Name an unknown option first: argparse would complain about missing arguments instead."""
@@ -111,15 +117,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Library warnings (astropy's, numpy's, pyqtgraph's) are not for the user's terminal:
             # what matters is reported by lininspect itself, once, in plain words.
             warnings.simplefilter("ignore")
-            return _run(args)
+            code = _run(args)
     except KeyboardInterrupt:
         print("\nlininspect: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
     except Terminated:
         print("lininspect: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
+        code = EXIT_TERMINATED
+    except SystemExit as leaving:  # a refusal (_fail), argparse's errors, --help, --version
+        if not exits_at_once(previous):
+            raise
+        code = leaving.code if isinstance(leaving.code, int) else 0 if leaving.code is None else 1
+        if isinstance(leaving.code, str):
+            print(leaving.code, file=sys.stderr)
     finally:
         restore(previous)
+    if exits_at_once(previous) and args and args[0] in COMMANDS:
+        exit_process(code)  # the command itself, not the app: a signal while the process ends gets its status
+    return code
 
 
 def _run(args: list[str]) -> int:
@@ -139,7 +154,7 @@ def _run(args: list[str]) -> int:
     except Exception as error:  # never show a traceback unless asked to
         if os.environ.get("LININSPECT_DEBUG"):
             raise
-        print(f"lininspect: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(printable(f"lininspect: internal error: {type(error).__name__}: {error}"), file=sys.stderr)
         return EXIT_INTERNAL
     return EXIT_BAD_INPUT
 
@@ -150,7 +165,7 @@ def usage() -> str:
 
 
 def _fail(message: str) -> NoReturn:
-    print(f"lininspect: error: {message}", file=sys.stderr)
+    print(printable(f"lininspect: error: {message}"), file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -215,6 +230,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             "--force", action="store_true", help="use the reference even if its INSTRUME/DETECTOR differ from the input's"
         )
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+        _add_cluster(parser, "correct the files on a Dask cluster, one task per file")
         parser.set_defaults(run=_correct)
     elif command == "snapshot":
         parser.description = "Render the main window, corrected, with one pixel inspected, to a PNG (no display needed)."
@@ -249,6 +265,25 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--overwrite", action="store_true", help="replace files that already exist")
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         parser.set_defaults(run=_compare_references)
+    elif command == "survey":
+        parser.description = (
+            "Judge a linearity correction over many exposures on a Dask cluster: per exposure the reference and "
+            "correction path, NO_LIN_CORR pixels by cause, the saturated fraction, the correction factor at --level "
+            "and at the last unsaturated group, and the residual non-linearity of the ramps before and after "
+            "correction (with B: the same and A - B); per detector stacked maps. Writes into DIR survey.ecsv, "
+            "maps/*.fits and survey.png; a rerun with the same DIR keeps what is done."
+        )
+        parser.add_argument("inputs", nargs="+", type=Path, metavar="FILE", help="ramp or _uncal exposures")
+        _add_reference(parser)
+        _add_against(parser, "a second reference, judged against A on every exposure")
+        parser.add_argument("--level", type=float, metavar="DN",
+                            help="raw signal of the trended correction factor (default 10000)")
+        parser.add_argument("-o", "--output-dir", type=Path, required=True, metavar="DIR",
+                            help="directory of the survey (made if its parent exists; reused to resume)")
+        parser.add_argument("--votable", action="store_true", help="also write the table as a VOTable")
+        parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+        _add_cluster(parser, "run on this Dask scheduler instead of local worker processes")
+        parser.set_defaults(run=_survey)
     elif command == "install-desktop":
         parser.description = (
             "Add lininspect to the desktop's menu, with its icon, and offer it for FITS files "
@@ -263,6 +298,12 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--overwrite", action="store_true", help="replace demo files already in DIR")
         parser.set_defaults(run=_demo)
     return parser
+
+
+def _add_cluster(parser: argparse.ArgumentParser, meaning: str) -> None:
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help=meaning)
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="worker processes of the local Dask cluster (default: one per core)")
 
 
 def _correct(options: argparse.Namespace) -> int:
@@ -280,6 +321,8 @@ def _correct(options: argparse.Namespace) -> int:
     check_run_outputs(list(zip(options.inputs, outputs)), [options.reference] if options.reference else [])
     _use_crds_context(options)
     override = open_reference(options.reference) if options.reference is not None else None
+    if options.scheduler is not None or options.workers is not None:
+        return _correct_on_cluster(options, outputs)
     bar = _ProgressBar(sys.stderr, len(options.inputs), enabled=not options.quiet and sys.stderr.isatty())
     failures = 0
     for index, (path, output) in enumerate(zip(options.inputs, outputs)):
@@ -292,17 +335,102 @@ def _correct(options: argparse.Namespace) -> int:
                                    progress=bar.callback(index), history=ready.preparation.history())  # fmt: skip
         except LinInspectError as error:
             bar.clear()
-            print(f"lininspect: error: {error}", file=sys.stderr)
+            print(printable(f"lininspect: error: {error}"), file=sys.stderr)
             failures += 1
             continue
         bar.clear()
         for note in _resolution_notes(ready) + list(summary.notes):
-            print(f"lininspect: note: {path}: {note}", file=sys.stderr)
-        print(
+            print(printable(f"lininspect: note: {path}: {note}"), file=sys.stderr)
+        print(printable(
             f"wrote {summary.output}: {summary.no_lin_corr_pixels} pixels NO_LIN_CORR, "
             f"{summary.saturated_groups} saturated groups left raw ({time.perf_counter() - started:.1f} s)"
-        )
+        ))
     return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def _correct_on_cluster(options: argparse.Namespace, outputs: list[Path]) -> int:
+    from .cluster import run_corrections
+
+    def report(outcome: dict) -> None:
+        if outcome["error"]:
+            print(f"lininspect: error: {outcome['error']}", file=sys.stderr)
+            return
+        for note in outcome["notes"]:
+            print(f"lininspect: note: {outcome['file']}: {note}", file=sys.stderr)
+        print(f"wrote {outcome['output']}: {outcome['no_lin_corr']} pixels NO_LIN_CORR, {outcome['saturated']} "
+              f"saturated groups left raw ({outcome['seconds']:.1f} s on worker {outcome['worker']})", flush=True)
+
+    with _dask_client(options) as client:
+        failures = run_corrections(client, list(zip(options.inputs, outputs)), options.reference,
+                                   as_is=options.as_is, force=options.force, overwrite=options.overwrite,
+                                   crds_context=options.crds_context, report=report)
+    return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def _dask_client(options: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .cluster import dask_client
+
+    return dask_client(options.scheduler, options.workers)
+
+
+def _survey(options: argparse.Namespace) -> int:
+    from .cluster import SurveyProgress, run_survey
+    from .core.reference import open_reference
+    from .core.survey import DEFAULT_LEVEL, SurveySettings
+    from .core.surveyreport import write_table
+
+    level = DEFAULT_LEVEL if options.level is None else options.level
+    if not (level == level and abs(level) != float("inf") and level != 0):
+        raise LinInspectError(f"--level {options.level}: must be a finite, non-zero number of DN")
+    directory: Path = options.output_dir
+    if directory.exists() and not directory.is_dir():
+        raise LinInspectError(f"{directory}: is not a directory")
+    if not directory.parent.is_dir():
+        raise LinInspectError(f"{directory.parent}: directory does not exist")
+    for given in (options.reference, options.against):  # a bad reference is one refusal, not a row per file
+        if given is not None:
+            open_reference(given)
+    _use_crds_context(options)
+    settings = SurveySettings(
+        reference=None if options.reference is None else options.reference.resolve(),
+        against=None if options.against is None else options.against.resolve(),
+        against_context=options.against_context, level=level, as_is=options.as_is,
+        crds_context=options.crds_context,
+    )
+    started = time.perf_counter()
+    shown = not options.quiet and sys.stderr.isatty()
+
+    def show(text: str) -> None:
+        sys.stderr.write(f"\r{text:<70}")
+        sys.stderr.flush()
+
+    with _dask_client(options) as client:
+        rows = run_survey(client, [path.resolve() for path in options.inputs], settings, directory,
+                          progress=SurveyProgress(show) if shown else None)
+    if shown:
+        sys.stderr.write("\r" + " " * 70 + "\r")
+    written = write_table(rows, directory, votable=options.votable)
+    written += _survey_picture(directory, rows)
+    failed = [row for row in rows if row.get("error")]
+    for row in failed:  # most reasons name the file already
+        reason = row["error"] if row["error"].startswith(row["file"]) else f"{row['file']}: {row['error']}"
+        print(f"lininspect: error: {reason}", file=sys.stderr)
+    for path in written:
+        print(f"wrote {path}")
+    kept = sum(bool(row.get("kept")) for row in rows)
+    print(f"surveyed {len(rows)} files ({kept} kept from an earlier run, {len(failed)} failed) in "
+          f"{time.perf_counter() - started:.1f} s")
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _survey_picture(directory: Path, rows: list[dict]) -> list[Path]:
+    """The PNG summary, painted with Qt offscreen; without Qt the survey is still complete."""
+    try:
+        from .gui.surveypicture import write_survey_picture
+    except ImportError as error:
+        print(f"lininspect: note: no survey.png: Qt cannot start ({error})", file=sys.stderr)
+        return []
+    return [write_survey_picture(directory, rows)]
 
 
 def _use_crds_context(options: argparse.Namespace) -> None:
@@ -340,8 +468,9 @@ def _demo(options: argparse.Namespace) -> int:
     for name in (DEMO_EXPOSURE_NAME, DEMO_REFERENCE_NAME):  # like correct and snapshot: nothing replaced unasked
         check_output_path(directory / name, [], overwrite=options.overwrite)
     files = write_demo(directory)
-    print(f"wrote {files.exposure}\nwrote {files.reference}")
-    print(f"try: lininspect {files.exposure} --reference {files.reference}")
+    print(printable(f"wrote {files.exposure}"))
+    print(printable(f"wrote {files.reference}"))
+    print(printable(f"try: lininspect {files.exposure} --reference {files.reference}"))
     return EXIT_OK
 
 
@@ -375,6 +504,13 @@ def _open(options: argparse.Namespace) -> int:
             raise LinInspectError(NO_DISPLAY)
         demo = ensure_demo()
         return _launch(OpeningRequest(demo.exposure, demo.reference, correct_on_open=True))
+    from .model.surveyresults import is_survey_directory
+
+    if is_survey_directory(options.input):
+        if any(value is not None for value in (options.reference, options.corrected, options.against,
+                                                options.against_context)):
+            raise LinInspectError(f"{options.input} is a survey: it opens with no other file")
+        return _launch(OpeningRequest(options.input, survey=True))
     _use_crds_context(options)
     # The app asks CRDS (unless given the reference) and runs missing pipeline steps in a worker.
     # So is B under --against-context, in a job of its own once A is known.
@@ -481,8 +617,8 @@ def _snapshot(options: argparse.Namespace) -> int:
     if against is not None:
         notes += _reference_b_notes(against) + _same_reference_note(ready.reference, against)
     for note in notes:
-        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
-    print(f"wrote {options.output}")
+        print(printable(f"lininspect: note: {options.input}: {note}"), file=sys.stderr)
+    print(printable(f"wrote {options.output}"))
     return EXIT_OK
 
 
@@ -529,9 +665,9 @@ def _compare_references(options: argparse.Namespace) -> int:
     write_report(comparison, files, overwrite=options.overwrite, draw_picture=write_comparison_picture)
     notes = _resolution_notes(ready) + _reference_b_notes(against) + exposure.notes + ready.reference.notes
     for note in notes + against.notes + _same_reference_note(ready.reference, against):
-        print(f"lininspect: note: {options.input}: {note}", file=sys.stderr)
+        print(printable(f"lininspect: note: {options.input}: {note}"), file=sys.stderr)
     for path in files.paths():
-        print(f"wrote {path}")
+        print(printable(f"wrote {path}"))
     straighter_a, straighter_b = comparison.straighter_counts()
     print(
         f"NO_LIN_CORR gained {int(comparison.gained.sum())}, lost {int(comparison.lost.sum())}; ramps straighter "

@@ -68,6 +68,18 @@ def set_card(data: bytes, hdu: str, key: str, value: str, layout: bytes | None =
     return data[:offset] + card + data[offset + 80 :]
 
 
+def continue_after(data: bytes, hdu: str, key: str, layout: bytes | None = None) -> bytes:
+    """A CONTINUE card in place of the card after ``key`` (issue 16: only a string value may be continued)."""
+    offset = card_offset(data if layout is None else layout, hdu, key)
+    if offset is None:
+        raise KeyError(f"{hdu} has no {key}")
+    following = offset + 80
+    if data[following : following + 8] == b"END     ":
+        raise KeyError(f"{hdu}: {key} is the last card")
+    card = "CONTINUE  'continued'".ljust(80).encode("ascii")
+    return data[:following] + card + data[following + 80 :]
+
+
 def blank_card(data: bytes, hdu: str, key: str, layout: bytes | None = None) -> bytes:
     """Remove a card by blanking it (the header keeps its length)."""
     offset = card_offset(data if layout is None else layout, hdu, key)

@@ -2,10 +2,11 @@
 
 The files are the demo's exposure and reference (same headers, HDUs and DQ_DEF table) cut
 down to 16 x 20 pixels, plus a ramp with the pipeline's ASDF extension. Each mutation edits
-a header card, flips bytes, truncates, or removes or repeats a block. Every run must end in
-exit 0 or a one-line refusal (exit 2): no traceback, no "internal error", no hang, no memory
-beyond the files' size, no changed input, no temporary left, and every product written must
-open and pass astropy's verification.
+a header card, flips bytes, truncates, or removes or repeats a block, or puts a hostile tree
+in the ASDF extension (an alias bomb, 6 MB of YAML, array sources outside the file). Every run
+must end in exit 0 or a one-line refusal (exit 2): no traceback, no "internal error", no hang,
+no memory beyond the files' size, no changed input, no temporary left, and every product
+written must open and pass astropy's verification.
 
 Runs go through ``lininspect.cli.main`` in this process (a subprocess each would cost ~0.6 s
 of imports); a timer turns a hang into a failure, the peak resident size bounds memory.
@@ -26,6 +27,16 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from asdf_attacks import (
+    OUTSIDE,
+    alias_bomb,
+    deep_nesting,
+    external_source,
+    json_reference,
+    make_outside_files,
+    oversized,
+    with_asdf_yaml,
+)
 from hostile_files import BLOCK, blank_card, header_spans, set_card
 from lininspect import cli
 from lininspect.core import demo
@@ -81,11 +92,25 @@ def originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     demo._exposure_hdul(sci, pixeldq, groupdq).writeto(folder / "exposure.fits")
     demo._reference_hdul(coeffs, ref_dq).writeto(folder / "reference.fits")
     write_ramp_file(folder / "asdf.fits", sci=sci[:1, :3, :8, :10], with_asdf=True)
-    return {
+    originals = {
         "exposure": (folder / "exposure.fits").read_bytes(),
         "reference": (folder / "reference.fits").read_bytes(),
         "asdf exposure": (folder / "asdf.fits").read_bytes(),
     }
+    outside = make_outside_files(folder / "outside")
+    for number, (name, edit) in enumerate(asdf_attacks(outside).items()):
+        attacked = with_asdf_yaml(folder / "asdf.fits", folder / f"attack{number}.fits", edit)
+        originals[f"ASDF attack: {name}"] = attacked.read_bytes()
+    return originals
+
+
+def asdf_attacks(outside: dict[str, str]) -> dict:  # type: ignore[type-arg]
+    """Hostile ASDF extensions (bombs, oversized YAML, sources outside the file), each edits the YAML."""
+    attacks = {"alias bomb": alias_bomb(), "deep nesting": deep_nesting(100), "6 MB of YAML": oversized(6),
+               "$ref": json_reference()}
+    for name in OUTSIDE:
+        attacks[f"source {name}"] = external_source(name.format(**outside))
+    return attacks
 
 
 def mutate(originals: dict[str, bytes], case: int) -> tuple[str, bytes, str]:
@@ -121,6 +146,10 @@ def mutate(originals: dict[str, bytes], case: int) -> tuple[str, bytes, str]:
             damaged[offset] = int(rng.integers(256))
             flips.append(offset)
         return which, bytes(damaged), f"{which}: bytes changed at {flips}"
+    attacks = sorted(name for name in originals if name.startswith("ASDF attack"))
+    if which == "asdf exposure" and case % 2 == 0:  # the ASDF extension's tree itself, hostile
+        name = attacks[case // 2 % len(attacks)]
+        return "asdf exposure", originals[name], name
     cut = int(rng.integers(len(data) // BLOCK))  # truncated, or a block removed or repeated
     match int(rng.integers(3)):
         case 0:
@@ -186,6 +215,8 @@ def test_hundreds_of_damaged_demo_files(originals: dict[str, bytes], tmp_path: P
             except LinInspectError as error:
                 assert "\n" not in str(error), (what, str(error))
         assert code in (0, 2), (what, code, stderr)
+        if what.startswith("ASDF attack"):
+            assert code == 2 and "ASDF extension" in stderr, (what, stderr)
         assert "Traceback" not in stderr and "internal error" not in stderr, (what, stderr)
         assert stderr.isascii() and all(line.isprintable() for line in stderr.splitlines()), (what, stderr)
         if code == 2:
@@ -210,3 +241,76 @@ def check_product(path: Path, what: str) -> None:
                 _ = hdu.data
             assert hdul[0].header["S_LINEAR"] == "COMPLETE", what
             assert hdul["SCI"].data.dtype == np.dtype(">f4"), what
+
+
+#: Issue 16's operators: a CONTINUE card after any card, an HDU stored tile-compressed, and
+#: control characters (escape sequences, a newline) in the file's name.
+OPERATOR_CASES = 90
+CONTROL_NAMES = ["jw_\x1b]0;PWNED\x07\x1b[2J_lastframe.fits", "jw_a\nb_lastframe.fits", "jw_\r\x08\x7f\x9b_ramp.fits"]
+
+
+def operate(originals: dict[str, bytes], case: int, folder: Path) -> tuple[str, bytes, str, str]:
+    """Case ``case`` of the new operators: which file, its bytes, its name, and a description."""
+    rng = np.random.default_rng(10_000 + case)
+    which = ["exposure", "reference", "asdf exposure"][case % 3]
+    data = originals[which]
+    name = f"op{case}.fits"
+    match case % 3 if which != "asdf exposure" else case % 2:
+        case 0:  # CONTINUE in place of the card after a random card of a random HDU
+            hdu, start, end = header_spans(data)[int(rng.integers(len(header_spans(data))))]
+            cards = [offset for offset in range(start, end - 80, 80) if data[offset + 80 : offset + 88] != b"END     "]
+            after = cards[int(rng.integers(len(cards)))]
+            data = data[: after + 80] + "CONTINUE  'more'".ljust(80).encode() + data[after + 160 :]
+            what = f"{which}: CONTINUE after byte {after} of {hdu}"
+        case 1:  # one image HDU stored tile-compressed
+            source = folder / f"plain{case}.fits"
+            source.write_bytes(data)
+            with fits.open(source) as hdul:
+                hdus = [hdu.copy() for hdu in hdul]
+            images = [n for n, hdu in enumerate(hdus) if n and isinstance(hdu, fits.ImageHDU)]
+            n = images[int(rng.integers(len(images)))]
+            hdus[n] = fits.CompImageHDU(hdus[n].data, header=hdus[n].header, name=hdus[n].name)
+            target = folder / f"compressed{case}.fits"
+            fits.HDUList(hdus).writeto(target, output_verify="silentfix")
+            data = target.read_bytes()
+            source.unlink()
+            target.unlink()
+            what = f"{which}: HDU {n} tile-compressed"
+        case _:  # control characters in the name, on an intact or a truncated file
+            name = CONTROL_NAMES[case % len(CONTROL_NAMES)].replace("jw_", f"jw{case}_")
+            if rng.random() < 0.5:
+                data = data[: int(rng.integers(len(data)))]
+            what = f"{which}: named {name!r}, {len(data)} bytes"
+    return which, data, name, what
+
+
+def test_continue_cards_compressed_hdus_and_control_characters_in_names(originals: dict[str, bytes], tmp_path: Path) -> None:
+    """Issue 16's operators through ``lininspect correct``: one printable line or a product, never an internal error."""
+    (tmp_path / "good_exposure.fits").write_bytes(originals["exposure"])
+    (tmp_path / "good_reference.fits").write_bytes(originals["reference"])
+    (tmp_path / "out").mkdir()
+    outcomes = {0: 0, 2: 0}
+    for case in range(OPERATOR_CASES):
+        which, data, name, what = operate(originals, case, tmp_path)
+        damaged = tmp_path / name
+        damaged.write_bytes(data)
+        if which == "reference":
+            exposure, reference = tmp_path / "good_exposure.fits", damaged
+        else:
+            exposure, reference = damaged, tmp_path / "good_reference.fits"
+        output = tmp_path / "out" / f"case{case}_linearity.fits"
+        with time_limit(SECONDS_PER_RUN):
+            code, stderr = run_cli(["correct", str(exposure), "--reference", str(reference), "-o", str(output), "-q"])
+        assert code in (0, 2), (what, code, stderr)
+        assert "internal error" not in stderr and "Traceback" not in stderr, (what, stderr)
+        assert stderr.isascii() and all(line.isprintable() for line in stderr.splitlines()), (what, stderr)
+        if code == 2:
+            assert stderr.startswith("lininspect: error: ") and stderr.count("\n") == 1, (what, stderr)
+            assert not output.exists(), what
+        else:
+            check_product(output, what)
+        assert damaged.read_bytes() == data, what
+        outcomes[code] += 1
+        damaged.unlink()
+    assert not [p for p in tmp_path.rglob("*") if ".part" in p.name]
+    assert outcomes[0] > 10 and outcomes[2] > 30, outcomes

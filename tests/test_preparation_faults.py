@@ -6,11 +6,17 @@ and a step keyword the pipeline never writes must not be read as "this step has 
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from astropy.io import fits
+from crds_cache import child_env
 from pipeline_oracle import read_pipeline_product
 from test_uncal import lininspect
 from uncal_files import make_uncal_cache, write_uncal
@@ -29,17 +35,57 @@ def prepared_once(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     return env, work, uncal
 
 
-@pytest.mark.parametrize("damage", ["truncated", "empty", "not_fits"])
-def test_damaged_cached_ramp_is_prepared_again(prepared_once, tmp_path: Path, damage: str) -> None:  # type: ignore[no-untyped-def]
-    env, work, uncal = prepared_once
-    [cached] = Path(env["LININSPECT_CACHE_DIR"]).glob("*_prepared.fits")
+@pytest.fixture(scope="module")
+def other_exposure(prepared_once):  # type: ignore[no-untyped-def]
+    """The prepared ramp of another exposure of the same shape, instrument and steps (other counts)."""
+    env, work, _ = prepared_once
+    other_cache = work / "other_prepared"
+    other = write_uncal(work / "jw_other_uncal.fits", "NIRCAM", subarray=True, date="2024-01-01",
+                        rng=np.random.default_rng(6), nints=1)
+    result = lininspect("correct", str(other), "-o", str(work / "other.fits"), env=env | {
+        "LININSPECT_CACHE_DIR": str(other_cache)}, cwd=work)
+    assert result.returncode == 0, result.stderr
+    [entry] = other_cache.glob("*_prepared.fits")
+    return entry
+
+
+def _damage(cached: Path, damage: str, other: Path) -> None:
+    """What a crash, a full disk, a user's edit or a copy does to a cached ramp or its manifest."""
     if damage == "truncated":
         with open(cached, "r+b") as stream:
             stream.truncate(cached.stat().st_size // 2)
     elif damage == "empty":
         cached.write_bytes(b"")
-    else:
+    elif damage == "not_fits":
         cached.write_bytes(b"\x00garbage" * 4000)
+    elif damage == "flipped_sci":
+        with fits.open(cached) as hdul:
+            offset = hdul.fileinfo(hdul.index_of("SCI"))["datLoc"] + 1000
+        data = bytearray(cached.read_bytes())
+        data[offset] ^= 0x40
+        cached.write_bytes(bytes(data))
+    elif damage == "renamed_groupdq":
+        with fits.open(cached, mode="update") as hdul:
+            hdul["GROUPDQ"].header["EXTNAME"] = "GROUPDX"
+    elif damage == "other_exposure":
+        cached.write_bytes(other.read_bytes())
+    else:
+        [manifest] = cached.parent.glob("*_prepared.json")
+        manifest.unlink()
+        if damage == "manifest_fifo":
+            os.mkfifo(manifest)
+        else:
+            manifest.write_bytes(b"{\"entry\": " + b"[" * 100000)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "not_fits", "flipped_sci", "renamed_groupdq",
+                                    "other_exposure", "manifest_fifo", "manifest_garbage"])
+def test_damaged_cached_ramp_is_prepared_again(prepared_once, other_exposure, tmp_path: Path, damage: str) -> None:  # type: ignore[no-untyped-def]
+    """Anything but the entry written for this input (checked by its manifest) is prepared again, never used."""
+    env, work, uncal = prepared_once
+    cache = Path(env["LININSPECT_CACHE_DIR"])
+    [cached] = cache.glob("*_prepared.fits")
+    _damage(cached, damage, other_exposure)
     output = tmp_path / "again.fits"
     result = lininspect("correct", str(uncal), "-o", str(output), env=env, cwd=work)
     assert result.returncode == 0, result.stderr
@@ -47,7 +93,29 @@ def test_damaged_cached_ramp_is_prepared_again(prepared_once, tmp_path: Path, da
     again, first = read_pipeline_product(output), read_pipeline_product(work / "first.fits")
     for name in ("SCI", "PIXELDQ", "GROUPDQ"):
         assert again[name].tobytes() == first[name].tobytes(), name
-    assert fits.getheader(cached)["S_SATURA"] == "COMPLETE"  # the cache holds a whole prepared ramp again
+    [manifest] = cache.glob("*_prepared.json")
+    entry = cache / json.loads(manifest.read_text())["entry"]
+    assert fits.getheader(entry)["S_SATURA"] == "COMPLETE"  # the cache holds a whole prepared ramp again
+    for leftover in set(cache.iterdir()) - {manifest, entry}:  # the next test starts from one entry
+        leftover.unlink()
+
+
+def test_many_processes_preparing_one_file_at_once_all_get_a_whole_entry(prepared_once, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A survey's workers may prepare the same file at once: no torn entry, the same product for each."""
+    env, work, uncal = prepared_once
+    shared = env | {"LININSPECT_CACHE_DIR": str(tmp_path / "shared")}
+    runs = [subprocess.Popen([sys.executable, "-m", "lininspect", "correct", str(uncal), "-o",
+                              str(tmp_path / f"out{n}.fits"), "-q"], env=child_env(shared), cwd=work,
+                             stderr=subprocess.PIPE, text=True) for n in range(3)]
+    for run in runs:
+        assert run.wait(timeout=900) == 0, run.stderr.read() if run.stderr else ""
+    first = read_pipeline_product(work / "first.fits")
+    for n in range(3):
+        ours = read_pipeline_product(tmp_path / f"out{n}.fits")
+        assert all(ours[name].tobytes() == first[name].tobytes() for name in ("SCI", "PIXELDQ", "GROUPDQ")), n
+    [manifest] = (tmp_path / "shared").glob("*_prepared.json")
+    again = lininspect("correct", str(uncal), "-o", str(tmp_path / "again.fits"), env=shared, cwd=work)
+    assert again.returncode == 0 and "run first" not in again.stderr, again.stderr  # the published entry is used
 
 
 @pytest.mark.parametrize(("keyword", "value"), [("S_SATURA", 12), ("S_DQINIT", "garbage"), ("S_DQINIT", True),
@@ -168,3 +236,40 @@ def test_a_cache_never_synced_for_its_context_is_one_line_not_crds_traceback(pre
     assert "jwst_0000.pmap" in lines[0] and str(unsynced) in lines[0] and "--as-is" in lines[0], lines[0]
     assert f"{uncal}: no record of the pipeline's steps" in lines[0], lines[0]  # what is missing, said first
     assert not result.stdout and not (tmp_path / "out.fits").exists()
+
+
+def _cache_copy(source: Path, target: Path) -> Path:
+    """The CRDS cache as links to its files, so one test can replace a reference without touching the others'."""
+    shutil.copytree(source, target, copy_function=os.symlink)
+    return target
+
+
+@pytest.mark.parametrize("fault", ["fifo", "missing"])
+def test_a_reference_of_an_earlier_step_unusable_in_the_cache_is_one_line_saying_what_to_set(
+    prepared_once, tmp_path: Path, fault: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A FIFO in place of the saturation reference blocked forever in stpipe's check_reference_open; a
+    reference missing from an offline cache said "saturation step failed (Failed downloading cache config
+    ... server-less mode)". Both must be refused before any step runs, naming the step and what to set."""
+    env, work, uncal = prepared_once
+    cache = _cache_copy(Path(env["CRDS_PATH"]), tmp_path / "crds")
+    for reference in cache.rglob("jwst_nircam_saturation_*.fits"):
+        reference.unlink()
+        if fault == "fifo":
+            os.mkfifo(reference)
+    output = tmp_path / "out.fits"
+    run_env = child_env(env | {"CRDS_PATH": str(cache), "LININSPECT_CACHE_DIR": str(tmp_path / "prepared")})
+    try:
+        result = subprocess.run([sys.executable, "-m", "lininspect", "correct", str(uncal), "-o", str(output)],
+                                env=run_env, cwd=work, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"hung with a {fault} reference in the CRDS cache")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert str(uncal) in lines[0] and "saturation step" in lines[0] and "--as-is" in lines[0], lines[0]
+    if fault == "fifo":
+        assert "not a regular file" in lines[0] and "CRDS_PATH" in lines[0], lines[0]
+    else:
+        assert "not in the CRDS cache" in lines[0], lines[0]
+        assert "CRDS_PATH" in lines[0] and "CRDS_SERVER_URL" in lines[0] and "Failed downloading" not in lines[0]
+    assert not output.exists() and not list((tmp_path / "prepared").glob("*_prepared.*"))

@@ -69,7 +69,11 @@ def atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
 
 def write_error_message(target: Path, error: OSError) -> str:
     """``no space left on device writing X``: the cause in plain words and the file the user named."""
-    cause = os.strerror(error.errno) if error.errno else str(error)
+    code = error.errno
+    if code is None:  # astropy re-raises a full disk as OSError("Not enough space on disk: ... [Errno 28] ...")
+        quoted = re.search(r"\[Errno (\d+)\]", str(error))
+        code = int(quoted[1]) if quoted else None
+    cause = os.strerror(code) if code else str(error)
     return f"{cause[:1].lower()}{cause[1:]} writing {target}"
 
 

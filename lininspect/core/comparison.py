@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import MIN_FIT_GROUPS, line_fit_sums, usable
-from .correction import CancelToken, PreparedCoefficients, ProgressCallback, evaluate, run_tiles
+from .analysis import MIN_FIT_GROUPS
+from .correction import CancelToken, PreparedCoefficients, ProgressCallback, TileArrays, evaluate, run_tiles
 from .dq import NO_LIN_CORR, SATURATED
-from .errors import LinInspectError
+from .errors import CorrectionCancelled, LinInspectError
 from .exposure import Exposure
 from .pathway import CorrectionPlan, plan_correction
 from .reference import LinearityReference, check_same_detector
@@ -256,24 +256,6 @@ class _Sums:
     groups: tuple[np.ndarray, np.ndarray]  # groups in those fits
 
 
-class _Block:
-    """A row block of one integration held in memory, indexed as the correction indexes a whole exposure.
-
-    ``block[i, g, rows]`` is a view of group ``g`` of the block (``rows`` absolute, within the
-    block; ``i`` is the integration the block holds), so the pipeline's tile kernels run on it
-    unchanged, with their coefficients cut at the same absolute rows.
-    """
-
-    def __init__(self, values: np.ndarray, first_row: int, shape: tuple[int, ...]) -> None:
-        self.values = values
-        self.shape = shape
-        self._first = first_row
-
-    def __getitem__(self, key: tuple[int, int, slice]) -> np.ndarray:
-        _, group, rows = key
-        return self.values[group, rows.start - self._first : rows.stop - self._first]
-
-
 def _stream(
     exposure: Exposure,
     prepared: tuple[PreparedCoefficients, PreparedCoefficients],
@@ -294,16 +276,15 @@ def _stream(
     rows = max(1, min(min(p.tile_rows(nx) for p in prepared), _BLOCK_SAMPLES // max(ngroups * nx, 1)))
     # One task per row block, over every integration: a block's rows belong to one thread only.
     tiles = [(0, r0, min(r0 + rows, ny)) for r0 in range(0, ny, rows)]
-    with open(exposure.path, "rb") as source:
-        sci, groupdq = exposure.streamed(source.fileno())
+    sci, groupdq = exposure.streamed()
 
-        def run(tile: tuple[int, int, int]) -> tuple[int, int]:
-            _, r0, r1 = tile
-            for i in range(nints):
-                _reduce_block(sci, groupdq, prepared, sums, i, slice(r0, r1), find_level, cancel)
-            return r1 - r0, 0
+    def run(tile: tuple[int, int, int]) -> tuple[int, int]:
+        _, r0, r1 = tile
+        for i in range(nints):
+            _reduce_block(sci, groupdq, prepared, sums, i, slice(r0, r1), find_level, cancel)
+        return r1 - r0, 0
 
-        run_tiles(tiles, run, ny, progress=progress, workers=workers)
+    run_tiles(tiles, run, ny, progress=progress, workers=workers)
     sums.signal[np.isneginf(sums.signal)] = np.nan
     return sums
 
@@ -319,8 +300,8 @@ def _reduce_block(
     cancel: CancelToken | None,
 ) -> None:
     """Read rows of integration ``i`` once, correct them with A and B, fold them into ``sums``."""
-    ngroups = sci.shape[1]
-    height, nx = rows.stop - rows.start, sci.shape[3]
+    ngroups, ny, nx = sci.shape[1], sci.shape[2], sci.shape[3]
+    height = rows.stop - rows.start
     raw = np.empty((ngroups, height, nx), dtype=np.float32)
     flags = np.zeros((ngroups, height, nx), dtype=np.uint8)
     with np.errstate(all="ignore"):  # stored values beyond float32 become inf, as the pipeline reads them
@@ -328,16 +309,20 @@ def _reduce_block(
             raw[g] = sci[i, g, rows]
             if groupdq is not None:
                 flags[g] = groupdq[i, g, rows]
-    shape = tuple(sci.shape)
-    data, dq = _Block(raw, rows.start, shape), _Block(flags, rows.start, shape) if groupdq is not None else None
+    if cancel is not None and cancel.is_set():
+        raise CorrectionCancelled()
     corrected = []
     for coefficients in prepared:
-        out = _Block(np.empty_like(raw), rows.start, shape)
-        coefficients.correct_tile(data, dq, out, i, rows, direct=True, cancel=cancel)
-        corrected.append(out.values)
+        out = np.empty_like(raw)
+        tile = TileArrays(raw, 0, flags if groupdq is not None else None, 0, out, 0, buffered_target=False)
+        coefficients.correct_block(tile, rows.start, rows.stop, ny)
+        corrected.append(out)
 
+    from . import kernels  # loaded with the compiled corrections above
+
+    rss, n = np.empty((height, nx)), np.empty((height, nx))
     for k, values in enumerate(corrected):
-        rss, n = line_fit_sums(values, usable(values, flags))
+        kernels.line_fit_rows(values, flags, rss, n)  # too few usable groups: masked just below
         fitted = n >= MIN_FIT_GROUPS
         sums.rss[k][rows][fitted] += rss[fitted]
         sums.groups[k][rows][fitted] += n[fitted]

@@ -18,10 +18,10 @@ from astropy.io import fits
 from astropy.table import Table
 
 from .. import __version__
-from .atomic import atomic_path
+from .atomic import atomic_path, write_error_message
 from .comparison import ReferenceComparison
 from .correction import CancelToken, ProgressCallback
-from .errors import CorrectionCancelled
+from .errors import CorrectionCancelled, LinInspectError
 from .outputs import check_output_path
 from .product import header_text
 
@@ -113,7 +113,10 @@ def write_report(
         temporary = {path: stack.enter_context(atomic_path(path, replace=overwrite)) for path in files.paths()}
         for done, (target, write) in enumerate(steps, start=1):
             _check(cancel)
-            write(temporary[target])
+            try:
+                write(temporary[target])
+            except OSError as error:  # named here: every file's temporary is open, the last one's would catch it
+                raise LinInspectError(write_error_message(target, error)) from None
             if progress is not None:
                 progress(done, len(steps))
         _check(cancel)  # cancelled while the last file was written: none is published

@@ -1,10 +1,10 @@
 """The classic linearity correction, bit-for-bit as jwst 3.0.0 / stcal 1.20.0 compute it.
 
-Every arithmetic step is a separate float32 numpy operation in the pipeline's order
-(Horner, no fused multiply-add), so each sample gets exactly the pipeline's rounding.
-The work is split into tiles (rows of one integration, all groups) so that a tile's
-coefficients stay in cache while its groups are corrected, and tiles run in threads
-because numpy releases the GIL inside its loops.
+The prepared coefficients (the pipeline's preparation, in its order) are evaluated by the
+compiled loop of :mod:`.kernels`: Horner in float32 in the pipeline's order, one rounding per
+operation, no fused multiply-add. :func:`horner` is the same arithmetic as numpy operations,
+for single pixels and curves. The work is split into tiles (rows of one integration, all
+groups) that run in threads, since the compiled loops release the GIL.
 """
 
 from __future__ import annotations
@@ -55,12 +55,29 @@ class PreparedCoefficients:
 
     def correct_tile(
         self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
-        cancel: CancelToken | None,
+        cancel: CancelToken | None, compiled: bool = True,
     ) -> int:
-        """The classic correction of ``rows`` of integration ``i``, group by group; returns saturated samples.
+        """The classic correction of ``rows`` of integration ``i``, all groups; returns saturated samples.
 
         ``direct``: ``out`` is a separate float32 array that can be evaluated into.
+        ``compiled=False`` evaluates with numpy operations instead (same bits), which spares a
+        one-shot command loading numba, whose start-up outweighs what it saves on one file.
         """
+        if not compiled:
+            return self._correct_tile_with_numpy(data, groupdq, out, i, rows, direct=direct, cancel=cancel)
+        if cancel is not None and cancel.is_set():
+            raise CorrectionCancelled()
+        tile = TileArrays.of(data, groupdq, out, i, rows, direct=direct)
+        first, last, _ = rows.indices(data.shape[2])
+        kept = self.correct_block(tile, first, last, data.shape[2])
+        tile.write_back(out, i, rows)
+        return kept
+
+    def _correct_tile_with_numpy(
+        self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
+        cancel: CancelToken | None,
+    ) -> int:
+        """:meth:`correct_tile` group by group with numpy's float32 operations (:func:`horner`)."""
         ngroups, nx = data.shape[1], data.shape[3]
         planes = list(self.coeffs[:, rows])
         height = planes[0].shape[0]
@@ -83,6 +100,66 @@ class PreparedCoefficients:
             if buffer is not None:
                 out[i, g, rows] = buffer
         return saturated_count
+
+    def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
+        """Correct the tile's arrays, exposure rows ``first:last`` of ``ny``; returns saturated samples."""
+        from . import kernels  # numba loads on the first correction, not with the application
+
+        planes = tuple(self.coeffs[:0:-1, first:last])
+        return int(kernels.classic_rows(
+            planes, self.coeffs[0, first:last], tile.raw, tile.raw_row, tile.flags, tile.flags_row,
+            tile.target, tile.target_row,
+        ))
+
+
+@dataclass(frozen=True)
+class TileArrays:
+    """One tile's rows of all groups as the compiled kernels take them: C-ordered native arrays
+    (ngroups, rows, nx) and the index of the tile's first row in each.
+
+    In-memory float32 ramps are used as they are; anything else (file regions, other dtypes,
+    big-endian memory maps) is read into tile buffers, and the output is written back from one.
+    """
+
+    raw: np.ndarray
+    raw_row: int
+    flags: np.ndarray | None
+    flags_row: int
+    target: np.ndarray
+    target_row: int
+    buffered_target: bool
+
+    @classmethod
+    def of(
+        cls, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool
+    ) -> "TileArrays":
+        first, last, _ = rows.indices(data.shape[2])
+        raw, raw_row = _rows_as(data, i, first, last, np.float32)
+        flags, flags_row = (None, 0) if groupdq is None else _rows_as(groupdq, i, first, last, np.uint8)
+        if direct and isinstance(out, np.ndarray) and out[i].flags.c_contiguous:
+            return cls(raw, raw_row, flags, flags_row, out[i], first, False)
+        target = np.empty((data.shape[1], last - first, data.shape[3]), dtype=np.float32)
+        return cls(raw, raw_row, flags, flags_row, target, 0, True)
+
+    def write_back(self, out: Any, i: int, rows: slice) -> None:
+        """Copy a buffered result into ``out`` (an array, a file region, the input itself)."""
+        if self.buffered_target:
+            for g in range(self.target.shape[0]):
+                out[i, g, rows] = self.target[g]
+
+
+def _rows_as(values: Any, i: int, first: int, last: int, dtype: type) -> tuple[np.ndarray, int]:
+    """Rows ``first:last`` of integration ``i``, all groups, as a C-ordered native ``dtype`` array
+    and the index of row ``first`` in it: the integration itself when it already is one."""
+    if isinstance(values, np.ndarray) and values.dtype == dtype and values[i].flags.c_contiguous:
+        return values[i], first
+    ngroups, nx = values.shape[1], values.shape[3]
+    block = np.empty((ngroups, last - first, nx), dtype=dtype)
+    # float64 beyond float32's range becomes inf, as in the pipeline; integer flags wrap, as astype does
+    with np.errstate(all="ignore"):
+        for g in range(ngroups):
+            np.copyto(block[g], values[i, g, first:last], casting="unsafe")
+    return block, 0
 
 
 def prepare_coefficients(
@@ -164,6 +241,7 @@ def correct_ramps(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    compiled: bool = True,
 ) -> int:
     """Correct ``data`` (nints, ngroups, ny, nx) into ``out``; return the saturated samples kept raw.
 
@@ -174,7 +252,8 @@ def correct_ramps(
     all work. Saturated groups keep their raw value. Raises CorrectionCancelled as
     soon as ``cancel`` is set; tiles already written stay written. The correction is
     the one ``prepared`` stands for: classic here, read-level for
-    :class:`~lininspect.core.readlevel.ReadLevelCoefficients`.
+    :class:`~lininspect.core.readlevel.ReadLevelCoefficients`. ``compiled=False``: see
+    :meth:`PreparedCoefficients.correct_tile`.
     """
     nints, ngroups, ny, nx = data.shape
     rows = prepared.tile_rows(nx)
@@ -188,7 +267,9 @@ def correct_ramps(
 
     def run(tile: tuple[int, int, int]) -> tuple[int, int]:
         i, r0, r1 = tile
-        saturated = prepared.correct_tile(data, groupdq, out, i, slice(r0, r1), direct=direct, cancel=cancel)
+        saturated = prepared.correct_tile(
+            data, groupdq, out, i, slice(r0, r1), direct=direct, cancel=cancel, compiled=compiled
+        )
         return r1 - r0, saturated
 
     return run_tiles(tiles, run, nints * ny, progress=progress, workers=workers)

@@ -18,12 +18,14 @@ import contextlib
 import io
 import logging
 import os
+import stat
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .asdfguard import check_asdf_extension
 from .errors import LinInspectError
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ def crds_parameters(path: str | Path) -> dict[str, Any]:
     from stdatamodels.jwst.datamodels import JwstDataModel, read_metadata
 
     path = Path(path)
+    check_asdf_extension(path)  # stdatamodels walks the whole tree: bounded and vetted first
     try:
         with _quiet():
             try:
@@ -97,6 +100,55 @@ def choose_reference(
             raise
         except (Exception, SystemExit) as error:
             raise LinInspectError(_explain(path, reftype, error, log.getvalue(), f"or {give}")) from None
+
+
+def check_step_references(path: Path, parameters: dict[str, Any], needed: dict[str, str], remedy: str) -> None:
+    """The references the pipeline's steps will be handed (``needed``: reftype -> step) are usable files.
+
+    stpipe opens each one to check it (``check_reference_open``): a FIFO in the cache in place of
+    a reference blocks there forever, and a file missing from a cache no server fills ends in crds'
+    "Failed downloading cache config"; both are said here, in one line naming what to set, before
+    any step runs. ``remedy`` ends the line: the way around the steps.
+    """
+    import crds
+    from crds.core import heavy_client
+
+    with _quiet() as log:
+        try:
+            info = heavy_client.get_config_info(OBSERVATORY)
+            context = heavy_client.get_final_context(info, None)
+            recommended = crds.getrecommendations(
+                parameters, reftypes=list(needed), context=context, observatory=OBSERVATORY
+            )
+            located = {
+                reftype: (str(name), Path(crds.locate_file(str(name), OBSERVATORY)))
+                for reftype, name in recommended.items()
+                if reftype in needed and name and not str(name).upper().startswith("NOT FOUND")
+            }  # N/A: the step skips itself; no match: the step's own failure says so
+        except (Exception, SystemExit) as error:
+            raise LinInspectError(_explain(path, "", error, log.getvalue(), remedy)) from None
+    for reftype, (name, local) in located.items():
+        step = needed[reftype]
+        try:
+            mode = os.stat(local).st_mode
+        except FileNotFoundError:
+            if info.connected:
+                continue  # the step downloads it
+            raise LinInspectError(
+                f"{path}: the pipeline's {step} step needs {name}, which is not in the CRDS cache ({local.parent}) "
+                f"and no CRDS server answered to download it: set CRDS_PATH to a cache that holds it (crds sync) "
+                f"or CRDS_SERVER_URL to a server that answers; {remedy}"
+            ) from None
+        except OSError as error:
+            raise LinInspectError(
+                f"{path}: the pipeline's {step} step needs {local} from the CRDS cache, which cannot be read "
+                f"({error.strerror or error}); {remedy}"
+            ) from None
+        if not stat.S_ISREG(mode):
+            raise LinInspectError(
+                f"{path}: the pipeline's {step} step needs {local} from the CRDS cache, which is not a regular file "
+                f"(a FIFO or a device): replace it (crds sync --repair-files) or set CRDS_PATH to a good cache; {remedy}"
+            )
 
 
 def effective_context(context: str | None = None, *, remedy: str = _HINT_REFERENCE) -> str:

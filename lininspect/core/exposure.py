@@ -1,7 +1,8 @@
 """Ramp exposures as the pipeline writes them, opened lazily.
 
-SCI and GROUPDQ stay memory-mapped: opening reads only headers, showing an image
-reads one plane and plotting a pixel reads one ramp.
+SCI and GROUPDQ stay on disk: opening reads only headers, showing an image reads one
+plane and plotting a pixel reads one ramp. Every read goes through the descriptor opened
+first (see heldfile), so the file shown is the one read, whatever happens to its name.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from astropy.io import fits
 
 from . import fitsfile
 from .errors import LinInspectError
+from .heldfile import HeldFile
 from .metadata import PipelineMetadata, read_pipeline_metadata
 
 
@@ -28,6 +30,7 @@ class Exposure:
     pixeldq: np.ndarray
     zeroframe: np.ndarray | None
     metadata: PipelineMetadata  # what the pipeline reads: header over the ASDF tree
+    file: HeldFile
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -69,21 +72,19 @@ class Exposure:
             raise LinInspectError(f"{self.path}: PRIMARY keywords {key}1/{key}2 = {x}, {y} must be at least 1")
         return x, y
 
-    def streamed(self, fd: int) -> tuple[fitsfile.StoredImage, fitsfile.StoredImage | None]:
-        """SCI and GROUPDQ read tile by tile from ``fd`` (this file, opened for reading).
+    def streamed(self) -> tuple[fitsfile.StoredImage, fitsfile.StoredImage | None]:
+        """SCI and GROUPDQ, for correcting a whole exposure tile by tile (positioned reads leave nothing resident)."""
+        return self.sci, self.groupdq
 
-        For correcting a whole exposure: unlike the memory maps, these leave nothing
-        resident, so memory stays at a few tiles however large the file.
+    def check_unchanged(self) -> None:
+        """Refuse when the file under this exposure's name was replaced or resized since it was opened.
+
+        A deleted file is still read through the descriptor held since then; a replaced one
+        would make what is shown and what a new run reads by name two different files.
         """
-        views = []
-        for name, lazy in (("SCI", self.sci), ("GROUPDQ", self.groupdq)):
-            info = fitsfile.find(self.hdus, name)
-            if lazy is None or info is None:
-                views.append(None)
-            else:
-                cast = None if name == "SCI" else np.uint8
-                views.append(fitsfile.StoredImage(fitsfile.PositionedReader(fd, info, self.path), info.header, cast))
-        return views[0], views[1]
+        change = self.file.change()
+        if change is not None and change != "deleted":
+            raise LinInspectError(f"{self.path}: {change} since it was opened; open it again")
 
     def plane(self, integration: int, group: int) -> np.ndarray:
         """One group image, float32."""
@@ -102,11 +103,22 @@ class Exposure:
 def open_exposure(path: str | Path) -> Exposure:
     """Open a ramp file (or an ``_uncal`` file); refuse anything that is not a 4-D ramp."""
     path = Path(path)
-    infos = fitsfile.scan(path)
+    held = HeldFile(path)
+    try:
+        return _open_held(held)
+    except BaseException:
+        held.close()
+        raise
+
+
+def _open_held(held: HeldFile) -> Exposure:
+    path = held.path
+    infos = fitsfile.scan(path, held)
     kind = fitsfile.content_kind(infos)
     if kind == "reference":
         raise LinInspectError(f"{path}: is a linearity reference (COEFFS), not an exposure")
     _refuse_repeated_extensions(path, infos)
+    _refuse_compressed_arrays(path, infos)
     sci_info = fitsfile.find(infos, "SCI")
     if sci_info is None:
         raise LinInspectError(f"{path}: has no SCI extension, so it is not a ramp exposure")
@@ -117,20 +129,20 @@ def open_exposure(path: str | Path) -> Exposure:
         )
     fitsfile.require_image(path, sci_info)
     shape = sci_info.shape
-    sci = _stored(path, sci_info)
+    sci = _stored(held, sci_info)
     notes: list[str] = []
 
     groupdq_info = fitsfile.find(infos, "GROUPDQ")
     groupdq = None
     if groupdq_info is not None and groupdq_info.shape:
         _check_dq_image(path, groupdq_info, shape)
-        groupdq = _stored(path, groupdq_info, cast=np.uint8)
+        groupdq = _stored(held, groupdq_info, cast=np.uint8)
 
     pixeldq_info = fitsfile.find(infos, "PIXELDQ")
     if pixeldq_info is not None and pixeldq_info.shape:
         _check_dq_image(path, pixeldq_info, shape[2:])
         fitsfile.require_memory(path, "PIXELDQ", 3 * 4 * int(np.prod(shape[2:])))
-        pixeldq = fitsfile.read_image(path, pixeldq_info).astype(np.uint32)
+        pixeldq = fitsfile.read_image(path, pixeldq_info, held).astype(np.uint32)
     else:
         pixeldq = np.zeros(shape[2:], dtype=np.uint32)
 
@@ -140,8 +152,7 @@ def open_exposure(path: str | Path) -> Exposure:
             "S_LINEAR = COMPLETE: the linearity step has already run on this file; it is corrected again, "
             "as the pipeline would"
         )
-    asdf_info = fitsfile.find(infos, "ASDF")
-    metadata = read_pipeline_metadata(path, header, None if asdf_info is None else asdf_info.index)
+    metadata = read_pipeline_metadata(path, infos)
     notes.extend(metadata.notes())
     nframes = metadata.nframes  # checked here, whichever path later asks for it
     if nframes is not None and nframes < 1:
@@ -149,15 +160,19 @@ def open_exposure(path: str | Path) -> Exposure:
     zeroframe = None
     zeroframe_info = fitsfile.find(infos, "ZEROFRAME")
     if metadata.zero_frame:
-        if (
-            zeroframe_info is None
-            or not zeroframe_info.is_image
-            or zeroframe_info.shape != (shape[0],) + shape[2:]
-        ):
+        wanted = (shape[0],) + shape[2:]
+        if zeroframe_info is not None and fitsfile.is_tile_compressed(zeroframe_info):
+            # The pipeline decompresses it (astropy does, on reading) and corrects it; so do we.
+            if fitsfile.compressed_shape(path, zeroframe_info) != wanted:
+                notes.append("ZEROFRAM = T but no matching ZEROFRAME extension; the zero frame is ignored")
+            else:
+                fitsfile.require_memory(path, "ZEROFRAME", 3 * 8 * int(np.prod(wanted)))
+                zeroframe = fitsfile.read_compressed_image(held, zeroframe_info).astype(np.float32)
+        elif zeroframe_info is None or not zeroframe_info.is_image or zeroframe_info.shape != wanted:
             notes.append("ZEROFRAM = T but no matching ZEROFRAME extension; the zero frame is ignored")
         else:
             fitsfile.require_memory(path, "ZEROFRAME", 2 * 4 * int(np.prod(zeroframe_info.shape)))
-            zeroframe = fitsfile.read_image(path, zeroframe_info).astype(np.float32)
+            zeroframe = fitsfile.read_image(path, zeroframe_info, held).astype(np.float32)
 
     if sci.dtype.kind in "ui" and groupdq is None and pixeldq_info is None:
         notes.append(
@@ -166,11 +181,11 @@ def open_exposure(path: str | Path) -> Exposure:
         )
     elif groupdq is None:
         notes.append("no GROUPDQ extension: no group is treated as saturated")
-    return Exposure(path, header, infos, sci, groupdq, pixeldq, zeroframe, metadata, notes)
+    return Exposure(path, header, infos, sci, groupdq, pixeldq, zeroframe, metadata, held, notes)
 
 
-def _stored(path: Path, info: fitsfile.HduInfo, cast: type | None = None) -> fitsfile.StoredImage:
-    return fitsfile.StoredImage(fitsfile.map_image(path, info), info.header, cast)
+def _stored(held: HeldFile, info: fitsfile.HduInfo, cast: type | None = None) -> fitsfile.StoredImage:
+    return fitsfile.StoredImage(fitsfile.stored_image(held, info), info.header, cast)
 
 
 def _check_dq_image(path: Path, info: fitsfile.HduInfo, shape: tuple[int, ...]) -> None:
@@ -181,6 +196,18 @@ def _check_dq_image(path: Path, info: fitsfile.HduInfo, shape: tuple[int, ...]) 
     if info.shape != shape:
         what = "SCI" if len(shape) == 4 else "SCI's pixels"
         raise LinInspectError(f"{path}: {info.name} shape {info.shape} differs from {what} {shape}")
+
+
+def _refuse_compressed_arrays(path: Path, infos: list[fitsfile.HduInfo]) -> None:
+    """SCI, PIXELDQ or GROUPDQ tile-compressed: the pipeline decompresses them, lininspect reads them on
+    demand from the file's bytes and cannot; refused, saying how to get a file it can read."""
+    for name in ("SCI", "PIXELDQ", "GROUPDQ"):
+        info = fitsfile.find(infos, name)
+        if info is not None and fitsfile.is_tile_compressed(info):
+            raise LinInspectError(
+                f"{path}: {name} is tile-compressed (ZIMAGE = T); lininspect reads ramps uncompressed: "
+                "decompress the file first (funpack, or astropy)"
+            )
 
 
 def _refuse_repeated_extensions(path: Path, infos: list[fitsfile.HduInfo]) -> None:

@@ -7,6 +7,7 @@ only its headers and a truncated file is caught before anything reads past its e
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -19,6 +20,7 @@ import numpy as np
 from astropy.io import fits
 
 from .errors import LinInspectError
+from .heldfile import HeldFile
 
 BLOCK = 2880
 
@@ -60,26 +62,23 @@ class HduInfo:
         return self.index == 0 or str(header_value(self.header, "XTENSION", "")).strip() == "IMAGE"
 
 
-def scan(path: Path) -> list[HduInfo]:
+def scan(path: Path, held: HeldFile | None = None) -> list[HduInfo]:
     """Headers and byte ranges of every HDU; refuses missing, empty, non-FITS, damaged and truncated files.
 
     The file is walked header by header with our own reader, which checks every structural
     keyword before trusting it: astropy's lazy HDU list, given a negative NAXISn or a
     missing END card, re-reads data as headers for minutes and gigabytes. Here the work
-    is bounded by the headers' sizes, whatever the file claims or holds.
+    is bounded by the headers' sizes, whatever the file claims or holds. ``held``, the file
+    already opened, is read rather than ``path`` opened again.
     """
-    path = Path(path)
-    if not path.exists():
-        raise LinInspectError(f"{path}: no such file")
-    if path.is_dir():
-        raise LinInspectError(f"{path}: is a directory, not a FITS file")
-    if not path.is_file():  # never open a FIFO or a device: reading one may block or never end
-        raise LinInspectError(f"{path}: is not a regular file")
+    opened = held if held is not None else HeldFile(Path(path))
     try:
-        with open(path, "rb") as stream:
-            return _walk(path, stream.fileno(), os.fstat(stream.fileno()).st_size)
+        return _walk(opened.path, opened.fd, opened.size)
     except OSError as error:
-        raise LinInspectError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise LinInspectError(f"{opened.path}: cannot be read ({error.strerror or error})") from None
+    finally:
+        if held is None:
+            opened.close()
 
 
 def _walk(path: Path, fd: int, size: int) -> list[HduInfo]:
@@ -133,7 +132,14 @@ def _read_header(path: Path, fd: int, start: int, size: int, index: int) -> tupl
             )
         blocks.append(block)
         position += BLOCK
-        if any(block[card : card + 8] == b"END     " for card in range(0, BLOCK, 80)):
+        end = next((card for card in range(0, BLOCK, 80) if block[card : card + 8] == b"END     "), None)
+        if end is not None:
+            if block[end + 8 : end + 80].strip(b" "):
+                # Astropy does not take such a card for END and reads on into the data as header.
+                raise LinInspectError(
+                    f"{path}: HDU {index}'s END card holds text after END near byte {position - BLOCK + end} "
+                    "(FITS requires it blank): the header is damaged"
+                )
             break
     text = b"".join(blocks).decode("ascii")
     try:
@@ -153,6 +159,7 @@ def _describe(path: Path, index: int, header: fits.Header, header_offset: int, d
         extname = ""
     name = str(extname).strip().upper() if index else "PRIMARY"
     label = f"HDU {index} ({name})" if name else f"HDU {index}"
+    _refuse_stray_continue(path, label, header)
 
     def integer(key: str, default: int | None = None) -> int:
         value = header_value(header, key, default)
@@ -193,6 +200,22 @@ def _describe(path: Path, index: int, header: fits.Header, header_offset: int, d
         data_offset=data_offset,
         data_span=-(-data_bytes(header) // BLOCK) * BLOCK,
     )
+
+
+def _refuse_stray_continue(path: Path, label: str, header: fits.Header) -> None:
+    """A CONTINUE card after a card whose value is not a string: astropy raises on every later
+    read of that keyword (even printing the header), and the pipeline could not read it either."""
+    for card in header.cards:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                card.image  # noqa: B018 (astropy parses the card, CONTINUE cards and all, here)
+        except fits.VerifyError as error:
+            if "CONTINUE" in str(error):
+                raise LinInspectError(
+                    f"{path}: {label} keyword {card.keyword} is followed by a CONTINUE card, "
+                    "which may only continue a string value"
+                ) from None
 
 
 def _check_scaling(path: Path, label: str, header: fits.Header) -> None:
@@ -305,8 +328,10 @@ def read_table_columns(path: Path, info: HduInfo, wanted: dict[str, str]) -> dic
             if code != "A":
                 raise LinInspectError(f"{path}: {label} column {name} is TFORM{n} = {code}, not text (A)")
             cells = table[:, start : start + repeat]
+            # As astropy (and so the pipeline) reads text: trailing NULs, then trailing blanks, dropped;
+            # a NUL with text after it stays in the value, so such a name matches nothing.
             columns[name] = np.array(
-                [bytes(cell).split(b"\0")[0].decode("ascii", "replace").rstrip() for cell in cells], dtype=object
+                [bytes(cell).rstrip(b"\0").decode("ascii", "replace").rstrip() for cell in cells], dtype=object
             )
         else:
             columns[name] = _integer_column(path, info, label, table, name, start, repeat, code, n)
@@ -330,19 +355,57 @@ def _integer_column(
     return values * int(scale) + int(zero)
 
 
-def map_image(path: Path, info: HduInfo) -> np.ndarray:
-    """The stored (unscaled, big-endian) pixels of an image HDU as a read-only memory map."""
-    shape = info.shape
-    if not shape or 0 in shape:
-        return np.zeros(shape, dtype=_BITPIX_DTYPES[int(info.header["BITPIX"])])
-    return np.memmap(
-        path, mode="r", dtype=_BITPIX_DTYPES[int(info.header["BITPIX"])], offset=info.data_offset, shape=shape
+def is_tile_compressed(info: HduInfo) -> bool:
+    """An image stored tile-compressed in a binary table (ZIMAGE = T), as astropy and fpack write them."""
+    return (
+        str(header_value(info.header, "XTENSION", "")).strip() == "BINTABLE"
+        and header_value(info.header, "ZIMAGE", False) is True
     )
 
 
-def read_image(path: Path, info: HduInfo) -> np.ndarray:
-    """A small image HDU fully read, scaled by BSCALE/BZERO, in native byte order."""
-    return np.array(StoredImage(map_image(path, info), info.header)[...])
+def compressed_shape(path: Path, info: HduInfo) -> tuple[int, ...]:
+    """A tile-compressed image's shape (numpy order) from its ZNAXISn, checked before anything is decompressed."""
+    naxis = integer_keyword(path, info, "ZNAXIS", minimum=0)
+    if naxis > 999:
+        raise LinInspectError(f"{path}: {info.name} keyword ZNAXIS = {naxis}; FITS allows 0 to 999")
+    return tuple(integer_keyword(path, info, f"ZNAXIS{k}", minimum=0) for k in range(naxis, 0, -1))
+
+
+def read_compressed_image(held: HeldFile, info: HduInfo) -> np.ndarray:
+    """A small tile-compressed image decompressed (scaled), as the pipeline reads one through astropy.
+
+    Only this HDU's bytes are handed to astropy, behind an empty primary header: its size
+    was bounded by the caller from ZNAXISn, and nothing else of the file is parsed again.
+    """
+    stored = held.read(info.data_offset + info.data_span - info.header_offset, info.header_offset)
+    primary = fits.PrimaryHDU().header.tostring(padding=True).encode("ascii")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with fits.open(io.BytesIO(primary + stored), memmap=False) as hdul:
+                return np.array(hdul[1].data)
+    except Exception as error:  # astropy's decompression raises several kinds for damaged tiles
+        raise LinInspectError(
+            f"{held.path}: {info.name} is tile-compressed and cannot be decompressed ({_first_line(error)})"
+        ) from None
+
+
+def stored_image(held: HeldFile, info: HduInfo) -> PositionedImage | np.ndarray:
+    """The stored (unscaled, big-endian) pixels of an image HDU, read from ``held`` on demand."""
+    shape = info.shape
+    if not shape or 0 in shape:
+        return np.zeros(shape, dtype=_BITPIX_DTYPES[int(info.header["BITPIX"])])
+    return PositionedImage(held, info)
+
+
+def read_image(path: Path, info: HduInfo, held: HeldFile | None = None) -> np.ndarray:
+    """A small image HDU fully read, scaled by BSCALE/BZERO, in native byte order (from ``held`` if given)."""
+    opened = held if held is not None else HeldFile(Path(path))
+    try:
+        return np.array(StoredImage(stored_image(opened, info), info.header)[...])
+    finally:
+        if held is None:
+            opened.close()
 
 
 def offset_integers(stored: np.ndarray, target: np.dtype) -> np.ndarray:
@@ -444,32 +507,63 @@ def available_memory() -> int:
         return 2**63
 
 
-class PositionedReader:
-    """``image[i, g, rows]`` of a 4-D image HDU read with ``os.pread``, stored dtype and byte order.
+class PositionedImage:
+    """An image HDU's stored pixels (big-endian), indexed with integers and slices like an array.
 
-    For streaming whole exposures: pages of a memory map stay resident, and counted
-    against the process, until unmapped, whereas positioned reads go through the page
-    cache and keep the process at the size of one tile. Thread-safe (no file position).
+    Every index reads what it needs with ``os.pread`` from the held file, never through a
+    memory map: pages of a map stay resident and counted against the process until unmapped,
+    and a map of a file truncated meanwhile dies of SIGBUS; a short read here is a one-line
+    error. Thread-safe (no file position). Rows (the last axis) are the unit of reading: a
+    selection of whole rows lying end to end is read in one call.
     """
 
-    def __init__(self, fd: int, info: HduInfo, path: Path | None = None) -> None:
-        self._fd = fd
-        self._path = path
+    def __init__(self, held: HeldFile, info: HduInfo) -> None:
+        self._held = held
         self._offset = info.data_offset
         self.shape = info.shape
+        self.ndim = len(self.shape)
         self.dtype = np.dtype(_BITPIX_DTYPES[int(info.header["BITPIX"])])
 
-    def __getitem__(self, key: tuple[int, int, slice]) -> np.ndarray:
-        integration, group, rows = key
-        _, ngroups, ny, nx = self.shape
-        first, stop, _ = rows.indices(ny)
-        size = (stop - first) * nx * self.dtype.itemsize
-        position = self._offset + ((integration * ngroups + group) * ny + first) * nx * self.dtype.itemsize
-        stored = os.pread(self._fd, size, position)
-        if len(stored) != size:
-            where = self._path if self._path is not None else "the input"
-            raise LinInspectError(f"{where}: ended early (truncated while being read?)")
-        return np.frombuffer(stored, dtype=self.dtype).reshape(stop - first, nx)
+    def __getitem__(self, key: Any) -> np.ndarray:
+        *leading, columns = _full_key(key, self.ndim)
+        nx, itemsize = self.shape[-1], self.dtype.itemsize
+        # Each leading axis's chosen indices (an integer as one), crossed into the rows to read.
+        chosen = [np.atleast_1d(np.arange(n)[part]) for n, part in zip(self.shape[:-1], leading, strict=True)]
+        strides = [math.prod(self.shape[k + 1 : -1]) for k in range(len(chosen))]
+        rows = sum((grid * stride for grid, stride in zip(np.ix_(*chosen), strides, strict=True)), np.zeros((), np.int64))
+        wanted = np.atleast_1d(np.arange(nx)[columns])
+        x0, width = (int(wanted.min()), int(wanted.max()) - int(wanted.min()) + 1) if wanted.size else (0, 0)
+        flat = np.asarray(rows, dtype=np.int64).ravel()
+        runs = _runs(flat) if width == nx else [(int(row), 1) for row in flat]
+        parts = [
+            self._held.read(count * width * itemsize, self._offset + (row * nx + x0) * itemsize)
+            for row, count in runs
+            if width and count
+        ]
+        values = np.frombuffer(b"".join(parts), dtype=self.dtype).reshape(*np.shape(rows), width)
+        if not (isinstance(columns, slice) and columns.step in (None, 1)):
+            values = values[..., wanted - x0]
+        singles = tuple(0 if isinstance(part, int) else slice(None) for part in (*leading, columns))
+        chosen_values = values[singles]
+        return chosen_values.copy(order="C") if np.ndim(chosen_values) and not chosen_values.flags.c_contiguous else chosen_values
+
+
+def _full_key(key: Any, ndim: int) -> tuple[int | slice, ...]:
+    """``key`` as one integer (made non-negative, bounds-checked) or slice per axis."""
+    key = key if isinstance(key, tuple) else (key,)
+    if any(part is Ellipsis for part in key):
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (ndim - len(key) + 1) + key[at + 1 :]
+    key = key + (slice(None),) * (ndim - len(key))
+    if len(key) != ndim or not all(isinstance(part, (int, np.integer, slice)) for part in key):
+        raise IndexError(f"only integers and slices index a stored image, one per axis: {key!r}")
+    return tuple(part if isinstance(part, slice) else int(part) for part in key)
+
+
+def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first, count) runs, so rows lying end to end are read at once."""
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    return [(int(run[0]), len(run)) for run in np.split(rows, breaks) if len(run)]
 
 
 def _first_line(error: BaseException) -> str:

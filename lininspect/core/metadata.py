@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from astropy.io import fits
-
+from . import fitsfile
+from .asdfguard import read_asdf_yaml
 from .errors import LinInspectError
 from .fitsfile import header_value, shown
 
@@ -63,7 +63,7 @@ class PipelineMetadata:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             where = "ASDF metadata" if KEYWORDS[name] in self.from_tree else "PRIMARY keyword"
-            raise LinInspectError(f"{self.path}: {where} {KEYWORDS[name]} = {shown(value)} is not an integer")
+            raise LinInspectError(f"{self.path}: {where} {KEYWORDS[name]} = {_described(value)} is not an integer")
         return int(value)
 
     @property
@@ -89,15 +89,17 @@ class PipelineMetadata:
 
     def notes(self) -> list[str]:
         return [
-            f"{keyword} has no header card; its value {self.values[_path_of(keyword)]!r} comes from the "
+            f"{keyword} has no header card; its value {_described(self.values[_path_of(keyword)])} comes from the "
             "ASDF metadata, as the pipeline reads it"
             for keyword in self.from_tree
         ]
 
 
-def read_pipeline_metadata(path: Path, primary: fits.Header, asdf_hdu: int | None) -> PipelineMetadata:
-    """The metadata of ``path`` with the pipeline's precedence; ``asdf_hdu`` is the ASDF extension's index."""
-    tree = {} if asdf_hdu is None else _read_tree(path, asdf_hdu)
+def read_pipeline_metadata(path: Path, infos: list[fitsfile.HduInfo]) -> PipelineMetadata:
+    """The metadata of ``path`` (whose HDUs are ``infos``) with the pipeline's precedence."""
+    primary = infos[0].header
+    asdf_info = fitsfile.find(infos, "ASDF")
+    tree = {} if asdf_info is None else _read_tree(path, read_asdf_yaml(path, infos, asdf_info))
     meta = tree.get("meta", {}) if isinstance(tree, dict) else {}
     values = {}
     from_tree = []
@@ -105,21 +107,24 @@ def read_pipeline_metadata(path: Path, primary: fits.Header, asdf_hdu: int | Non
         if keyword in primary:
             values[name] = header_value(primary, keyword)
         elif (value := _lookup(meta, name)) is not None:
+            if not isinstance(value, (str, int, float, bool)):
+                raise LinInspectError(f"{path}: ASDF metadata {keyword} is {_described(value)}, not a single value")
             values[name] = value
             from_tree.append(keyword)
     read_times = _lookup(meta, "exposure.read_times")
-    return PipelineMetadata(path, values, None if read_times is None else list(read_times), tuple(from_tree))
+    if read_times is not None and not isinstance(read_times, list):
+        raise LinInspectError(f"{path}: ASDF metadata read_times is {_described(read_times)}, not a list")
+    return PipelineMetadata(path, values, read_times, tuple(from_tree))
 
 
-def _read_tree(path: Path, index: int) -> dict:
+def _read_tree(path: Path, text: bytes) -> dict:
+    """The tree of the vetted YAML as plain values: no tag is converted, so no array source is resolved."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import asdf.util  # imported here: only files with an ASDF extension need it (0.3 s)
 
-            with fits.open(path) as hdul:
-                stored = io.BytesIO(hdul[index].data.tobytes())
-            return asdf.util.load_yaml(stored)
+            return asdf.util.load_yaml(io.BytesIO(text))
     except Exception as error:  # a damaged ASDF extension raises many kinds; the pipeline fails on it too
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise LinInspectError(f"{path}: ASDF extension unreadable ({first})") from None
@@ -132,6 +137,14 @@ def _lookup(tree: dict, name: str) -> Any:
             return None
         node = node[part]
     return node
+
+
+def _described(value: Any) -> str:
+    """A value for a message; a mapping or list is named by its kind, never turned into text."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return shown(value)
+    kind = "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else "tagged node"
+    return f"a {kind}"
 
 
 def _path_of(keyword: str) -> str:

@@ -7,8 +7,9 @@ included) and with their references from CRDS. Running them one by one instead o
 pipeline gives a progress report and a cancel point per step; the numbers are the pipeline's.
 
 The prepared ramp is kept in a cache (:func:`prepared_cache_dir`) keyed by the input file, the
-steps, jwst's version and the CRDS setup, so preparing the same file again costs nothing. The
-cache can be deleted at any time.
+steps, jwst's version and the CRDS setup, so preparing the same file again costs nothing; an
+entry is used only after its checksum and its input's identity are checked (see
+:mod:`preparedcache`). The cache can be deleted at any time.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from pathlib import Path
 
 from ..installation import pipeline_install_hint
 from .atomic import atomic_path
-from .crdsref import crds_parameters, effective_context
+from .crdsref import check_step_references, crds_parameters, effective_context
 from .errors import CorrectionCancelled, LinInspectError
 from .exposure import open_exposure
+from .preparedcache import entry_for, new_entry, publish, source_identity
 
 #: jwst 3.0 Detector1 order of the steps that precede linearity.
 MIRI_STEPS = ("group_scale", "dq_init", "emicorr", "saturation", "ipc", "firstframe", "lastframe", "reset")
@@ -153,11 +155,14 @@ def prepare(
             f"{path}: no record of the pipeline's steps {', '.join(steps)} before linearity; they take their "
             f"references from CRDS, but {error}"
         ) from None
-    target = _cache_path(path, steps, jwst_version, context)
-    if target.is_file():
-        if _is_prepared_ramp(target):
-            return Preparation(path, target, steps, from_cache=True, jwst_version=jwst_version)
-        target.unlink(missing_ok=True)  # damaged (a crash, a full disk, a user's edit): prepare it again
+    manifest = _cache_path(path, steps, jwst_version, context)
+    source = source_identity(path)
+    cached = entry_for(manifest, source, steps)
+    if cached is not None and _is_prepared_ramp(cached, source.shape):
+        return Preparation(path, cached, steps, from_cache=True, jwst_version=jwst_version)
+    # Missing, damaged (a crash, a full disk, a user's edit) or not this input's: prepared again.
+    _make_cache_dir(manifest.parent)
+    target = new_entry(manifest)
     with _pipeline_quiet() as log:
         try:
             _run_steps(path, steps, target, progress, cancel)
@@ -169,6 +174,7 @@ def prepare(
             raise LinInspectError(
                 f"{path}: {what} ({_first_line(error)}); --as-is corrects it without them"
             ) from None
+    publish(manifest, target, source, steps)
     return Preparation(path, target, steps, from_cache=False, jwst_version=jwst_version)
 
 
@@ -189,11 +195,11 @@ def _make_cache_dir(directory: Path) -> None:
         )
 
 
-def _is_prepared_ramp(path: Path) -> bool:
-    """Whether a cached file still opens as a ramp on which every step before linearity has run."""
+def _is_prepared_ramp(path: Path, shape: tuple[int, ...]) -> bool:
+    """Whether a cached file opens as a ramp of ``shape``, with GROUPDQ, on which every step before linearity ran."""
     try:
-        open_exposure(path)
-        return not missing_steps(path)
+        exposure = open_exposure(path)
+        return exposure.shape == shape and exposure.groupdq is not None and not missing_steps(path)
     except LinInspectError:
         return False
 
@@ -210,7 +216,7 @@ def _require_jwst(path: Path, steps: tuple[str, ...]) -> str:
 
 
 def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str, context: str) -> Path:
-    """One cached ramp per input file state, steps, jwst version and CRDS setup."""
+    """The manifest of the cached ramp for this input file state, steps, jwst version and CRDS setup."""
     stat = path.stat()
     identity = "\n".join(
         [
@@ -224,7 +230,7 @@ def _cache_path(path: Path, steps: tuple[str, ...], jwst_version: str, context: 
         ]
     )
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-    return prepared_cache_dir() / f"{path.name.split('.')[0]}_{digest}_prepared.fits"
+    return prepared_cache_dir() / f"{path.name.split('.')[0]}_{digest}_prepared.json"
 
 
 def _run_steps(
@@ -243,6 +249,13 @@ def _run_steps(
         config, config_file = Detector1Pipeline.build_config(model)
         config.pop("class", None)
         pipeline = Detector1Pipeline.from_config_section(config, name=config.get("name"), config_file=config_file)
+        needed = {
+            reftype: name
+            for name in steps
+            for reftype in getattr(pipeline, name).reference_file_types
+            if getattr(pipeline, name).get_ref_override(reftype) is None
+        }
+        check_step_references(path, model.get_crds_parameters(), needed, "--as-is corrects it without them")
         for index, name in enumerate(steps):
             if cancel is not None and cancel.is_set():
                 raise CorrectionCancelled()

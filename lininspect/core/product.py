@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 import numpy as np
 from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
 
 from .. import __version__
 from . import fitsfile
@@ -36,8 +37,10 @@ from .correction import (
 from .dq import NO_LIN_CORR
 from .errors import LinInspectError
 from .exposure import Exposure, open_exposure
+from .heldfile import HeldFile
 from .outputs import check_output_path
 from .pathway import plan_correction
+from .pipelineload import refuse_what_the_pipeline_cannot_load
 from .reference import LinearityReference, open_reference
 
 #: Suffixes the ramp-stage steps give their products; the last one is replaced by ``_linearity``.
@@ -83,7 +86,7 @@ def default_output_path(input_path: str | Path, output_dir: str | Path | None = 
 
 
 def correct_file(
-    input_path: str | Path,
+    input_path: str | Path | Exposure,
     reference: str | Path | LinearityReference,
     output_path: str | Path | None = None,
     *,
@@ -95,21 +98,29 @@ def correct_file(
 ) -> CorrectionSummary:
     """Correct one ramp file into a new ``_linearity`` file, streaming SCI tile by tile.
 
-    ``history``: sentences for the product's HISTORY after lininspect's own (what was done before linearity).
+    ``input_path`` may be an exposure already open (the app's): the file it holds is corrected,
+    not whatever its name leads to now. ``history``: sentences for the product's HISTORY after
+    lininspect's own (what was done before linearity).
     """
-    exposure = open_exposure(input_path)
+    exposure = input_path if isinstance(input_path, Exposure) else open_exposure(input_path)
     if not isinstance(reference, LinearityReference):
         reference = open_reference(reference)
     output = Path(output_path) if output_path is not None else default_output_path(exposure.path)
     check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
+    _refuse_invalid_blank(exposure)
+    refuse_what_the_pipeline_cannot_load(exposure)
     plan = plan_correction(exposure, reference)
     prepared = plan.prepare(exposure.pixeldq, exposure.ngroups)
     zeroframe = None if exposure.zeroframe is None else correct_zeroframe(exposure.zeroframe, prepared)
 
     def fill(corrected: OutputImage) -> int:
-        with open(exposure.path, "rb") as source:
-            sci, groupdq = exposure.streamed(source.fileno())
-            return correct_ramps(sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers)
+        sci, groupdq = exposure.streamed()
+        # The classic correction of one file is bound by reading and writing it: numpy's
+        # operations keep up, and the command is spared numba's start-up (CPU and memory).
+        return correct_ramps(
+            sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers,
+            compiled=plan.read_level,
+        )
 
     saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill, replace=overwrite,
                                history=history)  # fmt: skip
@@ -151,15 +162,15 @@ def _write_product(
     replace: bool,
     history: Sequence[str],
 ) -> int:
-    with _atomic_output(output, exposure.path, replace=replace) as stream, open(exposure.path, "rb") as source:
-        sci_offset = _write_layout(stream, source, exposure, reference, pixeldq, zeroframe, output.name, history)
+    with _atomic_output(output, exposure.path, replace=replace) as stream:
+        sci_offset = _write_layout(stream, exposure.file, exposure, reference, pixeldq, zeroframe, output.name, history)
         stream.flush()
         return fill(OutputImage(stream.fileno(), sci_offset, exposure.shape))
 
 
 def _write_layout(
     stream: BinaryIO,
-    source: BinaryIO,
+    source: HeldFile,
     exposure: Exposure,
     reference: LinearityReference,
     pixeldq: np.ndarray,
@@ -175,7 +186,7 @@ def _write_layout(
             stream.write(_header_bytes(_primary_header(exposure, reference, output_name, history)))
             _copy(source, stream, info.data_offset, info.data_span)
         elif info.name == "SCI":
-            stream.write(_header_bytes(_float_header(info.header)))
+            stream.write(_header_bytes(_float_header(info.header, "SCI")))
             sci_offset = stream.tell()
             span = _padded(int(np.prod(exposure.shape)) * 4)
             stream.truncate(sci_offset + span)
@@ -187,13 +198,31 @@ def _write_layout(
         elif info.name == "PIXELDQ":
             _write_pixeldq(stream, info.header, pixeldq)
         elif info.name == "GROUPDQ" and exposure.groupdq is not None and not _is_plain_uint8(info):
-            _write_groupdq_as_uint8(stream, source, exposure, info)
+            _write_groupdq_as_uint8(stream, exposure, info)
         elif info.name == "ZEROFRAME" and zeroframe is not None:
-            stream.write(_header_bytes(_float_header(info.header)))
+            # Written decompressed, as the pipeline writes a ZEROFRAME it read tile-compressed.
+            compressed = fitsfile.is_tile_compressed(info)
+            header = _image_header(None, "ZEROFRAME", -32, zeroframe.shape) if compressed else _float_header(info.header, "ZEROFRAME")
+            stream.write(_header_bytes(header))
             _write_padded(stream, np.ascontiguousarray(zeroframe, dtype=">f4"))
         else:
             _copy(source, stream, info.header_offset, info.data_offset + info.data_span - info.header_offset)
     return sci_offset
+
+
+def _refuse_invalid_blank(exposure: Exposure) -> None:
+    """A BLANK card on floating-point pixels, or not an integer: carried into the product, astropy warns
+    about it on every read ("Invalid 'BLANK' keyword"), so the product is refused as the input's fault."""
+    for info in exposure.hdus:
+        if not info.is_image or "BLANK" not in info.header:
+            continue
+        blank, bitpix = fitsfile.header_value(info.header, "BLANK"), int(info.header["BITPIX"])
+        if bitpix < 0 or type(blank) is not int:
+            what = f"on floating-point pixels (BITPIX = {bitpix})" if bitpix < 0 else "not an integer"
+            raise LinInspectError(
+                f"{exposure.path}: HDU {info.index} ({info.name}) keyword BLANK = {fitsfile.shown(blank)} is {what}; "
+                "FITS allows BLANK only as an integer on integer pixels: the input is damaged"
+            )
 
 
 def _primary_header(
@@ -235,12 +264,14 @@ def history_lines(words: str, name: str) -> list[str]:
     return [words] + [name[start : start + size] for start in range(0, len(name), size or 1)]
 
 
-def _float_header(header: fits.Header) -> fits.Header:
-    """The same image header describing float32 pixels with no scaling."""
-    if int(header["BITPIX"]) == -32 and "BZERO" not in header and "BSCALE" not in header:
+def _float_header(header: fits.Header, name: str) -> fits.Header:
+    """The same image header describing float32 pixels with no scaling, named ``name`` in capitals
+    as the pipeline names the extensions it writes (astropy finds 'sci' as SCI on reading)."""
+    if int(header["BITPIX"]) == -32 and "BZERO" not in header and "BSCALE" not in header and header.get("EXTNAME") == name:
         return header
     header = header.copy()
     header["BITPIX"] = -32
+    header["EXTNAME"] = name
     for key in ("BZERO", "BSCALE"):
         header.remove(key, ignore_missing=True)
     return header
@@ -257,13 +288,23 @@ def _write_pixeldq(stream: BinaryIO, template: fits.Header | None, pixeldq: np.n
 
 
 def _is_plain_uint8(info: fitsfile.HduInfo) -> bool:
+    """Stored as the pipeline writes GROUPDQ (uint8, unscaled, named in capitals): copied as it is."""
     header = info.header
-    return int(header["BITPIX"]) == 8 and float(header.get("BSCALE", 1)) == 1 and float(header.get("BZERO", 0)) == 0
+    return (
+        int(header["BITPIX"]) == 8
+        and float(header.get("BSCALE", 1)) == 1
+        and float(header.get("BZERO", 0)) == 0
+        and _stored_extname(info) == info.name
+    )
 
 
-def _write_groupdq_as_uint8(stream: BinaryIO, source: BinaryIO, exposure: Exposure, info: fitsfile.HduInfo) -> None:
+def _stored_extname(info: fitsfile.HduInfo) -> str:
+    return str(fitsfile.header_value(info.header, "EXTNAME", "")).strip()
+
+
+def _write_groupdq_as_uint8(stream: BinaryIO, exposure: Exposure, info: fitsfile.HduInfo) -> None:
     """GROUPDQ stored in another integer type, written as the pipeline writes it: uint8, values cast (wrapping)."""
-    _, groupdq = exposure.streamed(source.fileno())
+    _, groupdq = exposure.streamed()
     assert groupdq is not None
     stream.write(_header_bytes(_image_header(info.header, "GROUPDQ", 8, exposure.shape)))
     nints, ngroups, ny, _ = exposure.shape
@@ -316,14 +357,11 @@ def _write_padded(stream: BinaryIO, stored: np.ndarray) -> None:
     stream.write(b"\0" * (_padded(stored.nbytes) - stored.nbytes))
 
 
-def _copy(source: BinaryIO, stream: BinaryIO, offset: int, size: int) -> None:
-    source.seek(offset)
+def _copy(source: HeldFile, stream: BinaryIO, offset: int, size: int) -> None:
     while size > 0:
-        chunk = source.read(min(size, _COPY_CHUNK))
-        if not chunk:
-            raise LinInspectError(f"{source.name}: file ended early while copying")
+        chunk = source.read(min(size, _COPY_CHUNK), offset)
         stream.write(chunk)
-        size -= len(chunk)
+        offset, size = offset + len(chunk), size - len(chunk)
 
 
 @contextmanager
@@ -340,25 +378,51 @@ def _atomic_output(target: Path, source: Path, *, replace: bool) -> Iterator[Bin
 def check_product(temporary: Path, target: Path, source: Path) -> None:
     """Refuse to publish a product our scanner or astropy's verification would not accept."""
     try:
-        fitsfile.scan(temporary)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with fits.open(temporary, memmap=False, lazy_load_hdus=True) as hdul:
-                hdul.verify("exception")
-                for hdu in hdul:  # verify() leaves a table's column formats unparsed; readers parse them
-                    if isinstance(hdu, fits.BinTableHDU):
-                        hdu.columns
-    except Exception as error:  # astropy's VerifyError and others; our own LinInspectError
-        reason = _first_line(error).replace(str(temporary), str(target))
+        infos = fitsfile.scan(temporary)
+    except LinInspectError as error:
+        reason = str(error).replace(f"{temporary}: ", "")
+    else:
+        reason = _read_back(temporary, infos)
+    if reason is not None:
         raise LinInspectError(
             f"{source}: not written: its product would not be valid FITS ({reason}); the input is damaged"
         ) from None
 
 
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    text = lines[0] if lines else type(error).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
+def _read_back(temporary: Path, infos: list[fitsfile.HduInfo]) -> str | None:
+    """What astropy finds wrong reading the product, HDU by HDU, or None.
+
+    What it warns about on reading (an invalid BLANK, say) counts too: every reader of the
+    product would see the warning. A failure inside astropy is not quoted (its words name
+    its own internals, not the file), only the HDU that caused it.
+    """
+    where = "the file"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AstropyUserWarning)
+        try:
+            with fits.open(temporary, memmap=False, lazy_load_hdus=True) as hdul:
+                for info in infos:
+                    where = f"HDU {info.index} ({info.name})" if info.name else f"HDU {info.index}"
+                    hdu = hdul[info.index]
+                    hdu.verify("exception")
+                    if isinstance(hdu, fits.BinTableHDU):  # verify() leaves column formats unparsed; readers parse them
+                        hdu.columns
+                where = "the file"
+                hdul.verify("exception")
+        except (fits.VerifyError, AstropyUserWarning) as error:
+            return _verification_reason(error, where)
+        except Exception:  # astropy's own failure (an AttributeError, an IndexError...) on this HDU
+            return f"{where}: astropy cannot read it back"
+    return None
+
+
+def _verification_reason(error: BaseException, where: str) -> str:
+    """The first fault astropy names, after the HDU it is in: a VerifyError opens with "Verification
+    reported errors:", a line that names nothing, then "HDU n:" lines and one indented line per fault."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    faults = [line for line in lines if not line.startswith(("Verification reported", "HDU ", "Note:"))]
+    text = f"{where}: {faults[0] if faults else type(error).__name__}"
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _summary(

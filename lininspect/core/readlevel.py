@@ -4,9 +4,9 @@ With NFRAMES > 1 each group is the mean of several detector reads, and the mean 
 corrected reads is not the correction of the mean. When the reference has INV_COEFFS
 the pipeline therefore rebuilds every group's reads from a straight-line count rate,
 un-linearizes them with INV_COEFFS, shifts them onto the raw group, corrects each read
-and averages. Every operation here is one numpy ufunc in the pipeline's order and dtype
-(float32 for the first and anchor groups, float64 for the reads), so each sample gets
-the pipeline's rounding; the work runs in row tiles of one integration, in threads.
+and averages. The compiled loop of :mod:`.kernels` does every operation in the pipeline's
+order and dtype (float32 for the first and anchor groups, float64 for the reads), so each
+sample gets the pipeline's rounding; the work runs in row tiles of one integration, in threads.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from .correction import CancelToken, PreparedCoefficients, horner, prepare_coefficients
-from .dq import SATURATED
+from .correction import CancelToken, PreparedCoefficients, TileArrays, prepare_coefficients
 from .errors import CorrectionCancelled, LinInspectError
 
-#: Samples per tile plane: each tile holds its groups (float32) and one float64 plane
-#: per read of a group, which should stay in cache (measured: bench_readlevel.py).
+#: Samples per tile plane (measured: bench_readlevel.py).
 _TILE_PLANE_SAMPLES = 8192
+
+#: Rows of the tiles stcal's read-level correction works in (``tile_rows``' default).
+_PIPELINE_TILE_ROWS = 64
 
 #: 1-based read numbers of each group, as stcal's ``read_pattern`` takes them.
 ReadPattern = tuple[tuple[int, ...], ...]
@@ -54,74 +55,50 @@ class ReadLevelCoefficients(PreparedCoefficients):
 
     def correct_tile(
         self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
-        cancel: CancelToken | None,
+        cancel: CancelToken | None, compiled: bool = True,
     ) -> int:
-        """The read-level correction of ``rows`` of integration ``i``; returns saturated samples kept raw."""
-        with np.errstate(all="ignore"):  # NaN and inf propagate exactly as in the pipeline, silently
-            return self._correct_tile(data, groupdq, out, i, rows, direct, cancel)
+        """The read-level correction of ``rows`` of integration ``i``; returns saturated samples kept raw.
 
-    def _correct_tile(
-        self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, direct: bool,
-        cancel: CancelToken | None,
-    ) -> int:
-        ngroups = data.shape[1]
-        forward32 = list(self.coeffs[:, rows])
-        # float32 -> float64 is exact, so promoting once gives the same products as promoting per operation.
-        forward64 = [plane.astype(np.float64) for plane in forward32]
-        inverse64 = [plane.astype(np.float64) for plane in self.inverse[:, rows]]
-        plane_shape = forward32[0].shape
-
-        raw = np.empty((ngroups, *plane_shape), dtype=np.float32)
-        saturated = np.zeros((ngroups, *plane_shape), dtype=bool)
-        for g in range(ngroups):
-            _check(cancel)
-            raw[g] = data[i, g, rows]
-            if groupdq is not None:
-                np.not_equal(np.bitwise_and(groupdq[i, g, rows], SATURATED), 0, out=saturated[g])
-
-        # The anchor: the last group without SATURATED but one, never before group 1.
-        unsaturated = ngroups - np.count_nonzero(saturated, axis=0)
-        anchor = (np.maximum(unsaturated - 1, 2) - 1)[np.newaxis]
-        first = _classic(forward32, raw[0], saturated[0])
-        last = _classic(
-            forward32,
-            np.take_along_axis(raw, anchor, axis=0)[0],
-            np.take_along_axis(saturated, anchor, axis=0)[0],
-        )
-        first64 = first.astype(np.float64)
-        rate = np.subtract(last, first).astype(np.float64)  # counts per read, from a float32 difference
-        np.divide(rate, self.mean_reads[anchor[0]] - self.mean_reads[0], out=rate)
-
-        most_reads = max(len(reads) for reads in self.read_pattern[:ngroups])
-        lines = np.empty((most_reads, *plane_shape), dtype=np.float64)
-        reads = np.empty((most_reads, *plane_shape), dtype=np.float64)
-        shift = np.empty(plane_shape, dtype=np.float64)
-        buffer = None if direct else np.empty(plane_shape, dtype=np.float32)
-        kept = 0
-        for g in range(ngroups):
-            _check(cancel)
-            target = out[i, g, rows] if buffer is None else buffer
-            count = int(np.count_nonzero(saturated[g]))
-            if count == saturated[g].size:  # every pixel keeps its raw value; nothing to rebuild
-                np.copyto(target, raw[g])
-            else:
-                offsets = np.asarray(self.read_pattern[g]) - self.mean_reads[0]
-                group_lines, group_reads = lines[: len(offsets)], reads[: len(offsets)]
-                np.multiply(rate, offsets[:, np.newaxis, np.newaxis], out=group_lines)
-                np.add(first64, group_lines, out=group_lines)  # the group's reads, linearized
-                horner(inverse64, group_lines, group_reads)  # ... and as the detector saw them
-                np.mean(group_reads, axis=0, out=shift)
-                np.subtract(raw[g], shift, out=shift)  # moves the reads' mean onto the raw group
-                np.add(group_reads, shift, out=group_reads)
-                horner(forward64, group_reads, group_lines)  # each read corrected
-                np.mean(group_lines, axis=0, out=shift)
-                np.copyto(target, shift, casting="same_kind")
-                if count:
-                    np.copyto(target, raw[g], where=saturated[g])
-            kept += count
-            if buffer is not None:
-                out[i, g, rows] = buffer
+        Always compiled (``compiled`` is for the classic correction): numpy's read-level
+        arithmetic costs more on any exposure than loading numba does.
+        """
+        if cancel is not None and cancel.is_set():
+            raise CorrectionCancelled()
+        tile = TileArrays.of(data, groupdq, out, i, rows, direct=direct)
+        first, last, _ = rows.indices(data.shape[2])
+        kept = self.correct_block(tile, first, last, data.shape[2])
+        tile.write_back(out, i, rows)
         return kept
+
+    def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
+        from . import kernels  # numba loads on the first correction, not with the application
+
+        ngroups, nx = tile.raw.shape[0], tile.raw.shape[2]
+        patterns = self.read_pattern[:ngroups]
+        offsets = np.zeros((ngroups, max(len(reads) for reads in patterns)), dtype=np.float64)
+        for g, reads in enumerate(patterns):
+            offsets[g, : len(reads)] = np.asarray(reads) - self.mean_reads[0]
+        with np.errstate(all="ignore"):  # NaN and inf propagate exactly as in the pipeline, silently
+            kept = kernels.read_level_rows(
+                tuple(self.coeffs[:0:-1, first:last]), self.coeffs[0, first:last],
+                tuple(self.inverse[:0:-1, first:last]), self.inverse[0, first:last],
+                tile.raw, tile.raw_row, tile.flags, tile.flags_row, tile.target, tile.target_row,
+                offsets, np.array([len(reads) for reads in patterns], dtype=np.int64),
+                self.mean_reads, _pairwise_row(ny, nx, first, last),
+            )
+        return int(kept)
+
+
+def _pairwise_row(ny: int, nx: int, first: int, last: int) -> int:
+    """The row of rows ``first:last`` (counted from ``first``) whose read means numpy sums pairwise, or -1.
+
+    stcal averages the reads of each 64-row tile with one ``np.mean`` over the reads axis; numpy
+    adds plane after plane unless the tile is a single pixel, whose reads it sums pairwise (a
+    different rounding from 8 reads on). That happens to a one-column exposure's last row when
+    it is alone in its tile.
+    """
+    lone = ny - 1 if nx == 1 and ny % _PIPELINE_TILE_ROWS == 1 else -1
+    return lone - first if first <= lone < last else -1
 
 
 def prepare_read_level(
@@ -150,13 +127,6 @@ def prepare_read_level(
     return ReadLevelCoefficients(forward.coeffs, inverse.pixeldq, inverse.coeffs, pattern, mean_reads)
 
 
-def _classic(planes: list[np.ndarray], raw: np.ndarray, saturated: np.ndarray) -> np.ndarray:
-    """The float32 correction of one plane; saturated samples keep their raw value."""
-    corrected = horner(planes, raw, np.empty(raw.shape, dtype=np.float32))
-    np.copyto(corrected, raw, where=saturated)
-    return corrected
-
-
 def _checked_pattern(read_pattern: Sequence[Sequence[int]], ngroups: int) -> ReadPattern:
     try:
         pattern = tuple(tuple(int(read) for read in reads) for reads in read_pattern)
@@ -167,8 +137,3 @@ def _checked_pattern(read_pattern: Sequence[Sequence[int]], ngroups: int) -> Rea
             f"read_pattern needs a non-empty list of reads for each of the {ngroups} groups"
         )
     return pattern
-
-
-def _check(cancel: CancelToken | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise CorrectionCancelled()

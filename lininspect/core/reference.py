@@ -134,19 +134,30 @@ def _detector_name(header: fits.Header) -> str:
 
 def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple[np.ndarray, np.ndarray]:
     """The reference's COEFFS and DQ cut to the exposure's subarray, as the pipeline cuts them."""
+    coeffs, dq = cut_to_exposure(exposure, reference, [reference.coeffs, reference.dq])
+    return coeffs, dq
+
+
+def cut_to_exposure(exposure: Exposure, reference: LinearityReference, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Reference arrays (..., ny, nx) on the reference's pixel grid, each cut to the exposure's pixels
+    as the pipeline cuts COEFFS and DQ (subarray or multistripe), so any plane of the reference can be
+    shown on the exposure's grid."""
     stripes.refuse_superstripe(exposure.metadata)
     ny, nx = exposure.shape[2:]
     ref_ny, ref_nx = reference.dq.shape
+    for array in arrays:
+        if array.shape[-2:] != (ref_ny, ref_nx):
+            raise LinInspectError(
+                f"{reference.path}: an array of {array.shape[-1]} x {array.shape[-2]} pixels differs from DQ's "
+                f"{ref_nx} x {ref_ny}, so it cannot be placed on the exposure"
+            )
     sci_x, sci_y = exposure.substrt()
     ref_x, ref_y = reference.substrt
     x0, y0 = sci_x - ref_x, sci_y - ref_y
     if covers_exactly(exposure, reference):
-        return reference.coeffs, reference.dq
+        return list(arrays)
     if stripes.is_multistripe(exposure.metadata):
-        coeffs, dq = stripes.multistripe_cut(
-            exposure.metadata, (ny, nx), reference.substrt, [reference.coeffs, reference.dq]
-        )
-        return coeffs, dq
+        return stripes.multistripe_cut(exposure.metadata, (ny, nx), reference.substrt, list(arrays))
     _check_subsize_for_cut(exposure, reference)
     if x0 < 0 or y0 < 0 or x0 + nx > ref_nx or y0 + ny > ref_ny:
         raise LinInspectError(
@@ -154,10 +165,7 @@ def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple
             f"column {sci_x}, row {sci_y} with {nx} x {ny} pixels; reference starts at column {ref_x}, "
             f"row {ref_y} with {ref_nx} x {ref_ny})"
         )
-    return (
-        np.ascontiguousarray(reference.coeffs[:, y0 : y0 + ny, x0 : x0 + nx]),
-        np.ascontiguousarray(reference.dq[y0 : y0 + ny, x0 : x0 + nx]),
-    )
+    return [np.ascontiguousarray(array[..., y0 : y0 + ny, x0 : x0 + nx]) for array in arrays]
 
 
 def _check_subsize_for_cut(exposure: Exposure, reference: LinearityReference) -> None:

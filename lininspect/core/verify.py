@@ -107,23 +107,22 @@ def compare_product(
     corrected = np.empty((1, span, ny, nx), dtype=np.float32)
     raw = np.empty((1, span, ny, nx), dtype=np.float32)
     flags = np.empty((1, span, ny, nx), dtype=np.uint8)
-    with open(exposure.path, "rb") as ours_file, open(product.path, "rb") as theirs_file:
-        our_sci, our_groupdq = exposure.streamed(ours_file.fileno())
-        their_sci, their_groupdq = product.streamed(theirs_file.fileno())
-        for i in range(nints):
-            for first in range(0, ngroups, span):
-                if cancel is not None and cancel.is_set():
-                    raise CorrectionCancelled()
-                for k in range(span):
-                    raw[0, k] = np.asarray(our_sci[i, first + k, :], dtype=np.float32)
-                    flags[0, k] = _flags(our_groupdq, i, first + k, no_flags)
-                correct_ramps(raw, flags, prepared, corrected, cancel=cancel)
-                for k in range(span):
-                    g = first + k
-                    sci.add(np.asarray(their_sci[i, g, :], dtype=np.float32), corrected[0, k], where, i, g)
-                    groupdq.add(_flags(their_groupdq, i, g, no_flags), flags[0, k], where, i, g)
-                if progress is not None:
-                    progress(i * ngroups + first + span, nints * ngroups)
+    our_sci, our_groupdq = exposure.streamed()
+    their_sci, their_groupdq = product.streamed()
+    for i in range(nints):
+        for first in range(0, ngroups, span):
+            if cancel is not None and cancel.is_set():
+                raise CorrectionCancelled()
+            for k in range(span):
+                raw[0, k] = np.asarray(our_sci[i, first + k, :], dtype=np.float32)
+                flags[0, k] = _flags(our_groupdq, i, first + k, no_flags)
+            correct_ramps(raw, flags, prepared, corrected, cancel=cancel)
+            for k in range(span):
+                g = first + k
+                sci.add(np.asarray(their_sci[i, g, :], dtype=np.float32), corrected[0, k], where, i, g)
+                groupdq.add(_flags(their_groupdq, i, g, no_flags), flags[0, k], where, i, g)
+            if progress is not None:
+                progress(i * ngroups + first + span, nints * ngroups)
     pixeldq = ArrayComparison("PIXELDQ")
     pixeldq.add(product.pixeldq.astype(np.uint32), prepared.pixeldq, where)
     zeroframe = ArrayComparison("ZEROFRAME")

@@ -14,6 +14,7 @@ from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
+from ..core.errors import printable
 from ..core.product import default_output_path
 from .gotopixel import GoToPixelDialog
 from .sessionfiles import SESSION_FILTER
@@ -38,6 +39,7 @@ class Actions(QObject):
         self._action(file, "Compare &with reference...", lambda: self._ask_open("against"))
         self._action(file, "Compare with CRDS con&text...", self._ask_context)
         self._action(file, "Open &corrected (pipeline _linearity)...", lambda: self._ask_open("corrected"))
+        self._action(file, "Open &survey...", self._ask_survey)
         self.recent_menu = file.addMenu("Recent files")
         file.addSeparator()
         self._action(file, "Open &session...", self._ask_open_session, "Ctrl+Alt+O")
@@ -46,6 +48,7 @@ class Actions(QObject):
         self.export_action = self._action(file, "&Export corrected...", self.ask_export, QKeySequence.StandardKey.Save)
         file.addSeparator()
         self._action(file, "&Headers...", window.dialogs.show_headers)
+        self._action(file, "&Find in headers...", lambda: window.dialogs.show_headers(find=True), QKeySequence.StandardKey.Find)
         self._action(file, "Exposure &summary...", window.dialogs.show_summary)
         file.addSeparator()
         # Ctrl+Q itself: the standard Quit key is unbound on some platform themes (Qt's offscreen one among them).
@@ -66,6 +69,7 @@ class Actions(QObject):
         self._action(view, "Reset zoom", lambda: window.left.view.autoRange(padding=0.02), "Ctrl+0")
         self.go_to_dialog = GoToPixelDialog(window)
         self._action(view, "&Go to pixel...", self.go_to_dialog.ask, "Ctrl+G")
+        view.addAction(window.frame.play_action)
         view.addSeparator()
         self._action(view, "Next difference (worst first)", lambda: window.guard(lambda: window.step_difference(+1)), "N")
         self._action(view, "Previous difference", lambda: window.guard(lambda: window.step_difference(-1)), "Shift+N")
@@ -143,6 +147,13 @@ class Actions(QObject):
         if name:
             window.guard(lambda: window.save_session(Path(name)))
 
+    def _ask_survey(self) -> None:
+        """A directory written by ``lininspect survey``: its table and maps in a window of their own."""
+        window = self.window
+        name = QFileDialog.getExistingDirectory(window, "Open survey directory", window.dialogs.start_dir())
+        if name:
+            window.guard(lambda: window.open_survey(Path(name)))
+
     def _ask_context(self) -> None:
         """B is what a second CRDS context picks for this exposure: how a reference delivery is judged."""
         window = self.window
@@ -191,16 +202,17 @@ class Actions(QObject):
         self._update_recent_menu()
 
     def _recent(self) -> list[str]:
+        """At most MAX_RECENT names, whatever the settings file holds (a menu of 200,000 froze the app)."""
         value = self.window.settings.value("recent", [])
         if isinstance(value, str):
             return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
+        return [str(v) for v in value[:MAX_RECENT]] if isinstance(value, list) else []
 
     def _update_recent_menu(self) -> None:
         self.recent_menu.clear()
         window = self.window
         for name in self._recent():
-            action = self.recent_menu.addAction(name)
+            action = self.recent_menu.addAction(printable(name))
             action.triggered.connect(lambda _=False, name=name: window.guard(lambda: window.open_any(Path(name))))
         self.recent_menu.setEnabled(bool(self._recent()))
 

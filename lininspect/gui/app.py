@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
@@ -16,16 +17,13 @@ from PyQt6.QtWidgets import QApplication, QMessageBox
 from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from .. import data
-from ..core.errors import LinInspectError
+from ..core.errors import LinInspectError, printable
 from ..model.opening import NO_DISPLAY, OpeningRequest, has_display
 from .mainwindow import MainWindow
 from .quitsignals import QuitOnSignals
+from .settingsfile import APPLICATION, ORGANISATION, open_settings
 from .worker import route_warnings
 
-ORGANISATION = "lininspect"
-APPLICATION = "lininspect"
-#: Point this at an .ini file to keep settings away from the user's (tests do).
-SETTINGS_ENV = "LININSPECT_SETTINGS"
 #: The window on a first start, when the screen has room for it (and for WINDOW_FRAME).
 DEFAULT_SIZE = QSize(1600, 1000)
 #: Room left for the window manager's title bar and borders, which Qt learns only once shown.
@@ -33,11 +31,8 @@ WINDOW_FRAME = QSize(16, 48)
 
 
 def make_settings() -> QSettings:
-    """The user's settings, or the file named by LININSPECT_SETTINGS."""
-    override = os.environ.get(SETTINGS_ENV)
-    if override:
-        return QSettings(override, QSettings.Format.IniFormat)
-    return QSettings(ORGANISATION, APPLICATION)
+    """The user's settings (or the file named by LININSPECT_SETTINGS); defaults when that file is unfit."""
+    return open_settings()[0]
 
 
 def application() -> QApplication:
@@ -151,12 +146,22 @@ def show_window(request: OpeningRequest) -> MainWindow:
     ``resolve`` the reference (CRDS's, unless given) and any missing pipeline steps come
     from a worker, which then corrects unless a pipeline product is shown.
     """
-    window = MainWindow(make_settings())
+    settings, note = open_settings()
+    window = MainWindow(settings)
     show_sized(window)
+    if note is not None:
+        window.dialogs.show_error(note)
 
+    def step(action: Callable[[], object]) -> None:
+        if window.isVisible():  # else a signal closed it during a dialog: start nothing more
+            window.guard(action)
+
+    if request.survey:
+        step(lambda: window.open_survey(Path(request.input)))
+        return window
     session = request.session
     if session is not None:
-        window.guard(lambda: window.open_session(session))
+        step(lambda: window.open_session(session))
         return window
     # Not visible: a signal closed it during a dialog, so nothing more is started.
     window.open_request(request, carry_on=window.isVisible)
@@ -190,4 +195,4 @@ def show_sized(window: MainWindow) -> None:
 def _report_unexpected(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
     """A bug in a slot: print it and say so, instead of PyQt's abort that would lose the session."""
     traceback.print_exception(kind, value, tb)
-    QMessageBox.critical(None, "lininspect", f"internal error: {kind.__name__}: {value}")
+    QMessageBox.critical(None, "lininspect", printable(f"internal error: {kind.__name__}: {value}"))

@@ -30,6 +30,7 @@ from .comparisonfigure import (
     comparison_counts,
     comparison_title,
 )
+from .pngfile import write_png
 
 #: Heights of the title and counts lines, the gap around each panel and a colour bar's width.
 LINE, GAP, BAR = 44, 18, 14
@@ -42,7 +43,7 @@ _started: list[QGuiApplication] = []
 
 def write_comparison_picture(comparison: ReferenceComparison, path: Path, size: tuple[int, int] = PICTURE_SIZE) -> None:
     """Paint the one-page summary and save it to ``path`` as a PNG (from any thread once Qt's GUI exists)."""
-    _gui_application()
+    ensure_gui_application()
     width, height = size
     image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor(BACKGROUND))
@@ -51,11 +52,10 @@ def write_comparison_picture(comparison: ReferenceComparison, path: Path, size: 
         _paint(painter, comparison, width, height)
     finally:
         painter.end()
-    if not image.save(str(path), "PNG") or not Path(path).stat().st_size:
-        raise LinInspectError(f"{path}: the picture could not be written")
+    write_png(image, path)
 
 
-def _gui_application() -> None:
+def ensure_gui_application() -> None:
     """Fonts need a QGuiApplication: the app has one; the command line gets an offscreen one here."""
     if QGuiApplication.instance() is not None:
         return
@@ -67,8 +67,8 @@ def _gui_application() -> None:
 
 def _paint(painter: QPainter, comparison: ReferenceComparison, width: int, height: int) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    _text(painter, QRectF(0, 0, width, LINE), comparison_title(comparison), 17)
-    _text(painter, QRectF(0, height - LINE, width, LINE), comparison_counts(comparison), 14)
+    paint_text(painter, QRectF(0, 0, width, LINE), comparison_title(comparison), 17)
+    paint_text(painter, QRectF(0, height - LINE, width, LINE), comparison_counts(comparison), 14)
     cell_width, cell_height = width / 3, (height - 2 * LINE) / 2
 
     def cell(row: int, col: int) -> QRectF:
@@ -80,17 +80,17 @@ def _paint(painter: QPainter, comparison: ReferenceComparison, width: int, heigh
     difference = comparison.factor_difference
     change = pg.ColorMap([0.0, 0.5, 1.0], list(CHANGE_COLOURS))
     gained, lost = int(np.count_nonzero(comparison.gained)), int(np.count_nonzero(comparison.lost))
-    _map(painter, cell(0, 0), "Factor corrected/raw, A", comparison.factor_a, shared, viridis)
-    _map(painter, cell(0, 1), "Factor corrected/raw, B", comparison.factor_b, shared, viridis)
-    _map(painter, cell(0, 2), "Factor B \u2212 A", difference, centred_limits(difference[comparison.both_correct]), diverging)
-    _map(painter, cell(1, 0), f"NO_LIN_CORR gained {gained} (red), lost {lost} (blue)",
+    paint_map(painter, cell(0, 0), "Factor corrected/raw, A", comparison.factor_a, shared, viridis)
+    paint_map(painter, cell(0, 1), "Factor corrected/raw, B", comparison.factor_b, shared, viridis)
+    paint_map(painter, cell(0, 2), "Factor B \u2212 A", difference, centred_limits(difference[comparison.both_correct]), diverging)
+    paint_map(painter, cell(1, 0), f"NO_LIN_CORR gained {gained} (red), lost {lost} (blue)",
          comparison.no_lin_corr_change.astype(np.float32), (-1.0, 1.0), change, bar=False)  # fmt: skip
     _histogram(painter, cell(1, 1), comparison)
-    _map(painter, cell(1, 2), "Line-fit residual RMS B \u2212 A (DN; negative: B straighter)",
+    paint_map(painter, cell(1, 2), "Line-fit residual RMS B \u2212 A (DN; negative: B straighter)",
          comparison.rms_difference, centred_limits(comparison.rms_difference), diverging)  # fmt: skip
 
 
-def _text(painter: QPainter, box: QRectF, text: str, pixels: int, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter) -> None:
+def paint_text(painter: QPainter, box: QRectF, text: str, pixels: int, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter) -> None:
     font = QFont()
     font.setPixelSize(pixels)
     painter.setFont(font)
@@ -98,12 +98,12 @@ def _text(painter: QPainter, box: QRectF, text: str, pixels: int, align: Qt.Alig
     painter.drawText(box, int(align), text)
 
 
-def _map(
+def paint_map(
     painter: QPainter, box: QRectF, title: str, values: np.ndarray, limits: tuple[float, float], colormap: pg.ColorMap,
     *, bar: bool = True,
 ) -> None:
     """One map, upright (row 0 at the bottom, as the app draws it), its aspect kept, with a colour bar."""
-    _text(painter, QRectF(box.left(), box.top(), box.width(), 24), title, 14)
+    paint_text(painter, QRectF(box.left(), box.top(), box.width(), 24), title, 14)
     area = QRectF(box.left(), box.top() + 28, box.width() - (BAR + BAR_LABELS + 10 if bar else 0), box.height() - 28)
     ny, nx = values.shape
     scale = min(area.width() / nx, area.height() / ny)
@@ -116,7 +116,7 @@ def _map(
         painter.drawImage(strip, _coloured(ramp, limits, colormap))
         for fraction, value in ((0.0, limits[1]), (0.5, (limits[0] + limits[1]) / 2), (1.0, limits[0])):
             y = strip.top() + fraction * strip.height()
-            _text(painter, QRectF(strip.right() + 4, y - 10, BAR_LABELS, 20), f"{value:.4g}", 12,
+            paint_text(painter, QRectF(strip.right() + 4, y - 10, BAR_LABELS, 20), f"{value:.4g}", 12,
                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)  # fmt: skip
 
 
@@ -136,7 +136,7 @@ def _coloured(values: np.ndarray, limits: tuple[float, float], colormap: pg.Colo
 def _histogram(painter: QPainter, box: QRectF, comparison: ReferenceComparison) -> None:
     histogram = comparison.histogram
     outside = f"; outside: {histogram.below} below, {histogram.above} above" if histogram.below + histogram.above else ""
-    _text(painter, QRectF(box.left(), box.top(), box.width(), 24), f"Histogram of factor B \u2212 A{outside}", 14)
+    paint_text(painter, QRectF(box.left(), box.top(), box.width(), 24), f"Histogram of factor B \u2212 A{outside}", 14)
     frame = QRectF(box.left() + 60, box.top() + 28, box.width() - 70, box.height() - 72)
     painter.setPen(QPen(QColor(TEXT), 1))
     painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -157,9 +157,9 @@ def _histogram(painter: QPainter, box: QRectF, comparison: ReferenceComparison) 
     painter.drawPolygon(QPolygonF(outline))
     left, right = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
     below = QRectF(frame.left(), frame.bottom() + 4, frame.width(), 20)
-    _text(painter, below, f"{edges[0]:.4g}" if edges.size else "", 12, left)
-    _text(painter, below, f"{edges[-1]:.4g}" if edges.size else "", 12, right)
-    _text(painter, QRectF(frame.left(), frame.bottom() + 22, frame.width(), 20), "factor B \u2212 A", 12)
-    _text(painter, QRectF(box.left(), frame.top() - 2, 56, 20), f"{top:.0f}", 12, right)
-    _text(painter, QRectF(box.left(), frame.bottom() - 16, 56, 20), "0", 12, right)
-    _text(painter, QRectF(box.left(), frame.center().y() - 10, 56, 20), "pixels", 12, right)
+    paint_text(painter, below, f"{edges[0]:.4g}" if edges.size else "", 12, left)
+    paint_text(painter, below, f"{edges[-1]:.4g}" if edges.size else "", 12, right)
+    paint_text(painter, QRectF(frame.left(), frame.bottom() + 22, frame.width(), 20), "factor B \u2212 A", 12)
+    paint_text(painter, QRectF(box.left(), frame.top() - 2, 56, 20), f"{top:.0f}", 12, right)
+    paint_text(painter, QRectF(box.left(), frame.bottom() - 16, 56, 20), "0", 12, right)
+    paint_text(painter, QRectF(box.left(), frame.center().y() - 10, 56, 20), "pixels", 12, right)

@@ -14,9 +14,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
-    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -25,13 +23,14 @@ from PyQt6.QtWidgets import (
 from ..core import dq
 from ..core.comparison import ReferenceComparison
 from ..core.demo import is_demo_reference
-from ..core.errors import LinInspectError
+from ..core.errors import LinInspectError, printable
 from ..core.reference import LinearityReference
 from ..core.verify import Verification
 from ..model import maps
 from ..model.maps import ShownMap
 from ..model.session import Session
 from .comparisonfigure import ComparisonFigure, comparison_counts, comparison_title
+from .headerviewer import HeaderViewer
 from .worker import Job, cancel_job, running, start_job
 
 
@@ -70,6 +69,7 @@ class Dialogs:
             self.show_error(f"{where}{error.strerror or error}")
 
     def show_error(self, message: str) -> None:
+        message = printable(message)  # a file name's control characters must not reach the dialog raw
         self.say(message, 10000)
         QMessageBox.warning(self.parent, "lininspect", message)
 
@@ -133,24 +133,22 @@ class Dialogs:
         if directory:
             self.guard(lambda: self.write_report(comparison, Path(directory)))
 
-    def show_headers(self) -> None:
-        """Every header of the exposure and the reference, one tab each, read-only."""
-        tabs = QTabWidget()
+    def show_headers(self, *, find: bool = False) -> HeaderViewer | None:
+        """Every header of the exposure and the references, one tab each, read-only and searchable
+        (``find``: the search box takes the keys at once); the viewer, None when nothing is loaded."""
         sources = []
         if self.session.exposure is not None:
             sources += [(f"{info.name}", info.header) for info in self.session.exposure.hdus]
-        if self.session.reference is not None:
-            sources.append(("reference", self.session.reference.header))
+        for label, reference in sorted(self.session.references.items()):
+            sources.append((f"reference {label}", reference.header))
         if not sources:
             self.show_error("no file loaded")
-            return
-        for name, header in sources:
-            text = QPlainTextEdit(header.tostring(sep="\n").rstrip())
-            text.setReadOnly(True)
-            text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-            text.setStyleSheet("font-family: monospace;")
-            tabs.addTab(text, name)
-        _show_dialog(self.parent, "Headers", tabs, (760, 600))
+            return None
+        viewer = HeaderViewer(sources)
+        _show_dialog(self.parent, "Headers", viewer, (760, 600))
+        if find:
+            viewer.focus_search()
+        return viewer
 
     def summary_html(self) -> str:
         """Instrument, readout, state of the correction and flag counts, as a table."""

@@ -39,7 +39,11 @@ class DisplayControls(QObject):
         self.toolbar = toolbar
         self.mode_box = enum_combo(RightView)
         self.left_box = enum_combo(PanelSource)
-        self.left_box.setToolTip("What the left panel shows: the input, or a correction with reference A or B")
+        self.left_box.setToolTip("What the left panel shows: the input, a correction with reference A or B, "
+                                 "or a group minus the group before it")  # fmt: skip
+        for box in (self.left_box, self.mode_box):  # the short labels of the group differences, spelled out
+            for label, tip in GROUP_STEPS_TIPS.items():
+                box.setItemData(box.findText(label), tip, Qt.ItemDataRole.ToolTipRole)
         self.colourmap_box = enum_combo(Colourmap)
         self.stretch_box = enum_combo(Stretch)
         self.limits_box = enum_combo(Limits)
@@ -115,6 +119,13 @@ class DisplayControls(QObject):
             for key, name, _ in SAVED_DISPLAY:
                 settings.setValue(key if panel == "left" else f"right_{key}", getattr(self.view.display(panel), name).value)
         settings.setValue("linked", sorted(self.view.linked) or "")
+
+
+#: What each group-difference entry of the panel menus shows (Rampviz's "Difference" viewer).
+GROUP_STEPS_TIPS = {
+    PanelSource.INPUT_STEPS.value: "The input's displayed group minus the group before it",
+    PanelSource.CORRECTED_A_STEPS.value: "Reference A's correction: the displayed group minus the group before it",
+}
 
 
 def enum_combo(choices: type[Enum]) -> QComboBox:

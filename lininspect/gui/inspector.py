@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPen
 from PyQt6.QtWidgets import (
@@ -271,6 +272,7 @@ class PixelInspector(QWidget):
     allIntegrationsToggled = pyqtSignal(bool)
     flaggedChosen = pyqtSignal(int, int)  # x, y of a NO_LIN_CORR pixel picked from the list
     captionChanged = pyqtSignal(str)  # what the plots show, for the dock's title
+    groupClicked = pyqtSignal(int)  # a group picked on the ramp or ratio plot, to show in the panels
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -304,6 +306,7 @@ class PixelInspector(QWidget):
             line = pg.InfiniteLine(angle=90, pen=pg.mkPen(GROUP_LINE_COLOUR, width=1, style=Qt.PenStyle.DotLine))
             plot.addItem(line, ignoreBounds=True)
             self.group_lines.append(line)
+        self.plots.scene().sigMouseClicked.connect(self._on_plot_click)
         self.residual_note = ViewText("", color="#bbbbbb", anchor=(0.5, 0.5))
         self.residual_plot.addItem(self.residual_note, ignoreBounds=True)
         self._ramp, self._ratio, self._curve, self._residual = (
@@ -392,6 +395,25 @@ class PixelInspector(QWidget):
         if 1 <= number <= len(self._flagged):
             x, y = self._flagged[number - 1]
             self.flaggedChosen.emit(int(x), int(y))
+
+    def _on_plot_click(self, event: MouseClickEvent) -> None:
+        """A left click on a sample of the ramp or ratio plot (anywhere in its group's column) shows that group."""
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        ngroups = self._ngroups()
+        for plot in (self.ramp_plot, self.ratio_plot):
+            if plot.vb.sceneBoundingRect().contains(event.scenePos()):
+                group = round(plot.vb.mapSceneToView(event.scenePos()).x())
+                if 0 <= group < ngroups:
+                    event.accept()
+                    self.groupClicked.emit(group)
+                return
+
+    def _ngroups(self) -> int:
+        """The groups of the ramps plotted now, 0 when none is."""
+        if self.facts is not None:
+            return int(self.facts.raw.shape[1])
+        return int(self.region.raw.shape[-1]) if self.region is not None else 0
 
     # --- drawing ------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from ..model import maps
 from ..model.navigation import array_from_detector, stepped
 from ..model.opening import OpeningRequest
 from ..model.session import Session
+from ..model.surveyresults import SurveyResults, open_survey
 from ..model.viewstate import RightView, ViewState
 from .actions import Actions
 from .dialogs import Dialogs
@@ -42,8 +43,9 @@ from .preparationchoice import PreparationChoice
 from .restoredview import RestoredView
 from .sessionfiles import SessionFiles
 from .statusarea import StatusArea
+from .surveywindow import SurveyWindow
 from .tooldocks import ToolDocks
-from .worker import Job, running, wait_for_jobs
+from .worker import Job, running, start_job, wait_for_jobs
 
 
 #: "Go to" a pixel zooms in until a detector pixel is at least this many screen pixels wide.
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self.status = StatusArea(self.statusBar(), session, view, on_cancel=lambda: self.jobs.cancel_run())
         self.jobs = Jobs(session, view, self.status, self)
         self.dialogs = Dialogs(self, session, settings, self.jobs.export_report_in_background, self.status.message)
+        view.on_refusal = lambda refusal: self.dialogs.show_error(str(refusal))  # one dialog, whichever view failed
         frame_bar, display_bar = self._toolbar("Frame", "frame"), self._toolbar("Display", "display")
         self.display = DisplayControls(view, display_bar, lambda panel: self.panels.shown_limits(panel))
         self.panels = Panels(session, view, self.jobs, self.guard)
@@ -72,6 +75,7 @@ class MainWindow(QMainWindow):
         self.left, self.right = self.panels.left, self.panels.right
         self.setCentralWidget(self.panels.widget)
         self.frame = FrameControls(view, frame_bar, focus_after_typing=self.left)
+        self.frame.waiting = lambda: self.jobs.integrations.running
         self.inspector = PixelInspector()
         self.inspector_dock = QDockWidget("Pixel inspector", self)
         self.inspector_dock.setObjectName("inspector")
@@ -84,6 +88,8 @@ class MainWindow(QMainWindow):
         self.preparation_choice = PreparationChoice(self, settings)
         self.opener = FileOpener(session, view, self.jobs, self.dialogs, self.status, self.actions.remember,
                                  self.setWindowTitle, self.preparation_choice)  # fmt: skip
+        #: The survey opened last (File ▸ Open survey…), in a window of its own.
+        self.survey_window: SurveyWindow | None = None
 
         for panel in (self.left, self.right):
             panel.pixelClicked.connect(lambda x, y, shift: self.guard(lambda: self.select_pixel(x, y, pin=shift)))
@@ -92,6 +98,7 @@ class MainWindow(QMainWindow):
             panel.boxSelected.connect(lambda *box: self.guard(lambda: self.select_box(*box)))
         self.inspector.pinsCleared.connect(self.clear_pins)
         self.inspector.captionChanged.connect(lambda text: self.inspector_dock.setWindowTitle(f"Pixel inspector — {text}"))
+        self.inspector.groupClicked.connect(lambda group: self.set_frame(self.view.integration, group))
         self.inspector.flaggedChosen.connect(lambda x, y: self.guard(lambda: self.jump_to(x, y)))
         self.jobs.resultChanged.connect(self.refresh)
         self.jobs.imagesStale.connect(self.panels.redraw)
@@ -203,6 +210,30 @@ class MainWindow(QMainWindow):
         self.opener.against_context_after_lookup = against_context
         self.opener.resolve(path, reference=reference, as_is=as_is)
 
+    def open_survey(self, directory: Path) -> Job[SurveyResults]:
+        """Read a survey's table and maps in a job, then show them in a survey window."""
+
+        def shown(results: SurveyResults) -> None:
+            window = SurveyWindow(results, lambda text: self.status.message(text, 10000), self)
+            window.openRequested.connect(lambda *where: self.guard(lambda: self.open_from_survey(*where)))
+            self.survey_window = window
+            window.show()
+            self.status.message(f"Opened survey {directory}: {len(results.rows)} exposures", 10000)
+
+        self.status.message(f"Reading survey {directory}...")
+        return start_job(lambda progress, cancel: open_survey(directory), shown, self.dialogs.show_error)
+
+    def open_from_survey(self, path: Path, reference: Path | None, x: int, y: int) -> None:
+        """An exposure of a survey at pixel (x, y), with the reference the survey used, corrected."""
+        self.open_input(path)
+        self.jump_to(x, y)
+        exposure = self.session.exposure
+        if reference is None or (exposure is not None and exposure.is_uncal):
+            self.resolve_in_background(path, reference=reference)
+        else:
+            self.open_reference(reference)
+            self.run_correction()
+
     def compare_with_context(self, context: str) -> Job[LinearityReference]:
         """Reference B is what CRDS ``context`` picks for the user's file, looked up in a job; then as File ▸
         Compare with reference… with that file."""
@@ -291,7 +322,7 @@ class MainWindow(QMainWindow):
         shown = self.panels.shown_map
         if shown is None:
             raise LinInspectError("the right panel shows no map to step through: choose Verify differences, "
-                                  "Residual map, Product − lininspect, A − B or NO_LIN_CORR mask")  # fmt: skip
+                                  "Residual map, Product − lininspect, A − B, a group difference or NO_LIN_CORR mask")  # fmt: skip
         ranking = shown.ranking
         index = maps.step(ranking, None if from_start else self.view.pixel, direction)
         if index is None:

@@ -17,6 +17,8 @@ from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core import analysis
+from ..core.errors import LinInspectError
+from ..model.hduplanes import HduPlane, flag_limits, read_plane
 from ..model.maps import ShownMap
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
 from ..model.viewstate import Limits, PanelSource, RightView, ViewState, symmetric_limits
@@ -28,11 +30,11 @@ from .jobs import Jobs
 CURSOR_COLOUR = "#ffffff"
 #: What redraws which part of the panels.
 IMAGES = {"data_version", "frames", "integration", "group", "left", "right", "left_display", "right_display", "linked",
-          "lock_limits", "overlay_left", "overlay_right"}  # fmt: skip
+          "lock_limits", "overlay_left", "overlay_right", "left_hdu", "right_hdu"}  # fmt: skip
 MARKERS, OUTLINE = {"pixel", "pins"}, {"box"}
 CROSSHAIR_COLOUR = "#7fffd4"
 #: Changes that concern the left panel alone.
-LEFT_ONLY = {"left", "left_display"}
+LEFT_ONLY = {"left", "left_display", "left_hdu"}
 #: Changes after which each view's colour limits are computed afresh (and a panel's change of limits method).
 NEW_LIMITS = {"data_version", "lock_limits"}
 
@@ -75,6 +77,8 @@ class Panels:
         self._methods = {panel: view.display(panel).limits for panel in ("left", "right")}
         #: The map the right panel shows (differences, residuals, NO_LIN_CORR), for the readout and stepping; else None.
         self.shown_map: ShownMap | None = None
+        #: The HDU plane the left panel shows, for the readout; else None.
+        self.left_map: ShownMap | None = None
         view.subscribe(self._follow)
 
     def _follow(self, changed: set[str]) -> None:
@@ -118,7 +122,11 @@ class Panels:
             return
         i, g = view.integration, view.group
         self.jobs.integrations.begin_requests(i)
-        if view.left is PanelSource.INPUT:
+        self.left_map = None
+        if view.left_hdu is not None:
+            values = self._draw_hdu(self.left, view.left_hdu)
+            self.left_map = None if values is None else ShownMap(view.left_hdu.label, values, "")
+        elif view.left is PanelSource.INPUT:
             self._scale(self.left, "input", session.input_plane(i, g), "DN")
             preparing = self.jobs.preparing
             what = "Input" if preparing is None else f"Raw (_uncal) — preparing: {preparing}"
@@ -164,13 +172,18 @@ class Panels:
         colourmap = self._colour_map(panel)
         mode = self.view.right
         source = " (pipeline product)" if session.shows_product else ""
+        if self.view.right_hdu is not None:
+            values = self._draw_hdu(panel, self.view.right_hdu)
+            if values is not None:
+                self.shown_map = ShownMap(self.view.right_hdu.label, values, "")
+            return
         if mode.compares_product:
             self._draw_comparison(mode, colourmap)
             return
         if mode.reference_view is not None:
             values = self._draw_reference_view(panel, mode.reference_view)
-            if values is not None and mode.reference_view.signed:
-                self.shown_map = ShownMap(mode.value, values, "DN")
+            if values is not None and (mode.reference_view.signed or mode.reference_view.group_steps):
+                self.shown_map = ShownMap(mode.value, values, "DN")  # a value on hover, largest first when stepped
             return
         if mode is RightView.NO_LIN_CORR_MASK:
             mask = session.no_lin_corr_mask()
@@ -215,6 +228,30 @@ class Panels:
         self._scale(panel, mode.value, values, unit, pool_about)
         panel.title.setText(title)
 
+    def _draw_hdu(self, panel: ImagePanel, plane: HduPlane) -> np.ndarray | None:
+        """An HDU's plane on the exposure's grid (flags pooled to the zoom, so a lone flag stays visible);
+        the values drawn, None when it cannot be read (the reason in the panel)."""
+        i, g = self.view.integration, self.view.group
+        try:
+            values = read_plane(self.session, plane, i, g)
+        except LinInspectError as error:
+            panel.set_image(None, self._colour_map(panel), str(error))
+            panel.title.setText(plane.label)
+            return None
+        frame = f" — integration {i}, group {g}" if plane.per_group else f" — integration {i}" if plane.per_integration else ""
+        owner = "" if plane.reference is None else f" ({self.session.references[plane.reference].path.name})"
+        name = self._panel_name(panel)
+        if plane.is_flags and self.view.display(name).limits is not Limits.USER:
+            low, high = flag_limits(values)
+            colourmap = self._colour_map(panel)
+            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=0.0)
+            panel.colourbar.configure(colourmap, low, high, "linear", "flags")
+            self.shown[name] = ShownScale(values, low, high, "linear")
+        else:
+            self._scale(panel, f"hdu {plane.label}", values, "flags" if plane.is_flags else "", 0.0 if plane.is_flags else None)
+        panel.title.setText(f"{plane.label}{frame}{owner}")
+        return values
+
     def _draw_reference_view(self, panel: ImagePanel, view: PanelSource) -> np.ndarray | None:
         """A correction with reference A or B, or their difference (on a scale centred on 0) or ratio;
         the values drawn, None when there are none yet."""
@@ -225,6 +262,10 @@ class Panels:
             needs = "File ▸ Compare with reference... (reference B)" if view.needs_b else "Choose a reference (A)"
             panel.set_image(None, colourmap, needs)
             panel.title.setText(view.value)
+            return None
+        if view.group_steps and g == 0:
+            panel.set_image(None, colourmap, "Group 0 has no group before it: show group 1 or later")
+            panel.title.setText(f"{view.value} — integration {i}, group 0")
             return None
         if self._awaits_integration(panel, view.value, colourmap, view.value):
             return None
@@ -312,11 +353,13 @@ class Panels:
         panel.title.setText(title)
 
     def map_readout(self, x: int, y: int) -> str:
-        """The right panel's map value at (x, y) for the status bar's readout, or nothing when it shows no map."""
-        shown = self.shown_map
-        if shown is None or not (0 <= y < shown.values.shape[0] and 0 <= x < shown.values.shape[1]):
-            return ""
-        return "  " + shown.readout(x, y)
+        """The left panel's HDU plane and the right panel's map at (x, y) for the status bar's readout,
+        or nothing when neither shows one."""
+        text = ""
+        for shown in (self.left_map, self.shown_map):
+            if shown is not None and 0 <= y < shown.values.shape[0] and 0 <= x < shown.values.shape[1]:
+                text += "  " + shown.readout(x, y)
+        return text
 
     def shown_limits(self, panel: str) -> tuple[float, float] | None:
         """The limits ``panel`` draws its image on now, None while it shows none (or a mask)."""

@@ -18,6 +18,7 @@ from ..core.errors import LinInspectError
 from ..core.outputs import check_output_path
 from ..core.reference import LinearityReference, open_reference
 from ..model.viewstate import PanelSource, RightView
+from .pngfile import write_png
 
 MIN_SIZE = (1400, 900)
 
@@ -88,8 +89,7 @@ def render_snapshot(
                 app.processEvents()
             image = window.grab()
             with atomic_path(output, replace=overwrite) as temporary:
-                if not image.save(str(temporary), "PNG"):
-                    raise LinInspectError(f"{output}: could not write the PNG")
+                write_png(image.toImage(), temporary)
         finally:
             window.close()
             window.deleteLater()

@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QSta
 from superqt import QElidingLabel
 
 from ..core import dq
-from ..core.errors import LinInspectError
+from ..core.errors import LinInspectError, printable
 from ..model.session import CORRECTED, B, Session
 from ..model.viewstate import ViewState
 from .dialogs import origin_text
@@ -170,6 +170,13 @@ class StatusArea:
         self.readout.setText(self.readout_text(x, y))
 
     def readout_text(self, x: int, y: int) -> str:
+        """The readout's line; a file that cannot be read (truncated while open) says so there instead."""
+        try:
+            return self._readout_values(x, y)
+        except LinInspectError as error:
+            return printable(str(error))
+
+    def _readout_values(self, x: int, y: int) -> str:
         session = self.session
         exposure = session.exposure
         if exposure is None or not session.contains(x, y):

@@ -7,7 +7,6 @@ import os
 import numpy as np
 
 from ..core import fitsfile
-from ..core.errors import LinInspectError
 from ..core.exposure import Exposure
 
 
@@ -27,26 +26,23 @@ def read_boxes(
     plans: list[tuple[fitsfile.HduInfo, tuple[int, ...], np.dtype] | None] = []
     starts: list[np.ndarray] = []
     sizes: list[int] = []
-    with open(exposure.path, "rb") as stream:
-        fd = stream.fileno()
-        for name in names:
-            info = fitsfile.find(exposure.hdus, name)
-            if info is None or len(info.shape) != 4:
-                plans.append(None)
-                continue
-            shape = info.shape
-            dtype = fitsfile.PositionedReader(fd, info).dtype
-            plans.append((info, shape, dtype))
-            first, size = _extents(info.data_offset, shape, dtype.itemsize, integrations, rows, columns)
-            starts.append(first)
-            sizes += [size] * len(first)
-        offsets = np.concatenate(starts).tolist() if starts else []
-        if hasattr(os, "posix_fadvise"):
-            for start, size in zip(offsets, sizes, strict=True):
-                os.posix_fadvise(fd, start, size, os.POSIX_FADV_WILLNEED)
-        stored = b"".join([os.pread(fd, size, start) for start, size in zip(offsets, sizes, strict=True)])
-    if len(stored) != sum(sizes):
-        raise LinInspectError(f"{exposure.path}: file ended early")
+    fd = exposure.file.fd  # the file opened, whatever its name now leads to
+    for name in names:
+        info = fitsfile.find(exposure.hdus, name)
+        if info is None or len(info.shape) != 4:
+            plans.append(None)
+            continue
+        shape = info.shape
+        dtype = fitsfile.PositionedImage(exposure.file, info).dtype
+        plans.append((info, shape, dtype))
+        first, size = _extents(info.data_offset, shape, dtype.itemsize, integrations, rows, columns)
+        starts.append(first)
+        sizes += [size] * len(first)
+    offsets = np.concatenate(starts).tolist() if starts else []
+    if hasattr(os, "posix_fadvise"):
+        for start, size in zip(offsets, sizes, strict=True):
+            os.posix_fadvise(fd, start, size, os.POSIX_FADV_WILLNEED)
+    stored = b"".join([exposure.file.read(size, start) for start, size in zip(offsets, sizes, strict=True)])
     (y0, y1), (x0, x1) = rows, columns
     boxes: list[np.ndarray | None] = []
     position = 0

@@ -109,6 +109,10 @@ def extreme_pool(values: np.ndarray, factor: int, centre: float) -> np.ndarray:
     shape = (-(-ny // factor) * factor, -(-nx // factor) * factor)
     padded = np.full(shape, centre, dtype=values.dtype)
     padded[:ny, :nx] = values
+    with np.errstate(invalid="ignore"):
+        if not (values < centre).any():
+            # Nothing below the centre (flags, an RMS map): the largest is the farthest, half the work.
+            return _block_extreme(padded, factor, np.fmax)
     # The block's largest and smallest (NaN left out by fmax/fmin), then whichever lies farther from the centre.
     high, low = _block_extreme(padded, factor, np.fmax), _block_extreme(padded, factor, np.fmin)
     with np.errstate(invalid="ignore"):

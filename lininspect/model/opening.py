@@ -34,6 +34,7 @@ class OpeningRequest:
     correct_on_open: bool = False
     resolve: bool = False
     as_is: bool = False
+    survey: bool = False  # ``input`` is a directory written by ``lininspect survey``: open its table and maps
     #: A saved session to resume: it names the files and the view (the fields above are then unused).
     session: Path | None = None
 

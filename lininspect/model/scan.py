@@ -78,8 +78,7 @@ def scan_correction(
 ) -> CorrectionResult:
     """Correct the whole exposure as a stream; return the result with its samples computed on demand."""
     exposure, prepared = source.exposure, source.prepared
-    with open(exposure.path, "rb") as stream:
-        sci, groupdq = exposure.streamed(stream.fileno())
-        correct_ramps(sci, groupdq, prepared, _Discard(exposure.shape), progress=progress, cancel=cancel)
+    sci, groupdq = exposure.streamed()
+    correct_ramps(sci, groupdq, prepared, _Discard(exposure.shape), progress=progress, cancel=cancel)
     zeroframe = None if exposure.zeroframe is None else correct_zeroframe(exposure.zeroframe, prepared)
     return CorrectionResult(CorrectedArray(source), prepared.pixeldq, zeroframe)

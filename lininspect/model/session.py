@@ -37,6 +37,7 @@ from .readlevelpixel import RebuiltReads, classic_ramp, rebuilt_reads
 from .scan import CorrectedArray, scan_correction
 from .sources import (
     CorrectionSource,
+    GroupDifferenceSource,
     InputSource,
     ProductSource,
     ResultSource,
@@ -51,6 +52,9 @@ from .sources import (
 A, B = "A", "B"
 #: Views besides the panel choices: what "corrected" means now, and the product against our run.
 CORRECTED, PRODUCT_MINUS_OURS = "corrected", "product − lininspect"
+
+#: The group-difference views (g minus g−1) and the view each is the difference of.
+STEPS_OF = {"g−(g−1)": "input", "A g−(g−1)": "corrected A"}
 
 #: Pixels whose facts are kept: the inspector asks again for the clicked pixel and every pin on each refresh.
 FACTS_KEPT = 32
@@ -257,6 +261,7 @@ class Session:
         as ``lininspect correct`` does and nothing of its size is kept (:mod:`.scan`).
         """
         source = self.correction()
+        source.exposure.check_unchanged()
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> CorrectionResult:
             return scan_correction(source, progress=progress, cancel=cancel)
@@ -298,6 +303,9 @@ class Session:
             return None
         if view == "input":
             return self.input_source()
+        if view in STEPS_OF:
+            steps_of = self.source(STEPS_OF[view])
+            return None if steps_of is None else GroupDifferenceSource(steps_of)
         labels = {"corrected A": (A,), "corrected B": (B,), "A − B": (A, B), "A / B": (A, B)}[view]
         if any(label not in self.references for label in labels):
             return None
@@ -540,11 +548,12 @@ class Session:
         exposure, reference, result = self.exposure, self.reference, self.result
         if result is None or exposure is None or reference is None:
             raise LinInspectError("nothing to export: run the correction first (Ctrl+R)")
+        exposure.check_unchanged()
 
         history = self.preparation.history() if self.preparation is not None else []
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> Path:
-            return correct_file(exposure.path, reference, output, overwrite=overwrite, progress=progress,
+            return correct_file(exposure, reference, output, overwrite=overwrite, progress=progress,
                                 cancel=cancel, history=history).output  # fmt: skip
 
         return job

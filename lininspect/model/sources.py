@@ -187,15 +187,14 @@ class CorrectionSource:
         prepared = self.prepared
         rows = prepared.tile_rows(nx)
         tiles = [(integration, r0, min(r0 + rows, ny)) for r0 in range(0, ny, rows)]
-        with open(self.exposure.path, "rb") as stream:
-            sci, groupdq = self.exposure.streamed(stream.fileno())
+        sci, groupdq = self.exposure.streamed()
 
-            def run(tile: tuple[int, int, int]) -> tuple[int, int]:
-                i, r0, r1 = tile
-                out = _OneIntegration(corrected)
-                return r1 - r0, prepared.correct_tile(sci, groupdq, out, i, slice(r0, r1), direct=False, cancel=cancel)
+        def run(tile: tuple[int, int, int]) -> tuple[int, int]:
+            i, r0, r1 = tile
+            out = _OneIntegration(corrected)
+            return r1 - r0, prepared.correct_tile(sci, groupdq, out, i, slice(r0, r1), direct=False, cancel=cancel)
 
-            run_tiles(tiles, run, ny, progress=progress, workers=None)
+        run_tiles(tiles, run, ny, progress=progress, workers=None)
         with self._lock:
             if cancel is not None and cancel.is_set():
                 raise CorrectionCancelled()
@@ -253,6 +252,42 @@ class CombinedSource:
         return None
 
 
+#: How a group-difference view's label ends, after the label of the view it differences.
+GROUP_STEPS = " g−(g−1)"
+
+
+class GroupDifferenceSource:
+    """Each group minus the group before it, of one source (Rampviz's "Difference" viewer).
+
+    A step in a ramp (a jump, a cosmic ray, the correction bending late groups) stands out on a
+    frame of such differences. Group 0 has no group before it: its difference is NaN, as is a
+    difference beside a NaN sample.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self.source, self.label = source, source.label + GROUP_STEPS
+
+    def plane(self, integration: int, group: int) -> np.ndarray:
+        if group == 0:
+            shape = self.source.plane(integration, group).shape
+            return np.full(shape, np.nan, dtype=np.float32)
+        # The group before first: a correction keeps the plane asked last, which is then the next
+        # group's "before" (a play forward corrects one plane a frame, not two).
+        before = self.source.plane(integration, group - 1)
+        with np.errstate(all="ignore"):
+            return np.subtract(self.source.plane(integration, group), before, dtype=np.float32)
+
+    def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
+        values = self.source.box(integrations, rows, columns)
+        out = np.full(values.shape, np.nan, dtype=np.float32)
+        with np.errstate(all="ignore"):
+            np.subtract(values[:, 1:], values[:, :-1], out=out[:, 1:])
+        return out
+
+    def pixeldq(self) -> np.ndarray | None:
+        return self.source.pixeldq()
+
+
 def difference(first: Source, second: Source) -> CombinedSource:
     return CombinedSource(first, second, np.subtract, f"{first.label} − {second.label}")
 
@@ -263,6 +298,8 @@ def ratio(first: Source, second: Source) -> CombinedSource:
 
 def unready(source: Source | None, integration: int) -> list[CorrectionSource]:
     """The on-demand corrections behind ``source`` (both sides of A − B) that have not yet corrected ``integration``."""
+    if isinstance(source, GroupDifferenceSource):
+        return unready(source.source, integration)
     if isinstance(source, CombinedSource):
         return [*unready(source.first, integration), *unready(source.second, integration)]
     if isinstance(source, CorrectionSource) and not source.ready(integration):

@@ -16,6 +16,9 @@ from enum import Enum
 
 import numpy as np
 
+from ..core.errors import LinInspectError
+from .hduplanes import HduPlane
+
 
 class PanelSource(Enum):
     """The data a panel can show; the value is the label in the panel's menu."""
@@ -25,6 +28,8 @@ class PanelSource(Enum):
     CORRECTED_B = "corrected B"
     A_MINUS_B = "A − B"
     A_OVER_B = "A / B"
+    INPUT_STEPS = "g−(g−1)"
+    CORRECTED_A_STEPS = "A g−(g−1)"
 
     @property
     def needs_b(self) -> bool:
@@ -34,6 +39,11 @@ class PanelSource(Enum):
     def signed(self) -> bool:
         """A difference, shown on a scale symmetric about zero."""
         return self is PanelSource.A_MINUS_B
+
+    @property
+    def group_steps(self) -> bool:
+        """Each group minus the one before (Rampviz's Difference): mostly the count rate, so on the usual scale."""
+        return self in (PanelSource.INPUT_STEPS, PanelSource.CORRECTED_A_STEPS)
 
 
 class RightView(Enum):
@@ -54,6 +64,8 @@ class RightView(Enum):
     CORRECTED_B = PanelSource.CORRECTED_B.value
     A_MINUS_B = PanelSource.A_MINUS_B.value
     A_OVER_B = PanelSource.A_OVER_B.value
+    INPUT_STEPS = PanelSource.INPUT_STEPS.value
+    CORRECTED_A_STEPS = PanelSource.CORRECTED_A_STEPS.value
 
     @property
     def reference_view(self) -> PanelSource | None:
@@ -149,10 +161,16 @@ class ViewState:
     lock_limits: bool = False
     #: The pixel under the cursor, marked in both panels while "crosshair" is linked.
     crosshair: Pixel | None = None
+    #: An HDU plane (GROUPDQ, ZEROFRAME, a reference's COEFFS plane...) shown in a panel instead of its own view.
+    left_hdu: HduPlane | None = None
+    right_hdu: HduPlane | None = None
     #: NO_LIN_CORR pixels drawn over the left and the right panel.
     overlay_left: bool = False
     overlay_right: bool = False
     _subscribers: list[Callable[[set[str]], None]] = field(default_factory=list, repr=False, compare=False)
+    #: Told of a view's refusal to show the new state (its file truncated while open, say), once
+    #: every view has been told of the change; without it the refusal is raised.
+    on_refusal: Callable[[LinInspectError], None] | None = field(default=None, repr=False, compare=False)
 
     def subscribe(self, callback: Callable[[set[str]], None]) -> None:
         self._subscribers.append(callback)
@@ -227,9 +245,17 @@ class ViewState:
         changed = {name for name, value in changes.items() if getattr(self, name) != value}
         for name in changed:
             setattr(self, name, changes[name])
+        refusals: list[LinInspectError] = []
         if changed:
             for callback in list(self._subscribers):
-                callback(changed)
+                try:
+                    callback(changed)
+                except LinInspectError as refusal:  # the other views still follow the change
+                    refusals.append(refusal)
+        if refusals:
+            if self.on_refusal is None:
+                raise refusals[0]
+            self.on_refusal(refusals[0])
         return changed
 
     def data_changed(self, **changes: object) -> set[str]:

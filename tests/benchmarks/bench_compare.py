@@ -1,4 +1,5 @@
-"""compare-references streams: its peak memory stays at a few blocks, like ``correct``'s, whatever the file.
+"""compare-references streams: its peak memory stays at a few blocks, like ``correct``'s, whatever the file,
+and (issue 19, target 4) it takes at most 2x one ``correct`` pass of the same exposure, measured alternately.
 
     python tests/benchmarks/bench_compare.py                    # 2 x 100 x 1024 x 1032 (1 GB file)
     python tests/benchmarks/bench_compare.py --shape 4 250 1024 1032   # the 4.2 GB layout
@@ -25,6 +26,7 @@ def main() -> None:
     parser.add_argument("--shape", nargs=4, type=int, default=(2, 100, 1024, 1032),
                         metavar=("NINTS", "NGROUPS", "NY", "NX"))
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--runs", type=int, default=1, help="alternate runs of each command (medians compared)")
     options = parser.parse_args()
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="lininspect-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -42,9 +44,14 @@ def main() -> None:
                "--overwrite", "--quiet", "--as-is"]
     compare = [*base, "compare-references", str(exposure), "-r", str(references[0]), "--against",
                str(references[1]), "-o", str(workdir / "report"), "--overwrite", "--quiet", "--as-is"]
-    for label, command in (("correct (one reference)", correct), ("compare-references (A and B)", compare)):
-        seconds, megabytes = peak_rss_of(command)
-        print(f"{label:<32} {seconds:7.1f} s   peak {megabytes:7.0f} MB")
+    times: dict[str, list[float]] = {"correct (one reference)": [], "compare-references (A and B)": []}
+    for _ in range(options.runs):
+        for label, command in zip(times, (correct, compare)):
+            seconds, megabytes = peak_rss_of(command)
+            times[label].append(seconds)
+            print(f"{label:<32} {seconds:7.1f} s   peak {megabytes:7.0f} MB")
+    correct_time, compare_time = (sorted(runs)[len(runs) // 2] for runs in times.values())
+    print(f"compare-references / correct (medians): {compare_time / correct_time:5.2f}x (target <= 2x)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Issue 4, targets 2 and 4: file to file against jwst's LinearityStep, big files, many files.
+"""Issue 4, targets 2 and 4, issue 19 target 1: file to file against cp and jwst's LinearityStep.
 
-    python tests/benchmarks/bench_file.py               # MIRI 2 x 25 full frame vs the pipeline
+    python tests/benchmarks/bench_file.py               # MIRI 2 x 25 full frame vs cp and the pipeline
+    python tests/benchmarks/bench_file.py --runs 5      # median of 5 runs of cp and correct, interleaved
     python tests/benchmarks/bench_file.py --big         # also a 4 x 250 x 1024 x 1032 (4.2 GB) file
     python tests/benchmarks/bench_file.py --many 8      # also 8 files in one run vs one after another
 
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--big", action="store_true", help="also stream a 4.2 GB exposure")
     parser.add_argument("--many", type=int, default=0, help="also correct this many files in one run")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--runs", type=int, default=3, help="runs of cp and correct, interleaved (median)")
     options = parser.parse_args()
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="lininspect-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -78,6 +80,16 @@ def main() -> None:
     del case
     env = dict(os.environ, **offline_crds_env(workdir / "crds"))
     print(f"exposure {MIRI_SHAPE}: {exposure.stat().st_size / 1e6:.0f} MB on disk, in {workdir}")
+
+    # Issue 19, target 1: the yardstick is copying the same file, measured alternately in the same run.
+    copy_runs, correct_runs = [], []
+    for _ in range(options.runs):
+        copy_runs.append(peak_rss_of(["cp", str(exposure), str(workdir / "copy.fits")]))
+        correct_runs.append(peak_rss_of(lininspect(str(exposure), "-r", str(reference), "-o", str(workdir / "ours.fits"))))
+    copy_time = sorted(t for t, _ in copy_runs)[len(copy_runs) // 2]
+    correct_time = sorted(t for t, _ in correct_runs)[len(correct_runs) // 2]
+    print(f"{'correct vs cp of the file (median)':<44} lininspect {correct_time:9.3f} s   cp {copy_time:9.3f} s   "
+          f"ratio {correct_time / copy_time:5.2f}x cp (target <= 2.5x), peak {max(m for _, m in correct_runs):5.0f} MB")
 
     theirs_time, theirs_peak = peak_rss_of([sys.executable, "-c", _PIPELINE, str(exposure), str(reference),
                                             str(workdir / "pipeline.fits")], env=env)

@@ -21,7 +21,7 @@ from lininspect.model.maps import extreme_pool
 from lininspect.model.viewstate import symmetric_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
-from guihelpers import answers_within, shown_window  # noqa: E402
+from guihelpers import answers_within, menu_action, shown_window  # noqa: E402
 from readlevel_files import write_read_level_files_and_products  # noqa: E402
 
 ANSWER_MS = 100
@@ -154,3 +154,20 @@ def test_the_pixel_table_leaves_out_an_integration_being_corrected_then_shows_it
     x, y = PIXEL
     centre = tool.table.item(tool.table.rowCount() // 2, tool.table.columnCount() // 2)
     assert centre.text() == f"{written(files, 'a')[0, window.group, y, x]:.6g}"
+
+
+def test_play_holds_on_an_integration_until_it_is_corrected(qtbot, files: dict[str, Path], gate: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    window = open_read_level(qtbot, files)
+    assert window.right.message.textItem.toPlainText() == "Correcting integration 0 with reference A..."
+    window.frame.rate_box.setValue(30.0)
+    menu_action(window, "View", "▶ Play").trigger()
+    assert window.frame.playing
+    shown = (window.integration, window.group)
+    qtbot.wait(300)  # nine frames' time at 30 a second: the play waits for the correction instead
+    assert (window.integration, window.group) == shown
+    gate.set()
+    qtbot.waitUntil(lambda: window.group != shown[1], timeout=JOB_MS)
+    assert window.session.correction().ready(shown[0])  # on only once the frame shown was drawn
+    menu_action(window, "View", "⏸ Pause").trigger()
+    assert not window.frame.playing
+    window.close()

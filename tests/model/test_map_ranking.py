@@ -81,3 +81,16 @@ def test_a_shown_map_reads_its_value_and_ranks_its_pixels_once() -> None:
     assert shown.readout(3, 2) == "residual RMS 2.5 DN"
     assert ShownMap("values differing", values, "").readout(0, 0) == "values differing 0"
     assert ranked(shown.ranking) == [(1, 0), (3, 2)] and shown.ranking is shown.ranking
+
+
+def test_pooling_values_none_below_the_centre_keeps_each_block_s_largest() -> None:
+    """Flags or an RMS map (nothing below the centre): the one-sided path gives what the two-sided one would."""
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 3, (37, 41)).astype(np.float32) * (rng.random((37, 41)) < 0.05)
+    values[0:4, 0:4] = np.nan  # a whole block
+    pooled = extreme_pool(values, 4, 0.0)
+    padded = np.zeros((40, 44), dtype=np.float32)
+    padded[:37, :41] = values
+    expected = np.fmax.reduce(np.fmax.reduce(padded.reshape(10, 4, 11, 4), axis=3), axis=1)
+    np.testing.assert_array_equal(pooled, expected)
+    assert np.isnan(pooled[0, 0]) and np.count_nonzero(pooled) == np.count_nonzero(expected)

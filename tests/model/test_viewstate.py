@@ -70,7 +70,8 @@ def test_new_data_is_one_notification_with_the_frame_reset() -> None:
 def test_the_right_panel_has_one_enum_of_views_labelled_as_its_menu() -> None:
     # Saved settings and menus hold the labels: every label the right panel ever offered is a view.
     labels = ["Corrected", "Ratio", "Difference", "NO_LIN_CORR mask", "Residual map", "Product − lininspect",
-              "Verify differences", "corrected A", "corrected B", "A − B", "A / B"]  # fmt: skip
+              "Verify differences", "corrected A", "corrected B", "A − B", "A / B",
+              "g−(g−1)", "A g−(g−1)"]  # fmt: skip
     assert [view.value for view in RightView] == labels
     assert [view.reference_view for view in RightView if view.reference_view] == [s for s in PanelSource if s is not PanelSource.INPUT]
     assert RightView.CORRECTED.reference_view is None  # the product when one is open, unlike "corrected A"

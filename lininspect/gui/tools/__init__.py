@@ -9,10 +9,11 @@ from __future__ import annotations
 from .base import Tool
 from .blink import BlinkTool
 from .dqbrowser import DqBrowserTool
+from .hduimage import HduImageTool
 from .pixeltable import PixelTableTool
 from .scale import ScaleTool
 
 #: Every tool, in the order of the Tools menu.
-TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool)
+TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool)
 
 __all__ = ["TOOLS", "Tool"]

@@ -1,0 +1,71 @@
+"""A user's file held open for as long as lininspect reads it, and read only with checked ``pread``.
+
+Opening the file again by its name later would find another file (replaced since) or none
+(deleted); a memory map of it turns a truncation into SIGBUS, which kills the process with
+no word. The descriptor held from the first open keeps reading the file that was opened
+(a deleted file stays readable until closed), and a short read becomes a one-line error.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import weakref
+from pathlib import Path
+
+from .errors import LinInspectError
+
+
+class HeldFile:
+    """A regular file opened once for reading; ``read`` refuses short reads naming the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise LinInspectError(f"{self.path}: no such file")
+        if self.path.is_dir():
+            raise LinInspectError(f"{self.path}: is a directory, not a FITS file")
+        if not self.path.is_file():  # never open a FIFO or a device: reading one may block or never end
+            raise LinInspectError(f"{self.path}: is not a regular file")
+        try:
+            # Non-blocking: a FIFO put in the file's place since the check cannot block the open.
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError as error:
+            raise LinInspectError(f"{self.path}: cannot be read ({error.strerror or error})") from None
+        self._fd = fd
+        # Closed when the last reference goes, whoever held it (quietly: a FileIO would warn).
+        self.close = weakref.finalize(self, os.close, fd)
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            self.close()
+            raise LinInspectError(f"{self.path}: is not a regular file")
+        self.size = status.st_size
+        self._identity = (status.st_dev, status.st_ino)
+
+    @property
+    def fd(self) -> int:
+        return self._fd
+
+    def read(self, size: int, offset: int) -> bytes:
+        """``size`` bytes at ``offset``, or a refusal: the file ended early or the disk failed."""
+        try:
+            data = os.pread(self.fd, size, offset)
+        except OSError as error:
+            raise LinInspectError(f"{self.path}: cannot be read ({error.strerror or error})") from None
+        if len(data) != size:
+            raise LinInspectError(f"{self.path}: ended early (truncated while being read?)")
+        return data
+
+    def change(self) -> str | None:
+        """What became of the file under its name since it was opened: None when it is still there, unchanged."""
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            return "deleted"
+        except OSError as error:
+            return f"no longer readable ({error.strerror or error})"
+        if (now.st_dev, now.st_ino) != self._identity:
+            return "replaced by another file"
+        if now.st_size != self.size or os.fstat(self.fd).st_size != self.size:
+            return f"changed size ({self.size} bytes when opened, {now.st_size} now)"
+        return None

@@ -1,0 +1,144 @@
+"""The survey's PNG summary, painted on a QImage like the comparison's (no window, any thread once Qt exists).
+
+Top: the stacked maps of the first detector (residual non-linearity, factors; with B their A - B
+differences). Bottom: each exposure's residual non-linearity and factor at the level against its
+start time (its place in the table when the file has no EXPSTART), and the histogram of residuals.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtGui import QBrush, QColor, QImage, QPainter, QPen
+
+from ..core.analysis import display_limits
+from ..core.errors import LinInspectError
+from ..core.surveyreport import MAPS_FOLDER, read_stacked_maps
+from ..core.atomic import atomic_path
+from .comparisonfigure import BACKGROUND, PICTURE_SIZE, TEXT, centred_limits
+from .comparisonpicture import GAP, LINE, ensure_gui_application, paint_map, paint_text
+
+PICTURE_NAME = "survey.png"
+POINT = QColor("#f08c2e")
+
+#: Maps shown, in order of preference: (name in the maps file, title, centred colour scale).
+_MAPS = (
+    ("residual_diff_median", "Median residual non-linearity A \u2212 B (%)", True),
+    ("residual_a_median", "Median residual non-linearity (%)", False),
+    ("factor_last_diff_mean", "Mean factor at last unsaturated group A \u2212 B", True),
+    ("factor_last_a_mean", "Mean factor at last unsaturated group", False),
+    ("factor_level_diff_mean", "Mean factor at the level A \u2212 B", True),
+    ("factor_level_a_mean", "Mean factor at the level", False),
+)
+
+
+def write_survey_picture(directory: str | Path, rows: list[dict[str, Any]], size: tuple[int, int] = PICTURE_SIZE) -> Path:
+    """Paint the summary of the survey in ``directory`` to DIR/survey.png and return its path."""
+    ensure_gui_application()
+    directory = Path(directory)
+    width, height = size
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor(BACKGROUND))
+    painter = QPainter(image)
+    try:
+        _paint(painter, directory, rows, width, height)
+    finally:
+        painter.end()
+    path = directory / PICTURE_NAME
+    with atomic_path(path) as temporary:
+        if not image.save(str(temporary), "PNG"):
+            raise LinInspectError(f"{path}: the picture could not be written")
+    return path
+
+
+def _paint(painter: QPainter, directory: Path, rows: list[dict[str, Any]], width: int, height: int) -> None:
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    good = [row for row in rows if not row.get("error")]
+    files = sorted((directory / MAPS_FOLDER).glob("*.fits"))
+    maps = read_stacked_maps(files[0]) if files else {}
+    title = f"Survey of {len(rows)} exposures ({len(rows) - len(good)} failed)"
+    if files:
+        title += f"; maps of {files[0].stem}" + (f" (+{len(files) - 1} more detectors)" if len(files) > 1 else "")
+    paint_text(painter, QRectF(0, 0, width, LINE), title, 17)
+    cell_width, cell_height = width / 3, (height - LINE) / 2
+
+    def cell(row: int, col: int) -> QRectF:
+        return QRectF(col * cell_width + GAP, LINE + row * cell_height + GAP, cell_width - 2 * GAP,
+                      cell_height - 2 * GAP)
+
+    shown = [(name, text, centred) for name, text, centred in _MAPS if name in maps][:3]
+    for col, (name, text, centred) in enumerate(shown):
+        values = maps[name]
+        limits = centred_limits(values) if centred else display_limits(values, "99.5%")
+        paint_map(painter, cell(0, col), text, values, limits, pg.colormap.get("CET-D1" if centred else "viridis"))
+    times = [row.get("exp_start", math.nan) for row in good]
+    by_time = all(isinstance(t, float) and math.isfinite(t) for t in times) and bool(times)
+    x = [float(t) for t in times] if by_time else [float(n) for n in range(len(good))]
+    x_label = "exposure start (MJD)" if by_time else "exposure (table order)"
+    residual = [float(row.get("residual_after_median", math.nan)) for row in good]
+    factor = [float(row.get("factor_level_median", math.nan)) for row in good]
+    _scatter(painter, cell(1, 0), "Residual non-linearity after correction, median (%)", x, residual, x_label)
+    _scatter(painter, cell(1, 1), "Correction factor at the level, median", x, factor, x_label)
+    _histogram(painter, cell(1, 2), "Residual non-linearity per exposure (%)", residual)
+
+
+def _frame(painter: QPainter, box: QRectF, title: str) -> QRectF:
+    paint_text(painter, QRectF(box.left(), box.top(), box.width(), 24), title, 14)
+    frame = QRectF(box.left() + 70, box.top() + 28, box.width() - 80, box.height() - 72)
+    painter.setPen(QPen(QColor(TEXT), 1))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(frame)
+    return frame
+
+
+def _limits(values: list[float]) -> tuple[float, float]:
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return 0.0, 1.0
+    low, high = min(finite), max(finite)
+    pad = (high - low) * 0.05 or abs(low) * 0.01 or 1.0
+    return low - pad, high + pad
+
+
+def _axis_labels(painter: QPainter, frame: QRectF, xs: tuple[float, float], ys: tuple[float, float], x_label: str) -> None:
+    left, right = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+    below = QRectF(frame.left(), frame.bottom() + 4, frame.width(), 20)
+    paint_text(painter, below, f"{xs[0]:.6g}", 12, left)
+    paint_text(painter, below, f"{xs[1]:.6g}", 12, right)
+    paint_text(painter, QRectF(frame.left(), frame.bottom() + 22, frame.width(), 20), x_label, 12)
+    paint_text(painter, QRectF(frame.left() - 70, frame.top() - 2, 66, 20), f"{ys[1]:.4g}", 12, right)
+    paint_text(painter, QRectF(frame.left() - 70, frame.bottom() - 16, 66, 20), f"{ys[0]:.4g}", 12, right)
+
+
+def _scatter(painter: QPainter, box: QRectF, title: str, x: list[float], y: list[float], x_label: str) -> None:
+    frame = _frame(painter, box, title)
+    xs, ys = _limits(x), _limits(y)
+    _axis_labels(painter, frame, xs, ys, x_label)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(POINT))
+    for u, v in zip(x, y):
+        if math.isfinite(u) and math.isfinite(v):
+            px = frame.left() + (u - xs[0]) / (xs[1] - xs[0]) * frame.width()
+            py = frame.bottom() - (v - ys[0]) / (ys[1] - ys[0]) * frame.height()
+            painter.drawEllipse(QPointF(px, py), 3.5, 3.5)
+
+
+def _histogram(painter: QPainter, box: QRectF, title: str, values: list[float]) -> None:
+    frame = _frame(painter, box, title)
+    finite = np.array([v for v in values if math.isfinite(v)])
+    low, high = _limits(list(finite))
+    counts, edges = np.histogram(finite, bins=max(5, min(40, finite.size // 2 or 5)), range=(low, high))
+    top = max(int(counts.max()) if counts.size else 0, 1)
+    _axis_labels(painter, frame, (low, high), (0, top), "residual (%)")
+    painter.setPen(QPen(POINT, 1))
+    painter.setBrush(QBrush(QColor(240, 140, 46, 160)))
+    for count, start, stop in zip(counts, edges[:-1], edges[1:]):
+        left = frame.left() + (start - low) / (high - low) * frame.width()
+        bar_width = (stop - start) / (high - low) * frame.width()
+        bar_height = count / top * frame.height()
+        painter.drawRect(QRectF(left, frame.bottom() - bar_height, bar_width, bar_height))
