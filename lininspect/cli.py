@@ -51,6 +51,7 @@ Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
   lininspect                           open the app on the bundled demo, corrected
   lininspect INPUT [--reference REF] [--corrected FILE] [--against B | --against-context PMAP]
                                        open an exposure (and its reference or pipeline product)
+  lininspect --session FILE            resume a review saved with File ▸ Save session…
   lininspect correct INPUT... [--reference REF] [-o OUT | --output-dir DIR] [--overwrite]
                                        write *_linearity.fits files, as the pipeline's step does
   lininspect snapshot INPUT [--reference REF] [--against B | --against-context PMAP] --pixel X Y -o PNG
@@ -181,6 +182,8 @@ def _open_parser() -> argparse.ArgumentParser:
     _add_reference(parser)
     parser.add_argument("--corrected", type=Path, help="a pipeline _linearity product to compare with")
     _add_against(parser, "a second linearity reference, compared with A")
+    parser.add_argument("--session", type=Path, metavar="FILE",
+                        help="resume a review saved with File ▸ Save session… (its files, references and view)")
     return parser
 
 
@@ -491,6 +494,8 @@ def _open(options: argparse.Namespace) -> int:
     from .core.demo import ensure_demo
     from .model.opening import NO_DISPLAY, has_display
 
+    if options.session is not None:
+        return _open_session(options)
     if options.input is None:
         if any(value is not None for value in (options.reference, options.corrected, options.against,
                                                 options.against_context)):
@@ -520,6 +525,23 @@ def _open(options: argparse.Namespace) -> int:
             as_is=options.as_is,
         )
     )
+
+
+def _open_session(options: argparse.Namespace) -> int:
+    """The app on a saved session; a file that is no session, or names a file gone, is refused here in one line."""
+    from .model.sessionfile import read_session
+
+    others = [name for name, value in (("INPUT", options.input), ("--reference", options.reference),
+                                       ("--corrected", options.corrected), ("--against", options.against),
+                                       ("--against-context", options.against_context)) if value is not None]  # fmt: skip
+    if others:
+        raise LinInspectError(f"--session names its own files: drop {', '.join(others)}")
+    saved = read_session(options.session)
+    missing = saved.missing_files()
+    if missing:
+        raise LinInspectError(f"{options.session}: the session's file {missing[0]} is gone")
+    _use_crds_context(options)
+    return _launch(OpeningRequest(saved.input, session=options.session))
 
 
 def _reference_b(options: argparse.Namespace) -> LinearityReference:

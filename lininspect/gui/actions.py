@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 from ..core.errors import printable
 from ..core.product import default_output_path
 from .gotopixel import GoToPixelDialog
+from .sessionfiles import SESSION_FILTER
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
@@ -40,6 +41,9 @@ class Actions(QObject):
         self._action(file, "Open &corrected (pipeline _linearity)...", lambda: self._ask_open("corrected"))
         self._action(file, "Open &survey...", self._ask_survey)
         self.recent_menu = file.addMenu("Recent files")
+        file.addSeparator()
+        self._action(file, "Open &session...", self._ask_open_session, "Ctrl+Alt+O")
+        self.save_session_action = self._action(file, "Save sess&ion...", self._ask_save_session, "Ctrl+Alt+S")
         file.addSeparator()
         self.export_action = self._action(file, "&Export corrected...", self.ask_export, QKeySequence.StandardKey.Save)
         file.addSeparator()
@@ -113,6 +117,7 @@ class Actions(QObject):
         self.verify_action.setEnabled(session.product is not None and session.reference is not None)
         self.compare_action.setEnabled(session.can_compare)
         preparation = session.preparation
+        self.save_session_action.setEnabled(session.exposure is not None)
         self.earlier_steps_action.setEnabled(preparation is not None and bool(preparation.steps or preparation.unrecorded))
 
     # --- file choosers ------------------------------------------------------------------
@@ -127,6 +132,20 @@ class Actions(QObject):
             opener = {"input": window.open_user_input, "reference": window.open_reference,
                       "corrected": window.open_product, "against": window.open_against}[kind]  # fmt: skip
             window.guard(lambda: opener(Path(name)))
+
+    def _ask_open_session(self) -> None:
+        window = self.window
+        name, _ = QFileDialog.getOpenFileName(window, "Open session", window.dialogs.start_dir(), SESSION_FILTER)
+        if name:
+            window.guard(lambda: window.open_session(Path(name)))
+
+    def _ask_save_session(self) -> None:
+        window = self.window
+        source = window.session.input_path
+        start = Path(window.dialogs.start_dir()) / f"{source.stem if source is not None else 'lininspect'}_session.json"
+        name, _ = QFileDialog.getSaveFileName(window, "Save session", str(start), SESSION_FILTER)
+        if name:
+            window.guard(lambda: window.save_session(Path(name)))
 
     def _ask_survey(self) -> None:
         """A directory written by ``lininspect survey``: its table and maps in a window of their own."""

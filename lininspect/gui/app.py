@@ -159,24 +159,12 @@ def show_window(request: OpeningRequest) -> MainWindow:
     if request.survey:
         step(lambda: window.open_survey(Path(request.input)))
         return window
-    step(lambda: window.open_input(Path(request.input)))
-    if window.session.exposure is None:  # the others need it, and its refusal was just shown
+    session = request.session
+    if session is not None:
+        step(lambda: window.open_session(session))
         return window
-    corrected, reference, against = request.corrected, request.reference, request.against
-    if corrected is not None:
-        step(lambda: window.open_product(Path(corrected)))
-    if request.resolve:
-        step(lambda: window.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is,
-                                                  against=against, against_context=request.against_context))
-        return window
-    if reference is not None:
-        step(lambda: window.open_reference(Path(reference)))
-    if against is not None:
-        step(lambda: window.open_against(Path(against)))
-    if request.against_context is not None:
-        step(lambda: window.compare_with_context(request.against_context))
-    if request.correct_on_open and window.session.can_correct and window.session.product is None:
-        step(window.run_correction)
+    # Not visible: a signal closed it during a dialog, so nothing more is started.
+    window.open_request(request, carry_on=window.isVisible)
     return window
 
 

@@ -25,6 +25,7 @@ from ..core.errors import LinInspectError
 from ..core.reference import LinearityReference
 from ..model import maps
 from ..model.navigation import array_from_detector, stepped
+from ..model.opening import OpeningRequest
 from ..model.session import Session
 from ..model.surveyresults import SurveyResults, open_survey
 from ..model.viewstate import RightView, ViewState
@@ -40,6 +41,7 @@ from .jobs import Jobs
 from .panels import Panels
 from .preparationchoice import PreparationChoice
 from .restoredview import RestoredView
+from .sessionfiles import SessionFiles
 from .statusarea import StatusArea
 from .surveywindow import SurveyWindow
 from .tooldocks import ToolDocks
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
             value = settings.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
+        self.sessions = SessionFiles(self)
         self.refresh()  # the empty window's hints, the actions of an empty session
 
     def _toolbar(self, title: str, name: str) -> QToolBar:
@@ -165,6 +168,37 @@ class MainWindow(QMainWindow):
     def open_any(self, path: Path) -> None:
         self.opener.open_any(path)
 
+    def open_request(self, request: OpeningRequest, *, carry_on: Callable[[], bool] = lambda: True) -> None:
+        """The files of a start of the app (or of a session), each refusal a dialog; stops once ``carry_on`` is false.
+
+        With ``resolve`` the reference (CRDS's, unless given) and any missing pipeline steps come
+        from a worker, which then corrects unless a pipeline product is shown.
+        """
+
+        def step(action: Callable[[], object]) -> None:
+            if carry_on():
+                self.guard(action)
+
+        step(lambda: self.open_input(Path(request.input)))
+        if self.session.exposure is None:  # the others need it, and its refusal was just shown
+            return
+        corrected, reference, against = request.corrected, request.reference, request.against
+        context = request.against_context
+        if corrected is not None:
+            step(lambda: self.open_product(Path(corrected)))
+        if request.resolve:
+            step(lambda: self.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is,
+                                                    against=against, against_context=context))  # fmt: skip
+            return
+        if reference is not None:
+            step(lambda: self.open_reference(Path(reference)))
+        if against is not None:
+            step(lambda: self.open_against(Path(against)))
+        if context is not None:
+            step(lambda: self.compare_with_context(context))
+        if request.correct_on_open and self.session.can_correct and self.session.product is None:
+            step(self.run_correction)
+
     def resolve_in_background(
         self, path: Path, *, reference: Path | None = None, as_is: bool = False, against: Path | None = None,
         against_context: str | None = None,
@@ -207,6 +241,14 @@ class MainWindow(QMainWindow):
         source = self.session.input_path
         assert source is not None  # reference A needs an exposure
         return self.jobs.pick_against_in_background(source, context)
+
+    def save_session(self, path: Path) -> None:
+        """Write what is loaded and shown to a session file (File ▸ Save session…)."""
+        self.sessions.save(path)
+
+    def open_session(self, path: Path) -> None:
+        """Open a session file's files and put its view back (File ▸ Open session…, ``--session``)."""
+        self.sessions.open(path)
 
     def run_correction(self) -> Job[CorrectionResult]:
         """Start correcting in a background job (cancelling a run in progress); return its handle."""

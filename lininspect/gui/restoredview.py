@@ -36,7 +36,7 @@ class RestoredView(QObject):
 
     def _follow(self, changed: set[str]) -> None:
         if "right" in changed and self.view.right is not self.wanted:
-            self._stop()  # the user chose another view
+            self.stop()  # the user chose another view
         elif "data_version" in changed:
             # After the event loop turns: the command line's files arrive in one go (A, then B), so
             # B missing right after A is only known once they all have come.
@@ -47,11 +47,12 @@ class RestoredView(QObject):
         if wanted is None or session.exposure is None or session.reference is None or self.busy():
             return
         missing = missing_for(wanted, session)
-        self._stop()
+        self.stop()
         if missing is not None:
             self.view.update(right=FALLBACK)
             self.note(f"note: the saved right view “{wanted.value}” needs {missing}: showing {FALLBACK.value}")
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
+        """Watch no more (the user chose, or a session brings its own view)."""
         self.wanted = None
         self.view.unsubscribe(self._follow)

@@ -7,10 +7,12 @@ loaded; the window then falls back to a view that shows something and says why.
 from __future__ import annotations
 
 from .session import B, Session
-from .viewstate import RightView
+from .viewstate import PanelSource, RightView
 
 #: What every view falls back to: it needs only the exposure and reference A.
 FALLBACK = RightView.CORRECTED
+#: What the left panel falls back to: it needs only the exposure.
+LEFT_FALLBACK = PanelSource.INPUT
 
 
 def missing_for(view: RightView, session: Session) -> str | None:
@@ -21,3 +23,8 @@ def missing_for(view: RightView, session: Session) -> str | None:
     if view.compares_product and session.product is None:
         return "a pipeline product"
     return None
+
+
+def missing_for_left(source: PanelSource, session: Session) -> str | None:
+    """What the left panel's ``source`` needs that ``session`` lacks (``"reference B"``), or None."""
+    return "reference B" if source.needs_b and B not in session.references else None

@@ -35,6 +35,8 @@ class OpeningRequest:
     resolve: bool = False
     as_is: bool = False
     survey: bool = False  # ``input`` is a directory written by ``lininspect survey``: open its table and maps
+    #: A saved session to resume: it names the files and the view (the fields above are then unused).
+    session: Path | None = None
 
     def missing_files(self) -> list[Path]:
         """The files named that do not exist (said in a dialog by the app; by the CLI without a display)."""

@@ -1,0 +1,374 @@
+"""A review saved as one small JSON file, and read back: the files, references A and B with their CRDS
+origin, the frame, the selection, each panel's zoom and every display choice. No Qt.
+
+The file is the user's (or a colleague's, or anyone's): reading it refuses anything but the
+schema in one line, before any of it is used. Paths inside the session file's folder are kept
+relative to it, so a folder with its session can be handed on as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import stat
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..core.atomic import atomic_path
+from ..core.errors import LinInspectError
+from ..core.outputs import check_output_path
+from .session import Session
+from .viewstate import (
+    LINKABLE,
+    PANELS,
+    Colourmap,
+    Limits,
+    PanelDisplay,
+    PanelSource,
+    Pixel,
+    RightView,
+    Stretch,
+    ViewState,
+)
+
+#: The schema's version, written in every file; a file of another version is refused, never guessed at.
+VERSION = 1
+#: The key that says a JSON file is a lininspect session at all.
+MARKER = "lininspect_session"
+#: A session is a few kilobytes; anything far larger is not one (and is not read into memory).
+MAX_BYTES = 1_000_000
+#: Pins kept in a session: far more than anyone clicks, few enough to redraw at once.
+MAX_PINS = 1000
+#: Array coordinates beyond any JWST detector (2048 plus reference pixels) are not pixels.
+MAX_COORDINATE = 1 << 20
+
+#: The view state's fields a session keeps (the crosshair follows the cursor and is not kept).
+VIEW_FIELDS = ("integration", "group", "pixel", "pins", "box", "left", "right", "left_display", "right_display",
+               "linked", "lock_limits", "overlay_left", "overlay_right")
+
+Zoom = tuple[tuple[float, float], tuple[float, float]]  # (x0, x1), (y0, y1) in array pixels
+E = TypeVar("E", bound=Enum)
+
+
+@dataclass(frozen=True)
+class SavedReference:
+    """A reference as it was chosen: a file the user named, or the pick of a CRDS context (looked up again)."""
+
+    path: Path
+    crds_context: str | None = None
+
+
+@dataclass(frozen=True)
+class SavedSession:
+    """Everything a review needs to be resumed; what :func:`session_json` writes and :func:`parse_session` reads."""
+
+    input: Path
+    product: Path | None = None
+    #: The input corrected as it is, without the pipeline's missing earlier steps.
+    as_is: bool = False
+    references: dict[str, SavedReference] = field(default_factory=dict)
+    integration: int = 0
+    group: int = 0
+    pixel: Pixel | None = None
+    pins: tuple[Pixel, ...] = ()
+    box: tuple[int, int, int, int] | None = None
+    zoom: dict[str, Zoom] = field(default_factory=dict)
+    left: PanelSource = PanelSource.INPUT
+    right: RightView = RightView.CORRECTED
+    left_display: PanelDisplay = PanelDisplay()
+    right_display: PanelDisplay = PanelDisplay()
+    linked: frozenset[str] = ViewState().linked
+    lock_limits: bool = False
+    overlay_left: bool = False
+    overlay_right: bool = False
+
+    def files(self) -> list[Path]:
+        """Every file the session names (references CRDS picks excepted: they are looked up again)."""
+        named = [self.input, self.product] + [ref.path for ref in self.references.values() if ref.crds_context is None]
+        return [path for path in named if path is not None]
+
+    def missing_files(self) -> list[Path]:
+        return [path for path in self.files() if not path.exists()]
+
+    def view_choices(self) -> dict[str, object]:
+        """The view state's fields this session sets (:meth:`ViewState.update`'s keywords)."""
+        return {name: getattr(self, name) for name in VIEW_FIELDS}
+
+
+def capture(session: Session, view: ViewState, zoom: dict[str, Zoom]) -> SavedSession:
+    """What is loaded and shown now, as a session to save (refused with nothing loaded)."""
+    if session.exposure is None or session.input_path is None:
+        raise LinInspectError("nothing to save: open an exposure first")
+    preparation = session.preparation
+    references = {label: SavedReference(ref.path, ref.origin.context if ref.origin is not None else None)
+                  for label, ref in session.references.items()}  # fmt: skip
+    return SavedSession(
+        input=session.input_path,
+        product=session.product.path if session.product is not None else None,
+        as_is=preparation is not None and not preparation.steps and bool(preparation.unrecorded),
+        references=references,
+        zoom=dict(zoom),
+        **{name: getattr(view, name) for name in VIEW_FIELDS},  # type: ignore[arg-type]
+    )
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def session_json(saved: SavedSession, folder: Path) -> str:
+    """The session as JSON text; paths under ``folder`` (where the file goes) are written relative to it."""
+    references = {label: {"path": _path_text(ref.path, folder), "crds_context": ref.crds_context}
+                  for label, ref in sorted(saved.references.items())}  # fmt: skip
+    document = {
+        MARKER: VERSION,
+        "files": {"input": _path_text(saved.input, folder),
+                  "product": None if saved.product is None else _path_text(saved.product, folder),
+                  "as_is": saved.as_is},  # fmt: skip
+        "references": references,
+        "frame": {"integration": saved.integration, "group": saved.group},
+        "pixel": None if saved.pixel is None else list(saved.pixel),
+        "pins": [list(pin) for pin in saved.pins],
+        "box": None if saved.box is None else list(saved.box),
+        "zoom": {panel: [list(x), list(y)] for panel, (x, y) in sorted(saved.zoom.items())},
+        "display": {
+            "left": saved.left.value,
+            "right": saved.right.value,
+            **{f"{panel}_display": _display_json(getattr(saved, f"{panel}_display")) for panel in PANELS},
+            "linked": sorted(saved.linked),
+            "lock_limits": saved.lock_limits,
+            "overlay_left": saved.overlay_left,
+            "overlay_right": saved.overlay_right,
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_session(saved: SavedSession, target: Path) -> None:
+    """Write the session to ``target`` whole or not at all; never over one of the files it names."""
+    target = Path(target)
+    check_output_path(target, [*saved.files(), *(ref.path for ref in saved.references.values())], overwrite=True)
+    text = session_json(saved, target.absolute().parent)
+    with atomic_path(target) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+def _path_text(path: Path, folder: Path) -> str:
+    path = Path(os.path.abspath(path))
+    return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+
+
+def _display_json(display: PanelDisplay) -> dict[str, object]:
+    return {"colourmap": display.colourmap.value, "stretch": display.stretch.value, "limits": display.limits.value,
+            "user_limits": list(display.user_limits)}  # fmt: skip
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def read_session(path: Path) -> SavedSession:
+    """The session in ``path``; any problem (unreadable, too big, not JSON, not our schema) is one line."""
+    path = Path(path)
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would block the reader, or never end
+            raise LinInspectError(f"{path}: not a lininspect session (not a regular file)")
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise LinInspectError(f"{path}: {error.strerror or error}") from None
+    if len(data) > MAX_BYTES:
+        raise LinInspectError(f"{path}: not a lininspect session (larger than {MAX_BYTES // 1000} kB)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LinInspectError(f"{path}: not a lininspect session (not UTF-8 text)") from None
+    try:
+        return parse_session(text, path.absolute().parent)
+    except LinInspectError as error:
+        raise LinInspectError(f"{path}: {error}") from None
+
+
+def parse_session(text: str, folder: Path) -> SavedSession:
+    """Parse and check a session's JSON text; relative paths are taken from ``folder``."""
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise LinInspectError("not a lininspect session (nested too deeply)") from None
+    except (ValueError, TypeError) as error:
+        raise LinInspectError(f"not a lininspect session (not JSON: {str(error).splitlines()[0]})") from None
+    if not isinstance(document, dict) or MARKER not in document:
+        raise LinInspectError(f"not a lininspect session (no “{MARKER}” key)")
+    version = document[MARKER]
+    if version != VERSION or isinstance(version, bool):
+        raise LinInspectError(f"session version {_short(version)} is not one this lininspect reads (it reads {VERSION})")
+    reader = _Reader(folder)
+    return reader.session(document)
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number a session holds")
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class _Reader:
+    """Checks each part of the document against the schema, naming the part that is wrong."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def session(self, document: dict[str, Any]) -> SavedSession:
+        files = self.object(document, "files")
+        display = self.object(document, "display", required=False) or {}
+        frame = self.object(document, "frame", required=False) or {}
+        references = self.object(document, "references", required=False) or {}
+        return SavedSession(
+            input=self.path(files, "input", "files"),
+            product=self.path(files, "product", "files", required=False),
+            as_is=self.boolean(files, "as_is", "files"),
+            references={label: self.reference(references, label) for label in self.labels(references)},
+            integration=self.integer(frame, "integration", "frame", 0),
+            group=self.integer(frame, "group", "frame", 0),
+            pixel=self.pixel(document.get("pixel"), "pixel", optional=True),
+            pins=self.pins(document.get("pins", [])),
+            box=self.box(document.get("box")),
+            zoom=self.zoom(document.get("zoom", {})),
+            left=self.choice(display, "left", PanelSource, PanelSource.INPUT),
+            right=self.choice(display, "right", RightView, RightView.CORRECTED),
+            left_display=self.display(display, "left_display"),
+            right_display=self.display(display, "right_display"),
+            linked=self.linked(display),
+            lock_limits=self.boolean(display, "lock_limits", "display"),
+            overlay_left=self.boolean(display, "overlay_left", "display"),
+            overlay_right=self.boolean(display, "overlay_right", "display"),
+        )
+
+    @staticmethod
+    def object(parent: dict[str, Any], key: str, *, required: bool = True) -> dict[str, Any] | None:
+        value = parent.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, dict):
+            raise LinInspectError(f"“{key}” must be an object, not {_short(value)}")
+        return value
+
+    def path(self, parent: dict[str, Any], key: str, where: str, *, required: bool = True) -> Path | None:
+        value = parent.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value or "\0" in value or len(value) > 4096:
+            raise LinInspectError(f"“{where}.{key}” must be a file name, not {_short(value)}")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.folder / path
+
+    @staticmethod
+    def labels(references: dict[str, Any]) -> list[str]:
+        unknown = set(references) - {"A", "B"}
+        if unknown:
+            raise LinInspectError(f"“references” holds A and B only, not {_short(sorted(unknown)[0])}")
+        if "B" in references and "A" not in references:
+            raise LinInspectError("“references” has B without A")
+        return sorted(references)
+
+    def reference(self, references: dict[str, Any], label: str) -> SavedReference:
+        entry = self.object(references, label)
+        assert entry is not None
+        context = entry.get("crds_context")
+        if context is not None and not (isinstance(context, str) and context.endswith(".pmap") and len(context) < 200
+                                        and "/" not in context):  # fmt: skip
+            raise LinInspectError(f"“references.{label}.crds_context” must be a .pmap name, not {_short(context)}")
+        path = self.path(entry, "path", f"references.{label}")
+        assert path is not None
+        return SavedReference(path, context)
+
+    @staticmethod
+    def boolean(parent: dict[str, Any], key: str, where: str) -> bool:
+        value = parent.get(key, False)
+        if not isinstance(value, bool):
+            raise LinInspectError(f"“{where}.{key}” must be true or false, not {_short(value)}")
+        return value
+
+    @staticmethod
+    def integer(parent: dict[str, Any], key: str, where: str, default: int) -> int:
+        value = parent.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < MAX_COORDINATE:
+            raise LinInspectError(f"“{where}.{key}” must be a count from 0, not {_short(value)}")
+        return value
+
+    @staticmethod
+    def coordinates(value: object, what: str, count: int) -> tuple[int, ...]:
+        if not (isinstance(value, list) and len(value) == count
+                and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_COORDINATE for v in value)):
+            raise LinInspectError(f"“{what}” must be {count} pixel coordinates from 0, not {_short(value)}")
+        return tuple(value)
+
+    def pixel(self, value: object, what: str, *, optional: bool = False) -> Pixel | None:
+        if value is None and optional:
+            return None
+        x, y = self.coordinates(value, what, 2)
+        return x, y
+
+    def pins(self, value: object) -> tuple[Pixel, ...]:
+        if not isinstance(value, list) or len(value) > MAX_PINS:
+            raise LinInspectError(f"“pins” must be a list of at most {MAX_PINS} pixels, not {_short(value)}")
+        pins = [self.pixel(pin, "pins[]") for pin in value]
+        return tuple(dict.fromkeys(pin for pin in pins if pin is not None))
+
+    def box(self, value: object) -> tuple[int, int, int, int] | None:
+        if value is None:
+            return None
+        x0, y0, x1, y1 = self.coordinates(value, "box", 4)
+        if x1 <= x0 or y1 <= y0:
+            raise LinInspectError(f"“box” must run from x0, y0 to larger x1, y1, not {_short(value)}")
+        return x0, y0, x1, y1
+
+    @staticmethod
+    def zoom(value: object) -> dict[str, Zoom]:
+        if not isinstance(value, dict) or set(value) - set(PANELS):
+            raise LinInspectError(f"“zoom” must name the panels left and right, not {_short(value)}")
+        zoom: dict[str, Zoom] = {}
+        for panel, ranges in value.items():
+            spans = ranges if isinstance(ranges, list) and len(ranges) == 2 else [None]
+            good = all(isinstance(span, list) and len(span) == 2
+                       and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                               and abs(v) <= MAX_COORDINATE for v in span) and span[0] < span[1]
+                       for span in spans)  # fmt: skip
+            if not good:
+                raise LinInspectError(f"“zoom.{panel}” must be [[x0, x1], [y0, y1]] in pixels, not {_short(ranges)}")
+            (x0, x1), (y0, y1) = spans
+            zoom[panel] = ((float(x0), float(x1)), (float(y0), float(y1)))
+        return zoom
+
+    @staticmethod
+    def choice(parent: dict[str, Any], key: str, kind: type[E], default: E) -> E:
+        value = parent.get(key, default.value)
+        for member in kind:
+            if member.value == value:
+                return member
+        names = ", ".join(member.value for member in kind)
+        raise LinInspectError(f"“display.{key}” must be one of {names}; not {_short(value)}")
+
+    def display(self, parent: dict[str, Any], key: str) -> PanelDisplay:
+        entry = self.object(parent, key, required=False) or {}
+        default = PanelDisplay()
+        limits = entry.get("user_limits", list(default.user_limits))
+        if not (isinstance(limits, list) and len(limits) == 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in limits)
+                and limits[0] < limits[1]):  # fmt: skip
+            raise LinInspectError(f"“display.{key}.user_limits” must be [low, high], not {_short(limits)}")
+        choices = {name: self.choice(entry, name, kind, getattr(default, name))
+                   for name, kind in (("colourmap", Colourmap), ("stretch", Stretch), ("limits", Limits))}  # fmt: skip
+        return PanelDisplay(**choices, user_limits=(float(limits[0]), float(limits[1])))  # type: ignore[arg-type]
+
+    @staticmethod
+    def linked(parent: dict[str, Any]) -> frozenset[str]:
+        value = parent.get("linked", sorted(ViewState().linked))
+        if not isinstance(value, list) or not all(isinstance(name, str) and name in LINKABLE for name in value):
+            raise LinInspectError(f"“display.linked” must list some of {', '.join(LINKABLE)}; not {_short(value)}")
+        return frozenset(value)
+
