@@ -318,7 +318,7 @@ def _reduce_block(
         coefficients.correct_block(tile, rows.start, rows.stop, ny)
         corrected.append(out)
 
-    from .. import compiled  # loaded with the compiled corrections above
+    from ..kernels import compiled  # loaded with the compiled corrections above
 
     rss, n = np.empty((height, nx)), np.empty((height, nx))
     for k, values in enumerate(corrected):

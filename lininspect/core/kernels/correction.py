@@ -103,7 +103,7 @@ class PreparedCoefficients:
 
     def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
         """Correct the tile's arrays, exposure rows ``first:last`` of ``ny``; returns saturated samples."""
-        from .. import compiled  # numba loads on the first correction, not with the application
+        from . import compiled  # numba loads on the first correction, not with the application
 
         planes = tuple(self.coeffs[:0:-1, first:last])
         return int(compiled.classic_rows(

@@ -71,7 +71,7 @@ class ReadLevelCoefficients(PreparedCoefficients):
         return kept
 
     def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
-        from .. import compiled  # numba loads on the first correction, not with the application
+        from . import compiled  # numba loads on the first correction, not with the application
 
         ngroups, nx = tile.raw.shape[0], tile.raw.shape[2]
         patterns = self.read_pattern[:ngroups]
