@@ -216,12 +216,11 @@ def _stream(exposure: Exposure, prepared: list[PreparedCoefficients], *, workers
     sums = _Sums(pair(), [pair() for _ in prepared], np.full(plane, -np.inf),
                  [np.full(plane, np.nan, dtype=np.float32) for _ in prepared])
     rows = max(1, min(min(p.tile_rows(nx) for p in prepared), _BLOCK_SAMPLES // max(ngroups * nx, 1)))
-    with open(exposure.path, "rb") as source:
-        sci, groupdq = exposure.streamed(source.fileno())
-        for r0 in range(0, ny, rows):
-            block = slice(r0, min(r0 + rows, ny))
-            for i in range(nints):
-                _reduce_block(sci, groupdq, prepared, sums, i, block)
+    sci, groupdq = exposure.streamed()  # read through the descriptor the exposure holds
+    for r0 in range(0, ny, rows):
+        block = slice(r0, min(r0 + rows, ny))
+        for i in range(nints):
+            _reduce_block(sci, groupdq, prepared, sums, i, block)
     return sums
 
 
