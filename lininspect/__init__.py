@@ -10,7 +10,7 @@ __all__ = ["CorrectionResult", "__version__", "correct_arrays"]
 def __getattr__(name: str) -> Any:
     """Load numpy and the kernel only when asked: ``lininspect`` must start (and stop) instantly."""
     if name in ("CorrectionResult", "correct_arrays"):
-        from .core import correction
+        from .core.kernels import correction
 
         return getattr(correction, name)
     raise AttributeError(f"module 'lininspect' has no attribute {name!r}")

@@ -37,8 +37,8 @@ from .core.errors import LinInspectError, printable  # noqa: E402
 from .model.opening import OpeningRequest  # noqa: E402
 
 if TYPE_CHECKING:
-    from .core.reference import LinearityReference
-    from .core.resolve import ResolvedInput
+    from .core.references.reference import LinearityReference
+    from .core.references.resolve import ResolvedInput
 
 COMMANDS = ("correct", "snapshot", "compare-references", "survey", "demo", "install-desktop")
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -307,11 +307,11 @@ def _add_cluster(parser: argparse.ArgumentParser, meaning: str) -> None:
 
 
 def _correct(options: argparse.Namespace) -> int:
-    from .core.exposure import open_exposure
-    from .core.outputs import check_run_outputs
-    from .core.product import correct_file, default_output_path
-    from .core.reference import check_same_detector, open_reference
-    from .core.resolve import resolve_input
+    from .core.fits.exposure import open_exposure
+    from .core.fits.outputs import check_run_outputs
+    from .core.fits.product import correct_file, default_output_path
+    from .core.references.reference import check_same_detector, open_reference
+    from .core.references.resolve import resolve_input
 
     if options.output is not None and len(options.inputs) > 1:
         raise LinInspectError("-o/--output takes one INPUT; use --output-dir for several")
@@ -375,9 +375,9 @@ def _dask_client(options: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _survey(options: argparse.Namespace) -> int:
     from .cluster import SurveyProgress, run_survey
-    from .core.reference import open_reference
-    from .core.survey import DEFAULT_LEVEL, SurveySettings
-    from .core.surveyreport import write_table
+    from .core.references.reference import open_reference
+    from .core.survey.survey import DEFAULT_LEVEL, SurveySettings
+    from .core.survey.surveyreport import write_table
 
     level = DEFAULT_LEVEL if options.level is None else options.level
     if not (level == level and abs(level) != float("inf") and level != 0):
@@ -457,7 +457,7 @@ def _reference_b_notes(against: LinearityReference) -> list[str]:
 
 def _demo(options: argparse.Namespace) -> int:
     from .core.demo import DEMO_EXPOSURE_NAME, DEMO_REFERENCE_NAME, write_demo
-    from .core.outputs import check_output_path
+    from .core.fits.outputs import check_output_path
 
     directory: Path = options.directory
     if not directory.parent.is_dir():
@@ -546,8 +546,8 @@ def _open_session(options: argparse.Namespace) -> int:
 
 def _reference_b(options: argparse.Namespace) -> LinearityReference:
     """B as given (--against), or the one CRDS picks for INPUT under --against-context."""
-    from .core.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
-    from .core.reference import open_reference
+    from .core.references.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
+    from .core.references.reference import open_reference
 
     if options.against_context is None:
         return open_reference(options.against)
@@ -565,7 +565,7 @@ def _resolve_for_display(options: argparse.Namespace) -> ResolvedInput:
     """The ramp and reference for a snapshot or a comparison; pipeline steps are shown on a terminal
     as they run. The caller prints :func:`_resolution_notes` once its command has succeeded, so a
     refusal stays one line."""
-    from .core.resolve import resolve_input
+    from .core.references.resolve import resolve_input
 
     def report(step: str, index: int, total: int) -> None:
         print(f"lininspect: pipeline step {step} ({index + 1}/{total})", file=sys.stderr, flush=True)
@@ -588,7 +588,7 @@ def _launch(request: OpeningRequest) -> int:
 
 
 def _snapshot(options: argparse.Namespace) -> int:
-    from .core.outputs import check_output_path
+    from .core.fits.outputs import check_output_path
 
     width, height = options.size
     if not (1 <= width <= MAX_SNAPSHOT_SIDE and 1 <= height <= MAX_SNAPSHOT_SIDE):
@@ -623,10 +623,10 @@ def _snapshot(options: argparse.Namespace) -> int:
 
 
 def _compare_references(options: argparse.Namespace) -> int:
-    from .core.comparison import compare_references
-    from .core.comparisonreport import check_report_files, report_files, write_report
-    from .core.exposure import open_exposure
-    from .core.reference import check_same_detector, open_reference
+    from .core.analysis.comparison import compare_references
+    from .core.analysis.comparisonreport import check_report_files, report_files, write_report
+    from .core.fits.exposure import open_exposure
+    from .core.references.reference import check_same_detector, open_reference
 
     directory: Path = options.output_dir
     if directory.exists() and not directory.is_dir():

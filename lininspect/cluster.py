@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .core.errors import LinInspectError
-from .core.survey import (
+from .core.survey.survey import (
     DetectorStack,
     ExposureSurvey,
     SurveySettings,
@@ -203,7 +203,7 @@ def run_survey(client: Client, files: Sequence[Path], settings: SurveySettings, 
         reducer.add(client.submit(stack_batch, *batch, pure=False))
     stacks = reducer.result()
     if stacks is not None:
-        from .core.surveyreport import write_stacked_maps
+        from .core.survey.surveyreport import write_stacked_maps
 
         client.submit(write_stacked_maps, stacks, str(directory), pure=False).result()
     return [rows_by_index[index] for index in range(len(files))]
@@ -237,10 +237,10 @@ class _TreeReducer:
 def correct_task(path: str, output: str, reference: str | None, *, as_is: bool, force: bool, overwrite: bool,
                  crds_context: str | None) -> dict[str, Any]:
     """``lininspect correct`` of one file, on a worker; the outcome as a small dict."""
-    from .core.exposure import open_exposure
-    from .core.product import correct_file
-    from .core.reference import check_same_detector, open_reference
-    from .core.resolve import resolve_input
+    from .core.fits.exposure import open_exposure
+    from .core.fits.product import correct_file
+    from .core.references.reference import check_same_detector, open_reference
+    from .core.references.resolve import resolve_input
 
     roomy_malloc()
     _use_crds_context(crds_context)

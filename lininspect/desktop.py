@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from . import data
-from .core.atomic import atomic_path
+from .core.fits.atomic import atomic_path
 
 ENTRY_NAME = "lininspect.desktop"
 ICON_NAME = "lininspect"

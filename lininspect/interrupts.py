@@ -3,7 +3,7 @@
 Until the command has started there is nothing to clean up, so the first handlers exit at
 once (they are installed before numpy, astropy or Qt are imported, which takes most of a
 second). Once a command runs, the signals are raised as exceptions where the program is,
-so every temporary file is removed on the way out (see core/atomic.py). After it, while the
+so every temporary file is removed on the way out (see core/fits/atomic.py). After it, while the
 process ends, they are held and answered with the same status (:func:`exit_process`).
 """
 

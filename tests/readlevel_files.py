@@ -36,8 +36,8 @@ def write_read_level_files(directory: Path, shape: tuple[int, int, int, int] = S
 
 def write_read_level_files_and_products(directory: Path) -> dict[str, Path]:
     """The read-level files plus ``product_a`` / ``product_b``: the exposure as ``correct`` writes it with A and with B."""
-    from lininspect.core.product import correct_file
-    from lininspect.core.reference import open_reference
+    from lininspect.core.fits.product import correct_file
+    from lininspect.core.references.reference import open_reference
 
     paths = write_read_level_files(directory)
     for label in ("a", "b"):

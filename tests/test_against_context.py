@@ -17,7 +17,7 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from lininspect.core.comparisonreport import MAP_EXTENSIONS, report_files
+from lininspect.core.analysis.comparisonreport import MAP_EXTENSIONS, report_files
 
 from comparison_files import DELIVERY, OPERATIONAL, PICKS, write_comparison_files, write_two_context_cache
 from crds_cache import cache_env, child_env, refused_in_one_line

@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from lininspect.core import analysis
-from lininspect.core.correction import evaluate
+from lininspect.core.analysis import analysis
+from lininspect.core.kernels.correction import evaluate
 from lininspect.core.errors import CorrectionCancelled
 
 

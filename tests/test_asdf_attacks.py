@@ -32,10 +32,10 @@ from asdf_attacks import (
 from test_uncal import lininspect
 from uncal_files import make_uncal_cache, write_uncal
 
-from lininspect.core.crdsref import crds_parameters
+from lininspect.core.references.crdsref import crds_parameters
 from lininspect.core.errors import LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.preparation import missing_steps
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.references.preparation import missing_steps
 
 ATTACKS = {
     "alias bomb": (alias_bomb(), "alias bomb"),

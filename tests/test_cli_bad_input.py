@@ -402,7 +402,7 @@ def test_sigterm_removes_the_temporary_and_exits_143(tmp_path: Path) -> None:
 
 def test_a_later_run_removes_temporaries_of_dead_runs_only(workdir: Path) -> None:
     """Item 13: after ``kill -9`` the temporary stayed forever."""
-    from lininspect.core import atomic
+    from lininspect.core.fits import atomic
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -19,9 +19,9 @@ from astropy.table import Table
 from distributed import Client, LocalCluster
 
 from lininspect.cluster import progress_text, run_survey
-from lininspect.core.product import correct_file
-from lininspect.core.survey import SurveySettings, stack_all, survey_exposure
-from lininspect.core.surveyreport import MAPS_FOLDER, read_stacked_maps
+from lininspect.core.fits.product import correct_file
+from lininspect.core.survey.survey import SurveySettings, stack_all, survey_exposure
+from lininspect.core.survey.surveyreport import MAPS_FOLDER, read_stacked_maps
 
 from comparison_files import coefficients, ramps
 from pipeline_oracle import write_linearity_reference, write_ramp_file

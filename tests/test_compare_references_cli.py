@@ -16,10 +16,10 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from lininspect.core.comparison import compare_references
-from lininspect.core.comparisonreport import MAP_EXTENSIONS, report_files
-from lininspect.core.exposure import open_exposure
-from lininspect.core.reference import open_reference
+from lininspect.core.analysis.comparison import compare_references
+from lininspect.core.analysis.comparisonreport import MAP_EXTENSIONS, report_files
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.references.reference import open_reference
 
 from comparison_files import SHAPE, coefficients, write_comparison_files
 from crds_cache import Rule, build_cache, child_env

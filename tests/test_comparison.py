@@ -9,14 +9,16 @@ import threading
 import numpy as np
 import pytest
 
-from lininspect.core import analysis, comparison
-from lininspect.core.comparison import UNCORRECTED_REASONS, compare_references
-from lininspect.core.correction import correct_arrays
+from lininspect.core.analysis import analysis
+
+from lininspect.core.analysis import comparison
+from lininspect.core.analysis.comparison import UNCORRECTED_REASONS, compare_references
+from lininspect.core.kernels.correction import correct_arrays
 from lininspect.core.dq import NO_LIN_CORR, SATURATED
 from lininspect.core.errors import CorrectionCancelled, LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.readlevel import pipeline_read_pattern
-from lininspect.core.reference import open_reference
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.kernels.readlevel import pipeline_read_pattern
+from lininspect.core.references.reference import open_reference
 
 from comparison_files import SHAPE, coefficients, ramps, write_comparison_files
 from pipeline_oracle import write_linearity_reference, write_ramp_file

@@ -18,7 +18,7 @@ from stcal.linearity.linearity import linearity_correction
 from stdatamodels.jwst.datamodels import dqflags
 
 from lininspect import correct_arrays
-from lininspect.core.correction import evaluate
+from lininspect.core.kernels.correction import evaluate
 from lininspect.core.dq import NO_LIN_CORR
 from lininspect.core.errors import CorrectionCancelled, LinInspectError
 

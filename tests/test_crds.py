@@ -324,7 +324,7 @@ def crds_session(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-de
 
 
 def test_pick_names_context_file_and_matched_parameters(crds_session, small_inputs, capfd) -> None:  # type: ignore[no-untyped-def]
-    from lininspect.core.crdsref import choose_reference
+    from lininspect.core.references.crdsref import choose_reference
 
     cache, _, files = small_inputs
     crds_session(cache.env)
@@ -341,7 +341,7 @@ def test_pick_names_context_file_and_matched_parameters(crds_session, small_inpu
 
 
 def test_not_applicable_is_its_own_error(crds_session, small_inputs, capfd) -> None:  # type: ignore[no-untyped-def]
-    from lininspect.core.crdsref import CrdsNotApplicable, choose_reference
+    from lininspect.core.references.crdsref import CrdsNotApplicable, choose_reference
 
     cache, _, files = small_inputs
     crds_session(cache.env)
@@ -354,7 +354,7 @@ def test_not_applicable_is_its_own_error(crds_session, small_inputs, capfd) -> N
 
 def test_environment_change_is_seen_after_clearing(crds_session, small_inputs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Within one process a new CRDS_PATH is honoured once crds' caches are cleared."""
-    from lininspect.core.crdsref import choose_reference
+    from lininspect.core.references.crdsref import choose_reference
     from lininspect.core.errors import LinInspectError
 
     cache, _, files = small_inputs

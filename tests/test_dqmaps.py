@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lininspect.core import dq
-from lininspect.core.dqmaps import FlaggedPixels, bit_counts, coloured_overlay, flag_mask
+from lininspect.core.analysis.dqmaps import FlaggedPixels, bit_counts, coloured_overlay, flag_mask
 
 
 def test_counts_per_bit_match_a_count_of_every_pixel() -> None:

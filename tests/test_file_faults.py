@@ -16,9 +16,9 @@ from astropy.io import fits
 
 from comparison_files import write_comparison_files
 from hostile_files import card_offset, continue_after, set_card
-from lininspect.core.comparisonreport import report_files
+from lininspect.core.analysis.comparisonreport import report_files
 from lininspect.core.errors import LinInspectError
-from lininspect.core.product import check_product
+from lininspect.core.fits.product import check_product
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 from test_cli_bad_input import lininspect
 

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from lininspect.core import fitsfile
-from lininspect.core.atomic import atomic_path
+from lininspect.core.fits import fitsfile
+from lininspect.core.fits.atomic import atomic_path
 from lininspect.core.dq import NO_LIN_CORR, decode, describe, map_dq_def
 from lininspect.core.errors import CorrectionCancelled, LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file, default_output_path
-from lininspect.core.pathway import plan_correction
-from lininspect.core.reference import coefficients_for, open_reference
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file, default_output_path
+from lininspect.core.kernels.pathway import plan_correction
+from lininspect.core.references.reference import coefficients_for, open_reference
 from pipeline_oracle import MIRI_DQ_DEF, write_linearity_reference, write_ramp_file, write_uncal_file
 
 

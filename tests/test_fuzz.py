@@ -41,8 +41,8 @@ from hostile_files import BLOCK, blank_card, header_spans, set_card
 from lininspect import cli
 from lininspect.core import demo
 from lininspect.core.errors import LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.reference import open_reference
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.references.reference import open_reference
 from pipeline_oracle import write_ramp_file
 
 CASES = 420

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lininspect import correct_arrays
-from lininspect.core import kernels
-from lininspect.core.analysis import MIN_FIT_GROUPS, line_fit_sums, usable
-from lininspect.core.correction import correct_ramps, prepare_coefficients
-from lininspect.core.readlevel import _pairwise_row, pipeline_read_pattern
+from lininspect.core.kernels import compiled as kernels
+from lininspect.core.analysis.analysis import MIN_FIT_GROUPS, line_fit_sums, usable
+from lininspect.core.kernels.correction import correct_ramps, prepare_coefficients
+from lininspect.core.kernels.readlevel import _pairwise_row, pipeline_read_pattern
 from test_correction_vs_stcal import assert_same_bits, run_stcal
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 from test_readlevel_vs_stcal import assert_same_as_stcal, make_readlevel_case
@@ -163,7 +163,7 @@ def test_classic_correct_of_a_file_does_not_load_numba(tmp_path):
     ramp = write_ramp_file(tmp_path / "ramp_lastframe.fits", sci=case["data"], groupdq=case["groupdq"])
     reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=np.nan_to_num(case["coeffs"]))
     script = (
-        "import sys; from lininspect.core.product import correct_file; "
+        "import sys; from lininspect.core.fits.product import correct_file; "
         f"correct_file({str(ramp)!r}, {str(reference)!r}, {str(tmp_path / 'out.fits')!r}); "
         "print('numba' in sys.modules)"
     )

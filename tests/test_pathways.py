@@ -10,10 +10,10 @@ from astropy.io import fits
 from stdatamodels.jwst.datamodels import RampModel
 
 from lininspect.core.errors import LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.metadata import KEYWORDS
-from lininspect.core.pathway import plan_correction
-from lininspect.core.reference import open_reference
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.metadata import KEYWORDS
+from lininspect.core.kernels.pathway import plan_correction
+from lininspect.core.references.reference import open_reference
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 
 #: A multistripe readout as real files carry it: SSTR_NST = 0 too (without it jwst 3.0.0 cannot cut at all).

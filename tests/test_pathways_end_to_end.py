@@ -23,12 +23,12 @@ from stdatamodels.jwst.datamodels import RampModel, read_metadata
 
 from lininspect import correct_arrays
 from lininspect.core.errors import LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.metadata import KEYWORDS
-from lininspect.core.pathway import plan_correction
-from lininspect.core.product import correct_file
-from lininspect.core.readlevel import pipeline_read_pattern
-from lininspect.core.reference import open_reference
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.metadata import KEYWORDS
+from lininspect.core.kernels.pathway import plan_correction
+from lininspect.core.fits.product import correct_file
+from lininspect.core.kernels.readlevel import pipeline_read_pattern
+from lininspect.core.references.reference import open_reference
 from pipeline_oracle import (
     MIRI_DQ_DEF,
     PipelineRunError,

@@ -17,7 +17,7 @@ import pytest
 from astropy.io import fits
 
 from lininspect.core.demo import write_demo
-from lininspect.core.product import correct_file
+from lininspect.core.fits.product import correct_file
 from pipeline_oracle import (
     MIRI_DQ_DEF,
     ramp_table_hdu,

@@ -141,7 +141,7 @@ def test_step_keyword_neither_complete_nor_skipped_is_refused(prepared_once, tmp
 def test_step_keywords_are_the_datamodels_own() -> None:
     from stdatamodels.jwst.datamodels import RampModel
 
-    from lininspect.core.preparation import MIRI_STEPS, NEAR_IR_STEPS, STEP_KEYWORDS
+    from lininspect.core.references.preparation import MIRI_STEPS, NEAR_IR_STEPS, STEP_KEYWORDS
 
     with RampModel() as model:
         schema = model.meta.cal_step._schema["properties"]

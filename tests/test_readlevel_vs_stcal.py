@@ -23,7 +23,7 @@ from stdatamodels.jwst.datamodels import dqflags
 from lininspect import correct_arrays
 from lininspect.core.dq import NO_LIN_CORR, SATURATED
 from lininspect.core.errors import CorrectionCancelled, LinInspectError
-from lininspect.core.readlevel import pipeline_read_pattern
+from lininspect.core.kernels.readlevel import pipeline_read_pattern
 from test_correction_vs_stcal import assert_same_bits
 
 #: Magnitudes of a forward set (c0 ~ DN, c1 ~ 1, then rapidly smaller); the inverse set has opposite signs.

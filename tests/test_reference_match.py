@@ -10,8 +10,8 @@ import pytest
 from astropy.io import fits
 
 from lininspect.core.errors import LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.reference import check_same_detector, open_reference
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.references.reference import check_same_detector, open_reference
 
 sys.path.insert(0, str(Path(__file__).parent / "gui"))
 from smallfiles import SmallFiles, write_small_pair  # noqa: E402

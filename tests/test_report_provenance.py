@@ -9,10 +9,10 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from lininspect.core.comparison import compare_references
-from lininspect.core.comparisonreport import provenance, report_files, write_report
-from lininspect.core.exposure import open_exposure
-from lininspect.core.reference import open_reference
+from lininspect.core.analysis.comparison import compare_references
+from lininspect.core.analysis.comparisonreport import provenance, report_files, write_report
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.references.reference import open_reference
 
 from comparison_files import write_comparison_files
 

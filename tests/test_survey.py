@@ -12,8 +12,8 @@ import pytest
 from astropy.io import fits
 
 from lininspect.core.dq import NO_LIN_CORR, SATURATED
-from lininspect.core.product import correct_file
-from lininspect.core.survey import (
+from lininspect.core.fits.product import correct_file
+from lininspect.core.survey.survey import (
     CAUSE_COLUMNS,
     RESIDUAL_EDGES,
     DetectorStack,

@@ -11,10 +11,10 @@ from astropy.io import fits
 
 from lininspect.cluster import survey_task
 from lininspect.core.dq import NO_LIN_CORR
-from lininspect.core.preparation import prepare
-from lininspect.core.product import correct_file
-from lininspect.core.resolve import resolve_input
-from lininspect.core.survey import SurveySettings, SurveyStore
+from lininspect.core.references.preparation import prepare
+from lininspect.core.fits.product import correct_file
+from lininspect.core.references.resolve import resolve_input
+from lininspect.core.survey.survey import SurveySettings, SurveyStore
 
 from uncal_files import make_uncal_cache, write_uncal
 

@@ -1,6 +1,6 @@
 """Baking Qt's group matrices into path coordinates keeps every point where it was drawn."""
 
-from lininspect.core.svgflat import flatten_transforms
+from lininspect.core.analysis.svgflat import flatten_transforms
 
 QT_LIKE = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <svg width="10mm" height="10mm" viewBox="0 0 100 100" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">

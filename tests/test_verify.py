@@ -11,11 +11,11 @@ from astropy.io import fits
 
 from lininspect.core.dq import NO_LIN_CORR
 from lininspect.core.errors import CorrectionCancelled
-from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file
-from lininspect.core.pathway import plan_correction
-from lininspect.core.reference import open_reference
-from lininspect.core.verify import Location, compare_product
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
+from lininspect.core.kernels.pathway import plan_correction
+from lininspect.core.references.reference import open_reference
+from lininspect.core.analysis.verify import Location, compare_product
 
 sys.path.insert(0, str(Path(__file__).parent / "gui"))
 from smallfiles import SmallFiles, write_small_pair  # noqa: E402

@@ -9,20 +9,20 @@ from typing import Any
 
 _HOMES = {
     "CorrectionCancelled": "errors",
-    "CorrectionResult": "correction",
-    "CorrectionSummary": "product",
-    "Exposure": "exposure",
+    "CorrectionResult": "kernels.correction",
+    "CorrectionSummary": "fits.product",
+    "Exposure": "fits.exposure",
     "LinInspectError": "errors",
-    "LinearityReference": "reference",
-    "ReferenceComparison": "comparison",
-    "coefficients_for": "reference",
-    "compare_references": "comparison",
-    "correct_arrays": "correction",
-    "correct_file": "product",
-    "default_output_path": "product",
-    "open_exposure": "exposure",
-    "open_reference": "reference",
-    "prepare_coefficients": "correction",
+    "LinearityReference": "references.reference",
+    "ReferenceComparison": "analysis.comparison",
+    "coefficients_for": "references.reference",
+    "compare_references": "analysis.comparison",
+    "correct_arrays": "kernels.correction",
+    "correct_file": "fits.product",
+    "default_output_path": "fits.product",
+    "open_exposure": "fits.exposure",
+    "open_reference": "references.reference",
+    "prepare_coefficients": "kernels.correction",
 }
 
 __all__ = sorted(_HOMES)

@@ -15,7 +15,7 @@ from PyQt6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from ..core.errors import printable
-from ..core.product import default_output_path
+from ..core.fits.product import default_output_path
 from .gotopixel import GoToPixelDialog
 from .sessionfiles import SESSION_FILTER
 

@@ -16,8 +16,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
 
-from ..core.analysis import display_limits, pool_factor
-from ..core.comparison import ReferenceComparison
+from ..core.analysis.analysis import display_limits, pool_factor
+from ..core.analysis.comparison import ReferenceComparison
 from ..model.maps import extreme_pool
 
 #: Size of the written picture in pixels.

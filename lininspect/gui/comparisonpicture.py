@@ -18,8 +18,8 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QBrush, QColor, QFont, QGuiApplication, QImage, QPainter, QPen, QPolygonF
 
-from ..core.analysis import display_limits
-from ..core.comparison import ReferenceComparison
+from ..core.analysis.analysis import display_limits
+from ..core.analysis.comparison import ReferenceComparison
 from ..core.errors import LinInspectError
 from .comparisonfigure import (
     BACKGROUND,

@@ -16,9 +16,9 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from ..core.crdsref import GIVE_REFERENCE, GIVE_REFERENCE_B
-from ..core.reference import LinearityReference, open_reference
-from ..core.resolve import ResolvedInput, resolve_input
+from ..core.references.crdsref import GIVE_REFERENCE, GIVE_REFERENCE_B
+from ..core.references.reference import LinearityReference, open_reference
+from ..core.references.resolve import ResolvedInput, resolve_input
 from .worker import Job, cancel_job, running, start_job
 
 #: The app's way around CRDS, in place of the command line's option.

@@ -21,11 +21,11 @@ from PyQt6.QtWidgets import (
 )
 
 from ..core import dq
-from ..core.comparison import ReferenceComparison
+from ..core.analysis.comparison import ReferenceComparison
 from ..core.demo import is_demo_reference
 from ..core.errors import LinInspectError, printable
-from ..core.reference import LinearityReference
-from ..core.verify import Verification
+from ..core.references.reference import LinearityReference
+from ..core.analysis.verify import Verification
 from ..model import maps
 from ..model.maps import ShownMap
 from ..model.session import Session

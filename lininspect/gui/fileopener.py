@@ -12,10 +12,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ..core import fitsfile
+from ..core.fits import fitsfile
 from ..core.errors import LinInspectError
-from ..core.reference import LinearityReference, open_reference
-from ..core.resolve import ResolvedInput
+from ..core.references.reference import LinearityReference, open_reference
+from ..core.references.resolve import ResolvedInput
 from ..model.session import B, Session
 from ..model.viewstate import ViewState
 from .dialogs import Dialogs

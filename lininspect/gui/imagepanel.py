@@ -15,7 +15,7 @@ from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QGraphicsRectItem
 
-from ..core import analysis
+from ..core.analysis import analysis
 from ..model import maps
 from .viewtext import ViewText
 

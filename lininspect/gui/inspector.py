@@ -29,9 +29,10 @@ from PyQt6.QtWidgets import (
 )
 
 from .. import __version__
-from ..core import analysis, dq
-from ..core.atomic import atomic_path
-from ..core.correction import evaluate
+from ..core.analysis import analysis
+from ..core import dq
+from ..core.fits.atomic import atomic_path
+from ..core.kernels.correction import evaluate
 from ..core.errors import LinInspectError
 from ..model.session import PixelFacts, ReferenceFacts
 from ..model.summaries import per_group_counts

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import analysis
-from ..core.exposure import Exposure
+from ..core.analysis import analysis
+from ..core.fits.exposure import Exposure
 from ..model.session import Session
 from ..model.viewstate import ViewState
 from .inspector import PIN_COLOURS, PixelInspector, RegionMean

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from ..core.comparison import ReferenceComparison
-from ..core.comparisonreport import ReportFiles
-from ..core.correction import CorrectionResult
-from ..core.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
+from ..core.analysis.comparison import ReferenceComparison
+from ..core.analysis.comparisonreport import ReportFiles
+from ..core.kernels.correction import CorrectionResult
+from ..core.references.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
 from ..core.errors import LinInspectError
-from ..core.reference import LinearityReference
-from ..core.verify import Verification
+from ..core.references.reference import LinearityReference
+from ..core.analysis.verify import Verification
 from ..model.session import Session
 from ..model.viewstate import ViewState
 from .comparisonpicture import write_comparison_picture

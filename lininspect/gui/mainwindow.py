@@ -20,9 +20,9 @@ from PyQt6.QtCore import QByteArray, QSettings, Qt
 from PyQt6.QtGui import QCloseEvent, QResizeEvent
 from PyQt6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 
-from ..core.correction import CorrectionResult
+from ..core.kernels.correction import CorrectionResult
 from ..core.errors import LinInspectError
-from ..core.reference import LinearityReference
+from ..core.references.reference import LinearityReference
 from ..model import maps
 from ..model.navigation import array_from_detector, stepped
 from ..model.opening import OpeningRequest

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
-from ..core import analysis
+from ..core.analysis import analysis
 from ..core.errors import LinInspectError
 from ..model.hduplanes import HduPlane, flag_limits, read_plane
 from ..model.maps import ShownMap

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from PyQt6.QtCore import QMessageLogContext, QSettings, QtMsgType, qInstallMessageHandler
 
-from ..core.atomic import atomic_path
+from ..core.fits.atomic import atomic_path
 from ..core.errors import LinInspectError
-from ..core.outputs import check_output_path
-from ..core.reference import LinearityReference, open_reference
+from ..core.fits.outputs import check_output_path
+from ..core.references.reference import LinearityReference, open_reference
 from ..model.viewstate import PanelSource, RightView
 from .pngfile import write_png
 

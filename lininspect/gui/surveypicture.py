@@ -16,10 +16,10 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QBrush, QColor, QImage, QPainter, QPen
 
-from ..core.analysis import display_limits
+from ..core.analysis.analysis import display_limits
 from ..core.errors import LinInspectError
-from ..core.surveyreport import MAPS_FOLDER, read_stacked_maps
-from ..core.atomic import atomic_path
+from ..core.survey.surveyreport import MAPS_FOLDER, read_stacked_maps
+from ..core.fits.atomic import atomic_path
 from .comparisonfigure import BACKGROUND, PICTURE_SIZE, TEXT, centred_limits
 from .comparisonpicture import GAP, LINE, ensure_gui_application, paint_map, paint_text
 

@@ -27,7 +27,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core.analysis import display_limits
+from ..core.analysis.analysis import display_limits
 from ..model.surveyresults import SurveyResults, largest_residuals_at
 from .worker import Job, cancel_job, start_job
 

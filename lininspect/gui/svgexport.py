@@ -17,7 +17,7 @@ from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, QRectF
 from PyQt6.QtGui import QColor, QPainter
 from PyQt6.QtSvg import QSvgGenerator
 
-from ..core.svgflat import flatten_transforms
+from ..core.analysis.svgflat import flatten_transforms
 
 #: CSS pixels per inch: viewers then show the page at the size the plots had on screen.
 SVG_DPI = 96

@@ -6,8 +6,8 @@ import os
 
 import numpy as np
 
-from ..core import fitsfile
-from ..core.exposure import Exposure
+from ..core.fits import fitsfile
+from ..core.fits.exposure import Exposure
 
 
 def read_boxes(

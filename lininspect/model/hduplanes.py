@@ -2,7 +2,7 @@
 ZEROFRAME of an integration, a reference's COEFFS or INV_COEFFS plane, its DQ.
 
 A reference's planes are cut to the exposure as the correction cuts COEFFS (subarray or
-multistripe, :func:`~lininspect.core.reference.cut_to_exposure`), so a pixel of the plane is the
+multistripe, :func:`~lininspect.core.references.reference.cut_to_exposure`), so a pixel of the plane is the
 pixel of the exposure under it. The exposure's planes are read with positioned reads that check
 their length: a file truncated after it was opened gives a refusal, never a SIGBUS from a memory map.
 """
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core import fitsfile
+from ..core.fits import fitsfile
 from ..core.errors import LinInspectError
-from ..core.exposure import Exposure
-from ..core.reference import LinearityReference, cut_to_exposure
+from ..core.fits.exposure import Exposure
+from ..core.references.reference import LinearityReference, cut_to_exposure
 
 if TYPE_CHECKING:
     from .session import Session

@@ -4,7 +4,7 @@ their pixels that stand out, worst first, and a shrunk copy that keeps single pi
 A map of a full frame at fit zoom shows one screen pixel per two or more detector pixels:
 the screen's sampling drops most isolated values, which are the ones that matter. Each block
 of a pooled map shows the value in it farthest from the map's "nothing here" value, as the
-NO_LIN_CORR mask's blocks show any flagged pixel (:func:`~lininspect.core.analysis.max_pool`).
+NO_LIN_CORR mask's blocks show any flagged pixel (:func:`~lininspect.core.analysis.analysis.max_pool`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One pixel on the read-level path, opened up: the reads rebuilt for a group, and the classic
 correction it would have had.
 
-For the inspector only; the product's numbers come from :mod:`lininspect.core.readlevel`,
+For the inspector only; the product's numbers come from :mod:`lininspect.core.kernels.readlevel`,
 and a test checks that the mean of the reads rebuilt here is that product's value, bit for bit.
 """
 
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.correction import horner, prepare_coefficients
+from ..core.kernels.correction import horner, prepare_coefficients
 from ..core.dq import SATURATED
-from ..core.pathway import CorrectionPlan
-from ..core.readlevel import ReadLevelCoefficients
+from ..core.kernels.pathway import CorrectionPlan
+from ..core.kernels.readlevel import ReadLevelCoefficients
 
 
 @dataclass(frozen=True)

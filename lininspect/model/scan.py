@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.correction import (
+from ..core.kernels.correction import (
     CancelToken,
     CorrectionResult,
     ProgressCallback,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import analysis
-from ..core.comparison import ReferenceComparison, compare_references
-from ..core.comparisonreport import ReportFiles, check_report_files, report_files, write_report
-from ..core.correction import (
+from ..core.analysis import analysis
+from ..core.analysis.comparison import ReferenceComparison, compare_references
+from ..core.analysis.comparisonreport import ReportFiles, check_report_files, report_files, write_report
+from ..core.kernels.correction import (
     CancelToken,
     CorrectionResult,
     ProgressCallback,
@@ -25,13 +25,13 @@ from ..core.correction import (
 )
 from ..core.dq import NO_LIN_CORR, SATURATED
 from ..core.errors import CorrectionCancelled, LinInspectError
-from ..core.exposure import Exposure, open_exposure
-from ..core.pathway import CorrectionPlan, plan_correction
-from ..core.preparation import Preparation, unrecorded_steps
-from ..core.product import correct_file
-from ..core.readlevel import ReadLevelCoefficients
-from ..core.reference import LinearityReference, check_same_detector, open_reference
-from ..core.verify import Verification, compare_product
+from ..core.fits.exposure import Exposure, open_exposure
+from ..core.kernels.pathway import CorrectionPlan, plan_correction
+from ..core.references.preparation import Preparation, unrecorded_steps
+from ..core.fits.product import correct_file
+from ..core.kernels.readlevel import ReadLevelCoefficients
+from ..core.references.reference import LinearityReference, check_same_detector, open_reference
+from ..core.analysis.verify import Verification, compare_product
 from .boxes import read_boxes
 from .readlevelpixel import RebuiltReads, classic_ramp, rebuilt_reads
 from .scan import CorrectedArray, scan_correction

@@ -2,7 +2,7 @@
 
 A panel, the pixel inspector or a box plot asks a :class:`Source` for what it shows and
 never learns where it came from: the input file, a correction computed on demand from a
-:class:`~lininspect.core.pathway.CorrectionPlan`, a pipeline product on disk, a result
+:class:`~lininspect.core.kernels.pathway.CorrectionPlan`, a pipeline product on disk, a result
 computed earlier, or two of those combined (A − B, A / B). Nothing here holds a whole
 exposure: the classic correction costs about a millisecond a plane, so it is redone when
 shown; the read-level one needs every group of a pixel, so one integration is cached.
@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..core.correction import (
+from ..core.kernels.correction import (
     CancelToken,
     CorrectionResult,
     PreparedCoefficients,
@@ -30,8 +30,8 @@ from ..core.correction import (
 )
 from ..core.dq import SATURATED
 from ..core.errors import CorrectionCancelled
-from ..core.exposure import Exposure
-from ..core.pathway import CorrectionPlan
+from ..core.fits.exposure import Exposure
+from ..core.kernels.pathway import CorrectionPlan
 from .boxes import read_boxes
 
 

@@ -12,8 +12,8 @@ import numpy as np
 from astropy.table import Table
 
 from ..core.errors import CorrectionCancelled, LinInspectError
-from ..core.survey import SurveyStore
-from ..core.surveyreport import MAPS_FOLDER, TABLE_NAME, read_stacked_maps
+from ..core.survey.survey import SurveyStore
+from ..core.survey.surveyreport import MAPS_FOLDER, TABLE_NAME, read_stacked_maps
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,9 @@ from PyQt6.QtCore import QEvent, QEventLoop, QObject, QPointF, Qt, QTimer
 from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication, QWidget
 
-from lininspect.core import fitsfile
+from lininspect.core.fits import fitsfile
 from lininspect.core.demo import ensure_demo
-from lininspect.core.fitsfile import BLOCK
+from lininspect.core.fits.fitsfile import BLOCK
 from lininspect.gui.app import application, make_settings
 from lininspect.gui.mainwindow import MainWindow
 

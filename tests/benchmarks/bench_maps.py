@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from lininspect.core.analysis import max_pool
+from lininspect.core.analysis.analysis import max_pool
 from lininspect.model.maps import Ranking, extreme_pool
 
 SHAPE = (2048, 2048)

@@ -21,8 +21,8 @@ import numpy as np
 
 from bench_file import write_big_ramp
 
-from lininspect.core import fitsfile
-from lininspect.core.exposure import open_exposure
+from lininspect.core.fits import fitsfile
+from lininspect.core.fits.exposure import open_exposure
 
 
 def best_of(action: Callable[[], object], repeats: int) -> float:

@@ -17,7 +17,7 @@ from stcal.linearity.linearity import linearity_correction
 from stdatamodels.jwst.datamodels import dqflags
 
 from lininspect import correct_arrays
-from lininspect.core.readlevel import pipeline_read_pattern
+from lininspect.core.kernels.readlevel import pipeline_read_pattern
 
 
 def main() -> None:

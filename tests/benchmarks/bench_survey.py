@@ -25,8 +25,8 @@ from bench_file import write_big_ramp
 from common import MIRI_SHAPE, best_of, peak_rss_of, realistic_inputs
 
 from lininspect.cluster import dask_client, survey_task
-from lininspect.core import fitsfile
-from lininspect.core.survey import SurveySettings, SurveyStore
+from lininspect.core.fits import fitsfile
+from lininspect.core.survey.survey import SurveySettings, SurveyStore
 from pipeline_oracle import write_linearity_reference
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from bench_file import write_big_ramp
 from common import realistic_inputs
 from pipeline_oracle import write_linearity_reference
-from lininspect.core import analysis
+from lininspect.core.analysis import analysis
 from lininspect.gui.app import application, make_settings
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.viewstate import PanelSource, Stretch

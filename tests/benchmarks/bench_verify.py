@@ -18,10 +18,10 @@ from pathlib import Path
 
 from bench_gui import big_pair
 
-from lininspect.core.exposure import open_exposure
-from lininspect.core.pathway import plan_correction
-from lininspect.core.reference import open_reference
-from lininspect.core.verify import compare_product
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.kernels.pathway import plan_correction
+from lininspect.core.references.reference import open_reference
+from lininspect.core.analysis.verify import compare_product
 
 
 def main() -> None:

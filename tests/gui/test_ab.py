@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PyQt6.QtWidgets import QFileDialog
 
-from lininspect.core import analysis
-from lininspect.core.comparison import compare_references
-from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file
-from lininspect.core.reference import open_reference
+from lininspect.core.analysis import analysis
+from lininspect.core.analysis.comparison import compare_references
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
+from lininspect.core.references.reference import open_reference
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.opening import OpeningRequest
 

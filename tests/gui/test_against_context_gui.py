@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PyQt6.QtWidgets import QInputDialog, QMessageBox
 
-from lininspect.core import analysis
-from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file
+from lininspect.core.analysis import analysis
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.opening import OpeningRequest
 
@@ -133,7 +133,7 @@ def test_against_context_on_the_command_line_picks_b_after_a(qtbot, contexts) ->
 def test_a_snapshot_names_the_contexts_that_chose_a_and_b(contexts, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """``snapshot --against-context``: the status bar in the PNG says which context chose each."""
-    from lininspect.core.crdsref import crds_linearity_reference
+    from lininspect.core.references.crdsref import crds_linearity_reference
     from lininspect.gui.snapshot import render_snapshot
 
     exposure, _ = contexts

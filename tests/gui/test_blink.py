@@ -6,7 +6,7 @@ import numpy as np
 from guihelpers import menu_action
 from PyQt6.QtCore import Qt
 
-from lininspect.core import analysis
+from lininspect.core.analysis import analysis
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.viewstate import Limits, PanelSource
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PyQt6.QtGui import QColor, QImage
 
-from lininspect.core.comparison import ReferenceComparison, compare_references
-from lininspect.core.exposure import open_exposure
-from lininspect.core.reference import open_reference
+from lininspect.core.analysis.comparison import ReferenceComparison, compare_references
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.references.reference import open_reference
 from lininspect.gui.comparisonfigure import BACKGROUND
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/

@@ -19,8 +19,8 @@ from pipeline_oracle import write_ramp_file
 from PyQt6.QtWidgets import QFileDialog, QMessageBox
 from uncal_files import make_uncal_cache, write_uncal
 
-from lininspect.core.exposure import open_exposure
-from lininspect.core.product import default_output_path
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import default_output_path
 from lininspect.gui.preparationchoice import PREPARE_BUTTON
 from lininspect.gui.worker import running
 from lininspect.model.opening import OpeningRequest

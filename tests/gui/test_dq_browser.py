@@ -7,7 +7,9 @@ from astropy.io import fits
 from guihelpers import menu_action, shown_window
 from PyQt6.QtCore import QPoint, Qt
 
-from lininspect.core import analysis, dq
+from lininspect.core.analysis import analysis
+
+from lininspect.core import dq
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.tools.dqbrowser import bit_colour
 

@@ -17,7 +17,7 @@ from astropy.io import fits
 from PyQt6.QtWidgets import QMessageBox
 
 from guihelpers import menu_action, shown_window
-from lininspect.core import fitsfile
+from lininspect.core.fits import fitsfile
 from lininspect.gui.actions import MAX_RECENT
 from lininspect.gui.app import show_window
 from lininspect.model.opening import OpeningRequest

@@ -12,7 +12,7 @@ from PyQt6.QtCore import QPointF, QSettings, Qt
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QFileDialog
 
-from lininspect.core import analysis
+from lininspect.core.analysis import analysis
 from lininspect.gui.app import show_window
 from lininspect.gui.imagepanel import MASK_COLOURS, OVERLAY_RGBA
 from lininspect.gui.mainwindow import MainWindow

@@ -13,7 +13,7 @@ from guihelpers import answers_within
 from PyQt6.QtCore import QThreadPool
 from PyQt6.QtWidgets import QApplication, QDialog
 
-from lininspect.core.correction import correct_arrays
+from lininspect.core.kernels.correction import correct_arrays
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.worker import JOB_NICENESS, start_job
 

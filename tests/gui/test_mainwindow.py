@@ -11,12 +11,14 @@ from PyQt6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PyQt6.QtGui import QDragEnterEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
-from lininspect.core import analysis, dq
-from lininspect.core.correction import correct_arrays
+from lininspect.core.analysis import analysis
+
+from lininspect.core import dq
+from lininspect.core.kernels.correction import correct_arrays
 from lininspect.core.errors import CorrectionCancelled, LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file
-from lininspect.core.reference import coefficients_for, open_reference
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
+from lininspect.core.references.reference import coefficients_for, open_reference
 from lininspect.model import session as session_module
 from lininspect.gui.app import launch, open_window
 from lininspect.gui.imagepanel import ImagePanel

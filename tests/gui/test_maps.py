@@ -15,7 +15,7 @@ from PyQt6.QtCore import QEvent, QPoint, QPointF, Qt
 from PyQt6.QtGui import QImage, QMouseEvent, QWheelEvent
 from PyQt6.QtWidgets import QApplication, QLabel, QPushButton
 
-from lininspect.core.product import correct_file
+from lininspect.core.fits.product import correct_file
 from lininspect.gui.imagepanel import ImagePanel
 from lininspect.gui.mainwindow import MIN_SCREEN_PIXELS, MainWindow
 

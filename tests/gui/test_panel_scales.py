@@ -8,7 +8,7 @@ import pytest
 from guihelpers import hover, menu_action
 from PyQt6.QtCore import QPoint, Qt
 
-from lininspect.core import analysis
+from lininspect.core.analysis import analysis
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.viewstate import Limits
 

@@ -11,7 +11,7 @@ from guihelpers import hover, menu_action
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QKeySequence
 
-from lininspect.core import analysis
+from lininspect.core.analysis import analysis
 from lininspect.gui.mainwindow import MainWindow
 
 PLAY_MS = 20_000  # only detects a hang

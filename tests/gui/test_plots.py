@@ -15,9 +15,10 @@ from PyQt6.QtSvg import QSvgRenderer
 from PyQt6.QtWidgets import QApplication, QFileDialog, QStyle, QStyleOptionSpinBox
 
 from lininspect import __version__
-from lininspect.core import analysis, dq
-from lininspect.core.correction import evaluate
-from lininspect.core.exposure import open_exposure
+from lininspect.core.analysis import analysis
+from lininspect.core import dq
+from lininspect.core.kernels.correction import evaluate
+from lininspect.core.fits.exposure import open_exposure
 from lininspect.gui.app import DEFAULT_SIZE, open_window, show_sized
 from lininspect.gui.imagepanel import ImagePanel
 from lininspect.gui.inspector import INPUT_COLOUR

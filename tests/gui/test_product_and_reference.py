@@ -10,10 +10,10 @@ from astropy.io import fits
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QMessageBox, QPushButton
 
-from lininspect.core import analysis
+from lininspect.core.analysis import analysis
 from lininspect.core.dq import NO_LIN_CORR
 from lininspect.core.errors import LinInspectError
-from lininspect.core.product import correct_file
+from lininspect.core.fits.product import correct_file
 from lininspect.gui.app import show_window
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.opening import OpeningRequest

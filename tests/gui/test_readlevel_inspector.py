@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lininspect.core.exposure import open_exposure
-from lininspect.core.pathway import plan_correction
-from lininspect.core.product import correct_file
-from lininspect.core.reference import open_reference
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.kernels.pathway import plan_correction
+from lininspect.core.fits.product import correct_file
+from lininspect.core.references.reference import open_reference
 from lininspect.gui.mainwindow import MainWindow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt, QThreadPool
 
-from lininspect.core import analysis
-from lininspect.core.exposure import open_exposure
-from lininspect.core.readlevel import ReadLevelCoefficients
+from lininspect.core.analysis import analysis
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.kernels.readlevel import ReadLevelCoefficients
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.worker import running
 from lininspect.model.maps import extreme_pool

@@ -13,10 +13,10 @@ import pytest
 from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
-from lininspect.core.comparison import compare_references
-from lininspect.core.comparisonreport import report_files
-from lininspect.core.exposure import open_exposure
-from lininspect.core.reference import open_reference
+from lininspect.core.analysis.comparison import compare_references
+from lininspect.core.analysis.comparisonreport import report_files
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.references.reference import open_reference
 from lininspect.gui import comparisonpicture, jobs
 from lininspect.gui.mainwindow import MainWindow
 

@@ -11,7 +11,7 @@ from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from lininspect.core.errors import CorrectionCancelled
-from lininspect.core.product import correct_file
+from lininspect.core.fits.product import correct_file
 from lininspect.model import session as session_module
 from lininspect.gui.app import launch
 from lininspect.gui.mainwindow import MainWindow

@@ -11,8 +11,8 @@ from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtWidgets import QFileDialog
 
 from lininspect.cluster import survey_task
-from lininspect.core.survey import SurveySettings, SurveyStore, stack_all
-from lininspect.core.surveyreport import write_stacked_maps, write_table
+from lininspect.core.survey.survey import SurveySettings, SurveyStore, stack_all
+from lininspect.core.survey.surveyreport import write_stacked_maps, write_table
 
 from guihelpers import menu_action, shown_window
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from smallfiles import NGROUPS, NINTS
 
-from lininspect.core import analysis
+from lininspect.core.analysis import analysis
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.viewstate import Colourmap, Limits, PanelSource, RightView, Stretch
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lininspect.core.errors import LinInspectError
-from lininspect.core.exposure import open_exposure
+from lininspect.core.fits.exposure import open_exposure
 from lininspect.model.boxes import read_boxes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
 from lininspect.model.playback import interval_ms, next_frame
 from lininspect.model.session import A
 from lininspect.model.sources import ramp

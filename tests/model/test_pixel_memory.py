@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lininspect.model.session as session_module
-from lininspect.core.product import correct_file
+from lininspect.core.fits.product import correct_file
 from lininspect.model.session import FACTS_KEPT, A, B, PixelFacts, Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/

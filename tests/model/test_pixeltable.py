@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from lininspect.core.errors import LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
 from lininspect.model.pixeltable import pixel_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/

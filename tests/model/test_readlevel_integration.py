@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lininspect.core.errors import CorrectionCancelled
-from lininspect.core.exposure import open_exposure
+from lininspect.core.fits.exposure import open_exposure
 from lininspect.model.session import CORRECTED, PRODUCT_MINUS_OURS, A, B, Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/

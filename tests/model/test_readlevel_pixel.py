@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lininspect.core.correction import correct_arrays
-from lininspect.core.readlevel import prepare_read_level
+from lininspect.core.kernels.correction import correct_arrays
+from lininspect.core.kernels.readlevel import prepare_read_level
 from lininspect.model.readlevelpixel import rebuilt_reads
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/

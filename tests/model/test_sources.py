@@ -10,8 +10,8 @@ import pytest
 
 from lininspect.core.dq import NO_LIN_CORR
 from lininspect.core.errors import LinInspectError
-from lininspect.core.exposure import open_exposure
-from lininspect.core.product import correct_file
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
 from lininspect.model.session import A, B
 from lininspect.model.sources import ramp
 

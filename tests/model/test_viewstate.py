@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lininspect.core import analysis
+from lininspect.core.analysis import analysis
 from lininspect.model.viewstate import (
     Colourmap,
     Limits,

@@ -26,8 +26,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ...core import analysis, dq
-from ...core.dqmaps import FlaggedPixels, bit_counts, coloured_overlay, flag_mask
+from ...core.analysis import analysis
+from ...core import dq
+from ...core.analysis.dqmaps import FlaggedPixels, bit_counts, coloured_overlay, flag_mask
 from .base import Tool
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from PyQt6.QtCore import QSignalBlocker
 from PyQt6.QtGui import QDoubleValidator
 from PyQt6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from ...core import analysis
+from ...core.analysis import analysis
 from ...core.errors import LinInspectError
 from ...model.viewstate import PANELS, Colourmap, Limits, Stretch
 from ..displaycontrols import enum_combo

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .analysis import max_pool
-from .dq import FLAGS
+from ..dq import FLAGS
 
 Pixel = tuple[int, int]
 

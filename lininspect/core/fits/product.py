@@ -24,24 +24,24 @@ import numpy as np
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
 
-from .. import __version__
+from ... import __version__
 from . import fitsfile
 from .atomic import atomic_path
-from .correction import (
+from ..kernels.correction import (
     CancelToken,
     PreparedCoefficients,
     ProgressCallback,
     correct_ramps,
     correct_zeroframe,
 )
-from .dq import NO_LIN_CORR
-from .errors import LinInspectError
+from ..dq import NO_LIN_CORR
+from ..errors import LinInspectError
 from .exposure import Exposure, open_exposure
 from .heldfile import HeldFile
 from .outputs import check_output_path
-from .pathway import plan_correction
+from ..kernels.pathway import plan_correction
 from .pipelineload import refuse_what_the_pipeline_cannot_load
-from .reference import LinearityReference, open_reference
+from ..references.reference import LinearityReference, open_reference
 
 #: Suffixes the ramp-stage steps give their products; the last one is replaced by ``_linearity``.
 PIPELINE_SUFFIXES = (

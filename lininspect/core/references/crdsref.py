@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .asdfguard import check_asdf_extension
-from .errors import LinInspectError
+from ..fits.asdfguard import check_asdf_extension
+from ..errors import LinInspectError
 
 if TYPE_CHECKING:
     from .reference import LinearityReference

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import LinInspectError
+from ..errors import LinInspectError
 
 # Files are created private (0600); what we publish gets the permissions of any new file.
 _UMASK = os.umask(0o022)

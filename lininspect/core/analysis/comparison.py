@@ -1,7 +1,7 @@
 """Two linearity references judged on one exposure, pixel by pixel, as reference deliveries are judged.
 
 Both corrections are the pipeline's own (classic or read-level, chosen per reference by
-:func:`~lininspect.core.pathway.plan_correction`), run over the whole exposure in one
+:func:`~lininspect.core.kernels.pathway.plan_correction`), run over the whole exposure in one
 streamed pass: each row block of the exposure is read once, corrected with A and with B,
 and reduced to per-pixel figures before the next is read, so memory stays at a few
 blocks whatever the file's size.
@@ -31,12 +31,12 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import MIN_FIT_GROUPS
-from .correction import CancelToken, PreparedCoefficients, ProgressCallback, TileArrays, evaluate, run_tiles
-from .dq import NO_LIN_CORR, SATURATED
-from .errors import CorrectionCancelled, LinInspectError
-from .exposure import Exposure
-from .pathway import CorrectionPlan, plan_correction
-from .reference import LinearityReference, check_same_detector
+from ..kernels.correction import CancelToken, PreparedCoefficients, ProgressCallback, TileArrays, evaluate, run_tiles
+from ..dq import NO_LIN_CORR, SATURATED
+from ..errors import CorrectionCancelled, LinInspectError
+from ..fits.exposure import Exposure
+from ..kernels.pathway import CorrectionPlan, plan_correction
+from ..references.reference import LinearityReference, check_same_detector
 
 #: Samples (groups x rows x columns) of one row block: each block holds its raw samples and
 #: both corrections and the line fits' float64 sums at once, so this bounds the pass's memory
@@ -318,11 +318,11 @@ def _reduce_block(
         coefficients.correct_block(tile, rows.start, rows.stop, ny)
         corrected.append(out)
 
-    from . import kernels  # loaded with the compiled corrections above
+    from ..kernels import compiled  # loaded with the compiled corrections above
 
     rss, n = np.empty((height, nx)), np.empty((height, nx))
     for k, values in enumerate(corrected):
-        kernels.line_fit_rows(values, flags, rss, n)  # too few usable groups: masked just below
+        compiled.line_fit_rows(values, flags, rss, n)  # too few usable groups: masked just below
         fitted = n >= MIN_FIT_GROUPS
         sums.rss[k][rows][fitted] += rss[fitted]
         sums.groups[k][rows][fitted] += n[fitted]

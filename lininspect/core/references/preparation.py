@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..installation import pipeline_install_hint
-from .atomic import atomic_path
+from ...installation import pipeline_install_hint
+from ..fits.atomic import atomic_path
 from .crdsref import check_step_references, crds_parameters, effective_context
-from .errors import CorrectionCancelled, LinInspectError
-from .exposure import open_exposure
+from ..errors import CorrectionCancelled, LinInspectError
+from ..fits.exposure import open_exposure
 from .preparedcache import entry_for, new_entry, publish, source_identity
 
 #: jwst 3.0 Detector1 order of the steps that precede linearity.

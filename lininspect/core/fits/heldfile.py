@@ -13,7 +13,7 @@ import stat
 import weakref
 from pathlib import Path
 
-from .errors import LinInspectError
+from ..errors import LinInspectError
 
 
 class HeldFile:

@@ -17,7 +17,7 @@ import re
 import yaml
 
 from . import fitsfile
-from .errors import LinInspectError
+from ..errors import LinInspectError
 from .exposure import Exposure
 
 #: The only ASDF file format version the asdf library reads (its header line).

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import fitsfile
-from .errors import LinInspectError
+from ..errors import LinInspectError
 
 #: JWST ramps keep their arrays in FITS HDUs: the tree is metadata, tens of kB in real files.
 MAX_YAML_BYTES = 2 * 2**20

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .atomic import require_replaceable
-from .errors import LinInspectError
+from ..errors import LinInspectError
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import LinInspectError
-from .metadata import KEYWORDS, PipelineMetadata
+from ..errors import LinInspectError
+from ..fits.metadata import KEYWORDS, PipelineMetadata
 
 #: Detector rows (and columns) of a near-infrared detector.
 DETECTOR_SIZE = 2048

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from .correction import CancelToken, ProgressCallback, correct_ramps, correct_zeroframe
-from .errors import CorrectionCancelled, LinInspectError
-from .exposure import Exposure
-from .pathway import CorrectionPlan
+from ..kernels.correction import CancelToken, ProgressCallback, correct_ramps, correct_zeroframe
+from ..errors import CorrectionCancelled, LinInspectError
+from ..fits.exposure import Exposure
+from ..kernels.pathway import CorrectionPlan
 
 
 @dataclass(frozen=True)

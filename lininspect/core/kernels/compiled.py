@@ -269,7 +269,7 @@ def _classic_sample(planes, constant, raw, raw_row, flags, flags_row, y, x, g): 
 
 @numba.njit(**_COMPILE)
 def line_fit_rows(values, flags, rss, count):  # pragma: no cover - compiled
-    """:func:`~lininspect.core.analysis.line_fit_sums` in one pass: for each pixel of ``values``
+    """:func:`~lininspect.core.analysis.analysis.line_fit_sums` in one pass: for each pixel of ``values``
     (ngroups, rows, nx), the sum of squared residuals of its least-squares line against the group
     index over the usable groups (finite, GROUPDQ 0), into ``rss``; how many were usable, into ``count``.
 

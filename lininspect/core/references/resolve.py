@@ -15,8 +15,8 @@ from pathlib import Path
 from astropy.io import fits
 
 from .crdsref import crds_linearity_reference
-from .exposure import open_exposure
-from .errors import LinInspectError
+from ..fits.exposure import open_exposure
+from ..errors import LinInspectError
 from .preparation import Preparation, StepProgress, prepare, unrecorded_steps
 from .reference import LinearityReference, open_reference
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from .errors import LinInspectError
+from ..errors import LinInspectError
 from .heldfile import HeldFile
 
 BLOCK = 2880

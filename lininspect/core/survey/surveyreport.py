@@ -15,8 +15,8 @@ import numpy as np
 from astropy.io import fits
 from astropy.table import MaskedColumn, Table
 
-from .. import __version__
-from .atomic import atomic_path
+from ... import __version__
+from ..fits.atomic import atomic_path
 from .survey import DetectorStack
 
 TABLE_NAME = "survey.ecsv"

@@ -30,18 +30,18 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
-from .analysis import MIN_FIT_GROUPS, usable
-from .atomic import atomic_path
-from .comparison import chosen_by, uncorrected_reasons
-from .correction import PreparedCoefficients, TileArrays, evaluate
-from .crdsref import GIVE_REFERENCE_B, crds_linearity_reference
-from .dq import NO_LIN_CORR, SATURATED
-from .errors import LinInspectError
-from .exposure import Exposure, open_exposure
-from .pathway import CorrectionPlan, plan_correction
-from .reference import LinearityReference, check_same_detector
-from .resolve import resolve_input
+from ... import __version__
+from ..analysis.analysis import MIN_FIT_GROUPS, usable
+from ..fits.atomic import atomic_path
+from ..analysis.comparison import chosen_by, uncorrected_reasons
+from ..kernels.correction import PreparedCoefficients, TileArrays, evaluate
+from ..references.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
+from ..dq import NO_LIN_CORR, SATURATED
+from ..errors import LinInspectError
+from ..fits.exposure import Exposure, open_exposure
+from ..kernels.pathway import CorrectionPlan, plan_correction
+from ..references.reference import LinearityReference, check_same_detector
+from ..references.resolve import resolve_input
 
 #: The signal of the trended correction factor, as ground observatories trend it (e.g. HAWK-I's).
 DEFAULT_LEVEL = 10_000.0
@@ -127,7 +127,7 @@ def survey_exposure(path: str | Path, settings: SurveySettings, *, workers: int 
     path = Path(path)
     reference_a = None
     if settings.reference is not None:
-        from .reference import open_reference
+        from ..references.reference import open_reference
 
         reference_a = open_reference(settings.reference)
         check_same_detector(open_exposure(path), reference_a)
@@ -176,7 +176,7 @@ def stack_key(exposure: Exposure) -> str:
 
 
 def _reference_b(path: Path, settings: SurveySettings) -> LinearityReference:
-    from .reference import open_reference
+    from ..references.reference import open_reference
 
     if settings.against is not None:
         return open_reference(settings.against)
@@ -216,12 +216,11 @@ def _stream(exposure: Exposure, prepared: list[PreparedCoefficients], *, workers
     sums = _Sums(pair(), [pair() for _ in prepared], np.full(plane, -np.inf),
                  [np.full(plane, np.nan, dtype=np.float32) for _ in prepared])
     rows = max(1, min(min(p.tile_rows(nx) for p in prepared), _BLOCK_SAMPLES // max(ngroups * nx, 1)))
-    with open(exposure.path, "rb") as source:
-        sci, groupdq = exposure.streamed(source.fileno())
-        for r0 in range(0, ny, rows):
-            block = slice(r0, min(r0 + rows, ny))
-            for i in range(nints):
-                _reduce_block(sci, groupdq, prepared, sums, i, block)
+    sci, groupdq = exposure.streamed()  # read through the descriptor the exposure holds
+    for r0 in range(0, ny, rows):
+        block = slice(r0, min(r0 + rows, ny))
+        for i in range(nints):
+            _reduce_block(sci, groupdq, prepared, sums, i, block)
     return sums
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .correction import PreparedCoefficients, prepare_coefficients
-from .errors import LinInspectError
-from .exposure import Exposure
+from ..errors import LinInspectError
+from ..fits.exposure import Exposure
 from .readlevel import ReadPattern, pipeline_read_pattern, prepare_read_level
-from .reference import LinearityReference, coefficients_for, covers_exactly
+from ..references.reference import LinearityReference, coefficients_for, covers_exactly
 from .stripes import is_multistripe
 
 

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from astropy.io import fits
 
-from . import fitsfile, stripes
-from .dq import map_dq_def
-from .errors import LinInspectError
-from .exposure import Exposure
+from ..fits import fitsfile
+from ..kernels import stripes
+from ..dq import map_dq_def
+from ..errors import LinInspectError
+from ..fits.exposure import Exposure
 
 if TYPE_CHECKING:
     from .crdsref import CrdsPick

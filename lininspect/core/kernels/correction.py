@@ -1,7 +1,7 @@
 """The classic linearity correction, bit-for-bit as jwst 3.0.0 / stcal 1.20.0 compute it.
 
 The prepared coefficients (the pipeline's preparation, in its order) are evaluated by the
-compiled loop of :mod:`.kernels`: Horner in float32 in the pipeline's order, one rounding per
+compiled loop of :mod:`.compiled`: Horner in float32 in the pipeline's order, one rounding per
 operation, no fused multiply-add. :func:`horner` is the same arithmetic as numpy operations,
 for single pixels and curves. The work is split into tiles (rows of one integration, all
 groups) that run in threads, since the compiled loops release the GIL.
@@ -17,8 +17,8 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from .dq import NO_LIN_CORR, SATURATED
-from .errors import CorrectionCancelled, LinInspectError
+from ..dq import NO_LIN_CORR, SATURATED
+from ..errors import CorrectionCancelled, LinInspectError
 
 #: ``progress(done, total)`` in rows of integrations; called from the correcting thread.
 ProgressCallback = Callable[[int, int], None]
@@ -103,10 +103,10 @@ class PreparedCoefficients:
 
     def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
         """Correct the tile's arrays, exposure rows ``first:last`` of ``ny``; returns saturated samples."""
-        from . import kernels  # numba loads on the first correction, not with the application
+        from . import compiled  # numba loads on the first correction, not with the application
 
         planes = tuple(self.coeffs[:0:-1, first:last])
-        return int(kernels.classic_rows(
+        return int(compiled.classic_rows(
             planes, self.coeffs[0, first:last], tile.raw, tile.raw_row, tile.flags, tile.flags_row,
             tile.target, tile.target_row,
         ))
@@ -252,7 +252,7 @@ def correct_ramps(
     all work. Saturated groups keep their raw value. Raises CorrectionCancelled as
     soon as ``cancel`` is set; tiles already written stay written. The correction is
     the one ``prepared`` stands for: classic here, read-level for
-    :class:`~lininspect.core.readlevel.ReadLevelCoefficients`. ``compiled=False``: see
+    :class:`~lininspect.core.kernels.readlevel.ReadLevelCoefficients`. ``compiled=False``: see
     :meth:`PreparedCoefficients.correct_tile`.
     """
     nints, ngroups, ny, nx = data.shape

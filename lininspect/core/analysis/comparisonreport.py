@@ -17,13 +17,13 @@ import numpy as np
 from astropy.io import fits
 from astropy.table import Table
 
-from .. import __version__
-from .atomic import atomic_path, write_error_message
+from ... import __version__
+from ..fits.atomic import atomic_path, write_error_message
 from .comparison import ReferenceComparison
-from .correction import CancelToken, ProgressCallback
-from .errors import CorrectionCancelled, LinInspectError
-from .outputs import check_output_path
-from .product import header_text
+from ..kernels.correction import CancelToken, ProgressCallback
+from ..errors import CorrectionCancelled, LinInspectError
+from ..fits.outputs import check_output_path
+from ..fits.product import header_text
 
 #: The maps' FITS extensions: name, what it holds, unit.
 MAP_EXTENSIONS = (

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .correction import CancelToken, evaluate
-from .dq import SATURATED
-from .errors import CorrectionCancelled
+from ..kernels.correction import CancelToken, evaluate
+from ..dq import SATURATED
+from ..errors import CorrectionCancelled
 
 #: Fewer usable groups than this and a straight line leaves no residual worth showing.
 MIN_FIT_GROUPS = 3

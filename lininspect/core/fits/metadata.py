@@ -20,7 +20,7 @@ from typing import Any
 
 from . import fitsfile
 from .asdfguard import read_asdf_yaml
-from .errors import LinInspectError
+from ..errors import LinInspectError
 from .fitsfile import header_value, shown
 
 #: The metadata the linearity step uses: schema path under ``meta`` -> its FITS keyword.

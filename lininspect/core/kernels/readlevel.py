@@ -4,7 +4,7 @@ With NFRAMES > 1 each group is the mean of several detector reads, and the mean 
 corrected reads is not the correction of the mean. When the reference has INV_COEFFS
 the pipeline therefore rebuilds every group's reads from a straight-line count rate,
 un-linearizes them with INV_COEFFS, shifts them onto the raw group, corrects each read
-and averages. The compiled loop of :mod:`.kernels` does every operation in the pipeline's
+and averages. The compiled loop of :mod:`.compiled` does every operation in the pipeline's
 order and dtype (float32 for the first and anchor groups, float64 for the reads), so each
 sample gets the pipeline's rounding; the work runs in row tiles of one integration, in threads.
 """
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .correction import CancelToken, PreparedCoefficients, TileArrays, prepare_coefficients
-from .errors import CorrectionCancelled, LinInspectError
+from ..errors import CorrectionCancelled, LinInspectError
 
 #: Samples per tile plane (measured: bench_readlevel.py).
 _TILE_PLANE_SAMPLES = 8192
@@ -71,7 +71,7 @@ class ReadLevelCoefficients(PreparedCoefficients):
         return kept
 
     def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
-        from . import kernels  # numba loads on the first correction, not with the application
+        from . import compiled  # numba loads on the first correction, not with the application
 
         ngroups, nx = tile.raw.shape[0], tile.raw.shape[2]
         patterns = self.read_pattern[:ngroups]
@@ -79,7 +79,7 @@ class ReadLevelCoefficients(PreparedCoefficients):
         for g, reads in enumerate(patterns):
             offsets[g, : len(reads)] = np.asarray(reads) - self.mean_reads[0]
         with np.errstate(all="ignore"):  # NaN and inf propagate exactly as in the pipeline, silently
-            kept = kernels.read_level_rows(
+            kept = compiled.read_level_rows(
                 tuple(self.coeffs[:0:-1, first:last]), self.coeffs[0, first:last],
                 tuple(self.inverse[:0:-1, first:last]), self.inverse[0, first:last],
                 tile.raw, tile.raw_row, tile.flags, tile.flags_row, tile.target, tile.target_row,

@@ -13,7 +13,7 @@ import numpy as np
 from astropy.io import fits
 
 from . import fitsfile
-from .errors import LinInspectError
+from ..errors import LinInspectError
 from .heldfile import HeldFile
 from .metadata import PipelineMetadata, read_pipeline_metadata
 

@@ -25,9 +25,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import fitsfile
-from .asdfguard import read_asdf_yaml
-from .atomic import atomic_path
+from ..fits import fitsfile
+from ..fits.asdfguard import read_asdf_yaml
+from ..fits.atomic import atomic_path
 
 _MAX_MANIFEST_BYTES = 64 * 1024
 #: Entries no manifest names (lost races, re-preparations) are removed once this old.

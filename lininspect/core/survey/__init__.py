@@ -1,0 +1,1 @@
+"""Whole programs: per-exposure figures and mergeable per-detector partials, without Dask."""
