@@ -17,9 +17,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..core.atomic import atomic_path
+from ..core.fits.atomic import atomic_path
 from ..core.errors import LinInspectError
-from ..core.outputs import check_output_path
+from ..core.fits.outputs import check_output_path
 from .session import Session
 from .viewstate import (
     LINKABLE,
