@@ -9,7 +9,6 @@ their length: a file truncated after it was opened gives a refusal, never a SIGB
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -110,15 +109,11 @@ def _exposure_plane(exposure: Exposure, name: str, integration: int, group: int)
     info = _per_frame_image(exposure, name, 4 if name == "GROUPDQ" else 3)
     if info is None:
         raise LinInspectError(f"{exposure.path}: has no {name} image of the exposure's shape")
-    ny, nx = exposure.shape[2:]
-    frame = integration * exposure.ngroups + group if name == "GROUPDQ" else integration
-    dtype = fitsfile.PositionedReader(-1, info).dtype  # the stored type (BITPIX, big-endian); nothing read through it
-    size = ny * nx * dtype.itemsize
-    with open(exposure.path, "rb") as stream:
-        stored = os.pread(stream.fileno(), size, info.data_offset + frame * size)
-    if len(stored) != size:
-        raise LinInspectError(f"{exposure.path}: ended early (truncated while being read?)")
-    values = fitsfile.StoredImage(np.frombuffer(stored, dtype=dtype).reshape(ny, nx), info.header)[...]
+    index = (integration, group) if name == "GROUPDQ" else (integration,)
+    # Read through the descriptor the exposure holds: checked, never a memory map (a file truncated
+    # meanwhile is "ended early", never SIGBUS), and still the opened file if it was deleted.
+    stored = fitsfile.stored_image(exposure.file, info)[index]
+    values = fitsfile.StoredImage(stored, info.header)[...]
     return values.astype(np.uint8) if name == "GROUPDQ" else values  # GROUPDQ as the pipeline casts it
 
 

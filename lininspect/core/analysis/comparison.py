@@ -31,7 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import MIN_FIT_GROUPS
-from ..kernels.correction import CancelToken, PreparedCoefficients, ProgressCallback, TileArrays, evaluate, run_tiles
+from ..kernels.correction import (
+    CancelToken, PreparedCoefficients, ProgressCallback, correct_row_block, evaluate, read_row_block, run_tiles,
+)
 from ..dq import NO_LIN_CORR, SATURATED
 from ..errors import CorrectionCancelled, LinInspectError
 from ..fits.exposure import Exposure
@@ -300,23 +302,13 @@ def _reduce_block(
     cancel: CancelToken | None,
 ) -> None:
     """Read rows of integration ``i`` once, correct them with A and B, fold them into ``sums``."""
-    ngroups, ny, nx = sci.shape[1], sci.shape[2], sci.shape[3]
+    ny, nx = sci.shape[2], sci.shape[3]
     height = rows.stop - rows.start
-    raw = np.empty((ngroups, height, nx), dtype=np.float32)
-    flags = np.zeros((ngroups, height, nx), dtype=np.uint8)
-    with np.errstate(all="ignore"):  # stored values beyond float32 become inf, as the pipeline reads them
-        for g in range(ngroups):
-            raw[g] = sci[i, g, rows]
-            if groupdq is not None:
-                flags[g] = groupdq[i, g, rows]
+    raw, flags = read_row_block(sci, groupdq, i, rows)
     if cancel is not None and cancel.is_set():
         raise CorrectionCancelled()
-    corrected = []
-    for coefficients in prepared:
-        out = np.empty_like(raw)
-        tile = TileArrays(raw, 0, flags if groupdq is not None else None, 0, out, 0, buffered_target=False)
-        coefficients.correct_block(tile, rows.start, rows.stop, ny)
-        corrected.append(out)
+    given_flags = flags if groupdq is not None else None
+    corrected = [correct_row_block(coefficients, raw, given_flags, rows, ny) for coefficients in prepared]
 
     from ..kernels import compiled  # loaded with the compiled corrections above
 

@@ -148,6 +148,28 @@ class TileArrays:
                 out[i, g, rows] = self.target[g]
 
 
+def read_row_block(sci: Any, groupdq: Any | None, i: int, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of integration ``i``, all groups, read once into memory for passes that correct one block with
+    several references: float32 samples (beyond float32's range, inf, as the pipeline reads them) and uint8
+    flags (zeros where the exposure has no GROUPDQ)."""
+    ngroups, nx = sci.shape[1], sci.shape[3]
+    raw = np.empty((ngroups, rows.stop - rows.start, nx), dtype=np.float32)
+    flags = np.zeros(raw.shape, dtype=np.uint8)
+    with np.errstate(all="ignore"):
+        for g in range(ngroups):
+            raw[g] = sci[i, g, rows]
+            if groupdq is not None:
+                flags[g] = groupdq[i, g, rows]
+    return raw, flags
+
+
+def correct_row_block(coefficients: Any, raw: np.ndarray, flags: np.ndarray | None, rows: slice, ny: int) -> np.ndarray:
+    """A block of :func:`read_row_block` corrected by ``coefficients`` (classic or read-level) into a new array."""
+    out = np.empty_like(raw)
+    coefficients.correct_block(TileArrays(raw, 0, flags, 0, out, 0, buffered_target=False), rows.start, rows.stop, ny)
+    return out
+
+
 def _rows_as(values: Any, i: int, first: int, last: int, dtype: type) -> tuple[np.ndarray, int]:
     """Rows ``first:last`` of integration ``i``, all groups, as a C-ordered native ``dtype`` array
     and the index of row ``first`` in it: the integration itself when it already is one."""

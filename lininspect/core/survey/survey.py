@@ -34,7 +34,7 @@ from ... import __version__
 from ..analysis.analysis import MIN_FIT_GROUPS, usable
 from ..fits.atomic import atomic_path
 from ..analysis.comparison import chosen_by, uncorrected_reasons
-from ..kernels.correction import PreparedCoefficients, TileArrays, evaluate
+from ..kernels.correction import PreparedCoefficients, correct_row_block, evaluate, read_row_block
 from ..references.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
 from ..dq import NO_LIN_CORR, SATURATED
 from ..errors import LinInspectError
@@ -227,15 +227,8 @@ def _stream(exposure: Exposure, prepared: list[PreparedCoefficients], *, workers
 def _reduce_block(sci: Any, groupdq: Any | None, prepared: list[PreparedCoefficients], sums: _Sums, i: int,
                   rows: slice) -> None:
     """Read rows of integration ``i`` once, correct them with each reference, fold them into ``sums``."""
-    ngroups, nx = sci.shape[1], sci.shape[3]
-    height = rows.stop - rows.start
-    raw = np.empty((ngroups, height, nx), dtype=np.float32)
-    flags = np.zeros((ngroups, height, nx), dtype=np.uint8)
-    with np.errstate(all="ignore"):  # stored values beyond float32 become inf, as the pipeline reads them
-        for g in range(ngroups):
-            raw[g] = sci[i, g, rows]
-            if groupdq is not None:
-                flags[g] = groupdq[i, g, rows]
+    ngroups = sci.shape[1]
+    raw, flags = read_row_block(sci, groupdq, i, rows)
     saturated = (flags & SATURATED) != 0
     sums.saturated += int(np.count_nonzero(saturated))
     good_raw = usable(raw, flags)
@@ -249,9 +242,7 @@ def _reduce_block(sci: Any, groupdq: Any | None, prepared: list[PreparedCoeffici
     higher = found & (at_last.astype(np.float64) > sums.signal[rows])
     sums.signal[rows][higher] = at_last[higher]
     for k, coefficients in enumerate(prepared):
-        corrected = np.empty_like(raw)
-        tile = TileArrays(raw, 0, flags if groupdq is not None else None, 0, corrected, 0, buffered_target=False)
-        coefficients.correct_block(tile, rows.start, rows.stop, sci.shape[2])
+        corrected = correct_row_block(coefficients, raw, flags if groupdq is not None else None, rows, sci.shape[2])
         good = usable(corrected, flags)  # a correction that overflows makes a sample unusable
         _add_relative_residuals(sums.after[k], corrected, good, rows,
                                 design if np.array_equal(good, good_raw) else None)
