@@ -73,6 +73,16 @@ def assert_same_bits(ours: np.ndarray, theirs: np.ndarray) -> None:
     assert differ == 0, f"{differ} values differ in their bits"
 
 
+def assert_same_bits_any_nan(ours: np.ndarray, theirs: np.ndarray) -> None:
+    """Bit for bit, except that a NaN equals any NaN (Verify's rule): NaN in the same places, every
+    other value identical in its bits."""
+    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+    assert np.array_equal(np.isnan(ours), np.isnan(theirs)), "NaN in other places"
+    kept = ~np.isnan(ours)
+    if kept.any():
+        assert_same_bits(ours[kept], theirs[kept])
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),

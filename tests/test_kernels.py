@@ -90,6 +90,11 @@ def test_classic_loop_reads_big_endian_float64_and_integer_ramps_as_the_datamode
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), ny=st.integers(1, 12), nx=st.integers(1, 12), nframes=st.integers(2, 10))
 def test_read_level_loop_matches_stcal_on_edge_values(seed, ny, nx, nframes):
+    """Every value bit for bit, except the sign of a NaN born where a NaN sample meets reads made
+    NaN by inf - inf: stcal's ``reads += offset`` keeps the first operand's NaN in numpy's vector
+    loop and the second's in its scalar tail (seen: seeds 0 and 1372 on this machine), so which NaN
+    survives depends on a pixel's place in numpy's SIMD blocks and on the CPU, not on the data.
+    Such a sample is NaN in both, as Verify counts NaNs equal."""
     case = make_readlevel_case(seed, 1, 4, ny, nx, 4, 3, pipeline_read_pattern(4, nframes), False)
     rng = np.random.default_rng(seed)
     edges = rng.random(case["data"].shape) < 0.2
@@ -97,7 +102,7 @@ def test_read_level_loop_matches_stcal_on_edge_values(seed, ny, nx, nframes):
     for name in ("coeffs", "inv_coeffs"):
         odd = rng.random(case[name].shape) < 0.1
         case[name][odd] = rng.choice(_EDGE_COEFFS, size=int(odd.sum()))
-    assert_same_as_stcal(case)
+    assert_same_as_stcal(case, any_nan=True)
 
 
 @pytest.mark.parametrize("reads", [1, 2, 7, 8, 9, 15, 16, 17, 128, 129, 300, 1031])
