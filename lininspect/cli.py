@@ -16,6 +16,7 @@ from .interrupts import (
     exits_at_once,
     raise_on_signals,
     restore,
+    signal_received,
 )
 
 import os  # noqa: E402
@@ -26,6 +27,7 @@ if os.path.basename(sys.argv[0] if sys.argv else "") == "lininspect":
 
 import argparse  # noqa: E402
 import re  # noqa: E402
+import signal  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
@@ -152,6 +154,9 @@ def _run(args: list[str]) -> int:
         where = f"{error.filename}: " if error.filename else ""
         _fail(f"{where}{error.strerror or error}")
     except Exception as error:  # never show a traceback unless asked to
+        received = signal_received()
+        if received is not None:  # swallowed mid-import by a library, which then failed on what it left
+            raise KeyboardInterrupt if received == signal.SIGINT else Terminated()
         if os.environ.get("LININSPECT_DEBUG"):
             raise
         print(printable(f"lininspect: internal error: {type(error).__name__}: {error}"), file=sys.stderr)

@@ -30,7 +30,17 @@ def exit_at_once_on_signals() -> None:
 
 def raise_on_signals() -> None:
     """For running commands: SIGINT raises KeyboardInterrupt, SIGTERM raises Terminated."""
-    _install(signal.default_int_handler, _raise_terminated)
+    _install(_raise_interrupted, _raise_terminated)
+
+
+def signal_received() -> int | None:
+    """The last signal raised by :func:`raise_on_signals`' handlers, or None.
+
+    A library that swallows the KeyboardInterrupt raised inside its import (a bare ``except``)
+    fails later on what the import left half done: that failure is the interruption, not an
+    internal error.
+    """
+    return _received[-1] if _received else None
 
 
 def current_handlers() -> tuple[object, object]:
@@ -89,5 +99,14 @@ def _exit_now(signum: int, frame: FrameType | None) -> NoReturn:
     os._exit(128 + signum)
 
 
+_received: list[int] = []
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
+    raise KeyboardInterrupt
+
+
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
     raise Terminated()
