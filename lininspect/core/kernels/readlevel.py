@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .correction import CancelToken, PreparedCoefficients, TileArrays, prepare_coefficients
-from ..errors import CorrectionCancelled, LinInspectError
+from ..errors import LinInspectError
 
 #: Samples per tile plane (measured: bench_readlevel.py).
 _TILE_PLANE_SAMPLES = 8192
@@ -62,13 +62,7 @@ class ReadLevelCoefficients(PreparedCoefficients):
         Always compiled (``compiled`` is for the classic correction): numpy's read-level
         arithmetic costs more on any exposure than loading numba does.
         """
-        if cancel is not None and cancel.is_set():
-            raise CorrectionCancelled()
-        tile = TileArrays.of(data, groupdq, out, i, rows, direct=direct)
-        first, last, _ = rows.indices(data.shape[2])
-        kept = self.correct_block(tile, first, last, data.shape[2])
-        tile.write_back(out, i, rows)
-        return kept
+        return super().correct_tile(data, groupdq, out, i, rows, direct=direct, cancel=cancel, compiled=True)
 
     def correct_block(self, tile: TileArrays, first: int, last: int, ny: int) -> int:
         from . import compiled  # numba loads on the first correction, not with the application
