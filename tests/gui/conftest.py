@@ -27,6 +27,22 @@ def private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """A warning or error box no test asked for fails the test instead of waiting for a click forever.
+
+    A job finishing late (a CRDS lookup after the test's own steps) once opened a modal box in
+    teardown and stopped the whole suite. Tests that expect a dialog patch these themselves.
+    """
+    from PyQt6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *rest: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *rest: shown.append(text))
+    yield shown
+    assert not shown, f"a dialog no test expected: {shown}"
+
+
 @pytest.fixture
 def window(qtbot, small_files: SmallFiles) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A shown main window with the small exposure and reference loaded, not yet corrected."""
