@@ -1,0 +1,60 @@
+"""Ramps as one table, a row per group: what TOPCAT gets over SAMP (``table.load.votable``).
+
+The selected and pinned pixels' ramps of one integration come from the session, input and each
+loaded reference's correction; other tools add ramps of their own (a region's mean, say) by
+name through :func:`ramps_table`'s ``extra``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+from astropy.table import Table
+
+from ..core.errors import LinInspectError
+from ..core.fits.atomic import atomic_path
+from .session import Session
+
+
+def pixel_ramps(session: Session, pixels: Iterable[tuple[int, int]], integration: int) -> dict[str, np.ndarray]:
+    """Each pixel's input ramp and its corrections (``x12_y7_input``, ``x12_y7_corrected_A``, ...; a
+    pipeline product shown adds ``x12_y7_product``), of ``integration``, in the order given."""
+    ramps: dict[str, np.ndarray] = {}
+    for x, y in dict.fromkeys(pixels):  # each pixel once, in order
+        facts = session.pixel(x, y, integration)
+        name = f"x{x}_y{y}"
+        ramps[f"{name}_input"] = facts.raw[integration]
+        for reference in facts.references:
+            if reference.corrected is not None:
+                ramps[f"{name}_corrected_{reference.label}"] = reference.corrected[integration]
+        if session.shows_product and facts.corrected is not None:
+            ramps[f"{name}_product"] = facts.corrected[integration]
+    return ramps
+
+
+def ramps_table(ramps: Mapping[str, np.ndarray], ngroups: int, *, integration: int,
+                extra: Mapping[str, np.ndarray] | None = None, source: str = "") -> Table:  # fmt: skip
+    """A ``group`` column (0-based, as lininspect numbers groups) and one float column per named ramp of
+    ``ngroups`` samples (``extra`` after the pixels'); the integration and file in the table's meta."""
+    table = Table()
+    table["group"] = np.arange(ngroups, dtype=np.int32)
+    for name, values in {**ramps, **(extra or {})}.items():
+        column = np.asarray(values, dtype=np.float32)
+        if column.shape != (ngroups,):
+            raise LinInspectError(f"ramp {name} has {column.size} samples; the exposure has {ngroups} groups")
+        if name in table.colnames:
+            raise LinInspectError(f"two ramps are called {name}")
+        table[name] = column
+    table.meta["integration"] = integration
+    if source:
+        table.meta["source"] = source
+    return table
+
+
+def write_votable(table: Table, path: Path) -> Path:
+    """``table`` as a VOTable file, whole or not at all; return the path."""
+    with atomic_path(path, replace=False) as temporary:
+        table.write(temporary, format="votable", overwrite=True)
+    return path
