@@ -40,7 +40,7 @@ def ramps_table(ramps: Mapping[str, np.ndarray], ngroups: int, *, integration: i
     ``ngroups`` samples (``extra`` after the pixels'); the integration and file in the table's meta."""
     table = Table()
     table["group"] = np.arange(ngroups, dtype=np.int32)
-    for name, values in {**ramps, **(extra or {})}.items():
+    for name, values in [*ramps.items(), *(extra or {}).items()]:
         column = np.asarray(values, dtype=np.float32)
         if column.shape != (ngroups,):
             raise LinInspectError(f"ramp {name} has {column.size} samples; the exposure has {ngroups} groups")

@@ -29,7 +29,7 @@ def plane_hdu(values: np.ndarray, keywords: Mapping[str, Card], wcs: fits.Header
     hdu = fits.PrimaryHDU(data)
     header = hdu.header
     if wcs is not None:
-        header.extend(wcs.cards, unique=True)
+        header.extend([card for card in wcs.cards if not card.keyword.startswith("NAXIS")], unique=True)
     if substrt is not None:
         # DS9's physical = image - LTV: image pixel 1 is detector pixel SUBSTRT.
         header["LTV1"] = (1 - substrt[0], "detector column = image column - LTV1")
