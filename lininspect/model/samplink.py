@@ -23,6 +23,8 @@ SKY_MTYPE = "coord.pointAt.sky"
 #: lininspect's own: point at a 0-based array pixel ``x``, ``y`` (SAMP has no standard pixel mtype).
 PIXEL_MTYPE = "lininspect.pointAt.pixel"
 RECEIVED_MTYPES = (SKY_MTYPE, PIXEL_MTYPE)
+#: The hub tells its clients it is going away (DS9 or TOPCAT that started it quit).
+HUB_SHUTDOWN = "samp.hub.event.shutdown"
 #: What a missing hub is told as, to the user.
 NO_HUB = "no SAMP hub is running (DS9, TOPCAT and Aladin start one; so does `samp_hub`)"
 
@@ -67,6 +69,7 @@ class SampLink:
         try:
             for mtype in RECEIVED_MTYPES:
                 client.bind_receive_message(mtype, self._receive)
+            client.bind_receive_notification(HUB_SHUTDOWN, self._receive)
         except BaseException:
             client.disconnect()
             raise

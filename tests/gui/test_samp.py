@@ -60,7 +60,10 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SAMPHubServ
 def recorder(hub: SAMPHubServer) -> Iterator[Recorder]:
     peer = Recorder(hub)
     yield peer
-    peer.client.disconnect()
+    if hub.is_running:
+        peer.client.disconnect()
+    else:  # the test stopped the hub: only the client's own thread is left to stop
+        peer.client.client.stop()
 
 
 def _connect(window: MainWindow, qtbot):  # type: ignore[no-untyped-def]
@@ -211,5 +214,19 @@ def test_no_hub_is_one_note_at_once(window: MainWindow, qtbot, tmp_path: Path, m
     answers_within(qtbot, 2000)  # the GUI thread is not waiting for the hub
     qtbot.waitUntil(lambda: "no SAMP hub is running" in window.status.message_text, timeout=WAIT_MS)
     tool = window.tool_docks.tools["samp"]
+    assert not tool.link.connected and tool.state.text() == "not connected"
+    assert menu_action(window, "SAMP", "Connect to hub").isEnabled()
+
+
+def test_disconnecting_and_a_hub_going_away(window: MainWindow, hub: SAMPHubServer, recorder: Recorder, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tool = _connect(window, qtbot)
+    menu_action(window, "SAMP", "Disconnect").trigger()
+    qtbot.waitUntil(lambda: window.status.message_text == "SAMP: disconnected from the hub", timeout=WAIT_MS)
+    assert not tool.link.connected and tool.state.text() == "not connected"
+    assert not menu_action(window, "SAMP", "Disconnect").isEnabled()
+
+    _connect(window, qtbot)
+    hub.stop()  # DS9, which ran the hub, quits
+    qtbot.waitUntil(lambda: "the hub shut down" in window.status.message_text, timeout=WAIT_MS)
     assert not tool.link.connected and tool.state.text() == "not connected"
     assert menu_action(window, "SAMP", "Connect to hub").isEnabled()

@@ -28,7 +28,7 @@ from ...core.fits.celestial import SkyWcs, sky_wcs
 from ...core.fits.exposure import Exposure
 from ...core.fits.planefile import plane_hdu, write_plane
 from ...model.rampstable import pixel_ramps, ramps_table, write_votable
-from ...model.samplink import IMAGE_MTYPE, PIXEL_MTYPE, SKY_MTYPE, TABLE_MTYPE, Received, SampLink
+from ...model.samplink import HUB_SHUTDOWN, IMAGE_MTYPE, PIXEL_MTYPE, SKY_MTYPE, TABLE_MTYPE, Received, SampLink
 from ..worker import Job, cancel_job, start_job
 from .base import Tool
 
@@ -134,14 +134,17 @@ class SampTool(Tool):
         self._show_state()
         return self._connecting
 
-    def disconnect(self) -> None:
-        """Leave the bus (in the GUI thread: unregistering is one short call to a hub on this machine)."""
+    def disconnect(self, why: str = "disconnected from the hub") -> None:
+        """Leave the bus in a job (unregistering asks the hub; the client's thread takes a moment to stop)."""
         if not self.link.connected:
             self._tell("SAMP: not connected")
             return
-        self.link.disconnect()
-        self._show_state()
-        self._tell("SAMP: disconnected from the hub")
+
+        def done(_: None) -> None:
+            self._show_state()
+            self._tell(f"SAMP: {why}")
+
+        self._start(lambda progress, cancel: self.link.disconnect(), done)
 
     def _show_state(self) -> None:
         connected = self.link.connected
@@ -211,7 +214,7 @@ class SampTool(Tool):
 
         self._start(job, lambda n: self._sent(what, n, TABLE_MTYPE, "table tool (TOPCAT)"))
 
-    def _start(self, job: Callable[[Any, Any], int], done: Callable[[int], None]) -> None:
+    def _start(self, job: Callable[[Any, Any], Any], done: Callable[[Any], None]) -> None:
         self._jobs = [j for j in self._jobs if not j.done]
         self._jobs.append(start_job(job, done, lambda message: self._tell(f"SAMP: {message}")))
 
@@ -244,6 +247,8 @@ class SampTool(Tool):
             self._point_at_pixel(message)
         elif message.mtype == SKY_MTYPE:
             self._point_at_sky(message)
+        elif message.mtype == HUB_SHUTDOWN and self.link.connected:
+            self.disconnect("the hub shut down; connect again once one runs")
 
     def _point_at_pixel(self, message: Received) -> None:
         try:
