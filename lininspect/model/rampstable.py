@@ -54,7 +54,18 @@ def ramps_table(ramps: Mapping[str, np.ndarray], ngroups: int, *, integration: i
 
 
 def write_votable(table: Table, path: Path) -> Path:
-    """``table`` as a VOTable file, whole or not at all; return the path."""
+    """``table`` as a VOTable file, its meta as PARAMs (astropy's writer drops a table's meta), whole or
+    not at all; return the path."""
+    from astropy.io.votable import from_table
+    from astropy.io.votable.tree import Param
+
+    document = from_table(table)
+    element = document.get_first_table()
+    for name, value in table.meta.items():
+        if isinstance(value, (int, np.integer)):
+            element.params.append(Param(document, name=name, datatype="int", value=int(value)))
+        else:
+            element.params.append(Param(document, name=name, datatype="char", arraysize="*", value=str(value)))
     with atomic_path(path, replace=False) as temporary:
-        table.write(temporary, format="votable", overwrite=True)
+        document.to_xml(str(temporary))
     return path

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from astropy.io.votable import parse_single_table
 from astropy.table import Table
 
 from lininspect.core.errors import LinInspectError
@@ -16,7 +17,10 @@ def test_named_ramps_become_columns_after_the_group_number(tmp_path: Path) -> No
     ramps = {"x1_y2_input": np.array([1.0, 2.0, 4.0]), "x1_y2_corrected_A": np.array([1.5, 2.5, 4.5])}
     table = ramps_table(ramps, 3, integration=1, extra={"region_mean": np.array([7.0, 8.0, 9.0])}, source="a.fits")
     assert table.colnames == ["group", "x1_y2_input", "x1_y2_corrected_A", "region_mean"]
-    read = Table.read(write_votable(table, tmp_path / "ramps.xml"), format="votable")
+    path = write_votable(table, tmp_path / "ramps.xml")
+    read = Table.read(path, format="votable")
+    params = {param.name: param.value for param in parse_single_table(path).params}
+    assert params["integration"] == 1 and params["source"] == "a.fits"
     np.testing.assert_array_equal(read["group"], [0, 1, 2])
     np.testing.assert_array_equal(read["region_mean"], [7.0, 8.0, 9.0])
     np.testing.assert_array_equal(read["x1_y2_corrected_A"], [1.5, 2.5, 4.5])
