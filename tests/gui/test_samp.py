@@ -230,3 +230,23 @@ def test_disconnecting_and_a_hub_going_away(window: MainWindow, hub: SAMPHubServ
     qtbot.waitUntil(lambda: "the hub shut down" in window.status.message_text, timeout=WAIT_MS)
     assert not tool.link.connected and tool.state.text() == "not connected"
     assert menu_action(window, "SAMP", "Connect to hub").isEnabled()
+
+
+def test_only_the_last_files_sent_are_kept(window: MainWindow, recorder: Recorder, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("lininspect.gui.tools.samp.KEPT_FILES", 2)
+    _connect(window, qtbot)
+    for sent in range(1, 4):
+        menu_action(window, "SAMP", "Send left panel's image").trigger()
+        qtbot.waitUntil(lambda sent=sent: len(recorder.got("image.load.fits")) == sent, timeout=WAIT_MS)
+    paths = [_local(params["url"]) for params in recorder.got("image.load.fits")]
+    assert [path.exists() for path in paths] == [False, True, True]
+
+
+def test_nothing_to_send_in_an_empty_window(qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, None, None)
+    try:
+        assert menu_action(window, "SAMP", "Connect to hub").isEnabled()
+        for entry in ("Send left panel's image", "Send right panel's image", "Send ramps of the selected and pinned pixels"):
+            assert not menu_action(window, "SAMP", entry).isEnabled()
+    finally:
+        window.close()

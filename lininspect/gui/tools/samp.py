@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 #: How long each SAMP note stays in the status bar.
 NOTE_MS = 10_000
+#: Files sent that are kept: a peer loads a file when told of it, so older ones only fill the disk.
+KEPT_FILES = 20
 
 
 class _Inbox(QObject):
@@ -96,6 +98,8 @@ class SampTool(Tool):
         column.addWidget(help_text)
         column.addStretch(1)
         self._show_state()
+        # Not a follower: the menu's entries must say what they can do while the dock is hidden too.
+        window.view.subscribe(lambda changed: self._show_state() if "data_version" in changed else None)
 
     def widget(self) -> QWidget:
         return self._widget
@@ -152,6 +156,9 @@ class SampTool(Tool):
         self.state.setText("connecting..." if connecting else "connected to a SAMP hub" if connected else "not connected")
         self.connect_action.setEnabled(not connected and not connecting)
         self.disconnect_action.setEnabled(connected)
+        loaded = self.session.exposure is not None
+        for action in (self.send_left_action, self.send_right_action, self.send_ramps_action):
+            action.setEnabled(loaded)
 
     # --- sending ------------------------------------------------------------------------
 
@@ -228,7 +235,10 @@ class SampTool(Tool):
         """A new name in the private folder (made now, readable by this user alone)."""
         if self._folder is None:
             self._folder = Path(tempfile.mkdtemp(prefix="lininspect-samp-"))
-        return self._folder / f"{next(self._serial):03d}_{stem}{suffix}"
+        sent = sorted(path for path in self._folder.iterdir() if not path.name.startswith("."))  # not a file being written
+        for old in sent[: max(0, len(sent) - KEPT_FILES + 1)]:  # names sort by their serial number
+            old.unlink(missing_ok=True)
+        return self._folder / f"{next(self._serial):06d}_{stem}{suffix}"
 
     def _sky_wcs(self, exposure: Exposure) -> SkyWcs | None:
         """The exposure's WCS, read once per exposure (from a job: a gwcs takes asdf and gwcs to load)."""
