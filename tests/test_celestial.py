@@ -75,13 +75,15 @@ def test_the_asdf_trees_gwcs_finds_the_pixel_and_has_a_fits_form(tmp_path: Path)
 
 def test_a_plane_file_is_whole_and_says_what_it_is(tmp_path: Path) -> None:
     values = np.arange(12, dtype=np.float32).reshape(3, 4)
-    hdu = plane_hdu(values, {"SHOWN": ("Ratio", "the view"), "GROUP": 2}, _header_wcs().to_header(), (11, 21))
+    keywords = {"SHOWN": ("A \u2212 B", "the view"), "GROUP": 2, "FILENAME": "caf\u00e9\n.fits"}
+    hdu = plane_hdu(values, keywords, _header_wcs().to_header(), (11, 21))
     path = write_plane(tmp_path / "plane.fits", hdu)
     with fits.open(path) as written:
         np.testing.assert_array_equal(written[0].data, values)
         header = written[0].header
         assert (header["SHOWN"], header["GROUP"], header["CTYPE1"], header["LTV1"], header["LTV2"]) == (
-            "Ratio", 2, "RA---TAN", -10, -20)  # fmt: skip
+            "A - B", 2, "RA---TAN", -10, -20)  # fmt: skip
+        assert header["FILENAME"] == "caf??.fits"  # FITS cards hold printable ASCII only
     assert [p.name for p in tmp_path.iterdir()] == ["plane.fits"]  # no temporary left beside it
     with pytest.raises(Exception, match="already exists"):
         write_plane(path, hdu)  # never replaces a file sent earlier

@@ -250,3 +250,18 @@ def test_nothing_to_send_in_an_empty_window(qtbot) -> None:  # type: ignore[no-u
             assert not menu_action(window, "SAMP", entry).isEnabled()
     finally:
         window.close()
+
+
+def test_a_view_named_with_a_minus_sign_is_sent_in_ascii(window: MainWindow, recorder: Recorder, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """FITS headers are ASCII: "g−(g−1)" (a true minus sign) must not stop the send."""
+    _connect(window, qtbot)
+    window.set_frame(0, 2)
+    window.display.left_box.setCurrentText("g−(g−1)")
+    assert window.view.left.value == "g−(g−1)"
+    menu_action(window, "SAMP", "Send left panel's image").trigger()
+    qtbot.waitUntil(lambda: len(recorder.got("image.load.fits")) == 1, timeout=WAIT_MS)
+    plane = window.session.input_plane
+    with fits.open(_local(recorder.got("image.load.fits")[0]["url"])) as sent:
+        np.testing.assert_array_equal(sent[0].data, plane(0, 2) - plane(0, 1))
+        assert sent[0].header["SHOWN"] == "g-(g-1)"
+    qtbot.waitUntil(lambda: "sent g−(g−1), integration 0, group 2" in window.status.message_text, timeout=WAIT_MS)

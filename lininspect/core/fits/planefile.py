@@ -36,8 +36,16 @@ def plane_hdu(values: np.ndarray, keywords: Mapping[str, Card], wcs: fits.Header
         header["LTV2"] = (1 - substrt[1], "detector row = image row - LTV2")
         header["LTM1_1"], header["LTM2_2"] = 1.0, 1.0
     for key, card in keywords.items():
-        header[key] = card
+        value, comment = card if isinstance(card, tuple) else (card, "")
+        header[key] = (ascii_text(value) if isinstance(value, str) else value, comment)
     return hdu
+
+
+def ascii_text(text: str) -> str:
+    """``text`` as a FITS card can hold it: lininspect's labels' minus and times signs spelled in ASCII,
+    anything else outside printable ASCII (a file name's accent, a control character) as ``?``."""
+    plain = text.replace("\u2212", "-").replace("\u00d7", "x")
+    return "".join(c if " " <= c <= "~" else "?" for c in plain)
 
 
 def write_plane(path: Path, hdu: fits.PrimaryHDU) -> Path:
