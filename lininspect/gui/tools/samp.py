@@ -99,7 +99,7 @@ class SampTool(Tool):
         column.addStretch(1)
         self._show_state()
         # Not a follower: the menu's entries must say what they can do while the dock is hidden too.
-        window.view.subscribe(lambda changed: self._show_state() if "data_version" in changed else None)
+        window.view.subscribe(lambda changed: self._on_data() if "data_version" in changed else None)
 
     def widget(self) -> QWidget:
         return self._widget
@@ -149,6 +149,13 @@ class SampTool(Tool):
             self._tell(f"SAMP: {why}")
 
         self._start(lambda progress, cancel: self.link.disconnect(), done)
+
+    def _on_data(self) -> None:
+        """New files: the Send entries follow, and the old exposure's WCS (and its file) is let go."""
+        kept = self._wcs
+        if kept is not None and kept[0] is not self.session.exposure:
+            self._wcs = None
+        self._show_state()
 
     def _show_state(self) -> None:
         connected = self.link.connected
