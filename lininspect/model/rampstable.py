@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.table import Table
 
 from ..core.errors import LinInspectError
 from ..core.fits.atomic import atomic_path
 from .session import Session
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 
 def pixel_ramps(session: Session, pixels: Iterable[tuple[int, int]], integration: int) -> dict[str, np.ndarray]:
@@ -38,6 +41,8 @@ def ramps_table(ramps: Mapping[str, np.ndarray], ngroups: int, *, integration: i
                 extra: Mapping[str, np.ndarray] | None = None, source: str = "") -> Table:  # fmt: skip
     """A ``group`` column (0-based, as lininspect numbers groups) and one float column per named ramp of
     ``ngroups`` samples (``extra`` after the pixels'); the integration and file in the table's meta."""
+    from astropy.table import Table  # a second of imports: only once ramps are sent
+
     table = Table()
     table["group"] = np.arange(ngroups, dtype=np.int32)
     for name, values in [*ramps.items(), *(extra or {}).items()]:

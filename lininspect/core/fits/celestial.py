@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from astropy.io import fits
-from astropy.wcs import WCS
 
 from . import fitsfile
 from .asdfguard import read_asdf_yaml
@@ -68,6 +67,8 @@ def _header_wcs(header: fits.Header) -> SkyWcs | None:
     """A celestial WCS from FITS cards (the data axes beyond the image's two carry none)."""
     if not any(key.startswith("CTYPE") for key in header):
         return None
+    from astropy.wcs import WCS  # half a second of imports, for files that have a WCS
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # FITSFixedWarning on JWST's date and MJD cards
         try:
