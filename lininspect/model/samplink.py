@@ -26,7 +26,7 @@ RECEIVED_MTYPES = (SKY_MTYPE, PIXEL_MTYPE)
 #: The hub tells its clients it is going away (DS9 or TOPCAT that started it quit).
 HUB_SHUTDOWN = "samp.hub.event.shutdown"
 #: What a missing hub is told as, to the user.
-NO_HUB = "no SAMP hub is running (DS9, TOPCAT and Aladin start one; so does `samp_hub`)"
+NO_HUB = "no SAMP hub is running (DS9, TOPCAT and Aladin start one): connect again once one runs"
 
 
 @dataclass(frozen=True)

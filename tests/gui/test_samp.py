@@ -13,6 +13,7 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
+from PyQt6.QtCore import Qt
 from guihelpers import answers_within, menu_action, shown_window
 from pyvo.samp import SAMPHubServer, SAMPIntegratedClient
 from smallfiles import SmallFiles
@@ -220,8 +221,12 @@ def test_no_hub_is_one_note_at_once(window: MainWindow, qtbot, tmp_path: Path, m
 
 def test_disconnecting_and_a_hub_going_away(window: MainWindow, hub: SAMPHubServer, recorder: Recorder, qtbot) -> None:  # type: ignore[no-untyped-def]
     tool = _connect(window, qtbot)
-    menu_action(window, "SAMP", "Disconnect").trigger()
+    menu_action(window, "Tools", "SAMP").trigger()  # the dock, with its buttons
+    qtbot.waitUntil(lambda: tool.buttons["Disconnect"].isVisible() and tool.buttons["Disconnect"].isEnabled())
+    assert tool.state.text() == "connected to a SAMP hub" and not tool.buttons["Connect"].isEnabled()
+    qtbot.mouseClick(tool.buttons["Disconnect"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.status.message_text == "SAMP: disconnected from the hub", timeout=WAIT_MS)
+    assert tool.buttons["Connect"].isEnabled() and not tool.buttons["Disconnect"].isEnabled()
     assert not tool.link.connected and tool.state.text() == "not connected"
     assert not menu_action(window, "SAMP", "Disconnect").isEnabled()
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ... import __version__
 from ...core.errors import LinInspectError
@@ -82,12 +82,21 @@ class SampTool(Tool):
         self.state = QLabel("")
         self.state.setWordWrap(True)
         column.addWidget(self.state)
-        for action in (self.connect_action, self.disconnect_action, self.send_left_action, self.send_right_action,
-                       self.send_ramps_action):  # fmt: skip
-            button = QPushButton(action.text().replace("&", ""))
+        buttons = QGridLayout()
+        #: The dock's buttons by the menu entry they click (short labels: the dock is narrow).
+        self.buttons: dict[str, QPushButton] = {}
+        for place, (action, label) in enumerate(((self.connect_action, "Connect"), (self.disconnect_action, "Disconnect"),
+                                                 (self.send_left_action, "Send left image"),
+                                                 (self.send_right_action, "Send right image"),
+                                                 (self.send_ramps_action, "Send ramps"))):  # fmt: skip
+            button = QPushButton(label)
+            button.setToolTip(action.text().replace("&", ""))
             button.clicked.connect(action.trigger)
+            button.setEnabled(action.isEnabled())
             action.changed.connect(lambda button=button, action=action: button.setEnabled(action.isEnabled()))
-            column.addWidget(button)
+            buttons.addWidget(button, place // 2, place % 2)
+            self.buttons[label] = button
+        column.addLayout(buttons)
         self.note = QLabel("")
         self.note.setWordWrap(True)
         column.addWidget(self.note)
