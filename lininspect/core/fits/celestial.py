@@ -4,12 +4,14 @@ else the gwcs object of the ASDF tree's ``meta.wcs``.
 Ramps straight from the ground system carry the SCI header WCS that ``set_telescope_pointing``
 wrote; a file that went through ``assign_wcs`` carries a gwcs in its ASDF tree. A file with
 neither has no sky position, and saying so is the answer to a sky position sent to it.
+
+Nothing here silences warnings: the app reads WCSs in jobs, whose warnings reach the status bar
+(``warnings.catch_warnings`` swaps process-wide state, which races between threads).
 """
 
 from __future__ import annotations
 
 import io
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -69,27 +71,19 @@ def _header_wcs(header: fits.Header) -> SkyWcs | None:
         return None
     from astropy.wcs import WCS  # half a second of imports, for files that have a WCS
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # FITSFixedWarning on JWST's date and MJD cards
-        try:
-            celestial = WCS(header).celestial
-        except Exception:  # noqa: BLE001 - a damaged WCS is no WCS, as DS9 treats it
-            return None
+    try:
+        # Unfixed: wcslib's fixes touch dates and units, never the sky transform, and each one warns.
+        celestial = WCS(header, fix=False).celestial
+    except Exception:  # noqa: BLE001 - a damaged WCS is no WCS, as DS9 treats it
+        return None
     if not celestial.has_celestial or celestial.naxis != 2:
         return None
 
     def to_pixel(ra: float, dec: float) -> tuple[float, float]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            x, y = celestial.world_to_pixel_values(ra, dec)
+        x, y = celestial.world_to_pixel_values(ra, dec)
         return float(x), float(y)
 
-    def cards() -> fits.Header:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return celestial.to_header(relax=True)
-
-    return SkyWcs("SCI header", to_pixel, cards)
+    return SkyWcs("SCI header", to_pixel, lambda: celestial.to_header(relax=True))
 
 
 def _tree_wcs(exposure: Exposure, info: fitsfile.HduInfo) -> SkyWcs | None:
@@ -98,13 +92,11 @@ def _tree_wcs(exposure: Exposure, info: fitsfile.HduInfo) -> SkyWcs | None:
     if b"meta" not in text or b"wcs" not in text:
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import asdf
+        import asdf
 
-            with asdf.open(io.BytesIO(text), lazy_load=True, memmap=False) as tree:
-                meta = tree.tree.get("meta")
-                wcs = meta.get("wcs") if isinstance(meta, dict) else None
+        with asdf.open(io.BytesIO(text), lazy_load=True, memmap=False) as tree:
+            meta = tree.tree.get("meta")
+            wcs = meta.get("wcs") if isinstance(meta, dict) else None
     except Exception as error:  # noqa: BLE001 - asdf raises many kinds on a tree it cannot convert
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise LinInspectError(f"{exposure.path}: its ASDF meta.wcs cannot be read ({first})") from None
@@ -112,8 +104,7 @@ def _tree_wcs(exposure: Exposure, info: fitsfile.HduInfo) -> SkyWcs | None:
         return None
 
     def to_pixel(ra: float, dec: float) -> tuple[float, float]:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
             x, y = wcs.invert(ra, dec, with_bounding_box=False)
         return float(x), float(y)
 
@@ -124,8 +115,8 @@ def _sip_header(wcs: object, shape: tuple[int, ...]) -> fits.Header | None:
     """The gwcs as a FITS TAN-SIP header over the image, as DS9 and Aladin read one; None if it cannot be fitted."""
     ny, nx = shape
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return wcs.to_fits_sip(bounding_box=((-0.5, nx - 0.5), (-0.5, ny - 0.5)), max_pix_error=SIP_PIXEL_ERROR)  # type: ignore[attr-defined]
+        with np.errstate(all="ignore"):
+            return wcs.to_fits_sip(bounding_box=((-0.5, nx - 0.5), (-0.5, ny - 0.5)),  # type: ignore[attr-defined]
+                                   max_pix_error=SIP_PIXEL_ERROR)  # fmt: skip
     except Exception:  # noqa: BLE001 - a WCS that is not a celestial imaging one has no SIP form
         return None
