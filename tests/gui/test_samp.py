@@ -270,3 +270,15 @@ def test_a_view_named_with_a_minus_sign_is_sent_in_ascii(window: MainWindow, rec
         np.testing.assert_array_equal(sent[0].data, plane(0, 2) - plane(0, 1))
         assert sent[0].header["SHOWN"] == "g-(g-1)"
     qtbot.waitUntil(lambda: "sent g−(g−1), integration 0, group 2" in window.status.message_text, timeout=WAIT_MS)
+
+
+def test_a_pixel_sent_as_a_call_gets_its_reply(window: MainWindow, recorder: Recorder, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A call (not a notification) is answered samp.ok at once, whatever the window is doing."""
+    _connect(window, qtbot)
+    [app] = recorder.client.get_subscribed_clients("lininspect.pointAt.pixel")
+    reply = recorder.client.ecall_and_wait(app, "lininspect.pointAt.pixel", "10", x="4", y="6")
+    assert reply["samp.status"] == "samp.ok"
+    qtbot.waitUntil(lambda: window.view.pixel == (4, 6), timeout=WAIT_MS)
+    recorder.send("lininspect.pointAt.pixel", x="four", y="6")
+    qtbot.waitUntil(lambda: "sent a pixel without numbers x and y" in window.status.message_text, timeout=WAIT_MS)
+    assert window.view.pixel == (4, 6)
