@@ -101,10 +101,9 @@ class SampLink:
         return len(recipients) if isinstance(recipients, list) else len(client.get_subscribed_clients(mtype))
 
     def close(self) -> None:
-        """Disconnect for good: a connection under way is undone as soon as it is made."""
+        """No more connections: one under way is undone as soon as it is made. Then :meth:`disconnect`."""
         with self._lock:
             self._closed = True
-        self.disconnect()
 
     def disconnect(self) -> None:
         """Unregister and stop the client's thread; nothing happens when not connected."""

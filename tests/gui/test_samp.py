@@ -282,3 +282,10 @@ def test_a_pixel_sent_as_a_call_gets_its_reply(window: MainWindow, recorder: Rec
     recorder.send("lininspect.pointAt.pixel", x="four", y="6")
     qtbot.waitUntil(lambda: "sent a pixel without numbers x and y" in window.status.message_text, timeout=WAIT_MS)
     assert window.view.pixel == (4, 6)
+
+
+def test_closing_the_window_leaves_the_bus(window: MainWindow, recorder: Recorder, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _connect(window, qtbot)
+    [app] = recorder.client.get_subscribed_clients("coord.pointAt.sky")
+    window.close()
+    qtbot.waitUntil(lambda: app not in recorder.client.get_registered_clients(), timeout=WAIT_MS)

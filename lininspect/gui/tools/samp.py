@@ -336,6 +336,8 @@ class SampTool(Tool):
         for job in self._jobs:
             cancel_job(job)
         self.link.close()
+        if self.link.connected:  # in a job: a hub that hangs must not hold the window open (closing waits 1 s at most)
+            start_job(lambda progress, cancel: self.link.disconnect(), lambda _: None, lambda _: None)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
