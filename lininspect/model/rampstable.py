@@ -1,8 +1,9 @@
 """Ramps as one table, a row per group: what TOPCAT gets over SAMP (``table.load.votable``).
 
 The selected and pinned pixels' ramps of one integration come from the session, input and each
-loaded reference's correction; other tools add ramps of their own (a region's mean, say) by
-name through :func:`ramps_table`'s ``extra``.
+loaded reference's correction, with the mean ramps of the box (right-drag) if one is drawn;
+other tools add ramps of their own (a region's mean, say) by name through :func:`ramps_table`'s
+``extra``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ def pixel_ramps(session: Session, pixels: Iterable[tuple[int, int]], integration
                 ramps[f"{name}_corrected_{reference.label}"] = reference.corrected[integration]
         if session.shows_product and facts.corrected is not None:
             ramps[f"{name}_product"] = facts.corrected[integration]
+    return ramps
+
+
+def box_ramps(session: Session, box: tuple[int, int, int, int], integration: int) -> dict[str, np.ndarray]:
+    """The box's mean ramps over usable samples, as the inspector draws them (``box_x0_y0_x1_y1_mean_input``,
+    ``..._mean_corrected`` once a reference is loaded) and the samples each group's mean used (``..._samples``)."""
+    raw, corrected, count = session.region_means(integration, *box)
+    name = "box_{}_{}_{}_{}".format(*box)
+    ramps = {f"{name}_mean_input": raw}
+    if corrected is not None:
+        ramps[f"{name}_mean_corrected"] = corrected
+    ramps[f"{name}_samples"] = count
     return ramps
 
 

@@ -289,3 +289,20 @@ def test_closing_the_window_leaves_the_bus(window: MainWindow, recorder: Recorde
     [app] = recorder.client.get_subscribed_clients("coord.pointAt.sky")
     window.close()
     qtbot.waitUntil(lambda: app not in recorder.client.get_registered_clients(), timeout=WAIT_MS)
+
+
+def test_the_boxs_mean_ramps_go_with_the_pixels(window: MainWindow, recorder: Recorder, qtbot, small_files: SmallFiles) -> None:  # type: ignore[no-untyped-def]
+    _connect(window, qtbot)
+    window.select_box(30, 25, 36, 30)  # what a right-drag over the panel does
+    menu_action(window, "SAMP", "Send ramps of the selected and pinned pixels").trigger()
+    qtbot.waitUntil(lambda: len(recorder.got("table.load.votable")) == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "sent ramps of 0 pixels and the box, integration 0" in window.status.message_text,
+                    timeout=WAIT_MS)  # fmt: skip
+    table = Table.read(_local(recorder.got("table.load.votable")[0]["url"]), format="votable")
+    box = fits.getdata(small_files.exposure, "SCI")[0, :, 25:30, 30:36].astype(np.float64)
+    # Group 0 is DO_NOT_USE everywhere (MIRI's firstframe): no sample, no mean; the others use all 30.
+    np.testing.assert_array_equal(table["box_30_25_36_30_samples"], [0, 30, 30, 30, 30, 30])
+    assert np.isnan(np.ma.filled(table["box_30_25_36_30_mean_input"], np.nan)[0])  # NaN, read back as masked
+    np.testing.assert_allclose(table["box_30_25_36_30_mean_input"][1:], box[1:].mean(axis=(1, 2)), rtol=1e-6)
+    corrected = np.array([window.session.correction().plane(0, g)[25:30, 30:36].mean(dtype=np.float64) for g in range(1, 6)])
+    np.testing.assert_allclose(table["box_30_25_36_30_mean_corrected"][1:], corrected, rtol=1e-6)

@@ -27,7 +27,7 @@ from ...core.errors import LinInspectError
 from ...core.fits.celestial import SkyWcs, sky_wcs
 from ...core.fits.exposure import Exposure
 from ...core.fits.planefile import plane_hdu, write_plane
-from ...model.rampstable import pixel_ramps, ramps_table, write_votable
+from ...model.rampstable import box_ramps, pixel_ramps, ramps_table, write_votable
 from ...model.samplink import HUB_SHUTDOWN, IMAGE_MTYPE, PIXEL_MTYPE, SKY_MTYPE, TABLE_MTYPE, Received, SampLink
 from ..worker import Job, cancel_job, start_job
 from .base import Tool
@@ -211,23 +211,26 @@ class SampTool(Tool):
         self._start(job, lambda n: self._sent(what, n, IMAGE_MTYPE, "image viewer (DS9, Aladin)"))
 
     def send_ramps(self, extra: Mapping[str, np.ndarray] | None = None, label: str = "") -> None:
-        """The selected and pinned pixels' ramps of the shown integration (input and each correction),
-        with ``extra`` named ramps of as many groups (another tool's, such as a region's mean ramp), as one
+        """The selected and pinned pixels' ramps of the shown integration (input and each correction) and the
+        box's mean ramps if one is drawn, with ``extra`` named ramps of as many groups (another tool's, such as a region's mean ramp), as one
         VOTable to every table tool on the bus."""
         session, view = self.session, self.view
         exposure = session.exposure
         if exposure is None:
             raise LinInspectError("open an exposure first")
         pixels = [p for p in (view.pixel, *view.pins) if p is not None and session.contains(*p)]
-        if not pixels and not extra:
-            raise LinInspectError("no pixel to send: click a pixel (Shift+click pins more)")
+        if not pixels and view.box is None and not extra:
+            raise LinInspectError("no pixel to send: click a pixel (Shift+click pins more, right-drag draws a box)")
         if not self.link.connected:
             self.connect(then=lambda: self.send_ramps(extra, label))
             return
         i = view.integration
-        table = ramps_table(pixel_ramps(session, pixels, i), exposure.ngroups, integration=i, extra=extra,
-                            source=exposure.path.name)  # fmt: skip
-        what = label or f"ramps of {len(pixels)} pixel{'s' if len(pixels) != 1 else ''}, integration {i}"
+        ramps = pixel_ramps(session, pixels, i)
+        if view.box is not None:
+            ramps.update(box_ramps(session, view.box, i))
+        table = ramps_table(ramps, exposure.ngroups, integration=i, extra=extra, source=exposure.path.name)
+        box = " and the box" if view.box is not None else ""
+        what = label or f"ramps of {len(pixels)} pixel{'s' if len(pixels) != 1 else ''}{box}, integration {i}"
         path = self._new_path(f"ramps_i{i}", ".xml")
         serial = path.stem
 
