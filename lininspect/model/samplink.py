@@ -52,9 +52,9 @@ class SampLink:
     def connected(self) -> bool:
         return self._client is not None and self._client.is_connected
 
-    def connect(self, version: str) -> int:
+    def connect(self, version: str) -> tuple[int, int]:
         """Register with the hub the environment names (SAMP_HUB, else ~/.samp) and subscribe to positions;
-        return how many other clients are on the bus. A missing or dead hub raises LinInspectError(NO_HUB)."""
+        return :meth:`takers`. A missing or dead hub raises LinInspectError(NO_HUB)."""
         from pyvo.samp import SAMPHubError, SAMPIntegratedClient  # 2 s of imports, only once asked to connect
 
         client = SAMPIntegratedClient(
@@ -80,18 +80,12 @@ class SampLink:
         if closed:
             client.disconnect()
             raise LinInspectError("closed while connecting")
-        return len(self.others())
+        return self.takers()
 
-    def others(self) -> list[str]:
-        """The names of the other clients registered with the hub."""
+    def takers(self) -> tuple[int, int]:
+        """How many clients take images and how many take tables (what the user's sends would reach)."""
         client = self._require()
-        # The hub registers itself as a client too; the registration's answer named it (samp.hub-id).
-        hub_id = getattr(client.client, "_hub_id", None)
-        names = []
-        for public_id in client.get_registered_clients():
-            if public_id != hub_id:
-                names.append(client.get_metadata(public_id).get("samp.name", public_id))
-        return names
+        return len(client.get_subscribed_clients(IMAGE_MTYPE)), len(client.get_subscribed_clients(TABLE_MTYPE))
 
     def send(self, mtype: str, path: Path, name: str, **params: str) -> int:
         """Notify every client subscribed to ``mtype`` of the file ``path`` (by file:// URL); return how many."""
@@ -116,10 +110,10 @@ class SampLink:
                 pass
 
     def _require(self) -> Any:
-        if not self.connected:
-            self._client = None
+        client = self._client
+        if client is None or not client.is_connected:
             raise LinInspectError("not connected to a SAMP hub: SAMP ▸ Connect first")
-        return self._client
+        return client
 
     def _receive(self, private_key: str, sender_id: str, msg_id: str | None, mtype: str,
                  params: dict[str, Any], extra: dict[str, Any]) -> None:  # fmt: skip

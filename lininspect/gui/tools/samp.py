@@ -1,7 +1,7 @@
 """The SAMP tool: lininspect on the desktop's messaging bus, beside DS9, Aladin and TOPCAT.
 
 A SAMP menu (and the dock's buttons) connects on demand, sends the plane either panel shows
-to image viewers (``image.load.fits``) and the selected and pinned pixels' ramps to table tools
+to image viewers (``image.load.fits``) and the selected and pinned pixels' and the box's ramps to table tools
 (``table.load.votable``), and follows positions sent back: a sky position through the exposure's
 WCS, or lininspect's own pixel message. Talking to the hub and writing the files happen in
 jobs; messages arrive on the SAMP client's thread and reach the GUI thread by a signal. Files
@@ -62,7 +62,7 @@ class SampTool(Tool):
         self._folder: Path | None = None
         self._serial = count(1)
         self._jobs: list[Job[Any]] = []
-        self._connecting: Job[int] | None = None
+        self._connecting: Job[tuple[int, int]] | None = None
         #: The sky WCS of the exposure it was read for (read in a job once per exposure).
         self._wcs: tuple[Exposure, SkyWcs | None] | None = None
         #: The last thing the tool did or heard, as the status bar said it.
@@ -83,7 +83,7 @@ class SampTool(Tool):
         self.state.setWordWrap(True)
         column.addWidget(self.state)
         buttons = QGridLayout()
-        #: The dock's buttons by the menu entry they click (short labels: the dock is narrow).
+        #: The dock's buttons by label (short: the dock is narrow), each clicking its menu entry.
         self.buttons: dict[str, QPushButton] = {}
         for place, (action, label) in enumerate(((self.connect_action, "Connect"), (self.disconnect_action, "Disconnect"),
                                                  (self.send_left_action, "Send left image"),
@@ -121,7 +121,7 @@ class SampTool(Tool):
 
     # --- connection ---------------------------------------------------------------------
 
-    def connect(self, then: Callable[[], object] | None = None) -> Job[int] | None:
+    def connect(self, then: Callable[[], object] | None = None) -> Job[tuple[int, int]] | None:
         """Register with the hub in a job; a missing hub is one status note. ``then`` runs once connected."""
         if self.link.connected:
             if then is not None:
@@ -131,10 +131,12 @@ class SampTool(Tool):
             return self._connecting
         self._tell("SAMP: connecting to the hub...")
 
-        def connected(others: int) -> None:
+        def connected(takers: tuple[int, int]) -> None:
             self._connecting = None
             self._show_state()
-            self._tell(f"SAMP: connected to the hub, {_clients(others)} on it")
+            images, tables = takers
+            self._tell(f"SAMP: connected to the hub; {_clients(images)} take{'s' * (images == 1)} images, "
+                       f"{tables} take{'s' * (tables == 1)} tables")  # fmt: skip
             if then is not None:
                 self.window.guard(then)
 
