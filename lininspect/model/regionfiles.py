@@ -22,7 +22,9 @@ from regions import (
     PixelRegion,
     PolygonPixelRegion,
     RectanglePixelRegion,
+    RegionMeta,
     Regions,
+    RegionVisual,
 )
 
 from ..core.analysis.regionstats import PlaneStatistics
@@ -80,7 +82,7 @@ def parse_ds9(text: str) -> ReadRegions:
             parsed = list(Regions.parse(text, format="ds9"))
         except Exception as error:  # a third-party parser of the user's text: whatever it raises is a bad file
             raise LinInspectError(f"not a DS9 region file ({_first_line(error)})") from None
-    kept = [region for region in parsed if type(region) in SHAPES.values()]
+    kept = [_plain(region) for region in parsed if type(region) in SHAPES.values()]
     left = len(parsed) - len(kept) + len(caught)
     if not kept:
         why = f": {_first_line(caught[0].message)}" if caught else ""
@@ -89,6 +91,13 @@ def parse_ds9(text: str) -> ReadRegions:
         raise LinInspectError(f"{len(kept)} regions: lininspect takes at most {MAX_REGIONS}")
     note = f"{left} region{'s' if left > 1 else ''} left out (other shapes, sky coordinates or unreadable lines)" if left else None
     return ReadRegions(tuple(kept), note)
+
+
+def _plain(region: PixelRegion) -> PixelRegion:
+    """The shape alone: DS9's colours, labels and include/exclude are not kept (a region equals itself read back)."""
+    shape = region.copy()
+    shape.meta, shape.visual = RegionMeta(), RegionVisual()
+    return shape
 
 
 def ds9_text(regions: Iterable[PixelRegion]) -> str:

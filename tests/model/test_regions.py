@@ -130,7 +130,7 @@ def test_ds9_files_round_trip_through_regions_with_the_same_pixels(tmp_path: Pat
     assert len(back) == len(SHAPES)
     for written, read in zip(SHAPES, back, strict=True):
         np.testing.assert_array_equal(_centres_inside(read, (24, 30)), _centres_inside(written, (24, 30)))
-    assert read_ds9(path).regions == tuple(back)
+    assert read_ds9(path).regions == SHAPES  # lininspect reads its own file back as it wrote it
 
 
 def test_ds9_text_from_elsewhere_keeps_what_lininspect_measures() -> None:
