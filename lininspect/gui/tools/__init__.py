@@ -11,9 +11,10 @@ from .blink import BlinkTool
 from .dqbrowser import DqBrowserTool
 from .hduimage import HduImageTool
 from .pixeltable import PixelTableTool
+from .regions import RegionsTool
 from .scale import ScaleTool
 
 #: Every tool, in the order of the Tools menu.
-TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool)
+TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool, RegionsTool)
 
 __all__ = ["TOOLS", "Tool"]
