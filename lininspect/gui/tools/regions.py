@@ -447,6 +447,7 @@ class RegionsTool(Tool):
         super().close()
         for layer in self.layers:
             layer.close()
+        self.layers.clear()  # a window closed twice removes nothing the second time
 
 
 class EscapeEnds(QObject):
