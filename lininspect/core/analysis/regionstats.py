@@ -104,7 +104,7 @@ class RampStatistic:
 def usable_samples(ramps: np.ndarray, groupdq: np.ndarray | None, mask: np.ndarray) -> np.ndarray:
     """The region's samples as (ngroups, pixels), NaN where a sample is flagged SATURATED or DO_NOT_USE
     (or not finite); ``ramps`` and ``groupdq`` are (ngroups, rows, columns) boxes that ``mask`` fits."""
-    samples = np.asarray(ramps, dtype=np.float64)[:, mask]
+    samples = np.asarray(ramps)[:, mask].astype(np.float64)  # only the region's samples widened
     if groupdq is not None:
         flagged = (np.asarray(groupdq)[:, mask] & np.uint8(LEFT_OUT)) != 0
         samples[flagged] = np.nan
