@@ -8,6 +8,7 @@ corrections are computed from the samples just read, as the pixel inspector's ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,55 +64,63 @@ class RegionRamps:
     ramps: dict[str, RampStatistic]
     individual: dict[str, np.ndarray] = field(default_factory=dict)
     background: dict[str, np.ndarray] = field(default_factory=dict)
-    missing: dict[str, str] = field(default_factory=dict)
+
+
+def ramps_reader(
+    session: Session, integration: int, statistic: str = "mean", *, individual: int = 20,
+) -> Callable[[PixelRegion, PixelRegion | None], RegionRamps]:  # fmt: skip
+    """A reader of regions' ramps from what is loaded now, for a worker thread: the exposure and the
+    corrections are taken here, in the caller's thread, so loading another file meanwhile changes nothing
+    it reads. Each call gives ``statistic`` per group of a region's usable samples, input and every
+    correction loaded, less a background region's median per group when given, and up to
+    ``individual`` pixels' own ramps."""
+    exposure = session.exposure
+    if exposure is None:
+        raise LinInspectError("open an exposure first")
+    corrections = {f"corrected {label}": source for label in sorted(session.references)
+                   if isinstance(source := session.source(f"corrected {label}"), CorrectionSource)}  # fmt: skip
+    product = ProductSource(session.product) if session.product is not None else None
+    shape = exposure.shape[2:]
+    frame = range(integration, integration + 1)
+
+    def read(region: PixelRegion, background: PixelRegion | None = None) -> RegionRamps:
+        where = footprint(region, shape)
+        if where.count == 0:
+            raise LinInspectError("the region holds no pixel of the exposure")
+        behind = footprint(background, shape) if background is not None else None
+        if behind is not None and behind.count == 0:
+            raise LinInspectError("the background region holds no pixel of the exposure")
+        rows, columns = _union(where, behind)
+        raw, groupdq = read_boxes(exposure, ("SCI", "GROUPDQ"), frame, rows, columns)
+        assert raw is not None  # an opened exposure always has a 4-D SCI
+        cubes: dict[str, np.ndarray] = {"input": raw[0]}
+        for name, source in corrections.items():  # corrected from the samples just read, as the inspector's pixel
+            cubes[name] = source.correct_box(raw, groupdq, rows, columns)[0]
+        if product is not None:
+            cubes["pipeline product"] = product.box(frame, rows, columns)[0]
+        flags = None if groupdq is None else groupdq[0]
+        inside = where.within(rows, columns)
+        chosen = spread_pixels(where.count, individual)
+        ramps, singles, subtracted = {}, {}, {}
+        for name, cube in cubes.items():
+            samples = usable_samples(cube, flags, inside)
+            level = None
+            if behind is not None:
+                level = ramp_statistic(usable_samples(cube, flags, behind.within(rows, columns)), BACKGROUND_STATISTIC).values
+                subtracted[name] = level
+            ramps[name] = ramp_statistic(samples, statistic, level)
+            singles[name] = samples[:, chosen] - (0 if level is None else level[:, np.newaxis])
+        return RegionRamps(integration, statistic, where.count, ramps, singles, subtracted)
+
+    return read
 
 
 def region_ramps(
     session: Session, region: PixelRegion, integration: int, statistic: str = "mean", *,
     background: PixelRegion | None = None, individual: int = 20,
 ) -> RegionRamps:  # fmt: skip
-    """``statistic`` per group of ``region``'s usable samples, input and every correction loaded,
-    less ``background``'s median per group when given; and up to ``individual`` pixels' own ramps."""
-    exposure = session.exposure
-    if exposure is None:
-        raise LinInspectError("open an exposure first")
-    shape = exposure.shape[2:]
-    where = footprint(region, shape)
-    if where.count == 0:
-        raise LinInspectError("the region holds no pixel of the exposure")
-    behind = footprint(background, shape) if background is not None else None
-    if behind is not None and behind.count == 0:
-        raise LinInspectError("the background region holds no pixel of the exposure")
-    rows, columns = _union(where, behind)
-    frame = range(integration, integration + 1)
-    raw, groupdq = read_boxes(exposure, ("SCI", "GROUPDQ"), frame, rows, columns)
-    assert raw is not None  # an opened exposure always has a 4-D SCI
-    cubes: dict[str, np.ndarray] = {"input": raw[0]}
-    missing: dict[str, str] = {}
-    for label in sorted(session.references):
-        view = f"corrected {label}"
-        source = session.source(view)
-        if not isinstance(source, CorrectionSource):
-            continue
-        if session.unready(integration, view):
-            missing[view] = f"integration {integration} is being corrected"
-            continue
-        cubes[view] = source.correct_box(raw, groupdq, rows, columns)[0]
-    if session.product is not None:
-        cubes["pipeline product"] = ProductSource(session.product).box(frame, rows, columns)[0]
-    flags = None if groupdq is None else groupdq[0]
-    inside = where.within(rows, columns)
-    chosen = spread_pixels(where.count, individual)
-    ramps, singles, subtracted = {}, {}, {}
-    for name, cube in cubes.items():
-        samples = usable_samples(cube, flags, inside)
-        level = None
-        if behind is not None:
-            level = ramp_statistic(usable_samples(cube, flags, behind.within(rows, columns)), BACKGROUND_STATISTIC).values
-            subtracted[name] = level
-        ramps[name] = ramp_statistic(samples, statistic, level)
-        singles[name] = samples[:, chosen] - (0 if level is None else level[:, np.newaxis])
-    return RegionRamps(integration, statistic, where.count, ramps, singles, subtracted, missing)
+    """One region's ramps, read in this thread (scripts, tests): see :func:`ramps_reader`."""
+    return ramps_reader(session, integration, statistic, individual=individual)(region, background)
 
 
 def _union(first: Footprint, second: Footprint | None) -> tuple[tuple[int, int], tuple[int, int]]:

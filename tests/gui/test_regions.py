@@ -163,6 +163,7 @@ def test_region_ramps_leave_out_flagged_samples_one_by_one(qtbot, small_files, t
         _type(qtbot, tool, "annulus", "5.5 31 6 9")
         tool.select(0)
         tool.statistic_box.setCurrentText("max")
+        qtbot.waitUntil(lambda: tool.ramps is not None, timeout=20000)
         inside = _centres_inside(RectanglePixelRegion(PixCoord(5.5, 31), 6, 5))
         ramps = tool.ramps
         assert ramps is not None and ramps.pixels == inside.sum() == 30
@@ -181,6 +182,7 @@ def test_region_ramps_leave_out_flagged_samples_one_by_one(qtbot, small_files, t
         assert "30 pixels" in tool.ramp_caption.text() and "34 samples left out" in tool.ramp_caption.text()
         # The annulus's median per group taken off.
         tool.background_box.setCurrentText("background: region 2")
+        qtbot.waitUntil(lambda: tool.ramps is not None, timeout=20000)
         ring = _centres_inside(CircleAnnulusPixelRegion(PixCoord(5.5, 31), 6, 9))
         for g in range(1, NGROUPS):
             keep, behind = inside & ((flags[g] & 3) == 0), ring & ((flags[g] & 3) == 0)
@@ -226,6 +228,8 @@ def test_statistics_and_ramps_export_as_ecsv(window: MainWindow, qtbot, tmp_path
     assert table["mean"][0] == pytest.approx(tool.statistics[(0, "left")].mean)
     path = tmp_path / "ramps.ecsv"
     qtbot.mouseClick(tool.export_ramps_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: f"region ramps written to {path}" in window.status.message_text, timeout=20000)
+    qtbot.waitUntil(lambda: tool.ramps is not None, timeout=20000)
     table = Table.read(path, format="ascii.ecsv")
     np.testing.assert_array_equal(table["value"][table["quantity"] == "input"], tool.ramps.ramps["input"].values)
 

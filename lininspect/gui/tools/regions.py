@@ -9,6 +9,8 @@ The regions live in the view state (so sessions keep them); their numbers come f
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,11 +37,13 @@ from PyQt6.QtWidgets import (
 from regions import PixCoord, PixelRegion
 
 from ...core.analysis.regionstats import STATISTICS, PlaneStatistics
-from ...core.errors import LinInspectError
+from ...core.errors import CorrectionCancelled, LinInspectError
+from ...core.fits.outputs import check_output_path
 from ...model.regionfiles import SHAPES, ramps_table, read_ds9, shape_name, statistics_table, write_ds9, write_table
-from ...model.regionmeasures import RegionRamps, panel_statistics, region_ramps
+from ...model.regionmeasures import RegionRamps, panel_statistics, ramps_reader
 from ...model.regionshapes import TYPED, describe, typed_region, typed_text
 from ...model.viewstate import PANELS
+from ..worker import Job, cancel_job, start_job
 from .base import Tool
 from .regionlayer import RegionLayer
 
@@ -148,6 +152,9 @@ class RegionsTool(Tool):
         #: The statistics shown, by (region index, panel), and the selected region's ramps: for scripts and tests.
         self.statistics: dict[tuple[int, str], PlaneStatistics] = {}
         self.ramps: RegionRamps | None = None
+        self._ramps_job: Job[RegionRamps] | None = None
+        #: The last export of the ramps (a job), for scripts and tests.
+        self.export_job: Job[Path] | None = None
         #: A polygon's vertices clicked so far.
         self.vertices: list[tuple[float, float]] = []
         self.layers = [RegionLayer(panel, self) for panel in (window.left, window.right)]
@@ -339,24 +346,31 @@ class RegionsTool(Tool):
         return self.regions()[index] if index < len(self.regions()) else None
 
     def refresh_ramps(self) -> None:
-        """The selected region's ramps, input and corrected, the chosen statistic over its usable samples."""
-        self.plot.clear()
+        """The selected region's ramps, input and corrected, the chosen statistic over its usable samples,
+        read in a job (a 10,000-pixel region of a full frame takes 0.2 s) and drawn when it is done."""
+        cancel_job(self._ramps_job)
+        self._ramps_job = None
         self.ramps = None
+        self.plot.clear()
         index, session = self.selected, self.session
         if not self.running:
             return
         if index is None or session.exposure is None:
             self.ramp_caption.setText("Select a region to see its ramps")
             return
-        background = self.background()
-        if background is self.regions()[index]:
-            background = None
+        region, background = self.regions()[index], self.background()
         try:
-            ramps = region_ramps(session, self.regions()[index], self.view.integration, self.statistic_box.currentText(),
-                                 background=background, individual=self.individual_box.value())  # fmt: skip
+            read = ramps_reader(session, self.view.integration, self.statistic_box.currentText(),
+                                individual=self.individual_box.value())  # fmt: skip
         except LinInspectError as error:
             self.ramp_caption.setText(str(error))
             return
+        behind = None if background is region else background
+        self.ramp_caption.setText(f"Reading region {index + 1}'s ramps...")
+        self._ramps_job = start_job(lambda progress, cancel: read(region, behind),
+                                    lambda ramps: self._show_ramps(index, ramps), self.ramp_caption.setText)  # fmt: skip
+
+    def _show_ramps(self, index: int, ramps: RegionRamps) -> None:
         self.ramps = ramps
         groups = np.arange(len(next(iter(ramps.ramps.values())).values))
         for name, singles in ramps.individual.items():
@@ -373,10 +387,9 @@ class RegionsTool(Tool):
                            symbol="o", symbolSize=5, name=name, connect="finite")  # fmt: skip
         left_out = int(ramps.pixels * len(groups) - next(iter(ramps.ramps.values())).used.sum())
         less = f" less background (median of region {self.background_box.currentText().rsplit(' ', 1)[1]})" if ramps.background else ""
-        missing = "; ".join(f"{name}: {why}" for name, why in ramps.missing.items())
         self.ramp_caption.setText(f"Region {index + 1}: {ramps.statistic} of {ramps.pixels} pixels{less}, integration "
-                                  f"{ramps.integration}; {left_out} samples left out (SATURATED, DO_NOT_USE)"
-                                  + (f"; {missing}" if missing else ""))  # fmt: skip
+                                  f"{ramps.integration}; {left_out} samples left out (SATURATED, DO_NOT_USE)")  # fmt: skip
+        self.window.status.message(f"region {index + 1}'s ramps read", 3000)
 
     # --- files ---------------------------------------------------------------------------------
 
@@ -410,19 +423,36 @@ class RegionsTool(Tool):
             self.window.tool_docks.show(self.name)
         view, session = self.view, self.session
         meta = {"exposure": str(session.input_path), "integration": view.integration, "group": view.group}
-        if kind == "statistics":
-            shows = {panel: getattr(self.window, panel).title.text for panel in PANELS}
-            rows = [(index + 1, self.regions()[index], panel, shows[panel], stats)
-                    for (index, panel), stats in sorted(self.statistics.items())]  # fmt: skip
-            table = statistics_table(rows, meta)
-        else:
-            statistic, background = self.statistic_box.currentText(), self.background()
-            ramps = [(number, region, region_ramps(session, region, view.integration, statistic,
-                                                   background=None if background is region else background, individual=0))
-                     for number, region in enumerate(self.regions(), start=1)]  # fmt: skip
-            table = ramps_table(ramps, meta)
-        write_table(table, Path(path), self._protected())
-        self.window.status.message(f"region {kind} written to {path}", 8000)
+        if kind == "ramps":
+            self._export_ramps(Path(path), meta)
+            return
+        shows = {panel: getattr(self.window, panel).title.text for panel in PANELS}
+        rows = [(index + 1, self.regions()[index], panel, shows[panel], stats)
+                for (index, panel), stats in sorted(self.statistics.items())]  # fmt: skip
+        write_table(statistics_table(rows, meta), Path(path), self._protected())
+        self.window.status.message(f"region statistics written to {path}", 8000)
+
+    def _export_ramps(self, path: Path, meta: dict[str, object]) -> Job[Path]:
+        """Every region's ramps read and written in a job (each region a read of its box); the status bar says when."""
+        check_output_path(path, self._protected(), overwrite=True)  # refused at once, not when the job is done
+        read = ramps_reader(self.session, self.view.integration, self.statistic_box.currentText(), individual=0)
+        background, regions = self.background(), self.regions()
+        protected = self._protected()
+
+        def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Path:
+            ramps = []
+            for number, region in enumerate(regions, start=1):
+                if cancel.is_set():
+                    raise CorrectionCancelled()
+                ramps.append((number, region, read(region, None if background is region else background)))
+                progress(number, len(regions))
+            write_table(ramps_table(ramps, meta), path, protected)
+            return path
+
+        self.window.status.message(f"writing region ramps to {path}...")
+        self.export_job = start_job(job, lambda written: self.window.status.message(f"region ramps written to {written}", 8000),
+                                    self.window.dialogs.show_error)  # fmt: skip
+        return self.export_job
 
     def _ask_load(self) -> None:
         window = self.window
@@ -445,7 +475,9 @@ class RegionsTool(Tool):
             window.guard(lambda: self.export(kind, Path(name)))
 
     def close(self) -> None:
-        """The window closes: drawing ends and the outlines leave the panels' scenes first."""
+        """The window closes: jobs cancelled, drawing ended, and the outlines leave the panels' scenes first."""
+        cancel_job(self._ramps_job)
+        cancel_job(self.export_job)
         self._escape.watch(False)
         self.window.view.unsubscribe(self._outlines_follow)
         super().close()
