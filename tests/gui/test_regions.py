@@ -253,6 +253,17 @@ def test_a_session_keeps_the_regions(window: MainWindow, qtbot, small_files, tmp
         other.close()
 
 
+def test_help_lists_the_tool_s_keys(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PyQt6.QtGui import QKeySequence
+
+    menu_action(window, "Help", "Keyboard shortcuts").trigger()
+    table = window.help.shortcuts_table
+    rows = [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
+    native = QKeySequence.SequenceFormat.NativeText
+    assert (QKeySequence("Ctrl+Shift+R").toString(native), "Regions", "Tools") in rows
+    assert (QKeySequence("R").toString(native), "Draw regions on the images (Esc ends)", "anywhere in the window") in rows
+
+
 def test_a_broken_region_file_is_a_dialog_of_one_line(window: MainWindow, qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     tool = _tool(window, qtbot)
     path = tmp_path / "broken.reg"
