@@ -109,7 +109,7 @@ class RegionLayer:
             for item in self.items.pop():
                 self.panel.view.removeItem(item)
         while len(self.items) < len(regions):
-            path, label = QGraphicsPathItem(), pg.TextItem("", anchor=(0.5, 0.5))
+            path, label = QGraphicsPathItem(), pg.TextItem("", anchor=(0.5, 1.0))  # above the outline
             for item in (path, label):
                 item.setZValue(REGION_Z)
                 self.panel.view.addItem(item, ignoreBounds=True)
@@ -119,8 +119,8 @@ class RegionLayer:
             path.setPen(pg.mkPen(colour, width=2 if colour == SELECTED else 1.5, cosmetic=True))
             path.setPath(outline_path(region))
             label.setText(str(number), color=colour)
-            centre = path.path().boundingRect().center()
-            label.setPos(centre)
+            bounds = path.path().boundingRect()
+            label.setPos(bounds.center().x(), bounds.bottom())  # the top edge: y is up (nested rings' numbers apart)
 
     def drawing(self, on: bool) -> None:
         """The catcher over the image while drawing; nothing of it otherwise."""
