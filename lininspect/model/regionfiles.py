@@ -15,17 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 from astropy.table import Table
-from regions import (
-    CircleAnnulusPixelRegion,
-    CirclePixelRegion,
-    PixelRegion,
-    PolygonPixelRegion,
-    RectanglePixelRegion,
-    RegionMeta,
-    Regions,
-    RegionVisual,
-)
 
 from ..core.analysis.regionstats import PlaneStatistics
 from ..core.errors import LinInspectError
@@ -33,17 +26,28 @@ from ..core.fits.atomic import atomic_path
 from ..core.fits.outputs import check_output_path
 from .regionmeasures import RegionRamps
 
-#: The shapes the Regions tool draws and measures, by the name it shows.
-SHAPES: dict[str, type[PixelRegion]] = {"circle": CirclePixelRegion, "annulus": CircleAnnulusPixelRegion,
-                                        "box": RectanglePixelRegion, "polygon": PolygonPixelRegion}  # fmt: skip
+if TYPE_CHECKING:
+    from regions import PixelRegion
+
 #: A region file is text of a few kilobytes; anything far larger is not one (and is not read into memory).
 MAX_BYTES = 5_000_000
 #: More regions than anyone draws, few enough to list and draw at once.
 MAX_REGIONS = 1000
 
 
+@cache
+def shapes() -> dict[str, type[PixelRegion]]:
+    """The shapes the Regions tool draws and measures, by the name it shows. The regions package is
+    imported here, when regions are first made or read, not at the app's start (it brings in
+    astropy.coordinates and matplotlib: a second more)."""
+    from regions import CircleAnnulusPixelRegion, CirclePixelRegion, PolygonPixelRegion, RectanglePixelRegion
+
+    return {"circle": CirclePixelRegion, "annulus": CircleAnnulusPixelRegion, "box": RectanglePixelRegion,
+            "polygon": PolygonPixelRegion}  # fmt: skip
+
+
 def shape_name(region: PixelRegion) -> str:
-    return next(name for name, kind in SHAPES.items() if type(region) is kind)
+    return next(name for name, kind in shapes().items() if type(region) is kind)
 
 
 @dataclass(frozen=True)
@@ -76,13 +80,15 @@ def read_ds9(path: Path) -> ReadRegions:
 
 def parse_ds9(text: str) -> ReadRegions:
     """The regions lininspect measures in DS9 region text, parsed by the ``regions`` package."""
+    from regions import Regions
+
     with warnings.catch_warnings(record=True) as caught:  # its complaints become our note, never the terminal's
         warnings.simplefilter("always")
         try:
             parsed = list(Regions.parse(text, format="ds9"))
         except Exception as error:  # a third-party parser of the user's text: whatever it raises is a bad file
             raise LinInspectError(f"not a DS9 region file ({_first_line(error)})") from None
-    kept = [_plain(region) for region in parsed if type(region) in SHAPES.values()]
+    kept = [_plain(region) for region in parsed if type(region) in shapes().values()]
     left = len(parsed) - len(kept) + len(caught)
     if not kept:
         why = f": {_first_line(caught[0].message)}" if caught else ""
@@ -95,6 +101,8 @@ def parse_ds9(text: str) -> ReadRegions:
 
 def _plain(region: PixelRegion) -> PixelRegion:
     """The shape alone: DS9's colours, labels and include/exclude are not kept (a region equals itself read back)."""
+    from regions import RegionMeta, RegionVisual
+
     shape = region.copy()
     shape.meta, shape.visual = RegionMeta(), RegionVisual()
     return shape
@@ -102,6 +110,8 @@ def _plain(region: PixelRegion) -> PixelRegion:
 
 def ds9_text(regions: Iterable[PixelRegion]) -> str:
     """The regions as DS9 region text in image coordinates (1-based, as DS9 reads them)."""
+    from regions import Regions
+
     return Regions(list(regions)).serialize(format="ds9")
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from regions import PixelRegion
 
 from ..core.analysis.regionstats import (
     Footprint,
@@ -28,6 +28,9 @@ from ..core.errors import LinInspectError
 from .boxes import read_boxes
 from .session import Session
 from .sources import CorrectionSource, ProductSource
+
+if TYPE_CHECKING:
+    from regions import PixelRegion
 
 #: What a background annulus stands for per group: the median of its usable samples (stars in it weigh little).
 BACKGROUND_STATISTIC = "median"

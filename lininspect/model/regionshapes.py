@@ -9,20 +9,16 @@ of a panel is at (view x − 0.5, view y − 0.5) here.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import astropy.units as u
 import numpy as np
-from regions import (
-    CircleAnnulusPixelRegion,
-    CirclePixelRegion,
-    PixCoord,
-    PixelRegion,
-    PolygonPixelRegion,
-    RectanglePixelRegion,
-)
 
 from ..core.errors import LinInspectError
-from .regionfiles import shape_name
+from .regionfiles import shape_name, shapes
+
+if TYPE_CHECKING:
+    from regions import PixelRegion
 
 #: What each shape is typed as, in array pixels.
 TYPED = {"circle": "x y radius", "annulus": "x y inner_radius outer_radius", "box": "x y width height [angle°]",
@@ -47,21 +43,24 @@ def typed_region(shape: str, text: str) -> PixelRegion:
             raise LinInspectError("a polygon is typed as “x1 y1 x2 y2 x3 y3 ...”: at least three vertices")
     elif len(numbers) not in counts[shape]:
         raise LinInspectError(f"a {shape} is typed as “{TYPED[shape]}”")
+    from regions import PixCoord
+
+    kind = shapes()[shape]
     if shape == "circle":
         x, y, radius = numbers
         _positive(shape, radius)
-        return CirclePixelRegion(PixCoord(x, y), radius)
+        return kind(PixCoord(x, y), radius)
     if shape == "annulus":
         x, y, inner, outer = numbers
         _positive(shape, inner, outer)
         if inner >= outer:
             raise LinInspectError("an annulus's inner radius must be smaller than its outer one")
-        return CircleAnnulusPixelRegion(PixCoord(x, y), inner, outer)
+        return kind(PixCoord(x, y), inner, outer)
     if shape == "box":
         x, y, width, height, *angle = numbers
         _positive(shape, width, height)
-        return RectanglePixelRegion(PixCoord(x, y), width, height, angle=(angle[0] if angle else 0.0) * u.deg)
-    return PolygonPixelRegion(PixCoord(numbers[0::2], numbers[1::2]))
+        return kind(PixCoord(x, y), width, height, angle=(angle[0] if angle else 0.0) * u.deg)
+    return kind(PixCoord(numbers[0::2], numbers[1::2]))
 
 
 def _positive(shape: str, *sizes: float) -> None:
@@ -72,31 +71,38 @@ def _positive(shape: str, *sizes: float) -> None:
 def dragged_region(shape: str, start: tuple[float, float], end: tuple[float, float]) -> PixelRegion | None:
     """The circle (centre to edge), annulus (centre to outer edge, inner radius half of it) or box (corner to
     corner) a mouse drag from ``start`` to ``end`` draws; None for a drag too short to mean one."""
+    from regions import PixCoord
+
     (x0, y0), (x1, y1) = start, end
+    kind = shapes()[shape]
     if shape == "box":
         width, height = abs(x1 - x0), abs(y1 - y0)
         if min(width, height) < SMALLEST:
             return None
-        return RectanglePixelRegion(PixCoord((x0 + x1) / 2, (y0 + y1) / 2), width, height)
+        return kind(PixCoord((x0 + x1) / 2, (y0 + y1) / 2), width, height)
     radius = math.hypot(x1 - x0, y1 - y0)
     if radius < SMALLEST:
         return None
     if shape == "annulus":
-        return CircleAnnulusPixelRegion(PixCoord(x0, y0), radius / 2, radius)
-    return CirclePixelRegion(PixCoord(x0, y0), radius)
+        return kind(PixCoord(x0, y0), radius / 2, radius)
+    return kind(PixCoord(x0, y0), radius)
 
 
 def polygon(vertices: list[tuple[float, float]]) -> PixelRegion | None:
     """The polygon of clicked vertices, or None until there are three."""
     if len(vertices) < 3:
         return None
+    from regions import PixCoord
+
     xs, ys = zip(*vertices, strict=True)
-    return PolygonPixelRegion(PixCoord(list(xs), list(ys)))
+    return shapes()["polygon"](PixCoord(list(xs), list(ys)))
 
 
 def moved(region: PixelRegion, dx: float, dy: float) -> PixelRegion:
     """``region`` shifted by (dx, dy) pixels, its size and angle kept."""
-    if isinstance(region, PolygonPixelRegion):
+    from regions import PixCoord
+
+    if shape_name(region) == "polygon":
         vertices = region.vertices
         return region.copy(vertices=PixCoord(np.asarray(vertices.x) + dx, np.asarray(vertices.y) + dy))
     return region.copy(center=PixCoord(region.center.x + dx, region.center.y + dy))
@@ -104,12 +110,13 @@ def moved(region: PixelRegion, dx: float, dy: float) -> PixelRegion:
 
 def typed_text(region: PixelRegion) -> str:
     """The numbers that type ``region`` again (what the tool's entry shows for the selected region)."""
-    if isinstance(region, PolygonPixelRegion):
+    name = shape_name(region)
+    if name == "polygon":
         return " ".join(f"{x:g} {y:g}" for x, y in zip(region.vertices.x, region.vertices.y, strict=True))
     centre = f"{region.center.x:g} {region.center.y:g}"
-    if isinstance(region, CirclePixelRegion):
+    if name == "circle":
         return f"{centre} {region.radius:g}"
-    if isinstance(region, CircleAnnulusPixelRegion):
+    if name == "annulus":
         return f"{centre} {region.inner_radius:g} {region.outer_radius:g}"
     angle = region.angle.to_value(u.deg)
     return f"{centre} {region.width:g} {region.height:g}" + (f" {angle:g}" if angle else "")
@@ -118,6 +125,6 @@ def typed_text(region: PixelRegion) -> str:
 def describe(region: PixelRegion) -> str:
     """``region`` in a few words: its shape and where it is."""
     name = shape_name(region)
-    if isinstance(region, PolygonPixelRegion):
+    if name == "polygon":
         return f"polygon of {len(region.vertices.x)} vertices around ({np.mean(region.vertices.x):.1f}, {np.mean(region.vertices.y):.1f})"
     return f"{name} {typed_text(region)}"

@@ -15,9 +15,7 @@ import stat
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
-
-from regions import PixelRegion
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..core.fits.atomic import atomic_path
 from ..core.errors import LinInspectError
@@ -54,6 +52,9 @@ VIEW_FIELDS = ("integration", "group", "pixel", "pins", "box", "left", "right", 
 
 Zoom = tuple[tuple[float, float], tuple[float, float]]  # (x0, x1), (y0, y1) in array pixels
 E = TypeVar("E", bound=Enum)
+
+if TYPE_CHECKING:
+    from regions import PixelRegion
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,20 @@ def test_help_lists_the_tool_s_keys(window: MainWindow, qtbot) -> None:  # type:
     assert (QKeySequence("R").toString(native), "Draw regions on the images (Esc ends)", "anywhere in the window") in rows
 
 
+def test_the_app_starts_without_the_regions_package(small_files) -> None:  # type: ignore[no-untyped-def]
+    """regions brings in astropy.coordinates and matplotlib (a second of the start): imported when regions are made."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from lininspect.gui.app import application, open_window; app = application(); "
+            f"window = open_window({str(small_files.exposure)!r}, {str(small_files.reference)!r}, None); window.show(); "
+            "window.tool_docks.show('regions'); app.processEvents(); print('regions' in sys.modules); window.close()")  # fmt: skip
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr[-2000:]
+
+
 def test_a_broken_region_file_is_a_dialog_of_one_line(window: MainWindow, qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     tool = _tool(window, qtbot)
     path = tmp_path / "broken.reg"

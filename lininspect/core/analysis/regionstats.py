@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from regions import PixelRegion
 
 from .. import dq
 from .dqmaps import bit_counts
+
+if TYPE_CHECKING:
+    from regions import PixelRegion  # imported by whoever makes regions: it costs the app's start 1 s
 
 #: GROUPDQ bits that leave a sample out of a region's ramp.
 LEFT_OUT = dq.SATURATED | dq.DO_NOT_USE

@@ -9,17 +9,19 @@ double click closes it. Shapes, hit tests and moves are ``model.regionshapes``' 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QPainter, QPainterPath
 from PyQt6.QtWidgets import QGraphicsPathItem
-from regions import CircleAnnulusPixelRegion, CirclePixelRegion, PixelRegion, PolygonPixelRegion
-
+from ...model.regionfiles import shape_name
 from ...model.regionshapes import dragged_region, moved, polygon
 from ..imagepanel import ImagePanel
+
+if TYPE_CHECKING:
+    from regions import PixelRegion
 
 #: DS9's region green; the selected one in yellow; what is being drawn dashed.
 OUTLINE, SELECTED, DRAWING = "#00ff00", "#ffff00", "#ffffff"
@@ -37,13 +39,14 @@ def region_point(point: QPointF) -> tuple[float, float]:
 def outline_path(region: PixelRegion) -> QPainterPath:
     """``region``'s outline in the panel's view coordinates."""
     path = QPainterPath()
-    if isinstance(region, (CirclePixelRegion, CircleAnnulusPixelRegion)):
+    name = shape_name(region)
+    if name in ("circle", "annulus"):
         centre = QPointF(region.center.x + HALF, region.center.y + HALF)
-        radii = (region.radius,) if isinstance(region, CirclePixelRegion) else (region.inner_radius, region.outer_radius)
+        radii = (region.radius,) if name == "circle" else (region.inner_radius, region.outer_radius)
         for radius in radii:
             path.addEllipse(centre, float(radius), float(radius))
         return path
-    corners = (region if isinstance(region, PolygonPixelRegion) else region.to_polygon()).vertices
+    corners = (region if name == "polygon" else region.to_polygon()).vertices
     xs, ys = np.asarray(corners.x, dtype=float), np.asarray(corners.y, dtype=float)
     path.moveTo(xs[0] + HALF, ys[0] + HALF)
     for x, y in zip(xs[1:], ys[1:], strict=True):

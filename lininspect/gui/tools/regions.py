@@ -34,12 +34,11 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from regions import PixCoord, PixelRegion
 
 from ...core.analysis.regionstats import STATISTICS, PlaneStatistics
 from ...core.errors import CorrectionCancelled, LinInspectError
 from ...core.fits.outputs import check_output_path
-from ...model.regionfiles import SHAPES, ramps_table, read_ds9, shape_name, statistics_table, write_ds9, write_table
+from ...model.regionfiles import ramps_table, read_ds9, shape_name, statistics_table, write_ds9, write_table
 from ...model.regionmeasures import RegionRamps, panel_statistics, ramps_reader
 from ...model.regionshapes import TYPED, describe, typed_region, typed_text
 from ...model.viewstate import PANELS
@@ -48,6 +47,8 @@ from .base import Tool
 from .regionlayer import RegionLayer
 
 if TYPE_CHECKING:
+    from regions import PixelRegion
+
     from ..mainwindow import MainWindow
 
 #: The view state's fields after which the statistics are taken again (the panels have redrawn by then).
@@ -80,7 +81,7 @@ class RegionsTool(Tool):
         column = QVBoxLayout(self._widget)
         making = QHBoxLayout()
         self.shape_box = QComboBox()
-        self.shape_box.addItems(list(SHAPES))
+        self.shape_box.addItems(list(TYPED))
         self.draw_button = QPushButton("Draw")
         self.draw_button.setCheckable(True)
         #: Draw mode on and off from the keyboard (listed in Help); Esc also ends it.
@@ -219,6 +220,8 @@ class RegionsTool(Tool):
 
     def region_at(self, point: tuple[float, float]) -> int | None:
         """The last drawn region that holds ``point`` (the one on top), if any."""
+        from regions import PixCoord  # there are regions, so the package is in already
+
         where = PixCoord(*point)
         for index in reversed(range(len(self.regions()))):
             if bool(self.regions()[index].contains(where)):
