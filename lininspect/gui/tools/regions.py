@@ -156,6 +156,7 @@ class RegionsTool(Tool):
         self._ramps_job: Job[RegionRamps] | None = None
         #: The last export of the ramps (a job), for scripts and tests.
         self.export_job: Job[Path] | None = None
+        self._drawing = False
         #: A polygon's vertices clicked so far.
         self.vertices: list[tuple[float, float]] = []
         self.layers = [RegionLayer(panel, self) for panel in (window.left, window.right)]
@@ -240,6 +241,7 @@ class RegionsTool(Tool):
     def _shape_changed(self, shape: str) -> None:
         self.entry.setPlaceholderText(TYPED[shape])
         self.vertices.clear()
+        self._show_hint()
 
     def _selection_changed(self, _row: int) -> None:
         index = self.selected
@@ -255,12 +257,14 @@ class RegionsTool(Tool):
 
     @property
     def drawing(self) -> bool:
-        return self.draw_action.isChecked()
+        return self._drawing
 
     def set_drawing(self, on: bool) -> None:
         """Draw mode: the mouse draws and moves regions on the images until Esc (or R, or the button)."""
         if on and not self.window.tool_docks.docks[self.name].isVisible():
             self.window.tool_docks.show(self.name)
+        changed = on != self._drawing
+        self._drawing = on
         with QSignalBlocker(self.draw_button):
             self.draw_button.setChecked(on)
         with QSignalBlocker(self.draw_action):
@@ -269,8 +273,18 @@ class RegionsTool(Tool):
         for layer in self.layers:
             layer.drawing(on)
         self._escape.watch(on)
-        self.hint.setText(DRAW_HINT if on else f"Type {self.entry.placeholderText()} and press Add, or press Draw (R)")
-        self.window.status.message(DRAW_HINT if on else "Region drawing ended", 5000)
+        self._show_hint()
+        if changed:
+            self.window.status.message(DRAW_HINT if on else "Region drawing ended", 5000)
+
+    def _show_hint(self) -> None:
+        self.hint.setText(DRAW_HINT if self.drawing else f"Type {self.entry.placeholderText()} and press Add, or press Draw (R)")
+
+    def stop(self) -> None:
+        """Hidden: drawing ends with the tool (the outlines stay, as DS9's regions do)."""
+        if self.drawing:
+            self.set_drawing(False)
+        super().stop()
 
     # --- what is shown -------------------------------------------------------------------------
 
@@ -311,7 +325,7 @@ class RegionsTool(Tool):
             layer.show(self.regions(), self.selected)
 
     def refresh(self) -> None:
-        self.set_drawing(self.drawing)
+        self._show_hint()
         self.refresh_statistics()
         self.refresh_ramps()
 
