@@ -13,9 +13,8 @@ import stat
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
-
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from astropy.table import Table
@@ -86,7 +85,7 @@ def parse_ds9(text: str) -> ReadRegions:
         warnings.simplefilter("always")
         try:
             parsed = list(Regions.parse(text, format="ds9"))
-        except Exception as error:  # a third-party parser of the user's text: whatever it raises is a bad file
+        except Exception as error:  # noqa: BLE001 -- a parser of the user's text: whatever it raises is a bad file
             raise LinInspectError(f"not a DS9 region file ({_first_line(error)})") from None
     kept = [_plain(region) for region in parsed if type(region) in shapes().values()]
     left = len(parsed) - len(kept) + len(caught)
@@ -133,8 +132,8 @@ def statistics_table(rows: Iterable[tuple[int, PixelRegion, str, str, PlaneStati
             columns[name].append(value)
     table = Table(columns)
     table.meta.update(meta)
-    table.meta["comments"] = ["statistics over the pixels whose centre lies in the region; sigma: population std; "
-                              "flags: pixels with each DQ bit set"]  # fmt: skip
+    table.meta["comments"] = [("statistics over the pixels whose centre lies in the region; sigma: population std; "
+                               "flags: pixels with each DQ bit set")]  # fmt: skip
     return table
 
 
@@ -152,8 +151,8 @@ def ramps_table(ramps: Iterable[tuple[int, PixelRegion, RegionRamps]], meta: dic
                     columns[name].append(item)
     table = Table(columns, dtype=[int, str, int, str, str, int, float, int, float]) if columns["region"] else Table(columns)
     table.meta.update(meta)
-    table.meta["comments"] = ["SATURATED and DO_NOT_USE samples left out per sample; background: the median of the "
-                              "background region's usable samples, per group, taken off each sample"]  # fmt: skip
+    table.meta["comments"] = [("SATURATED and DO_NOT_USE samples left out per sample; background: the median of the "
+                               "background region's usable samples, per group, taken off each sample")]  # fmt: skip
     return table
 
 

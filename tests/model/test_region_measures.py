@@ -7,18 +7,32 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from regions import CircleAnnulusPixelRegion, CirclePixelRegion, PixCoord, PolygonPixelRegion, RectanglePixelRegion, Regions
+from regions import (
+    CircleAnnulusPixelRegion,
+    CirclePixelRegion,
+    PixCoord,
+    PolygonPixelRegion,
+    RectanglePixelRegion,
+    Regions,
+)
 
 from lininspect.core import dq
 from lininspect.core.analysis.regionstats import footprint, plane_statistics, ramp_statistic, usable_samples
 from lininspect.core.errors import LinInspectError
 from lininspect.core.fits.exposure import open_exposure
 from lininspect.core.fits.product import correct_file
-from lininspect.model.regionfiles import parse_ds9, ramps_table, read_ds9, statistics_table, write_ds9, write_table
+from lininspect.model.regionfiles import (
+    parse_ds9,
+    ramps_table,
+    read_ds9,
+    statistics_table,
+    write_ds9,
+    write_table,
+)
 from lininspect.model.regionmeasures import panel_statistics, region_ramps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
-from comparison_files import SHAPE, session_with, write_comparison_files  # noqa: E402
+from comparison_files import SHAPE, session_with, write_comparison_files
 
 SHAPES = (
     CirclePixelRegion(PixCoord(12.3, 9.6), 4.7),

@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QPainter, QPainterPath
 from PyQt6.QtWidgets import QGraphicsPathItem
+
 from ...model.regionfiles import shape_name
 from ...model.regionshapes import dragged_region, moved, polygon
 from ..imagepanel import ImagePanel
