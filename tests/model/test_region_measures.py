@@ -177,3 +177,19 @@ def test_tables_are_written_as_ecsv(files: dict[str, Path], tmp_path: Path) -> N
     table = Table.read(tmp_path / "ramps.ecsv", format="ascii.ecsv")
     assert len(table) == 2 * SHAPE[1] and set(table["quantity"]) == {"input", "corrected A"}
     np.testing.assert_array_equal(table["used"][table["quantity"] == "input"], ramps.ramps["input"].used)
+
+
+def test_region_ramps_have_each_reference_s_correction(files: dict[str, Path], tmp_path: Path) -> None:
+    session = session_with(files, "A", "B")
+    product_b = correct_file(files["exposure"], files["b"], tmp_path / "b.fits").output
+    region = SHAPES[2]
+    result = region_ramps(session, region, 0, "sum")
+    assert set(result.ramps) == {"input", "corrected A", "corrected B"}
+    inside = _centres_inside(region, SHAPE[2:])
+    flags = np.asarray(open_exposure(files["exposure"]).groupdq[0]) & (dq.SATURATED | dq.DO_NOT_USE)
+    for label, path in (("A", files["product_a"]), ("B", product_b)):
+        cube = np.asarray(open_exposure(path).sci[0], dtype=np.float64)
+        expected = [cube[g][inside & (flags[g] == 0)].sum() if (inside & (flags[g] == 0)).any() else np.nan
+                    for g in range(SHAPE[1])]  # fmt: skip
+        np.testing.assert_allclose(result.ramps[f"corrected {label}"].values, expected, rtol=1e-12)
+    assert not np.allclose(result.ramps["corrected A"].values[1:], result.ramps["corrected B"].values[1:])
