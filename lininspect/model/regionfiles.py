@@ -87,14 +87,15 @@ def parse_ds9(text: str) -> ReadRegions:
             parsed = list(Regions.parse(text, format="ds9"))
         except Exception as error:  # noqa: BLE001 -- a parser of the user's text: whatever it raises is a bad file
             raise LinInspectError(f"not a DS9 region file ({_first_line(error)})") from None
-    kept = [_plain(region) for region in parsed if type(region) in shapes().values()]
+    # An excluding region ("-circle") means "not these pixels" to DS9: measured as a region it would say the opposite.
+    kept = [_plain(region) for region in parsed if type(region) in shapes().values() and region.meta.get("include", 1)]
     left = len(parsed) - len(kept) + len(caught)
     if not kept:
         why = f": {_first_line(caught[0].message)}" if caught else ""
         raise LinInspectError(f"no circle, annulus, box or polygon in image coordinates{why}")
     if len(kept) > MAX_REGIONS:
         raise LinInspectError(f"{len(kept)} regions: lininspect takes at most {MAX_REGIONS}")
-    note = f"{left} region{'s' if left > 1 else ''} left out (other shapes, sky coordinates or unreadable lines)" if left else None
+    note = f"{left} region{'s' if left > 1 else ''} left out (other shapes, excluding regions, sky coordinates or unreadable lines)" if left else None
     return ReadRegions(tuple(kept), note)
 
 

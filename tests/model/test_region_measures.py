@@ -148,10 +148,10 @@ def test_ds9_files_round_trip_through_regions_with_the_same_pixels(tmp_path: Pat
 
 
 def test_ds9_text_from_elsewhere_keeps_what_lininspect_measures() -> None:
-    read = parse_ds9("# Region file format: DS9\nimage\ncircle(5,5,2)\npoint(3,4)\nfk5\ncircle(10,20,3\")\n")
+    read = parse_ds9("# Region file format: DS9\nimage\ncircle(5,5,2)\n-box(3,3,2,2,0)\npoint(3,4)\nfk5\ncircle(10,20,3\")\n")
     [circle] = read.regions
     assert isinstance(circle, CirclePixelRegion) and (circle.center.x, circle.center.y, circle.radius) == (4, 4, 2)
-    assert read.note is not None and read.note.startswith("2 regions left out")
+    assert read.note is not None and read.note.startswith("3 regions left out")
 
 
 @pytest.mark.parametrize("text", ["image\ncircle(1,2\n", "hello world", "\x00\x01", "circle(1,2,3)\n", ""])
