@@ -221,6 +221,8 @@ class RegionsTool(Tool):
 
     def region_at(self, point: tuple[float, float]) -> int | None:
         """The last drawn region that holds ``point`` (the one on top), if any."""
+        if not self.regions():
+            return None
         from regions import PixCoord  # there are regions, so the package is in already
 
         where = PixCoord(*point)
@@ -247,8 +249,7 @@ class RegionsTool(Tool):
         index = self.selected
         if index is not None:
             region = self.regions()[index]
-            with QSignalBlocker(self.shape_box):
-                self.shape_box.setCurrentText(shape_name(region))
+            self.shape_box.setCurrentText(shape_name(region))  # its numbers typed again, as its shape takes them
             self.entry.setText(typed_text(region))
         self._draw_outlines()
         self.refresh_ramps()
