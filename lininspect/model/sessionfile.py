@@ -1,5 +1,5 @@
 """A review saved as one small JSON file, and read back: the files, references A and B with their CRDS
-origin, the frame, the selection, each panel's zoom and every display choice. No Qt.
+origin, the frame, the selection, the regions, each panel's zoom and every display choice. No Qt.
 
 The file is the user's (or a colleague's, or anyone's): reading it refuses anything but the
 schema in one line, before any of it is used. Paths inside the session file's folder are kept
@@ -15,11 +15,12 @@ import stat
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..core.fits.atomic import atomic_path
 from ..core.errors import LinInspectError
 from ..core.fits.outputs import check_output_path
+from .regionfiles import ds9_text, parse_ds9
 from .session import Session
 from .viewstate import (
     LINKABLE,
@@ -47,10 +48,13 @@ MAX_COORDINATE = 1 << 20
 
 #: The view state's fields a session keeps (the crosshair follows the cursor and is not kept).
 VIEW_FIELDS = ("integration", "group", "pixel", "pins", "box", "left", "right", "left_display", "right_display",
-               "linked", "lock_limits", "overlay_left", "overlay_right")
+               "linked", "lock_limits", "overlay_left", "overlay_right", "regions")
 
 Zoom = tuple[tuple[float, float], tuple[float, float]]  # (x0, x1), (y0, y1) in array pixels
 E = TypeVar("E", bound=Enum)
+
+if TYPE_CHECKING:
+    from regions import PixelRegion
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class SavedSession:
     lock_limits: bool = False
     overlay_left: bool = False
     overlay_right: bool = False
+    regions: tuple[PixelRegion, ...] = ()
 
     def files(self) -> list[Path]:
         """Every file the session names (references CRDS picks excepted: they are looked up again)."""
@@ -132,6 +137,8 @@ def session_json(saved: SavedSession, folder: Path) -> str:
         "pixel": None if saved.pixel is None else list(saved.pixel),
         "pins": [list(pin) for pin in saved.pins],
         "box": None if saved.box is None else list(saved.box),
+        # As a DS9 region file holds them (image coordinates from 1), written and read by the regions package.
+        "regions": ds9_text(saved.regions) if saved.regions else None,
         "zoom": {panel: [list(x), list(y)] for panel, (x, y) in sorted(saved.zoom.items())},
         "display": {
             "left": saved.left.value,
@@ -237,6 +244,7 @@ class _Reader:
             pixel=self.pixel(document.get("pixel"), "pixel", optional=True),
             pins=self.pins(document.get("pins", [])),
             box=self.box(document.get("box")),
+            regions=self.regions(document.get("regions")),
             zoom=self.zoom(document.get("zoom", {})),
             left=self.choice(display, "left", PanelSource, PanelSource.INPUT),
             right=self.choice(display, "right", RightView, RightView.CORRECTED),
@@ -326,6 +334,20 @@ class _Reader:
         if x1 <= x0 or y1 <= y0:
             raise LinInspectError(f"“box” must run from x0, y0 to larger x1, y1, not {_short(value)}")
         return x0, y0, x1, y1
+
+    @staticmethod
+    def regions(value: object) -> tuple[PixelRegion, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, str):
+            raise LinInspectError(f"“regions” must be DS9 region text, not {_short(value)}")
+        try:
+            read = parse_ds9(value)
+        except LinInspectError as error:
+            raise LinInspectError(f"“regions”: {error}") from None
+        if read.note is not None:
+            raise LinInspectError(f"“regions”: {read.note}")
+        return read.regions
 
     @staticmethod
     def zoom(value: object) -> dict[str, Zoom]:

@@ -13,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.errors import LinInspectError
 from .hduplanes import HduPlane
+
+if TYPE_CHECKING:
+    from regions import PixelRegion
 
 
 class PanelSource(Enum):
@@ -167,6 +171,8 @@ class ViewState:
     #: NO_LIN_CORR pixels drawn over the left and the right panel.
     overlay_left: bool = False
     overlay_right: bool = False
+    #: The Regions tool's regions (circles, annuli, boxes, polygons of the ``regions`` package), in array pixels.
+    regions: tuple[PixelRegion, ...] = ()
     _subscribers: list[Callable[[set[str]], None]] = field(default_factory=list, repr=False, compare=False)
     #: Told of a view's refusal to show the new state (its file truncated while open, say), once
     #: every view has been told of the change; without it the refusal is raised.

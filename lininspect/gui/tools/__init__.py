@@ -11,10 +11,13 @@ from .blink import BlinkTool
 from .dqbrowser import DqBrowserTool
 from .hduimage import HduImageTool
 from .pixeltable import PixelTableTool
+from .regions import RegionsTool
 from .samp import SampTool
 from .scale import ScaleTool
 
 #: Every tool, in the order of the Tools menu.
-TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool, SampTool)
+TOOLS: tuple[type[Tool], ...] = (
+    ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool, RegionsTool, SampTool,
+)
 
 __all__ = ["TOOLS", "Tool"]
