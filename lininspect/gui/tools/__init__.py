@@ -10,10 +10,11 @@ from .base import Tool
 from .blink import BlinkTool
 from .dqbrowser import DqBrowserTool
 from .hduimage import HduImageTool
+from .magnifier import MagnifierTool
 from .pixeltable import PixelTableTool
 from .scale import ScaleTool
 
 #: Every tool, in the order of the Tools menu.
-TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool)
+TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool, MagnifierTool)
 
 __all__ = ["TOOLS", "Tool"]
