@@ -27,6 +27,7 @@ def test_every_tool_in_an_empty_window_says_what_it_needs(qtbot, monkeypatch) ->
     assert tools["dqbrowser"].caption.text() == "Open an exposure to see its DQ"
     assert not tools["dqbrowser"].next_button.isEnabled()
     assert tools["magnifier"].caption.text() == "Open an exposure to magnify it"
+    assert tools["panner"].caption.text() == "Open an exposure to pan over it"
     qtbot.mouseClick(tools["blink"].start_button, Qt.MouseButton.LeftButton)
     assert told == ["open an exposure to blink"] and not tools["blink"].blinking
     window.close()

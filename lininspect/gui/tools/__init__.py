@@ -11,10 +11,12 @@ from .blink import BlinkTool
 from .dqbrowser import DqBrowserTool
 from .hduimage import HduImageTool
 from .magnifier import MagnifierTool
+from .panner import PannerTool
 from .pixeltable import PixelTableTool
 from .scale import ScaleTool
 
 #: Every tool, in the order of the Tools menu.
-TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool, MagnifierTool)
+TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool, MagnifierTool,
+                                    PannerTool)
 
 __all__ = ["TOOLS", "Tool"]

@@ -41,6 +41,8 @@ class MagnifierTool(Tool):
     name = "magnifier"
     title = "Magnifier"
     shortcut = "Ctrl+Shift+M"
+    #: The navigation views on the left, apart from the column of the other tools (which fills a 900 px window).
+    area = Qt.DockWidgetArea.LeftDockWidgetArea
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
