@@ -167,6 +167,8 @@ class ViewState:
     #: NO_LIN_CORR pixels drawn over the left and the right panel.
     overlay_left: bool = False
     overlay_right: bool = False
+    #: The DQ browser's chosen bits, as (plane, bit name) pairs: "PIXELDQ" or "GROUPDQ", and a name of core.dq.FLAGS.
+    dq_bits: frozenset[tuple[str, str]] = frozenset()
     _subscribers: list[Callable[[set[str]], None]] = field(default_factory=list, repr=False, compare=False)
     #: Told of a view's refusal to show the new state (its file truncated while open, say), once
     #: every view has been told of the change; without it the refusal is raised.
