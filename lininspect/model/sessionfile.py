@@ -17,13 +17,13 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..core import dq
 from ..core.fits.atomic import atomic_path
 from ..core.errors import LinInspectError
 from ..core.fits.outputs import check_output_path
 from .hduplanes import HduPlane
 from .session import Session
 from .viewstate import (
+    DQ_PLANES,
     LINKABLE,
     PANELS,
     Colourmap,
@@ -52,9 +52,8 @@ VIEW_FIELDS = ("integration", "group", "pixel", "pins", "box", "left", "right", 
                "linked", "lock_limits", "overlay_left", "overlay_right", "dq_bits")
 #: The HDU planes the panels show (the HDU image tool's choice): put back once the files that hold them are in.
 HDU_FIELDS = ("left_hdu", "right_hdu")
-#: The HDUs a panel can show a plane of, and the DQ planes whose bits the DQ browser chooses (GROUPDQ has the first eight).
+#: The HDUs a panel can show a plane of.
 HDU_NAMES = ("GROUPDQ", "ZEROFRAME", "COEFFS", "INV_COEFFS", "DQ")
-DQ_PLANES = {"PIXELDQ": tuple(dq.FLAGS), "GROUPDQ": tuple(dq.FLAGS)[:8]}
 #: More coefficient planes than any reference has.
 MAX_PLANE_INDEX = 64
 

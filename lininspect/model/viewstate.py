@@ -16,6 +16,7 @@ from enum import Enum
 
 import numpy as np
 
+from ..core import dq
 from ..core.errors import LinInspectError
 from .hduplanes import HduPlane
 
@@ -113,6 +114,8 @@ class Limits(Enum):
     USER = "user"
 
 
+#: The DQ planes whose bits the DQ browser chooses, and the bits each holds (GROUPDQ the first eight).
+DQ_PLANES: dict[str, tuple[str, ...]] = {"PIXELDQ": tuple(dq.FLAGS), "GROUPDQ": tuple(dq.FLAGS)[:8]}
 #: The two image panels, by the name of their display state's field prefix.
 PANELS = ("left", "right")
 #: What can be linked between the panels: PanelDisplay's fields, "scale", the right panel drawn
@@ -167,7 +170,7 @@ class ViewState:
     #: NO_LIN_CORR pixels drawn over the left and the right panel.
     overlay_left: bool = False
     overlay_right: bool = False
-    #: The DQ browser's chosen bits, as (plane, bit name) pairs: "PIXELDQ" or "GROUPDQ", and a name of core.dq.FLAGS.
+    #: The DQ browser's chosen bits, as (plane, bit name) pairs of DQ_PLANES.
     dq_bits: frozenset[tuple[str, str]] = frozenset()
     _subscribers: list[Callable[[set[str]], None]] = field(default_factory=list, repr=False, compare=False)
     #: Told of a view's refusal to show the new state (its file truncated while open, say), once

@@ -47,7 +47,8 @@ def _open(qtbot, target: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:  
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(target), ""))
     menu_action(window, "File", "Open session...").trigger()
     qtbot.waitUntil(lambda: "restored" in window.status.message_text, timeout=30000)
-    assert any(text.startswith(f"session {target.name} restored") for text in visible_status_texts(window))
+    # Seen once the status bar is laid out again (the label has no width until then).
+    qtbot.waitUntil(lambda: any(text.startswith(f"session {target.name} restored") for text in visible_status_texts(window)))
     return window
 
 
