@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self.frame = FrameControls(view, frame_bar, focus_after_typing=self.left)
         self.frame.waiting = lambda: self.jobs.integrations.running
         self.inspector = PixelInspector()
+        # Tools docked on the left (magnifier, panner) run the window's height beside the inspector, as DS9's side panel.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = QDockWidget("Pixel inspector", self)
         self.inspector_dock.setObjectName("inspector")
         self.inspector_dock.setWidget(self.inspector)

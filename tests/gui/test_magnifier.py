@@ -59,7 +59,7 @@ def test_the_magnifier_shows_the_values_under_the_cursor_at_the_chosen_factor(wi
         assert shown is not None and shown.centre == (13, 2)
         half = shown.size // 2
         np.testing.assert_array_equal(tool.image.image, _expected(plane, 13, 2, half, low, high, "sqrt"))
-        # As many detector pixels as the square holds at the factor: each pixel is ``factor`` screen pixels wide.
+        # As many detector pixels as the view holds at the factor: each pixel is ``factor`` screen pixels wide.
         np.testing.assert_allclose(tool.box.viewPixelSize(), (1 / factor, 1 / factor), rtol=1e-6)
         assert tool.caption.text() == f"left panel (13, 2): {plane[2, 13]:.6g} — {factor}x"
         assert tool.centre_frame.rect().topLeft() == QPointF(13, 2) and tool.centre_frame.isVisible()

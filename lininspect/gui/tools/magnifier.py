@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.analysis import analysis
 from ...model.cutout import Cutout, cutout
@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
 #: Screen pixels per detector pixel the magnifier offers (DS9's 2x to 16x).
 FACTORS = (2, 4, 8, 16)
-#: The magnifier's square, in screen pixels: 48 detector pixels at 4x.
-VIEW_SIZE = 192
+#: The magnifier's least and largest sizes, in screen pixels: 30 detector pixels across at 4x (it grows with its dock).
+MIN_VIEW_SIZE = 120
+MAX_VIEW_SIZE = 260
 #: The centre pixel's frame, as the panels' selected pixel.
 CENTRE_COLOUR = "#ffffff"
 #: Changes after which the magnifier is drawn again: the panels' images and the selected pixel.
@@ -58,7 +59,10 @@ class MagnifierTool(Tool):
         choices.addWidget(self.factor_box)
         choices.addStretch(1)
         self.graphics = pg.GraphicsView()
-        self.graphics.setFixedSize(VIEW_SIZE, VIEW_SIZE)
+        # As large as the dock allows within these sizes: the column of docks beside the images stays narrow.
+        self.graphics.setMinimumSize(MIN_VIEW_SIZE, MIN_VIEW_SIZE)
+        self.graphics.setMaximumSize(MAX_VIEW_SIZE, MAX_VIEW_SIZE)
+        self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.box = pg.ViewBox(enableMenu=False)
         self.box.setMouseEnabled(False, False)
@@ -74,7 +78,7 @@ class MagnifierTool(Tool):
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addLayout(choices)
-        column.addWidget(self.graphics, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(self.graphics)
         column.addWidget(self.caption)
         column.addStretch(1)
         #: The panel last under the cursor, and the pixel under it (None: the cursor is off the images).

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.analysis import analysis
 from ...model.overview import Overview, overview
@@ -24,8 +24,11 @@ if TYPE_CHECKING:
     from ..mainwindow import MainWindow
     from ..panels import ShownScale
 
-#: The panner's square, in screen pixels; the plane is pooled to at most this many blocks a side.
-VIEW_SIZE = 240
+#: The plane is pooled to at most this many blocks a side: about the panner's size on a screen.
+POOLED_SIZE = 240
+#: The panner's least and largest sizes, in screen pixels (it grows with its dock).
+MIN_VIEW_SIZE = 120
+MAX_VIEW_SIZE = 260
 #: The rectangle of the visible area, in the colour of the panels' selection box.
 FRAME_COLOUR = "#ffd400"
 
@@ -53,7 +56,10 @@ class PannerTool(Tool):
         choices.addWidget(QLabel("panel"))
         choices.addStretch(1)
         self.graphics = pg.GraphicsView()
-        self.graphics.setFixedSize(VIEW_SIZE, VIEW_SIZE)
+        # As large as the dock allows within these sizes: the column of docks beside the images stays narrow.
+        self.graphics.setMinimumSize(MIN_VIEW_SIZE, MIN_VIEW_SIZE)
+        self.graphics.setMaximumSize(MAX_VIEW_SIZE, MAX_VIEW_SIZE)
+        self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.box = pg.ViewBox(lockAspect=True, enableMenu=False)
         self.box.setMouseEnabled(False, False)
@@ -68,7 +74,7 @@ class PannerTool(Tool):
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         column.addLayout(choices)
-        column.addWidget(self.graphics, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(self.graphics)
         column.addWidget(self.caption)
         column.addStretch(1)
         #: The pooled plane shown, for scripts and tests, and the values it was pooled from (pooled again only when they change).
@@ -99,7 +105,7 @@ class PannerTool(Tool):
                                  else f"The {panel} panel shows no scaled image here")  # fmt: skip
             return
         if self._pooled_from is not shown.values:
-            self.overview, self._pooled_from = overview(shown.values, VIEW_SIZE), shown.values
+            self.overview, self._pooled_from = overview(shown.values, POOLED_SIZE), shown.values
         self._draw(shown)
         self._show_area()
 
