@@ -14,7 +14,7 @@ import numpy as np
 
 from .maps import extreme_pool
 
-#: The median of the plane is taken on a grid of about this many pixels per axis: enough for a level, quick on a full frame.
+#: The plane's median is taken on a grid of about this many pixels a side: a level, quickly, on a full frame.
 LEVEL_SAMPLES = 256
 
 
@@ -28,7 +28,7 @@ class Overview:
 
 
 def overview(plane: np.ndarray, size: int) -> Overview:
-    """``plane`` (ny, nx) in blocks so that its longer side is at most ``size`` blocks, each its most extreme value."""
+    """``plane`` (ny, nx) in blocks, its longer side at most ``size`` blocks, each its most extreme value."""
     if size < 1:
         raise ValueError(f"an overview is at least 1 pixel wide, not {size}")
     plane = np.asarray(plane)

@@ -391,10 +391,11 @@ class _Reader:
         if entry is None:
             return None
         hdu, reference, index = entry.get("hdu"), entry.get("reference"), entry.get("index")
-        good = (hdu in HDU_NAMES and reference in (None, "A", "B") and (reference is None) == (hdu in ("GROUPDQ", "ZEROFRAME"))
-                and (index is None if hdu not in ("COEFFS", "INV_COEFFS")
-                     else isinstance(index, int) and not isinstance(index, bool) and 0 <= index < MAX_PLANE_INDEX))  # fmt: skip
-        if not good:
+        exposures = hdu in ("GROUPDQ", "ZEROFRAME")  # the exposure's own; the others are reference A's or B's
+        planes = hdu in ("COEFFS", "INV_COEFFS")  # cubes, one plane chosen
+        good_index = (isinstance(index, int) and not isinstance(index, bool) and 0 <= index < MAX_PLANE_INDEX
+                      if planes else index is None)  # fmt: skip
+        if not (hdu in HDU_NAMES and reference in (None, "A", "B") and (reference is None) == exposures and good_index):
             raise LinInspectError(f"“display.{key}” must be a plane of {', '.join(HDU_NAMES)}, "
                                   f"of the exposure or reference A or B, not {_short(entry)}")  # fmt: skip
         return HduPlane(hdu, reference, index)
@@ -402,11 +403,14 @@ class _Reader:
     @staticmethod
     def dq_bits(parent: dict[str, Any]) -> frozenset[tuple[str, str]]:
         value = parent.get("dq_bits", [])
-        good = isinstance(value, list) and all(
-            isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) and pair[0] in DQ_PLANES and pair[1] in DQ_PLANES[pair[0]]
-            for pair in value)  # fmt: skip
-        if not good:
-            raise LinInspectError(f"“display.dq_bits” must list [plane, bit name] pairs of PIXELDQ or GROUPDQ, not {_short(value)}")
+
+        def known(pair: object) -> bool:
+            return (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
+                    and pair[1] in DQ_PLANES.get(pair[0], ()))  # fmt: skip
+
+        if not (isinstance(value, list) and all(known(pair) for pair in value)):
+            raise LinInspectError("“display.dq_bits” must list [plane, bit name] pairs of PIXELDQ or GROUPDQ, "
+                                  f"not {_short(value)}")  # fmt: skip
         return frozenset((plane, name) for plane, name in value)
 
     @staticmethod

@@ -77,7 +77,7 @@ class PannerTool(Tool):
         column.addWidget(self.graphics)
         column.addWidget(self.caption)
         column.addStretch(1)
-        #: The pooled plane shown, for scripts and tests, and the values it was pooled from (pooled again only when they change).
+        #: The pooled plane shown (for scripts and tests) and the values it was pooled from: pooled again when they change.
         self.overview: Overview | None = None
         self._pooled_from: np.ndarray | None = None
         #: Set while the rectangle follows the main view, so that moving it does not pan the view back.
