@@ -14,7 +14,7 @@ from PyQt6.QtWidgets import QApplication
 from lininspect.core.analysis import analysis
 from lininspect.gui.imagepanel import ImagePanel
 from lininspect.gui.mainwindow import MainWindow
-from lininspect.model.viewstate import RightView, Stretch
+from lininspect.model.viewstate import Colourmap, RightView, Stretch
 
 
 def _magnifier(window: MainWindow, qtbot):  # type: ignore[no-untyped-def]
@@ -83,3 +83,19 @@ def test_off_the_images_the_magnifier_shows_the_selected_pixel(window: MainWindo
     centre = QPointF(right.mapFromScene(right.view.mapViewToScene(QPointF(25.5, 20.5))))
     _move(qtbot, right, centre, lambda: tool.panel == "right")
     assert tool.caption.text() == "The right panel shows no scaled image here" and not tool.image.isVisible()
+
+
+def test_over_the_right_panel_the_magnifier_takes_its_values_and_colour_map(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tool = _magnifier(window, qtbot)
+    window.view.link("colourmap", False)
+    window.view.set_display("right", colourmap=Colourmap.GREY)
+    window.display.mode_box.setCurrentText("Ratio")
+    right = window.right
+    right.view.updateMatrix()
+    where = QPointF(right.mapFromScene(right.view.mapViewToScene(QPointF(21.5, 12.5))))
+    _move(qtbot, right, where, lambda: tool.shown is not None and tool.panel == "right" and tool.shown.centre == (21, 12))
+    shown = window.panels.shown["right"]
+    np.testing.assert_array_equal(tool.image.image, _expected(shown.values, 21, 12, tool.shown.size // 2, shown.low, shown.high,
+                                                              "linear"))  # fmt: skip
+    assert tool.image.getColorMap() is right.image.getColorMap() is not window.left.image.getColorMap()
+    assert tool.caption.text().startswith(f"right panel (21, 12): {shown.values[12, 21]:.6g}")
