@@ -99,3 +99,16 @@ def test_over_the_right_panel_the_magnifier_takes_its_values_and_colour_map(wind
                                                               "linear"))  # fmt: skip
     assert tool.image.getColorMap() is right.image.getColorMap() is not window.left.image.getColorMap()
     assert tool.caption.text().startswith(f"right panel (21, 12): {shown.values[12, 21]:.6g}")
+
+
+def test_a_map_that_arrives_from_a_job_is_magnified_at_once(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tool = _magnifier(window, qtbot)
+    right = window.right
+    right.view.updateMatrix()
+    where = QPointF(right.mapFromScene(right.view.mapViewToScene(QPointF(8.5, 6.5))))
+    _move(qtbot, right, where, lambda: tool.shown is not None and tool.panel == "right" and tool.shown.centre == (8, 6))
+    window.display.mode_box.setCurrentText("Residual map")  # computed in a job, drawn when it is done
+    qtbot.waitUntil(lambda: "right" in window.panels.shown, timeout=30000)
+    rms = window.panels.shown["right"]
+    assert tool.caption.text().startswith(f"right panel (8, 6): {rms.values[6, 8]:.6g}")  # not the panel's earlier image
+    np.testing.assert_array_equal(tool.image.image, _expected(rms.values, 8, 6, tool.shown.size // 2, rms.low, rms.high, "linear"))
