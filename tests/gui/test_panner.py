@@ -107,3 +107,12 @@ def test_a_click_beside_the_rectangle_centres_the_view_there(panner, qtbot) -> N
     qtbot.waitUntil(lambda: window.left.view.viewRange()[0][0] > 500)
     (x0, x1), (y0, y1) = window.left.view.viewRange()
     assert ((x0 + x1) / 2, (y0 + y1) / 2) == pytest.approx((800, 700), abs=2 * tool.box.viewPixelSize()[0])
+
+
+def test_a_panel_without_an_image_is_said_in_words_and_the_other_comes_back(panner, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, tool = panner
+    tool.panel_box.setCurrentText("right")  # no reference loaded: the right panel has nothing corrected to show
+    assert tool.caption.text() == "The right panel shows no scaled image here"
+    assert not tool.image.isVisible() and not tool.frame.isVisible()
+    tool.panel_box.setCurrentText("left")
+    assert tool.caption.text().startswith("left panel") and tool.frame.isVisible() and tool.image.isVisible()
