@@ -14,6 +14,7 @@ from regions import CircleAnnulusPixelRegion, CirclePixelRegion, PixCoord, Polyg
 
 from lininspect.core.errors import LinInspectError
 from lininspect.model.availability import missing_for_left
+from lininspect.model.hduplanes import HduPlane
 from lininspect.model.sessionfile import (
     MAX_BYTES,
     MAX_PINS,
@@ -49,6 +50,8 @@ def _review(folder: Path) -> SavedSession:
         regions=(CirclePixelRegion(PixCoord(12.5, 20.25), 4.75), CircleAnnulusPixelRegion(PixCoord(3.0, 4.0), 2.0, 5.5),
                  RectanglePixelRegion(PixCoord(10.0, 9.5), 6.0, 3.0, angle=30 * u.deg),
                  PolygonPixelRegion(PixCoord([1.0, 9.5, 4.25], [2.0, 3.0, 8.0]))),
+        dq_bits=frozenset({("PIXELDQ", "HOT"), ("GROUPDQ", "JUMP_DET")}),
+        left_hdu=HduPlane("COEFFS", "B", 2), right_hdu=HduPlane("GROUPDQ"),
     )  # fmt: skip
 
 
@@ -79,12 +82,14 @@ def test_capture_takes_files_references_and_every_view_choice(tmp_path: Path) ->
     view = ViewState(frames=(2, 5))
     view.update(group=3, pixel=(4, 5), pins=((6, 7),), right=RightView.A_OVER_B, lock_limits=True)
     view.set_display("right", colourmap=Colourmap.GREY)
+    view.update(left_hdu=HduPlane("DQ", "A"), dq_bits=frozenset({("PIXELDQ", "DEAD")}))
     saved = capture(session, view, {"left": ((0.0, 8.0), (0.0, 4.0))})
     assert saved.input == files["exposure"]
     assert saved.references == {"A": SavedReference(files["a"]), "B": SavedReference(files["b"])}
     assert (saved.group, saved.pixel, saved.pins, saved.right) == (3, (4, 5), ((6, 7),), RightView.A_OVER_B)
     assert saved.right_display.colourmap is Colourmap.GREY and saved.lock_limits
     assert saved.zoom == {"left": ((0.0, 8.0), (0.0, 4.0))}
+    assert (saved.left_hdu, saved.right_hdu, saved.dq_bits) == (HduPlane("DQ", "A"), None, frozenset({("PIXELDQ", "DEAD")}))
     with pytest.raises(LinInspectError, match="open an exposure first"):
         capture(type(session)(), view, {})
 
@@ -141,6 +146,14 @@ def test_another_version_is_refused_not_guessed_at(tmp_path: Path) -> None:
     (("regions",), ["circle(1,2,3)"], "“regions” must be DS9 region text"),
     (("regions",), "image\ncircle(1,2\n", "“regions”: not a DS9 region file"),
     (("regions",), "image\npoint(1,2)\n", "“regions”: no circle, annulus, box or polygon"),
+    (("display", "left_hdu"), {"hdu": "SCI", "reference": None, "index": None}, "“display.left_hdu” must be a plane of"),
+    (("display", "left_hdu"), {"hdu": "COEFFS", "reference": "C", "index": 1}, "“display.left_hdu” must be a plane of"),
+    (("display", "left_hdu"), {"hdu": "COEFFS", "reference": "A", "index": None}, "“display.left_hdu” must be a plane of"),
+    (("display", "right_hdu"), {"hdu": "GROUPDQ", "reference": "A", "index": None}, "“display.right_hdu” must be a plane"),
+    (("display", "right_hdu"), "GROUPDQ", "“right_hdu” must be an object"),
+    (("display", "dq_bits"), [["PIXELDQ", "SHINY"]], "“display.dq_bits” must list [plane, bit name] pairs"),
+    (("display", "dq_bits"), [["GROUPDQ", "HOT"]], "“display.dq_bits” must list [plane, bit name] pairs"),
+    (("display", "dq_bits"), [[["PIXELDQ"], "HOT"]], "“display.dq_bits” must list [plane, bit name] pairs"),
 ])  # fmt: skip
 def test_a_wrong_type_or_value_is_refused_naming_its_place(
     tmp_path: Path, where: tuple[str, ...], value: object, said: str

@@ -10,6 +10,8 @@ from .base import Tool
 from .blink import BlinkTool
 from .dqbrowser import DqBrowserTool
 from .hduimage import HduImageTool
+from .magnifier import MagnifierTool
+from .panner import PannerTool
 from .pixeltable import PixelTableTool
 from .regions import RegionsTool
 from .samp import SampTool
@@ -17,7 +19,8 @@ from .scale import ScaleTool
 
 #: Every tool, in the order of the Tools menu.
 TOOLS: tuple[type[Tool], ...] = (
-    ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool, RegionsTool, SampTool,
+    ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool, MagnifierTool, PannerTool, RegionsTool,
+    SampTool,
 )
 
 __all__ = ["TOOLS", "Tool"]
