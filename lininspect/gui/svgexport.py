@@ -26,12 +26,13 @@ SVG_DPI = 96
 class SvgExporter(pyqtgraph.exporters.Exporter):
     """Writes what a GraphicsView shows as an SVG page of the same size in CSS pixels."""
 
-    def __init__(self, view: pg.GraphicsView, background: str, title: str) -> None:
+    def __init__(self, view: pg.GraphicsView, background: str, title: str, source: QRectF | None = None) -> None:
+        """``source``: the part of the scene to draw (by default what the view shows)."""
         super().__init__(view.scene())
-        self.view, self.background, self.title = view, background, title
+        self.view, self.background, self.title, self.source = view, background, title, source
 
     def export(self, fileName: str | Path | None = None, toBytes: bool = False, copy: bool = False) -> None:  # noqa: N803 (pyqtgraph's names)
-        source = self.view.viewRect()
+        source = self.source if self.source is not None else self.view.viewRect()
         page = QRectF(0, 0, source.width(), source.height())
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -43,11 +44,17 @@ class SvgExporter(pyqtgraph.exporters.Exporter):
         generator.setTitle(self.title)
         painter = QPainter(generator)
         try:
-            painter.fillRect(page, QColor(self.background))
-            self.setExportMode(True, {"antialias": True, "background": QColor(self.background), "painter": painter})
-            self.getScene().render(painter, page, source)
+            self.paint(painter, page, source)
         finally:
-            self.setExportMode(False)
             painter.end()
         text = bytes(QByteArray(buffer.data())).decode("utf-8")
         Path(str(fileName)).write_text(flatten_transforms(text), encoding="utf-8")
+
+    def paint(self, painter: QPainter, page: QRectF, source: QRectF) -> None:
+        """Draw ``source`` of the scene into ``page`` of any paint device, on the background, in export mode."""
+        painter.fillRect(page, QColor(self.background))
+        self.setExportMode(True, {"antialias": True, "background": QColor(self.background), "painter": painter})
+        try:
+            self.getScene().render(painter, page, source)
+        finally:
+            self.setExportMode(False)
