@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from ..core.errors import printable
 from ..core.fits.product import default_output_path
+from .figuredialog import FigureDialog
 from .gotopixel import GoToPixelDialog
 from .sessionfiles import SESSION_FILTER
 
@@ -46,6 +47,8 @@ class Actions(QObject):
         self.save_session_action = self._action(file, "Save sess&ion...", self._ask_save_session, "Ctrl+Alt+S")
         file.addSeparator()
         self.export_action = self._action(file, "&Export corrected...", self.ask_export, QKeySequence.StandardKey.Save)
+        self.figure_dialog = FigureDialog(window)
+        self._action(file, "Export &figure...", self.figure_dialog.ask, "Ctrl+Alt+F")
         file.addSeparator()
         self._action(file, "&Headers...", window.dialogs.show_headers)
         self._action(file, "&Find in headers...", lambda: window.dialogs.show_headers(find=True), QKeySequence.StandardKey.Find)

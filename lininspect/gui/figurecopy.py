@@ -59,7 +59,7 @@ def figure_layout(inspector: PixelInspector, left: ImagePanel, right: ImagePanel
         panels = {FigureTarget.LEFT: [left], FigureTarget.RIGHT: [right], FigureTarget.PANELS: [left, right]}[target]
         for n, panel in enumerate(panels):
             _copy_panel(layout, 2 * n, panel, theme)
-    if target in plots and not plots[target].listDataItems():
+    if target in plots and not any(isinstance(item, pg.PlotDataItem) for item in _drawn(plots[target])):
         raise LinInspectError("the plot is empty: click a pixel first")
     return widget
 
