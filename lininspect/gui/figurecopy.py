@@ -163,7 +163,9 @@ def _copy_legend(layout: pg.GraphicsLayout, inspector: PixelInspector, theme: Th
     for sample, label in inspector.legend.items:
         item = sample.item
         opts = item.opts
-        stand_in = pg.PlotDataItem(pen=_pen(opts["pen"], theme), symbol=opts["symbol"],
+        # One point (never drawn: the stand-in joins no plot), so its symbol's style reaches the sample.
+        stand_in = pg.PlotDataItem([0.0], [0.0], pen=_pen(opts["pen"], theme), symbol=opts["symbol"],
+                                   symbolSize=opts["symbolSize"],
                                    symbolPen=_pen(opts["symbolPen"], theme),
                                    symbolBrush=_brush(opts["symbolBrush"], theme))  # fmt: skip
         legend.addItem(stand_in, label.text)

@@ -25,9 +25,11 @@ from PyQt6.QtWidgets import (
 )
 
 from ..core.errors import LinInspectError
+from ..core.fits.outputs import check_output_path
+from ..model.movie import opened_files
 from ..model.figurespec import DPI_RANGE, FORMATS, LAYOUT_DPI, FigureSize, FigureTarget, Theme
 from .figurecopy import background, figure_layout
-from .figurefile import write_figure
+from .figurefile import figure_job, record_figure
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
@@ -175,14 +177,14 @@ class FigureDialog(QDialog):
             self._path_edited(name)
 
     def accept(self) -> None:
-        """Export; the dialog closes only once the file is written (a refusal is a one-line dialog)."""
-        written: list[bool] = []
-        self.window.guard(lambda: written.append(self.export()))
-        if written:
+        """Start the export; the dialog closes once it has started (a refusal is a one-line dialog)."""
+        started: list[bool] = []
+        self.window.guard(lambda: started.append(self.export()))
+        if started:
             super().accept()
 
     def export(self) -> bool:
-        """Write the figure the widgets describe; the status bar names the file and its size."""
+        """Draw the figure the widgets describe, then write it in a job; the status bar names the file and its size."""
         text = self.path.text().strip()
         if not text:
             raise LinInspectError("choose a file for the figure")
@@ -192,11 +194,11 @@ class FigureDialog(QDialog):
         size, theme, target = self.figure_size, Theme(self.theme.currentText()), self.chosen_target
         window = self.window
         size.check()
+        check_output_path(path, opened_files(window.session), overwrite=True)
         copy = figure_layout(window.inspector, window.left, window.right, target, theme)
         try:
-            write_figure(copy, background(theme), size, path, f"{target.value} — {window.inspector.caption_text()}")
+            picture = record_figure(copy, background(theme), size)
         finally:
             copy.deleteLater()
-        width, height = size.pixels
-        self.window.status.message(f"wrote {path.name} ({width} x {height} px at {size.dpi:g} DPI)", 10000)
+        window.jobs.figure_in_background(figure_job(picture, size, path, f"{target.value} — {window.inspector.caption_text()}"))
         return True

@@ -1,25 +1,31 @@
 """A figure written as PNG, SVG or PDF at its size on paper: the copy laid out at screen scale, drawn at the DPI.
 
-PNG through ``pngfile`` (a full disk is one plain line), SVG through ``svgexport`` (a page
-of the figure's size, transforms baked in), PDF through Qt's PDF writer on a page of the
-figure's size. Each appears whole or not at all (``atomic_path``).
+The scene can only be drawn on the GUI thread: it is drawn once there into a QPicture (a
+record of the paint commands), which a job replays into the file's paint device, where the
+slow part (compressing a full frame's image into a PDF or PNG) happens. PNG through
+``pngfile`` (a full disk is one plain line), SVG through ``svgexport`` (a page of the
+figure's size, transforms baked in), PDF through Qt's PDF writer on a page of the figure's
+size. Each appears whole or not at all (``atomic_path``).
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QMarginsF, QRectF, QSizeF
-from PyQt6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PyQt6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPicture
 from PyQt6.QtWidgets import QGraphicsWidget
 
 from .. import __version__
-from ..core.errors import LinInspectError
+from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.fits.atomic import atomic_path
 from ..model.figurespec import LAYOUT_DPI, FigureSize, figure_format
 from .pngfile import write_png
-from .svgexport import SvgExporter
+from .svgexport import SvgExporter, svg_document
+from .worker import JobFunction
 
 INCHES_PER_METRE = 1 / 0.0254
 
@@ -30,12 +36,23 @@ def lay_out(widget: pg.GraphicsLayoutWidget, size: FigureSize) -> QRectF:
     page = QRectF(0, 0, width, height)
     widget.resize(round(width), round(height))
     widget.setRange(page, padding=0)
-    for _ in range(2):  # a settled axis width can move the view box once more
+    scratch = QImage(8, 8, QImage.Format.Format_ARGB32)
+    for _ in range(3):  # tick labels widen their axes, which narrows the views, which changes the ticks
         _activate(widget.ci)
-        for item in widget.scene().items():
-            if isinstance(item, pg.ViewBox):
-                item.updateViewRange()
-                item.updateMatrix()
+        views = [item for item in widget.scene().items() if isinstance(item, pg.ViewBox)]
+        for view in views:
+            view.updateViewRange()
+            view.updateMatrix()
+        # An axis learns its labels' size only when it draws them: drawn once here, unseen, so the
+        # layout leaves room for them (else a label such as "signal (DN)" sits on the numbers).
+        painter = QPainter(scratch)
+        try:
+            for axis in (item for item in widget.scene().items() if isinstance(item, pg.AxisItem)):
+                if axis.isVisible():
+                    axis.generateDrawSpecs(painter)
+        finally:
+            painter.end()
+    _activate(widget.ci)
     return page
 
 
@@ -50,24 +67,47 @@ def _activate(item: QGraphicsWidget) -> None:
             _activate(child)
 
 
-def write_figure(widget: pg.GraphicsLayoutWidget, background: str, size: FigureSize, path: Path, title: str) -> None:
-    """Draw the laid-out copy ``widget`` into ``path`` (its format by suffix) at ``size``."""
+def record_figure(widget: pg.GraphicsLayoutWidget, background: str, size: FigureSize) -> QPicture:
+    """Draw the off-screen copy ``widget``, laid out at ``size``, into a picture (on the GUI thread, where the
+    scene lives); the picture is replayed into the file by :func:`figure_job`, off it."""
     size.check()
-    kind = figure_format(path)
     source = lay_out(widget, size)
-    exporter = SvgExporter(widget, background, title, source)
-    with atomic_path(path) as temporary:
-        if kind == "SVG":
-            exporter.export(temporary)
-        elif kind == "PNG":
-            write_png(_raster(exporter, source, size), temporary)
-        else:
-            _write_pdf(exporter, source, size, temporary, title)
-        if temporary.stat().st_size == 0:
-            raise LinInspectError(f"{path}: could not write the figure")
+    picture = QPicture()
+    painter = QPainter(picture)
+    try:
+        SvgExporter(widget, background, "", source).paint(painter, QRectF(0, 0, source.width(), source.height()), source)
+    finally:
+        painter.end()
+    return picture
 
 
-def _raster(exporter: SvgExporter, source: QRectF, size: FigureSize) -> QImage:
+def figure_job(picture: QPicture, size: FigureSize, path: Path, title: str) -> JobFunction[str]:
+    """A job writing ``picture`` to ``path`` (its format by suffix) at ``size``: what the status bar then says."""
+    kind = figure_format(path)
+
+    def job(progress: Callable[[int, int], None], cancel: threading.Event) -> str:
+        with atomic_path(path) as temporary:
+            if kind == "SVG":
+                page = QRectF(0, 0, *size.layout)
+                temporary.write_text(svg_document(lambda painter: painter.drawPicture(0, 0, picture), page, title),
+                                     encoding="utf-8")  # fmt: skip
+            elif kind == "PNG":
+                write_png(_raster(picture, size), temporary)
+            else:
+                _write_pdf(picture, size, temporary, title)
+            if temporary.stat().st_size == 0:
+                raise LinInspectError(f"{path}: could not write the figure")
+            if cancel.is_set():
+                raise CorrectionCancelled()
+        if kind != "PNG":
+            return f"wrote {path.name} ({size.width_in:.3g} x {size.height_in:.3g} in)"
+        width, height = size.pixels
+        return f"wrote {path.name} ({width} x {height} px at {size.dpi:g} DPI)"
+
+    return job
+
+
+def _raster(picture: QPicture, size: FigureSize) -> QImage:
     width, height = size.pixels
     image = QImage(width, height, QImage.Format.Format_ARGB32)
     # Painted at screen DPI and scaled, so fonts given in points keep their size on paper: painted at
@@ -75,8 +115,9 @@ def _raster(exporter: SvgExporter, source: QRectF, size: FigureSize) -> QImage:
     _set_dpi(image, LAYOUT_DPI)
     painter = QPainter(image)
     try:
-        painter.scale(width / source.width(), height / source.height())
-        exporter.paint(painter, QRectF(0, 0, source.width(), source.height()), source)
+        layout_width, layout_height = size.layout
+        painter.scale(width / layout_width, height / layout_height)
+        painter.drawPicture(0, 0, picture)
     finally:
         painter.end()
     _set_dpi(image, size.dpi)  # what the PNG records (its pHYs), for page layout programs
@@ -89,7 +130,7 @@ def _set_dpi(image: QImage, dpi: float) -> None:
     image.setDotsPerMeterY(dots_per_metre)
 
 
-def _write_pdf(exporter: SvgExporter, source: QRectF, size: FigureSize, path: Path, title: str) -> None:
+def _write_pdf(picture: QPicture, size: FigureSize, path: Path, title: str) -> None:
     """One page of exactly the figure's size, no margins, vector curves and axes."""
     writer = QPdfWriter(str(path))
     writer.setTitle(title)
@@ -101,7 +142,8 @@ def _write_pdf(exporter: SvgExporter, source: QRectF, size: FigureSize, path: Pa
     if not painter.isActive():
         raise LinInspectError(f"{path}: could not start the PDF")
     try:
-        painter.scale(writer.width() / source.width(), writer.height() / source.height())
-        exporter.paint(painter, QRectF(0, 0, source.width(), source.height()), source)
+        layout_width, layout_height = size.layout
+        painter.scale(writer.width() / layout_width, writer.height() / layout_height)
+        painter.drawPicture(0, 0, picture)
     finally:
         painter.end()

@@ -52,7 +52,9 @@ class Jobs(QObject):
         self.comparing: Job[ReferenceComparison] | None = None
         self.reporting: Job[ReportFiles] | None = None
         self.picking: Job[LinearityReference] | None = None
-        self.movie: Job[tuple[Path, int]] | None = None
+        #: Figures and movies (File ▸ Export figure…, Export movie…), each saying what it wrote.
+        self.figure: Job[str] | None = None
+        self.movie: Job[str] | None = None
         self.integrations = IntegrationJobs(session, status, self._bar_taken, self._hide_progress, self)
         self.integrations.corrected.connect(self.imagesStale)
         self.integrations.failed.connect(self.failed)
@@ -91,11 +93,13 @@ class Jobs(QObject):
     def handles(self) -> list[Job | None]:  # type: ignore[type-arg]
         """Every job this controller may have running, for stopping and for waiting on at close."""
         return [self.correction, self.verifying, self.exporting, self.residual, self.comparing, self.reporting,
-                self.picking, self.movie, *self.integrations.handles()]  # fmt: skip
+                self.picking, self.figure, self.movie,
+                *self.integrations.handles()]  # fmt: skip
 
     def _progress_jobs(self) -> tuple[Job | None, ...]:  # type: ignore[type-arg]
         """The jobs besides the integrations' that show their progress in the status bar."""
-        return self.correction, self.verifying, self.exporting, self.comparing, self.reporting, self.picking, self.movie
+        return (self.correction, self.verifying, self.exporting, self.comparing, self.reporting, self.picking, self.figure,
+                self.movie)
 
     def _bar_taken(self) -> bool:
         return any(running(job) for job in self._progress_jobs())
@@ -163,7 +167,7 @@ class Jobs(QObject):
             self.status.message("correction cancelled", 5000)
         for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison"),
                           (self.reporting, "report"), (self.picking, "reference B lookup"),
-                          (self.movie, "movie")):  # fmt: skip
+                          (self.figure, "figure"), (self.movie, "movie")):  # fmt: skip
             if running(job):
                 cancel_job(job)
                 self.status.message(f"{what} cancelled", 5000)
@@ -303,15 +307,19 @@ class Jobs(QObject):
         self._hide_progress()
         self.status.message(f"wrote {files.picture.name} and its maps and tables (in {files.picture.parent})", 8000)
 
-    def movie_in_background(self, job: JobFunction[tuple[Path, int]]) -> Job[tuple[Path, int]]:
-        """Write a movie (``model.movie``) in a job, with progress and cancel."""
-        self.movie = self._start_with_bar(job, self._on_movie_written, "movie %p%", replacing=self.movie)
+    def figure_in_background(self, job: JobFunction[str]) -> Job[str]:
+        """Write a recorded figure (``figurefile``) in a job with cancel; its result is what the status bar says."""
+        self.figure = self._start_with_bar(job, self._on_written, "writing figure", replacing=self.figure)
+        return self.figure
+
+    def movie_in_background(self, job: JobFunction[str]) -> Job[str]:
+        """Write a movie (``model.movie``) in a job, with progress and cancel; its result is what the status bar says."""
+        self.movie = self._start_with_bar(job, self._on_written, "movie %p%", replacing=self.movie)
         return self.movie
 
-    def _on_movie_written(self, outcome: tuple[Path, int]) -> None:
-        path, frames = outcome
+    def _on_written(self, message: str) -> None:
         self._hide_progress()
-        self.status.message(f"wrote {path.name} ({frames} frames)", 10000)
+        self.status.message(message, 10000)
 
     def correct_integration_now(self) -> None:
         """The shown integration's read-level corrections in this thread; for snapshots and scripts (no event loop)."""

@@ -7,6 +7,7 @@ progress and Cancel (``model.movie``). The GUI thread only paints each frame's c
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from PyQt6.QtWidgets import (
 )
 
 from ..core.errors import LinInspectError
+from ..core.fits.outputs import check_output_path
 from ..model.movie import (
     BACKGROUND_INDEX,
     INK_INDEX,
@@ -39,6 +41,7 @@ from ..model.movie import (
     frame_size,
     movie_format,
     movie_job,
+    opened_files,
     palette,
     playable_source,
 )
@@ -124,6 +127,7 @@ class MovieDialog(QDialog):
         if not path.name:
             raise LinInspectError("choose a file for the movie")
         kind = movie_format(path)
+        check_output_path(path, opened_files(window.session), overwrite=True)
         ffmpeg = ffmpeg_program() if kind == "MP4" else None
         if kind == "MP4" and ffmpeg is None:
             raise LinInspectError("MP4 needs ffmpeg: install imageio-ffmpeg (pip) or ffmpeg, or write a .gif")
@@ -144,7 +148,13 @@ class MovieDialog(QDialog):
                   f"g {group}"] for group in range(groups)]  # fmt: skip
 
         def begin(captions: list[np.ndarray]) -> None:
-            window.guard(lambda: window.jobs.movie_in_background(movie_job(frames, captions, colours, rate, path, ffmpeg)))
+            write = movie_job(frames, captions, colours, rate, path, ffmpeg)
+
+            def job(progress: Callable[[int, int], None], cancel: threading.Event) -> str:
+                written, count = write(progress, cancel)
+                return f"wrote {written.name} ({count} frames)"
+
+            window.guard(lambda: window.jobs.movie_in_background(job))
 
         window.status.message(f"preparing {path.name}...")
         self._pending = (texts, [], begin)
