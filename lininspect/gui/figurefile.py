@@ -41,6 +41,8 @@ def lay_out(widget: pg.GraphicsLayoutWidget, size: FigureSize) -> QRectF:
         _activate(widget.ci)
         views = [item for item in widget.scene().items() if isinstance(item, pg.ViewBox)]
         for view in views:
+            if any(view.autoRangeEnabled()):
+                view.updateAutoRange()
             view.updateViewRange()
             view.updateMatrix()
         # An axis learns its labels' size only when it draws them: drawn once here, unseen, so the

@@ -174,3 +174,35 @@ def test_plot_context_menu_opens_the_dialog_for_that_plot(qtbot, inspected: Main
     dialog = window.actions.figure_dialog
     assert dialog.isVisible() and dialog.target.currentText() == FigureTarget.CURVE.value
 
+
+
+def test_a_figure_keeps_of_an_image_the_part_in_view_at_the_figures_resolution(qtbot) -> None:  # type: ignore[no-untyped-def]
+    import pyqtgraph as pg
+
+    from lininspect.gui.figurefile import record_figure
+    from lininspect.model.figurespec import FigureSize
+
+    values = np.arange(1000 * 800, dtype=np.float32).reshape(800, 1000) / (1000 * 800)
+    for view_range, size, expected_step in (((100, 110), FigureSize(4, 4, 96), 1), (None, FigureSize(2, 2, 96), 6)):
+        widget = pg.GraphicsLayoutWidget()
+        view = widget.ci.addViewBox(row=0, col=0, lockAspect=True)
+        image = pg.ImageItem(values, levels=(0, 1))
+        view.addItem(image)
+        if view_range is not None:
+            view.setRange(xRange=view_range, yRange=(200, 210), padding=0)
+        record_figure(widget, "#ffffff", size)
+        kept = image.image
+        rect = image.mapRectToParent(image.boundingRect())
+        if view_range is not None:
+            x0, x1 = view.viewRect().left(), view.viewRect().right()
+            assert rect.left() <= x0 and rect.right() >= x1 and kept.shape[1] <= (x1 - x0) + 2
+            # Each kept pixel is the image's own value at its place.
+            column, row = int(rect.left()), int(rect.top())
+            assert kept[0, 0] == values[row, column]
+        else:
+            # 1000 columns on a view about 190 dots wide: every 5th or 6th column, over the whole image.
+            step = round(rect.width() / kept.shape[1])
+            assert expected_step - 1 <= step <= expected_step
+            assert (rect.left(), rect.top()) == (0, 0) and rect.width() >= 1000 and rect.height() >= 800
+            assert kept[1, 1] == values[step, step] and kept[-1, -1] == values[(kept.shape[0] - 1) * step, (kept.shape[1] - 1) * step]
+        widget.deleteLater()
