@@ -44,6 +44,7 @@ class MovieFrames:
     groups: int
     low: float
     high: float
+    #: A per-pixel stretch (not "histeq", which the panel applies through its lookup table instead).
     stretch: str
     #: (H, W) of a frame's image part (the caption strip comes below it).
     size: tuple[int, int]
@@ -51,15 +52,15 @@ class MovieFrames:
     def indices(self, group: int) -> np.ndarray:
         """Group ``group``'s plane as palette indices, row 0 at the bottom as on screen, resampled to ``size``."""
         values = self.source.plane(self.integration, group)
-        scaled = analysis.stretch(values, self.low, self.high, self.stretch)
-        with np.errstate(invalid="ignore"):
-            index = np.clip(np.floor(scaled * MAP_COLOURS), 0, MAP_COLOURS - 1)
-        out = np.where(np.isnan(scaled), BACKGROUND_INDEX, index).astype(np.uint8)
+        # Resampled first (nearest pixel): the stretch is per pixel, so only the frame's pixels are stretched.
         height, width = self.size
-        ny, nx = out.shape
+        ny, nx = values.shape
         rows = np.minimum((np.arange(height) + 0.5) * ny / height, ny - 1).astype(np.intp)
         columns = np.minimum((np.arange(width) + 0.5) * nx / width, nx - 1).astype(np.intp)
-        return out[rows[::-1, None], columns[None, :]]
+        scaled = analysis.stretch(values[rows[::-1, None], columns[None, :]], self.low, self.high, self.stretch)
+        with np.errstate(invalid="ignore"):
+            index = np.clip(np.floor(scaled * MAP_COLOURS), 0, MAP_COLOURS - 1)
+        return np.where(np.isnan(scaled), BACKGROUND_INDEX, index).astype(np.uint8)
 
 
 def frame_size(shape: tuple[int, int], longest: int, *, even: bool) -> tuple[int, int]:
