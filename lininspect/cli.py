@@ -607,6 +607,10 @@ def _snapshot(options: argparse.Namespace) -> int:
 
     if options.figure is None and (options.dpi is not None or options.theme is not None):
         raise LinInspectError("--dpi and --theme are for a figure: give --figure too")
+    if options.figure is not None:
+        from .model.figurespec import figure_format
+
+        figure_format(options.output)
     width, height = options.size or (1600, 1000)
     if not (1 <= width <= MAX_SNAPSHOT_SIDE and 1 <= height <= MAX_SNAPSHOT_SIDE):
         raise LinInspectError(f"--size {width} {height}: each side must be 1 to {MAX_SNAPSHOT_SIDE} pixels")
