@@ -48,7 +48,7 @@ class FigureDialog(QDialog):
         form = QFormLayout(self)
         self.target = QComboBox()
         self.target.addItems([target.value for target in FigureTarget])
-        self.target.currentTextChanged.connect(lambda _: self._size_as_shown())
+        self.target.currentTextChanged.connect(lambda _: self._target_chosen())
         self.units = QComboBox()
         self.units.addItems([PIXELS, INCHES])
         self.units.currentTextChanged.connect(self._convert_units)
@@ -56,6 +56,7 @@ class FigureDialog(QDialog):
         self.width_box, self.height_box = QDoubleSpinBox(), QDoubleSpinBox()
         for box in (self.width_box, self.height_box):
             box.setRange(0.1, 100_000)
+            box.setDecimals(0)
         self.dpi_box = QSpinBox()
         self.dpi_box.setRange(*(round(value) for value in DPI_RANGE))
         self.dpi_box.setValue(round(LAYOUT_DPI))
@@ -65,7 +66,10 @@ class FigureDialog(QDialog):
         self.format.addItems(list(FORMATS.values()))
         self.format.currentTextChanged.connect(self._format_chosen)
         self.path = QLineEdit()
+        self.path.setMinimumWidth(360)
         self.path.textEdited.connect(self._path_edited)
+        #: The file name is the dialog's own suggestion (renamed with the target) until the user types or browses.
+        self._suggested = True
         browse = QPushButton("Browse...")
         browse.clicked.connect(self._browse)
         file_row = QWidget()
@@ -103,7 +107,7 @@ class FigureDialog(QDialog):
         if target is not None:
             self.target.setCurrentText(target.value)
         self._size_as_shown()
-        if not self.path.text():
+        if not self.path.text() or self._suggested:
             self._name_file()
         self.show()
         self.raise_()
@@ -118,6 +122,11 @@ class FigureDialog(QDialog):
         if self.units.currentText() == PIXELS:
             return FigureSize.from_pixels(width, height, dpi)
         return FigureSize(width, height, dpi)
+
+    def _target_chosen(self) -> None:
+        self._size_as_shown()
+        if self._suggested and self.path.text():
+            self._name_file()
 
     def _size_as_shown(self) -> None:
         """The target's size in the window, in the chosen units (inches at the screen's 96 per inch)."""
@@ -163,7 +172,8 @@ class FigureDialog(QDialog):
             self.path.setText(str(Path(text).with_suffix(suffix)))
 
     def _path_edited(self, text: str) -> None:
-        """A typed suffix chooses the format."""
+        """A typed suffix chooses the format; a typed name is kept from now on."""
+        self._suggested = False
         kind = FORMATS.get(Path(text).suffix.lower())
         if kind is not None and kind != self.format.currentText():
             self.format.blockSignals(True)

@@ -79,6 +79,7 @@ class MovieDialog(QDialog):
         self.longest.setSuffix(" px")
         self.longest.setToolTip("The frame's longer side; the image keeps its proportions, pixels stay square blocks")
         self.path = QLineEdit()
+        self.path.setMinimumWidth(360)
         browse = QPushButton("Browse...")
         browse.clicked.connect(self._browse)
         row_widget = QWidget()

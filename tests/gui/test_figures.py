@@ -206,3 +206,17 @@ def test_a_figure_keeps_of_an_image_the_part_in_view_at_the_figures_resolution(q
             assert (rect.left(), rect.top()) == (0, 0) and rect.width() >= 1000 and rect.height() >= 800
             assert kept[1, 1] == values[step, step] and kept[-1, -1] == values[(kept.shape[0] - 1) * step, (kept.shape[1] - 1) * step]
         widget.deleteLater()
+
+
+def test_the_suggested_name_follows_the_target_until_one_is_typed(qtbot, inspected: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = _dialog(qtbot, inspected)
+    dialog.target.setCurrentText(FigureTarget.PANELS.value)
+    assert Path(dialog.path.text()).name == "small_lastframe_panels.png"
+    dialog.format.setCurrentText("PDF")
+    assert Path(dialog.path.text()).name == "small_lastframe_panels.pdf"
+    typed = str(tmp_path / "mine.svg")
+    dialog.path.setText(typed)
+    dialog._path_edited(typed)  # as typing it does
+    assert dialog.format.currentText() == "SVG"
+    dialog.target.setCurrentText(FigureTarget.RAMP.value)
+    assert dialog.path.text() == typed
