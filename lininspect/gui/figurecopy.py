@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF
+from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QBrush, QColor, QPen
 from PyQt6.QtWidgets import QGraphicsRectItem
 
@@ -42,16 +42,18 @@ def background(theme: Theme) -> str:
 def figure_layout(inspector: PixelInspector, left: ImagePanel, right: ImagePanel, target: FigureTarget,
                   theme: Theme) -> pg.GraphicsLayoutWidget:  # fmt: skip
     """An off-screen widget holding the copy of ``target``, in ``theme``; not shown, sized by the renderer."""
+    plots = {FigureTarget.RAMP: inspector.ramp_plot, FigureTarget.RATIO: inspector.ratio_plot,
+             FigureTarget.CURVE: inspector.curve_plot, FigureTarget.RESIDUALS: inspector.residual_plot}  # fmt: skip
+    if target in plots and not any(isinstance(item, pg.PlotDataItem) for item in _drawn(plots[target])):
+        raise LinInspectError("the plot is empty: click a pixel first")
+    if target is FigureTarget.PLOTS and inspector.facts is None:
+        raise LinInspectError("no pixel inspected: click a pixel first")
     widget = pg.GraphicsLayoutWidget()
     widget.setBackground(background(theme))
     layout = widget.ci
-    plots = {FigureTarget.RAMP: inspector.ramp_plot, FigureTarget.RATIO: inspector.ratio_plot,
-             FigureTarget.CURVE: inspector.curve_plot, FigureTarget.RESIDUALS: inspector.residual_plot}  # fmt: skip
     if target in plots:
         _copy_plot(layout, 0, plots[target], _plot_title(inspector, plots[target]), theme, legend=True)
     elif target is FigureTarget.PLOTS:
-        if inspector.facts is None:
-            raise LinInspectError("no pixel inspected: click a pixel first")
         for col, plot in enumerate(plots.values()):
             _copy_plot(layout, col, plot, _plot_title(inspector, plot), theme, legend=False)
         _copy_legend(layout, inspector, theme)
@@ -59,8 +61,6 @@ def figure_layout(inspector: PixelInspector, left: ImagePanel, right: ImagePanel
         panels = {FigureTarget.LEFT: [left], FigureTarget.RIGHT: [right], FigureTarget.PANELS: [left, right]}[target]
         for n, panel in enumerate(panels):
             _copy_panel(layout, 2 * n, panel, theme)
-    if target in plots and not any(isinstance(item, pg.PlotDataItem) for item in _drawn(plots[target])):
-        raise LinInspectError("the plot is empty: click a pixel first")
     return widget
 
 
@@ -196,7 +196,7 @@ def _copy_panel(layout: pg.GraphicsLayout, col: int, panel: ImagePanel, theme: T
     box = panel.view.box_shown
     if box is not None:
         outline = QGraphicsRectItem(QRectF(box))
-        outline.setPen(pg.mkPen("#ffd400", width=2, style=panel.view._box.pen().style(), cosmetic=True))
+        outline.setPen(pg.mkPen(_colour(QColor("#ffd400"), theme), width=2, style=Qt.PenStyle.DashLine, cosmetic=True))
         view.addItem(outline, ignoreBounds=True)
     if panel.message.toPlainText():
         note = pg.TextItem(panel.message.toPlainText(), color=foreground, anchor=(0.5, 0.5))

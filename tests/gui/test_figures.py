@@ -220,3 +220,13 @@ def test_the_suggested_name_follows_the_target_until_one_is_typed(qtbot, inspect
     assert dialog.format.currentText() == "SVG"
     dialog.target.setCurrentText(FigureTarget.RAMP.value)
     assert dialog.path.text() == typed
+
+
+def test_an_empty_plot_is_refused_in_words(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, message, *rest: shown.append(message))
+    dialog = _dialog(qtbot, window)
+    _fill(dialog, FigureTarget.RAMP, "pixels", 400, 300, 96, Theme.DARK, tmp_path / "ramp.png")
+    _export(qtbot, dialog)
+    assert shown == ["the plot is empty: click a pixel first"]
+    assert not (tmp_path / "ramp.png").exists() and dialog.isVisible()
