@@ -308,8 +308,9 @@ class Jobs(QObject):
         self.status.message(f"wrote {files.picture.name} and its maps and tables (in {files.picture.parent})", 8000)
 
     def figure_in_background(self, job: JobFunction[str]) -> Job[str]:
-        """Write a recorded figure (``figurefile``) in a job with cancel; its result is what the status bar says."""
-        self.figure = self._start_with_bar(job, self._on_written, "writing figure", replacing=self.figure)
+        """Write a recorded figure (``figurefile``) in a job with cancel; its result is what the status bar says.
+        A figure asked for while another is written leaves that one to finish: each is a file of its own."""
+        self.figure = self._start_with_bar(job, self._on_written, "writing figure")
         return self.figure
 
     def movie_in_background(self, job: JobFunction[str]) -> Job[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QThreadPool, Qt
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QMessageBox
 
@@ -230,3 +230,33 @@ def test_an_empty_plot_is_refused_in_words(qtbot, window: MainWindow, tmp_path: 
     _export(qtbot, dialog)
     assert shown == ["the plot is empty: click a pixel first"]
     assert not (tmp_path / "ramp.png").exists() and dialog.isVisible()
+
+
+def test_cancel_while_the_figure_is_written_leaves_no_file(qtbot, inspected: MainWindow, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from lininspect.gui import figurefile
+
+    window = inspected
+    gate, reached = threading.Event(), threading.Event()
+    original = figurefile.write_png
+
+    def held(image, path):  # type: ignore[no-untyped-def]
+        reached.set()
+        gate.wait(30)
+        original(image, path)
+
+    monkeypatch.setattr(figurefile, "write_png", held)
+    dialog = _dialog(qtbot, window)
+    _fill(dialog, FigureTarget.PLOTS, "pixels", 1200, 400, 96, Theme.LIGHT, tmp_path / "plots.png")
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(reached.is_set, timeout=30000)
+    job = window.jobs.figure
+    assert job is not None and not job.done
+    menu_action(window, "Correction", "Cancel").trigger()
+    gate.set()
+    qtbot.waitUntil(lambda: job.done, timeout=30000)
+    assert QThreadPool.globalInstance().waitForDone(30000)  # the job's thread has ended, its temporary removed
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".lininspect")]
+    assert not (tmp_path / "plots.png").exists()
+    assert window.status.message_text == "figure cancelled"

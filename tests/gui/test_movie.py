@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QThreadPool, Qt
 from PyQt6.QtWidgets import QMessageBox
 
 from guihelpers import menu_action
@@ -96,7 +96,8 @@ def test_cancel_leaves_no_file(qtbot, window: MainWindow, tmp_path: Path, monkey
     menu_action(window, "Correction", "Cancel").trigger()
     gate.set()
     qtbot.waitUntil(lambda: job.done, timeout=30000)
-    qtbot.waitUntil(lambda: not [name for name in os.listdir(tmp_path) if name.startswith(".lininspect")], timeout=30000)
+    assert QThreadPool.globalInstance().waitForDone(30000)  # the job's thread has ended, its temporary removed
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".lininspect")]
     assert not target.exists()
     assert window.status.message_text == "movie cancelled"
 
