@@ -68,6 +68,8 @@ class FigureDialog(QDialog):
         self.path = QLineEdit()
         self.path.setMinimumWidth(360)
         self.path.textEdited.connect(self._path_edited)
+        #: Whether the size boxes hold a size yet (the target's on screen, or the user's).
+        self._sized = False
         #: The file name is the dialog's own suggestion (renamed with the target) until the user types or browses.
         self._suggested = True
         browse = QPushButton("Browse...")
@@ -103,10 +105,12 @@ class FigureDialog(QDialog):
                 inspector.curve_plot: FigureTarget.CURVE, inspector.residual_plot: FigureTarget.RESIDUALS}  # fmt: skip
 
     def ask(self, target: FigureTarget | None = None) -> None:
-        """Shown for ``target`` (or the last one), its size as on screen and a file name saying what it shows."""
+        """Shown for ``target`` (or the last one) with a file name saying what it shows; the size is the target's
+        on screen the first time and whenever the target changes, else the one last used."""
         if target is not None:
             self.target.setCurrentText(target.value)
-        self._size_as_shown()
+        if not self._sized:
+            self._size_as_shown()
         if not self.path.text() or self._suggested:
             self._name_file()
         self.show()
@@ -146,6 +150,7 @@ class FigureDialog(QDialog):
             width, height = width / LAYOUT_DPI, height / LAYOUT_DPI
         self.width_box.setValue(width)
         self.height_box.setValue(height)
+        self._sized = True
 
     def _convert_units(self, units: str) -> None:
         """The same figure in the other units, at the DPI."""

@@ -260,3 +260,13 @@ def test_cancel_while_the_figure_is_written_leaves_no_file(qtbot, inspected: Mai
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".lininspect")]
     assert not (tmp_path / "plots.png").exists()
     assert window.status.message_text == "figure cancelled"
+
+
+def test_the_box_keeps_size_dpi_and_theme_between_figures(qtbot, inspected: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = _dialog(qtbot, inspected)
+    _fill(dialog, FigureTarget.RATIO, "inches", 3.0, 2.0, 300, Theme.LIGHT, tmp_path / "one.png")
+    _export(qtbot, dialog)
+    assert QImage(str(tmp_path / "one.png")).size().width() == 900
+    dialog = _dialog(qtbot, inspected)
+    assert (dialog.width_box.value(), dialog.height_box.value(), dialog.dpi_box.value()) == (3.0, 2.0, 300)
+    assert dialog.theme.currentText() == Theme.LIGHT.value and dialog.units.currentText() == "inches"
