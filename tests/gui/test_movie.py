@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from PyQt6.QtCore import QThreadPool, Qt
 from PyQt6.QtWidgets import QMessageBox
@@ -18,7 +20,7 @@ from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.moviedialog import CAPTION_HEIGHT, MovieDialog
 from lininspect.model import movie
 from lininspect.model.movie import ffmpeg_program
-from lininspect.model.viewstate import RightView
+from lininspect.model.viewstate import RightView, Stretch
 from smallfiles import NGROUPS, NX, NY
 from test_mainwindow import run
 
@@ -35,20 +37,27 @@ def _dialog(qtbot, window: MainWindow, panel: str, rate: float, longest: int, pa
 
 
 def _screen_indices(window: MainWindow, panel: str, plane: np.ndarray) -> np.ndarray:
-    """The lookup-table entry the panel draws each pixel of ``plane`` with (pyqtgraph: levels 0..1 over 256 entries)."""
+    """The lookup-table entry the panel draws each pixel of ``plane`` with (pyqtgraph: levels 0..1 over 256 entries;
+    an equalised panel draws linear values through an equalised table)."""
     shown = window.panels.shown[panel]
-    scaled = analysis.stretch(plane, shown.low, shown.high, shown.stretch)
+    stretch = "linear" if shown.stretch == "histeq" else shown.stretch
+    scaled = analysis.stretch(plane, shown.low, shown.high, stretch)
     return np.clip(np.floor(scaled * 256), 0, 255).astype(int)
 
 
-def _nearest_entries(rgb: np.ndarray, lut: np.ndarray) -> np.ndarray:
-    distance = np.abs(rgb[:, :, None, :].astype(int) - lut[None, None, :, :3].astype(int)).sum(axis=3)
-    return distance.argmin(axis=2)
+def _drawn_as_on_screen(rgb: np.ndarray, lut: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """Where ``rgb`` is the colour of the table entry the screen uses, or one of its neighbours within 2
+    (the movie's palette holds 254 of the table's 256 entries)."""
+    table = lut[:, :3].astype(int)
+    near = [np.all(rgb.astype(int) == table[np.clip(entries + step, 0, 255)], axis=2) for step in range(-2, 3)]
+    return np.logical_or.reduce(near)
 
 
+@pytest.mark.parametrize("stretch", [Stretch.LINEAR, Stretch.HISTEQ])
 def test_gif_has_a_frame_per_group_each_the_colour_mapped_plane_with_its_group(qtbot, window: MainWindow,
-                                                                                tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+                                                                                tmp_path: Path, stretch) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
     run(qtbot, window)
+    window.view.update(right_display=replace(window.view.right_display, stretch=stretch))
     window.set_frame(1, 2)
     qtbot.waitUntil(lambda: "right" in window.panels.shown, timeout=10000)
     target = tmp_path / "corrected.gif"
@@ -58,6 +67,7 @@ def test_gif_has_a_frame_per_group_each_the_colour_mapped_plane_with_its_group(q
     gif = Image.open(target)
     assert gif.n_frames == NGROUPS
     assert gif.info["duration"] == 200 and gif.info["loop"] == 0
+    assert window.panels.shown["right"].stretch == stretch.value
     lut = window.right.image.lut
     captions = []
     for k in range(NGROUPS):
@@ -66,9 +76,7 @@ def test_gif_has_a_frame_per_group_each_the_colour_mapped_plane_with_its_group(q
         assert rgb.shape == (2 * NY + CAPTION_HEIGHT, 2 * NX, 3)
         plane = window.session.corrected_plane(1, k)
         expected = np.repeat(np.repeat(_screen_indices(window, "right", plane)[::-1], 2, axis=0), 2, axis=1)
-        drawn = _nearest_entries(rgb[: 2 * NY], lut)
-        # Each pixel in the colour the panel gives its value (the movie's palette holds 254 of the map's 256 entries).
-        assert np.abs(drawn - expected).max() <= 2
+        assert _drawn_as_on_screen(rgb[: 2 * NY], lut, expected).all()  # each pixel in the colour the panel gives it
         captions.append(rgb[2 * NY :])
     assert all(caption.max() == 255 for caption in captions)  # the caption's text is drawn
     assert len({caption.tobytes() for caption in captions}) == NGROUPS  # each names its group
