@@ -99,6 +99,12 @@ class MovieDialog(QDialog):
         form.addRow(buttons)
         #: The movie being prepared: its captions' texts, those painted so far, and what starts its job.
         self._pending: tuple[list[list[str]], list[np.ndarray], Callable[[list[np.ndarray]], None]] | None = None
+        self._width = 0
+        #: The next turn of captions: a timer of the dialog's, so it dies with the window.
+        self._next_turn = QTimer(self)
+        self._next_turn.setSingleShot(True)
+        self._next_turn.setInterval(0)
+        self._next_turn.timeout.connect(self._paint_some)
 
     def ask(self) -> None:
         source = self.window.session.input_path
@@ -158,19 +164,19 @@ class MovieDialog(QDialog):
             window.guard(lambda: window.jobs.movie_in_background(job))
 
         window.status.message(f"preparing {path.name}...")
-        self._pending = (texts, [], begin)
-        self._paint_some(size[1])
+        self._pending, self._width = (texts, [], begin), size[1]
+        self._paint_some()
         return True
 
-    def _paint_some(self, width: int) -> None:
+    def _paint_some(self) -> None:
         """Paint the next few captions, then come back on the next turn of the event loop; start the job at the end."""
         if self._pending is None:
             return
         texts, captions, begin = self._pending
         for text in texts[len(captions) : len(captions) + CAPTIONS_PER_STEP]:
-            captions.append(caption(text, width))
+            captions.append(caption(text, self._width))
         if len(captions) < len(texts):
-            QTimer.singleShot(0, lambda: self._paint_some(width))
+            self._next_turn.start()
             return
         self._pending = None
         begin(captions)

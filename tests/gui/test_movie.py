@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QMessageBox
 from guihelpers import menu_action
 from lininspect.core.analysis import analysis
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.gui import moviedialog
 from lininspect.gui.moviedialog import CAPTION_HEIGHT, MovieDialog
 from lininspect.model import movie
 from lininspect.model.movie import ffmpeg_program
@@ -55,7 +56,8 @@ def _drawn_as_on_screen(rgb: np.ndarray, lut: np.ndarray, entries: np.ndarray) -
 
 @pytest.mark.parametrize("stretch", [Stretch.LINEAR, Stretch.HISTEQ])
 def test_gif_has_a_frame_per_group_each_the_colour_mapped_plane_with_its_group(qtbot, window: MainWindow,
-                                                                                tmp_path: Path, stretch) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+                                                                                tmp_path: Path, stretch, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    monkeypatch.setattr(moviedialog, "CAPTIONS_PER_STEP", 2)  # captions painted over three turns of the event loop
     run(qtbot, window)
     window.view.update(right_display=replace(window.view.right_display, stretch=stretch))
     window.set_frame(1, 2)
