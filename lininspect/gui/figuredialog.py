@@ -26,8 +26,7 @@ from PyQt6.QtWidgets import (
 
 from ..core.errors import LinInspectError
 from ..core.fits.outputs import check_output_path
-from ..model.movie import opened_files
-from ..model.figurespec import DPI_RANGE, FORMATS, LAYOUT_DPI, FigureSize, FigureTarget, Theme
+from ..model.figurespec import DPI_RANGE, FORMATS, LAYOUT_DPI, FigureSize, FigureTarget, Theme, opened_files
 from .figurecopy import background, figure_layout
 from .figurefile import figure_job, record_figure
 

@@ -31,6 +31,7 @@ from PyQt6.QtWidgets import (
 
 from ..core.errors import LinInspectError
 from ..core.fits.outputs import check_output_path
+from ..model.figurespec import opened_files
 from ..model.movie import (
     BACKGROUND_INDEX,
     INK_INDEX,
@@ -41,7 +42,6 @@ from ..model.movie import (
     frame_size,
     movie_format,
     movie_job,
-    opened_files,
     palette,
     playable_source,
 )

@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.errors import LinInspectError
+
+if TYPE_CHECKING:
+    from .session import Session
 
 #: Dots per inch at which figures are laid out: Qt's logical pixel, as on screen.
 LAYOUT_DPI = 96.0
@@ -87,3 +91,10 @@ def figure_format(path: Path) -> str:
     if kind is None:
         raise LinInspectError(f"{path}: figures are written as .png, .svg or .pdf")
     return kind
+
+
+def opened_files(session: Session) -> list[Path]:
+    """The files the session reads, which a figure or movie must never replace."""
+    exposures = [exposure.path for exposure in (session.exposure, session.product) if exposure is not None]
+    return [*([session.input_path] if session.input_path is not None else []), *exposures,
+            *(reference.path for reference in session.references.values())]  # fmt: skip

@@ -97,13 +97,6 @@ def ffmpeg_program() -> str | None:
         return shutil.which("ffmpeg")
 
 
-def opened_files(session: Session) -> list[Path]:
-    """The files the session reads, which a figure or movie must never replace."""
-    exposures = [exposure.path for exposure in (session.exposure, session.product) if exposure is not None]
-    return [*([session.input_path] if session.input_path is not None else []), *exposures,
-            *(reference.path for reference in session.references.values())]  # fmt: skip
-
-
 def playable_source(session: Session, view: ViewState, panel: str) -> Source:
     """What ``panel`` shows as a source of group planes; a map or an HDU plane has no groups to play."""
     if session.exposure is None:
