@@ -135,6 +135,17 @@ def test_pdf_of_both_panels_is_one_page_of_the_chosen_size(qtbot, inspected: Mai
     boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", data)
     assert len(boxes) == 1  # one page
     assert [round(float(value)) for value in boxes[0].split()] == [0, 0, 504, 216]  # 7 x 3 inches in points
+    from PyQt6.QtCore import QSize
+    from PyQt6.QtPdf import QPdfDocument
+
+    document = QPdfDocument(None)  # Qt's own PDF reader (PDFium) opens it and draws it
+    document.load(str(tmp_path / "panels.pdf"))
+    assert document.status() == QPdfDocument.Status.Ready and document.pageCount() == 1
+    page = _pixels(document.render(0, QSize(700, 300)))
+    assert tuple(page[2, 2]) == (255, 255, 255)
+    lut = window.right.image.lut[:, :3].astype(int)
+    inferno = {tuple(colour) for colour in lut}
+    assert sum(tuple(colour) in inferno for colour in page.reshape(-1, 3)) > 2000  # the images are drawn
 
 
 def test_panel_png_at_screen_dpi_shows_the_panel_colours(qtbot, inspected: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
