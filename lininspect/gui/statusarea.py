@@ -54,8 +54,21 @@ class MessageLabel(QElidingLabel):
         self.setToolTip(text)
         self.setVisible(bool(text))
         self.updateGeometry()
+        self._lay_out_now()
         if milliseconds > 0:
             self._timer.start(milliseconds)
+
+    def _lay_out_now(self) -> None:
+        """The status bar gives the label its room at once, so the text is elided to that room from the start.
+
+        QElidingLabel elides as the text is set, to the width the label has then (the last message's,
+        or 100 px for one never shown); the bar's layout would widen it only when its posted request is
+        handled, and until then the label says "sessio…" to whoever reads it in the same turn.
+        """
+        bar = self.parentWidget()
+        layout = bar.layout() if bar is not None else None
+        if layout is not None:
+            layout.activate()
 
     def sizeHint(self) -> QSize:
         """The whole text's width (QElidingLabel's is the elided text's, which would never grow back)."""
