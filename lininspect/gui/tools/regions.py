@@ -415,7 +415,7 @@ class RegionsTool(Tool):
         less = f" less background (median of region {self.background_box.currentText().rsplit(' ', 1)[1]})" if ramps.background else ""
         self.ramp_caption.setText(f"Region {index + 1}: {ramps.statistic} of {ramps.pixels} pixels{less}, integration "
                                   f"{ramps.integration}; {left_out} samples left out (SATURATED, DO_NOT_USE)")  # fmt: skip
-        self.window.status.message(f"region {index + 1}'s ramps read", 3000)
+        self.window.status.message(f"region {index + 1}'s ramps read", 3000, routine=True)  # the caption says it too
 
     # --- files ---------------------------------------------------------------------------------
 
