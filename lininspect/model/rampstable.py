@@ -2,8 +2,8 @@
 
 The selected and pinned pixels' ramps of one integration come from the session, input and each
 loaded reference's correction, with the mean ramps of the box (right-drag) if one is drawn;
-other tools add ramps of their own (a region's mean, say) by name through :func:`ramps_table`'s
-``extra``.
+other tools add ramps of their own by name through :func:`ramps_table`'s ``extra`` (the Regions
+tool its regions' ramps, named by :func:`region_columns`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from .session import Session
 
 if TYPE_CHECKING:
     from astropy.table import Table
+
+    from .regionmeasures import RegionRamps
 
 
 def pixel_ramps(session: Session, pixels: Iterable[tuple[int, int]], integration: int) -> dict[str, np.ndarray]:
@@ -50,16 +52,28 @@ def box_ramps(session: Session, box: tuple[int, int, int, int], integration: int
     return ramps
 
 
+def region_columns(number: int, ramps: RegionRamps) -> dict[str, np.ndarray]:
+    """Region ``number``'s ramps (1-based, as the Regions tool lists them) as named columns for
+    :func:`ramps_table`'s ``extra``: ``region_2_median_input``, ``region_2_median_corrected_A``, ... (less
+    the background when one was taken off), and the usable samples each group's input value used
+    (``region_2_samples``)."""
+    name = f"region_{number}_{ramps.statistic}"
+    columns = {f"{name}_{quantity.replace(' ', '_')}": ramp.values for quantity, ramp in ramps.ramps.items()}
+    columns[f"region_{number}_samples"] = ramps.ramps["input"].used
+    return columns
+
+
 def ramps_table(ramps: Mapping[str, np.ndarray], ngroups: int, *, integration: int,
                 extra: Mapping[str, np.ndarray] | None = None, source: str = "") -> Table:  # fmt: skip
-    """A ``group`` column (0-based, as lininspect numbers groups) and one float column per named ramp of
-    ``ngroups`` samples (``extra`` after the pixels'); the integration and file in the table's meta."""
+    """A ``group`` column (0-based, as lininspect numbers groups) and one float column (float32, or float64
+    for a float64 ramp) per named ramp of ``ngroups`` samples (``extra`` after the pixels'); the integration and file in the table's meta."""
     from astropy.table import Table  # a second of imports: only once ramps are sent
 
     table = Table()
     table["group"] = np.arange(ngroups, dtype=np.int32)
     for name, values in [*ramps.items(), *(extra or {}).items()]:
-        column = np.asarray(values, dtype=np.float32)
+        column = np.asarray(values)  # a float32 sample stays float32; a mean over many keeps float64's digits
+        column = column.astype(np.float64 if column.dtype == np.float64 else np.float32)
         if column.shape != (ngroups,):
             raise LinInspectError(f"ramp {name} has {column.size} samples; the exposure has {ngroups} groups")
         if name in table.colnames:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
-from guihelpers import menu_action, shown_window
+from guihelpers import menu_action, shown_window, visible_status_texts
 from PyQt6.QtCore import QEvent, QPointF, Qt
 from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -25,6 +25,7 @@ from smallfiles import NGROUPS, NX, NY
 from lininspect.core import dq
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.tools.regions import RegionsTool
+from lininspect.gui.worker import running
 
 
 def _tool(window: MainWindow, qtbot) -> RegionsTool:  # type: ignore[no-untyped-def]
@@ -295,3 +296,22 @@ def test_a_broken_region_file_is_a_dialog_of_one_line(window: MainWindow, qtbot,
     qtbot.mouseClick(tool.load_button, Qt.MouseButton.LeftButton)
     assert len(shown) == 1 and shown[0].startswith(f"{path}: not a DS9 region file") and "\n" not in shown[0]
     assert window.view.regions == ()
+
+
+def test_a_region_s_ramps_read_again_never_hide_a_note(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The tool's "ramps read" is routine (its caption says it too): on an idle bar it shows, but a note with
+    time left, such as a restored session's, stays in the status bar for the user to read."""
+    tool = _tool(window, qtbot)
+    qtbot.waitUntil(lambda: not running(window.jobs.correction), timeout=20000)
+    _type(qtbot, tool, "circle", "10 10 3")
+    qtbot.waitUntil(lambda: tool.ramps is not None, timeout=20000)
+    window.status.message("")  # an idle bar
+    tool.statistic_box.setCurrentText("max")
+    qtbot.waitUntil(lambda: tool.ramps is not None and tool.ramps.statistic == "max", timeout=20000)
+    assert "region 1's ramps read" in visible_status_texts(window)
+    note = "session review.json restored (note: pixel (999, 999) is outside the exposure)"
+    window.status.message(note, 15000)
+    tool.statistic_box.setCurrentText("median")  # read again in a job, done while the note shows
+    qtbot.waitUntil(lambda: tool.ramps is not None and tool.ramps.statistic == "median", timeout=20000)
+    assert tool.ramp_caption.text().startswith("Region 1: median of 25 pixels")
+    assert note in visible_status_texts(window)

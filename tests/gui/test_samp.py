@@ -152,7 +152,8 @@ def test_extra_named_ramps_join_the_table(window: MainWindow, recorder: Recorder
     table = Table.read(_local(recorder.got("table.load.votable")[0]["url"]), format="votable")
     np.testing.assert_allclose(table["region_1_mean_input"], mean.astype(np.float32))
     assert "x3_y4_input" in table.colnames
-    qtbot.waitUntil(lambda: "sent region 1 to 1 SAMP client" in window.status.message_text, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "sent ramps of 1 pixel and region 1, integration 0 to 1 SAMP client"
+                    in window.status.message_text, timeout=WAIT_MS)  # fmt: skip
 
 
 def test_a_pixel_sent_back_selects_it(window: MainWindow, recorder: Recorder, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -297,7 +298,7 @@ def test_the_boxs_mean_ramps_go_with_the_pixels(window: MainWindow, recorder: Re
     window.select_box(30, 25, 36, 30)  # what a right-drag over the panel does
     menu_action(window, "SAMP", "Send ramps of the selected and pinned pixels").trigger()
     qtbot.waitUntil(lambda: len(recorder.got("table.load.votable")) == 1, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "sent ramps of 0 pixels and the box, integration 0" in window.status.message_text,
+    qtbot.waitUntil(lambda: "sent ramps of the box, integration 0" in window.status.message_text,
                     timeout=WAIT_MS)  # fmt: skip
     table = Table.read(_local(recorder.got("table.load.votable")[0]["url"]), format="votable")
     box = fits.getdata(small_files.exposure, "SCI")[0, :, 25:30, 30:36].astype(np.float64)
@@ -307,3 +308,51 @@ def test_the_boxs_mean_ramps_go_with_the_pixels(window: MainWindow, recorder: Re
     np.testing.assert_allclose(table["box_30_25_36_30_mean_input"][1:], box[1:].mean(axis=(1, 2)), rtol=1e-6)
     corrected = np.array([window.session.correction().plane(0, g)[25:30, 30:36].mean(dtype=np.float64) for g in range(1, 6)])
     np.testing.assert_allclose(table["box_30_25_36_30_mean_corrected"][1:], corrected, rtol=1e-6)
+
+
+def test_the_regions_ramps_go_with_the_pixels(window: MainWindow, recorder: Recorder, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Regions ▸ Send ramps (SAMP): every region's ramps as the Regions tool shows them, beside the pixels'."""
+    _connect(window, qtbot)
+    menu_action(window, "Tools", "Regions").trigger()
+    regions = window.tool_docks.tools["regions"]
+    qtbot.waitUntil(lambda: regions.running, timeout=WAIT_MS)
+    for shape, text in (("circle", "10 10 3"), ("box", "30 20 6 4")):
+        regions.shape_box.setCurrentText(shape)
+        regions.entry.clear()
+        qtbot.keyClicks(regions.entry, text)
+        qtbot.mouseClick(regions.add_button, Qt.MouseButton.LeftButton)
+    regions.statistic_box.setCurrentText("median")
+    window.select_pixel(3, 4)
+    shown = {}
+    for index in (0, 1):  # each region's ramps as the tool plots them once it is selected
+        regions.select(index)
+        qtbot.waitUntil(lambda: regions.ramps is not None, timeout=WAIT_MS)
+        shown[index + 1] = regions.ramps
+    qtbot.mouseClick(regions.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(recorder.got("table.load.votable")) == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "sent ramps of 1 pixel and 2 regions (median), integration 0 to 1 SAMP client"
+                    in window.status.message_text, timeout=WAIT_MS)  # fmt: skip
+    table = Table.read(_local(recorder.got("table.load.votable")[0]["url"]), format="votable")
+    assert "x3_y4_input" in table.colnames
+    for number, ramps in shown.items():
+        assert ramps.statistic == "median" and set(ramps.ramps) == {"input", "corrected A"}
+        for quantity, ramp in ramps.ramps.items():
+            sent = np.ma.filled(table[f"region_{number}_median_{quantity.replace(' ', '_')}"], np.nan)
+            np.testing.assert_array_equal(sent, ramp.values)
+        np.testing.assert_array_equal(table[f"region_{number}_samples"], ramps.ramps["input"].used)
+    first, second = (np.ma.filled(table[f"region_{n}_median_input"], 0) for n in (1, 2))
+    assert not np.array_equal(first, second)  # two regions, two ramps: not one column twice
+
+
+def test_no_region_to_send_is_one_line(window: MainWindow, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The Regions tool's Send with no region says so in a dialog; nothing is connected or sent."""
+    from PyQt6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, message, *a: shown.append(message))
+    menu_action(window, "Tools", "Regions").trigger()
+    regions = window.tool_docks.tools["regions"]
+    qtbot.waitUntil(lambda: regions.running, timeout=WAIT_MS)
+    qtbot.mouseClick(regions.send_button, Qt.MouseButton.LeftButton)
+    assert shown == ["no region to send: draw or type one first"]
+    assert not window.tool_docks.tools["samp"].link.connected

@@ -10,7 +10,9 @@ from astropy.io.votable import parse_single_table
 from astropy.table import Table
 
 from lininspect.core.errors import LinInspectError
-from lininspect.model.rampstable import ramps_table, write_votable
+from lininspect.core.analysis.regionstats import RampStatistic
+from lininspect.model.rampstable import ramps_table, region_columns, write_votable
+from lininspect.model.regionmeasures import RegionRamps
 
 
 def test_named_ramps_become_columns_after_the_group_number(tmp_path: Path) -> None:
@@ -33,3 +35,17 @@ def test_a_ramp_of_another_length_or_name_twice_is_refused() -> None:
         ramps_table({"a": np.zeros(3)}, 3, integration=0, extra={"a": np.ones(3)})  # an extra ramp never hides a pixel's
     with pytest.raises(LinInspectError, match="two ramps are called group"):
         ramps_table({}, 3, integration=0, extra={"group": np.zeros(3)})
+
+
+def test_a_region_s_ramps_are_named_by_number_statistic_and_quantity(tmp_path: Path) -> None:
+    mean = np.array([np.nan, 100.123456789, 200.000000001])  # float64 digits a float32 column would lose
+    ramps = RegionRamps(0, "median", 5, {"input": RampStatistic(mean, np.array([0, 5, 4])),
+                                          "corrected A": RampStatistic(mean * 1.01, np.array([0, 5, 4])),
+                                          "pipeline product": RampStatistic(mean * 1.02, np.array([0, 5, 4]))})
+    columns = region_columns(2, ramps)
+    assert list(columns) == ["region_2_median_input", "region_2_median_corrected_A", "region_2_median_pipeline_product",
+                             "region_2_samples"]
+    path = write_votable(ramps_table({}, 3, integration=0, extra=columns), tmp_path / "ramps.xml")
+    read = Table.read(path, format="votable")
+    np.testing.assert_array_equal(np.ma.filled(read["region_2_median_corrected_A"], np.nan), mean * 1.01)
+    np.testing.assert_array_equal(read["region_2_samples"], [0, 5, 4])

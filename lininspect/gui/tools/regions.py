@@ -1,6 +1,6 @@
 """The Regions tool: circles, annuli, boxes and polygons drawn on either panel or typed, listed, moved and
 deleted; their statistics on each panel's displayed plane, their ramps DQ-aware, DS9 region files
-and ECSV tables.
+and ECSV tables; "Send ramps (SAMP)" hands every region's ramps to the SAMP tool, which sends them to TOPCAT.
 
 The regions live in the view state (so sessions keep them); their numbers come from
 ``model.regionmeasures``, their files from ``model.regionfiles``, shapes from
@@ -40,11 +40,13 @@ from ...core.errors import CorrectionCancelled, LinInspectError
 from ...core.fits.outputs import check_output_path
 from ...model.regionfiles import ramps_table, read_ds9, shape_name, statistics_table, write_ds9, write_table
 from ...model.regionmeasures import RegionRamps, panel_statistics, ramps_reader
+from ...model.rampstable import region_columns
 from ...model.regionshapes import TYPED, describe, typed_region, typed_text
 from ...model.viewstate import PANELS
 from ..worker import Job, cancel_job, start_job
 from .base import Tool
 from .regionlayer import RegionLayer
+from .samp import SampTool
 
 if TYPE_CHECKING:
     from regions import PixelRegion
@@ -135,7 +137,10 @@ class RegionsTool(Tool):
         self.plot.addLegend(offset=(-5, 5))
         exports = QHBoxLayout()
         self.export_stats_button, self.export_ramps_button = QPushButton("Export statistics..."), QPushButton("Export ramps...")
-        for widget in (self.export_stats_button, self.export_ramps_button):
+        self.send_button = QPushButton("Send ramps (SAMP)")
+        self.send_button.setToolTip("Every region's ramps (the statistic chosen, input and corrected) with the selected and "
+                                    "pinned pixels' ramps, as one table to TOPCAT over SAMP")  # fmt: skip
+        for widget in (self.export_stats_button, self.export_ramps_button, self.send_button):
             exports.addWidget(widget)
         column.addLayout(making)
         column.addLayout(typing)
@@ -156,6 +161,8 @@ class RegionsTool(Tool):
         self._ramps_job: Job[RegionRamps] | None = None
         #: The last export of the ramps (a job), for scripts and tests.
         self.export_job: Job[Path] | None = None
+        #: The last reading of every region's ramps to send over SAMP (a job).
+        self.send_job: Job[dict[str, np.ndarray]] | None = None
         self._drawing = False
         #: A polygon's vertices clicked so far.
         self.vertices: list[tuple[float, float]] = []
@@ -170,6 +177,7 @@ class RegionsTool(Tool):
         self.save_button.clicked.connect(self._ask_save)
         self.export_stats_button.clicked.connect(lambda: self._ask_export("statistics"))
         self.export_ramps_button.clicked.connect(lambda: self._ask_export("ramps"))
+        self.send_button.clicked.connect(lambda: window.guard(self.send_ramps))
         self.region_list.currentRowChanged.connect(self._selection_changed)
         self.statistic_box.currentTextChanged.connect(lambda _text: self.refresh_ramps())
         self.background_box.currentIndexChanged.connect(lambda _index: self.refresh_ramps())
@@ -407,7 +415,7 @@ class RegionsTool(Tool):
         less = f" less background (median of region {self.background_box.currentText().rsplit(' ', 1)[1]})" if ramps.background else ""
         self.ramp_caption.setText(f"Region {index + 1}: {ramps.statistic} of {ramps.pixels} pixels{less}, integration "
                                   f"{ramps.integration}; {left_out} samples left out (SATURATED, DO_NOT_USE)")  # fmt: skip
-        self.window.status.message(f"region {index + 1}'s ramps read", 3000)
+        self.window.status.message(f"region {index + 1}'s ramps read", 3000, routine=True)  # the caption says it too
 
     # --- files ---------------------------------------------------------------------------------
 
@@ -472,6 +480,40 @@ class RegionsTool(Tool):
                                     self.window.dialogs.show_error)  # fmt: skip
         return self.export_job
 
+    def send_ramps(self) -> Job[dict[str, np.ndarray]]:
+        """Every region's ramps (the statistic and background chosen) read in a job, then handed to the SAMP
+        tool, which sends them with the selected and pinned pixels' ramps as one table (connecting first)."""
+        if not self.regions():
+            raise LinInspectError("no region to send: draw or type one first")
+        session, integration = self.session, self.view.integration
+        exposure, statistic = session.exposure, self.statistic_box.currentText()
+        read = ramps_reader(session, integration, statistic, individual=0)
+        background, regions = self.background(), self.regions()
+        samp = self.window.tool_docks.tools["samp"]
+        assert isinstance(samp, SampTool)
+
+        def job(progress: Callable[[int, int], None], cancel: threading.Event) -> dict[str, np.ndarray]:
+            columns: dict[str, np.ndarray] = {}
+            for number, region in enumerate(regions, start=1):
+                if cancel.is_set():
+                    raise CorrectionCancelled()
+                columns.update(region_columns(number, read(region, None if background is region else background)))
+                progress(number, len(regions))
+            return columns
+
+        def read_all(columns: dict[str, np.ndarray]) -> None:
+            if session.exposure is not exposure or self.view.integration != integration:
+                self.window.status.message("SAMP: the exposure or integration changed while the regions' ramps were "
+                                           "read: send them again", 10000)  # fmt: skip
+                return
+            label = f"{len(regions)} region{'s' if len(regions) != 1 else ''} ({statistic})"
+            self.window.guard(lambda: samp.send_ramps(extra=columns, label=label))
+
+        cancel_job(self.send_job)
+        self.window.status.message("reading the regions' ramps to send over SAMP...")
+        self.send_job = start_job(job, read_all, self.window.dialogs.show_error)
+        return self.send_job
+
     def _ask_load(self) -> None:
         window = self.window
         name, _ = QFileDialog.getOpenFileName(window, "Load DS9 regions", window.dialogs.start_dir(), REGION_FILTER)
@@ -496,6 +538,7 @@ class RegionsTool(Tool):
         """The window closes: jobs cancelled, drawing ended, and the outlines leave the panels' scenes first."""
         cancel_job(self._ramps_job)
         cancel_job(self.export_job)
+        cancel_job(self.send_job)
         self._escape.watch(False)
         self.window.view.unsubscribe(self._outlines_follow)
         super().close()

@@ -214,8 +214,9 @@ class SampTool(Tool):
 
     def send_ramps(self, extra: Mapping[str, np.ndarray] | None = None, label: str = "") -> None:
         """The selected and pinned pixels' ramps of the shown integration (input and each correction) and the
-        box's mean ramps if one is drawn, with ``extra`` named ramps of as many groups (another tool's, such as a region's mean ramp), as one
-        VOTable to every table tool on the bus."""
+        box's mean ramps if one is drawn, with ``extra`` named ramps of as many groups (another tool's, such as
+        the regions' ramps; ``label`` says what they are, "2 regions (mean)"), as one VOTable to every table
+        tool on the bus."""
         session, view = self.session, self.view
         exposure = session.exposure
         if exposure is None:
@@ -231,8 +232,12 @@ class SampTool(Tool):
         if view.box is not None:
             ramps.update(box_ramps(session, view.box, i))
         table = ramps_table(ramps, exposure.ngroups, integration=i, extra=extra, source=exposure.path.name)
-        box = " and the box" if view.box is not None else ""
-        what = label or f"ramps of {len(pixels)} pixel{'s' if len(pixels) != 1 else ''}{box}, integration {i}"
+        parts = [f"{len(pixels)} pixel{'s' if len(pixels) != 1 else ''}"] if pixels else []
+        if view.box is not None:
+            parts.append("the box")
+        if extra:
+            parts.append(label or f"{len(extra)} more ramps")
+        what = f"ramps of {_joined(parts)}, integration {i}"
         path = self._new_path(f"ramps_i{i}", ".xml")
         serial = path.stem
 
@@ -350,6 +355,11 @@ class SampTool(Tool):
 
 def _clients(n: int) -> str:
     return f"{n} SAMP client{'s' if n != 1 else ''}"
+
+
+def _joined(parts: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(filter(None, (", ".join(parts[:-1]), parts[-1])))
 
 
 def _slug(name: str) -> str:
