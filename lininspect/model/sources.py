@@ -133,7 +133,7 @@ class CorrectionSource:
         if self.plan.read_level:
             with self._lock:
                 early = self._groups
-            if early is not None and early[0] == integration and group in early[1] and not self.ready(integration):
+            if early is not None and early[0] == integration and group in early[1]:
                 return early[1][group]
             return self._read_level_integration(integration)[group]
         with self._lock:
@@ -345,14 +345,17 @@ def ratio(first: Source, second: Source) -> CombinedSource:
     return CombinedSource(first, second, np.divide, f"{first.label} / {second.label}")
 
 
-def unready_groups(source: Source | None, integration: int, group: int) -> list[tuple[CorrectionSource, range]]:
+def unready_groups(
+    source: Source | None, integration: int, group: int
+) -> list[tuple[CorrectionSource, range]]:
     """Each on-demand correction behind ``source`` that has not yet corrected ``integration``, with the groups
     ``source`` needs of it to show ``group`` (a group difference needs the group before too)."""
     if isinstance(source, GroupDifferenceSource):
         return [(correction, range(max(group - 1, 0), group + 1))
                 for correction, _ in unready_groups(source.source, integration, group)]  # fmt: skip
     if isinstance(source, CombinedSource):
-        return [*unready_groups(source.first, integration, group), *unready_groups(source.second, integration, group)]
+        first, second = (unready_groups(side, integration, group) for side in (source.first, source.second))
+        return [*first, *second]
     if isinstance(source, CorrectionSource) and not source.ready(integration):
         return [(source, range(group, group + 1))]
     return []

@@ -64,7 +64,9 @@ class ReadLevelCoefficients(PreparedCoefficients):
         """
         return super().correct_tile(data, groupdq, out, i, rows, direct=direct, cancel=cancel, compiled=True)
 
-    def correct_block(self, tile: TileArrays, first: int, last: int, ny: int, groups: range | None = None) -> int:
+    def correct_block(
+        self, tile: TileArrays, first: int, last: int, ny: int, groups: range | None = None
+    ) -> int:
         """Rows ``first:last`` of ``ny``; only ``groups`` (default: all) are written to the tile's target."""
         from . import compiled  # numba loads on the first correction, not with the application
 
@@ -84,14 +86,17 @@ class ReadLevelCoefficients(PreparedCoefficients):
             )
         return int(kept)
 
-    def correct_groups(self, raw: np.ndarray, flags: np.ndarray | None, rows: slice, ny: int, groups: range) -> np.ndarray:
+    def correct_groups(
+        self, raw: np.ndarray, flags: np.ndarray | None, rows: slice, ny: int, groups: range
+    ) -> np.ndarray:
         """Only ``groups`` of a block of :func:`read_row_block`, as (len(groups), rows, nx) float32.
 
         A group needs only the first and anchor groups besides its own, so the app shows the
         group on the screen a tenth of an integration's work after asking (issue 19).
         """
         out = np.empty_like(raw)  # the other groups' planes stay unwritten
-        self.correct_block(TileArrays(raw, 0, flags, 0, out, 0, buffered_target=False), rows.start, rows.stop, ny, groups)
+        tile = TileArrays(raw, 0, flags, 0, out, 0, buffered_target=False)
+        self.correct_block(tile, rows.start, rows.stop, ny, groups)
         return out[groups.start : groups.stop]
 
 
