@@ -141,7 +141,7 @@ def test_compiled_loops_hold_no_fused_multiply_add():
     read_level = numba.njit(**options)(kernels.read_level_rows.py_func)
     read_level(
         (plane, plane), plane, (plane,), plane, block, 0, flags, 0, block.copy(), 0,
-        np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([2, 2]), np.array([1.5, 3.5]), -1,
+        np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([2, 2]), np.array([1.5, 3.5]), -1, 0, 2,
     )
     for dispatcher, multiply in ((classic, r"\bv?mul[ps]s\b"), (read_level, r"\bv?mulsd\b")):
         code = "\n".join(dispatcher.inspect_asm().values())

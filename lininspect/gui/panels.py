@@ -286,12 +286,16 @@ class Panels:
         return values
 
     def _awaits_integration(self, panel: ImagePanel, view: str, colourmap: pg.ColorMap, title: str) -> bool:
-        """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects it."""
+        """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects
+        the shown group; that group drawn while another corrects the rest."""
         i = self.view.integration
-        pending = self.session.unready(i, view)
+        pending = self.session.unready(i, view, self.view.group)
         if not pending:
             return False
-        if self.jobs.integrations.request(pending, i):
+        started = self.jobs.integrations.request(pending, i)
+        if all(p.groups is None for p in pending):  # the shown group is corrected: the rest need not be waited for
+            return False
+        if started:
             labels = " and ".join(sorted({p.label for p in pending}))
             hint = f"Correcting integration {i} with reference{'s' if ' and ' in labels else ''} {labels}..."
         else:

@@ -186,9 +186,10 @@ def _mean(values, count, pairwise):  # pragma: no cover - compiled
 @numba.njit(**_COMPILE)
 def read_level_rows(
     forward, forward0, inverse, inverse0, raw, raw_row, flags, flags_row, out, out_row,
-    offsets, read_counts, mean_reads, pairwise_row,
+    offsets, read_counts, mean_reads, pairwise_row, group_first, group_last,
 ):  # pragma: no cover - compiled
-    """The read-level correction of a row range of one integration; returns samples kept raw.
+    """The read-level correction of a row range of one integration, groups ``group_first:group_last``
+    (each needs only the first and anchor groups besides its own); returns samples kept raw.
 
     ``offsets[g, :read_counts[g]]`` are group g's read numbers less the first group's mean read;
     ``mean_reads`` the groups' mean read numbers. ``pairwise_row`` is the one row (or -1) whose
@@ -216,7 +217,7 @@ def read_level_rows(
             last = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, anchor)
             first64[x] = first
             rate[x] = _div(np.float64(_sub(last, first)), mean_reads[anchor] - mean_reads[0])
-        for g in range(ngroups):
+        for g in range(group_first, group_last):
             count = read_counts[g]
             samples = raw[g, raw_row + y]
             for k in range(count):
