@@ -439,7 +439,9 @@ def test_ctrl_c_at_any_moment_exits_130_quietly(workdir: Path) -> None:
     (CI saw "Exception ignored in ... _get_module_lock") must still end the command.
     """
     reached = 0
-    for delay in (0.12, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0):
+    for delay in (0.12, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0):  # later ones only on a busy machine
+        if reached == 7:
+            break
         process = subprocess.Popen([sys.executable, "-m", "lininspect", "correct", "good_lastframe.fits",
                                     "--reference", "ref.fits", "-o", f"c{delay}.fits"], cwd=workdir,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
