@@ -550,7 +550,6 @@ class PositionedImage:
         chosen_values = values[singles]
         return chosen_values.copy(order="C") if np.ndim(chosen_values) and not chosen_values.flags.c_contiguous else chosen_values
 
-
     def _whole_rows(self, leading: list[int | slice], columns: int | slice) -> np.ndarray | None:
         """The common read, whole rows ``a[i, g, first:last]`` of one plane, straight from one ``pread``
         (None for any other selection): the general path's index arithmetic costs ten times the read
