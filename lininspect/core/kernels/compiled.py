@@ -328,3 +328,25 @@ def highest_usable_rows(raw, flags, best_group, best):  # pragma: no cover - com
                 if sample > best[y, x] and np.isfinite(sample) and (marks[x] & SATURATED) == 0:
                     best[y, x] = sample
                     best_group[y, x] = g
+
+
+def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> None:
+    """A full disk or a file-size limit must not fail a correction because numba cannot keep its cache.
+
+    numba registers the freshly compiled code before it writes the cache file, and then lets the
+    write's OSError end the call; the cache only saves the next process the compilation.
+    """
+    save = dispatcher._cache.save_overload
+
+    def save_if_room(signature, data):  # type: ignore[no-untyped-def]
+        try:
+            save(signature, data)
+        except OSError:
+            pass
+
+    dispatcher._cache.save_overload = save_if_room
+
+
+for _dispatcher in (classic_rows, _numpy_pairwise_sum, _pairwise_block, read_level_rows, line_fit_rows,
+                    highest_usable_rows):
+    _cache_when_there_is_room(_dispatcher)
