@@ -118,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the caller gets its own handlers back.
     previous = current_handlers()
     args = list(sys.argv[1:] if argv is None else argv)
+    if exits_at_once(previous):
+        _lines_as_they_come(sys.stdout)
     try:
         with warnings.catch_warnings():
             # Library warnings (astropy's, numpy's, pyqtgraph's) are not for the user's terminal:
@@ -141,6 +143,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if exits_at_once(previous) and args and args[0] in COMMANDS:
         exit_process(code)  # the command itself, not the app: a signal while the process ends gets its status
     return code
+
+
+def _lines_as_they_come(stream: TextIO) -> None:
+    """Each "wrote …" line reaches a pipe or a log as it is said, not when a batch of files ends."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(line_buffering=True)
+        except (ValueError, OSError):  # a closed or detached stream: nothing to say on it anyway
+            pass
 
 
 def _run(args: list[str]) -> int:

@@ -25,6 +25,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
 
 
 def _correct_then_signal(demo, tmp_path: Path, signum: int, delay: float, env: dict[str, str]) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """``correct`` with its output a pipe: the "wrote" line must come as it is said (tests/conftest.py)."""
     output = tmp_path / f"out_{delay}.fits"
     process = subprocess.Popen(
         [sys.executable, "-m", "lininspect", "correct", str(demo.exposure), "--reference", str(demo.reference),
