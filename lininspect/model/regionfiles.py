@@ -17,8 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from astropy.table import Table
-
 from ..core.analysis.regionstats import PlaneStatistics
 from ..core.errors import LinInspectError
 from ..core.fits.atomic import atomic_path
@@ -26,6 +24,7 @@ from ..core.fits.outputs import check_output_path
 from .regionmeasures import RegionRamps
 
 if TYPE_CHECKING:
+    from astropy.table import Table
     from regions import PixelRegion
 
 #: A region file is text of a few kilobytes; anything far larger is not one (and is not read into memory).
@@ -131,6 +130,8 @@ def statistics_table(rows: Iterable[tuple[int, PixelRegion, str, str, PlaneStati
                             ("panel", panel), ("shows", shows), ("pixels", stats.pixels), ("finite", stats.finite),
                             ("mean", stats.mean), ("median", stats.median), ("sigma", stats.sigma), ("flags", flags)):  # fmt: skip
             columns[name].append(value)
+    from astropy.table import Table  # asdf comes with it: not at start-up
+
     table = Table(columns)
     table.meta.update(meta)
     table.meta["comments"] = [("statistics over the pixels whose centre lies in the region; sigma: population std; "
@@ -150,6 +151,8 @@ def ramps_table(ramps: Iterable[tuple[int, PixelRegion, RegionRamps]], meta: dic
                        float("nan") if background is None else float(background[group]))  # fmt: skip
                 for name, item in zip(columns, row, strict=True):
                     columns[name].append(item)
+    from astropy.table import Table  # asdf comes with it: not at start-up
+
     table = Table(columns, dtype=[int, str, int, str, str, int, float, int, float]) if columns["region"] else Table(columns)
     table.meta.update(meta)
     table.meta["comments"] = [("SATURATED and DO_NOT_USE samples left out per sample; background: the median of the "
