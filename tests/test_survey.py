@@ -221,7 +221,7 @@ def test_store_keeps_a_result_whole(files: dict[str, Path], tmp_path: Path) -> N
     assert kept is not None and json.dumps(kept.row, sort_keys=True) == json.dumps(survey.row, sort_keys=True)
     for name, values in survey.maps.items():
         np.testing.assert_array_equal(kept.maps[name], values)
-    assert sorted(p.name for p in (tmp_path / "survey").rglob("*")) == ["k.json", "k.npz", "partials", "rows"]
+    assert sorted(p.name for p in (tmp_path / "survey").rglob("*")) == ["heads", "k.json", "k.npz", "partials", "rows", "seen"]
     assert DetectorStack.of(kept).exposures == 1
 
 

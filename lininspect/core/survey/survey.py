@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,13 @@ from ..fits.exposure import Exposure, open_exposure
 from ..kernels.pathway import CorrectionPlan, plan_correction
 from ..references.reference import LinearityReference, check_same_detector
 from ..references.resolve import resolve_input
+from .contentdigest import ContentDigest, content_digest
 
 #: The signal of the trended correction factor, as ground observatories trend it (e.g. HAWK-I's).
 DEFAULT_LEVEL = 10_000.0
+
+#: Bytes at the start of a file that, with its size, tell a probable copy of a surveyed file.
+_HEAD_BYTES = 64 * 2**10
 
 #: Samples (groups x rows x columns) of one row block: raw, flags and corrections held at once.
 _BLOCK_SAMPLES = 1_000_000
@@ -86,8 +91,8 @@ class SurveySettings:
         """The settings as text, with the references' contents (not their names) standing for them."""
         parts = {
             "lininspect": __version__,
-            "reference": file_digest(self.reference) if self.reference else f"crds:{self.crds_context or ''}",
-            "against": file_digest(self.against) if self.against else self.against_context,
+            "reference": content_digest(self.reference) if self.reference else f"crds:{self.crds_context or ''}",
+            "against": content_digest(self.against) if self.against else self.against_context,
             "level": repr(float(self.level)),
             "as_is": self.as_is,
         }
@@ -96,32 +101,28 @@ class SurveySettings:
 
 @dataclass
 class ExposureSurvey:
-    """One exposure's row of figures and its maps (``residual_a``, ``factor_last_a``, ...; float32)."""
+    """One exposure's row of figures and its maps (``residual_a``, ``factor_last_a``, ...; float32),
+    and when asked for, the input's content digest (taken from the pass's own reads)."""
 
     row: dict[str, Any]
     maps: dict[str, np.ndarray] = field(default_factory=dict)
+    digest: str = ""
 
     @property
     def stack_key(self) -> str | None:
         return self.row.get("stack")
 
 
-def file_digest(path: str | Path) -> str:
-    """SHA-256 of a file's content: a survey's results are keyed by what was measured, not its name."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(4 * 2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def result_key(digest: str, settings_identity: str) -> str:
+    return hashlib.sha256(f"{digest}\n{settings_identity}".encode()).hexdigest()[:32]
 
 
-def result_key(content_digest: str, settings_identity: str) -> str:
-    return hashlib.sha256(f"{content_digest}\n{settings_identity}".encode()).hexdigest()[:32]
-
-
-def survey_exposure(path: str | Path, settings: SurveySettings, *, workers: int | None = 1) -> ExposureSurvey:
+def survey_exposure(path: str | Path, settings: SurveySettings, *, workers: int | None = 1,
+                    digest: bool = False) -> ExposureSurvey:
     """The row and maps of one exposure, prepared and referenced as ``lininspect correct`` would.
 
+    ``digest``: also the input's :func:`content_digest`, from the pass's reads when the pass reads
+    the input itself (not a prepared copy of it), so the file is read once for both.
     Raises LinInspectError for what ``correct`` refuses; the caller turns it into the row's reason.
     """
     path = Path(path)
@@ -133,6 +134,9 @@ def survey_exposure(path: str | Path, settings: SurveySettings, *, workers: int 
         check_same_detector(open_exposure(path), reference_a)
     ready = resolve_input(path, reference_a, as_is=settings.as_is)
     exposure = open_exposure(ready.ramp)
+    content = ContentDigest(exposure.file) if digest and ready.ramp == path else None
+    if content is not None:
+        exposure.file.observer = content.observe
     references = [ready.reference]
     if settings.compares:
         references.append(_reference_b(path, settings))
@@ -161,7 +165,12 @@ def survey_exposure(path: str | Path, settings: SurveySettings, *, workers: int 
         row["residual_after_diff_median"], row["residual_after_diff_p95"] = _median_p95(
             maps["residual_a"] - maps["residual_b"])
     row["stack"] = stack_key(exposure)
-    return ExposureSurvey(row, {name: values.astype(np.float32) for name, values in maps.items()})
+    exposure.file.observer = None
+    if content is not None:
+        digest_text = content.hexdigest()
+    else:  # prepared first: the pass read the prepared copy, not the input
+        digest_text = content_digest(path) if digest else ""
+    return ExposureSurvey(row, {name: values.astype(np.float32) for name, values in maps.items()}, digest_text)
 
 
 def stack_key(exposure: Exposure) -> str:
@@ -489,16 +498,50 @@ class SurveyStore:
 
     The maps are written before the row and the row names the result done, both atomically, so
     a result is either kept whole or recomputed; writers of the same key write the same bytes.
+
+    So that finding a kept result costs no read of the file, the store also remembers each
+    surveyed file's content digest by what ``stat`` says of it (device, inode, size, modification
+    and change times: an edit, a replacement or a copy changes one), and marks the size and first
+    64 KiB of each file whose result it keeps, which tells when a file it does not know by its
+    ``stat`` may be a copy worth a digest before a pass.
     """
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         self.rows = self.directory / "rows"
         self.partials = self.directory / "partials"
+        self.seen = self.directory / "seen"
+        self.heads = self.directory / "heads"
 
     def prepare(self) -> None:
-        for folder in (self.directory, self.rows, self.partials):
+        for folder in (self.directory, self.rows, self.partials, self.seen, self.heads):
             folder.mkdir(exist_ok=True)
+
+    def known_digest(self, status: os.stat_result) -> str | None:
+        """The content digest remembered for a file that ``stat`` still describes so, else None."""
+        try:
+            text = (self.seen / _stat_name(status)).read_text().strip()
+        except OSError:
+            return None
+        return text if len(text) == 64 else None  # a half-copied one is computed again
+
+    def may_hold_copy(self, path: str | Path, status: os.stat_result) -> bool:
+        """Whether a kept result's file had this file's size and first 64 KiB (a copy, a moved file)."""
+        try:
+            return (self.heads / _head_name(path, status)).exists()
+        except OSError:
+            return False
+
+    def remember(self, path: str | Path, status: os.stat_result, digest: str) -> None:
+        """Note ``path``'s digest under the ``stat`` it had before it was read, if it still has it."""
+        try:
+            if _stat_name(os.stat(path)) != _stat_name(status):
+                return  # changed while being read: the digest may be of neither version
+            for target, text in ((self.seen / _stat_name(status), digest), (self.heads / _head_name(path, status), "")):
+                with atomic_path(target) as temporary:
+                    temporary.write_text(text)
+        except OSError:
+            return  # a later run reads the file once more: no harm
 
     def load(self, key: str) -> ExposureSurvey | None:
         row_path, maps_path = self.rows / f"{key}.json", self.partials / f"{key}.npz"
@@ -521,6 +564,17 @@ class SurveyStore:
                     np.savez(stream, **survey.maps)  # zlib cost as much as the survey pass itself
         with atomic_path(self.rows / f"{key}.json") as temporary:
             temporary.write_text(json.dumps(survey.row, default=_plain))
+
+
+def _stat_name(status: os.stat_result) -> str:
+    identity = f"{status.st_dev} {status.st_ino} {status.st_size} {status.st_mtime_ns} {status.st_ctime_ns}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def _head_name(path: str | Path, status: os.stat_result) -> str:
+    with open(path, "rb") as stream:
+        head = stream.read(_HEAD_BYTES)
+    return f"{status.st_size}-{hashlib.sha256(head).hexdigest()[:32]}"
 
 
 def _plain(value: Any) -> Any:
