@@ -268,10 +268,12 @@ def _classic_sample(planes, constant, raw, raw_row, flags, flags_row, y, x, g): 
 
 
 @numba.njit(**_COMPILE)
-def line_fit_rows(values, flags, rss, count):  # pragma: no cover - compiled
+def line_fit_rows(values, flags, rss, count, rise=None):  # pragma: no cover - compiled
     """:func:`~lininspect.core.analysis.analysis.line_fit_sums` in one pass: for each pixel of ``values``
     (ngroups, rows, nx), the sum of squared residuals of its least-squares line against the group
-    index over the usable groups (finite, GROUPDQ 0), into ``rss``; how many were usable, into ``count``.
+    index over the usable groups (finite, GROUPDQ 0), into ``rss``; how many were usable, into ``count``;
+    and when given, what the line rises from the first usable group to the last, into ``rise``
+    (the signal the survey's residuals are relative to).
 
     The same normal equations in float64, each sum taken over the groups in order.
     """
@@ -279,29 +281,56 @@ def line_fit_rows(values, flags, rss, count):  # pragma: no cover - compiled
     n, sx, sy = np.empty(nx), np.empty(nx), np.empty(nx)
     sxx, sxy = np.empty(nx), np.empty(nx)
     slope, intercept = np.empty(nx), np.empty(nx)
+    first, last = np.empty(nx), np.empty(nx)
     for y in range(height):
         n[:], sx[:], sy[:], sxx[:], sxy[:] = 0.0, 0.0, 0.0, 0.0, 0.0
-        for g in range(ngroups):
+        first[:], last[:] = 0.0, 0.0
+        for g in range(ngroups):  # selects, not branches, so that the compiler takes several pixels at once
             index = np.float64(g)
             samples, marks = values[g, y], flags[g, y]
             for x in range(nx):
                 sample = np.float64(samples[x])
-                if marks[x] == 0 and np.isfinite(sample):
-                    n[x] += 1.0
-                    sx[x] += index
-                    sy[x] += sample
-                    sxx[x] += index * index
-                    sxy[x] += index * sample
+                good = (marks[x] == 0) & np.isfinite(sample)
+                weight = 1.0 if good else 0.0
+                kept = sample if good else 0.0
+                first[x] = index if good and n[x] == 0.0 else first[x]
+                last[x] = index if good else last[x]
+                n[x] += weight
+                sx[x] += weight * index
+                sy[x] += kept
+                sxx[x] += weight * (index * index)
+                sxy[x] += index * kept
         for x in range(nx):
             slope[x] = (n[x] * sxy[x] - sx[x] * sy[x]) / (n[x] * sxx[x] - sx[x] * sx[x])
             intercept[x] = (sy[x] - slope[x] * sx[x]) / n[x]
             rss[y, x] = 0.0
             count[y, x] = n[x]
+            if rise is not None:
+                rise[y, x] = slope[x] * (last[x] - first[x])
         for g in range(ngroups):
             index = np.float64(g)
             samples, marks = values[g, y], flags[g, y]
             for x in range(nx):
                 sample = np.float64(samples[x])
-                if marks[x] == 0 and np.isfinite(sample):
-                    residual = sample - intercept[x] - slope[x] * index
-                    rss[y, x] += residual * residual
+                residual = sample - intercept[x] - slope[x] * index
+                good = (marks[x] == 0) & np.isfinite(sample)
+                rss[y, x] += residual * residual if good else 0.0
+
+
+@numba.njit(**_COMPILE)
+def last_unsaturated_rows(raw, flags, last):  # pragma: no cover - compiled
+    """Per pixel of ``raw`` (ngroups, rows, nx), the last group whose sample is finite and not
+    SATURATED, into ``last`` (-1: none); returns how many samples are SATURATED."""
+    ngroups, height, nx = raw.shape
+    saturated = 0
+    for y in range(height):
+        for x in range(nx):
+            last[y, x] = -1
+        for g in range(ngroups):
+            samples, marks = raw[g, y], flags[g, y]
+            for x in range(nx):
+                marked = (marks[x] >> 1) & 1
+                saturated += marked
+                if not marked and np.isfinite(samples[x]):
+                    last[y, x] = g
+    return saturated

@@ -1,20 +1,22 @@
 """A file's content digest taken from the reads a survey pass makes anyway, so each file is read once.
 
-The survey keys its results by file content. A plain SHA-256 must see the bytes in file order,
+The survey keys its results by file content. A plain digest must see the bytes in file order,
 but the pass reads a ramp in row blocks of every group in turn. So the digest is taken by
 regions: each image plane of a 3-D or 4-D image HDU (a pass reads each plane's rows in order),
-each header and every byte between. Each region has its own SHA-256, fed by whatever read
-reaches it next in order; the file's digest is the SHA-256 of the regions' (offset, length,
-digest). Regions no read covered in order are read at the end, so the digest never depends on
+each header and every byte between. Each region has its own digest, fed by whatever read
+reaches it next in order; the file's digest is the digest of the regions' (offset, length,
+digest). BLAKE3, a cryptographic digest that runs at 3.5 GB/s on one core where SHA-256 runs at
+1.6: hashing is a cost of every exposure surveyed. Regions no read covered in order are read at the end, so the digest never depends on
 which reads were made: the same bytes give the same digest, with or without a pass.
 """
 
 from __future__ import annotations
 
 import bisect
-import hashlib
 import math
 from pathlib import Path
+
+from blake3 import blake3
 
 from ..errors import LinInspectError
 from ..fits import fitsfile
@@ -24,18 +26,18 @@ from ..fits.heldfile import HeldFile
 _CHUNK = 4 * 2**20
 
 #: Changes when the regions' rule changes: digests of another rule are other keys.
-_RULE = b"lininspect content digest 1\n"
+_RULE = b"lininspect content digest 1, blake3\n"
 
 
 class ContentDigest:
-    """SHA-256 of ``held``'s content by regions; :meth:`observe` takes reads made for other reasons."""
+    """The digest of ``held``'s content by regions; :meth:`observe` takes reads made for other reasons."""
 
     def __init__(self, held: HeldFile) -> None:
         self._held = held
         bounds = sorted(set(_boundaries(held)) | {0, held.size})
         self._starts = bounds[:-1]
         self._ends = bounds[1:]
-        self._hashes = [hashlib.sha256() for _ in self._starts]
+        self._hashes = [blake3() for _ in self._starts]
         self._taken = [0] * len(self._starts)  # bytes of each region hashed so far, from its start
 
     def observe(self, offset: int, data: bytes) -> None:
@@ -51,7 +53,7 @@ class ContentDigest:
 
     def hexdigest(self) -> str:
         """The file's digest, reading whatever the observed reads left out."""
-        total = hashlib.sha256(_RULE)
+        total = blake3(_RULE)
         for region, (start, end) in enumerate(zip(self._starts, self._ends)):
             position = start + self._taken[region]
             while position < end:

@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 
 from ... import __version__
-from ..analysis.analysis import MIN_FIT_GROUPS, usable
+from ..analysis.analysis import MIN_FIT_GROUPS
 from ..fits.atomic import atomic_path
 from ..analysis.comparison import chosen_by, uncorrected_reasons
 from ..kernels.correction import PreparedCoefficients, correct_row_block, evaluate, read_row_block
 from ..references.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
-from ..dq import NO_LIN_CORR, SATURATED
+from ..dq import NO_LIN_CORR
 from ..errors import LinInspectError
 from ..fits.exposure import Exposure, open_exposure
 from ..kernels.pathway import CorrectionPlan, plan_correction
@@ -236,91 +236,49 @@ def _stream(exposure: Exposure, prepared: list[PreparedCoefficients], *, workers
 def _reduce_block(sci: Any, groupdq: Any | None, prepared: list[PreparedCoefficients], sums: _Sums, i: int,
                   rows: slice) -> None:
     """Read rows of integration ``i`` once, correct them with each reference, fold them into ``sums``."""
-    ngroups = sci.shape[1]
-    raw, flags = read_row_block(sci, groupdq, i, rows)
-    saturated = (flags & SATURATED) != 0
-    sums.saturated += int(np.count_nonzero(saturated))
-    good_raw = usable(raw, flags)
-    design = fit_design(good_raw)
-    _add_relative_residuals(sums.before, raw, good_raw, rows, design)
+    from ..kernels import compiled  # loaded with the compiled corrections
 
-    candidates = np.isfinite(raw) & ~saturated
-    last = ngroups - 1 - np.argmax(candidates[::-1], axis=0)[np.newaxis]
+    raw, flags = read_row_block(sci, groupdq, i, rows)
+    last = np.empty(raw.shape[1:], dtype=np.int64)
+    sums.saturated += compiled.last_unsaturated_rows(raw, flags, last)
+    _add_relative_residuals(sums.before, raw, flags, rows)
+    found = last >= 0
+    last = np.maximum(last, 0)[np.newaxis]
     at_last = np.take_along_axis(raw, last, axis=0)[0]
-    found = np.take_along_axis(candidates, last, axis=0)[0]
     higher = found & (at_last.astype(np.float64) > sums.signal[rows])
     sums.signal[rows][higher] = at_last[higher]
     for k, coefficients in enumerate(prepared):
         corrected = correct_row_block(coefficients, raw, flags if groupdq is not None else None, rows, sci.shape[2])
-        good = usable(corrected, flags)  # a correction that overflows makes a sample unusable
-        _add_relative_residuals(sums.after[k], corrected, good, rows,
-                                design if np.array_equal(good, good_raw) else None)
+        _add_relative_residuals(sums.after[k], corrected, flags, rows)  # an overflowing correction: unusable
         corrected_last = np.take_along_axis(corrected, last, axis=0)[0]
         sums.corrected_at_signal[k][rows][higher] = corrected_last[higher]
 
 
-def _add_relative_residuals(target: tuple[np.ndarray, np.ndarray], values: np.ndarray, good: np.ndarray,
-                            rows: slice, design: FitDesign | None = None) -> None:
-    squares, groups = relative_residual_sums(values, good, design)
+def _add_relative_residuals(target: tuple[np.ndarray, np.ndarray], values: np.ndarray, flags: np.ndarray,
+                            rows: slice) -> None:
+    squares, groups = relative_residual_sums(values, flags)
     target[0][rows] += squares
     target[1][rows] += groups
 
 
-@dataclass(frozen=True)
-class FitDesign:
-    """What a straight-line fit against the group index needs of the good groups alone (counts, sums of
-    the index and its square, first good group and span): shared by ramps with the same good groups."""
+def relative_residual_sums(ramps: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel of one integration, the sum of squared (ramp - line)/signal over the usable groups
+    (finite, GROUPDQ 0), and how many groups that is (0 where fewer than MIN_FIT_GROUPS are usable
+    or the line is flat).
 
-    good: np.ndarray
-    first: np.ndarray
-    span: np.ndarray
-    n: np.ndarray
-    sx: np.ndarray
-    sxx: np.ndarray
-
-
-def fit_design(good: np.ndarray) -> FitDesign:
-    ngroups, plane = good.shape[0], good.shape[1:]
-    first = np.argmax(good, axis=0)
-    span = ngroups - 1 - np.argmax(good[::-1], axis=0) - first
-    n, sx, sxx = np.zeros(plane), np.zeros(plane), np.zeros(plane)
-    for g in range(ngroups):
-        n += good[g]
-        sx += g * good[g]
-        sxx += (g * g) * good[g]
-    return FitDesign(good, first, span, n, sx, sxx)
-
-
-def relative_residual_sums(ramps: np.ndarray, good: np.ndarray,
-                           design: FitDesign | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per pixel of one integration, the sum of squared (ramp - line)/signal over the good groups, and
-    how many groups that is (0 where fewer than MIN_FIT_GROUPS are good or the line is flat).
-
-    ``ramps``/``good`` are (ngroups, ...); ``design`` is ``fit_design(good)`` when the caller has it.
-    The line is a least-squares fit against the group index; the signal is what it rises between
-    the first and the last good group. The normal equations' sums are accumulated group by group
-    (planes stay in cache: 4x faster than whole-block temporaries), each ramp shifted to start at 0
-    so the squares lose no precision, and the residual sum of squares follows from them.
+    ``ramps``/``flags`` are (ngroups, ...); the line is a least-squares fit against the group index,
+    the signal what it rises between the first and the last usable group: the comparison's
+    compiled one-pass fit, which also gives the rise.
     """
-    design = design if design is not None else fit_design(good)
-    n, sx, sxx = design.n, design.sx, design.sxx
-    start = np.take_along_axis(ramps, design.first[np.newaxis], axis=0)[0].astype(np.float64)
+    from ..kernels import compiled
+
     plane = ramps.shape[1:]
-    sy, sxy, syy = np.zeros(plane), np.zeros(plane), np.zeros(plane)
-    shifted = np.empty(plane)
-    with np.errstate(invalid="ignore", over="ignore"):
-        for g in range(ramps.shape[0]):
-            np.subtract(ramps[g], start, out=shifted, dtype=np.float64)
-            shifted[~good[g]] = 0.0
-            sy += shifted
-            sxy += g * shifted
-            syy += shifted * shifted
+    rss, groups, rise = np.empty(plane), np.empty(plane), np.empty(plane)
+    compiled.line_fit_rows(ramps, flags, rss, groups, rise)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
-        intercept = (sy - slope * sx) / n
-        squares = np.maximum(syy - intercept * sy - slope * sxy, 0.0) / (slope * design.span) ** 2
-    fitted = (n >= MIN_FIT_GROUPS) & np.isfinite(squares)
-    return np.where(fitted, squares, 0.0), np.where(fitted, n, 0.0)
+        squares = rss / (rise * rise)
+    fitted = (groups >= MIN_FIT_GROUPS) & np.isfinite(squares)
+    return np.where(fitted, squares, 0.0), np.where(fitted, groups, 0.0)
 
 
 def _percent(sums: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
