@@ -334,3 +334,28 @@ def last_unsaturated_rows(raw, flags, last):  # pragma: no cover - compiled
                 if not marked and np.isfinite(samples[x]):
                     last[y, x] = g
     return saturated
+
+
+@numba.njit(**_COMPILE)
+def stack_add(values, edges, histogram, sums, counts):  # pragma: no cover - compiled
+    """Fold one exposure's map ``values`` (ny, nx) into a stack's per-pixel partials, in place: at each
+    finite value, one count in ``histogram`` (bins, ny, nx) in the bin ``edges[b] <= value < edges[b + 1]``
+    (``histogram`` may be None), the value into ``sums`` (float64) and one into ``counts``."""
+    ny, nx = values.shape
+    top = len(edges) - 1
+    for y in range(ny):
+        for x in range(nx):
+            value = values[y, x]
+            if not np.isfinite(value):
+                continue
+            sums[y, x] += np.float64(value)
+            counts[y, x] += 1
+            if histogram is not None:
+                low, high = 0, top  # the last edge not above the value, by bisection
+                while high - low > 1:
+                    middle = (low + high) // 2
+                    if edges[middle] <= value:
+                        low = middle
+                    else:
+                        high = middle
+                histogram[low, y, x] += 1

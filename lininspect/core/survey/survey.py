@@ -371,19 +371,16 @@ class DetectorStack:
         for name in ("factor_last", "factor_level"):
             if f"{name}_b" in maps:
                 maps[f"{name}_diff"] = maps[f"{name}_a"] - maps[f"{name}_b"]
+        from ..kernels import compiled  # one compiled pass per map: numpy's took 0.06 s a full frame
+
         for name, values in maps.items():
-            finite = np.isfinite(values)
-            if name.startswith("residual"):
-                if name not in self.histograms:
-                    self.histograms[name] = np.zeros((len(RESIDUAL_EDGES) - 1,) + values.shape, dtype=np.uint32)
-                bins = np.searchsorted(RESIDUAL_EDGES, values[finite], side="right") - 1
-                rows, columns = np.nonzero(finite)
-                self.histograms[name][bins, rows, columns] += 1  # each pixel once: no repeated index
+            if name.startswith("residual") and name not in self.histograms:
+                self.histograms[name] = np.zeros((len(RESIDUAL_EDGES) - 1,) + values.shape, dtype=np.uint32)
             if name not in self.sums:
                 self.sums[name] = np.zeros(values.shape)
                 self.counts[name] = np.zeros(values.shape, dtype=np.uint32)
-            self.sums[name] += np.where(finite, values, 0.0)
-            self.counts[name] += finite
+            compiled.stack_add(np.ascontiguousarray(values), RESIDUAL_EDGES, self.histograms.get(name),
+                               self.sums[name], self.counts[name])
         self.exposures += 1
 
     def merged(self, other: DetectorStack) -> DetectorStack:
