@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 COMMANDS = ("correct", "snapshot", "compare-references", "survey", "demo", "install-desktop")
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+#: ``snapshot --figure`` choices: File ▸ Export figure…'s targets, by short name.
+FIGURES = ("ramp", "ratio", "curve", "residuals", "plots", "left", "right", "panels")
 #: Largest snapshot side: 16384 x 16384 RGBA is 1 GB, already more than a screen needs.
 MAX_SNAPSHOT_SIDE = 16384
 
@@ -58,6 +60,8 @@ Inspect JWST's detector linearity correction, with the pipeline's exact numbers.
                                        write *_linearity.fits files, as the pipeline's step does
   lininspect snapshot INPUT [--reference REF] [--against B | --against-context PMAP] --pixel X Y -o PNG
                                        render the app with one pixel inspected to a PNG
+         [--figure ramp|ratio|curve|residuals|plots|left|right|panels --size W H --dpi D --theme light]
+                                       or one plot or panel of it as a PNG, SVG or PDF figure
   lininspect compare-references INPUT [--reference A] (--against B | --against-context PMAP) -o DIR
                                        maps, tables and a picture of two references on one exposure
                                        (B from PMAP: how a delivery's new context changes this exposure)
@@ -114,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the caller gets its own handlers back.
     previous = current_handlers()
     args = list(sys.argv[1:] if argv is None else argv)
+    if exits_at_once(previous):
+        _lines_as_they_come(sys.stdout)
     try:
         with warnings.catch_warnings():
             # Library warnings (astropy's, numpy's, pyqtgraph's) are not for the user's terminal:
@@ -137,6 +143,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if exits_at_once(previous) and args and args[0] in COMMANDS:
         exit_process(code)  # the command itself, not the app: a signal while the process ends gets its status
     return code
+
+
+def _lines_as_they_come(stream: TextIO) -> None:
+    """Each "wrote …" line reaches a pipe or a log as it is said, not when a batch of files ends."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(line_buffering=True)
+        except (ValueError, OSError):  # a closed or detached stream: nothing to say on it anyway
+            pass
 
 
 def _run(args: list[str]) -> int:
@@ -248,9 +264,15 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("-o", "--output", type=Path, required=True, help="PNG file to write")
         parser.add_argument("--overwrite", action="store_true", help="replace the PNG if it already exists")
         parser.add_argument(
-            "--size", nargs=2, type=int, default=(1600, 1000), metavar=("W", "H"),
-            help=f"window size in pixels (at most {MAX_SNAPSHOT_SIDE} a side)",
+            "--size", nargs=2, type=int, default=None, metavar=("W", "H"),
+            help=f"window size in pixels (default 1600 1000), or with --figure the figure's (at most {MAX_SNAPSHOT_SIDE} a side)",
         )
+        parser.add_argument("--figure", choices=FIGURES, default=None,
+                            help="write this plot or panel as a figure (PNG, SVG or PDF by -o's suffix) instead of "
+                                 "the window, as File ▸ Export figure… does")  # fmt: skip
+        parser.add_argument("--dpi", type=float, default=None, help="with --figure: dots per inch (default 96)")
+        parser.add_argument("--theme", choices=("dark", "light"), default=None,
+                            help="with --figure: the window's dark colours (default) or black on white")  # fmt: skip
         parser.set_defaults(run=_snapshot)
     elif command == "compare-references":
         parser.description = (
@@ -595,7 +617,13 @@ def _launch(request: OpeningRequest) -> int:
 def _snapshot(options: argparse.Namespace) -> int:
     from .core.fits.outputs import check_output_path
 
-    width, height = options.size
+    if options.figure is None and (options.dpi is not None or options.theme is not None):
+        raise LinInspectError("--dpi and --theme are for a figure: give --figure too")
+    if options.figure is not None:
+        from .model.figurespec import figure_format
+
+        figure_format(options.output)
+    width, height = options.size or (1600, 1000)
     if not (1 <= width <= MAX_SNAPSHOT_SIDE and 1 <= height <= MAX_SNAPSHOT_SIDE):
         raise LinInspectError(f"--size {width} {height}: each side must be 1 to {MAX_SNAPSHOT_SIDE} pixels")
     inputs = [path for path in (options.input, options.reference, options.against) if path is not None]
@@ -614,9 +642,10 @@ def _snapshot(options: argparse.Namespace) -> int:
         integration=options.integration,
         group=options.group,
         output=options.output,
-        size=tuple(options.size),
+        size=(width, height),
         overwrite=options.overwrite,
         against=against,
+        figure=None if options.figure is None else (options.figure, options.dpi or 96.0, options.theme or "dark"),
     )
     notes = _resolution_notes(ready)
     if against is not None:

@@ -14,7 +14,10 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import NoReturn
+
+TYPE_CHECKING = False  # ``typing`` costs tens of milliseconds before the first handler is in place
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 
@@ -29,8 +32,18 @@ def exit_at_once_on_signals() -> None:
 
 
 def raise_on_signals() -> None:
-    """For running commands: SIGINT raises KeyboardInterrupt, SIGTERM raises Terminated."""
+    """For running commands: SIGINT raises KeyboardInterrupt, SIGTERM raises Terminated.
+
+    Python drops an exception raised inside a weakref callback or ``__del__`` (e.g. the import
+    system's lock clean-up) with an "Exception ignored" traceback and carries on, so a Ctrl-C
+    landing there was printed and then forgotten. Such a signal is raised again a millisecond
+    later, where the program is (only when lininspect is the process, not a caller's library).
+    """
+    owns_process = exits_at_once(current_handlers())
     _install(_raise_interrupted, _raise_terminated)
+    if owns_process:
+        signal.signal(signal.SIGALRM, _raise_again)
+        sys.unraisablehook = _redeliver_dropped_signals
 
 
 def signal_received() -> int | None:
@@ -71,7 +84,7 @@ def exit_process(code: int) -> NoReturn:
     signal held meanwhile decides the status. For the commands, whose work ends with them: a
     thread still running is not waited for.
     """
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGALRM})
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -83,6 +96,8 @@ def exit_process(code: int) -> NoReturn:
         _exit_now(signal.SIGINT, None)
     if signal.SIGTERM in held:
         _exit_now(signal.SIGTERM, None)
+    if signal.SIGALRM in held and _received:  # a dropped signal not yet raised again
+        _exit_now(_received[-1], None)
     os._exit(code)
 
 
@@ -110,3 +125,19 @@ def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     _received.append(signum)
     raise Terminated()
+
+
+_library_unraisablehook = sys.unraisablehook
+
+
+def _redeliver_dropped_signals(unraisable: "sys.UnraisableHookArgs") -> None:
+    if isinstance(unraisable.exc_value, (KeyboardInterrupt, Terminated)):
+        signal.setitimer(signal.ITIMER_REAL, 0.001)  # _raise_again, once this hook has returned
+        return
+    _library_unraisablehook(unraisable)
+
+
+def _raise_again(signum: int, frame: FrameType | None) -> None:
+    if _received and _received[-1] == signal.SIGTERM:
+        raise Terminated()
+    raise KeyboardInterrupt

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -430,10 +431,17 @@ def test_a_legal_long_output_name_works_and_too_long_names_the_target(workdir: P
 def test_ctrl_c_at_any_moment_exits_130_quietly(workdir: Path) -> None:
     """Item 15: Ctrl-C in the first ~0.4 s (imports) printed a 30-line traceback.
 
-    Only the interpreter's own start-up (before any of lininspect's code runs, a few tens of
-    milliseconds) is out of reach; -2 is a kill by SIGINT after Python restored the default
-    handler in its final shutdown, which a shell reports as 130 too."""
-    for delay in (0.12, 0.2, 0.3, 0.45, 0.6, 0.8):
+    Only the interpreter's own start-up (its site module and runpy, before any of lininspect's
+    code runs: tens of milliseconds, a few hundred on a busy machine) is out of reach; such a
+    run is recognised by a traceback naming no lininspect file and not counted. -2 is a kill by
+    SIGINT after Python restored the default handler in its final shutdown, which a shell
+    reports as 130 too. A Ctrl-C dropped by Python in a weakref callback during an import
+    (CI saw "Exception ignored in ... _get_module_lock") must still end the command.
+    """
+    reached = 0
+    for delay in (0.12, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0):  # later ones only on a busy machine
+        if reached == 7:
+            break
         process = subprocess.Popen([sys.executable, "-m", "lininspect", "correct", "good_lastframe.fits",
                                     "--reference", "ref.fits", "-o", f"c{delay}.fits"], cwd=workdir,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -441,9 +449,17 @@ def test_ctrl_c_at_any_moment_exits_130_quietly(workdir: Path) -> None:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=60)
         stderr = process.stderr.read()
+        in_site = "init_import_site" in stderr  # Python's site module, editable-install finders included
+        ours = set(re.findall(r'File "[^"]*lininspect/([^"/]+)"', stderr))
+        in_runpy = "<frozen runpy>" in stderr and ours <= {"__init__.py", "__main__.py", "interrupts.py"}
+        if in_site or in_runpy:
+            continue  # the interpreter's start-up, before the first handler (interrupts.py) is in place
+        reached += 1
         assert code in (0, 130, -signal.SIGINT), (delay, code, stderr)
         assert "Traceback" not in stderr and len(stderr.strip().splitlines()) <= 1, (delay, stderr)
+        assert "Exception ignored" not in stderr, (delay, stderr)
         assert not [p for p in workdir.iterdir() if ".part" in p.name]
+    assert reached >= 4, "the signals all came before lininspect started: the machine is too slow for this test"
 
 
 def test_a_successful_run_on_extreme_values_prints_no_warning(workdir: Path) -> None:

@@ -3,10 +3,12 @@ keyword, exit 2, or in a product the pipeline would write too. Commands run as a
 
 from __future__ import annotations
 
+import os
 import resource
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -141,8 +143,11 @@ def _with_file_size_limit(limit: int) -> Callable[[], None]:
 
 
 def _limited_run(args: list[str], cwd: Path, limit: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lininspect", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, preexec_fn=_with_file_size_limit(limit))  # fmt: skip
+    """With numba's cache empty, so the compiled loops' cache files meet the limit too (a fresh install)."""
+    with tempfile.TemporaryDirectory() as cache:
+        return subprocess.run([sys.executable, "-m", "lininspect", *args], cwd=cwd, capture_output=True, text=True,
+                              timeout=120, preexec_fn=_with_file_size_limit(limit),
+                              env=os.environ | {"NUMBA_CACHE_DIR": cache})  # fmt: skip
 
 
 def test_a_snapshot_that_cannot_be_written_says_so_in_our_one_line(pair) -> None:  # type: ignore[no-untyped-def]

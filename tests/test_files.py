@@ -41,6 +41,46 @@ def test_sci_and_groupdq_are_read_on_demand_never_through_a_memory_map(tmp_path:
     assert exposure.notes == []
 
 
+_KEYS = [
+    (1, 2, slice(0, 4)), (0, 0, slice(1, 3)), (-1, -2, slice(None)), (1, 1, slice(2, 99)), (0, 2, slice(3, 1)),
+    (1, 0, slice(-3, -1)), (1, 2), (0, -3, slice(None), slice(None)), (1, 2, slice(0, 4, 2)), (1, slice(0, 2), 3),
+    (1, 2, slice(None), slice(1, 4)), (1, 2, 3, 4), (Ellipsis, 2), (slice(None), 1, slice(1, 2)), (0,),
+]
+
+
+@pytest.mark.parametrize("key", _KEYS, ids=str)
+def test_positioned_reads_give_what_numpy_indexing_gives(tmp_path: Path, key: tuple) -> None:  # type: ignore[type-arg]
+    sci = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+    exposure = open_exposure(write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=False))
+    read = exposure.sci._stored[key]
+    assert np.shape(read) == sci[key].shape
+    assert np.array_equal(read, sci[key])
+
+
+@pytest.mark.parametrize("key", [(2, 0, slice(None)), (0, 3, slice(None)), (-3, 0, slice(0, 2)), (0, -4, slice(None))], ids=str)
+def test_positioned_reads_refuse_what_numpy_refuses(tmp_path: Path, key: tuple) -> None:  # type: ignore[type-arg]
+    sci = np.zeros((2, 3, 4, 5), np.float32)
+    exposure = open_exposure(write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=False))
+    with pytest.raises(IndexError):
+        sci[key]
+    with pytest.raises(IndexError):
+        exposure.sci._stored[key]
+
+
+def test_whole_rows_of_a_plane_are_one_read_without_index_arithmetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19, target 4: the streamed passes read a few rows of one group thousands of times; the general
+    path's index grids and run splitting cost ten times such a read."""
+    sci = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+    exposure = open_exposure(write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=False))
+    reads = []
+    original = exposure.file.read
+    monkeypatch.setattr(exposure.file, "read", lambda size, offset: reads.append(size) or original(size, offset))
+    monkeypatch.setattr(fitsfile, "_runs", lambda rows: pytest.fail("general path taken"))
+    monkeypatch.setattr(np, "ix_", lambda *args: pytest.fail("general path taken"))
+    assert np.array_equal(exposure.sci[1, 2, 1:3], sci[1, 2, 1:3])
+    assert reads == [2 * 5 * 4]
+
+
 def test_uncal_file_reads_uint16_and_says_its_dq_is_empty(tmp_path: Path) -> None:
     sci = np.array([0, 1, 32767, 32768, 65535, 40000], np.uint16).reshape(1, 6, 1, 1) * np.ones((1, 1, 2, 3), np.uint16)
     exposure = open_exposure(write_uncal_file(tmp_path / "x_uncal.fits", sci=sci))

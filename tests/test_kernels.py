@@ -141,7 +141,7 @@ def test_compiled_loops_hold_no_fused_multiply_add():
     read_level = numba.njit(**options)(kernels.read_level_rows.py_func)
     read_level(
         (plane, plane), plane, (plane,), plane, block, 0, flags, 0, block.copy(), 0,
-        np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([2, 2]), np.array([1.5, 3.5]), -1,
+        np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([2, 2]), np.array([1.5, 3.5]), -1, 0, 2,
     )
     for dispatcher, multiply in ((classic, r"\bv?mul[ps]s\b"), (read_level, r"\bv?mulsd\b")):
         code = "\n".join(dispatcher.inspect_asm().values())
@@ -195,3 +195,20 @@ def test_compiled_line_fit_sums_are_the_analysis_modules(ngroups):
     assert_same_bits(count, expected_count)
     fitted = expected_count >= MIN_FIT_GROUPS
     assert np.array_equal(rss[fitted].view(np.uint64), expected_rss[fitted].view(np.uint64))
+
+
+@pytest.mark.parametrize("ngroups", [1, 2, 5, 30])
+def test_compiled_signal_search_is_numpys_argmax_of_the_usable_samples(ngroups):
+    """The A/B comparison's signal level: the first group of the highest finite unsaturated sample, as
+    ``np.argmax`` finds it, with ties, signed zeros, infinities, NaN and pixels with no usable sample."""
+    rng = np.random.default_rng(ngroups)
+    raw = rng.choice(np.array([0.0, -0.0, 1.0, 5.0, -3.0, np.inf, -np.inf, np.nan, 6e4], np.float32), size=(ngroups, 7, 11))
+    raw[:, 0, :] = np.nan  # a row with no usable sample
+    flags = np.where(rng.random(raw.shape) < 0.3, rng.integers(0, 256, raw.shape), 0).astype(np.uint8)
+    group, best = np.empty((7, 11), np.intp), np.empty((7, 11))
+    kernels.highest_usable_rows(raw, flags, group, best)
+    ranked = np.where(np.isfinite(raw) & ((flags & 2) == 0), raw, np.float32(-np.inf))
+    expected_group = np.argmax(ranked, axis=0)
+    assert np.array_equal(group, expected_group)
+    expected = np.take_along_axis(ranked, expected_group[np.newaxis], axis=0)[0].astype(np.float64)
+    assert np.array_equal(best.view(np.uint64), expected.view(np.uint64))

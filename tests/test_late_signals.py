@@ -25,6 +25,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
 
 
 def _correct_then_signal(demo, tmp_path: Path, signum: int, delay: float, env: dict[str, str]) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """``correct`` with its output a pipe: the "wrote" line must come as it is said (tests/conftest.py)."""
     output = tmp_path / f"out_{delay}.fits"
     process = subprocess.Popen(
         [sys.executable, "-m", "lininspect", "correct", str(demo.exposure), "--reference", str(demo.reference),
@@ -56,3 +57,27 @@ def test_a_sigterm_while_the_process_ends_gives_143_and_its_line(demo, tmp_path:
     env = dict(os.environ) | {"PYTHONPATH": os.pathsep.join([str(tmp_path / "slow"), os.environ.get("PYTHONPATH", "")])}
     code, stderr = _correct_then_signal(demo, tmp_path, signal.SIGTERM, 0.3, env)
     assert code == 143 and stderr.strip().splitlines()[-1] == "lininspect: terminated", (code, stderr)
+
+
+@pytest.mark.parametrize("signum, expected", [(signal.SIGINT, "KeyboardInterrupt"), (signal.SIGTERM, "Terminated")])
+def test_a_signal_python_drops_in_a_finaliser_still_ends_the_command(signum: int, expected: str) -> None:
+    """CI: a Ctrl-C landing in a weakref callback of the import system was printed as "Exception
+    ignored in ... _get_module_lock" and then forgotten: the command ran on and exited 0."""
+    script = f"""
+import signal, time
+from lininspect.interrupts import exit_at_once_on_signals, raise_on_signals
+exit_at_once_on_signals()
+raise_on_signals()
+class Finalised:
+    def __del__(self):
+        signal.raise_signal({int(signum)})
+try:
+    Finalised()
+    for _ in range(500):
+        time.sleep(0.01)
+    print("ran on")
+except BaseException as raised:
+    print(type(raised).__name__)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == expected and result.stderr == "", (result.stdout, result.stderr)

@@ -16,7 +16,9 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from ..core.errors import printable
 from ..core.fits.product import default_output_path
+from .figuredialog import FigureDialog
 from .gotopixel import GoToPixelDialog
+from .moviedialog import MovieDialog
 from .sessionfiles import SESSION_FILTER
 
 if TYPE_CHECKING:
@@ -46,6 +48,10 @@ class Actions(QObject):
         self.save_session_action = self._action(file, "Save sess&ion...", self._ask_save_session, "Ctrl+Alt+S")
         file.addSeparator()
         self.export_action = self._action(file, "&Export corrected...", self.ask_export, QKeySequence.StandardKey.Save)
+        self.figure_dialog = FigureDialog(window)
+        self._action(file, "Export &figure...", self.figure_dialog.ask, "Ctrl+Alt+F")
+        self.movie_dialog = MovieDialog(window)
+        self._action(file, "Export &movie...", self.movie_dialog.ask, "Ctrl+Alt+M")
         file.addSeparator()
         self._action(file, "&Headers...", window.dialogs.show_headers)
         self._action(file, "&Find in headers...", lambda: window.dialogs.show_headers(find=True), QKeySequence.StandardKey.Find)

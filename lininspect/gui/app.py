@@ -149,6 +149,9 @@ def show_window(request: OpeningRequest) -> MainWindow:
     settings, note = open_settings()
     window = MainWindow(settings)
     show_sized(window)
+    # On the screen before any file is read: the window's first paint, not the demo's reading
+    # and its correction's start, ends a cold start.
+    QApplication.processEvents()
     if note is not None:
         window.dialogs.show_error(note)
 

@@ -4,11 +4,13 @@ Every choice (left and right view, colour map, stretch, limits, their lock, the 
 overlays) is written to the view state and followed from it, as the frame controls do, so a
 script or a dialog button that sets the state moves the toolbar too. The toolbar's colour map,
 stretch and limits set both panels at once and show the left panel's; the Scale tool sets
-each panel's own.
+each panel's own. The settings also keep each panel's typed limits and the DQ browser's bits
+(as "PLANE:NAME" words), which have no box here.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
@@ -16,7 +18,7 @@ from enum import Enum
 from PyQt6.QtCore import QObject, QSettings, QSignalBlocker, Qt
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QLabel, QToolBar
 
-from ..model.viewstate import LINKABLE, PANELS, Colourmap, Limits, PanelSource, RightView, Stretch, ViewState
+from ..model.viewstate import DQ_PLANES, LINKABLE, PANELS, Colourmap, Limits, PanelSource, RightView, Stretch, ViewState
 
 #: Saved settings: the key, and the view state field (an enum whose values are the menu labels) it keeps.
 SAVED = (("mode", "right"),)
@@ -102,23 +104,46 @@ class DisplayControls(QObject):
             if value in {choice.value for choice in choices}:
                 self.view.update(**{name: choices(value)})
         for panel in PANELS:
+            prefix = "" if panel == "left" else "right_"
+            typed = _limits(settings.value(f"{prefix}user_limits"))
+            if typed is not None:
+                self.view.update(**{f"{panel}_display": replace(self.view.display(panel), user_limits=typed)})
             for key, name, choices in SAVED_DISPLAY:
                 # The left panel's keys are those of the single scale before panels had their own.
-                value = settings.value(key if panel == "left" else f"right_{key}", settings.value(key))
-                if value in {choice.value for choice in choices} and choices(value) is not Limits.USER:
+                value = settings.value(f"{prefix}{key}", settings.value(key))
+                # "user" only with the typed limits it was left with (none were kept before they were saved).
+                if value in {choice.value for choice in choices} and (choices(value) is not Limits.USER or typed is not None):
                     self.view.update(**{f"{panel}_display": replace(self.view.display(panel), **{name: choices(value)})})
         linked = settings.value("linked")
         if isinstance(linked, str | list):  # QSettings gives one saved name back as a str
             names = [linked] if isinstance(linked, str) else linked
             self.view.update(linked=frozenset(str(name) for name in names) & set(LINKABLE))
+        bits = settings.value("dq_bits")
+        if isinstance(bits, str):
+            pairs = (word.partition(":")[::2] for word in bits.split())
+            self.view.update(dq_bits=frozenset((plane, name) for plane, name in pairs if name in DQ_PLANES.get(plane, ())))
 
     def save(self, settings: QSettings) -> None:
         for key, name in SAVED:
             settings.setValue(key, getattr(self.view, name).value)
         for panel in PANELS:
+            prefix = "" if panel == "left" else "right_"
             for key, name, _ in SAVED_DISPLAY:
-                settings.setValue(key if panel == "left" else f"right_{key}", getattr(self.view.display(panel), name).value)
+                settings.setValue(f"{prefix}{key}", getattr(self.view.display(panel), name).value)
+            settings.setValue(f"{prefix}user_limits", " ".join(repr(float(v)) for v in self.view.display(panel).user_limits))
         settings.setValue("linked", sorted(self.view.linked) or "")
+        settings.setValue("dq_bits", " ".join(sorted(f"{plane}:{name}" for plane, name in self.view.dq_bits)))
+
+
+def _limits(text: object) -> tuple[float, float] | None:
+    """Typed limits as saved ("low high"), or None when missing or not two finite numbers, low first."""
+    if not isinstance(text, str):
+        return None
+    try:
+        low, high = (float(word) for word in text.split())
+    except ValueError:  # not numbers, or not two of them
+        return None
+    return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
 
 
 #: What each group-difference entry of the panel menus shows (Rampviz's "Difference" viewer).

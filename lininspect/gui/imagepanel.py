@@ -319,7 +319,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         return None
 
     def _on_click(self, event) -> None:  # type: ignore[no-untyped-def]
-        if event.button() != Qt.MouseButton.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton or event.isAccepted():  # taken by an item (a region being drawn)
             return
         point = self.image_point(event.scenePos())
         if point is not None:

@@ -16,6 +16,7 @@ from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPen
 from PyQt6.QtWidgets import (
     QCheckBox,
+    QGraphicsItem,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -160,6 +161,23 @@ class SeriesItem(pg.PlotDataItem):
 
     #: The vertical extent of the view last announced, which the series was drawn for.
     _seen_height: float | None = None
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Kept as pixmaps between changes: a group step moves the group marker across every
+        # series, and Qt then repaints what lies under it; stroking the ramps again (antialiased)
+        # was half of a step's time on the GUI thread.
+        self._cache_drawings(True)
+
+    def _cache_drawings(self, cached: bool) -> None:
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if cached else QGraphicsItem.CacheMode.NoCache
+        for part in (self.curve, self.scatter):
+            part.setCacheMode(mode)
+
+    def setExportMode(self, export: bool, opts: dict | None = None) -> bool:  # noqa: N802 (pyqtgraph's name)
+        """An export draws the series afresh, as vectors in an SVG, not the kept pixmaps."""
+        self._cache_drawings(not export)
+        return super().setExportMode(export, opts)
 
     def viewRangeChanged(self, vb=None, ranges=None, changed=None) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 (pyqtgraph's name)
         if changed is not None and changed[1] and ranges is not None:

@@ -1,9 +1,10 @@
 """Read-level integrations corrected in jobs while the panels show a placeholder.
 
 The read-level path corrects a whole integration at once (seconds on a large exposure), so a
-panel that needs one asks for it during a redraw and shows a placeholder; each redraw says
-again what it needs, and a job no panel asked for any more (another integration, another
-view) is cancelled. An integration the user cancelled, or that failed, is not started again
+panel that needs one asks for it during a redraw and shows a placeholder until a first job has
+corrected the group on the screen; a second then corrects the rest, behind the drawn group.
+Each redraw says again what it needs, and a job no panel asked for any more (another
+integration, another view) is cancelled. An integration the user cancelled, or that failed, is not started again
 until another integration has been shown.
 """
 
@@ -30,7 +31,9 @@ class IntegrationJob:
     total: int = 1
 
     def serves(self, pending: PendingIntegration) -> bool:
-        return self.pending.source is pending.source and self.pending.integration == pending.integration
+        """The same correction and integration, and these groups or all of them (a whole integration serves any)."""
+        same = self.pending.source is pending.source and self.pending.integration == pending.integration
+        return same and (self.pending.groups is None or self.pending.groups == pending.groups)
 
 
 class IntegrationJobs(QObject):

@@ -52,6 +52,9 @@ class Jobs(QObject):
         self.comparing: Job[ReferenceComparison] | None = None
         self.reporting: Job[ReportFiles] | None = None
         self.picking: Job[LinearityReference] | None = None
+        #: Figures and movies (File ▸ Export figure…, Export movie…), each saying what it wrote.
+        self.figure: Job[str] | None = None
+        self.movie: Job[str] | None = None
         self.integrations = IntegrationJobs(session, status, self._bar_taken, self._hide_progress, self)
         self.integrations.corrected.connect(self.imagesStale)
         self.integrations.failed.connect(self.failed)
@@ -90,11 +93,13 @@ class Jobs(QObject):
     def handles(self) -> list[Job | None]:  # type: ignore[type-arg]
         """Every job this controller may have running, for stopping and for waiting on at close."""
         return [self.correction, self.verifying, self.exporting, self.residual, self.comparing, self.reporting,
-                self.picking, *self.integrations.handles()]  # fmt: skip
+                self.picking, self.figure, self.movie,
+                *self.integrations.handles()]  # fmt: skip
 
     def _progress_jobs(self) -> tuple[Job | None, ...]:  # type: ignore[type-arg]
         """The jobs besides the integrations' that show their progress in the status bar."""
-        return self.correction, self.verifying, self.exporting, self.comparing, self.reporting, self.picking
+        return (self.correction, self.verifying, self.exporting, self.comparing, self.reporting, self.picking, self.figure,
+                self.movie)
 
     def _bar_taken(self) -> bool:
         return any(running(job) for job in self._progress_jobs())
@@ -161,7 +166,8 @@ class Jobs(QObject):
             self._restore_before_run()
             self.status.message("correction cancelled", 5000)
         for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison"),
-                          (self.reporting, "report"), (self.picking, "reference B lookup")):  # fmt: skip
+                          (self.reporting, "report"), (self.picking, "reference B lookup"),
+                          (self.figure, "figure"), (self.movie, "movie")):  # fmt: skip
             if running(job):
                 cancel_job(job)
                 self.status.message(f"{what} cancelled", 5000)
@@ -300,6 +306,21 @@ class Jobs(QObject):
     def _on_report_written(self, files: ReportFiles) -> None:
         self._hide_progress()
         self.status.message(f"wrote {files.picture.name} and its maps and tables (in {files.picture.parent})", 8000)
+
+    def figure_in_background(self, job: JobFunction[str]) -> Job[str]:
+        """Write a recorded figure (``figurefile``) in a job with cancel; its result is what the status bar says.
+        A figure asked for while another is written leaves that one to finish: each is a file of its own."""
+        self.figure = self._start_with_bar(job, self._on_written, "writing figure")
+        return self.figure
+
+    def movie_in_background(self, job: JobFunction[str]) -> Job[str]:
+        """Write a movie (``model.movie``) in a job, with progress and cancel; its result is what the status bar says."""
+        self.movie = self._start_with_bar(job, self._on_written, "movie %p%", replacing=self.movie)
+        return self.movie
+
+    def _on_written(self, message: str) -> None:
+        self._hide_progress()
+        self.status.message(message, 10000)
 
     def correct_integration_now(self) -> None:
         """The shown integration's read-level corrections in this thread; for snapshots and scripts (no event loop)."""

@@ -72,11 +72,16 @@ class MainWindow(QMainWindow):
         self.display = DisplayControls(view, display_bar, lambda panel: self.panels.shown_limits(panel))
         self.panels = Panels(session, view, self.jobs, self.guard)
         self.status.map_readout = self.panels.map_readout
+        # Before any tool connects: a tool that follows new images reads what the panels have just drawn.
+        self.jobs.imagesStale.connect(self.panels.redraw)
+        self.jobs.imagesStale.connect(self.status.refresh_readout)
         self.left, self.right = self.panels.left, self.panels.right
         self.setCentralWidget(self.panels.widget)
         self.frame = FrameControls(view, frame_bar, focus_after_typing=self.left)
         self.frame.waiting = lambda: self.jobs.integrations.running
         self.inspector = PixelInspector()
+        # Tools docked on the left (magnifier, panner) run the window's height beside the inspector, as DS9's side panel.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = QDockWidget("Pixel inspector", self)
         self.inspector_dock.setObjectName("inspector")
         self.inspector_dock.setWidget(self.inspector)
@@ -101,8 +106,6 @@ class MainWindow(QMainWindow):
         self.inspector.groupClicked.connect(lambda group: self.set_frame(self.view.integration, group))
         self.inspector.flaggedChosen.connect(lambda x, y: self.guard(lambda: self.jump_to(x, y)))
         self.jobs.resultChanged.connect(self.refresh)
-        self.jobs.imagesStale.connect(self.panels.redraw)
-        self.jobs.imagesStale.connect(self.status.refresh_readout)
         self.jobs.resolved.connect(lambda ready: self.guard(lambda: self.opener.use_resolved(ready)))
         self.jobs.verified.connect(lambda verification, message: self.dialogs.show_verification(verification, message, [
             ("Show differences", lambda: view.update(right=RightView.VERIFY_DIFFERENCES)),

@@ -47,6 +47,7 @@ class ShownScale:
     low: float
     high: float
     stretch: str
+    unit: str = ""
 
 
 class Panels:
@@ -164,7 +165,7 @@ class Panels:
         else:
             panel.set_image(analysis.stretch(values, low, high, stretch), colourmap, pool_about=pool_about)
             panel.colourbar.configure(colourmap, low, high, stretch, unit)
-        self.shown[name] = ShownScale(values, low, high, stretch)
+        self.shown[name] = ShownScale(values, low, high, stretch, unit)
 
     def _draw_right(self) -> None:
         session, panel, jobs = self.session, self.right, self.jobs
@@ -246,7 +247,7 @@ class Panels:
             colourmap = self._colour_map(panel)
             panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=0.0)
             panel.colourbar.configure(colourmap, low, high, "linear", "flags")
-            self.shown[name] = ShownScale(values, low, high, "linear")
+            self.shown[name] = ShownScale(values, low, high, "linear", "flags")
         else:
             self._scale(panel, f"hdu {plane.label}", values, "flags" if plane.is_flags else "", 0.0 if plane.is_flags else None)
         panel.title.setText(f"{plane.label}{frame}{owner}")
@@ -276,7 +277,7 @@ class Panels:
             # A difference map: zero sits mid-scale, pooled to the zoom so single pixels stay visible.
             panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=0.5)
             panel.colourbar.configure(colourmap, low, high, "linear", unit)
-            self.shown[self._panel_name(panel)] = ShownScale(values, low, high, "linear")
+            self.shown[self._panel_name(panel)] = ShownScale(values, low, high, "linear", unit)
         else:
             self._scale(panel, view.value, values, unit)
         references = self.session.references
@@ -285,12 +286,16 @@ class Panels:
         return values
 
     def _awaits_integration(self, panel: ImagePanel, view: str, colourmap: pg.ColorMap, title: str) -> bool:
-        """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects it."""
+        """A read-level integration ``view`` needs is not corrected yet: a placeholder while a job corrects
+        the shown group; that group drawn while another corrects the rest."""
         i = self.view.integration
-        pending = self.session.unready(i, view)
+        pending = self.session.unready(i, view, self.view.group)
         if not pending:
             return False
-        if self.jobs.integrations.request(pending, i):
+        started = self.jobs.integrations.request(pending, i)
+        if all(p.groups is None for p in pending):  # the shown group is corrected: the rest need not be waited for
+            return False
+        if started:
             labels = " and ".join(sorted({p.label for p in pending}))
             hint = f"Correcting integration {i} with reference{'s' if ' and ' in labels else ''} {labels}..."
         else:
@@ -365,6 +370,18 @@ class Panels:
         """The limits ``panel`` draws its image on now, None while it shows none (or a mask)."""
         shown = self.shown.get(panel)
         return None if shown is None else (shown.low, shown.high)
+
+    def shown_plane(self, panel: str) -> ShownMap | None:
+        """What ``panel`` draws now: its name (the view's label), the values before colour scaling and their
+        unit; None while it shows no image. For sending the plane elsewhere (SAMP), never read from pixels."""
+        view = self.view
+        shown = self.shown.get(panel)
+        hdu = view.left_hdu if panel == "left" else view.right_hdu
+        name = hdu.label if hdu is not None else view.left.value if panel == "left" else view.right.value
+        if shown is not None:
+            return ShownMap(name, shown.values, shown.unit)
+        drawn = self.left_map if panel == "left" else self.shown_map
+        return None if drawn is None else ShownMap(name, drawn.values, drawn.unit)
 
     def crosshair_value(self, panel: str) -> float | None:
         """The value ``panel`` shows at the crosshair, None when it shows no image there."""

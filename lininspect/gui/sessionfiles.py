@@ -3,7 +3,8 @@
 The JSON is built and checked in :mod:`..model.sessionfile`; this window side opens the
 files through the usual opener and jobs (CRDS lookups and the pipeline's steps in workers,
 never the GUI thread), then puts back the frame, the selection, the zoom and the display
-choices once the files are in. A view that needs what did not load gives way to one that
+choices once the files are in (the HDU planes the panels showed and the DQ browser's bits
+with their tools shown). A view that needs what did not load gives way to one that
 shows something, with a note in the status bar.
 """
 
@@ -17,6 +18,7 @@ from PyQt6.QtCore import QObject, QTimer
 
 from ..core.errors import LinInspectError
 from ..model.availability import LEFT_FALLBACK, missing_for_left
+from ..model.hduplanes import available_planes
 from ..model.opening import OpeningRequest
 from ..model.session import A, B
 from ..model.sessionfile import SavedSession, capture, read_session, write_session
@@ -154,10 +156,30 @@ class SessionRestore(QObject):
             self.notes.append(f"the saved left view “{window.view.left.value}” needs {missing}: "
                               f"showing {LEFT_FALLBACK.value}")  # fmt: skip
             window.view.update(left=LEFT_FALLBACK)
+        self._planes_and_bits()
         self._zoom()  # the right panel's first image zooms to fit; the saved zoom wins
         notes = "; ".join(self.notes)
         self.stop()
         window.status.message(f"session {self.name} restored" + (f" (note: {notes})" if notes else ""), 15000)
+
+    def _planes_and_bits(self) -> None:
+        """The HDU planes the panels showed, through the HDU image tool (a hidden one gives the panels their own
+        views back), each only if the loaded files offer it; the DQ browser shown when it had bits chosen."""
+        window, saved = self.window, self.saved
+        offered = available_planes(window.session)
+        planes = {}
+        for panel in PANELS:
+            plane = getattr(saved, f"{panel}_hdu")
+            if plane in offered:
+                planes[f"{panel}_hdu"] = plane
+            elif plane is not None:
+                self.notes.append(f"the saved {panel} panel's “{plane.label}” is not in the loaded files: "
+                                  "showing the panel's own view")  # fmt: skip
+        if planes:
+            window.tool_docks.show("hduimage")
+            window.view.update(**planes)
+        if saved.dq_bits:
+            window.tool_docks.show("dqbrowser")
 
     def _failed(self, _message: str) -> None:
         """A file of the session could not be loaded (its dialog says why): the restore ends, said to be partial."""

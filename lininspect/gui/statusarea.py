@@ -33,7 +33,8 @@ class MessageLabel(QElidingLabel):
     """The status bar's message: elided at its end to the room it has, whole in its tooltip, gone after its time.
 
     It asks for its whole text's width and yields down to MESSAGE_MINIMUM_WIDTH, before the
-    reference line, which takes what is left; with no message it takes no room at all. The
+    reference line, which takes what is left; with no message it takes no room at all. A routine
+    message never hides one with time left (see :meth:`StatusArea.message`). The
     timer is the label's own and calls the label's own method, so it dies with the label and
     never fires into a closed window.
     """
@@ -47,15 +48,33 @@ class MessageLabel(QElidingLabel):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.expire)
+        #: Whether the message shown is a routine one, which any message may replace.
+        self.routine = False
 
-    def show_message(self, text: str, milliseconds: int = 0) -> None:
+    def show_message(self, text: str, milliseconds: int = 0, *, routine: bool = False) -> None:
+        if routine and self._timer.isActive() and not self.routine:
+            return  # a note or a job's last word still has time left: it stays readable
+        self.routine = routine
         self._timer.stop()
         self.setText(text)
         self.setToolTip(text)
         self.setVisible(bool(text))
         self.updateGeometry()
+        self._lay_out_now()
         if milliseconds > 0:
             self._timer.start(milliseconds)
+
+    def _lay_out_now(self) -> None:
+        """The status bar gives the label its room at once, so the text is elided to that room from the start.
+
+        QElidingLabel elides as the text is set, to the width the label has then (the last message's,
+        or 100 px for one never shown); the bar's layout would widen it only when its posted request is
+        handled, and until then the label says "sessio…" to whoever reads it in the same turn.
+        """
+        bar = self.parentWidget()
+        layout = bar.layout() if bar is not None else None
+        if layout is not None:
+            layout.activate()
 
     def sizeHint(self) -> QSize:
         """The whole text's width (QElidingLabel's is the elided text's, which would never grow back)."""
@@ -110,9 +129,14 @@ class StatusArea:
         if changed & {"data_version", "integration", "group"}:
             self.refresh_readout()
 
-    def message(self, text: str, milliseconds: int = 0) -> None:
-        """Show ``text`` until the next message, or for ``milliseconds`` when not 0."""
-        self.message_label.show_message(text, milliseconds)
+    def message(self, text: str, milliseconds: int = 0, *, routine: bool = False) -> None:
+        """Show ``text`` until the next message, or for ``milliseconds`` when not 0.
+
+        A ``routine`` message (a tool's background refresh done, which its dock says too) is shown
+        only when no other timed message is: it never takes the place of a note such as a restored
+        session's before the user could read it.
+        """
+        self.message_label.show_message(text, milliseconds, routine=routine)
 
     @property
     def message_text(self) -> str:

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from .mainwindow import MainWindow
 
 
+#: A shown tool's least height (its scroll bar takes the rest): nine tools shown at once fit a 900 px screen.
+SCROLLED_MINIMUM = 40
+
+
 class ToolDocks:
     """Builds every tool of ``TOOLS`` into a dock of ``window``, hidden until the user shows it."""
 
@@ -27,6 +31,7 @@ class ToolDocks:
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setMinimumHeight(SCROLLED_MINIMUM)
             scroll.setWidget(tool.widget())
             dock.setWidget(scroll)
             window.addDockWidget(tool.area, dock)

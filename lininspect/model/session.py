@@ -45,7 +45,7 @@ from .sources import (
     difference,
     ramp,
     ratio,
-    unready,
+    unready_groups,
 )
 
 #: The reference every single-reference view uses; the second one is compared against it.
@@ -73,12 +73,17 @@ class PendingIntegration:
     label: str
     integration: int
     source: CorrectionSource
+    #: The groups on the screen, corrected first (a tenth of the work on ten groups); None: the whole integration.
+    groups: range | None = None
 
     def job(self) -> Callable[[ProgressCallback | None, CancelToken | None], int]:
         """Its correction for a worker thread: kept in the source's cache when done; returns the integration."""
 
         def job(progress: ProgressCallback | None, cancel: CancelToken | None) -> int:
-            self.source.correct_integration(self.integration, progress=progress, cancel=cancel)
+            if self.groups is None:
+                self.source.correct_integration(self.integration, progress=progress, cancel=cancel)
+            else:
+                self.source.correct_groups(self.integration, self.groups, progress=progress, cancel=cancel)
             return self.integration
 
         return job
@@ -331,12 +336,14 @@ class Session:
             return None
         return difference(ProductSource(self.product), self._run_source(self.result))
 
-    def unready(self, integration: int, view: str) -> list[PendingIntegration]:
+    def unready(self, integration: int, view: str, group: int | None = None) -> list[PendingIntegration]:
         """What ``view`` (a panel choice, CORRECTED or PRODUCT_MINUS_OURS) still needs corrected to show ``integration``.
 
         Only the read-level path ever needs anything (a whole integration, seconds on a large
         exposure): the app shows a placeholder and runs :meth:`PendingIntegration.job` in a
-        worker instead of asking for the plane, so its GUI thread never waits.
+        worker instead of asking for the plane, so its GUI thread never waits. With ``group``,
+        a correction that lacks that group's plane is asked for it first (``groups``); once
+        it has it, for the rest (``groups`` None), which the view need not wait for.
         """
         if view == CORRECTED:
             source = self.corrected_source()
@@ -345,8 +352,11 @@ class Session:
         else:
             source = self.source(view)
         labels = {id(correction): label for label, correction in self._sources.items()}  # a run is A's
-        return [PendingIntegration(labels.get(id(correction), A), integration, correction)
-                for correction in unready(source, integration)]  # fmt: skip
+        pending = []
+        for correction, groups in unready_groups(source, integration, 0 if group is None else group):
+            first = None if group is None or correction.has_groups(integration, groups) else groups
+            pending.append(PendingIntegration(labels.get(id(correction), A), integration, correction, first))
+        return pending
 
     def correct_integration_now(self, integration: int) -> None:
         """Every loaded reference's correction of ``integration``, in this thread (snapshots, scripts)."""

@@ -1,5 +1,5 @@
 """A review saved as one small JSON file, and read back: the files, references A and B with their CRDS
-origin, the frame, the selection, each panel's zoom and every display choice. No Qt.
+origin, the frame, the selection, the regions, each panel's zoom and every display choice. No Qt.
 
 The file is the user's (or a colleague's, or anyone's): reading it refuses anything but the
 schema in one line, before any of it is used. Paths inside the session file's folder are kept
@@ -15,13 +15,16 @@ import stat
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..core.fits.atomic import atomic_path
 from ..core.errors import LinInspectError
 from ..core.fits.outputs import check_output_path
+from .hduplanes import HduPlane
+from .regionfiles import ds9_text, parse_ds9
 from .session import Session
 from .viewstate import (
+    DQ_PLANES,
     LINKABLE,
     PANELS,
     Colourmap,
@@ -47,10 +50,19 @@ MAX_COORDINATE = 1 << 20
 
 #: The view state's fields a session keeps (the crosshair follows the cursor and is not kept).
 VIEW_FIELDS = ("integration", "group", "pixel", "pins", "box", "left", "right", "left_display", "right_display",
-               "linked", "lock_limits", "overlay_left", "overlay_right")
+               "linked", "lock_limits", "overlay_left", "overlay_right", "regions", "dq_bits")
+#: The HDU planes the panels show (the HDU image tool's choice): put back once the files that hold them are in.
+HDU_FIELDS = ("left_hdu", "right_hdu")
+#: The HDUs a panel can show a plane of.
+HDU_NAMES = ("GROUPDQ", "ZEROFRAME", "COEFFS", "INV_COEFFS", "DQ")
+#: More coefficient planes than any reference has.
+MAX_PLANE_INDEX = 64
 
 Zoom = tuple[tuple[float, float], tuple[float, float]]  # (x0, x1), (y0, y1) in array pixels
 E = TypeVar("E", bound=Enum)
+
+if TYPE_CHECKING:
+    from regions import PixelRegion
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,10 @@ class SavedSession:
     lock_limits: bool = False
     overlay_left: bool = False
     overlay_right: bool = False
+    regions: tuple[PixelRegion, ...] = ()
+    dq_bits: frozenset[tuple[str, str]] = frozenset()
+    left_hdu: HduPlane | None = None
+    right_hdu: HduPlane | None = None
 
     def files(self) -> list[Path]:
         """Every file the session names (references CRDS picks excepted: they are looked up again)."""
@@ -111,7 +127,7 @@ def capture(session: Session, view: ViewState, zoom: dict[str, Zoom]) -> SavedSe
         as_is=preparation is not None and not preparation.steps and bool(preparation.unrecorded),
         references=references,
         zoom=dict(zoom),
-        **{name: getattr(view, name) for name in VIEW_FIELDS},  # type: ignore[arg-type]
+        **{name: getattr(view, name) for name in (*VIEW_FIELDS, *HDU_FIELDS)},  # type: ignore[arg-type]
     )
 
 
@@ -132,6 +148,8 @@ def session_json(saved: SavedSession, folder: Path) -> str:
         "pixel": None if saved.pixel is None else list(saved.pixel),
         "pins": [list(pin) for pin in saved.pins],
         "box": None if saved.box is None else list(saved.box),
+        # As a DS9 region file holds them (image coordinates from 1), written and read by the regions package.
+        "regions": ds9_text(saved.regions) if saved.regions else None,
         "zoom": {panel: [list(x), list(y)] for panel, (x, y) in sorted(saved.zoom.items())},
         "display": {
             "left": saved.left.value,
@@ -141,6 +159,8 @@ def session_json(saved: SavedSession, folder: Path) -> str:
             "lock_limits": saved.lock_limits,
             "overlay_left": saved.overlay_left,
             "overlay_right": saved.overlay_right,
+            **{name: _plane_json(getattr(saved, name)) for name in HDU_FIELDS},
+            "dq_bits": sorted([plane, name] for plane, name in saved.dq_bits),
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -158,6 +178,10 @@ def write_session(saved: SavedSession, target: Path) -> None:
 def _path_text(path: Path, folder: Path) -> str:
     path = Path(os.path.abspath(path))
     return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+
+
+def _plane_json(plane: HduPlane | None) -> dict[str, object] | None:
+    return None if plane is None else {"hdu": plane.hdu, "reference": plane.reference, "index": plane.index}
 
 
 def _display_json(display: PanelDisplay) -> dict[str, object]:
@@ -237,6 +261,7 @@ class _Reader:
             pixel=self.pixel(document.get("pixel"), "pixel", optional=True),
             pins=self.pins(document.get("pins", [])),
             box=self.box(document.get("box")),
+            regions=self.regions(document.get("regions")),
             zoom=self.zoom(document.get("zoom", {})),
             left=self.choice(display, "left", PanelSource, PanelSource.INPUT),
             right=self.choice(display, "right", RightView, RightView.CORRECTED),
@@ -246,6 +271,9 @@ class _Reader:
             lock_limits=self.boolean(display, "lock_limits", "display"),
             overlay_left=self.boolean(display, "overlay_left", "display"),
             overlay_right=self.boolean(display, "overlay_right", "display"),
+            dq_bits=self.dq_bits(display),
+            left_hdu=self.plane(display, "left_hdu"),
+            right_hdu=self.plane(display, "right_hdu"),
         )
 
     @staticmethod
@@ -328,6 +356,20 @@ class _Reader:
         return x0, y0, x1, y1
 
     @staticmethod
+    def regions(value: object) -> tuple[PixelRegion, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, str):
+            raise LinInspectError(f"“regions” must be DS9 region text, not {_short(value)}")
+        try:
+            read = parse_ds9(value)
+        except LinInspectError as error:
+            raise LinInspectError(f"“regions”: {error}") from None
+        if read.note is not None:
+            raise LinInspectError(f"“regions”: {read.note}")
+        return read.regions
+
+    @staticmethod
     def zoom(value: object) -> dict[str, Zoom]:
         if not isinstance(value, dict) or set(value) - set(PANELS):
             raise LinInspectError(f"“zoom” must name the panels left and right, not {_short(value)}")
@@ -364,6 +406,34 @@ class _Reader:
         choices = {name: self.choice(entry, name, kind, getattr(default, name))
                    for name, kind in (("colourmap", Colourmap), ("stretch", Stretch), ("limits", Limits))}  # fmt: skip
         return PanelDisplay(**choices, user_limits=(float(limits[0]), float(limits[1])))  # type: ignore[arg-type]
+
+    def plane(self, parent: dict[str, Any], key: str) -> HduPlane | None:
+        """An HDU plane a panel shows, or None (its own view)."""
+        entry = self.object(parent, key, required=False)
+        if entry is None:
+            return None
+        hdu, reference, index = entry.get("hdu"), entry.get("reference"), entry.get("index")
+        exposures = hdu in ("GROUPDQ", "ZEROFRAME")  # the exposure's own; the others are reference A's or B's
+        planes = hdu in ("COEFFS", "INV_COEFFS")  # cubes, one plane chosen
+        good_index = (isinstance(index, int) and not isinstance(index, bool) and 0 <= index < MAX_PLANE_INDEX
+                      if planes else index is None)  # fmt: skip
+        if not (hdu in HDU_NAMES and reference in (None, "A", "B") and (reference is None) == exposures and good_index):
+            raise LinInspectError(f"“display.{key}” must be a plane of {', '.join(HDU_NAMES)}, "
+                                  f"of the exposure or reference A or B, not {_short(entry)}")  # fmt: skip
+        return HduPlane(hdu, reference, index)
+
+    @staticmethod
+    def dq_bits(parent: dict[str, Any]) -> frozenset[tuple[str, str]]:
+        value = parent.get("dq_bits", [])
+
+        def known(pair: object) -> bool:
+            return (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
+                    and pair[1] in DQ_PLANES.get(pair[0], ()))  # fmt: skip
+
+        if not (isinstance(value, list) and all(known(pair) for pair in value)):
+            raise LinInspectError("“display.dq_bits” must list [plane, bit name] pairs of PIXELDQ or GROUPDQ, "
+                                  f"not {_short(value)}")  # fmt: skip
+        return frozenset((plane, name) for plane, name in value)
 
     @staticmethod
     def linked(parent: dict[str, Any]) -> frozenset[str]:

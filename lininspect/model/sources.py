@@ -26,12 +26,14 @@ from ..core.kernels.correction import (
     PreparedCoefficients,
     ProgressCallback,
     horner,
+    read_row_block,
     run_tiles,
 )
 from ..core.dq import SATURATED
 from ..core.errors import CorrectionCancelled
 from ..core.fits.exposure import Exposure
 from ..core.kernels.pathway import CorrectionPlan
+from ..core.kernels.readlevel import ReadLevelCoefficients
 from .boxes import read_boxes
 
 
@@ -111,6 +113,8 @@ class CorrectionSource:
         self.exposure, self.plan, self.label = exposure, plan, label
         self._prepared: PreparedCoefficients | None = None
         self._integration: tuple[int, np.ndarray] | None = None  # read-level: the last integration
+        #: Read-level: the groups shown first, corrected before the rest of their integration.
+        self._groups: tuple[int, dict[int, np.ndarray]] | None = None
         self._plane: tuple[tuple[int, int], np.ndarray] | None = None  # classic: the last plane shown
         self._lock = threading.Lock()
 
@@ -127,6 +131,10 @@ class CorrectionSource:
 
     def plane(self, integration: int, group: int) -> np.ndarray:
         if self.plan.read_level:
+            with self._lock:
+                early = self._groups
+            if early is not None and early[0] == integration and group in early[1]:
+                return early[1][group]
             return self._read_level_integration(integration)[group]
         with self._lock:
             last = self._plane
@@ -174,6 +182,46 @@ class CorrectionSource:
         with self._lock:
             return self._integration is not None and self._integration[0] == integration
 
+    def has_groups(self, integration: int, groups: range) -> bool:
+        """Whether :meth:`plane` returns these groups of ``integration`` at once."""
+        if self.ready(integration):
+            return True
+        with self._lock:
+            early = self._groups
+        return early is not None and early[0] == integration and all(g in early[1] for g in groups)
+
+    def correct_groups(
+        self, integration: int, groups: range, *, progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:  # fmt: skip
+        """Correct only ``groups`` of one integration (read-level), kept until another integration's are asked.
+
+        The pixels' other groups are read but not corrected: the group on the screen first, the
+        whole integration after. Same bits as :meth:`correct_integration`'s planes.
+        """
+        prepared = self.prepared
+        assert isinstance(prepared, ReadLevelCoefficients)
+        _, _, ny, nx = self.exposure.shape
+        planes = np.empty((len(groups), ny, nx), dtype=np.float32)
+        rows = prepared.tile_rows(nx)
+        tiles = [(integration, r0, min(r0 + rows, ny)) for r0 in range(0, ny, rows)]
+        sci, groupdq = self.exposure.streamed()
+
+        def run(tile: tuple[int, int, int]) -> tuple[int, int]:
+            i, r0, r1 = tile
+            if cancel is not None and cancel.is_set():
+                raise CorrectionCancelled()
+            raw, flags = read_row_block(sci, groupdq, i, slice(r0, r1))
+            planes[:, r0:r1] = prepared.correct_groups(raw, flags, slice(r0, r1), ny, groups)
+            return r1 - r0, 0
+
+        run_tiles(tiles, run, ny, progress=progress, workers=None)
+        with self._lock:
+            if cancel is not None and cancel.is_set():
+                raise CorrectionCancelled()
+            kept = self._groups[1] if self._groups is not None and self._groups[0] == integration else {}
+            self._groups = (integration, {**kept, **dict(zip(groups, planes))})
+
     def correct_integration(
         self, integration: int, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> np.ndarray:
@@ -199,6 +247,7 @@ class CorrectionSource:
             if cancel is not None and cancel.is_set():
                 raise CorrectionCancelled()
             self._integration = (integration, corrected)
+            self._groups = None  # the whole integration serves them now
         return corrected
 
     def _read_level_integration(self, integration: int) -> np.ndarray:
@@ -296,12 +345,17 @@ def ratio(first: Source, second: Source) -> CombinedSource:
     return CombinedSource(first, second, np.divide, f"{first.label} / {second.label}")
 
 
-def unready(source: Source | None, integration: int) -> list[CorrectionSource]:
-    """The on-demand corrections behind ``source`` (both sides of A − B) that have not yet corrected ``integration``."""
+def unready_groups(
+    source: Source | None, integration: int, group: int
+) -> list[tuple[CorrectionSource, range]]:
+    """Each on-demand correction behind ``source`` that has not yet corrected ``integration``, with the groups
+    ``source`` needs of it to show ``group`` (a group difference needs the group before too)."""
     if isinstance(source, GroupDifferenceSource):
-        return unready(source.source, integration)
+        return [(correction, range(max(group - 1, 0), group + 1))
+                for correction, _ in unready_groups(source.source, integration, group)]  # fmt: skip
     if isinstance(source, CombinedSource):
-        return [*unready(source.first, integration), *unready(source.second, integration)]
+        first, second = (unready_groups(side, integration, group) for side in (source.first, source.second))
+        return [*first, *second]
     if isinstance(source, CorrectionSource) and not source.ready(integration):
-        return [source]
+        return [(source, range(group, group + 1))]
     return []

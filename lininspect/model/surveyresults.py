@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from astropy.table import Table
 
 from ..core.errors import CorrectionCancelled, LinInspectError
 from ..core.survey.survey import SurveyStore
@@ -30,6 +29,8 @@ def is_survey_directory(path: str | Path) -> bool:
 
 def open_survey(directory: str | Path) -> SurveyResults:
     """Read DIR/survey.ecsv and DIR/maps/*.fits; refuses a directory that holds no survey."""
+    from astropy.table import Table  # here: with the asdf it loads, ~0.3 s of the app's start
+
     directory = Path(directory)
     if not is_survey_directory(directory):
         raise LinInspectError(f"{directory}: no survey here (no {TABLE_NAME}; write one with 'lininspect survey')")

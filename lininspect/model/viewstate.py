@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..core import dq
 from ..core.errors import LinInspectError
 from .hduplanes import HduPlane
+
+if TYPE_CHECKING:
+    from regions import PixelRegion
 
 
 class PanelSource(Enum):
@@ -113,6 +118,8 @@ class Limits(Enum):
     USER = "user"
 
 
+#: The DQ planes whose bits the DQ browser chooses, and the bits each holds (GROUPDQ the first eight).
+DQ_PLANES: dict[str, tuple[str, ...]] = {"PIXELDQ": tuple(dq.FLAGS), "GROUPDQ": tuple(dq.FLAGS)[:8]}
 #: The two image panels, by the name of their display state's field prefix.
 PANELS = ("left", "right")
 #: What can be linked between the panels: PanelDisplay's fields, "scale", the right panel drawn
@@ -167,6 +174,10 @@ class ViewState:
     #: NO_LIN_CORR pixels drawn over the left and the right panel.
     overlay_left: bool = False
     overlay_right: bool = False
+    #: The Regions tool's regions (circles, annuli, boxes, polygons of the ``regions`` package), in array pixels.
+    regions: tuple[PixelRegion, ...] = ()
+    #: The DQ browser's chosen bits, as (plane, bit name) pairs of DQ_PLANES.
+    dq_bits: frozenset[tuple[str, str]] = frozenset()
     _subscribers: list[Callable[[set[str]], None]] = field(default_factory=list, repr=False, compare=False)
     #: Told of a view's refusal to show the new state (its file truncated while open, say), once
     #: every view has been told of the change; without it the refusal is raised.

@@ -1,16 +1,21 @@
-"""Issue 4, target 3: the inspector on a 4.2 GB exposure, driven through its real widgets.
+"""Issue 19, target 5 (and issue 4, target 3): the inspector on a big exposure, driven through its real widgets.
 
-    python tests/benchmarks/bench_gui.py [--workdir DIR]
+    python tests/benchmarks/bench_gui.py [--workdir DIR] [--shape 2 100 1024 1032] [--no-load]
 
-Offscreen Qt, private settings. Measures (a) opening the exposure and its reference until
-the first image is painted, (b) a pixel click until the inspector's plots are repainted,
-(c) a group step (Right arrow) until both panels are repainted, (d) the longest stall of
-the event loop during a correction run, seen by a 10 ms timer on the GUI thread; (b) and
-(c) after the run, so both panels show a plane. "cold" figures follow a drop of the page
-cache (needs root; without it they are left out, or labelled warm).
-The same figures for the demo exposure are printed for context. The 4.2 GB file is
-written to --workdir once and reused from there; without --workdir it goes to a
-temporary folder that is deleted at the end.
+Offscreen Qt, private settings. By default the exposure is 2 x 100 x 1024 x 1032 (1.06 GB on
+disk; ``--shape 4 250 1024 1032`` is issue 4's 4.2 GB), and a background loop of ``lininspect
+correct`` on the demo keeps the machine busy throughout (``--no-load`` leaves it out). Measures
+(a) opening the exposure and its reference until the first image is painted, with the longest
+stall of the event loop meanwhile, (b) a pixel click until the inspector's plots are
+repainted, (c) a group step (Right arrow) until both panels are repainted, (d) the longest
+stall of the event loop during a correction run, (e) a wheel-zoom notch on the left panel
+until both panels are repainted, (f) a change of the colour limits (the toolbar's box) until
+both are repainted. Stalls are seen by a 10 ms timer on the GUI thread; (b), (c), (e), (f)
+run after the run, so both panels show a plane; each prints median and 95th percentile
+against issue 19's targets. "cold" figures follow a drop of the page cache (needs root;
+without it they are left out, or labelled warm). The same figures for the demo exposure are
+printed for context. The big file is written to --workdir once and reused from there;
+without --workdir it goes to a temporary folder that is deleted at the end.
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ os.environ["LININSPECT_SETTINGS"] = os.path.join(_SCRATCH.name, "settings.ini") 
 
 import argparse
 import resource
+import signal
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
@@ -34,7 +42,8 @@ import numpy as np
 from bench_file import BIG_SHAPE, write_big_ramp
 from common import realistic_inputs
 from pipeline_oracle import write_linearity_reference
-from PyQt6.QtCore import QEvent, QEventLoop, QObject, QPointF, Qt, QTimer
+from PyQt6.QtCore import QEvent, QEventLoop, QObject, QPoint, QPointF, Qt, QTimer
+from PyQt6.QtGui import QWheelEvent
 from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication, QWidget
 
@@ -43,9 +52,14 @@ from lininspect.core.demo import ensure_demo
 from lininspect.core.fits.fitsfile import BLOCK
 from lininspect.gui.app import application, make_settings
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.viewstate import Limits
 
-#: Issue 4, target 3, in milliseconds.
-OPEN_TARGET, CLICK_TARGET, STEP_TARGET, STALL_TARGET = 1500.0, 100.0, 100.0, 100.0
+#: Issue 4, target 3, in milliseconds: open to first image, and the run's longest stall.
+OPEN_TARGET, STALL_TARGET = 1500.0, 100.0
+#: Issue 19, target 5, in milliseconds: each interaction's median and 95th percentile; opening's longest stall.
+MEDIAN_TARGET, P95_TARGET, OPEN_STALL_TARGET = 100.0, 200.0, 50.0
+#: The 1 GB exposure of issue 19 (as bench_compare's).
+DEFAULT_SHAPE = (2, 100, 1024, 1032)
 PROBE_MS = 10
 SAMPLES = 20
 #: Columns between a cold click and its warm neighbour: beyond a click's rounding, within its 4 KB page.
@@ -96,15 +110,17 @@ def drop_caches() -> bool:
     return True
 
 
-def big_pair(workdir: Path) -> tuple[Path, Path]:
-    """The 4.2 GB ramp (written once, one plane at a time) and a full-frame 5-coefficient reference."""
-    exposure, reference = workdir / "big_lastframe.fits", workdir / "big_linearity_ref.fits"
-    nints, ngroups, ny, nx = BIG_SHAPE
+def big_pair(workdir: Path, shape: tuple[int, int, int, int] = BIG_SHAPE) -> tuple[Path, Path]:
+    """The big ramp (written once, one plane at a time) and a full-frame 5-coefficient reference."""
+    nints, ngroups, ny, nx = shape
+    name = "big" if shape == BIG_SHAPE else f"big_{nints}x{ngroups}x{ny}x{nx}"
+    frame = "" if (ny, nx) == BIG_SHAPE[2:] else f"_{ny}x{nx}"
+    exposure, reference = workdir / f"{name}_lastframe.fits", workdir / f"big{frame}_linearity_ref.fits"
     plane = ny * nx
     expected = 2 * BLOCK + _padded(4 * nints * ngroups * plane) + BLOCK + _padded(nints * ngroups * plane)
     if not exposure.is_file() or exposure.stat().st_size != expected:
         print(f"writing {exposure} ({expected / 1e9:.1f} GB)...", flush=True)
-        write_big_ramp(exposure, BIG_SHAPE)
+        write_big_ramp(exposure, shape)
     if exposure.stat().st_blocks * 512 < expected:
         fill_groupdq(exposure)
     if not reference.is_file():
@@ -130,25 +146,60 @@ def _padded(size: int) -> int:
     return -(-size // BLOCK) * BLOCK
 
 
+#: The GUI thread's own CPU time of each :func:`elapsed_ms` since :func:`interaction` last read them: what
+#: the app spends, whatever share of the cores the machine's load leaves it.
+GUI_CPU_MS: list[float] = []
+
+
 def elapsed_ms(action: Callable[[], object], counter: PaintCounter, widgets: list[QWidget]) -> float:
     """Milliseconds from ``action`` until each of ``widgets`` has been repainted."""
     before = counter.snapshot()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     action()
     settle(counter, before, widgets)
+    GUI_CPU_MS.append(1000 * (time.thread_time() - cpu))
     return 1000 * (time.perf_counter() - started)
 
 
-def measure_open(window: MainWindow, counter: PaintCounter, exposure: Path, reference: Path) -> float:
-    """Open as ``lininspect inspect EXPOSURE -r REFERENCE`` does, until the input image is painted."""
+class StallProbe:
+    """A 10 ms timer on the GUI thread: the longest gap between its ticks is the event loop's longest stall."""
+
+    def __init__(self) -> None:
+        self.ticks: list[float] = []
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(PROBE_MS)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def __enter__(self) -> StallProbe:
+        self.ticks = [time.perf_counter()]
+        self.timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.timer.stop()
+        self.ticks.append(time.perf_counter())
+
+    @property
+    def longest_ms(self) -> float:
+        return 1000 * float(np.max(np.diff(self.ticks)))
+
+
+def measure_open(window: MainWindow, counter: PaintCounter, exposure: Path, reference: Path) -> tuple[float, float]:
+    """Open as ``lininspect inspect EXPOSURE -r REFERENCE`` does, until the input image is painted.
+
+    Milliseconds to the first image, and the event loop's longest stall meanwhile.
+    """
 
     def open_pair() -> None:
         window.open_input(exposure)
         window.open_reference(reference)
 
-    milliseconds = elapsed_ms(open_pair, counter, [window.left.viewport()])
+    with StallProbe() as probe:
+        milliseconds = elapsed_ms(open_pair, counter, [window.left.viewport()])
+        QTest.qWait(3 * PROBE_MS)  # a tick after the paint, so a stall at the end is seen
     assert window.left.image.image is not None and window.left.image.isVisible()
-    return milliseconds
+    return milliseconds, probe.longest_ms
 
 
 def spread_pixels(ny: int, nx: int) -> list[tuple[int, int]]:
@@ -206,11 +257,6 @@ def measure_steps(window: MainWindow, counter: PaintCounter, first_group: int) -
 
 def measure_run(window: MainWindow) -> tuple[float, float]:
     """Ctrl+R; seconds until the result is shown, and the longest gap between 10 ms probe ticks."""
-    ticks: list[float] = []
-    probe = QTimer()
-    probe.setTimerType(Qt.TimerType.PreciseTimer)
-    probe.setInterval(PROBE_MS)
-    probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
     loop = QEventLoop()
     done: list[float] = []
 
@@ -221,18 +267,50 @@ def measure_run(window: MainWindow) -> tuple[float, float]:
             done.append(time.perf_counter())
             QTimer.singleShot(300, loop.quit)  # keep probing while the result is drawn
 
-    probe.timeout.connect(finished)
-    QTimer.singleShot(int(RUN_TIMEOUT_S * 1000), loop.quit)
-    probe.start()
-    started = time.perf_counter()
-    ticks.append(started)
-    QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    loop.exec()
-    probe.stop()
+    with StallProbe() as probe:
+        probe.timer.timeout.connect(finished)
+        QTimer.singleShot(int(RUN_TIMEOUT_S * 1000), loop.quit)
+        started = time.perf_counter()
+        QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+        loop.exec()
     if not done or window.session.result is None:
         raise SystemExit("the run did not finish")
-    ticks.append(time.perf_counter())
-    return done[0] - started, 1000 * float(np.max(np.diff(ticks)))
+    return done[0] - started, probe.longest_ms
+
+
+def measure_zooms(window: MainWindow, counter: PaintCounter) -> list[float]:
+    """SAMPLES wheel notches over the left panel's centre, in then out in turn, each until both panels are repainted.
+
+    The panels share their view range (linked), so a notch on one redraws both.
+    """
+    viewport = window.left.viewport()
+    centre = QPointF(viewport.width() / 2, viewport.height() / 2)
+    panels = [window.left.viewport(), window.right.viewport()]
+    times = []
+    for n in range(SAMPLES):
+        delta = 120 if n % 2 == 0 else -120
+
+        def notch(delta: int = delta) -> None:
+            event = QWheelEvent(centre, viewport.mapToGlobal(centre), QPoint(), QPoint(0, delta),
+                                Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                                False)  # fmt: skip
+            QApplication.sendEvent(viewport, event)
+
+        times.append(elapsed_ms(notch, counter, panels))
+    return times
+
+
+def measure_limits(window: MainWindow, counter: PaintCounter) -> list[float]:
+    """SAMPLES changes of the toolbar's colour limits (99.5 % and min-max in turn), each until both panels are repainted."""
+    box = window.display.limits_box
+    panels = [window.left.viewport(), window.right.viewport()]
+    choices = (Limits.P99_5, Limits.MINMAX)
+    times = []
+    for n in range(SAMPLES):
+        choice = choices[n % 2]
+        times.append(elapsed_ms(lambda choice=choice: box.setCurrentText(choice.value), counter, panels))
+        assert window.view.display("left").limits is choice
+    return times
 
 
 def peak_rss_mb() -> float:
@@ -240,11 +318,40 @@ def peak_rss_mb() -> float:
 
 
 def line(label: str, milliseconds: list[float], target: float) -> str:
-    """Median and max of the samples against the target (which applies to the max)."""
-    median, worst = statistics.median(milliseconds), max(milliseconds)
+    """One figure (or the max of several) against a target."""
+    worst = max(milliseconds)
     verdict = "ok" if worst <= target else "MISSED"
-    spread = f"median {median:7.1f} ms  max {worst:7.1f} ms" if len(milliseconds) > 1 else f"{worst:7.1f} ms"
-    return f"{label:<46} {spread:<34} target < {target:.0f} ms  {verdict}"
+    spread = f"median {statistics.median(milliseconds):7.1f} ms  max {worst:7.1f} ms" if len(milliseconds) > 1 else f"{worst:7.1f} ms"
+    return f"{label:<46} {spread:<34} target < {target:.0f} ms  {verdict}{load_note()}"
+
+
+def interaction(label: str, milliseconds: list[float]) -> str:
+    """Median and 95th percentile of an interaction's samples against issue 19's targets."""
+    median = statistics.median(milliseconds)
+    p95 = statistics.quantiles(milliseconds, n=20, method="inclusive")[18]
+    verdict = "ok" if median < MEDIAN_TARGET and p95 < P95_TARGET else "MISSED"
+    cpu = statistics.median(GUI_CPU_MS[-len(milliseconds):])
+    GUI_CPU_MS.clear()
+    return (f"{label:<46} median {median:6.1f} ms  p95 {p95:6.1f} ms  max {max(milliseconds):6.1f} ms   "
+            f"target < {MEDIAN_TARGET:.0f} / < {P95_TARGET:.0f} ms  {verdict}   GUI-thread CPU median {cpu:5.1f} ms"
+            f"{load_note()}")  # fmt: skip
+
+
+def load_note() -> str:
+    return f"   (load {os.getloadavg()[0]:.2f})"
+
+
+class BackgroundLoad:
+    """``lininspect correct`` of the demo, over and over in a child process group, while the figures are taken."""
+
+    def __init__(self, demo_exposure: Path, demo_reference: Path, workdir: Path) -> None:
+        command = (f'while true; do "{sys.executable}" -m lininspect correct "{demo_exposure}" -r "{demo_reference}" '
+                   f'-o "{workdir / "load_linearity.fits"}" --overwrite >/dev/null 2>&1; done')  # fmt: skip
+        self.process = subprocess.Popen(["sh", "-c", command], start_new_session=True)
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)  # its own session: the loop and its current correct
+        self.process.wait(30)
 
 
 def bench(name: str, exposure: Path, reference: Path) -> None:
@@ -263,8 +370,10 @@ def bench(name: str, exposure: Path, reference: Path) -> None:
 
     cold = drop_caches()
     tag = "cold" if cold else "warm (page cache could not be dropped)"
-    print(line(f"(a) open to first image, {tag}", [measure_open(window, counter, exposure, reference)], OPEN_TARGET))
-    print(line("(a) open to first image, warm", [measure_open(window, counter, exposure, reference)], OPEN_TARGET))
+    for label in (tag, "warm"):
+        milliseconds, stall = measure_open(window, counter, exposure, reference)
+        print(line(f"(a) open to first image, {label}", [milliseconds], OPEN_TARGET))
+        print(line(f"(a) longest event-loop stall while opening, {label.split()[0]}", [stall], OPEN_STALL_TARGET))
 
     assert window.session.exposure is not None
     _, ngroups, ny, nx = window.session.exposure.shape
@@ -280,27 +389,39 @@ def bench(name: str, exposure: Path, reference: Path) -> None:
             continue
         # Warm: the neighbours, in the file pages just read, but new to the session's memory of pixels.
         clicked = pixels if label == "cold" else [(x + WARM_SHIFT, y) for x, y in pixels]
-        print(line(f"(b) pixel click to plots, {label}", measure_clicks(window, counter, clicked), CLICK_TARGET))
-        print(line(f"(c) group step to both panels, {label}", measure_steps(window, counter, first_group), STEP_TARGET))
+        print(interaction(f"(b) pixel click to plots, {label}", measure_clicks(window, counter, clicked)), flush=True)
+        print(interaction(f"(c) group step to both panels, {label}", measure_steps(window, counter, first_group)), flush=True)
+    print(interaction("(e) wheel-zoom notch to both panels", measure_zooms(window, counter)), flush=True)
+    print(interaction("(f) colour limits change to both panels", measure_limits(window, counter)), flush=True)
     window.close()
     window.deleteLater()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", type=Path, default=None, help="keep (and reuse) the 4.2 GB file here")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep (and reuse) the big file here")
+    parser.add_argument("--shape", nargs=4, type=int, default=DEFAULT_SHAPE, metavar=("NINTS", "NGROUPS", "NY", "NX"))
+    parser.add_argument("--no-load", action="store_true", help="no background lininspect correct loop")
     options = parser.parse_args()
     workdir = options.workdir or Path(_SCRATCH.name)  # the scratch folder goes, files and all, at exit
     workdir.mkdir(parents=True, exist_ok=True)
-    exposure, reference = big_pair(workdir)
+    shape = tuple(options.shape)
+    exposure, reference = big_pair(workdir, shape)
     demo = ensure_demo(workdir / "demo")
     app = application()
-    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; files in {workdir}")
-    bench(f"4.2 GB exposure {BIG_SHAPE}", exposure, reference)
-    app.processEvents()  # the window's deferred deletion
-    print(f"{'peak RSS of this process':<46} {peak_rss_mb():7.0f} MB (corrected views on demand; the run keeps PIXELDQ and counts)")
-    bench("demo exposure, for context", demo.exposure, demo.reference)
-    app.processEvents()
+    load = None if options.no_load else BackgroundLoad(demo.exposure, demo.reference, workdir)
+    try:
+        time.sleep(0 if load is None else 3.0)  # the loop past its first imports
+        busy = "none" if load is None else "a lininspect correct loop on the demo"
+        print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; background load: {busy}; files in {workdir}")
+        bench(f"exposure {shape}", exposure, reference)
+        app.processEvents()  # the window's deferred deletion
+        print(f"{'peak RSS of this process':<46} {peak_rss_mb():7.0f} MB (corrected views on demand; the run keeps PIXELDQ and counts)")
+        bench("demo exposure, for context", demo.exposure, demo.reference)
+        app.processEvents()
+    finally:
+        if load is not None:
+            load.stop()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ repeated real interactions, timed from the action to the end of the synchronous 
 every widget that follows it (the paint that follows is not included): typed limits in the Scale
 tool (both panels restretched, both histograms redrawn), a stretch change, the histogram alone,
 a pixel-table refresh on a cursor move (9 x 9, every quantity), one blink step, the next flagged
-pixel in the DQ browser, and a group step with every tool shown (the DQ overlay on). The ratio is the 100 ms target over the figure (above 1: within it).
+pixel in the DQ browser, the magnifier on a cursor move, the panner's pooling of a new plane, its
+restretch on new limits (with both panels') and its rectangle on a zoom change (with the panels'
+repooling), and a group step with every tool shown (the DQ overlay on). The ratio is the 100 ms target over the figure (above 1: within it).
 """
 
 from __future__ import annotations
@@ -106,6 +108,19 @@ def main() -> None:
     figures["next flagged pixel (DQ browser)"] = median_ms(lambda k: dq_browser.step(forward=True))
     dq_browser.on_left.setChecked(True)
     window.tool_docks.show("blink")
+    magnifier, panner = window.tool_docks.show("magnifier"), window.tool_docks.show("panner")
+    app.processEvents()
+    figures["magnifier on a cursor move (4x)"] = median_ms(lambda k: magnifier._on_hover("left", 500 + 7 * k, 900 + 3 * k))
+
+    def pool_again(_k: int) -> None:
+        panner._pooled_from = None  # as after a group step: the whole plane pooled again
+        panner.refresh()
+
+    figures["panner: a new plane pooled and drawn"] = median_ms(pool_again)
+    figures["panner: new limits (pooled plane restretched)"] = median_ms(
+        lambda k: scale.set_user_limits("left", low - k, high + k))
+    figures["panner: rectangle on a zoom change"] = median_ms(
+        lambda k: window.left.view.setRange(xRange=(100 + k, 900 + k), yRange=(300, 1100), padding=0))
     figures["group step, every tool shown (both panels)"] = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
     for label, ms in figures.items():
         print(f"{label:<44} {ms:8.1f} ms   target {TARGET_MS:.0f} ms   ratio {TARGET_MS / ms:5.2f}x")

@@ -38,32 +38,44 @@ def realistic_inputs(shape: tuple[int, int, int, int], ncoeffs: int = 5, seed: i
     return dict(data=data, groupdq=groupdq, pixeldq=np.zeros((ny, nx), np.uint32), coeffs=coeffs, ref_dq=ref_dq)
 
 
-def best_of(repeats: int, action: Callable[[], object]) -> float:
-    """Fastest of ``repeats`` runs in seconds: the least disturbed by a noisy machine."""
+def best_of(repeats: int, action: Callable[[], object], clock: Callable[[], float] = time.perf_counter) -> float:
+    """Fastest of ``repeats`` runs in seconds: the least disturbed by a noisy machine.
+
+    ``clock=time.process_time`` counts the CPU time of the process instead, which waiting for a core on
+    a shared machine does not inflate (waiting for memory still does): for single-threaded actions.
+    """
     times = []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started = clock()
         action()
-        times.append(time.perf_counter() - started)
+        times.append(clock() - started)
     return min(times)
 
 
 def peak_rss_of(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float]:
-    """Wall time (s) and peak resident memory (MB) of ``command``.
+    """Wall time (s) and peak resident memory (MB) of ``command``."""
+    elapsed, _, peak = cost_of(command, env, cwd)
+    return elapsed, peak
+
+
+def cost_of(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall time (s), CPU time (user + system, s) and peak resident memory (MB) of ``command``.
 
     Measured through GNU time (Debian package ``time``): a child forked straight from this
-    large benchmark process would report this process's pages in its own maximum.
+    large benchmark process would report this process's pages in its own maximum. On a machine
+    shared with other jobs the CPU time is the steadier figure: it leaves out waiting for a core.
     """
     if not Path("/usr/bin/time").exists():
         raise SystemExit("the benchmarks need GNU time: apt-get install time")
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
         started = time.perf_counter()
-        result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *command],
+        result = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", report.name, *command],
                                 env=env, cwd=cwd, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(map(str, command[:4]))} failed:\n{result.stderr[-3000:]}")
-        return elapsed, int(report.read().split()[-1]) / 1024
+        user, system, peak = report.read().split()[-3:]
+        return elapsed, float(user) + float(system), int(peak) / 1024
 
 
 def row(label: str, ours: float, theirs: float, unit: str = "s", better: str = "lower") -> str:

@@ -20,26 +20,8 @@ from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.opening import OpeningRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
-from comparison_files import DELIVERY, OPERATIONAL, PICKS, write_comparison_files, write_two_context_cache  # noqa: E402
-from crds_cache import cache_env  # noqa: E402
+from comparison_files import DELIVERY, OPERATIONAL, PICKS  # noqa: E402
 from guihelpers import menu_action  # noqa: E402
-
-
-@pytest.fixture
-def contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The comparison's exposure, this process's crds pointed at a two-context cache, and each context's pick."""
-    from crds.core.utils import clear_function_caches
-
-    files = write_comparison_files(tmp_path)
-    picked = write_two_context_cache(tmp_path / "crds", files)
-    for key in ("CRDS_PATH", "CRDS_SERVER_URL", "CRDS_CONTEXT", "CRDS_MODE"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in cache_env(tmp_path / "crds").items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("LININSPECT_CACHE_DIR", str(tmp_path / "prepared"))
-    clear_function_caches()
-    yield files["exposure"], picked
-    clear_function_caches()
 
 
 @pytest.fixture

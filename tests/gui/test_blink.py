@@ -62,3 +62,23 @@ def test_blinking_a_and_b_without_b_is_a_dialog(window: MainWindow, qtbot, monke
     qtbot.mouseClick(tool.start_button, Qt.MouseButton.LeftButton)
     assert told == ["blinking corrected A ↔ corrected B needs reference B (File ▸ Compare with reference...)"]
     assert not tool.blinking
+
+
+def test_play_and_a_blink_of_two_groups_stop_each_other_and_say_so(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tool = _blink(window, qtbot)
+    tool.pair_box.setCurrentText("this group ↔ another group")
+    tool.other_group.setValue(3)
+    tool.rate.setValue(5000)
+    window.set_frame(0, 1)
+    qtbot.mouseClick(tool.start_button, Qt.MouseButton.LeftButton)
+    assert tool.blinking
+    qtbot.keyClick(window.left, Qt.Key.Key_Space)  # Play
+    assert window.frame.playing and not tool.blinking
+    assert tool.start_button.text() == "Start blinking"
+    assert window.status.message_text == "Blink stopped: Play drives the group now"
+
+    qtbot.mouseClick(tool.start_button, Qt.MouseButton.LeftButton)  # a blink of two groups again: Play pauses
+    assert tool.blinking and not window.frame.playing
+    assert window.frame.play_action.text() == "▶ Play"
+    assert window.status.message_text == "Play paused: the blink of two groups drives the group now"
+    qtbot.mouseClick(tool.start_button, Qt.MouseButton.LeftButton)

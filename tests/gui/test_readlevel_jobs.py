@@ -18,6 +18,7 @@ from lininspect.core.kernels.readlevel import ReadLevelCoefficients
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.worker import running
 from lininspect.model.maps import extreme_pool
+from lininspect.model.sources import CorrectionSource
 from lininspect.model.viewstate import symmetric_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
@@ -35,19 +36,36 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return write_read_level_files_and_products(directory)
 
 
-@pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Read-level tiles corrected by a job (the only callers that can cancel) wait until the test opens the gate."""
-    opened = threading.Event()
-    original = ReadLevelCoefficients.correct_tile
+def gated(monkeypatch: pytest.MonkeyPatch, owner: type, name: str, opened: threading.Event) -> None:
+    """``owner.name`` called with a cancel token (by a job) waits until ``opened`` is set, or the job is cancelled."""
+    original = getattr(owner, name)
 
-    def gated(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def waiting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         cancel = kwargs["cancel"]
         while cancel is not None and not cancel.is_set() and not opened.wait(0.005):
             pass
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(ReadLevelCoefficients, "correct_tile", gated)
+    monkeypatch.setattr(owner, name, waiting)
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Read-level corrections run by a job (the only callers that can cancel), of the shown group and of the
+    whole integration, wait until the test opens the gate."""
+    opened = threading.Event()
+    gated(monkeypatch, ReadLevelCoefficients, "correct_tile", opened)
+    gated(monkeypatch, CorrectionSource, "correct_groups", opened)
+    yield opened
+    opened.set()
+    QThreadPool.globalInstance().waitForDone()
+
+
+@pytest.fixture
+def rest_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Only the whole integration's correction waits for the gate; the shown group's goes ahead."""
+    opened = threading.Event()
+    gated(monkeypatch, ReadLevelCoefficients, "correct_tile", opened)
     yield opened
     opened.set()
     QThreadPool.globalInstance().waitForDone()
@@ -102,8 +120,35 @@ def test_the_window_answers_while_an_integration_is_corrected_and_then_plots_it(
     plane = expected[i, g]
     low, high = analysis.display_limits(plane, window.display.limits_box.currentText())
     np.testing.assert_array_equal(window.right.image.image, analysis.stretch(plane, low, high, window.display.stretch_box.currentText()))
-    assert window.right.message.textItem.toPlainText() == "" and not window.status.progress.isVisible()
+    qtbot.waitUntil(lambda: not window.status.progress.isVisible(), timeout=JOB_MS)  # the rest, behind the shown group
+    assert window.right.message.textItem.toPlainText() == ""
     assert f"corrected {float(plane[y, x]):.6g} DN" in window.status.readout_text(*PIXEL)
+
+
+def test_the_shown_group_is_drawn_before_the_rest_of_its_integration_is_corrected(  # type: ignore[no-untyped-def]
+    qtbot, files: dict[str, Path], rest_gate: threading.Event
+) -> None:
+    """Issue 19, target 3: a read-level exposure's first corrected image costs one group's correction, not the
+    integration's; the other groups follow in a second job, and then stepping draws them at once."""
+    window = open_read_level(qtbot, files)
+    qtbot.waitUntil(lambda: window.right.title.text.startswith("Corrected — integration 0"), timeout=JOB_MS)
+    expected = written(files, "a")
+    g = window.group
+    low, high = analysis.display_limits(expected[0, g], window.display.limits_box.currentText())
+    stretch = window.display.stretch_box.currentText()
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(expected[0, g], low, high, stretch))
+    assert window.right.message.textItem.toPlainText() == ""
+    assert not window.session.correction().ready(0)  # the whole integration is still waiting at the gate
+    assert window.status.progress.isVisible()  # and says so
+    answers_within(qtbot, ANSWER_MS)
+
+    rest_gate.set()
+    qtbot.waitUntil(lambda: window.session.correction().ready(0), timeout=JOB_MS)
+    qtbot.waitUntil(lambda: not window.status.progress.isVisible(), timeout=JOB_MS)
+    qtbot.keyClick(window.left, Qt.Key.Key_Left)  # another group: drawn from the corrected integration at once
+    assert window.group == g - 1 and window.right.title.text.startswith(f"Corrected — integration 0, group {g - 1}")
+    low, high = analysis.display_limits(expected[0, g - 1], window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.right.image.image, analysis.stretch(expected[0, g - 1], low, high, stretch))
 
 
 def test_a_minus_b_waits_for_both_references(qtbot, files: dict[str, Path], gate: threading.Event) -> None:  # type: ignore[no-untyped-def]

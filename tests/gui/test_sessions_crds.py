@@ -1,7 +1,6 @@
 """A session keeps how CRDS chose A and B: reopened, each is looked up again under its context, not opened by path.
 
-A real crds client reads a self-made cache whose operational context (which picks A) and a
-"delivery" context pick different linearity references for the same exposure.
+The two-context CRDS cache is conftest's ``contexts``.
 """
 
 from __future__ import annotations
@@ -17,26 +16,8 @@ from lininspect.gui.app import application, make_settings, open_window
 from lininspect.gui.mainwindow import MainWindow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
-from comparison_files import DELIVERY, OPERATIONAL, write_comparison_files, write_two_context_cache  # noqa: E402
-from crds_cache import cache_env  # noqa: E402
+from comparison_files import DELIVERY, OPERATIONAL  # noqa: E402
 from guihelpers import menu_action  # noqa: E402
-
-
-@pytest.fixture
-def picked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The comparison's files, this process's crds pointed at a two-context cache, and each context's pick."""
-    from crds.core.utils import clear_function_caches
-
-    files = write_comparison_files(tmp_path)
-    picks = write_two_context_cache(tmp_path / "crds", files)
-    for key in ("CRDS_PATH", "CRDS_SERVER_URL", "CRDS_CONTEXT", "CRDS_MODE"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in cache_env(tmp_path / "crds").items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("LININSPECT_CACHE_DIR", str(tmp_path / "prepared"))
-    clear_function_caches()
-    yield files["exposure"], picks
-    clear_function_caches()
 
 
 def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -49,9 +30,9 @@ def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
 
 
 def test_references_crds_picked_are_looked_up_again_under_their_contexts(
-    qtbot, picked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    qtbot, contexts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
-    exposure, picks = picked
+    exposure, picks = contexts
     window = _window(qtbot)
     window.open_input(exposure)
     window.resolve_in_background(exposure, as_is=True)
@@ -81,11 +62,11 @@ def test_references_crds_picked_are_looked_up_again_under_their_contexts(
 
 
 def test_a_context_that_cannot_be_had_ends_the_restore_said_to_be_partial(
-    qtbot, picked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    qtbot, contexts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
     from PyQt6.QtWidgets import QMessageBox
 
-    exposure, _picks = picked
+    exposure, _picks = contexts
     target = tmp_path / "review.json"
     target.write_text(json.dumps({"lininspect_session": 1, "files": {"input": str(exposure)}, "pixel": [7, 4],
                                   "references": {"A": {"path": "gone.fits", "crds_context": "jwst_9999.pmap"}}}))

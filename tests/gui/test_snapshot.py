@@ -46,3 +46,29 @@ def test_snapshot_refuses_bad_coordinates(qapp, small_files, tmp_path: Path, opt
     with pytest.raises(LinInspectError, match=message):
         render_snapshot(small_files.exposure, small_files.reference, output=output, **options)
     assert not list(tmp_path.glob("*.png*"))
+
+
+def test_snapshot_writes_one_plot_or_panel_as_a_figure(qapp, small_files, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import xml.etree.ElementTree as ET
+
+    common = ["snapshot", str(small_files.exposure), "--reference", str(small_files.reference), "--pixel", "21", "12"]
+    svg, png = tmp_path / "ramp.svg", tmp_path / "panels.png"
+    assert main([*common, "--figure", "ramp", "--size", "700", "500", "--dpi", "200", "-o", str(svg)]) == 0
+    root = ET.fromstring(svg.read_text())
+    assert root.get("viewBox") == "0 0 336 240"  # 3.5 x 2.5 inches at 96 CSS pixels an inch
+    assert main([*common, "--figure", "panels", "--size", "900", "400", "--theme", "light", "-o", str(png)]) == 0
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (900, 400) and image.pixelColor(1, 1).name() == "#ffffff"
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_snapshot_figure_options_are_refused_in_words(qapp, small_files, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    common = ["snapshot", str(small_files.exposure), "--reference", str(small_files.reference), "--pixel", "1", "1"]
+    for options in (["--theme", "light", "-o", str(tmp_path / "a.png")], ["--figure", "ramp", "-o", str(tmp_path / "a.jpg")]):
+        with pytest.raises(SystemExit) as leaving:
+            main([*common, *options])
+        assert leaving.value.code == 2
+    errors = capsys.readouterr().err
+    assert "--dpi and --theme are for a figure: give --figure too" in errors
+    assert "figures are written as .png, .svg or .pdf" in errors
+    assert not list(tmp_path.iterdir())

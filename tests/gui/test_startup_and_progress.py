@@ -87,3 +87,22 @@ def test_ctrl_q_right_after_start_closes_the_window_at_once(qtbot, small_files, 
     qtbot.keyClick(window.left, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert visible_while_waiting == [False]
     assert not window.isVisible()
+
+
+def test_the_window_is_on_the_screen_before_its_first_file_is_read(qtbot, small_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19, target 5: a cold start ends at the window's first paint, not after the demo is read and
+    its correction started; the files come after (each a dialog if it fails, in front of the window)."""
+    seen: list[tuple[bool, bool]] = []
+    real = MainWindow.open_request
+
+    def recording(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        handle = self.windowHandle()
+        seen.append((handle is not None and handle.isExposed(), self.session.exposure is None))
+        return real(self, request, **kwargs)
+
+    monkeypatch.setattr(MainWindow, "open_request", recording)
+    window = show_window(OpeningRequest(small_files.exposure, small_files.reference))
+    qtbot.addWidget(window)
+    assert seen == [(True, True)]  # exposed, and nothing read yet
+    assert window.session.exposure is not None and window.left.title.text.startswith("Input")
+    window.close()

@@ -99,3 +99,15 @@ def test_a_message_goes_after_its_time(qtbot, window: MainWindow) -> None:  # ty
     window.status.message("short-lived", 2000)
     qtbot.waitUntil(lambda: shows(window, "short-lived"), timeout=10000)
     qtbot.waitUntil(lambda: not shows(window, "short-lived"), timeout=10000)
+
+
+def test_a_longer_message_is_whole_the_moment_it_is_set(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """A message set in the same turn of the event loop that reads it (a job's last word, read by whoever
+    waited for it) is painted whole, not elided to the room the shorter one before it had."""
+    window.resize(1400, 800)
+    qtbot.waitUntil(lambda: window.width() == 1400, timeout=10000)
+    window.status.message("short")
+    qtbot.waitUntil(lambda: shows(window, "short"), timeout=10000)
+    longer = "session review.json restored (note: pixel (999, 999) is outside the exposure; the box is outside it)"
+    window.status.message(longer)  # no event processed before the label is read
+    assert longer in visible_status_texts(window)

@@ -88,3 +88,28 @@ def test_scripts_correct_in_their_own_thread(files: dict[str, Path]) -> None:
     with np.errstate(all="ignore"):
         np.testing.assert_array_equal(session.source("A − B").plane(1, 3), expected_a[1, 3] - expected_b[1, 3])  # type: ignore[union-attr]
     assert session.corrected_plane(0, 4).tobytes() == expected_a[0, 4].tobytes()  # type: ignore[union-attr]
+
+
+def test_the_shown_group_is_corrected_first_with_the_same_bits(files: dict[str, Path]) -> None:
+    """Issue 19, target 3: a view asks for the group on the screen first (a group difference for the one
+    before too), then for the rest; each group alone is bit for bit the whole integration's plane."""
+    from lininspect.model.viewstate import PanelSource
+
+    session = session_with(files, A, B)
+    expected = written(files, "a")
+    source = session.correction(A)
+    assert [(p.label, p.groups) for p in session.unready(1, "A − B", 3)] == [(A, range(3, 4)), (B, range(3, 4))]
+    (steps,) = session.unready(1, PanelSource.CORRECTED_A_STEPS.value, 3)
+    assert steps.groups == range(2, 4)
+    for g in reversed(range(SHAPE[1])):  # each group on its own, last first as a new exposure shows them
+        (pending,) = session.unready(1, CORRECTED, g)
+        assert pending.groups == range(g, g + 1)
+        assert pending.job()(None, threading.Event()) == 1
+        assert source.plane(1, g).tobytes() == expected[1, g].tobytes()
+        assert not source.ready(1)  # only groups so far
+    (rest,) = session.unready(1, CORRECTED, 0)
+    assert rest.groups is None  # the shown group is there: what is left is the whole integration
+    rest.job()(None, threading.Event())
+    assert source.ready(1) and session.unready(1, CORRECTED, 0) == []
+    for g in range(SHAPE[1]):
+        assert source.plane(1, g).tobytes() == expected[1, g].tobytes()

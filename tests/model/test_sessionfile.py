@@ -8,10 +8,13 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import astropy.units as u
 import pytest
+from regions import CircleAnnulusPixelRegion, CirclePixelRegion, PixCoord, PolygonPixelRegion, RectanglePixelRegion
 
 from lininspect.core.errors import LinInspectError
 from lininspect.model.availability import missing_for_left
+from lininspect.model.hduplanes import HduPlane
 from lininspect.model.sessionfile import (
     MAX_BYTES,
     MAX_PINS,
@@ -44,6 +47,11 @@ def _review(folder: Path) -> SavedSession:
         left_display=PanelDisplay(Colourmap.GREY, Stretch.ASINH, Limits.USER, (-3.5, 1e4)),
         right_display=PanelDisplay(Colourmap.VIRIDIS, Stretch.LOG, Limits.P99, (0.0, 2.0)),
         linked=frozenset({"scale", "crosshair"}), lock_limits=True, overlay_left=True, overlay_right=True,
+        regions=(CirclePixelRegion(PixCoord(12.5, 20.25), 4.75), CircleAnnulusPixelRegion(PixCoord(3.0, 4.0), 2.0, 5.5),
+                 RectanglePixelRegion(PixCoord(10.0, 9.5), 6.0, 3.0, angle=30 * u.deg),
+                 PolygonPixelRegion(PixCoord([1.0, 9.5, 4.25], [2.0, 3.0, 8.0]))),
+        dq_bits=frozenset({("PIXELDQ", "HOT"), ("GROUPDQ", "JUMP_DET")}),
+        left_hdu=HduPlane("COEFFS", "B", 2), right_hdu=HduPlane("GROUPDQ"),
     )  # fmt: skip
 
 
@@ -56,6 +64,7 @@ def test_a_session_written_and_read_back_is_equal_with_paths_in_its_folder_relat
     assert document["files"]["input"] == "ramp.fits"  # a folder handed on keeps its session working
     assert document["references"]["A"] == {"path": "refs/a.fits", "crds_context": "jwst_1200.pmap"}
     assert document["files"]["product"] == "/elsewhere/ramp_linearity.fits"
+    assert "circle(13.50000000,21.25000000,4.75000000)" in document["regions"]  # DS9's image coordinates, from 1
     assert [name for name in os.listdir(tmp_path) if name != "review.json"] == []  # no temporary left
 
 
@@ -73,12 +82,14 @@ def test_capture_takes_files_references_and_every_view_choice(tmp_path: Path) ->
     view = ViewState(frames=(2, 5))
     view.update(group=3, pixel=(4, 5), pins=((6, 7),), right=RightView.A_OVER_B, lock_limits=True)
     view.set_display("right", colourmap=Colourmap.GREY)
+    view.update(left_hdu=HduPlane("DQ", "A"), dq_bits=frozenset({("PIXELDQ", "DEAD")}))
     saved = capture(session, view, {"left": ((0.0, 8.0), (0.0, 4.0))})
     assert saved.input == files["exposure"]
     assert saved.references == {"A": SavedReference(files["a"]), "B": SavedReference(files["b"])}
     assert (saved.group, saved.pixel, saved.pins, saved.right) == (3, (4, 5), ((6, 7),), RightView.A_OVER_B)
     assert saved.right_display.colourmap is Colourmap.GREY and saved.lock_limits
     assert saved.zoom == {"left": ((0.0, 8.0), (0.0, 4.0))}
+    assert (saved.left_hdu, saved.right_hdu, saved.dq_bits) == (HduPlane("DQ", "A"), None, frozenset({("PIXELDQ", "DEAD")}))
     with pytest.raises(LinInspectError, match="open an exposure first"):
         capture(type(session)(), view, {})
 
@@ -132,6 +143,17 @@ def test_another_version_is_refused_not_guessed_at(tmp_path: Path) -> None:
     (("display", "linked"), ["everything"], "“display.linked” must list some of"),
     (("display", "lock_limits"), 1, "“display.lock_limits” must be true or false"),
     (("display",), [], "“display” must be an object"),
+    (("regions",), ["circle(1,2,3)"], "“regions” must be DS9 region text"),
+    (("regions",), "image\ncircle(1,2\n", "“regions”: not a DS9 region file"),
+    (("regions",), "image\npoint(1,2)\n", "“regions”: no circle, annulus, box or polygon"),
+    (("display", "left_hdu"), {"hdu": "SCI", "reference": None, "index": None}, "“display.left_hdu” must be a plane of"),
+    (("display", "left_hdu"), {"hdu": "COEFFS", "reference": "C", "index": 1}, "“display.left_hdu” must be a plane of"),
+    (("display", "left_hdu"), {"hdu": "COEFFS", "reference": "A", "index": None}, "“display.left_hdu” must be a plane of"),
+    (("display", "right_hdu"), {"hdu": "GROUPDQ", "reference": "A", "index": None}, "“display.right_hdu” must be a plane"),
+    (("display", "right_hdu"), "GROUPDQ", "“right_hdu” must be an object"),
+    (("display", "dq_bits"), [["PIXELDQ", "SHINY"]], "“display.dq_bits” must list [plane, bit name] pairs"),
+    (("display", "dq_bits"), [["GROUPDQ", "HOT"]], "“display.dq_bits” must list [plane, bit name] pairs"),
+    (("display", "dq_bits"), [[["PIXELDQ"], "HOT"]], "“display.dq_bits” must list [plane, bit name] pairs"),
 ])  # fmt: skip
 def test_a_wrong_type_or_value_is_refused_naming_its_place(
     tmp_path: Path, where: tuple[str, ...], value: object, said: str

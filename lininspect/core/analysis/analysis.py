@@ -205,7 +205,10 @@ def stretch(values: Any, low: float, high: float, kind: str, like: np.ndarray | 
     "histeq" spreads the pixels of ``like`` (the image the values belong to; ``values``
     itself when None) evenly over 0..1, so it needs the image to map a single value.
     """
-    t = np.clip((np.asarray(values, dtype=np.float32) - np.float32(low)) / np.float32(high - low), 0, 1)
+    # An image in place, on float32 bounds: half the time of new arrays clipped to Python ints (every group step, twice).
+    t = np.subtract(values, np.float32(low), dtype=np.float32)
+    place = t if isinstance(t, np.ndarray) else None  # a single value stays a NumPy scalar
+    t = np.clip(np.divide(t, np.float32(high - low), out=place), np.float32(0), np.float32(1), out=place)
     if kind == "sqrt":
         return np.sqrt(t)
     if kind == "squared":

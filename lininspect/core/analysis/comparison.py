@@ -34,7 +34,7 @@ from .analysis import MIN_FIT_GROUPS
 from ..kernels.correction import (
     CancelToken, PreparedCoefficients, ProgressCallback, correct_row_block, evaluate, read_row_block, run_tiles,
 )
-from ..dq import NO_LIN_CORR, SATURATED
+from ..dq import NO_LIN_CORR
 from ..errors import CorrectionCancelled, LinInspectError
 from ..fits.exposure import Exposure
 from ..kernels.pathway import CorrectionPlan, plan_correction
@@ -320,10 +320,8 @@ def _reduce_block(
         sums.groups[k][rows][fitted] += n[fitted]
 
     if find_level:
-        candidates = np.isfinite(raw) & ((flags & SATURATED) == 0)
-        ranked = np.where(candidates, raw, np.float32(-np.inf))
-        best_group = np.argmax(ranked, axis=0)[np.newaxis]
-        best = np.take_along_axis(ranked, best_group, axis=0)[0].astype(np.float64)
+        best_group, best = np.empty((1, height, nx), dtype=np.intp), np.empty((height, nx))
+        compiled.highest_usable_rows(raw, flags, best_group[0], best)
         higher = best > sums.signal[rows]
         sums.signal[rows][higher] = best[higher]
         for k, values in enumerate(corrected):

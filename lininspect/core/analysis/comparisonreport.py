@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from astropy.io import fits
-from astropy.table import Table
 
 from ... import __version__
 from ..fits.atomic import atomic_path, write_error_message
@@ -24,6 +24,9 @@ from ..kernels.correction import CancelToken, ProgressCallback
 from ..errors import CorrectionCancelled, LinInspectError
 from ..fits.outputs import check_output_path
 from ..fits.product import header_text
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 #: The maps' FITS extensions: name, what it holds, unit.
 MAP_EXTENSIONS = (
@@ -146,6 +149,8 @@ def provenance(comparison: ReferenceComparison) -> dict[str, object]:
 
 def summary_table(comparison: ReferenceComparison) -> Table:
     """One row per map (factors over the pixels both references correct); counts in the meta."""
+    from astropy.table import Table  # here: with the asdf it loads, ~0.3 s of the app's start
+
     table = Table(rows=[tuple(row.values()) for row in comparison.map_statistics()],
                   names=("map", "pixels", "mean", "median", "std", "min", "max"))
     straighter_a, straighter_b = comparison.straighter_counts()
@@ -163,6 +168,8 @@ def summary_table(comparison: ReferenceComparison) -> Table:
 
 def no_lin_corr_table(comparison: ReferenceComparison) -> Table:
     """Every pixel gained or lost, with (x, y) the 0-based array column and row."""
+    from astropy.table import Table
+
     rows = comparison.changed_pixels()
     table = Table(
         rows=rows or None,
@@ -176,6 +183,8 @@ def no_lin_corr_table(comparison: ReferenceComparison) -> Table:
 
 def histogram_table(comparison: ReferenceComparison) -> Table:
     """The histogram of factor B - factor A, one row per bin [low, high)."""
+    from astropy.table import Table
+
     histogram = comparison.histogram
     table = Table(
         [histogram.edges[:-1], histogram.edges[1:], histogram.counts], names=("low", "high", "count")

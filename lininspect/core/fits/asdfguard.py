@@ -30,7 +30,7 @@ MAX_NODES = 50_000
 MAX_ALIASES = 1000
 MAX_DEPTH = 64
 
-_YAML_END = re.compile(rb"\r?\n\.\.\.((\r?\n)|$)")
+YAML_END = re.compile(rb"\r?\n\.\.\.((\r?\n)|$)")
 #: stdatamodels' reading of a ``fits:`` source: ``fits:EXTNAME,VER`` or ``fits:INDEX``.
 _FITS_SOURCE = re.compile(r"fits:((?P<name>[ -~]+),)?(?P<ver>[0-9]+)$")
 
@@ -55,7 +55,7 @@ def read_asdf_yaml(path: Path, infos: list[fitsfile.HduInfo], info: fitsfile.Hdu
         data = os.pread(stream.fileno(), stored, info.data_offset)
     if len(data) != stored:
         raise LinInspectError(f"{path}: ended early (truncated while being read?) reading the ASDF extension")
-    end = _YAML_END.search(data)
+    end = YAML_END.search(data)
     text = data[: end.end()] if end else data.rstrip(b"\0")
     _scan_events(path, text, {info.name for info in infos if info.name}, len(infos))
     return text

@@ -16,6 +16,9 @@ from pathlib import Path
 
 from ..errors import LinInspectError
 
+#: Bytes read at a time when a copy cannot stay inside the kernel.
+_COPY_CHUNK = 16 * 2**20
+
 
 class HeldFile:
     """A regular file opened once for reading; ``read`` refuses short reads naming the file."""
@@ -60,6 +63,19 @@ class HeldFile:
         if self.observer is not None:
             self.observer(offset, data)
         return data
+
+    def copy_into(self, target_fd: int, size: int, offset: int, target_offset: int) -> None:
+        """Copy ``size`` bytes at ``offset`` to ``target_offset`` of ``target_fd``, inside the kernel
+        (``copy_file_range``: no pass through Python's memory) where the system offers it, else read
+        and written here; refuses a short source as :meth:`read` does."""
+        while size > 0:
+            try:
+                copied = os.copy_file_range(self.fd, target_fd, size, offset, target_offset)
+            except (AttributeError, OSError):  # no such call here, or not between these file systems
+                copied = os.pwrite(target_fd, self.read(min(size, _COPY_CHUNK), offset), target_offset)
+            if copied == 0:
+                raise LinInspectError(f"{self.path}: ended early (truncated while being read?)")
+            size, offset, target_offset = size - copied, offset + copied, target_offset + copied
 
     def change(self) -> str | None:
         """What became of the file under its name since it was opened: None when it is still there, unchanged."""

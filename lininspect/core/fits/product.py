@@ -51,8 +51,6 @@ PIPELINE_SUFFIXES = (
     "linearity", "ramp",
 )  # fmt: skip
 
-_COPY_CHUNK = 16 * 2**20
-
 #: Characters a HISTORY card holds after its keyword.
 _HISTORY_WIDTH = 72
 _PRINTABLE_ASCII = "".join(chr(code) for code in range(0x20, 0x7F))
@@ -358,10 +356,11 @@ def _write_padded(stream: BinaryIO, stored: np.ndarray) -> None:
 
 
 def _copy(source: HeldFile, stream: BinaryIO, offset: int, size: int) -> None:
-    while size > 0:
-        chunk = source.read(min(size, _COPY_CHUNK), offset)
-        stream.write(chunk)
-        offset, size = offset + len(chunk), size - len(chunk)
+    """Carry ``size`` bytes of the input at ``offset`` to the stream's position, unchanged."""
+    stream.flush()
+    position = stream.tell()
+    source.copy_into(stream.fileno(), size, offset, position)
+    stream.seek(position + size)
 
 
 @contextmanager

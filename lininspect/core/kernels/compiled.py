@@ -186,9 +186,10 @@ def _mean(values, count, pairwise):  # pragma: no cover - compiled
 @numba.njit(**_COMPILE)
 def read_level_rows(
     forward, forward0, inverse, inverse0, raw, raw_row, flags, flags_row, out, out_row,
-    offsets, read_counts, mean_reads, pairwise_row,
+    offsets, read_counts, mean_reads, pairwise_row, group_first, group_last,
 ):  # pragma: no cover - compiled
-    """The read-level correction of a row range of one integration; returns samples kept raw.
+    """The read-level correction of a row range of one integration, groups ``group_first:group_last``
+    (each needs only the first and anchor groups besides its own); returns samples kept raw.
 
     ``offsets[g, :read_counts[g]]`` are group g's read numbers less the first group's mean read;
     ``mean_reads`` the groups' mean read numbers. ``pairwise_row`` is the one row (or -1) whose
@@ -216,7 +217,7 @@ def read_level_rows(
             last = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, anchor)
             first64[x] = first
             rate[x] = _div(np.float64(_sub(last, first)), mean_reads[anchor] - mean_reads[0])
-        for g in range(ngroups):
+        for g in range(group_first, group_last):
             count = read_counts[g]
             samples = raw[g, raw_row + y]
             for k in range(count):
@@ -359,3 +360,47 @@ def stack_add(values, edges, histogram, sums, counts):  # pragma: no cover - com
                     else:
                         high = middle
                 histogram[low, y, x] += 1
+
+
+@numba.njit(**_COMPILE)
+def highest_usable_rows(raw, flags, best_group, best):  # pragma: no cover - compiled
+    """For each pixel of ``raw`` (ngroups, rows, nx): the first group holding its highest finite, unsaturated
+    sample, into ``best_group``, and that sample in float64, into ``best`` (-inf and group 0 when none is).
+
+    What ``np.argmax`` of the samples with the others set to -inf gives, in one pass instead of five
+    whole-block operations.
+    """
+    ngroups, height, nx = raw.shape
+    for y in range(height):
+        for x in range(nx):
+            best_group[y, x] = 0
+            best[y, x] = -np.inf
+        for g in range(ngroups):
+            samples, marks = raw[g, y], flags[g, y]
+            for x in range(nx):
+                sample = np.float64(samples[x])
+                if sample > best[y, x] and np.isfinite(sample) and (marks[x] & SATURATED) == 0:
+                    best[y, x] = sample
+                    best_group[y, x] = g
+
+
+def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> None:
+    """A full disk or a file-size limit must not fail a correction because numba cannot keep its cache.
+
+    numba registers the freshly compiled code before it writes the cache file, and then lets the
+    write's OSError end the call; the cache only saves the next process the compilation.
+    """
+    save = dispatcher._cache.save_overload
+
+    def save_if_room(signature, data):  # type: ignore[no-untyped-def]
+        try:
+            save(signature, data)
+        except OSError:
+            pass
+
+    dispatcher._cache.save_overload = save_if_room
+
+
+for _dispatcher in (classic_rows, _numpy_pairwise_sum, _pairwise_block, read_level_rows, line_fit_rows,
+                    highest_usable_rows, last_unsaturated_rows, stack_add):
+    _cache_when_there_is_room(_dispatcher)

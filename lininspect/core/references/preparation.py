@@ -92,12 +92,19 @@ def steps_before_linearity(instrument: str) -> tuple[str, ...]:
     return MIRI_STEPS if instrument.strip().upper() == "MIRI" else NEAR_IR_STEPS
 
 
-def missing_steps(path: str | Path) -> tuple[str, ...]:
+def missing_steps(path: str | Path, header: Mapping[str, object] | None = None) -> tuple[str, ...]:
     """The steps before linearity whose ``S_*`` keyword is absent or blank, read as jwst reads them.
 
     COMPLETE or SKIPPED means the step has been dealt with; any other value (FAILED, a typo, a
     number) cannot say whether the data went through it, so the file is refused rather than guessed.
+    ``header``, the primary header already read: when its cards say every step is done, that is
+    the answer (a card wins over the ASDF tree), without reading the file as the models do
+    (stdatamodels and crds take a one-file command 1 s to import).
     """
+    if header is not None:
+        with contextlib.suppress(LinInspectError):  # a card missing or odd: the models' reading decides
+            if not unrecorded_steps(path, header):
+                return ()
     parameters = crds_parameters(path)
     return _missing(path, str(parameters.get("meta.instrument.name", "")),
                     lambda step: parameters.get(f"meta.cal_step.{step}"))  # fmt: skip
@@ -140,10 +147,13 @@ def prepare(
     *,
     progress: StepProgress | None = None,
     cancel: threading.Event | None = None,
+    header: Mapping[str, object] | None = None,
 ) -> Preparation:
-    """The ramp ready for linearity: ``path`` itself, or the missing steps' output (cached)."""
+    """The ramp ready for linearity: ``path`` itself, or the missing steps' output (cached).
+
+    ``header``: the primary header already read, see :func:`missing_steps`."""
     path = Path(path)
-    steps = missing_steps(path)
+    steps = missing_steps(path, header)
     if not steps:
         return Preparation(path, path, (), from_cache=False)
     jwst_version = _require_jwst(path, steps)

@@ -51,7 +51,7 @@ def resolve_input(
     if as_is:
         preparation = Preparation(path, path, (), from_cache=False, unrecorded=_unrecorded(path, exposure.header))
     else:
-        preparation = prepare(path, progress=progress, cancel=cancel)
+        preparation = prepare(path, progress=progress, cancel=cancel, header=exposure.header)
     return ResolvedInput(path, preparation, chosen)
 
 

@@ -10,10 +10,17 @@ from .base import Tool
 from .blink import BlinkTool
 from .dqbrowser import DqBrowserTool
 from .hduimage import HduImageTool
+from .magnifier import MagnifierTool
+from .panner import PannerTool
 from .pixeltable import PixelTableTool
+from .regions import RegionsTool
+from .samp import SampTool
 from .scale import ScaleTool
 
 #: Every tool, in the order of the Tools menu.
-TOOLS: tuple[type[Tool], ...] = (ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool)
+TOOLS: tuple[type[Tool], ...] = (
+    ScaleTool, PixelTableTool, DqBrowserTool, BlinkTool, HduImageTool, MagnifierTool, PannerTool, RegionsTool,
+    SampTool,
+)
 
 __all__ = ["TOOLS", "Tool"]

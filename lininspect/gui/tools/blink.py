@@ -68,6 +68,7 @@ class BlinkTool(Tool):
         self._frames: tuple[object, object] = (None, None)
         self._phase = 0
         self.follow(lambda changed: self._fit_groups() if "frames" in changed else None)
+        window.frame.play_action.toggled.connect(self._on_play)
 
     def widget(self) -> QWidget:
         return self._widget
@@ -98,6 +99,9 @@ class BlinkTool(Tool):
             needs = "reference B (File ▸ Compare with reference...)" if PanelSource.CORRECTED_B in pair else "a reference"
             raise LinInspectError(f"blinking {self.pair_box.currentText()} needs {needs}")
         if pair is None:
+            if self.window.frame.playing:  # Play and this blink would both drive the group
+                self.window.frame.play_action.setChecked(False)
+                self.window.status.message("Play paused: the blink of two groups drives the group now", 8000)
             self._frames, field = (view.group, self.other_group.value()), "group"
         else:
             self._frames, field = pair, "left"
@@ -111,6 +115,12 @@ class BlinkTool(Tool):
         self.timer.start(self.rate.value())
         self.start_button.setText("Stop blinking")
         self._say()
+
+    def _on_play(self, playing: bool) -> None:
+        """Play started during a blink of two groups: both would drive the group, so the blink gives way."""
+        if playing and self.blinking and self._field == "group":
+            self.stop_blinking()
+            self.window.status.message("Blink stopped: Play drives the group now", 8000)
 
     def _tick(self) -> None:
         self._phase = 1 - self._phase

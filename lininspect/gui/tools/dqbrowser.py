@@ -85,7 +85,7 @@ class DqBrowserTool(Tool):
                 cell.setToolTip(f"Tick to overlay and step through pixels with {name} in {plane}")
                 self.table.setItem(row, col, cell)
                 self.cells[(plane, name)] = cell
-        self.table.itemChanged.connect(lambda _item: self._chosen_changed())
+        self.table.itemChanged.connect(lambda _item: self._ticked())
         shown_on = QHBoxLayout()
         self.on_left, self.on_right = QCheckBox("on left panel"), QCheckBox("on right panel")
         self.skip_reference = QCheckBox("skip reference pixels")
@@ -134,15 +134,32 @@ class DqBrowserTool(Tool):
         """Tick or untick one bit of one plane (what a click on its cell does)."""
         self.cells[(plane, name)].setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
+    def _ticked(self) -> None:
+        """A cell ticked or unticked: the choice is view state (kept in sessions and settings), followed back here."""
+        ticked = frozenset(key for key, cell in self.cells.items() if cell.checkState() == Qt.CheckState.Checked)
+        self.view.update(dq_bits=ticked)
+
+    def _show_bits(self) -> None:
+        """The cells ticked as the view state says (a session or the settings may have set it)."""
+        with QSignalBlocker(self.table):
+            for key, cell in self.cells.items():
+                cell.setCheckState(Qt.CheckState.Checked if key in self.view.dq_bits else Qt.CheckState.Unchecked)
+
     def _on_view(self, changed: set[str]) -> None:
+        if "dq_bits" in changed:
+            self._show_bits()
+            self._shows = None  # other bits: the overlays and the walk are made again
         if changed & FOLLOWED:
             self.refresh()
+        elif "dq_bits" in changed:
+            self._chosen_changed()
         elif "pixel" in changed:
             self._show_place()
 
     def refresh(self) -> None:
         """Counts of the displayed group's planes, the overlays and the walk of the chosen bits."""
         session, view = self.session, self.view
+        self._show_bits()
         exposure = session.exposure
         if exposure is None:
             self._planes = None

@@ -1,0 +1,100 @@
+"""Figures and movies on a 1 GB full frame: what the GUI thread spends, and how long a movie takes.
+
+    python tests/benchmarks/bench_figures.py [--workdir DIR]
+
+Offscreen Qt, private settings, the (1, 60, 2048, 2048) float32 ramp of bench_tools.py (written to
+--workdir once and reused), input left and corrected right. Figures (median of a few): both panels
+as a 7 x 3.5 inch PNG at 300 DPI and as a PDF, the four plots as an SVG: the GUI thread's part (the
+copy drawn into a picture: the scene can only be drawn there) and the job's (the file written). Movie of the right panel, 60 groups at 512 px: the
+longest the GUI thread is held by one step of it (the caption painting), and the time to the file.
+The yardstick is the Right key's group step on the default panels.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
+_SCRATCH = tempfile.TemporaryDirectory(prefix="lininspect-bench-figures-")
+os.environ["LININSPECT_SETTINGS"] = os.path.join(_SCRATCH.name, "settings.ini")  # never the user's settings
+
+import argparse
+import time
+from pathlib import Path
+
+from bench_tools import SHAPE, inputs, median_ms
+from lininspect.gui.app import application, make_settings
+from lininspect.gui.figurecopy import background, figure_layout
+import threading
+
+from lininspect.gui.figurefile import figure_job, record_figure
+from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.figurespec import FigureSize, FigureTarget, Theme
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workdir", type=Path, default=None)
+    options = parser.parse_args()
+    workdir = options.workdir or Path(_SCRATCH.name)
+    workdir.mkdir(parents=True, exist_ok=True)
+    exposure, reference = inputs(workdir)
+    out = Path(_SCRATCH.name)
+    print(f"exposure {SHAPE}: {exposure.stat().st_size / 1e9:.2f} GB on disk, in {workdir}")
+
+    app = application()
+    window = MainWindow(make_settings())
+    window.resize(1600, 1000)
+    window.show()
+    window.open_input(exposure)
+    window.open_reference(reference)
+    window.select_pixel(1000, 1000)
+    app.processEvents()
+
+    recorded = {}
+
+    def draw(target: FigureTarget, size: FigureSize, name: str) -> None:
+        """The GUI thread's part: the styled copy, drawn into a picture."""
+        copy = figure_layout(window.inspector, window.left, window.right, target, Theme.LIGHT)
+        recorded[name] = record_figure(copy, background(Theme.LIGHT), size)
+        copy.deleteLater()
+
+    def write(size: FigureSize, name: str) -> None:
+        """The job's part, here in this thread: the picture replayed into the file."""
+        figure_job(recorded[name], size, out / name, "bench")(lambda done, total: None, threading.Event())
+
+    for _ in range(20):
+        app.processEvents()  # the window's own first paint, not counted below
+    yardstick = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
+    paper = FigureSize(7.0, 3.5, 300)
+    print(f"yardstick (Right key group step): {yardstick:.1f} ms")
+    for label, target, name in (("both panels, PNG 2100 x 1050 px", FigureTarget.PANELS, "p.png"),
+                                ("both panels, PDF 7 x 3.5 in", FigureTarget.PANELS, "p.pdf"),
+                                ("four plots, SVG 7 x 3.5 in", FigureTarget.PLOTS, "p.svg")):  # fmt: skip
+        gui = median_ms(lambda k: draw(target, paper, name), 5)
+        job = median_ms(lambda k: write(paper, name), 3)
+        print(f"{label}: GUI thread {gui:.0f} ms ({gui / yardstick:.1f} x yardstick), then the job {job:.0f} ms")
+
+    # The movie: the longest event-loop turn while it is prepared and written, and the time to the file.
+    for _ in range(20):
+        app.processEvents()
+    dialog = window.actions.movie_dialog
+    longest_turn, last = 0.0, time.perf_counter()
+    started = time.perf_counter()
+    dialog.start(out / "movie.gif", "right", 10.0, 512)
+    while not window.status.message_text.startswith("wrote movie.gif"):
+        app.processEvents()
+        now = time.perf_counter()
+        longest_turn, last = max(longest_turn, now - last), now
+        if now - started > 600:
+            raise SystemExit("the movie took over 10 minutes")
+    total = time.perf_counter() - started
+    print(f"movie of {SHAPE[1]} groups at 512 px: {total:.1f} s to the file "
+          f"({(out / 'movie.gif').stat().st_size / 1e6:.1f} MB); longest GUI-thread turn {longest_turn * 1000:.0f} ms "
+          f"({longest_turn * 1000 / yardstick:.1f} x yardstick)")  # fmt: skip
+    window.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Issue 17's speed target for regions: statistics of a 10,000-pixel region on a 1 GB full frame in under 100 ms.
+
+    python tests/benchmarks/bench_regions.py [--workdir DIR]
+
+Offscreen Qt, private settings, the (1, 60, 2048, 2048) float32 ramp of bench_tools.py (1.0 GB
+of SCI) and its reference, written to --workdir once and reused. Figures are medians of
+repeated real actions: the Regions tool's statistics of a 10,000-pixel circle on both panels'
+displayed planes (the table refreshed), the same for one panel in the model alone, the region's
+ramps (input and corrected A, 60 groups, read as the bounding box by positioned reads; the
+first, cold read reported apart; in the tool, read in a job and drawn), and a group step with the tool shown. The ratio is the
+100 ms target over the figure (above 1: within it); a group step with no tool is the yardstick.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
+_SCRATCH = tempfile.TemporaryDirectory(prefix="lininspect-bench-regions-")
+os.environ["LININSPECT_SETTINGS"] = os.path.join(_SCRATCH.name, "settings.ini")  # never the user's settings
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+from bench_tools import SHAPE, TARGET_MS, inputs, median_ms
+from regions import CirclePixelRegion, PixCoord
+
+from lininspect.core.analysis.regionstats import footprint
+from lininspect.gui.app import application, make_settings
+from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.regionmeasures import panel_statistics, region_ramps
+
+PIXELS = 10_000
+
+
+def shown_ramps(app, tool) -> None:  # type: ignore[no-untyped-def]
+    """Ask the tool for its region's ramps and wait (the event loop running) until they are drawn."""
+    tool.refresh_ramps()
+    while tool.ramps is None:
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workdir", type=Path, default=None)
+    options = parser.parse_args()
+    workdir = options.workdir or Path(_SCRATCH.name)
+    workdir.mkdir(parents=True, exist_ok=True)
+    exposure, reference = inputs(workdir)
+    print(f"exposure {SHAPE}: {exposure.stat().st_size / 1e9:.2f} GB on disk, in {workdir}")
+
+    app = application()
+    window = MainWindow(make_settings())
+    window.resize(1600, 1000)
+    window.show()
+    window.open_input(exposure)
+    window.open_reference(reference)
+    window.set_frame(0, SHAPE[1] - 1)
+    app.processEvents()
+    bare_step = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
+    region = CirclePixelRegion(PixCoord(1200.0, 900.0), math.sqrt(PIXELS / math.pi))
+    print(f"region: a circle of {footprint(region, SHAPE[2:]).count} pixels")
+    tool = window.tool_docks.show("regions")
+    window.view.update(regions=(region,))
+    app.processEvents()
+    session, view = window.session, window.view
+    plane = session.input_plane(view.integration, view.group)
+    started = time.perf_counter()
+    cold = region_ramps(session, region, 0, "mean", individual=20)
+    cold_ms = (time.perf_counter() - started) * 1000
+    figures = {
+        "region statistics, both panels (tool)": median_ms(lambda k: tool.refresh_statistics()),
+        "region statistics, one panel (model)": median_ms(
+            lambda k: panel_statistics(session, view.integration, view.group, plane, region)),
+        "region ramps, input + corrected A (model)": median_ms(
+            lambda k: region_ramps(session, region, 0, ("mean", "median")[k % 2], individual=20)),
+        "region ramps, read in a job and drawn (tool)": median_ms(lambda k: shown_ramps(app, tool), repeats=7),
+        "group step, Regions tool shown": median_ms(lambda k: window.step(0, -1 if k % 2 else 1)),
+    }
+    assert cold.pixels == footprint(region, SHAPE[2:]).count
+    for label, ms in figures.items():
+        print(f"{label:<44} {ms:8.1f} ms   target {TARGET_MS:.0f} ms   ratio {TARGET_MS / ms:5.2f}x")
+    print(f"{'region ramps, first (cold) read':<44} {cold_ms:8.1f} ms")
+    shown = figures["group step, Regions tool shown"]
+    print(f"{'group step, no tool shown (yardstick)':<44} {bare_step:8.1f} ms   the tool adds {shown - bare_step:+.1f} ms")
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
