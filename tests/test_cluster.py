@@ -193,6 +193,21 @@ def test_a_worker_killed_mid_survey_loses_and_duplicates_no_row(survey_files: di
     assert read_stacked_maps(maps_file)["residual_a_exposures"].max() <= len(exposures)
 
 
+def _profiling() -> bool:
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_the_local_cluster_spends_no_cpu_on_a_profile_nobody_reads() -> None:
+    """Dask samples each worker's stack every 10 ms for its dashboard; lininspect's cluster has none."""
+    from lininspect.cluster import dask_client
+
+    with dask_client(None, 1) as client:
+        assert list(client.run(_profiling).values()) == [False]
+    assert _profiling()  # this process's setting is left as it was
+
+
 def test_progress_line_gives_count_rate_and_eta() -> None:
     assert progress_text(0, 50, 0.0) == "0/50 files"
     assert progress_text(10, 50, 120.0) == "10/50 files  5.0 files/min  ETA 0:08:00"

@@ -200,6 +200,36 @@ def test_stacks_merge_in_any_order_to_the_same_maps(files: dict[str, Path]) -> N
     np.testing.assert_array_equal(bins[fitted], truth[fitted])
 
 
+def test_stack_partials_equal_a_direct_histogram_sum_and_count() -> None:
+    """Values on the bin edges, in the open last bin, zero and NaN, over two exposures."""
+    from lininspect.core.survey.survey import ExposureSurvey
+
+    rng = np.random.default_rng(5)
+    shape = (7, 9)
+    exposures = []
+    for _ in range(2):
+        residual = (10 ** rng.uniform(-4, 2, shape)).astype(np.float32)
+        residual.flat[:len(RESIDUAL_EDGES) - 1] = RESIDUAL_EDGES[:-1]
+        residual[6, :3] = [0.0, np.nan, 1e6]
+        factor = rng.normal(1, 0.01, shape).astype(np.float32)
+        factor[rng.random(shape) < 0.2] = np.nan
+        exposures.append(ExposureSurvey({"stack": "k"}, {"residual_a": residual, "factor_level_a": factor}))
+    (stack,) = stack_all(exposures).values()
+    residuals = np.stack([e.maps["residual_a"] for e in exposures])
+    expected = np.zeros((len(RESIDUAL_EDGES) - 1,) + shape, np.uint32)
+    for values in residuals:
+        finite = np.isfinite(values)
+        bins = np.searchsorted(RESIDUAL_EDGES, values, side="right") - 1
+        for b in range(expected.shape[0]):
+            expected[b] += finite & (bins == b)
+    np.testing.assert_array_equal(stack.histograms["residual_a"], expected)
+    for name in ("residual_a", "factor_level_a"):
+        values = np.stack([e.maps[name] for e in exposures]).astype(np.float64)
+        np.testing.assert_array_equal(stack.sums[name], np.where(np.isfinite(values), values, 0).sum(axis=0))
+        np.testing.assert_array_equal(stack.counts[name], np.isfinite(values).sum(axis=0))
+    assert "factor_level_a" not in stack.histograms
+
+
 def test_histogram_median_interpolates_within_the_bin() -> None:
     edges = np.array([0.0, 1.0, 10.0, np.inf])
     histogram = np.zeros((3, 1, 3), dtype=np.uint32)
@@ -221,7 +251,7 @@ def test_store_keeps_a_result_whole(files: dict[str, Path], tmp_path: Path) -> N
     assert kept is not None and json.dumps(kept.row, sort_keys=True) == json.dumps(survey.row, sort_keys=True)
     for name, values in survey.maps.items():
         np.testing.assert_array_equal(kept.maps[name], values)
-    assert sorted(p.name for p in (tmp_path / "survey").rglob("*")) == ["k.json", "k.npz", "partials", "rows"]
+    assert sorted(p.name for p in (tmp_path / "survey").rglob("*")) == ["heads", "k.json", "k.npz", "partials", "rows", "seen"]
     assert DetectorStack.of(kept).exposures == 1
 
 

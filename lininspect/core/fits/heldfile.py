@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import LinInspectError
@@ -44,6 +45,8 @@ class HeldFile:
             raise LinInspectError(f"{self.path}: is not a regular file")
         self.size = status.st_size
         self._identity = (status.st_dev, status.st_ino)
+        #: Called with (offset, bytes) after each read: lets a digest use the reads made anyway.
+        self.observer: Callable[[int, bytes], None] | None = None
 
     @property
     def fd(self) -> int:
@@ -57,6 +60,8 @@ class HeldFile:
             raise LinInspectError(f"{self.path}: cannot be read ({error.strerror or error})") from None
         if len(data) != size:
             raise LinInspectError(f"{self.path}: ended early (truncated while being read?)")
+        if self.observer is not None:
+            self.observer(offset, data)
         return data
 
     def copy_into(self, target_fd: int, size: int, offset: int, target_offset: int) -> None:

@@ -269,10 +269,12 @@ def _classic_sample(planes, constant, raw, raw_row, flags, flags_row, y, x, g): 
 
 
 @numba.njit(**_COMPILE)
-def line_fit_rows(values, flags, rss, count):  # pragma: no cover - compiled
+def line_fit_rows(values, flags, rss, count, rise=None):  # pragma: no cover - compiled
     """:func:`~lininspect.core.analysis.analysis.line_fit_sums` in one pass: for each pixel of ``values``
     (ngroups, rows, nx), the sum of squared residuals of its least-squares line against the group
-    index over the usable groups (finite, GROUPDQ 0), into ``rss``; how many were usable, into ``count``.
+    index over the usable groups (finite, GROUPDQ 0), into ``rss``; how many were usable, into ``count``;
+    and when given, what the line rises from the first usable group to the last, into ``rise``
+    (the signal the survey's residuals are relative to).
 
     The same normal equations in float64, each sum taken over the groups in order.
     """
@@ -280,32 +282,84 @@ def line_fit_rows(values, flags, rss, count):  # pragma: no cover - compiled
     n, sx, sy = np.empty(nx), np.empty(nx), np.empty(nx)
     sxx, sxy = np.empty(nx), np.empty(nx)
     slope, intercept = np.empty(nx), np.empty(nx)
+    first, last = np.empty(nx), np.empty(nx)
     for y in range(height):
         n[:], sx[:], sy[:], sxx[:], sxy[:] = 0.0, 0.0, 0.0, 0.0, 0.0
-        for g in range(ngroups):
+        first[:], last[:] = 0.0, 0.0
+        for g in range(ngroups):  # selects, not branches, so that the compiler takes several pixels at once
             index = np.float64(g)
             samples, marks = values[g, y], flags[g, y]
             for x in range(nx):
                 sample = np.float64(samples[x])
-                if marks[x] == 0 and np.isfinite(sample):
-                    n[x] += 1.0
-                    sx[x] += index
-                    sy[x] += sample
-                    sxx[x] += index * index
-                    sxy[x] += index * sample
+                good = (marks[x] == 0) & np.isfinite(sample)
+                weight = 1.0 if good else 0.0
+                kept = sample if good else 0.0
+                first[x] = index if good and n[x] == 0.0 else first[x]
+                last[x] = index if good else last[x]
+                n[x] += weight
+                sx[x] += weight * index
+                sy[x] += kept
+                sxx[x] += weight * (index * index)
+                sxy[x] += index * kept
         for x in range(nx):
             slope[x] = (n[x] * sxy[x] - sx[x] * sy[x]) / (n[x] * sxx[x] - sx[x] * sx[x])
             intercept[x] = (sy[x] - slope[x] * sx[x]) / n[x]
             rss[y, x] = 0.0
             count[y, x] = n[x]
+            if rise is not None:
+                rise[y, x] = slope[x] * (last[x] - first[x])
         for g in range(ngroups):
             index = np.float64(g)
             samples, marks = values[g, y], flags[g, y]
             for x in range(nx):
                 sample = np.float64(samples[x])
-                if marks[x] == 0 and np.isfinite(sample):
-                    residual = sample - intercept[x] - slope[x] * index
-                    rss[y, x] += residual * residual
+                residual = sample - intercept[x] - slope[x] * index
+                good = (marks[x] == 0) & np.isfinite(sample)
+                rss[y, x] += residual * residual if good else 0.0
+
+
+@numba.njit(**_COMPILE)
+def last_unsaturated_rows(raw, flags, last):  # pragma: no cover - compiled
+    """Per pixel of ``raw`` (ngroups, rows, nx), the last group whose sample is finite and not
+    SATURATED, into ``last`` (-1: none); returns how many samples are SATURATED."""
+    ngroups, height, nx = raw.shape
+    saturated = 0
+    for y in range(height):
+        for x in range(nx):
+            last[y, x] = -1
+        for g in range(ngroups):
+            samples, marks = raw[g, y], flags[g, y]
+            for x in range(nx):
+                marked = (marks[x] >> 1) & 1
+                saturated += marked
+                if not marked and np.isfinite(samples[x]):
+                    last[y, x] = g
+    return saturated
+
+
+@numba.njit(**_COMPILE)
+def stack_add(values, edges, histogram, sums, counts):  # pragma: no cover - compiled
+    """Fold one exposure's map ``values`` (ny, nx) into a stack's per-pixel partials, in place: at each
+    finite value, one count in ``histogram`` (bins, ny, nx) in the bin ``edges[b] <= value < edges[b + 1]``
+    (``histogram`` may be None), the value into ``sums`` (float64) and one into ``counts``."""
+    ny, nx = values.shape
+    top = len(edges) - 1
+    for y in range(ny):
+        for x in range(nx):
+            value = values[y, x]
+            if not np.isfinite(value):
+                continue
+            sums[y, x] += np.float64(value)
+            counts[y, x] += 1
+            if histogram is not None:
+                low, high = 0, top  # the last edge not above the value, by bisection
+                while high - low > 1:
+                    middle = (low + high) // 2
+                    if edges[middle] <= value:
+                        low = middle
+                    else:
+                        high = middle
+                histogram[low, y, x] += 1
 
 
 @numba.njit(**_COMPILE)
@@ -348,5 +402,5 @@ def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> N
 
 
 for _dispatcher in (classic_rows, _numpy_pairwise_sum, _pairwise_block, read_level_rows, line_fit_rows,
-                    highest_usable_rows):
+                    highest_usable_rows, last_unsaturated_rows, stack_add):
     _cache_when_there_is_room(_dispatcher)

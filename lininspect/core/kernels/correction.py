@@ -152,14 +152,10 @@ def read_row_block(sci: Any, groupdq: Any | None, i: int, rows: slice) -> tuple[
     """Rows of integration ``i``, all groups, read once into memory for passes that correct one block with
     several references: float32 samples (beyond float32's range, inf, as the pipeline reads them) and uint8
     flags (zeros where the exposure has no GROUPDQ)."""
-    ngroups, nx = sci.shape[1], sci.shape[3]
-    raw = np.empty((ngroups, rows.stop - rows.start, nx), dtype=np.float32)
-    flags = np.zeros(raw.shape, dtype=np.uint8)
-    with np.errstate(all="ignore"):
-        for g in range(ngroups):
-            raw[g] = sci[i, g, rows]
-            if groupdq is not None:
-                flags[g] = groupdq[i, g, rows]
+    with np.errstate(all="ignore"):  # all groups in one indexing: a stored image reads them without a loop here
+        raw = np.ascontiguousarray(sci[i, :, rows], dtype=np.float32)
+        flags = np.zeros(raw.shape, dtype=np.uint8) if groupdq is None else \
+            np.ascontiguousarray(groupdq[i, :, rows], dtype=np.uint8)
     return raw, flags
 
 

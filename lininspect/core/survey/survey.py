@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,20 +32,24 @@ from typing import Any
 import numpy as np
 
 from ... import __version__
-from ..analysis.analysis import MIN_FIT_GROUPS, usable
+from ..analysis.analysis import MIN_FIT_GROUPS
 from ..fits.atomic import atomic_path
 from ..analysis.comparison import chosen_by, uncorrected_reasons
 from ..kernels.correction import PreparedCoefficients, correct_row_block, evaluate, read_row_block
 from ..references.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
-from ..dq import NO_LIN_CORR, SATURATED
+from ..dq import NO_LIN_CORR
 from ..errors import LinInspectError
 from ..fits.exposure import Exposure, open_exposure
 from ..kernels.pathway import CorrectionPlan, plan_correction
 from ..references.reference import LinearityReference, check_same_detector
 from ..references.resolve import resolve_input
+from .contentdigest import ContentDigest, content_digest
 
 #: The signal of the trended correction factor, as ground observatories trend it (e.g. HAWK-I's).
 DEFAULT_LEVEL = 10_000.0
+
+#: Bytes at the start of a file that, with its size, tell a probable copy of a surveyed file.
+_HEAD_BYTES = 64 * 2**10
 
 #: Samples (groups x rows x columns) of one row block: raw, flags and corrections held at once.
 _BLOCK_SAMPLES = 1_000_000
@@ -86,8 +91,8 @@ class SurveySettings:
         """The settings as text, with the references' contents (not their names) standing for them."""
         parts = {
             "lininspect": __version__,
-            "reference": file_digest(self.reference) if self.reference else f"crds:{self.crds_context or ''}",
-            "against": file_digest(self.against) if self.against else self.against_context,
+            "reference": content_digest(self.reference) if self.reference else f"crds:{self.crds_context or ''}",
+            "against": content_digest(self.against) if self.against else self.against_context,
             "level": repr(float(self.level)),
             "as_is": self.as_is,
         }
@@ -96,32 +101,28 @@ class SurveySettings:
 
 @dataclass
 class ExposureSurvey:
-    """One exposure's row of figures and its maps (``residual_a``, ``factor_last_a``, ...; float32)."""
+    """One exposure's row of figures and its maps (``residual_a``, ``factor_last_a``, ...; float32),
+    and when asked for, the input's content digest (taken from the pass's own reads)."""
 
     row: dict[str, Any]
     maps: dict[str, np.ndarray] = field(default_factory=dict)
+    digest: str = ""
 
     @property
     def stack_key(self) -> str | None:
         return self.row.get("stack")
 
 
-def file_digest(path: str | Path) -> str:
-    """SHA-256 of a file's content: a survey's results are keyed by what was measured, not its name."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(4 * 2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def result_key(digest: str, settings_identity: str) -> str:
+    return hashlib.sha256(f"{digest}\n{settings_identity}".encode()).hexdigest()[:32]
 
 
-def result_key(content_digest: str, settings_identity: str) -> str:
-    return hashlib.sha256(f"{content_digest}\n{settings_identity}".encode()).hexdigest()[:32]
-
-
-def survey_exposure(path: str | Path, settings: SurveySettings, *, workers: int | None = 1) -> ExposureSurvey:
+def survey_exposure(path: str | Path, settings: SurveySettings, *, workers: int | None = 1,
+                    digest: bool = False) -> ExposureSurvey:
     """The row and maps of one exposure, prepared and referenced as ``lininspect correct`` would.
 
+    ``digest``: also the input's :func:`content_digest`, from the pass's reads when the pass reads
+    the input itself (not a prepared copy of it), so the file is read once for both.
     Raises LinInspectError for what ``correct`` refuses; the caller turns it into the row's reason.
     """
     path = Path(path)
@@ -133,6 +134,9 @@ def survey_exposure(path: str | Path, settings: SurveySettings, *, workers: int 
         check_same_detector(open_exposure(path), reference_a)
     ready = resolve_input(path, reference_a, as_is=settings.as_is)
     exposure = open_exposure(ready.ramp)
+    content = ContentDigest(exposure.file) if digest and ready.ramp == path else None
+    if content is not None:
+        exposure.file.observer = content.observe
     references = [ready.reference]
     if settings.compares:
         references.append(_reference_b(path, settings))
@@ -161,7 +165,12 @@ def survey_exposure(path: str | Path, settings: SurveySettings, *, workers: int 
         row["residual_after_diff_median"], row["residual_after_diff_p95"] = _median_p95(
             maps["residual_a"] - maps["residual_b"])
     row["stack"] = stack_key(exposure)
-    return ExposureSurvey(row, {name: values.astype(np.float32) for name, values in maps.items()})
+    exposure.file.observer = None
+    if content is not None:
+        digest_text = content.hexdigest()
+    else:  # prepared first: the pass read the prepared copy, not the input
+        digest_text = content_digest(path) if digest else ""
+    return ExposureSurvey(row, {name: values.astype(np.float32) for name, values in maps.items()}, digest_text)
 
 
 def stack_key(exposure: Exposure) -> str:
@@ -227,91 +236,49 @@ def _stream(exposure: Exposure, prepared: list[PreparedCoefficients], *, workers
 def _reduce_block(sci: Any, groupdq: Any | None, prepared: list[PreparedCoefficients], sums: _Sums, i: int,
                   rows: slice) -> None:
     """Read rows of integration ``i`` once, correct them with each reference, fold them into ``sums``."""
-    ngroups = sci.shape[1]
-    raw, flags = read_row_block(sci, groupdq, i, rows)
-    saturated = (flags & SATURATED) != 0
-    sums.saturated += int(np.count_nonzero(saturated))
-    good_raw = usable(raw, flags)
-    design = fit_design(good_raw)
-    _add_relative_residuals(sums.before, raw, good_raw, rows, design)
+    from ..kernels import compiled  # loaded with the compiled corrections
 
-    candidates = np.isfinite(raw) & ~saturated
-    last = ngroups - 1 - np.argmax(candidates[::-1], axis=0)[np.newaxis]
+    raw, flags = read_row_block(sci, groupdq, i, rows)
+    last = np.empty(raw.shape[1:], dtype=np.int64)
+    sums.saturated += compiled.last_unsaturated_rows(raw, flags, last)
+    _add_relative_residuals(sums.before, raw, flags, rows)
+    found = last >= 0
+    last = np.maximum(last, 0)[np.newaxis]
     at_last = np.take_along_axis(raw, last, axis=0)[0]
-    found = np.take_along_axis(candidates, last, axis=0)[0]
     higher = found & (at_last.astype(np.float64) > sums.signal[rows])
     sums.signal[rows][higher] = at_last[higher]
     for k, coefficients in enumerate(prepared):
         corrected = correct_row_block(coefficients, raw, flags if groupdq is not None else None, rows, sci.shape[2])
-        good = usable(corrected, flags)  # a correction that overflows makes a sample unusable
-        _add_relative_residuals(sums.after[k], corrected, good, rows,
-                                design if np.array_equal(good, good_raw) else None)
+        _add_relative_residuals(sums.after[k], corrected, flags, rows)  # an overflowing correction: unusable
         corrected_last = np.take_along_axis(corrected, last, axis=0)[0]
         sums.corrected_at_signal[k][rows][higher] = corrected_last[higher]
 
 
-def _add_relative_residuals(target: tuple[np.ndarray, np.ndarray], values: np.ndarray, good: np.ndarray,
-                            rows: slice, design: FitDesign | None = None) -> None:
-    squares, groups = relative_residual_sums(values, good, design)
+def _add_relative_residuals(target: tuple[np.ndarray, np.ndarray], values: np.ndarray, flags: np.ndarray,
+                            rows: slice) -> None:
+    squares, groups = relative_residual_sums(values, flags)
     target[0][rows] += squares
     target[1][rows] += groups
 
 
-@dataclass(frozen=True)
-class FitDesign:
-    """What a straight-line fit against the group index needs of the good groups alone (counts, sums of
-    the index and its square, first good group and span): shared by ramps with the same good groups."""
+def relative_residual_sums(ramps: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel of one integration, the sum of squared (ramp - line)/signal over the usable groups
+    (finite, GROUPDQ 0), and how many groups that is (0 where fewer than MIN_FIT_GROUPS are usable
+    or the line is flat).
 
-    good: np.ndarray
-    first: np.ndarray
-    span: np.ndarray
-    n: np.ndarray
-    sx: np.ndarray
-    sxx: np.ndarray
-
-
-def fit_design(good: np.ndarray) -> FitDesign:
-    ngroups, plane = good.shape[0], good.shape[1:]
-    first = np.argmax(good, axis=0)
-    span = ngroups - 1 - np.argmax(good[::-1], axis=0) - first
-    n, sx, sxx = np.zeros(plane), np.zeros(plane), np.zeros(plane)
-    for g in range(ngroups):
-        n += good[g]
-        sx += g * good[g]
-        sxx += (g * g) * good[g]
-    return FitDesign(good, first, span, n, sx, sxx)
-
-
-def relative_residual_sums(ramps: np.ndarray, good: np.ndarray,
-                           design: FitDesign | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per pixel of one integration, the sum of squared (ramp - line)/signal over the good groups, and
-    how many groups that is (0 where fewer than MIN_FIT_GROUPS are good or the line is flat).
-
-    ``ramps``/``good`` are (ngroups, ...); ``design`` is ``fit_design(good)`` when the caller has it.
-    The line is a least-squares fit against the group index; the signal is what it rises between
-    the first and the last good group. The normal equations' sums are accumulated group by group
-    (planes stay in cache: 4x faster than whole-block temporaries), each ramp shifted to start at 0
-    so the squares lose no precision, and the residual sum of squares follows from them.
+    ``ramps``/``flags`` are (ngroups, ...); the line is a least-squares fit against the group index,
+    the signal what it rises between the first and the last usable group: the comparison's
+    compiled one-pass fit, which also gives the rise.
     """
-    design = design if design is not None else fit_design(good)
-    n, sx, sxx = design.n, design.sx, design.sxx
-    start = np.take_along_axis(ramps, design.first[np.newaxis], axis=0)[0].astype(np.float64)
+    from ..kernels import compiled
+
     plane = ramps.shape[1:]
-    sy, sxy, syy = np.zeros(plane), np.zeros(plane), np.zeros(plane)
-    shifted = np.empty(plane)
-    with np.errstate(invalid="ignore", over="ignore"):
-        for g in range(ramps.shape[0]):
-            np.subtract(ramps[g], start, out=shifted, dtype=np.float64)
-            shifted[~good[g]] = 0.0
-            sy += shifted
-            sxy += g * shifted
-            syy += shifted * shifted
+    rss, groups, rise = np.empty(plane), np.empty(plane), np.empty(plane)
+    compiled.line_fit_rows(ramps, flags, rss, groups, rise)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
-        intercept = (sy - slope * sx) / n
-        squares = np.maximum(syy - intercept * sy - slope * sxy, 0.0) / (slope * design.span) ** 2
-    fitted = (n >= MIN_FIT_GROUPS) & np.isfinite(squares)
-    return np.where(fitted, squares, 0.0), np.where(fitted, n, 0.0)
+        squares = rss / (rise * rise)
+    fitted = (groups >= MIN_FIT_GROUPS) & np.isfinite(squares)
+    return np.where(fitted, squares, 0.0), np.where(fitted, groups, 0.0)
 
 
 def _percent(sums: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -404,19 +371,16 @@ class DetectorStack:
         for name in ("factor_last", "factor_level"):
             if f"{name}_b" in maps:
                 maps[f"{name}_diff"] = maps[f"{name}_a"] - maps[f"{name}_b"]
+        from ..kernels import compiled  # one compiled pass per map: numpy's took 0.06 s a full frame
+
         for name, values in maps.items():
-            finite = np.isfinite(values)
-            if name.startswith("residual"):
-                if name not in self.histograms:
-                    self.histograms[name] = np.zeros((len(RESIDUAL_EDGES) - 1,) + values.shape, dtype=np.uint32)
-                bins = np.searchsorted(RESIDUAL_EDGES, values[finite], side="right") - 1
-                rows, columns = np.nonzero(finite)
-                self.histograms[name][bins, rows, columns] += 1  # each pixel once: no repeated index
+            if name.startswith("residual") and name not in self.histograms:
+                self.histograms[name] = np.zeros((len(RESIDUAL_EDGES) - 1,) + values.shape, dtype=np.uint32)
             if name not in self.sums:
                 self.sums[name] = np.zeros(values.shape)
                 self.counts[name] = np.zeros(values.shape, dtype=np.uint32)
-            self.sums[name] += np.where(finite, values, 0.0)
-            self.counts[name] += finite
+            compiled.stack_add(np.ascontiguousarray(values), RESIDUAL_EDGES, self.histograms.get(name),
+                               self.sums[name], self.counts[name])
         self.exposures += 1
 
     def merged(self, other: DetectorStack) -> DetectorStack:
@@ -489,16 +453,50 @@ class SurveyStore:
 
     The maps are written before the row and the row names the result done, both atomically, so
     a result is either kept whole or recomputed; writers of the same key write the same bytes.
+
+    So that finding a kept result costs no read of the file, the store also remembers each
+    surveyed file's content digest by what ``stat`` says of it (device, inode, size, modification
+    and change times: an edit, a replacement or a copy changes one), and marks the size and first
+    64 KiB of each file whose result it keeps, which tells when a file it does not know by its
+    ``stat`` may be a copy worth a digest before a pass.
     """
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         self.rows = self.directory / "rows"
         self.partials = self.directory / "partials"
+        self.seen = self.directory / "seen"
+        self.heads = self.directory / "heads"
 
     def prepare(self) -> None:
-        for folder in (self.directory, self.rows, self.partials):
+        for folder in (self.directory, self.rows, self.partials, self.seen, self.heads):
             folder.mkdir(exist_ok=True)
+
+    def known_digest(self, status: os.stat_result) -> str | None:
+        """The content digest remembered for a file that ``stat`` still describes so, else None."""
+        try:
+            text = (self.seen / _stat_name(status)).read_text().strip()
+        except OSError:
+            return None
+        return text if len(text) == 64 else None  # a half-copied one is computed again
+
+    def may_hold_copy(self, path: str | Path, status: os.stat_result) -> bool:
+        """Whether a kept result's file had this file's size and first 64 KiB (a copy, a moved file)."""
+        try:
+            return (self.heads / _head_name(path, status)).exists()
+        except OSError:
+            return False
+
+    def remember(self, path: str | Path, status: os.stat_result, digest: str) -> None:
+        """Note ``path``'s digest under the ``stat`` it had before it was read, if it still has it."""
+        try:
+            if _stat_name(os.stat(path)) != _stat_name(status):
+                return  # changed while being read: the digest may be of neither version
+            for target, text in ((self.seen / _stat_name(status), digest), (self.heads / _head_name(path, status), "")):
+                with atomic_path(target) as temporary:
+                    temporary.write_text(text)
+        except OSError:
+            return  # a later run reads the file once more: no harm
 
     def load(self, key: str) -> ExposureSurvey | None:
         row_path, maps_path = self.rows / f"{key}.json", self.partials / f"{key}.npz"
@@ -521,6 +519,17 @@ class SurveyStore:
                     np.savez(stream, **survey.maps)  # zlib cost as much as the survey pass itself
         with atomic_path(self.rows / f"{key}.json") as temporary:
             temporary.write_text(json.dumps(survey.row, default=_plain))
+
+
+def _stat_name(status: os.stat_result) -> str:
+    identity = f"{status.st_dev} {status.st_ino} {status.st_size} {status.st_mtime_ns} {status.st_ctime_ns}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def _head_name(path: str | Path, status: os.stat_result) -> str:
+    with open(path, "rb") as stream:
+        head = stream.read(_HEAD_BYTES)
+    return f"{status.st_size}-{hashlib.sha256(head).hexdigest()[:32]}"
 
 
 def _plain(value: Any) -> Any:
