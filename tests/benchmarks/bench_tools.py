@@ -15,12 +15,10 @@ repooling), and a group step with every tool shown (the DQ overlay on). The rati
 
 from __future__ import annotations
 
-from guibench import FULL_FRAME_1GB, announce, median_ms, options, ramp_pair, scaled, shown_window  # first: before Qt
+from guibench import FULL_FRAME_1GB, TARGET_MS, announce, median_ms, options, ramp_pair, scaled, shown_window
 
 from lininspect.core.analysis import analysis
 from lininspect.model.viewstate import PanelSource, Stretch
-
-TARGET_MS = 100.0
 
 
 def main() -> None:
@@ -53,7 +51,8 @@ def main() -> None:
     view.set_display("left", stretch=Stretch.LINEAR)
     table.size_box.setCurrentText("9 x 9")
     table.follow_cursor.setChecked(True)
-    figures["pixel table on a cursor move (9 x 9)"] = median_ms(lambda k: table._on_hover(*scaled(shape, 500 + 7 * k, 900 + 3 * k)))
+    figures["pixel table on a cursor move (9 x 9)"] = median_ms(
+        lambda k: table._on_hover(*scaled(shape, 500 + 7 * k, 900 + 3 * k)))
     figures["blink step (left panel only)"] = median_ms(
         lambda k: view.update(left=(PanelSource.CORRECTED_A, PanelSource.INPUT)[k % 2]))
     dq_browser.choose("PIXELDQ", "NO_LIN_CORR")
@@ -63,7 +62,8 @@ def main() -> None:
     window.tool_docks.show("blink")
     magnifier, panner = window.tool_docks.show("magnifier"), window.tool_docks.show("panner")
     app.processEvents()
-    figures["magnifier on a cursor move (4x)"] = median_ms(lambda k: magnifier._on_hover("left", *scaled(shape, 500 + 7 * k, 900 + 3 * k)))
+    figures["magnifier on a cursor move (4x)"] = median_ms(
+        lambda k: magnifier._on_hover("left", *scaled(shape, 500 + 7 * k, 900 + 3 * k)))
 
     def pool_again(_k: int) -> None:
         panner._pooled_from = None  # as after a group step: the whole plane pooled again
