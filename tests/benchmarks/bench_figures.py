@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from guibench import FULL_FRAME_1GB, SCRATCH, announce, median_ms, options, ramp_pair, scaled, shown_window
+from guibench import FULL_FRAME_1GB, SCRATCH, group_step, inputs, median_ms, scaled, shown_window
 
 from lininspect.gui.figurecopy import background, figure_layout
 from lininspect.gui.figurefile import figure_job, record_figure
@@ -24,10 +24,8 @@ from lininspect.model.figurespec import FigureSize, FigureTarget, Theme
 
 
 def main() -> None:
-    workdir, shape = options(__doc__, FULL_FRAME_1GB)
-    exposure, reference = ramp_pair(workdir, shape)
+    shape, exposure, reference = inputs(__doc__, FULL_FRAME_1GB)
     out = Path(SCRATCH.name)
-    announce(shape, exposure, workdir)
 
     app, window = shown_window(exposure, reference)
     window.select_pixel(*scaled(shape, 1000, 1000))
@@ -47,7 +45,7 @@ def main() -> None:
 
     for _ in range(20):
         app.processEvents()  # the window's own first paint, not counted below
-    yardstick = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
+    yardstick = median_ms(group_step(window))
     paper = FigureSize(7.0, 3.5, 300)
     print(f"yardstick (Right key group step): {yardstick:.1f} ms")
     for label, target, name in (("both panels, PNG 2100 x 1050 px", FigureTarget.PANELS, "p.png"),

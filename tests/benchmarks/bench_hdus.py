@@ -12,7 +12,7 @@ figure), a change of the COEFFS plane shown in the left panel, and the header se
 
 from __future__ import annotations
 
-from guibench import median_ms, options, ramp_pair, shown_window
+from guibench import group_step, inputs, median_ms, shown_window
 
 from lininspect.model.hduplanes import HduPlane
 
@@ -21,8 +21,7 @@ SHAPE = (1, 10, 2048, 2048)
 
 
 def main() -> None:
-    workdir, shape = options(__doc__, SHAPE)
-    exposure, reference = ramp_pair(workdir, shape)
+    shape, exposure, reference = inputs(__doc__, SHAPE, announce=False)
 
     app, window = shown_window(exposure, reference)
     app.processEvents()
@@ -30,9 +29,7 @@ def main() -> None:
     app.processEvents()
     view = window.view
 
-    def step(k: int) -> None:
-        window.step(0, -1 if k % 2 else 1)
-
+    step = group_step(window)
     yardstick = median_ms(step)
     view.update(right_hdu=HduPlane("GROUPDQ"))
     figures = {"group step, GROUPDQ on the right": median_ms(step)}

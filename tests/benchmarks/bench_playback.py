@@ -13,15 +13,13 @@ highest steady Play rate is 1000 ms over a frame's figure.
 
 from __future__ import annotations
 
-from guibench import FULL_FRAME_1GB, announce, median_ms, options, ramp_pair, scaled, shown_window
+from guibench import FULL_FRAME_1GB, group_step, inputs, median_ms, scaled, shown_window
 
 from lininspect.model.viewstate import PanelSource, RightView
 
 
 def main() -> None:
-    workdir, shape = options(__doc__, FULL_FRAME_1GB)
-    exposure, reference = ramp_pair(workdir, shape)
-    announce(shape, exposure, workdir)
+    shape, exposure, reference = inputs(__doc__, FULL_FRAME_1GB)
 
     app, window = shown_window(exposure, reference)
     window.set_frame(0, 1)
@@ -34,7 +32,7 @@ def main() -> None:
             window.set_frame(0, 1)  # not timed apart: a frame of its own, as the play's wrap is
         frame._next()
 
-    yardstick = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
+    yardstick = median_ms(group_step(window))
     figures = {"Play frame, input and corrected": median_ms(play_frame)}
     view.update(left=PanelSource.INPUT_STEPS, right=RightView.CORRECTED_A_STEPS)
     app.processEvents()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 
-from guibench import FULL_FRAME_1GB, TARGET_MS, announce, median_ms, options, ramp_pair, scaled, shown_window
+from guibench import FULL_FRAME_1GB, TARGET_MS, group_step, inputs, median_ms, scaled, shown_window
 from regions import CirclePixelRegion, PixCoord
 
 from lininspect.core.analysis.regionstats import footprint
@@ -34,14 +34,10 @@ def shown_ramps(app, tool) -> None:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    workdir, shape = options(__doc__, FULL_FRAME_1GB)
-    exposure, reference = ramp_pair(workdir, shape)
-    announce(shape, exposure, workdir)
+    shape, exposure, reference = inputs(__doc__, FULL_FRAME_1GB)
 
-    app, window = shown_window(exposure, reference)
-    window.set_frame(0, shape[1] - 1)
-    app.processEvents()
-    bare_step = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
+    app, window = shown_window(exposure, reference, group=shape[1] - 1)
+    bare_step = median_ms(group_step(window))
     region = CirclePixelRegion(PixCoord(*map(float, scaled(shape, 1200, 900))), math.sqrt(PIXELS / math.pi))
     print(f"region: a circle of {footprint(region, shape[2:]).count} pixels")
     tool = window.tool_docks.show("regions")
@@ -59,7 +55,7 @@ def main() -> None:
         "region ramps, input + corrected A (model)": median_ms(
             lambda k: region_ramps(session, region, 0, ("mean", "median")[k % 2], individual=20)),
         "region ramps, read in a job and drawn (tool)": median_ms(lambda k: shown_ramps(app, tool), repeats=7),
-        "group step, Regions tool shown": median_ms(lambda k: window.step(0, -1 if k % 2 else 1)),
+        "group step, Regions tool shown": median_ms(group_step(window)),
     }
     assert cold.pixels == footprint(region, shape[2:]).count
     for label, ms in figures.items():

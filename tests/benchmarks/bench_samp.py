@@ -18,7 +18,7 @@ import statistics
 import threading
 import time
 
-from guibench import SCRATCH, TARGET_MS, options, ramp_pair, scaled, shown_window
+from guibench import SCRATCH, TARGET_MS, inputs, scaled, shown_window
 from pyvo.samp import SAMPHubServer, SAMPIntegratedClient
 
 HUB_LOCK = f"{SCRATCH.name}/hub.lock"
@@ -30,8 +30,7 @@ REPEATS = 9
 
 
 def main() -> None:
-    workdir, shape = options(__doc__, SHAPE)
-    exposure, reference = ramp_pair(workdir, shape)
+    shape, exposure, reference = inputs(__doc__, SHAPE, announce=False)
 
     hub = SAMPHubServer(web_profile=False, addr="127.0.0.1", lockfile=HUB_LOCK)
     hub.start()

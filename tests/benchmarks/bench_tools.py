@@ -15,22 +15,18 @@ repooling), and a group step with every tool shown (the DQ overlay on). The rati
 
 from __future__ import annotations
 
-from guibench import FULL_FRAME_1GB, TARGET_MS, announce, median_ms, options, ramp_pair, scaled, shown_window
+from guibench import FULL_FRAME_1GB, TARGET_MS, group_step, inputs, median_ms, scaled, shown_window
 
 from lininspect.core.analysis import analysis
 from lininspect.model.viewstate import PanelSource, Stretch
 
 
 def main() -> None:
-    workdir, shape = options(__doc__, FULL_FRAME_1GB)
-    exposure, reference = ramp_pair(workdir, shape)
-    announce(shape, exposure, workdir)
+    shape, exposure, reference = inputs(__doc__, FULL_FRAME_1GB)
 
-    app, window = shown_window(exposure, reference)
-    window.set_frame(0, shape[1] - 1)
-    app.processEvents()
+    app, window = shown_window(exposure, reference, group=shape[1] - 1)
     window.select_pixel(*scaled(shape, 1000, 1000))
-    bare_step = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
+    bare_step = median_ms(group_step(window))
     scale = window.tool_docks.show("scale")
     table = window.tool_docks.show("pixeltable")
     dq_browser = window.tool_docks.show("dqbrowser")
@@ -74,7 +70,7 @@ def main() -> None:
         lambda k: scale.set_user_limits("left", low - k, high + k))
     figures["panner: rectangle on a zoom change"] = median_ms(
         lambda k: window.left.view.setRange(xRange=(100 + k, 900 + k), yRange=(300, 1100), padding=0))
-    figures["group step, every tool shown (both panels)"] = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
+    figures["group step, every tool shown (both panels)"] = median_ms(group_step(window))
     for label, ms in figures.items():
         print(f"{label:<44} {ms:8.1f} ms   target {TARGET_MS:.0f} ms   ratio {TARGET_MS / ms:5.2f}x")
     shown = figures["group step, every tool shown (both panels)"]

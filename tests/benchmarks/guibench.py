@@ -50,8 +50,8 @@ def median_ms(action: Callable[[int], object], repeats: int = 15) -> float:
     return statistics.median(times)
 
 
-def options(description: str, shape: Shape) -> tuple[Path, Shape]:
-    """The folder the inputs are kept in (--workdir, else the scratch folder) and the exposure's shape.
+def inputs(description: str, shape: Shape, *, announce: bool = True) -> tuple[Shape, Path, Path]:
+    """The options parsed, and the exposure's shape, ramp and reference (kept in --workdir and reused).
 
     ``--shape`` runs a benchmark on a small exposure to check it still runs to the end.
     """
@@ -63,7 +63,11 @@ def options(description: str, shape: Shape) -> tuple[Path, Shape]:
     parsed = parser.parse_args()
     workdir = parsed.workdir or Path(SCRATCH.name)
     workdir.mkdir(parents=True, exist_ok=True)
-    return workdir, tuple(parsed.shape)  # type: ignore[return-value]
+    shape = tuple(parsed.shape)  # type: ignore[assignment]
+    exposure, reference = ramp_pair(workdir, shape)
+    if announce:
+        print(f"exposure {shape}: {exposure.stat().st_size / 1e9:.2f} GB on disk, in {workdir}")
+    return shape, exposure, reference
 
 
 def ramp_pair(workdir: Path, shape: Shape) -> tuple[Path, Path]:
@@ -78,19 +82,25 @@ def ramp_pair(workdir: Path, shape: Shape) -> tuple[Path, Path]:
     return exposure, reference
 
 
-def announce(shape: Shape, exposure: Path, workdir: Path) -> None:
-    print(f"exposure {shape}: {exposure.stat().st_size / 1e9:.2f} GB on disk, in {workdir}")
-
-
-def shown_window(exposure: Path, reference: Path) -> tuple[QApplication, MainWindow]:
-    """The main window as a user sees it (1600 x 1000), the pair opened."""
+def shown_window(
+    exposure: Path, reference: Path, group: int | None = None
+) -> tuple[QApplication, MainWindow]:
+    """The main window as a user sees it (1600 x 1000), the pair opened (at ``group`` if given)."""
     app = application()
     window = MainWindow(make_settings())
     window.resize(1600, 1000)
     window.show()
     window.open_input(exposure)
     window.open_reference(reference)
+    if group is not None:
+        window.set_frame(0, group)
+        app.processEvents()
     return app, window
+
+
+def group_step(window: MainWindow) -> Callable[[int], None]:
+    """A group step back and forth (the Right and Left keys): the yardstick of the GUI benchmarks."""
+    return lambda k: window.step(0, -1 if k % 2 else 1)
 
 
 def scaled(shape: Shape, x: float, y: float) -> tuple[int, int]:
