@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 
-from guibench import FULL_FRAME_1GB, TARGET_MS, group_step, inputs, median_ms, scaled, shown_window
+from guibench import FULL_FRAME_1GB, group_step, inputs, median_ms, print_against_target, scaled, shown_window
 from regions import CirclePixelRegion, PixCoord
 
 from lininspect.core.analysis.regionstats import footprint
@@ -58,8 +58,7 @@ def main() -> None:
         "group step, Regions tool shown": median_ms(group_step(window)),
     }
     assert cold.pixels == footprint(region, shape[2:]).count
-    for label, ms in figures.items():
-        print(f"{label:<44} {ms:8.1f} ms   target {TARGET_MS:.0f} ms   ratio {TARGET_MS / ms:5.2f}x")
+    print_against_target(figures)
     print(f"{'region ramps, first (cold) read':<44} {cold_ms:8.1f} ms")
     shown = figures["group step, Regions tool shown"]
     print(f"{'group step, no tool shown (yardstick)':<44} {bare_step:8.1f} ms   the tool adds {shown - bare_step:+.1f} ms")

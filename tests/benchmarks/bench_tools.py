@@ -15,7 +15,7 @@ repooling), and a group step with every tool shown (the DQ overlay on). The rati
 
 from __future__ import annotations
 
-from guibench import FULL_FRAME_1GB, TARGET_MS, group_step, inputs, median_ms, scaled, shown_window
+from guibench import FULL_FRAME_1GB, group_step, inputs, median_ms, print_against_target, scaled, shown_window
 
 from lininspect.core.analysis import analysis
 from lininspect.model.viewstate import PanelSource, Stretch
@@ -71,8 +71,7 @@ def main() -> None:
     figures["panner: rectangle on a zoom change"] = median_ms(
         lambda k: window.left.view.setRange(xRange=(100 + k, 900 + k), yRange=(300, 1100), padding=0))
     figures["group step, every tool shown (both panels)"] = median_ms(group_step(window))
-    for label, ms in figures.items():
-        print(f"{label:<44} {ms:8.1f} ms   target {TARGET_MS:.0f} ms   ratio {TARGET_MS / ms:5.2f}x")
+    print_against_target(figures)
     shown = figures["group step, every tool shown (both panels)"]
     print(f"{'group step, no tool shown (yardstick)':<44} {bare_step:8.1f} ms   the tools add {shown - bare_step:+.1f} ms")
     window.close()

@@ -50,6 +50,12 @@ def median_ms(action: Callable[[int], object], repeats: int = 15) -> float:
     return statistics.median(times)
 
 
+def print_against_target(figures: dict[str, float]) -> None:
+    """One line per figure (ms) with its ratio to issue 17's target (above 1: within it)."""
+    for label, ms in figures.items():
+        print(f"{label:<44} {ms:8.1f} ms   target {TARGET_MS:.0f} ms   ratio {TARGET_MS / ms:5.2f}x")
+
+
 def inputs(description: str, shape: Shape, *, announce: bool = True) -> tuple[Shape, Path, Path]:
     """The options parsed, and the exposure's shape, ramp and reference (kept in --workdir and reused).
 
