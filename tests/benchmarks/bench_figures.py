@@ -1,6 +1,6 @@
 """Figures and movies on a 1 GB full frame: what the GUI thread spends, and how long a movie takes.
 
-    python tests/benchmarks/bench_figures.py [--workdir DIR]
+    python tests/benchmarks/bench_figures.py [--workdir DIR] [--shape 1 60 2048 2048]
 
 Offscreen Qt, private settings, the (1, 60, 2048, 2048) float32 ramp of bench_tools.py (written to
 --workdir once and reused), input left and corrected right. Figures (median of a few): both panels
@@ -12,44 +12,23 @@ The yardstick is the Right key's group step on the default panels.
 
 from __future__ import annotations
 
-import os
-import tempfile
-
-os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
-_SCRATCH = tempfile.TemporaryDirectory(prefix="lininspect-bench-figures-")
-os.environ["LININSPECT_SETTINGS"] = os.path.join(_SCRATCH.name, "settings.ini")  # never the user's settings
-
-import argparse
+import threading
 import time
 from pathlib import Path
 
-from bench_tools import SHAPE, inputs, median_ms
-from lininspect.gui.app import application, make_settings
-from lininspect.gui.figurecopy import background, figure_layout
-import threading
+from guibench import FULL_FRAME_1GB, SCRATCH, group_step, inputs, median_ms, scaled, shown_window
 
+from lininspect.gui.figurecopy import background, figure_layout
 from lininspect.gui.figurefile import figure_job, record_figure
-from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.figurespec import FigureSize, FigureTarget, Theme
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", type=Path, default=None)
-    options = parser.parse_args()
-    workdir = options.workdir or Path(_SCRATCH.name)
-    workdir.mkdir(parents=True, exist_ok=True)
-    exposure, reference = inputs(workdir)
-    out = Path(_SCRATCH.name)
-    print(f"exposure {SHAPE}: {exposure.stat().st_size / 1e9:.2f} GB on disk, in {workdir}")
+    shape, exposure, reference = inputs(__doc__, FULL_FRAME_1GB)
+    out = Path(SCRATCH.name)
 
-    app = application()
-    window = MainWindow(make_settings())
-    window.resize(1600, 1000)
-    window.show()
-    window.open_input(exposure)
-    window.open_reference(reference)
-    window.select_pixel(1000, 1000)
+    app, window = shown_window(exposure, reference)
+    window.select_pixel(*scaled(shape, 1000, 1000))
     app.processEvents()
 
     recorded = {}
@@ -66,7 +45,7 @@ def main() -> None:
 
     for _ in range(20):
         app.processEvents()  # the window's own first paint, not counted below
-    yardstick = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
+    yardstick = median_ms(group_step(window))
     paper = FigureSize(7.0, 3.5, 300)
     print(f"yardstick (Right key group step): {yardstick:.1f} ms")
     for label, target, name in (("both panels, PNG 2100 x 1050 px", FigureTarget.PANELS, "p.png"),
@@ -90,7 +69,7 @@ def main() -> None:
         if now - started > 600:
             raise SystemExit("the movie took over 10 minutes")
     total = time.perf_counter() - started
-    print(f"movie of {SHAPE[1]} groups at 512 px: {total:.1f} s to the file "
+    print(f"movie of {shape[1]} groups at 512 px: {total:.1f} s to the file "
           f"({(out / 'movie.gif').stat().st_size / 1e6:.1f} MB); longest GUI-thread turn {longest_turn * 1000:.0f} ms "
           f"({longest_turn * 1000 / yardstick:.1f} x yardstick)")  # fmt: skip
     window.close()

@@ -1,6 +1,6 @@
 """Issue 17 item 9's speed: an HDU plane in a panel on a full frame, against the panels' own views.
 
-    python tests/benchmarks/bench_hdus.py [--workdir DIR]
+    python tests/benchmarks/bench_hdus.py [--workdir DIR] [--shape 1 10 2048 2048]
 
 Offscreen Qt, private settings, a (1, 10, 2048, 2048) float32 ramp with GROUPDQ (NIRCam's full
 frame; the plane read does not depend on the number of groups) and a full-frame reference,
@@ -12,54 +12,24 @@ figure), a change of the COEFFS plane shown in the left panel, and the header se
 
 from __future__ import annotations
 
-import os
-import tempfile
+from guibench import group_step, inputs, median_ms, shown_window
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
-_SCRATCH = tempfile.TemporaryDirectory(prefix="lininspect-bench-hdus-")
-os.environ["LININSPECT_SETTINGS"] = os.path.join(_SCRATCH.name, "settings.ini")  # never the user's settings
-
-import argparse
-from pathlib import Path
-
-from bench_file import write_big_ramp
-from bench_tools import median_ms
-from common import realistic_inputs
-from pipeline_oracle import write_linearity_reference
-from lininspect.gui.app import application, make_settings
-from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.hduplanes import HduPlane
 
+#: NIRCam's full frame; the plane read does not depend on the number of groups.
 SHAPE = (1, 10, 2048, 2048)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", type=Path, default=None)
-    options = parser.parse_args()
-    workdir = options.workdir or Path(_SCRATCH.name)
-    workdir.mkdir(parents=True, exist_ok=True)
-    exposure, reference = workdir / "full_frame_hdus.fits", workdir / "full_frame_hdus_ref.fits"
-    if not exposure.is_file():
-        write_big_ramp(exposure, SHAPE)
-    if not reference.is_file():
-        small = realistic_inputs((1, 1, *SHAPE[2:]))
-        write_linearity_reference(reference, coeffs=small["coeffs"], dq=small["ref_dq"])
+    shape, exposure, reference = inputs(__doc__, SHAPE, announce=False)
 
-    app = application()
-    window = MainWindow(make_settings())
-    window.resize(1600, 1000)
-    window.show()
-    window.open_input(exposure)
-    window.open_reference(reference)
+    app, window = shown_window(exposure, reference)
     app.processEvents()
     tool = window.tool_docks.show("hduimage")
     app.processEvents()
     view = window.view
 
-    def step(k: int) -> None:
-        window.step(0, -1 if k % 2 else 1)
-
+    step = group_step(window)
     yardstick = median_ms(step)
     view.update(right_hdu=HduPlane("GROUPDQ"))
     figures = {"group step, GROUPDQ on the right": median_ms(step)}

@@ -1,6 +1,6 @@
 """Groups from the plots on a 1 GB full frame: how fast Play can go, and what a plot click costs.
 
-    python tests/benchmarks/bench_playback.py [--workdir DIR]
+    python tests/benchmarks/bench_playback.py [--workdir DIR] [--shape 1 60 2048 2048]
 
 Offscreen Qt, private settings, the (1, 60, 2048, 2048) float32 ramp of bench_tools.py (written to
 --workdir once and reused). Each figure is the median of repeated real interactions, timed from
@@ -13,54 +13,33 @@ highest steady Play rate is 1000 ms over a frame's figure.
 
 from __future__ import annotations
 
-import os
-import tempfile
+from guibench import FULL_FRAME_1GB, group_step, inputs, median_ms, scaled, shown_window
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
-_SCRATCH = tempfile.TemporaryDirectory(prefix="lininspect-bench-playback-")
-os.environ["LININSPECT_SETTINGS"] = os.path.join(_SCRATCH.name, "settings.ini")  # never the user's settings
-
-import argparse
-from pathlib import Path
-
-from bench_tools import SHAPE, inputs, median_ms
-from lininspect.gui.app import application, make_settings
-from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.viewstate import PanelSource, RightView
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", type=Path, default=None)
-    options = parser.parse_args()
-    workdir = options.workdir or Path(_SCRATCH.name)
-    workdir.mkdir(parents=True, exist_ok=True)
-    exposure, reference = inputs(workdir)
-    print(f"exposure {SHAPE}: {exposure.stat().st_size / 1e9:.2f} GB on disk, in {workdir}")
+    shape, exposure, reference = inputs(__doc__, FULL_FRAME_1GB)
 
-    app = application()
-    window = MainWindow(make_settings())
-    window.resize(1600, 1000)
-    window.show()
-    window.open_input(exposure)
-    window.open_reference(reference)
+    app, window = shown_window(exposure, reference)
     window.set_frame(0, 1)
-    window.select_pixel(1000, 1000)
+    window.select_pixel(*scaled(shape, 1000, 1000))
     app.processEvents()
     frame, view = window.frame, window.view
 
     def play_frame(k: int) -> None:
-        if view.group == SHAPE[1] - 1:
+        if view.group == shape[1] - 1:
             window.set_frame(0, 1)  # not timed apart: a frame of its own, as the play's wrap is
         frame._next()
 
-    yardstick = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
+    yardstick = median_ms(group_step(window))
     figures = {"Play frame, input and corrected": median_ms(play_frame)}
     view.update(left=PanelSource.INPUT_STEPS, right=RightView.CORRECTED_A_STEPS)
     app.processEvents()
     figures["Play frame, both panels on group differences"] = median_ms(play_frame)
     inspector = window.inspector
-    figures["click on the ramp plot (its group shown)"] = median_ms(lambda k: inspector.groupClicked.emit(2 + k % 40))
+    figures["click on the ramp plot (its group shown)"] = median_ms(
+        lambda k: inspector.groupClicked.emit(2 + k % min(40, shape[1] - 2)))
     print(f"{'group step, Right key (yardstick)':<46} {yardstick:8.1f} ms")
     for label, ms in figures.items():
         print(f"{label:<46} {ms:8.1f} ms   ratio to yardstick {ms / yardstick:5.2f}x   at most {1000 / ms:5.1f} frames/s")

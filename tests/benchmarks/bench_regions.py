@@ -1,6 +1,6 @@
 """Issue 17's speed target for regions: statistics of a 10,000-pixel region on a 1 GB full frame in under 100 ms.
 
-    python tests/benchmarks/bench_regions.py [--workdir DIR]
+    python tests/benchmarks/bench_regions.py [--workdir DIR] [--shape 1 60 2048 2048]
 
 Offscreen Qt, private settings, the (1, 60, 2048, 2048) float32 ramp of bench_tools.py (1.0 GB
 of SCI) and its reference, written to --workdir once and reused. Figures are medians of
@@ -13,24 +13,13 @@ first, cold read reported apart; in the tool, read in a job and drawn), and a gr
 
 from __future__ import annotations
 
-import os
-import tempfile
-
-os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
-_SCRATCH = tempfile.TemporaryDirectory(prefix="lininspect-bench-regions-")
-os.environ["LININSPECT_SETTINGS"] = os.path.join(_SCRATCH.name, "settings.ini")  # never the user's settings
-
-import argparse
 import math
 import time
-from pathlib import Path
 
-from bench_tools import SHAPE, TARGET_MS, inputs, median_ms
+from guibench import FULL_FRAME_1GB, group_step, inputs, median_ms, print_against_target, scaled, shown_window
 from regions import CirclePixelRegion, PixCoord
 
 from lininspect.core.analysis.regionstats import footprint
-from lininspect.gui.app import application, make_settings
-from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.regionmeasures import panel_statistics, region_ramps
 
 PIXELS = 10_000
@@ -45,25 +34,12 @@ def shown_ramps(app, tool) -> None:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", type=Path, default=None)
-    options = parser.parse_args()
-    workdir = options.workdir or Path(_SCRATCH.name)
-    workdir.mkdir(parents=True, exist_ok=True)
-    exposure, reference = inputs(workdir)
-    print(f"exposure {SHAPE}: {exposure.stat().st_size / 1e9:.2f} GB on disk, in {workdir}")
+    shape, exposure, reference = inputs(__doc__, FULL_FRAME_1GB)
 
-    app = application()
-    window = MainWindow(make_settings())
-    window.resize(1600, 1000)
-    window.show()
-    window.open_input(exposure)
-    window.open_reference(reference)
-    window.set_frame(0, SHAPE[1] - 1)
-    app.processEvents()
-    bare_step = median_ms(lambda k: window.step(0, -1 if k % 2 else 1))
-    region = CirclePixelRegion(PixCoord(1200.0, 900.0), math.sqrt(PIXELS / math.pi))
-    print(f"region: a circle of {footprint(region, SHAPE[2:]).count} pixels")
+    app, window = shown_window(exposure, reference, group=shape[1] - 1)
+    bare_step = median_ms(group_step(window))
+    region = CirclePixelRegion(PixCoord(*map(float, scaled(shape, 1200, 900))), math.sqrt(PIXELS / math.pi))
+    print(f"region: a circle of {footprint(region, shape[2:]).count} pixels")
     tool = window.tool_docks.show("regions")
     window.view.update(regions=(region,))
     app.processEvents()
@@ -79,11 +55,10 @@ def main() -> None:
         "region ramps, input + corrected A (model)": median_ms(
             lambda k: region_ramps(session, region, 0, ("mean", "median")[k % 2], individual=20)),
         "region ramps, read in a job and drawn (tool)": median_ms(lambda k: shown_ramps(app, tool), repeats=7),
-        "group step, Regions tool shown": median_ms(lambda k: window.step(0, -1 if k % 2 else 1)),
+        "group step, Regions tool shown": median_ms(group_step(window)),
     }
-    assert cold.pixels == footprint(region, SHAPE[2:]).count
-    for label, ms in figures.items():
-        print(f"{label:<44} {ms:8.1f} ms   target {TARGET_MS:.0f} ms   ratio {TARGET_MS / ms:5.2f}x")
+    assert cold.pixels == footprint(region, shape[2:]).count
+    print_against_target(figures)
     print(f"{'region ramps, first (cold) read':<44} {cold_ms:8.1f} ms")
     shown = figures["group step, Regions tool shown"]
     print(f"{'group step, no tool shown (yardstick)':<44} {bare_step:8.1f} ms   the tool adds {shown - bare_step:+.1f} ms")

@@ -1,6 +1,6 @@
 """SAMP sends on a full frame: what the GUI thread spends on a Send, and how long until a peer has it.
 
-    python tests/benchmarks/bench_samp.py [--workdir DIR]
+    python tests/benchmarks/bench_samp.py [--workdir DIR] [--shape 1 4 2048 2048]
 
 Offscreen Qt, private settings, pyvo's hub on 127.0.0.1 with its own lock file and a peer that
 takes images and tables (as DS9 and TOPCAT do). A (1, 4, 2048, 2048) float32 ramp (a full frame:
@@ -14,51 +14,25 @@ FITS file and the hub's round trip, in a job).
 from __future__ import annotations
 
 import os
-import tempfile
-
-os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
-_SCRATCH = tempfile.TemporaryDirectory(prefix="lininspect-bench-samp-")
-os.environ["LININSPECT_SETTINGS"] = os.path.join(_SCRATCH.name, "settings.ini")  # never the user's settings
-os.environ["SAMP_HUB"] = f"std-lockurl:file://{_SCRATCH.name}/hub.lock"
-
-import argparse
 import statistics
 import threading
 import time
-from pathlib import Path
 
-from bench_file import write_big_ramp
-from common import realistic_inputs
-from pipeline_oracle import write_linearity_reference
+from guibench import SCRATCH, TARGET_MS, inputs, scaled, shown_window
 from pyvo.samp import SAMPHubServer, SAMPIntegratedClient
 
-from lininspect.gui.app import application, make_settings
-from lininspect.gui.mainwindow import MainWindow
+HUB_LOCK = f"{SCRATCH.name}/hub.lock"
+os.environ["SAMP_HUB"] = f"std-lockurl:file://{HUB_LOCK}"  # this benchmark's hub, never the user's
 
+#: A full frame: a sent plane is 16 MB whatever the number of groups.
 SHAPE = (1, 4, 2048, 2048)
-TARGET_MS = 100.0
 REPEATS = 9
 
 
-def inputs(workdir: Path) -> tuple[Path, Path]:
-    exposure, reference = workdir / "full_frame_4groups.fits", workdir / "full_frame_ref.fits"
-    if not exposure.is_file():
-        write_big_ramp(exposure, SHAPE)
-    if not reference.is_file():
-        small = realistic_inputs((1, 1, *SHAPE[2:]))
-        write_linearity_reference(reference, coeffs=small["coeffs"], dq=small["ref_dq"])
-    return exposure, reference
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", type=Path, default=None)
-    options = parser.parse_args()
-    workdir = options.workdir or Path(_SCRATCH.name)
-    workdir.mkdir(parents=True, exist_ok=True)
-    exposure, reference = inputs(workdir)
+    shape, exposure, reference = inputs(__doc__, SHAPE, announce=False)
 
-    hub = SAMPHubServer(web_profile=False, addr="127.0.0.1", lockfile=f"{_SCRATCH.name}/hub.lock")
+    hub = SAMPHubServer(web_profile=False, addr="127.0.0.1", lockfile=HUB_LOCK)
     hub.start()
     peer = SAMPIntegratedClient(name="peer")
     peer.connect(hub=hub)
@@ -66,19 +40,14 @@ def main() -> None:
     for mtype in ("image.load.fits", "table.load.votable"):
         peer.bind_receive_notification(mtype, lambda *_: told.set())
 
-    app = application()
-    window = MainWindow(make_settings())
-    window.resize(1600, 1000)
-    window.show()
-    window.open_input(exposure)
-    window.open_reference(reference)
+    app, window = shown_window(exposure, reference)
     tool = window.tool_docks.tools["samp"]
     tool.connect()
     while not tool.link.connected:
         app.processEvents()
     for n in range(9):
-        window.select_pixel(100 + 150 * n, 1000, pin=True)
-    window.select_pixel(1024, 1024)
+        window.select_pixel(*scaled(shape, 100 + 150 * n, 1000), pin=True)
+    window.select_pixel(*scaled(shape, 1024, 1024))
     app.processEvents()
 
     def timed(action: object) -> tuple[float, float]:
