@@ -346,8 +346,10 @@ def _correct(options: argparse.Namespace) -> int:
             if override is not None and not options.force:
                 check_same_detector(open_exposure(path), override)
             ready = resolve_input(path, override, as_is=options.as_is, progress=bar.step_callback(index))
+            # A reference used for this file only (CRDS's pick, or -r with one input) is prepared in place.
             summary = correct_file(ready.ramp, ready.reference, output, overwrite=options.overwrite,
-                                   progress=bar.callback(index), history=ready.preparation.history())  # fmt: skip
+                                   progress=bar.callback(index), history=ready.preparation.history(),
+                                   consume_reference=override is None or len(options.inputs) == 1)  # fmt: skip
         except LinInspectError as error:
             bar.clear()
             print(printable(f"lininspect: error: {error}"), file=sys.stderr)
