@@ -209,7 +209,7 @@ def prepare_coefficients(
     new_pixeldq = _plane_or_zeros(pixeldq, plane, "PIXELDQ") | ref
 
     _set_identity(prepared, (ref & np.uint32(NO_LIN_CORR)) != 0)
-    _flag_and_set_identity(prepared, new_pixeldq, np.isnan(prepared).any(axis=0))
+    _flag_and_set_identity(prepared, new_pixeldq, _any_nan(prepared))
     _flag_and_set_identity(prepared, new_pixeldq, prepared[1] == 0)
     return PreparedCoefficients(prepared, new_pixeldq)
 
@@ -403,6 +403,15 @@ def _plane_or_zeros(values: np.ndarray | None, plane: tuple[int, ...], what: str
     if values.shape != plane:
         raise LinInspectError(f"{what} has shape {values.shape}, expected {plane}")
     return values.astype(np.uint32)
+
+
+def _any_nan(coeffs: np.ndarray) -> np.ndarray:
+    """Pixels with a NaN in any coefficient, one plane at a time: ``isnan(coeffs).any(axis=0)``
+    would hold a boolean of the whole set (21 MB for a full-frame reference of 5)."""
+    found = np.isnan(coeffs[0])
+    for plane in coeffs[1:]:
+        found |= np.isnan(plane)
+    return found
 
 
 def _set_identity(coeffs: np.ndarray, pixels: np.ndarray) -> None:
