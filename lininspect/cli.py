@@ -322,6 +322,7 @@ def _add_cluster(parser: argparse.ArgumentParser, meaning: str) -> None:
 
 
 def _correct(options: argparse.Namespace) -> int:
+    from .allocator import return_large_blocks_to_the_system
     from .core.fits.exposure import open_exposure
     from .core.fits.outputs import check_run_outputs
     from .core.fits.product import correct_file, default_output_path
@@ -335,6 +336,7 @@ def _correct(options: argparse.Namespace) -> int:
     outputs = [options.output or default_output_path(path, options.output_dir) for path in options.inputs]
     check_run_outputs(list(zip(options.inputs, outputs)), [options.reference] if options.reference else [])
     _use_crds_context(options)
+    return_large_blocks_to_the_system()  # before the reference is read: its peak is the correction's
     override = open_reference(options.reference) if options.reference is not None else None
     if options.scheduler is not None or options.workers is not None:
         return _correct_on_cluster(options, outputs)
