@@ -3,8 +3,8 @@
 glibc's malloc raises its mmap threshold each time a large block is freed (up to 32 MB), after
 which the preparation's temporary planes (4-16 MB each on a full frame) come from the heap and
 stay resident once freed: 38 MB of a read-level ``correct``'s peak (docs/memory.md). Fixing the
-threshold keeps every block of 1 MiB or more its own mapping, returned when freed. Elsewhere
-than glibc nothing changes.
+threshold keeps every block of 4 MiB or more (a boolean plane of a full frame) its own mapping,
+returned when freed. Elsewhere than glibc nothing changes.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import ctypes.util
 #: ``mallopt``'s parameter for the mmap threshold (glibc's malloc.h); setting it stops the raising.
 _M_MMAP_THRESHOLD = -3
 
-#: Blocks this large or larger are mapped on their own: a tile's buffers stay below it.
-_THRESHOLD_BYTES = 1 << 20
+#: Blocks this large or larger are mapped on their own: a tile's buffers and temporaries stay below it.
+_THRESHOLD_BYTES = 4 << 20
 
 
 def return_large_blocks_to_the_system() -> bool:
