@@ -334,6 +334,7 @@ def _add_cluster(parser: argparse.ArgumentParser, meaning: str) -> None:
 
 
 def _correct(options: argparse.Namespace) -> int:
+    from .allocator import return_large_blocks_to_the_system
     from .core.fits.exposure import open_exposure
     from .core.fits.outputs import check_run_outputs
     from .core.fits.product import correct_file, default_output_path
@@ -347,6 +348,7 @@ def _correct(options: argparse.Namespace) -> int:
     outputs = [options.output or default_output_path(path, options.output_dir) for path in options.inputs]
     check_run_outputs(list(zip(options.inputs, outputs)), [options.reference] if options.reference else [])
     _use_crds_context(options)
+    return_large_blocks_to_the_system()  # before the reference is read: its peak is the correction's
     override = open_reference(options.reference) if options.reference is not None else None
     if options.scheduler is not None or options.workers is not None:
         return _correct_on_cluster(options, outputs)
@@ -358,8 +360,10 @@ def _correct(options: argparse.Namespace) -> int:
             if override is not None and not options.force:
                 check_same_detector(open_exposure(path), override)
             ready = resolve_input(path, override, as_is=options.as_is, progress=bar.step_callback(index))
+            # A reference used for this file only (CRDS's pick, or -r with one input) is prepared in place.
             summary = correct_file(ready.ramp, ready.reference, output, overwrite=options.overwrite,
-                                   progress=bar.callback(index), history=ready.preparation.history())  # fmt: skip
+                                   progress=bar.callback(index), history=ready.preparation.history(),
+                                   consume_reference=override is None or len(options.inputs) == 1)  # fmt: skip
         except LinInspectError as error:
             bar.clear()
             print(printable(f"lininspect: error: {error}"), file=sys.stderr)

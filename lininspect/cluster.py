@@ -264,7 +264,9 @@ def correct_task(path: str, output: str, reference: str | None, *, as_is: bool, 
             if override is not None and not force:
                 check_same_detector(open_exposure(path), override)
             ready = resolve_input(path, override, as_is=as_is)
-            summary = correct_file(ready.ramp, ready.reference, output, overwrite=overwrite, workers=1)
+            # The reference was opened for this task alone: prepared in place, not copied.
+            summary = correct_file(ready.ramp, ready.reference, output, overwrite=overwrite, workers=1,
+                                   consume_reference=True)
         except LinInspectError as error:
             return {"file": path, "error": str(error)}
         except OSError as error:

@@ -114,3 +114,41 @@ def test_a_damaged_asdf_extension_is_one_line(tmp_path: Path) -> None:
         hdul["ASDF"].data["ASDF_METADATA"][0][:40] = np.frombuffer(b"not yaml at all: [[[ {{{ ::: ---- !!!!!!", np.uint8)
     with pytest.raises(LinInspectError, match="ASDF extension unreadable"):
         open_exposure(path)
+
+
+def _read_level_pair(tmp_path: Path):
+    """A read-level exposure and a reference over exactly its pixels, one pixel with a NaN coefficient."""
+    shape = (1, 3, 6, 8)
+    coeffs, inverse = _coefficients(6, 8), _coefficients(6, 8)
+    coeffs[2, 1, 2] = np.nan
+    reference = write_linearity_reference(tmp_path / "ref.fits", coeffs=coeffs, inv_coeffs=inverse,
+                                          instrument="NIRCAM", detector="NRCA1", substrt=(1, 1))
+    exposure = write_ramp_file(tmp_path / "ramp.fits", sci=np.ones(shape, np.float32), instrument="NIRCAM",
+                               detector="NRCA1", nframes=4, with_asdf=False, extra_header={"NGROUPS": 3})
+    return open_exposure(exposure), open_reference(reference)
+
+
+def test_a_consumed_reference_is_prepared_where_it_is_not_copied(tmp_path: Path) -> None:
+    exposure, reference = _read_level_pair(tmp_path)
+    kept = plan_correction(exposure, reference).prepare(exposure.pixeldq, exposure.ngroups)
+    assert np.isnan(reference.coeffs[2, 1, 2])  # a reference still in use keeps its raw values
+    assert not np.shares_memory(kept.coeffs, reference.coeffs)
+
+    consumed = plan_correction(exposure, reference, consume=True).prepare(exposure.pixeldq, exposure.ngroups)
+    assert np.shares_memory(consumed.coeffs, reference.coeffs)
+    assert np.shares_memory(consumed.inverse, reference.inv_coeffs)
+    assert np.array_equal(consumed.coeffs, kept.coeffs) and np.array_equal(consumed.inverse, kept.inverse)
+    assert np.array_equal(consumed.pixeldq, kept.pixeldq) and kept.pixeldq[1, 2] != 0
+
+
+def test_correct_file_prepares_only_a_reference_given_up_in_place(tmp_path: Path) -> None:
+    from lininspect.core.fits.product import correct_file
+
+    exposure, reference = _read_level_pair(tmp_path)
+    correct_file(exposure, reference, tmp_path / "kept_linearity.fits")
+    assert np.isnan(reference.coeffs[2, 1, 2])  # the app's reference, shown raw afterwards
+    correct_file(exposure, reference, tmp_path / "given_linearity.fits", consume_reference=True)
+    assert reference.coeffs[2, 1, 2] == 0 and reference.coeffs[1, 1, 2] == 1  # identity: prepared, not copied
+    with fits.open(tmp_path / "kept_linearity.fits") as kept, fits.open(tmp_path / "given_linearity.fits") as given:
+        assert np.array_equal(kept["SCI"].data, given["SCI"].data)
+        assert np.array_equal(kept["PIXELDQ"].data, given["PIXELDQ"].data)

@@ -402,7 +402,9 @@ def read_image(path: Path, info: HduInfo, held: HeldFile | None = None) -> np.nd
     """A small image HDU fully read, scaled by BSCALE/BZERO, in native byte order (from ``held`` if given)."""
     opened = held if held is not None else HeldFile(Path(path))
     try:
-        return np.array(StoredImage(stored_image(opened, info), info.header)[...])
+        # Copied only when what was read is not already a writable array of its own: a reference's
+        # coefficients (84 MB a set on a full frame) are not held twice while they are read.
+        return np.require(StoredImage(stored_image(opened, info), info.header)[...], requirements=["W", "C"])
     finally:
         if held is None:
             opened.close()

@@ -93,21 +93,24 @@ def correct_file(
     cancel: CancelToken | None = None,
     workers: int | None = None,
     history: Sequence[str] = (),
+    consume_reference: bool = False,
 ) -> CorrectionSummary:
     """Correct one ramp file into a new ``_linearity`` file, streaming SCI tile by tile.
 
     ``input_path`` may be an exposure already open (the app's): the file it holds is corrected,
     not whatever its name leads to now. ``history``: sentences for the product's HISTORY after
-    lininspect's own (what was done before linearity).
+    lininspect's own (what was done before linearity). ``consume_reference``: the caller does not use
+    ``reference`` again, so its coefficients are prepared in place rather than copied (they then
+    hold the prepared values); a reference opened here from a path always is.
     """
     exposure = input_path if isinstance(input_path, Exposure) else open_exposure(input_path)
     if not isinstance(reference, LinearityReference):
-        reference = open_reference(reference)
+        reference, consume_reference = open_reference(reference), True
     output = Path(output_path) if output_path is not None else default_output_path(exposure.path)
     check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
     _refuse_invalid_blank(exposure)
     refuse_what_the_pipeline_cannot_load(exposure)
-    plan = plan_correction(exposure, reference)
+    plan = plan_correction(exposure, reference, consume=consume_reference)
     prepared = plan.prepare(exposure.pixeldq, exposure.ngroups)
     zeroframe = None if exposure.zeroframe is None else correct_zeroframe(exposure.zeroframe, prepared)
 

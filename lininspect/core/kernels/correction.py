@@ -181,7 +181,7 @@ def _rows_as(values: Any, i: int, first: int, last: int, dtype: type) -> tuple[n
 
 
 def prepare_coefficients(
-    coeffs: np.ndarray, ref_dq: np.ndarray | None, pixeldq: np.ndarray | None
+    coeffs: np.ndarray, ref_dq: np.ndarray | None, pixeldq: np.ndarray | None, *, in_place: bool = False
 ) -> PreparedCoefficients:
     """Apply the pipeline's preparation, in its order.
 
@@ -189,8 +189,11 @@ def prepare_coefficients(
     2. reference NO_LIN_CORR pixels get identity coefficients;
     3. pixels with a NaN in any coefficient get identity and NO_LIN_CORR;
     4. pixels whose linear term is zero get identity and NO_LIN_CORR.
+
+    ``in_place``: ``coeffs`` is the caller's to give up, so a float32 C-contiguous array is
+    prepared where it is instead of copied (a full-frame set is 84 MB, held once, not twice).
     """
-    prepared = np.array(coeffs, dtype=np.float32, order="C", copy=True)
+    prepared = np.array(coeffs, dtype=np.float32, order="C", copy=None if in_place else True)
     if prepared.ndim != 3:
         raise LinInspectError(f"coefficients must be 3-D (ncoeffs, ny, nx), got shape {prepared.shape}")
     if prepared.shape[0] < 2:
@@ -202,7 +205,7 @@ def prepare_coefficients(
     new_pixeldq = _plane_or_zeros(pixeldq, plane, "PIXELDQ") | ref
 
     _set_identity(prepared, (ref & np.uint32(NO_LIN_CORR)) != 0)
-    _flag_and_set_identity(prepared, new_pixeldq, np.isnan(prepared).any(axis=0))
+    _flag_and_set_identity(prepared, new_pixeldq, _any_nan(prepared))
     _flag_and_set_identity(prepared, new_pixeldq, prepared[1] == 0)
     return PreparedCoefficients(prepared, new_pixeldq)
 
@@ -396,6 +399,15 @@ def _plane_or_zeros(values: np.ndarray | None, plane: tuple[int, ...], what: str
     if values.shape != plane:
         raise LinInspectError(f"{what} has shape {values.shape}, expected {plane}")
     return values.astype(np.uint32)
+
+
+def _any_nan(coeffs: np.ndarray) -> np.ndarray:
+    """Pixels with a NaN in any coefficient, one plane at a time: ``isnan(coeffs).any(axis=0)``
+    would hold a boolean of the whole set (21 MB for a full-frame reference of 5)."""
+    found = np.isnan(coeffs[0])
+    for plane in coeffs[1:]:
+        found |= np.isnan(plane)
+    return found
 
 
 def _set_identity(coeffs: np.ndarray, pixels: np.ndarray) -> None:

@@ -30,6 +30,9 @@ class CorrectionPlan:
     inv_coeffs: np.ndarray | None  # set only when the read-level correction runs
     read_pattern: ReadPattern | None
     reason: str  # one line for the user: which path and why
+    #: ``coeffs`` and ``inv_coeffs`` are given up to :meth:`prepare`, which prepares them in place:
+    #: nothing reads the raw values from this plan afterwards.
+    consumed: bool = False
 
     @property
     def read_level(self) -> bool:
@@ -38,18 +41,24 @@ class CorrectionPlan:
     def prepare(self, pixeldq: np.ndarray | None, ngroups: int) -> PreparedCoefficients:
         """Prepared coefficients whose tile kernel is the planned correction."""
         if self.inv_coeffs is None or self.read_pattern is None:
-            return prepare_coefficients(self.coeffs, self.ref_dq, pixeldq)
+            return prepare_coefficients(self.coeffs, self.ref_dq, pixeldq, in_place=self.consumed)
         return prepare_read_level(
-            self.coeffs, self.inv_coeffs, self.ref_dq, pixeldq, self.read_pattern, ngroups
+            self.coeffs, self.inv_coeffs, self.ref_dq, pixeldq, self.read_pattern, ngroups,
+            in_place=self.consumed,
         )
 
 
-def plan_correction(exposure: Exposure, reference: LinearityReference) -> CorrectionPlan:
-    """Cut the reference for ``exposure`` and pick the correction as the pipeline's linearity step does."""
+def plan_correction(exposure: Exposure, reference: LinearityReference, *, consume: bool = False) -> CorrectionPlan:
+    """Cut the reference for ``exposure`` and pick the correction as the pipeline's linearity step does.
+
+    ``consume``: neither the reference's coefficients nor the plan's are read again once prepared,
+    so :meth:`CorrectionPlan.prepare` prepares them where they are (they then hold the prepared values)
+    instead of holding a second copy of each set: 168 MB for a full-frame read-level reference.
+    """
     coeffs, ref_dq = coefficients_for(exposure, reference)
 
     def classic(reason: str) -> CorrectionPlan:
-        return CorrectionPlan(coeffs, ref_dq, None, None, f"classic correction: {reason}")
+        return CorrectionPlan(coeffs, ref_dq, None, None, f"classic correction: {reason}", consume)
 
     if reference.inv_coeffs is None:
         return classic("the reference has no INV_COEFFS")
@@ -90,4 +99,5 @@ def plan_correction(exposure: Exposure, reference: LinearityReference) -> Correc
         inverse,
         pipeline_read_pattern(exposure.ngroups, nframes),
         f"read-level correction: the reference has INV_COEFFS, NFRAMES = {nframes} and no read_times",
+        consume,
     )

@@ -119,20 +119,25 @@ def prepare_read_level(
     pixeldq: np.ndarray | None,
     read_pattern: Sequence[Sequence[int]],
     ngroups: int,
+    *,
+    in_place: bool = False,
 ) -> ReadLevelCoefficients:
-    """Prepare the forward set, then the inverse set on the PIXELDQ the first left, as the pipeline does."""
+    """Prepare the forward set, then the inverse set on the PIXELDQ the first left, as the pipeline does.
+
+    ``in_place``: ``coeffs`` and ``inv_coeffs`` are the caller's to give up (see
+    :func:`~.correction.prepare_coefficients`)."""
     if ngroups < 2:
         raise LinInspectError(
             f"the read-level correction needs at least 2 groups, this exposure has {ngroups} "
             "(the pipeline fails on it with an IndexError)"
         )
-    forward = prepare_coefficients(coeffs, ref_dq, pixeldq)
+    forward = prepare_coefficients(coeffs, ref_dq, pixeldq, in_place=in_place)
     if np.ndim(inv_coeffs) != 3 or np.shape(inv_coeffs)[1:] != forward.coeffs.shape[1:]:
         raise LinInspectError(
             f"INV_COEFFS has shape {np.shape(inv_coeffs)}; expected (ncoeffs, {forward.coeffs.shape[1]}, "
             f"{forward.coeffs.shape[2]}) like COEFFS"
         )
-    inverse = prepare_coefficients(inv_coeffs, ref_dq, forward.pixeldq)
+    inverse = prepare_coefficients(inv_coeffs, ref_dq, forward.pixeldq, in_place=in_place)
     pattern = _checked_pattern(read_pattern, ngroups)
     mean_reads = np.array([np.mean(reads) for reads in pattern], dtype=np.float64)
     return ReadLevelCoefficients(forward.coeffs, inverse.pixeldq, inverse.coeffs, pattern, mean_reads)

@@ -104,7 +104,7 @@ def _coefficient_planes(path: Path, info: fitsfile.HduInfo) -> np.ndarray:
     planes = int(np.prod(info.shape)) if info.shape else 0
     # The stored array, its float32 copy and the prepared copy the correction makes.
     fitsfile.require_memory(path, info.name, 3 * max(4, abs(int(info.header["BITPIX"])) // 8) * planes)
-    return fitsfile.read_image(path, info).astype(np.float32)
+    return fitsfile.read_image(path, info).astype(np.float32, copy=False)
 
 
 class DetectorFile(Protocol):
