@@ -15,7 +15,6 @@ so a file is read once by a first run and not at all by a rerun.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import sys
@@ -26,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .allocator import room_for_plane_temporaries
 from .core.errors import LinInspectError
 from .core.survey.contentdigest import content_digest
 from .core.survey.survey import (
@@ -92,27 +92,13 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
 
 #: Set once this worker process's malloc has been given room (see :func:`roomy_malloc`).
 _malloc_roomy = False
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_ROOM = 64 * 2**20
 
 
 def roomy_malloc() -> bool:
-    """Give glibc's malloc room for the survey's plane-sized numpy temporaries; True once it has.
-
-    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also pins glibc's mmap
-    threshold at 128 KiB: every temporary of a few hundred KB then gets fresh pages, and a worker
-    spent 4x the CPU of a plain process on the same file (measured: 3.9 s against 0.95 s per MIRI
-    full frame). Thresholds of 64 MiB bring it back; memory beyond them is still returned.
-    """
+    """Give glibc's malloc room in a Dask worker (its nanny tunes it for small objects); True once it has."""
     global _malloc_roomy
     if not _malloc_roomy and sys.platform.startswith("linux") and "MALLOC_TRIM_THRESHOLD_" in os.environ:
-        try:
-            libc = ctypes.CDLL("libc.so.6")
-            libc.mallopt(_M_TRIM_THRESHOLD, _ROOM)
-            libc.mallopt(_M_MMAP_THRESHOLD, _ROOM)
-        except (OSError, AttributeError):  # not glibc: its malloc is not the one the variable tunes
-            return False
-        _malloc_roomy = True
+        _malloc_roomy = room_for_plane_temporaries()
     return _malloc_roomy
 
 
