@@ -4,6 +4,7 @@ follows positions the client sends back; without a hub the status bar says so at
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -356,3 +357,36 @@ def test_no_region_to_send_is_one_line(window: MainWindow, qtbot, monkeypatch) -
     qtbot.mouseClick(regions.send_button, Qt.MouseButton.LeftButton)
     assert shown == ["no region to send: draw or type one first"]
     assert not window.tool_docks.tools["samp"].link.connected
+
+
+def test_astropys_own_hub_and_client_take_the_plane_and_point_back(window: MainWindow, qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue names astropy.samp: the app speaks pyvo.samp (astropy 8 deprecates its own for it), and
+    astropy's own hub and a client of astropy's, as older DS9/TOPCAT set-ups run them, work with it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # astropy.samp's deprecation notice
+        from astropy.samp import SAMPHubServer as AstropyHub
+        from astropy.samp import SAMPIntegratedClient as AstropyClient
+    lockfile = tmp_path / "astropy-hub.lock"
+    server = AstropyHub(web_profile=False, addr="127.0.0.1", lockfile=str(lockfile))
+    server.start()
+    monkeypatch.setenv("SAMP_HUB", f"std-lockurl:{lockfile.as_uri()}")
+    received: list[dict[str, str]] = []
+    peer = AstropyClient(name="recorder")
+    peer.connect(hub=server)
+    for mtype in ("image.load.fits", "table.load.votable"):
+        peer.bind_receive_notification(mtype, lambda key, sender, kind, params, extra: received.append(dict(params)))
+    try:
+        _connect(window, qtbot)
+        window.set_frame(0, 2)
+        menu_action(window, "SAMP", "Send right panel's image").trigger()
+        qtbot.waitUntil(lambda: len(received) == 1, timeout=WAIT_MS)
+        with fits.open(_local(received[0]["url"])) as sent:
+            np.testing.assert_array_equal(sent[0].data, window.session.correction().plane(0, 2))
+        peer.notify_all({"samp.mtype": "lininspect.pointAt.pixel", "samp.params": {"x": "6", "y": "4"}})
+        qtbot.waitUntil(lambda: window.view.pixel == (6, 4), timeout=WAIT_MS)
+        assert window.status.message_text == "SAMP: recorder pointed at pixel (6, 4)"
+        window.close()
+    finally:
+        peer.disconnect()
+        server.stop()
