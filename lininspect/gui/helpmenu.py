@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 WINDOW_WIDE = "anywhere in the window"
 #: What the mouse does on the image panels; the only text here not read from the actions.
 MOUSE = ("Mouse on the images: click selects a pixel, Shift+click pins it, right-drag averages a box, "
-         "wheel zooms, left-drag pans; the other panel follows. On the ramp or ratio plot, a click at a sample "
-         "shows that group.")  # fmt: skip
+         "wheel zooms, left-drag pans; the other panel follows. While drawing regions (R, Esc ends): drag from "
+         "the centre for a circle or annulus, corner to corner for a box, click the corners of a polygon and "
+         "double-click to close it; a drag inside a region moves it. In the panner, drag the rectangle or click "
+         "to pan. On the ramp or ratio plot, a click at a sample shows that group.")  # fmt: skip
 
 
 def shortcut_rows(window: QWidget, menu_bar_actions: list[QAction]) -> list[tuple[str, str, str]]:
