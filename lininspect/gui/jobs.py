@@ -19,6 +19,7 @@ from ..core.analysis.comparisonreport import ReportFiles
 from ..core.kernels.correction import CorrectionResult
 from ..core.references.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
 from ..core.errors import LinInspectError
+from ..core.fits.exposure import Exposure, open_exposure
 from ..core.references.reference import LinearityReference
 from ..core.analysis.verify import Verification
 from ..model.session import Session
@@ -55,6 +56,8 @@ class Jobs(QObject):
         #: Figures and movies (File ▸ Export figure…, Export movie…), each saying what it wrote.
         self.figure: Job[str] | None = None
         self.movie: Job[str] | None = None
+        #: The exposure being read for the window (File ▸ Open, a drop, a recent file, a session, a survey row).
+        self.opening: Job[Exposure] | None = None
         self.integrations = IntegrationJobs(session, status, self._bar_taken, self._hide_progress, self)
         self.integrations.corrected.connect(self.imagesStale)
         self.integrations.failed.connect(self.failed)
@@ -93,13 +96,13 @@ class Jobs(QObject):
     def handles(self) -> list[Job | None]:  # type: ignore[type-arg]
         """Every job this controller may have running, for stopping and for waiting on at close."""
         return [self.correction, self.verifying, self.exporting, self.residual, self.comparing, self.reporting,
-                self.picking, self.figure, self.movie,
+                self.picking, self.figure, self.movie, self.opening,
                 *self.integrations.handles()]  # fmt: skip
 
     def _progress_jobs(self) -> tuple[Job | None, ...]:  # type: ignore[type-arg]
         """The jobs besides the integrations' that show their progress in the status bar."""
         return (self.correction, self.verifying, self.exporting, self.comparing, self.reporting, self.picking, self.figure,
-                self.movie)
+                self.movie, self.opening)
 
     def _bar_taken(self) -> bool:
         return any(running(job) for job in self._progress_jobs())
@@ -118,6 +121,27 @@ class Jobs(QObject):
         cancel_job(self.residual)
         self.residuals.clear()
         self._residual_pending = None
+
+    # --- opening an exposure -----------------------------------------------------------
+
+    def open_in_background(self, path: Path, on_read: Callable[[Exposure], None]) -> Job[Exposure]:
+        """Read the exposure at ``path`` in a job (its header scan and its last group's plane, which the window
+        shows first), then ``on_read`` on this thread. An opening still running is cancelled: the newest wins;
+        Esc cancels too, and what was shown before stays."""
+
+        def read(progress: object, cancel: object) -> Exposure:
+            exposure = open_exposure(path)
+            exposure.plane(0, exposure.ngroups - 1)  # paged in here, not on the GUI thread's first paint
+            return exposure
+
+        def opened(exposure: Exposure) -> None:
+            self._hide_progress()
+            self.status.message(f"opened {path.name}", 5000)  # a note on the exposure may follow, and say more
+            on_read(exposure)
+
+        self.opening = self._start_with_bar(read, opened, f"opening {path.name}", replacing=self.opening)
+        self.status.message(f"opening {path.name}...")
+        return self.opening
 
     # --- the correction run -------------------------------------------------------------
 
@@ -167,7 +191,7 @@ class Jobs(QObject):
             self.status.message("correction cancelled", 5000)
         for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison"),
                           (self.reporting, "report"), (self.picking, "reference B lookup"),
-                          (self.figure, "figure"), (self.movie, "movie")):  # fmt: skip
+                          (self.figure, "figure"), (self.movie, "movie"), (self.opening, "opening")):  # fmt: skip
             if running(job):
                 cancel_job(job)
                 self.status.message(f"{what} cancelled", 5000)
