@@ -191,9 +191,10 @@ def measure_open(window: MainWindow, counter: PaintCounter, exposure: Path, refe
     Milliseconds to the first image, and the event loop's longest stall meanwhile.
     """
 
-    def open_pair() -> None:
-        window.open_input(exposure)
-        window.open_reference(reference)
+    def open_pair() -> None:  # the exposure is read in a job; the reference follows once it is shown
+        job = window.open_input(exposure, then=lambda: window.open_reference(reference))
+        while not job.done or window.session.reference is None:
+            QTest.qWait(1)
 
     with StallProbe() as probe:
         milliseconds = elapsed_ms(open_pair, counter, [window.left.viewport()])
