@@ -153,9 +153,20 @@ class FileOpener:
             self.dialogs.guard(lambda: self.use_reference(named))
 
     def open_reference(self, path: Path) -> None:
-        """The user's reference: it overrides CRDS's (a lookup still running is dropped)."""
+        """The user's reference, read on this thread: it overrides CRDS's (a lookup still running is dropped)."""
         self.use_reference(open_reference(Path(path)))
         self.remember(path)
+
+    def open_reference_in_background(self, path: Path) -> Job[LinearityReference]:
+        """As :meth:`open_reference`, read in a job (File ▸ Choose reference, a drop, a recent file)."""
+        path = Path(path)
+
+        def show(reference: LinearityReference) -> None:
+            self.dialogs.guard(lambda: self.use_reference(reference))
+            if self.session.reference is reference:
+                self.remember(path)
+
+        return self.jobs.read_reference_in_background(path, show)
 
     def use_reference(self, reference: LinearityReference) -> None:
         """An opened reference as A; one CRDS picked keeps its origin (the status bar names the context)."""
@@ -206,7 +217,7 @@ class FileOpener:
         """Open a file as what its content says: COEFFS is a reference, SCI a ramp to inspect."""
         kind = fitsfile.content_kind(fitsfile.scan(Path(path)))
         if kind == "reference":
-            self.open_reference(path)
+            self.open_reference_in_background(path)
         elif kind == "exposure":
             self.open_user_input(path)
         else:

@@ -167,6 +167,10 @@ class MainWindow(QMainWindow):
         """As File ▸ Open input…: a ramp with no record of the earlier steps gets the question (once per file)."""
         self.opener.open_user_input(path)
 
+    def open_reference_in_background(self, path: Path) -> Job[LinearityReference]:
+        """File ▸ Choose reference: read in a job, then used as A."""
+        return self.opener.open_reference_in_background(path)
+
     def open_reference(self, path: Path) -> None:
         self.opener.open_reference(path)
 

@@ -250,6 +250,8 @@ def test_a_bad_file_gives_a_dialog_and_the_app_carries_on(qtbot, window: MainWin
     window.actions.open_dropped([bad])
     assert shown and "not a FITS file" in shown[0]
     window.actions.open_dropped([small_files.reference])  # a reference given as "input" is told apart by content
+    reading = window.jobs.reading_reference
+    qtbot.waitUntil(lambda: reading is not None and reading.done, timeout=RUN_TIMEOUT_MS)  # read in a job
     window.guard(lambda: open_and_wait(qtbot, window, small_files.reference))
     assert "linearity reference" in shown[-1]
     run(qtbot, window)
@@ -333,7 +335,8 @@ def test_files_dropped_on_the_window_open_as_their_content_says(qtbot, small_fil
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted() and window.session.exposure is None  # entering opens nothing
     QApplication.sendEvent(window, QDropEvent(where, action, data, buttons, modifiers))
-    qtbot.waitUntil(lambda: window.session.exposure is not None, timeout=RUN_TIMEOUT_MS)  # read in a job
+    qtbot.waitUntil(lambda: window.session.exposure is not None and window.session.reference is not None,
+                    timeout=RUN_TIMEOUT_MS)  # each read in a job
     assert window.session.exposure is not None and window.session.exposure.path == small_files.exposure
     assert window.session.reference is not None and window.session.reference.path == small_files.reference
     window.close()

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from guihelpers import menu_action, shown_window
 from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QFileDialog
 
 from lininspect.core.fits import exposure as exposure_module
+from lininspect.core.references import reference as reference_module
 
 #: Only detects a hang: the slowed read takes seconds, a GUI thread that waits on it misses every beat.
 LATE_MS = 1000
@@ -86,4 +88,35 @@ def test_the_newest_of_two_openings_wins(qtbot, small_files, tmp_path, monkeypat
     assert first.cancelled
     assert window.session.input_path == newest
     assert window.windowTitle().endswith("newest.fits")
+    window.close()
+
+
+def test_a_reference_chosen_from_the_menu_is_read_without_stalling_the_window(qtbot, small_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, small_files.exposure, None)
+    gate = threading.Event()
+    real = reference_module._coefficient_planes
+
+    def held_back(*args, **kwargs):  # type: ignore[no-untyped-def]
+        gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reference_module, "_coefficient_planes", held_back)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(small_files.reference), ""))
+    beats: list[float] = []
+    heartbeat = QTimer(window)
+    heartbeat.timeout.connect(lambda: beats.append(time.monotonic()))
+    heartbeat.start(20)
+    reading = threading.Timer(2.0, gate.set)  # the read takes two seconds
+    reading.start()
+    try:
+        menu_action(window, "File", "Choose reference...").trigger()
+        assert window.status.message_text == f"reading reference {small_files.reference.name}..."
+        qtbot.waitUntil(lambda: window.session.reference is not None, timeout=WAIT_MS)
+    finally:
+        gate.set()
+    heartbeat.stop()
+    gaps = [later - earlier for earlier, later in zip(beats, beats[1:])]
+    assert gaps and max(gaps) * 1000 < LATE_MS
+    assert window.session.reference.path == small_files.reference
+    assert window.actions.run_action.isEnabled()
     window.close()
