@@ -135,7 +135,7 @@ class Actions(QObject):
                  "against": "Compare with linearity reference (B)"}[kind]  # fmt: skip
         name, _ = QFileDialog.getOpenFileName(window, title, window.dialogs.start_dir(), FITS_FILTER)
         if name:
-            opener = {"input": window.open_user_input, "reference": window.open_reference,
+            opener = {"input": window.open_user_input, "reference": window.open_reference_in_background,
                       "corrected": window.open_product, "against": window.open_against}[kind]  # fmt: skip
             window.guard(lambda: opener(Path(name)))
 

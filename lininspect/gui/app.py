@@ -100,7 +100,7 @@ def open_window(
     """A main window with the given files loaded (raises LinInspectError for a bad file)."""
     window = MainWindow(settings if settings is not None else make_settings())
     if input_path is not None:
-        window.open_input(Path(input_path))
+        window.open_input_now(Path(input_path))  # a script's window: no event loop to wait on a job
     if reference is not None:
         window.open_reference(Path(reference))
     if corrected is not None:

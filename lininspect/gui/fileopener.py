@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..core.fits import fitsfile
+from ..core.fits.exposure import Exposure, open_exposure
 from ..core.errors import LinInspectError
 from ..core.references.reference import LinearityReference, open_reference
 from ..core.references.resolve import ResolvedInput
@@ -22,6 +23,7 @@ from .dialogs import Dialogs
 from .jobs import Jobs
 from .preparationchoice import AS_IS, PREPARE, PreparationChoice
 from .statusarea import StatusArea
+from .worker import Job
 
 
 class FileOpener:
@@ -42,8 +44,26 @@ class FileOpener:
         #: Or the CRDS context whose pick is B, looked up once the lookup has chosen A.
         self.against_context_after_lookup: str | None = None
 
-    def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
-        """Load a ramp exposure; forgets any correction and shows its last group of integration 0.
+    def open_input(
+        self, path: Path, *, prepared_from: Path | None = None, then: Callable[[], object] = lambda: None
+    ) -> Job[Exposure]:
+        """Read a ramp exposure in a job (the GUI thread never waits on the disk), then show it as
+        :meth:`open_input_now` does and run ``then``. A refusal is the usual dialog; the newest opening wins."""
+        path = Path(path)
+
+        def show(exposure: Exposure) -> None:
+            self.dialogs.guard(lambda: self._show_input(path, exposure, prepared_from))
+            if self.session.exposure is exposure:
+                self.dialogs.guard(then)
+
+        return self.jobs.open_in_background(path, show)
+
+    def open_input_now(self, path: Path, *, prepared_from: Path | None = None) -> None:
+        """Read and show a ramp on this thread: for scripts and snapshots with no event loop to wait on."""
+        self._show_input(Path(path), open_exposure(Path(path)), prepared_from)
+
+    def _show_input(self, path: Path, exposure: Exposure, prepared_from: Path | None) -> None:
+        """The read ramp as the input; forgets any correction and shows its last group of integration 0.
 
         ``prepared_from``: the user's ``_uncal`` this ramp was prepared from; it names the
         window, the plots and the export, and keeps a product opened for it. A ramp with no
@@ -53,9 +73,9 @@ class FileOpener:
         self.jobs.stop_lookup()  # its prepared ramp and "preparing" title were for the old file
         self.choice.withdraw()
         self.jobs.question = ""
-        dropped = self.session.open_input(Path(path), prepared_from=prepared_from)
-        exposure, source = self.session.exposure, self.session.input_path
-        assert exposure is not None and source is not None
+        dropped = self.session.adopt_input(path, exposure, prepared_from=prepared_from)
+        source = self.session.input_path
+        assert source is not None
         self.dialogs.forget_exposure()
         self.jobs.forget_result()
         self.remember(source)
@@ -70,9 +90,9 @@ class FileOpener:
         """A ramp the user picked in the app: loaded; with no record of the earlier steps, the question
         (once per file): prepared, it keeps reference A if one is loaded, else CRDS picks one."""
         path = Path(path)
-        self.open_input(path)
-        self._decide(path, lambda choice: self.jobs.resolve_in_background(path, reference=self.session.reference)
-                     if choice == PREPARE else None)  # fmt: skip
+        self.open_input(path, then=lambda: self._decide(
+            path, lambda choice: self.jobs.resolve_in_background(path, reference=self.session.reference)
+            if choice == PREPARE else None))  # fmt: skip
 
     def reconsider_preparation(self) -> None:
         """Correction ▸ Earlier pipeline steps…: the kept answer for the input is forgotten and the question
@@ -133,9 +153,20 @@ class FileOpener:
             self.dialogs.guard(lambda: self.use_reference(named))
 
     def open_reference(self, path: Path) -> None:
-        """The user's reference: it overrides CRDS's (a lookup still running is dropped)."""
+        """The user's reference, read on this thread: it overrides CRDS's (a lookup still running is dropped)."""
         self.use_reference(open_reference(Path(path)))
         self.remember(path)
+
+    def open_reference_in_background(self, path: Path) -> Job[LinearityReference]:
+        """As :meth:`open_reference`, read in a job (File ▸ Choose reference, a drop, a recent file)."""
+        path = Path(path)
+
+        def show(reference: LinearityReference) -> None:
+            self.dialogs.guard(lambda: self.use_reference(reference))
+            if self.session.reference is reference:
+                self.remember(path)
+
+        return self.jobs.read_reference_in_background(path, show)
 
     def use_reference(self, reference: LinearityReference) -> None:
         """An opened reference as A; one CRDS picked keeps its origin (the status bar names the context)."""
@@ -186,7 +217,7 @@ class FileOpener:
         """Open a file as what its content says: COEFFS is a reference, SCI a ramp to inspect."""
         kind = fitsfile.content_kind(fitsfile.scan(Path(path)))
         if kind == "reference":
-            self.open_reference(path)
+            self.open_reference_in_background(path)
         elif kind == "exposure":
             self.open_user_input(path)
         else:
@@ -197,7 +228,7 @@ class FileOpener:
         self._named = None
         exposure = self.session.exposure
         if exposure is None or exposure.path != ready.ramp:
-            self.open_input(ready.ramp, prepared_from=ready.source)  # the input to linearity, from the pipeline's steps
+            self.open_input_now(ready.ramp, prepared_from=ready.source)  # the input to linearity, from the pipeline's steps
         self.session.preparation = ready.preparation
         self.session.use_reference(ready.reference)
         self.jobs.forget_result()

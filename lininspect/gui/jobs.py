@@ -19,7 +19,8 @@ from ..core.analysis.comparisonreport import ReportFiles
 from ..core.kernels.correction import CorrectionResult
 from ..core.references.crdsref import GIVE_REFERENCE_B, crds_linearity_reference
 from ..core.errors import LinInspectError
-from ..core.references.reference import LinearityReference
+from ..core.fits.exposure import Exposure, open_exposure
+from ..core.references.reference import LinearityReference, open_reference
 from ..core.analysis.verify import Verification
 from ..model.session import Session
 from ..model.viewstate import ViewState
@@ -55,6 +56,10 @@ class Jobs(QObject):
         #: Figures and movies (File ▸ Export figure…, Export movie…), each saying what it wrote.
         self.figure: Job[str] | None = None
         self.movie: Job[str] | None = None
+        #: The exposure being read for the window (File ▸ Open, a drop, a recent file, a session, a survey row).
+        self.opening: Job[Exposure] | None = None
+        #: The reference being read for the window (File ▸ Choose reference, a drop, a recent file).
+        self.reading_reference: Job[LinearityReference] | None = None
         self.integrations = IntegrationJobs(session, status, self._bar_taken, self._hide_progress, self)
         self.integrations.corrected.connect(self.imagesStale)
         self.integrations.failed.connect(self.failed)
@@ -93,21 +98,23 @@ class Jobs(QObject):
     def handles(self) -> list[Job | None]:  # type: ignore[type-arg]
         """Every job this controller may have running, for stopping and for waiting on at close."""
         return [self.correction, self.verifying, self.exporting, self.residual, self.comparing, self.reporting,
-                self.picking, self.figure, self.movie,
-                *self.integrations.handles()]  # fmt: skip
+                self.picking, self.figure, self.movie, self.opening,
+                self.reading_reference, *self.integrations.handles()]  # fmt: skip
 
     def _progress_jobs(self) -> tuple[Job | None, ...]:  # type: ignore[type-arg]
         """The jobs besides the integrations' that show their progress in the status bar."""
         return (self.correction, self.verifying, self.exporting, self.comparing, self.reporting, self.picking, self.figure,
-                self.movie)
+                self.movie, self.opening, self.reading_reference)
 
     def _bar_taken(self) -> bool:
         return any(running(job) for job in self._progress_jobs())
 
     def stop(self) -> None:
-        """A new file: what runs on the old ones is cancelled and its results never shown."""
+        """A new file: what runs on the old ones is cancelled and its results never shown (files being
+        opened are new ones: they carry on)."""
         for job in self.handles():
-            cancel_job(job)
+            if job is not self.opening and job is not self.reading_reference:
+                cancel_job(job)
         self.integrations.cancel()
         self._before_run = None
         self.verification = None  # it compared the files loaded until now
@@ -118,6 +125,44 @@ class Jobs(QObject):
         cancel_job(self.residual)
         self.residuals.clear()
         self._residual_pending = None
+
+    # --- opening an exposure -----------------------------------------------------------
+
+    def open_in_background(self, path: Path, on_read: Callable[[Exposure], None]) -> Job[Exposure]:
+        """Read the exposure at ``path`` in a job (its header scan and its last group's plane, which the window
+        shows first), then ``on_read`` on this thread. An opening still running is cancelled: the newest wins;
+        Esc cancels too, and what was shown before stays."""
+
+        def read(progress: object, cancel: object) -> Exposure:
+            exposure = open_exposure(path)
+            exposure.plane(0, exposure.ngroups - 1)  # paged in here, not on the GUI thread's first paint
+            return exposure
+
+        def opened(exposure: Exposure) -> None:
+            self._hide_progress()
+            self.status.message(f"opened {path.name}", 5000)  # a note on the exposure may follow, and say more
+            on_read(exposure)
+
+        self.opening = self._start_with_bar(read, opened, f"opening {path.name}", replacing=self.opening)
+        self.status.message(f"opening {path.name}...")
+        return self.opening
+
+    def read_reference_in_background(
+        self, path: Path, on_read: Callable[[LinearityReference], None]
+    ) -> Job[LinearityReference]:
+        """Read the reference at ``path`` in a job, then ``on_read`` on this thread; the newest reading wins."""
+
+        def read(progress: object, cancel: object) -> LinearityReference:
+            return open_reference(path)
+
+        def opened(reference: LinearityReference) -> None:
+            self._hide_progress()
+            self.status.message(f"read reference {path.name}", 5000)  # a note on the reference may follow
+            on_read(reference)
+
+        self.reading_reference = self._start_with_bar(read, opened, f"reading {path.name}", replacing=self.reading_reference)
+        self.status.message(f"reading reference {path.name}...")
+        return self.reading_reference
 
     # --- the correction run -------------------------------------------------------------
 
@@ -167,7 +212,8 @@ class Jobs(QObject):
             self.status.message("correction cancelled", 5000)
         for job, what in ((self.verifying, "verify"), (self.exporting, "export"), (self.comparing, "comparison"),
                           (self.reporting, "report"), (self.picking, "reference B lookup"),
-                          (self.figure, "figure"), (self.movie, "movie")):  # fmt: skip
+                          (self.figure, "figure"), (self.movie, "movie"), (self.opening, "opening"),
+                          (self.reading_reference, "reading the reference")):  # fmt: skip
             if running(job):
                 cancel_job(job)
                 self.status.message(f"{what} cancelled", 5000)

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 
 from ..core.kernels.correction import CorrectionResult
 from ..core.errors import LinInspectError
+from ..core.fits.exposure import Exposure
 from ..core.references.reference import LinearityReference
 from ..model import maps
 from ..model.navigation import array_from_detector, stepped
@@ -152,12 +153,23 @@ class MainWindow(QMainWindow):
 
     # --- loading: the opener's commands, for scripts, tests and the launcher -----------
 
-    def open_input(self, path: Path, *, prepared_from: Path | None = None) -> None:
-        self.opener.open_input(path, prepared_from=prepared_from)
+    def open_input(
+        self, path: Path, *, prepared_from: Path | None = None, then: Callable[[], object] = lambda: None
+    ) -> Job[Exposure]:
+        """Read the ramp in a job, then show it and run ``then`` (see :meth:`FileOpener.open_input`)."""
+        return self.opener.open_input(path, prepared_from=prepared_from, then=then)
+
+    def open_input_now(self, path: Path, *, prepared_from: Path | None = None) -> None:
+        """Read and show the ramp on this thread: for scripts and snapshots, which have no event loop."""
+        self.opener.open_input_now(path, prepared_from=prepared_from)
 
     def open_user_input(self, path: Path) -> None:
         """As File ▸ Open input…: a ramp with no record of the earlier steps gets the question (once per file)."""
         self.opener.open_user_input(path)
+
+    def open_reference_in_background(self, path: Path) -> Job[LinearityReference]:
+        """File ▸ Choose reference: read in a job, then used as A."""
+        return self.opener.open_reference_in_background(path)
 
     def open_reference(self, path: Path) -> None:
         self.opener.open_reference(path)
@@ -171,20 +183,27 @@ class MainWindow(QMainWindow):
     def open_any(self, path: Path) -> None:
         self.opener.open_any(path)
 
-    def open_request(self, request: OpeningRequest, *, carry_on: Callable[[], bool] = lambda: True) -> None:
+    def open_request(
+        self, request: OpeningRequest, *, carry_on: Callable[[], bool] = lambda: True,
+        then: Callable[[], object] = lambda: None,
+    ) -> None:  # fmt: skip
         """The files of a start of the app (or of a session), each refusal a dialog; stops once ``carry_on`` is false.
 
-        With ``resolve`` the reference (CRDS's, unless given) and any missing pipeline steps come
-        from a worker, which then corrects unless a pipeline product is shown.
+        The input is read in a job; once it is shown the other files follow, then ``then`` (not
+        after a refusal of the input, which the dialog has said). With ``resolve`` the reference
+        (CRDS's, unless given) and any missing pipeline steps come from a worker, which then
+        corrects unless a pipeline product is shown.
         """
+        if carry_on():
+            self.guard(lambda: self.open_input(Path(request.input), then=lambda: self._open_rest(request, carry_on, then)))
+
+    def _open_rest(self, request: OpeningRequest, carry_on: Callable[[], bool], then: Callable[[], object]) -> None:
+        """The request's files after its input, which is shown."""
 
         def step(action: Callable[[], object]) -> None:
             if carry_on():
                 self.guard(action)
 
-        step(lambda: self.open_input(Path(request.input)))
-        if self.session.exposure is None:  # the others need it, and its refusal was just shown
-            return
         corrected, reference, against = request.corrected, request.reference, request.against
         context = request.against_context
         if corrected is not None:
@@ -192,6 +211,7 @@ class MainWindow(QMainWindow):
         if request.resolve:
             step(lambda: self.resolve_in_background(Path(request.input), reference=reference, as_is=request.as_is,
                                                     against=against, against_context=context))  # fmt: skip
+            then()
             return
         if reference is not None:
             step(lambda: self.open_reference(Path(reference)))
@@ -201,6 +221,7 @@ class MainWindow(QMainWindow):
             step(lambda: self.compare_with_context(context))
         if request.correct_on_open and self.session.can_correct and self.session.product is None:
             step(self.run_correction)
+        then()
 
     def resolve_in_background(
         self, path: Path, *, reference: Path | None = None, as_is: bool = False, against: Path | None = None,
@@ -227,8 +248,10 @@ class MainWindow(QMainWindow):
         return start_job(lambda progress, cancel: open_survey(directory), shown, self.dialogs.show_error)
 
     def open_from_survey(self, path: Path, reference: Path | None, x: int, y: int) -> None:
-        """An exposure of a survey at pixel (x, y), with the reference the survey used, corrected."""
-        self.open_input(path)
+        """An exposure of a survey at pixel (x, y), with the reference the survey used, corrected (once read)."""
+        self.open_input(path, then=lambda: self._show_survey_row(path, reference, x, y))
+
+    def _show_survey_row(self, path: Path, reference: Path | None, x: int, y: int) -> None:
         self.jump_to(x, y)
         exposure = self.session.exposure
         if reference is None or (exposure is not None and exposure.is_uncal):

@@ -76,10 +76,12 @@ class SessionFiles:
         if self.restoring is not None:
             self.restoring.stop()
         window = self.window
-        window.open_request(request)
-        if window.session.exposure is None or window.session.input_path != saved.input:
-            return  # the input was refused, in a dialog
-        self.restoring = SessionRestore(window, saved, path.name)
+
+        def restore() -> None:  # once the input is read and shown (a refusal was said in a dialog)
+            if window.session.input_path == saved.input:
+                self.restoring = SessionRestore(window, saved, path.name)
+
+        window.open_request(request, then=restore)
 
 
 class SessionRestore(QObject):

@@ -171,7 +171,10 @@ class Session:
         ``prepared_from``: the user's file whose pipeline steps made this ramp. When it is the one
         loaded, this is the same exposure, so a product opened for it stays.
         """
-        exposure = open_exposure(path)
+        return self.adopt_input(Path(path), open_exposure(path), prepared_from=prepared_from)
+
+    def adopt_input(self, path: Path, exposure: Exposure, *, prepared_from: Path | None = None) -> str | None:
+        """As :meth:`open_input`, with the ramp at ``path`` already read (in a job, off the GUI thread)."""
         same = prepared_from is not None and Path(prepared_from) == self.input_path
         product = self.product if same and self.product is not None and self.product.shape == exposure.shape else None
         self.exposure, self.product, self.result = exposure, product, None

@@ -96,7 +96,7 @@ def shown_window(
     window = MainWindow(make_settings())
     window.resize(1600, 1000)
     window.show()
-    window.open_input(exposure)
+    window.open_input_now(exposure)  # what follows measures interactions, not opening
     window.open_reference(reference)
     if group is not None:
         window.set_frame(0, group)

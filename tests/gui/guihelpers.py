@@ -24,6 +24,12 @@ def shown_window(qtbot, exposure: Path | None, reference: Path | None) -> MainWi
     return window
 
 
+def open_and_wait(qtbot, window: MainWindow, path: Path, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Open a ramp as the app does (read in a job) and wait until it is shown, or refused in a dialog."""
+    job = window.open_input(path, **kwargs)
+    qtbot.waitUntil(lambda: job.done, timeout=60000)
+
+
 #: The least of a status message that must be readable at the widths users have (1024 and 1600 px).
 READABLE_CHARACTERS = 24
 

@@ -207,8 +207,7 @@ def test_another_file_opened_while_preparing_stays_and_gets_no_preparing_title(q
 
     def open_other(step: str, *_: object) -> None:
         if step == "dq_init" and window.session.input_path == uncal:
-            window.open_input(small_files.exposure)
-            titles_after.append(window.left.title.text)
+            window.open_input(small_files.exposure, then=lambda: titles_after.append(window.left.title.text))
 
     window.jobs.lookup.preparing.connect(open_other)
     window.jobs.imagesStale.connect(lambda: titles_after.append(window.left.title.text) if titles_after else None)

@@ -16,7 +16,7 @@ import numpy as np
 from astropy.io import fits
 from PyQt6.QtWidgets import QMessageBox
 
-from guihelpers import menu_action, shown_window
+from guihelpers import menu_action, open_and_wait, shown_window
 from lininspect.core.fits import fitsfile
 from lininspect.gui.actions import MAX_RECENT
 from lininspect.gui.app import show_window
@@ -95,7 +95,7 @@ def test_a_refusal_dialog_shows_a_file_name_with_control_characters_escaped(qtbo
     window = shown_window(qtbot, None, None)
     hostile = tmp_path / "jw_\x1b[2J_a\nb.fits"
     hostile.write_bytes(small_files.exposure.read_bytes()[:5000])
-    window.guard(lambda: window.open_input(hostile))
+    window.guard(lambda: open_and_wait(qtbot, window, hostile))
     assert len(shown) == 1 and "\n" not in shown[0] and "\x1b" not in shown[0]
     assert shown[0].startswith(f"{tmp_path}/jw_\\x1b[2J_a\\x0ab.fits: ")
     window.close()
@@ -111,6 +111,8 @@ from lininspect.model.opening import OpeningRequest
 app = application()  # kept: the QApplication lives while referenced
 QMessageBox.warning = lambda parent, title, text, *rest: print("dialog:", text)
 window = show_window(OpeningRequest(input=Path(sys.argv[1])))
+while window.jobs.opening is not None and not window.jobs.opening.done:  # the file is read in a job
+    app.processEvents()
 print("visible:", window.isVisible(), "input:", window.session.exposure is not None)
 """
 

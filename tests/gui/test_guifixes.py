@@ -20,7 +20,7 @@ from lininspect.model.opening import OpeningRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files  # noqa: E402
-from guihelpers import menu_action, shown_window  # noqa: E402
+from guihelpers import menu_action, open_and_wait, shown_window  # noqa: E402
 from smallfiles import NGROUPS  # noqa: E402
 
 RUN_TIMEOUT_MS = 10000
@@ -93,7 +93,7 @@ def test_the_inspector_plots_forget_the_last_exposures_ranges(qtbot, window: Mai
     ramp = window.inspector.ramp_plot.vb
     ramp.scaleBy((0.5, 0.5))  # the user zoomed into the ramp
     bright = ramp.viewRange()[1]
-    window.open_input(faint)
+    open_and_wait(qtbot, window, faint)
     for plot in (window.inspector.ramp_plot, window.inspector.ratio_plot, window.inspector.curve_plot,
                  window.inspector.residual_plot):  # fmt: skip
         assert plot.vb.viewRange() == [[0, 1], [0, 1]]  # empty, with no numbers of the last exposure

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from guihelpers import answers_within
+from guihelpers import answers_within, open_and_wait
 from PyQt6.QtCore import QThreadPool
 from PyQt6.QtWidgets import QApplication, QDialog
 
@@ -59,7 +59,7 @@ def background_correction() -> Iterator[None]:
 def open_summaries(qtbot, window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]
     """File ▸ Open, Ctrl+R, File ▸ Exposure summary; each summary counts saturated groups in a job."""
     for _ in range(TRIES):
-        window.open_input(small_files.exposure)
+        open_and_wait(qtbot, window, small_files.exposure)
         window.run_correction()
         window.dialogs.show_summary()
         answers_within_a_second(qtbot)

@@ -26,6 +26,7 @@ from lininspect.gui.mainwindow import MainWindow
 from lininspect.model.opening import OpeningRequest
 
 from smallfiles import NGROUPS, NINTS, SmallFiles
+from guihelpers import open_and_wait  # noqa: E402
 
 RUN_TIMEOUT_MS = 10000
 
@@ -224,7 +225,7 @@ def test_reloading_during_a_run_discards_the_stale_result(qtbot, window: MainWin
 
     monkeypatch.setattr(session_module, "scan_correction", slow)
     window.run_correction()
-    window.open_input(small_files.exposure)  # cancels the run
+    open_and_wait(qtbot, window, small_files.exposure)  # cancels the run
     release.set()
     QThreadPool.globalInstance().waitForDone()  # the old job ran to its end...
     QApplication.processEvents()  # ...and its result was delivered
@@ -249,7 +250,9 @@ def test_a_bad_file_gives_a_dialog_and_the_app_carries_on(qtbot, window: MainWin
     window.actions.open_dropped([bad])
     assert shown and "not a FITS file" in shown[0]
     window.actions.open_dropped([small_files.reference])  # a reference given as "input" is told apart by content
-    window.guard(lambda: window.open_input(small_files.reference))
+    reading = window.jobs.reading_reference
+    qtbot.waitUntil(lambda: reading is not None and reading.done, timeout=RUN_TIMEOUT_MS)  # read in a job
+    window.guard(lambda: open_and_wait(qtbot, window, small_files.reference))
     assert "linearity reference" in shown[-1]
     run(qtbot, window)
     assert window.session.result is not None
@@ -332,6 +335,8 @@ def test_files_dropped_on_the_window_open_as_their_content_says(qtbot, small_fil
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted() and window.session.exposure is None  # entering opens nothing
     QApplication.sendEvent(window, QDropEvent(where, action, data, buttons, modifiers))
+    qtbot.waitUntil(lambda: window.session.exposure is not None and window.session.reference is not None,
+                    timeout=RUN_TIMEOUT_MS)  # each read in a job
     assert window.session.exposure is not None and window.session.exposure.path == small_files.exposure
     assert window.session.reference is not None and window.session.reference.path == small_files.reference
     window.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-from guihelpers import hover, menu_action
+from guihelpers import hover, menu_action, open_and_wait
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QKeySequence
 
@@ -97,6 +97,6 @@ def test_opening_an_exposure_of_another_size_stops_the_play(window: MainWindow, 
     primary = fits.PrimaryHDU()
     primary.header.update(INSTRUME="MIRI", DETECTOR="MIRIMAGE", NINTS=1, NGROUPS=3)
     fits.HDUList([primary, fits.ImageHDU(np.ones((1, 3, 4, 4), np.float32), name="SCI")]).writeto(other)
-    window.open_input(other)
+    open_and_wait(qtbot, window, other)
     qtbot.waitUntil(lambda: window.view.frames == (1, 3))
     assert not window.frame.playing and window.frame.play_action.text() == "▶ Play"

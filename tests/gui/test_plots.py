@@ -25,6 +25,7 @@ from lininspect.gui.inspector import INPUT_COLOUR
 from lininspect.gui.mainwindow import MainWindow
 from smallfiles import NGROUPS, NINTS
 from test_mainwindow import click, expected_result, finish, run
+from guihelpers import open_and_wait  # noqa: E402
 
 
 def _pixels(image: QImage) -> np.ndarray:
@@ -159,7 +160,7 @@ def test_toolbars_wrap_again_when_a_longer_exposure_widens_the_frame_controls(qt
     primary = fits.PrimaryHDU()
     primary.header.update(INSTRUME="MIRI", DETECTOR="MIRIMAGE", NINTS=12, NGROUPS=2000)
     fits.HDUList([primary, fits.ImageHDU(np.ones((12, 2000, 4, 4), np.float32), name="SCI")]).writeto(long)
-    window.open_input(long)
+    open_and_wait(qtbot, window, long)
     QApplication.processEvents()
     _assert_controls_shown_whole(window)
 

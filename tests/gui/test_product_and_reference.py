@@ -20,6 +20,7 @@ from lininspect.model.opening import OpeningRequest
 from lininspect.model.viewstate import RightView
 
 from smallfiles import SmallFiles
+from guihelpers import open_and_wait  # noqa: E402
 
 RUN_TIMEOUT_MS = 10000
 
@@ -40,7 +41,7 @@ def nircam_copy(files: SmallFiles, directory: Path) -> Path:
 def test_a_new_input_drops_a_reference_of_another_instrument(qtbot, window: MainWindow, small_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert window.status.reference_label.text() == f"reference: {small_files.reference.name} (chosen by you)"
     assert window.status.reference_label.isVisible()
-    window.open_input(nircam_copy(small_files, tmp_path))
+    open_and_wait(qtbot, window, nircam_copy(small_files, tmp_path))
     assert window.session.reference is None
     assert "reference dropped" in window.status.message_text and "NIRCAM NRCA1" in window.status.message_text
     assert window.status.reference_label.text() == "no reference"
@@ -67,6 +68,7 @@ def test_given_with_its_reference_the_product_is_shown_not_a_run_of_ours(qtbot, 
     product = damaged_product(small_files, tmp_path)
     window = show_window(OpeningRequest(small_files.exposure, small_files.reference, product, correct_on_open=True))
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.session.product is not None, timeout=30000)  # the input is read in a job first
     assert window.jobs.correction is None  # no correction of its own was started
     with fits.open(product) as hdul:
         shown = hdul["SCI"].data[window.integration, window.group].astype(np.float32)

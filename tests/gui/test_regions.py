@@ -251,7 +251,7 @@ def test_a_session_keeps_the_regions(window: MainWindow, qtbot, small_files, tmp
     other = shown_window(qtbot, None, None)
     try:
         other.open_session(tmp_path / "review.json")
-        qtbot.waitUntil(lambda: other.sessions.restoring is None, timeout=30000)
+        qtbot.waitUntil(lambda: other.session.input_path is not None and other.sessions.restoring is None, timeout=30000)
         assert other.view.regions == saved
         again = _tool(other, qtbot)
         assert [again.region_list.item(i).text() for i in range(2)] == ["1: annulus 20 15 3 6.5",

@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 from astropy.io import fits
-from guihelpers import hover
+from guihelpers import hover, open_and_wait
 from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
@@ -78,7 +78,7 @@ def test_a_new_input_clears_the_right_colour_bar_and_centres_its_hint(qtbot, win
     rng = np.random.default_rng(3)
     sci = rng.uniform(100, 200, (1, 3, 120, 300)).astype(np.float32)
     fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(sci, name="SCI")]).writeto(other)
-    window.open_input(other)
+    open_and_wait(qtbot, window, other)
     assert window.session.reference is None  # 300 x 120 is not covered by the 50 x 40 reference
     assert not window.right.image.isVisible()
     assert bar.labelText == "" and not any(bar._tickLevels)  # noqa: SLF001 (pyqtgraph keeps set ticks here)
@@ -92,7 +92,13 @@ def test_a_new_input_clears_the_right_colour_bar_and_centres_its_hint(qtbot, win
 def test_a_bad_file_on_the_command_line_opens_the_window_with_a_dialog(qtbot, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
-    monkeypatch.setattr(QApplication, "exec", lambda self: 0)  # return at once instead of running the app
+
+    def run_until_refused(self) -> int:  # instead of running the app: until the file, read in a job, is refused
+        qtbot.waitUntil(lambda: bool(shown), timeout=RUN_TIMEOUT_MS)
+        QThreadPool.globalInstance().waitForDone()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", run_until_refused)
     monkeypatch.setattr("sys.excepthook", None)
     bad = tmp_path / "bad.fits"
     bad.write_bytes(b"SIMPLE  = not really")

@@ -17,7 +17,7 @@ from lininspect.model.opening import OpeningRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files  # noqa: E402
-from guihelpers import menu_action, shown_window, visible_status_texts  # noqa: E402
+from guihelpers import menu_action, open_and_wait, shown_window, visible_status_texts  # noqa: E402
 
 
 @pytest.fixture
@@ -188,8 +188,8 @@ def test_another_exposure_opened_while_restoring_is_left_alone(
     other = tmp_path / "other.fits"
     other.write_bytes(files["exposure"].read_bytes())
     window.open_session(target)
-    assert window.sessions.restoring is not None  # the lookup and run are on their way
-    window.open_input(other)  # before they are in
+    qtbot.waitUntil(lambda: window.sessions.restoring is not None, timeout=30000)  # the lookup and run are on their way
+    open_and_wait(qtbot, window, other)  # before they are in
     qtbot.wait(500)
     assert window.sessions.restoring is None and window.pixel is None
     assert "restored" not in window.status.message_text

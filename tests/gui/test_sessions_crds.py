@@ -17,7 +17,7 @@ from lininspect.gui.mainwindow import MainWindow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import DELIVERY, OPERATIONAL  # noqa: E402
-from guihelpers import menu_action  # noqa: E402
+from guihelpers import menu_action, open_and_wait  # noqa: E402
 
 
 def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -34,7 +34,7 @@ def test_references_crds_picked_are_looked_up_again_under_their_contexts(
 ) -> None:
     exposure, picks = contexts
     window = _window(qtbot)
-    window.open_input(exposure)
+    open_and_wait(qtbot, window, exposure)
     window.resolve_in_background(exposure, as_is=True)
     qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
     window.compare_with_context(DELIVERY)

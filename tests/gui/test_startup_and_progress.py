@@ -80,7 +80,7 @@ def test_ctrl_q_right_after_start_closes_the_window_at_once(qtbot, small_files, 
     monkeypatch.setattr(mainwindow, "wait_for_jobs", watched_wait)
     window = show_window(OpeningRequest(small_files.exposure, small_files.reference, resolve=True))
     qtbot.addWidget(window)
-    assert window.jobs.lookup.running
+    qtbot.waitUntil(lambda: window.jobs.lookup.running, timeout=30000)  # once the exposure is read, in a job
     with qtbot.waitActive(window):  # the key goes to the active window, as a user's does
         window.activateWindow()
     assert window.jobs.lookup.running
@@ -104,5 +104,6 @@ def test_the_window_is_on_the_screen_before_its_first_file_is_read(qtbot, small_
     window = show_window(OpeningRequest(small_files.exposure, small_files.reference))
     qtbot.addWidget(window)
     assert seen == [(True, True)]  # exposed, and nothing read yet
+    qtbot.waitUntil(lambda: window.session.exposure is not None, timeout=30000)  # read in a job
     assert window.session.exposure is not None and window.left.title.text.startswith("Input")
     window.close()

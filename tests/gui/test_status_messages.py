@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from astropy.io import fits
-from guihelpers import READABLE_CHARACTERS, menu_action, visible_status_texts
+from guihelpers import READABLE_CHARACTERS, menu_action, open_and_wait, visible_status_texts
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QFileDialog, QMessageBox
 
@@ -90,7 +90,7 @@ def test_an_input_that_drops_the_reference_says_why(qtbot, narrow_or_wide: MainW
         hdus[0].header["DETECTOR"] = "MIRIFULONG"
         hdus.writeto(other)
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: pytest.fail(f"no dialog expected: {args[2]}"))
-    window.open_input(other)
+    open_and_wait(qtbot, window, other)
     assert window.session.reference is None
     qtbot.waitUntil(lambda: shows(window, "note: reference dropped"), timeout=10000)
 

@@ -84,7 +84,7 @@ def test_activating_a_row_opens_that_exposure_at_its_worst_pixel(survey_window, 
     index = survey.proxy.index(0, 0)
     survey.table.setCurrentIndex(index)
     survey.table.activated.emit(index)
-    assert survey_window.session.input_path == Path(row["file"])
+    qtbot.waitUntil(lambda: survey_window.session.input_path == Path(row["file"]), timeout=30000)  # read in a job
     assert survey_window.pixel == (row["worst_x"], row["worst_y"])
     qtbot.waitUntil(lambda: survey_window.session.result is not None, timeout=30000)
 
@@ -109,7 +109,7 @@ def test_clicking_a_map_pixel_lists_the_largest_residuals_there(survey_window, s
     assert survey_window.status.message_text == (
         f"Listed 4 exposures with the largest residual at ({x}, {y})")
     survey.exposures.itemActivated.emit(survey.exposures.item(0))
-    assert survey_window.pixel == (x, y)
+    qtbot.waitUntil(lambda: survey_window.pixel == (x, y), timeout=30000)  # once the exposure is read, in a job
     assert survey_window.session.input_path.name == expected[0][1]
     assert np.isfinite(expected[-1][0])
 

@@ -63,7 +63,8 @@ def test_it_is_said_at_once_and_corrected_as_it_is_with_the_named_reference(
 ) -> None:  # type: ignore[no-untyped-def]
     request = OpeningRequest(unprepared, small_files.reference, resolve=True)
     window = started(qtbot, request)
-    # Before any event is processed (so before any worker could ask a server): said, and asked.
+    # As soon as the exposure is read (in a job), before any worker could ask a server: said, and asked.
+    qtbot.waitUntil(lambda: window.preparation_choice.question is not None, timeout=JOB_MS)
     assert "no record of the pipeline's steps" in window.status.message_text
     assert window.preparation_choice.question is not None and window.preparation_choice.question.isVisible()
     assert not window.jobs.lookup.running
@@ -92,8 +93,9 @@ def test_it_is_said_at_once_and_corrected_as_it_is_with_the_named_reference(
     window.close()
 
     again = started(qtbot, request)  # the answer is kept for this file: not asked again
+    kept = "simulated_ramp.fits: corrected as it is, without the earlier steps (remembered for this file)"
+    qtbot.waitUntil(lambda: again.status.message_text == kept, timeout=JOB_MS)
     assert again.preparation_choice.question is None
-    assert again.status.message_text == "simulated_ramp.fits: corrected as it is, without the earlier steps (remembered for this file)"
     qtbot.waitUntil(lambda: again.session.result is not None, timeout=JOB_MS)
     again.close()
 
@@ -124,8 +126,8 @@ def test_opened_from_the_menu_it_is_asked_and_the_answer_kept(
     assert window.session.reference is not None and window.actions.run_action.isEnabled()
     assert "corrected as it is" in window.status.message_text
     menu_action(window, "File", "Open input...").trigger()  # again: the kept answer, no question
+    qtbot.waitUntil(lambda: "remembered for this file" in window.status.message_text, timeout=JOB_MS)
     assert window.preparation_choice.question is None
-    assert "remembered for this file" in window.status.message_text
 
 
 def test_the_kept_answer_can_be_changed_from_the_menu(qtbot, window: MainWindow, unprepared: Path, no_crds, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,122 @@
+"""Opening an exposure reads it in a job: the GUI thread keeps answering, Esc cancels, the newest opening wins."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from guihelpers import menu_action, shown_window
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QFileDialog
+
+from lininspect.core.fits import exposure as exposure_module
+from lininspect.core.references import reference as reference_module
+
+#: Only detects a hang: the slowed read takes seconds, a GUI thread that waits on it misses every beat.
+LATE_MS = 1000
+WAIT_MS = 60000
+
+
+def gated_reads(request, monkeypatch, slow: set[str]) -> threading.Event:  # type: ignore[no-untyped-def]
+    """Reads of files named in ``slow`` wait until the returned event is set (at most 30 s); others read as before."""
+    gate = threading.Event()
+    real = exposure_module._open_held
+
+    def held_back(held):  # type: ignore[no-untyped-def]
+        if held.path.name in slow:
+            gate.wait(30)
+        return real(held)
+
+    monkeypatch.setattr(exposure_module, "_open_held", held_back)
+    request.addfinalizer(gate.set)  # no read outlives its test
+    return gate
+
+
+def copy_of(source: Path, target: Path) -> Path:
+    target.write_bytes(source.read_bytes())
+    return target
+
+
+def test_the_gui_thread_keeps_answering_while_a_slow_file_opens(qtbot, small_files, tmp_path, monkeypatch, request) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, None, None)
+    slow = copy_of(small_files.exposure, tmp_path / "slow.fits")
+    gate = gated_reads(request, monkeypatch, {slow.name})
+    beats: list[float] = []
+    heartbeat = QTimer(window)
+    heartbeat.timeout.connect(lambda: beats.append(time.monotonic()))
+    heartbeat.start(20)
+    threading.Timer(2.0, gate.set).start()  # the read takes two seconds
+    window.actions.open_dropped([slow])  # drag-and-drop, as File ▸ Open and recent files do
+    assert "opening slow.fits" in window.status.message_text
+    qtbot.waitUntil(lambda: window.session.input_path == slow, timeout=WAIT_MS)
+    heartbeat.stop()
+    gaps = [later - earlier for earlier, later in zip(beats, beats[1:])]
+    assert gaps and max(gaps) * 1000 < LATE_MS
+    assert "slow.fits" in window.windowTitle()
+    assert "opened slow.fits" in window.status.message_text
+    window.close()
+
+
+def test_esc_cancels_an_opening_and_the_shown_exposure_stays(qtbot, small_files, tmp_path, monkeypatch, request) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, small_files.exposure, None)
+    slow = copy_of(small_files.exposure, tmp_path / "slow.fits")
+    gate = gated_reads(request, monkeypatch, {slow.name})
+    job = window.open_input(slow)
+    cancel = menu_action(window, "Correction", "Cancel")
+    assert cancel.shortcut().toString() == "Esc"
+    cancel.trigger()
+    assert job.cancelled
+    assert window.status.message_text == "opening cancelled"
+    gate.set()
+    qtbot.wait(300)
+    assert window.session.input_path == small_files.exposure
+    assert window.windowTitle().endswith(small_files.exposure.name)
+    window.close()
+
+
+def test_the_newest_of_two_openings_wins(qtbot, small_files, tmp_path, monkeypatch, request) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, None, None)
+    slow = copy_of(small_files.exposure, tmp_path / "slow.fits")
+    newest = copy_of(small_files.exposure, tmp_path / "newest.fits")
+    gate = gated_reads(request, monkeypatch, {slow.name})
+    first = window.open_input(slow)
+    second = window.open_input(newest)
+    qtbot.waitUntil(lambda: second.done, timeout=WAIT_MS)
+    gate.set()  # the older read now ends too, after the newer one
+    qtbot.wait(300)
+    assert first.cancelled
+    assert window.session.input_path == newest
+    assert window.windowTitle().endswith("newest.fits")
+    window.close()
+
+
+def test_a_reference_chosen_from_the_menu_is_read_without_stalling_the_window(qtbot, small_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, small_files.exposure, None)
+    gate = threading.Event()
+    real = reference_module._coefficient_planes
+
+    def held_back(*args, **kwargs):  # type: ignore[no-untyped-def]
+        gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reference_module, "_coefficient_planes", held_back)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(small_files.reference), ""))
+    beats: list[float] = []
+    heartbeat = QTimer(window)
+    heartbeat.timeout.connect(lambda: beats.append(time.monotonic()))
+    heartbeat.start(20)
+    reading = threading.Timer(2.0, gate.set)  # the read takes two seconds
+    reading.start()
+    try:
+        menu_action(window, "File", "Choose reference...").trigger()
+        assert window.status.message_text == f"reading reference {small_files.reference.name}..."
+        qtbot.waitUntil(lambda: window.session.reference is not None, timeout=WAIT_MS)
+    finally:
+        gate.set()
+    heartbeat.stop()
+    gaps = [later - earlier for earlier, later in zip(beats, beats[1:])]
+    assert gaps and max(gaps) * 1000 < LATE_MS
+    assert window.session.reference.path == small_files.reference
+    assert window.actions.run_action.isEnabled()
+    window.close()
