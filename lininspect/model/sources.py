@@ -116,6 +116,9 @@ class CorrectionSource:
         #: Read-level: the groups shown first, corrected before the rest of their integration.
         self._groups: tuple[int, dict[int, np.ndarray]] | None = None
         self._plane: tuple[tuple[int, int], np.ndarray] | None = None  # classic: the last plane shown
+        #: Classic planes: numba's loop, once a thread of its own has loaded it (see :meth:`_compiled_loop`).
+        self._compiled = False
+        self._loading: threading.Thread | None = None
         self._lock = threading.Lock()
 
     @property
@@ -143,10 +146,35 @@ class CorrectionSource:
         raw = self.exposure.plane(integration, group)[np.newaxis, np.newaxis]
         groupdq = self.exposure.groupdq_plane(integration, group)[np.newaxis, np.newaxis]
         out = np.empty(raw.shape, dtype=np.float32)
-        self.prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None)
+        prepared = self.prepared
+        prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None,
+                              compiled=self._compiled_loop(raw, groupdq))  # fmt: skip
         with self._lock:
             self._plane = ((integration, group), out[0, 0])
         return out[0, 0]
+
+    def _compiled_loop(self, raw: np.ndarray, groupdq: np.ndarray | None) -> bool:
+        """Whether this plane may use the compiled loop. Loading numba and the loop takes about 2 s on a cold
+        start, a freeze if the panel's first plane paid it, so the first call starts loading it in a thread of
+        its own and planes take numpy's float32 steps meanwhile: the same bits, a few times slower."""
+        with self._lock:
+            if self._compiled or self._loading is not None:
+                return self._compiled
+            # One row of this very plane: the loop is compiled (or read from numba's cache) for these array types.
+            row = (raw[..., :1, :], None if groupdq is None else groupdq[..., :1, :])
+            self._loading = threading.Thread(target=self._load_compiled_loop, args=row, name="load-compiled-loop",
+                                             daemon=True)  # fmt: skip
+        self._loading.start()
+        return False
+
+    def _load_compiled_loop(self, raw: np.ndarray, groupdq: np.ndarray | None) -> None:
+        out = np.empty(raw.shape, dtype=np.float32)
+        try:
+            self.prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None)
+        except Exception:  # noqa: BLE001 - numba unusable here (a broken install, no cache room): numpy's steps serve
+            return
+        with self._lock:
+            self._compiled = True
 
     def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
         raw, groupdq = read_boxes(self.exposure, ("SCI", "GROUPDQ"), integrations, rows, columns)

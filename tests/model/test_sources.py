@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -109,3 +110,44 @@ def test_reference_b_for_another_detector_is_refused(files: dict[str, Path], tmp
         session.open_reference(other, B)
     assert B not in session.references
     assert int(session.correction(A).pixeldq()[4, 7]) & NO_LIN_CORR
+
+
+LOADING_SCRIPT = """
+import sys, threading
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, sys.argv[1])
+from comparison_files import session_with
+
+importers = []
+
+
+class NoteNumbaImports:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numba":
+            importers.append(threading.current_thread().name)
+
+
+sys.meta_path.insert(0, NoteNumbaImports())
+source = session_with({"exposure": Path(sys.argv[2]), "a": Path(sys.argv[3])}, "A").correction("A")
+first = source.plane(0, 1)
+for thread in threading.enumerate():
+    if thread is not threading.current_thread():
+        thread.join(120)
+np.save(sys.argv[4], np.stack([first, source.plane(0, 2)]))  # the second by the compiled loop
+print(*importers)
+"""
+
+
+def test_the_first_plane_leaves_loading_numba_to_a_thread_of_its_own(files: dict[str, Path], tmp_path: Path) -> None:
+    """A panel's first corrected plane once loaded numba on the GUI thread: a freeze of about 2 s on a cold start.
+    It now takes numpy's float32 steps while a thread loads the compiled loop; both give the written bits."""
+    planes = tmp_path / "planes.npy"
+    tests = Path(__file__).resolve().parents[1]
+    shown = subprocess.run([sys.executable, "-c", LOADING_SCRIPT, str(tests), str(files["exposure"]), str(files["a"]),
+                            str(planes)], capture_output=True, text=True, timeout=300, check=True)  # fmt: skip
+    assert shown.stdout.split() == ["load-compiled-loop"]  # the thread that imported numba
+    expected, _ = written(files, "a")
+    assert np.load(planes).tobytes() == expected[0, 1:3].tobytes()
