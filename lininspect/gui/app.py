@@ -19,6 +19,7 @@ from pyqtgraph.util.garbage_collector import GarbageCollector
 from .. import data
 from ..core.errors import LinInspectError, printable
 from ..model.opening import NO_DISPLAY, OpeningRequest, has_display
+from ..model.sources import start_loading_compiled_loop
 from .mainwindow import MainWindow
 from .quitsignals import QuitOnSignals
 from .settingsfile import APPLICATION, ORGANISATION, open_settings
@@ -152,6 +153,7 @@ def show_window(request: OpeningRequest) -> MainWindow:
     # On the screen before any file is read: the window's first paint, not the demo's reading
     # and its correction's start, ends a cold start.
     QApplication.processEvents()
+    start_loading_compiled_loop()  # numba loads beside the GUI now, not when a panel's first plane wants it
     if note is not None:
         window.dialogs.show_error(note)
 

@@ -116,9 +116,6 @@ class CorrectionSource:
         #: Read-level: the groups shown first, corrected before the rest of their integration.
         self._groups: tuple[int, dict[int, np.ndarray]] | None = None
         self._plane: tuple[tuple[int, int], np.ndarray] | None = None  # classic: the last plane shown
-        #: Classic planes: numba's loop, once a thread of its own has loaded it (see :meth:`_compiled_loop`).
-        self._compiled = False
-        self._loading: threading.Thread | None = None
         self._lock = threading.Lock()
 
     @property
@@ -148,33 +145,10 @@ class CorrectionSource:
         out = np.empty(raw.shape, dtype=np.float32)
         prepared = self.prepared
         prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None,
-                              compiled=self._compiled_loop(raw, groupdq))  # fmt: skip
+                              compiled=compiled_loop_loaded(prepared, raw, groupdq))  # fmt: skip
         with self._lock:
             self._plane = ((integration, group), out[0, 0])
         return out[0, 0]
-
-    def _compiled_loop(self, raw: np.ndarray, groupdq: np.ndarray | None) -> bool:
-        """Whether this plane may use the compiled loop. Loading numba and the loop takes about 2 s on a cold
-        start, a freeze if the panel's first plane paid it, so the first call starts loading it in a thread of
-        its own and planes take numpy's float32 steps meanwhile: the same bits, a few times slower."""
-        with self._lock:
-            if self._compiled or self._loading is not None:
-                return self._compiled
-            # One row of this very plane: the loop is compiled (or read from numba's cache) for these array types.
-            row = (raw[..., :1, :], None if groupdq is None else groupdq[..., :1, :])
-            self._loading = threading.Thread(target=self._load_compiled_loop, args=row, name="load-compiled-loop",
-                                             daemon=True)  # fmt: skip
-        self._loading.start()
-        return False
-
-    def _load_compiled_loop(self, raw: np.ndarray, groupdq: np.ndarray | None) -> None:
-        out = np.empty(raw.shape, dtype=np.float32)
-        try:
-            self.prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None)
-        except Exception:  # noqa: BLE001 - numba unusable here (a broken install, no cache room): numpy's steps serve
-            return
-        with self._lock:
-            self._compiled = True
 
     def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
         raw, groupdq = read_boxes(self.exposure, ("SCI", "GROUPDQ"), integrations, rows, columns)
@@ -285,6 +259,59 @@ class CorrectionSource:
         if cached is not None and cached[0] == integration:
             return cached[1]
         return self.correct_integration(integration)
+
+
+#: The compiled classic loop's array types (coefficients, samples, flags) loaded in this process, and
+#: those a thread is loading: numba compiles (or reads from its cache) one loop per set of types.
+_LOOPS_LOADED: set[tuple[object, ...]] = set()
+_LOOPS_LOADING: set[tuple[object, ...]] = set()
+_LOOPS_LOCK = threading.Lock()
+
+
+def compiled_loop_loaded(prepared: PreparedCoefficients, raw: np.ndarray, groupdq: np.ndarray | None) -> bool:
+    """Whether a plane may take the compiled loop. Loading numba and the loop takes about 2 s on a cold start, a
+    freeze if a panel's first plane paid it, so the first plane of its array types starts loading it in a thread
+    of its own and planes take numpy's float32 steps meanwhile: the same bits, a few times slower."""
+    key = (len(prepared.coeffs), raw.dtype.str, raw.flags.writeable,
+           None if groupdq is None else (groupdq.dtype.str, groupdq.flags.writeable))  # fmt: skip
+    with _LOOPS_LOCK:
+        if key in _LOOPS_LOADED:
+            return True
+        if key in _LOOPS_LOADING:
+            return False
+        _LOOPS_LOADING.add(key)
+    # One row of this very plane: the loop is loaded for exactly these array types.
+    row = (raw[..., :1, :], None if groupdq is None else groupdq[..., :1, :])
+    threading.Thread(target=_load_compiled_loop, args=(key, prepared, *row), name="load-compiled-loop",
+                     daemon=True).start()  # fmt: skip
+    return False
+
+
+def start_loading_compiled_loop() -> None:
+    """Load numba and the classic loop for the usual plane (five coefficients, as JWST's references have) in a
+    thread of its own, while the app has just started and the user has nothing to wait for yet.
+
+    The first load in a process initialises LLVM (about 0.7 s, one stall of the GUI thread near 0.1 s
+    while its library is opened); after it, a loop for other array types is read from numba's cache in
+    about 10 ms, so a panel that needs one soon has it.
+    """
+    raw = np.zeros((1, 1, 1, 8), dtype=np.float32)
+    groupdq = np.zeros((1, 1, 1, 8), dtype=np.uint8)
+    groupdq.flags.writeable = False  # as an exposure's GROUPDQ planes are read
+    usual = PreparedCoefficients(np.zeros((5, 1, 8), dtype=np.float32), np.zeros((1, 8), dtype=np.uint32))
+    compiled_loop_loaded(usual, raw, groupdq)
+
+
+def _load_compiled_loop(
+    key: tuple[object, ...], prepared: PreparedCoefficients, raw: np.ndarray, groupdq: np.ndarray | None
+) -> None:
+    out = np.empty(raw.shape, dtype=np.float32)
+    try:
+        prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None)
+    except Exception:  # noqa: BLE001 - numba unusable here (a broken install, no cache room): numpy's steps serve
+        return
+    with _LOOPS_LOCK:
+        _LOOPS_LOADED.add(key)
 
 
 class _OneIntegration:

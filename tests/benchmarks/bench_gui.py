@@ -52,6 +52,7 @@ from lininspect.core.demo import ensure_demo
 from lininspect.core.fits.fitsfile import BLOCK
 from lininspect.gui.app import application, make_settings
 from lininspect.gui.mainwindow import MainWindow
+from lininspect.model.sources import start_loading_compiled_loop
 from lininspect.model.viewstate import Limits
 
 #: Issue 4, target 3, in milliseconds: open to first image, and the run's longest stall.
@@ -361,6 +362,7 @@ def bench(name: str, exposure: Path, reference: Path) -> None:
     window = MainWindow(make_settings())
     window.resize(1600, 1000)
     window.show()
+    start_loading_compiled_loop()  # as the app's start does (gui/app.py, show_window)
     window.apply_default_layout()
     window.activateWindow()
     QTest.qWaitForWindowActive(window)
