@@ -8,8 +8,6 @@ covers in lininspect. Writes go to a temporary file beside the target, then rena
 
 from __future__ import annotations
 
-import os
-import stat
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from ..core.errors import LinInspectError
 from ..core.fits.atomic import atomic_path
 from ..core.fits.outputs import check_output_path
 from .regionmeasures import RegionRamps
+from .smallfiles import read_small_file
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -59,15 +58,7 @@ class ReadRegions:
 def read_ds9(path: Path) -> ReadRegions:
     """The circles, annuli, boxes and polygons in image coordinates of a DS9 region file; any problem is one line."""
     path = Path(path)
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the reader
-            raise LinInspectError(f"{path}: not a region file (not a regular file)")
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise LinInspectError(f"{path}: {error.strerror or error}") from None
-    if len(data) > MAX_BYTES:
-        raise LinInspectError(f"{path}: not a region file (larger than {MAX_BYTES // 1_000_000} MB)")
+    data = read_small_file(path, "a region file", MAX_BYTES, f"{MAX_BYTES // 1_000_000} MB")
     try:
         return parse_ds9(data.decode("utf-8"))
     except UnicodeDecodeError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -23,6 +22,7 @@ from ..core.fits.outputs import check_output_path
 from .hduplanes import HduPlane
 from .regionfiles import ds9_text, parse_ds9
 from .session import Session
+from .smallfiles import read_small_file
 from .viewstate import (
     DQ_PLANES,
     LINKABLE,
@@ -195,15 +195,7 @@ def _display_json(display: PanelDisplay) -> dict[str, object]:
 def read_session(path: Path) -> SavedSession:
     """The session in ``path``; any problem (unreadable, too big, not JSON, not our schema) is one line."""
     path = Path(path)
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would block the reader, or never end
-            raise LinInspectError(f"{path}: not a lininspect session (not a regular file)")
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise LinInspectError(f"{path}: {error.strerror or error}") from None
-    if len(data) > MAX_BYTES:
-        raise LinInspectError(f"{path}: not a lininspect session (larger than {MAX_BYTES // 1000} kB)")
+    data = read_small_file(path, "a lininspect session", MAX_BYTES, f"{MAX_BYTES // 1000} kB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
