@@ -131,21 +131,34 @@ def test_pairwise_row_is_the_pipelines_lone_pixel_tile(ny, nx, first, last, row)
 
 
 def test_compiled_loops_hold_no_fused_multiply_add():
-    """Compiled afresh (not from the cache, whose code cannot be inspected) for this machine."""
+    """Compiled afresh (not from the cache, whose code cannot be inspected) for this machine: the
+    classic loop and each of the read-level loop's row functions (the polynomials are evaluated there)."""
     options = dict(kernels._COMPILE, cache=False)
     plane = np.ones((3, 8), np.float32)
     block = np.ones((2, 3, 8), np.float32)
     flags = np.zeros((2, 3, 8), np.uint8)
-    classic = numba.njit(**options)(kernels.classic_rows.py_func)
-    classic((plane, plane), plane, block, 0, flags, 0, block.copy(), 0)
-    read_level = numba.njit(**options)(kernels.read_level_rows.py_func)
-    read_level(
-        (plane, plane), plane, (plane,), plane, block, 0, flags, 0, block.copy(), 0,
-        np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([2, 2]), np.array([1.5, 3.5]), -1, 0, 2,
-    )
-    for dispatcher, multiply in ((classic, r"\bv?mul[ps]s\b"), (read_level, r"\bv?mulsd\b")):
-        code = "\n".join(dispatcher.inspect_asm().values())
-        assert re.search(multiply, code)  # the arithmetic is in what we inspect
+    row, rows = np.ones(8), np.ones((2, 8))
+
+    def compiled_afresh(function, *arguments):
+        dispatcher = numba.njit(**options)(function.py_func)
+        dispatcher(*arguments)
+        return "\n".join(dispatcher.inspect_asm().values())
+
+    single, double = r"\bv?mul[ps]s\b", r"\bv?mul[ps]d\b"
+    for code, multiply in (
+        (compiled_afresh(kernels.classic_rows, (plane, plane), plane, block, 0, flags, 0, block.copy(), 0), single),
+        (compiled_afresh(kernels._first_and_rate_row, (plane, plane), plane, block, 0, flags, 0, 0, np.array([1.5, 3.5]),
+                         row.copy(), row.copy()), single),  # fmt: skip
+        (compiled_afresh(kernels._reads_on_the_line_row, (plane,), plane, 0, row, row, np.array([0.0, 1.0]), 2,
+                         rows.copy()), double),  # fmt: skip
+        (compiled_afresh(kernels._corrected_reads_row, (plane, plane), plane, 0, rows, row, 2, rows.copy()), double),
+        (compiled_afresh(
+            kernels.read_level_rows, (plane, plane), plane, (plane,), plane, block, 0, flags, 0, block.copy(), 0,
+            np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([2, 2]), np.array([1.5, 3.5]), -1, 0, 2,
+        ), None),
+    ):
+        if multiply is not None:
+            assert re.search(multiply, code)  # the arithmetic is in what we inspect
         assert not _FUSED.findall(code)
 
 

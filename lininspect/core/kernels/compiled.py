@@ -196,9 +196,11 @@ def read_level_rows(
     means numpy sums pairwise: the pipeline's single-pixel tile of a one-column exposure.
     Each step runs along a row, pixel after pixel, so that the compiler can take several pixels
     at once (one pixel's Horner steps depend on each other and would wait on every rounding).
+    The polynomials are evaluated in functions of their own, each compiled once per length of its
+    coefficient set: inlined here, every pair of forward and inverse lengths would cost a
+    compilation of its own (about 7 s each).
     """
     height, nx = forward0.shape
-    ngroups = raw.shape[0]
     most_reads = offsets.shape[1]
     reads = np.empty((most_reads, nx), dtype=np.float64)
     corrected = np.empty((most_reads, nx), dtype=np.float64)
@@ -207,30 +209,15 @@ def read_level_rows(
     shift = np.empty(nx, dtype=np.float64)
     kept = 0
     for y in range(height):
-        for x in range(nx):
-            unsaturated = ngroups
-            if flags is not None:
-                for g in range(ngroups):
-                    unsaturated -= (flags[g, flags_row + y, x] >> 1) & 1
-            anchor = max(unsaturated - 1, 2) - 1
-            first = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, 0)
-            last = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, anchor)
-            first64[x] = first
-            rate[x] = _div(np.float64(_sub(last, first)), mean_reads[anchor] - mean_reads[0])
+        _first_and_rate_row(forward, forward0, raw, raw_row, flags, flags_row, y, mean_reads, first64, rate)
         for g in range(group_first, group_last):
             count = read_counts[g]
             samples = raw[g, raw_row + y]
-            for k in range(count):
-                offset = offsets[g, k]
-                for x in range(nx):
-                    line = _add(first64[x], _mul(rate[x], offset))
-                    reads[k, x] = _horner(inverse, inverse0, y, x, line)
+            _reads_on_the_line_row(inverse, inverse0, y, first64, rate, offsets[g], count, reads)
             _means(reads, count, y == pairwise_row, shift)
             for x in range(nx):
                 shift[x] = _sub(np.float64(samples[x]), shift[x])
-            for k in range(count):
-                for x in range(nx):
-                    corrected[k, x] = _horner(forward, forward0, y, x, _add(reads[k, x], shift[x]))
+            _corrected_reads_row(forward, forward0, y, reads, shift, count, corrected)
             _means(corrected, count, y == pairwise_row, shift)
             target = out[g, out_row + y]
             for x in range(nx):
@@ -242,7 +229,45 @@ def read_level_rows(
     return kept
 
 
-@numba.njit(**_COMPILE, inline="always")
+@numba.njit(**_COMPILE)
+def _first_and_rate_row(
+    forward, forward0, raw, raw_row, flags, flags_row, y, mean_reads, first64, rate
+):  # pragma: no cover - compiled
+    """For each pixel of row ``y``: the corrected first group, into ``first64``, and the count rate from it
+    to the anchor group (the last unsaturated but one, at least group 1), into ``rate``."""
+    ngroups = raw.shape[0]
+    for x in range(first64.shape[0]):
+        unsaturated = ngroups
+        if flags is not None:
+            for g in range(ngroups):
+                unsaturated -= (flags[g, flags_row + y, x] >> 1) & 1
+        anchor = max(unsaturated - 1, 2) - 1
+        first = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, 0)
+        last = _classic_sample(forward, forward0, raw, raw_row, flags, flags_row, y, x, anchor)
+        first64[x] = first
+        rate[x] = _div(np.float64(_sub(last, first)), mean_reads[anchor] - mean_reads[0])
+
+
+@numba.njit(**_COMPILE)
+def _reads_on_the_line_row(inverse, inverse0, y, first64, rate, offsets, count, reads):  # pragma: no cover - compiled
+    """``reads[k, x]``: the straight line of pixel (y, x) at the group's read ``k`` (``offsets[k]`` from the
+    first group's mean read), un-linearised by the inverse polynomial."""
+    for k in range(count):
+        offset = offsets[k]
+        for x in range(first64.shape[0]):
+            line = _add(first64[x], _mul(rate[x], offset))
+            reads[k, x] = _horner(inverse, inverse0, y, x, line)
+
+
+@numba.njit(**_COMPILE)
+def _corrected_reads_row(forward, forward0, y, reads, shift, count, corrected):  # pragma: no cover - compiled
+    """``corrected[k, x]``: read ``k`` of pixel (y, x) shifted onto the raw group and corrected."""
+    for k in range(count):
+        for x in range(shift.shape[0]):
+            corrected[k, x] = _horner(forward, forward0, y, x, _add(reads[k, x], shift[x]))
+
+
+@numba.njit(**_COMPILE)
 def _means(values, count, pairwise, out):  # pragma: no cover - compiled
     """``out[x]`` = the mean of ``values[:count, x]``, as :func:`_mean` computes it, for a row."""
     nx = values.shape[1]
@@ -401,6 +426,7 @@ def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> N
     dispatcher._cache.save_overload = save_if_room
 
 
-for _dispatcher in (classic_rows, _numpy_pairwise_sum, _pairwise_block, read_level_rows, line_fit_rows,
+for _dispatcher in (classic_rows, _numpy_pairwise_sum, _pairwise_block, read_level_rows, _first_and_rate_row,
+                    _reads_on_the_line_row, _corrected_reads_row, _means, line_fit_rows,
                     highest_usable_rows, last_unsaturated_rows, stack_add):
     _cache_when_there_is_room(_dispatcher)
