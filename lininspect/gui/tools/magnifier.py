@@ -15,72 +15,42 @@ from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGraphicsRectItem
 
-from ...core.analysis import analysis
 from ...model.cutout import Cutout, cutout
 from ..panels import IMAGES
-from .base import Tool
+from .smallview import SmallViewTool
 
 if TYPE_CHECKING:
     from ..mainwindow import MainWindow
 
 #: Screen pixels per detector pixel the magnifier offers (DS9's 2x to 16x).
 FACTORS = (2, 4, 8, 16)
-#: The magnifier's least and largest sizes, in screen pixels: 30 detector pixels across at 4x (it grows with its dock).
-MIN_VIEW_SIZE = 120
-MAX_VIEW_SIZE = 260
 #: The centre pixel's frame, as the panels' selected pixel.
 CENTRE_COLOUR = "#ffffff"
 #: Changes after which the magnifier is drawn again: the panels' images and the selected pixel.
 FOLLOWED = IMAGES | {"pixel"}
 
 
-class MagnifierTool(Tool):
+class MagnifierTool(SmallViewTool):
     """The area around the cursor, enlarged, as the panel under it draws it."""
 
     name = "magnifier"
     title = "Magnifier"
     shortcut = "Ctrl+Shift+M"
-    #: The navigation views on the left, apart from the column of the other tools (which fills a 900 px window).
-    area = Qt.DockWidgetArea.LeftDockWidgetArea
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._widget = QWidget()
-        column = QVBoxLayout(self._widget)
-        choices = QHBoxLayout()
-        self.factor_box = QComboBox()
-        self.factor_box.addItems([f"{factor}x" for factor in FACTORS])
+        box = pg.ViewBox(enableMenu=False)
+        box.disableAutoRange()
+        factors = [f"{factor}x" for factor in FACTORS]
+        super().__init__(window, box, factors, "Screen pixels per detector pixel", "magnify")
+        self.factor_box = self.choice
         self.factor_box.setCurrentText("4x")
-        self.factor_box.setToolTip("Screen pixels per detector pixel")
-        self.factor_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # the arrow keys keep stepping groups
-        choices.addWidget(QLabel("magnify"))
-        choices.addWidget(self.factor_box)
-        choices.addStretch(1)
-        self.graphics = pg.GraphicsView()
-        # As large as the dock allows within these sizes: the column of docks beside the images stays narrow.
-        self.graphics.setMinimumSize(MIN_VIEW_SIZE, MIN_VIEW_SIZE)
-        self.graphics.setMaximumSize(MAX_VIEW_SIZE, MAX_VIEW_SIZE)
-        self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.box = pg.ViewBox(enableMenu=False)
-        self.box.setMouseEnabled(False, False)
-        self.box.disableAutoRange()
-        self.graphics.setCentralItem(self.box)
-        self.image = pg.ImageItem()
-        self.box.addItem(self.image)
         self.centre_frame = QGraphicsRectItem(0, 0, 1, 1)
         self.centre_frame.setPen(pg.mkPen(CENTRE_COLOUR, width=1, cosmetic=True))
         self.centre_frame.setZValue(10)
         self.box.addItem(self.centre_frame, ignoreBounds=True)
-        self.caption = QLabel("")
-        self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        column.addLayout(choices)
-        column.addWidget(self.graphics)
-        column.addWidget(self.caption)
-        column.addStretch(1)
         #: The panel last under the cursor, and the pixel under it (None: the cursor is off the images).
         self.panel = "left"
         self._hovered: tuple[int, int] | None = None
@@ -92,9 +62,6 @@ class MagnifierTool(Tool):
             panel.pixelHovered.connect(lambda x, y, name=name: self._on_hover(name, x, y))
         self.follow(lambda changed: self.refresh() if changed & FOLLOWED else None)
         window.jobs.imagesStale.connect(lambda: self.refresh() if self.running else None)
-
-    def widget(self) -> QWidget:
-        return self._widget
 
     @property
     def factor(self) -> int:
@@ -126,13 +93,7 @@ class MagnifierTool(Tool):
         width, height = self.box.width(), self.box.height()
         half = math.ceil(max(width, height) / factor / 2) + 1
         cut = cutout(shown.values, x, y, half)
-        # A histogram-equalised panel is drawn linear through an equalised colour map, which the panel's image holds.
-        kind = "linear" if shown.stretch == "histeq" else shown.stretch
-        panel = self.window.left if self.panel == "left" else self.window.right
-        self.image.setImage(analysis.stretch(cut.values, shown.low, shown.high, kind), levels=(0, 1), autoLevels=False)
-        colourmap = panel.image.getColorMap()
-        if colourmap is not None:
-            self.image.setColorMap(colourmap)
+        self.draw_as_panel(cut.values, shown, self.panel)
         self.image.setRect(QRectF(cut.x0, cut.y0, cut.size, cut.size))
         self.image.show()
         self.centre_frame.setRect(QRectF(x, y, 1, 1))

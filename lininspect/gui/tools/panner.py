@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ...core.analysis import analysis
 from ...model.overview import Overview, overview
 from ..panels import IMAGES
-from .base import Tool
+from .smallview import SmallViewTool
 
 if TYPE_CHECKING:
     from ..mainwindow import MainWindow
@@ -26,57 +24,26 @@ if TYPE_CHECKING:
 
 #: The plane is pooled to at most this many blocks a side: about the panner's size on a screen.
 POOLED_SIZE = 240
-#: The panner's least and largest sizes, in screen pixels (it grows with its dock).
-MIN_VIEW_SIZE = 120
-MAX_VIEW_SIZE = 260
 #: The rectangle of the visible area, in the colour of the panels' selection box.
 FRAME_COLOUR = "#ffd400"
 
 
-class PannerTool(Tool):
+class PannerTool(SmallViewTool):
     """A panel's whole plane, pooled so single pixels stay, and the main view's area on it."""
 
     name = "panner"
     title = "Panner"
     shortcut = "Ctrl+Shift+P"
-    #: The navigation views on the left, apart from the column of the other tools (which fills a 900 px window).
-    area = Qt.DockWidgetArea.LeftDockWidgetArea
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._widget = QWidget()
-        column = QVBoxLayout(self._widget)
-        choices = QHBoxLayout()
-        self.panel_box = QComboBox()
-        self.panel_box.addItems(["left", "right"])
-        self.panel_box.setToolTip("Whose plane the panner shows (both panels pan together)")
-        self.panel_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # the arrow keys keep stepping groups
-        choices.addWidget(QLabel("plane of the"))
-        choices.addWidget(self.panel_box)
-        choices.addWidget(QLabel("panel"))
-        choices.addStretch(1)
-        self.graphics = pg.GraphicsView()
-        # As large as the dock allows within these sizes: the column of docks beside the images stays narrow.
-        self.graphics.setMinimumSize(MIN_VIEW_SIZE, MIN_VIEW_SIZE)
-        self.graphics.setMaximumSize(MAX_VIEW_SIZE, MAX_VIEW_SIZE)
-        self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.box = pg.ViewBox(lockAspect=True, enableMenu=False)
-        self.box.setMouseEnabled(False, False)
-        self.graphics.setCentralItem(self.box)
-        self.image = pg.ImageItem()
-        self.box.addItem(self.image)
+        super().__init__(window, pg.ViewBox(lockAspect=True, enableMenu=False), ["left", "right"],
+                         "Whose plane the panner shows (both panels pan together)", "plane of the", "panel")  # fmt: skip
+        self.panel_box = self.choice
         self.frame = pg.ROI((0, 0), (1, 1), pen=pg.mkPen(FRAME_COLOUR, width=2), movable=True, rotatable=False,
                             resizable=False, removable=False)  # fmt: skip
         self.frame.setZValue(10)
         self.frame.hide()
         self.box.addItem(self.frame, ignoreBounds=True)
-        self.caption = QLabel("")
-        self.caption.setWordWrap(True)
-        column.addLayout(choices)
-        column.addWidget(self.graphics)
-        column.addWidget(self.caption)
-        column.addStretch(1)
         #: The pooled plane shown (for scripts and tests) and the values it was pooled from: pooled again when they change.
         self.overview: Overview | None = None
         self._pooled_from: np.ndarray | None = None
@@ -88,9 +55,6 @@ class PannerTool(Tool):
         window.left.view.sigRangeChanged.connect(lambda *_: self._show_area() if self.running else None)
         self.follow(lambda changed: self.refresh() if changed & IMAGES else None)
         window.jobs.imagesStale.connect(lambda: self.refresh() if self.running else None)
-
-    def widget(self) -> QWidget:
-        return self._widget
 
     def refresh(self) -> None:
         """The chosen panel's plane on its scale, pooled again only if the plane is another."""
@@ -112,12 +76,8 @@ class PannerTool(Tool):
     def _draw(self, shown: ShownScale) -> None:
         assert self.overview is not None
         pooled, factor = self.overview.pooled, self.overview.factor
-        kind = "linear" if shown.stretch == "histeq" else shown.stretch  # equalised through the panel's colour map
-        self.image.setImage(analysis.stretch(pooled, shown.low, shown.high, kind), levels=(0, 1), autoLevels=False)
         name = self.panel_box.currentText()
-        colourmap = (self.window.left if name == "left" else self.window.right).image.getColorMap()
-        if colourmap is not None:
-            self.image.setColorMap(colourmap)
+        self.draw_as_panel(pooled, shown, name)
         ny, nx = self.overview.shape
         self.image.setRect(QRectF(0, 0, pooled.shape[1] * factor, pooled.shape[0] * factor))
         self.image.show()
