@@ -10,23 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QSize
-from PyQt6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QWidget,
-)
+from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QSpinBox, QWidget
 
 from ..core.errors import LinInspectError
 from ..core.fits.outputs import check_output_path
 from ..model.figurespec import DPI_RANGE, FORMATS, LAYOUT_DPI, FigureSize, FigureTarget, Theme, opened_files
+from .exportdialog import ExportDialog
 from .figurecopy import background, figure_layout
 from .figurefile import figure_job, record_figure
 
@@ -37,14 +26,11 @@ PIXELS, INCHES = "pixels", "inches"
 FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
 
 
-class FigureDialog(QDialog):
-    """Not modal, kept between uses: a series of figures keeps its size, DPI and theme."""
+class FigureDialog(ExportDialog):
+    """A series of figures keeps its size, DPI and theme."""
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.setWindowTitle("Export figure")
-        form = QFormLayout(self)
+        super().__init__(window, "Export figure", FILTER)
         self.target = QComboBox()
         self.target.addItems([target.value for target in FigureTarget])
         self.target.currentTextChanged.connect(lambda _: self._target_chosen())
@@ -64,37 +50,22 @@ class FigureDialog(QDialog):
         self.format = QComboBox()
         self.format.addItems(list(FORMATS.values()))
         self.format.currentTextChanged.connect(self._format_chosen)
-        self.path = QLineEdit()
-        self.path.setMinimumWidth(360)
         self.path.textEdited.connect(self._path_edited)
         #: Whether the size boxes hold a size yet (the target's on screen, or the user's).
         self._sized = False
         #: The file name is the dialog's own suggestion (renamed with the target) until the user types or browses.
         self._suggested = True
-        browse = QPushButton("Browse...")
-        browse.clicked.connect(self._browse)
-        file_row = QWidget()
-        row = QHBoxLayout(file_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.path)
-        row.addWidget(browse)
         size_row = QWidget()
         row = QHBoxLayout(size_row)
         row.setContentsMargins(0, 0, 0, 0)
         for widget in (self.width_box, self.height_box, self.units):
             row.addWidget(widget)
-        form.addRow("figure of", self.target)
-        form.addRow("width, height", size_row)
-        form.addRow("DPI", self.dpi_box)
-        form.addRow("theme", self.theme)
-        form.addRow("format", self.format)
-        form.addRow("file", file_row)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.setDefault(True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.form.addRow("figure of", self.target)
+        self.form.addRow("width, height", size_row)
+        self.form.addRow("DPI", self.dpi_box)
+        self.form.addRow("theme", self.theme)
+        self.form.addRow("format", self.format)
+        self.add_file_and_buttons("file")
         for plot, target in self._plots().items():  # the plots' own context menu offers their figure
             plot.getViewBox().menu.addAction("Export figure...", lambda target=target: self.ask(target))
 
@@ -183,19 +154,6 @@ class FigureDialog(QDialog):
             self.format.blockSignals(True)
             self.format.setCurrentText(kind)
             self.format.blockSignals(False)
-
-    def _browse(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export figure", self.path.text(), FILTER)
-        if name:
-            self.path.setText(name)
-            self._path_edited(name)
-
-    def accept(self) -> None:
-        """Start the export; the dialog closes once it has started (a refusal is a one-line dialog)."""
-        started: list[bool] = []
-        self.window.guard(lambda: started.append(self.export()))
-        if started:
-            super().accept()
 
     def export(self) -> bool:
         """Draw the figure the widgets describe, then write it in a job; the status bar names the file and its size."""

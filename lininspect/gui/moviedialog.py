@@ -13,21 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PyQt6.QtCore import QTimer, Qt
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
-from PyQt6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QWidget,
-)
+from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 
 from ..core.errors import LinInspectError
 from ..core.fits.outputs import check_output_path
@@ -45,6 +33,7 @@ from ..model.movie import (
     palette,
     playable_source,
 )
+from .exportdialog import ExportDialog
 from .imagepanel import BACKGROUND
 
 if TYPE_CHECKING:
@@ -59,14 +48,11 @@ INK = "#ffffff"
 FILTER = "Animated GIF (*.gif);;MP4 video (*.mp4)"
 
 
-class MovieDialog(QDialog):
-    """Not modal, kept between uses; Export starts the movie and closes the dialog."""
+class MovieDialog(ExportDialog):
+    """Export starts the movie and closes the dialog."""
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.setWindowTitle("Export movie")
-        form = QFormLayout(self)
+        super().__init__(window, "Export movie", FILTER)
         self.panel = QComboBox()
         self.panel.addItems(list(PANELS))
         self.rate = QDoubleSpinBox()
@@ -78,25 +64,10 @@ class MovieDialog(QDialog):
         self.longest.setValue(512)
         self.longest.setSuffix(" px")
         self.longest.setToolTip("The frame's longer side; the image keeps its proportions, pixels stay square blocks")
-        self.path = QLineEdit()
-        self.path.setMinimumWidth(360)
-        browse = QPushButton("Browse...")
-        browse.clicked.connect(self._browse)
-        row_widget = QWidget()
-        row = QHBoxLayout(row_widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.path)
-        row.addWidget(browse)
-        form.addRow("movie of the", self.panel)
-        form.addRow("frame rate", self.rate)
-        form.addRow("longest side", self.longest)
-        form.addRow("file (.gif, .mp4)", row_widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.setDefault(True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.form.addRow("movie of the", self.panel)
+        self.form.addRow("frame rate", self.rate)
+        self.form.addRow("longest side", self.longest)
+        self.add_file_and_buttons("file (.gif, .mp4)")
         #: The movie being prepared: its captions' texts, those painted so far, and what starts its job.
         self._pending: tuple[list[list[str]], list[np.ndarray], Callable[[list[np.ndarray]], None]] | None = None
         self._width = 0
@@ -114,19 +85,9 @@ class MovieDialog(QDialog):
         self.show()
         self.raise_()
 
-    def _browse(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export movie", self.path.text(), FILTER)
-        if name:
-            self.path.setText(name)
-
-    def accept(self) -> None:
-        """Start the movie; the dialog closes once it has started (a refusal is a one-line dialog)."""
-        started: list[bool] = []
-        self.window.guard(lambda: started.append(self.start(Path(self.path.text().strip()).expanduser(),
-                                                             PANELS[self.panel.currentText()], self.rate.value(),
-                                                             self.longest.value())))  # fmt: skip
-        if started:
-            super().accept()
+    def export(self) -> bool:
+        return self.start(Path(self.path.text().strip()).expanduser(), PANELS[self.panel.currentText()],
+                          self.rate.value(), self.longest.value())  # fmt: skip
 
     def start(self, path: Path, panel: str, rate: float, longest: int) -> bool:
         """Fix what plays (source, frame, scale, colours as shown now), paint the captions, then write in a job."""

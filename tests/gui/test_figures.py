@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QThreadPool, Qt
 from PyQt6.QtGui import QImage
-from PyQt6.QtWidgets import QMessageBox
+from PyQt6.QtWidgets import QMessageBox, QPushButton
 
 from guihelpers import menu_action
 from lininspect.gui.figuredialog import FigureDialog
@@ -281,3 +281,16 @@ def test_the_box_keeps_size_dpi_and_theme_between_figures(qtbot, inspected: Main
     dialog = _dialog(qtbot, inspected)
     assert (dialog.width_box.value(), dialog.height_box.value(), dialog.dpi_box.value()) == (3.0, 2.0, 300)
     assert dialog.theme.currentText() == Theme.LIGHT.value and dialog.units.currentText() == "inches"
+
+
+def test_a_file_chosen_with_browse_sets_the_format_and_is_kept(qtbot, window: MainWindow, tmp_path: Path,
+                                                               monkeypatch) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    chosen = tmp_path / "paper.pdf"
+    monkeypatch.setattr("PyQt6.QtWidgets.QFileDialog.getSaveFileName", lambda *args: (str(chosen), ""))
+    dialog = _dialog(qtbot, window)
+    browse = next(button for button in dialog.findChildren(QPushButton) if button.text() == "Browse...")
+    qtbot.mouseClick(browse, Qt.MouseButton.LeftButton)
+    assert dialog.path.text() == str(chosen)
+    assert dialog.format.currentText() == "PDF"
+    dialog.target.setCurrentText(FigureTarget.RATIO.value)  # another target renames only a suggested file
+    assert dialog.path.text() == str(chosen)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PyQt6.QtCore import QThreadPool, Qt
-from PyQt6.QtWidgets import QMessageBox
+from PyQt6.QtWidgets import QMessageBox, QPushButton
 
 from guihelpers import menu_action
 from lininspect.core.analysis import analysis
@@ -136,3 +136,17 @@ def test_mp4_with_ffmpeg_has_a_frame_per_group(qtbot, window: MainWindow, tmp_pa
                              capture_output=True, check=True, timeout=60).stdout  # fmt: skip
     height, width = 82 + CAPTION_HEIGHT, 102  # 40 x 50 at 101 px wide: 81 x 101, rounded up to even
     assert len(decoded) == NGROUPS * height * width * 3
+
+
+def test_a_file_chosen_with_browse_is_the_one_written(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    run(qtbot, window)
+    qtbot.waitUntil(lambda: "left" in window.panels.shown, timeout=10000)
+    chosen = tmp_path / "browsed.gif"
+    monkeypatch.setattr("PyQt6.QtWidgets.QFileDialog.getSaveFileName", lambda *args: (str(chosen), ""))
+    dialog = _dialog(qtbot, window, "left panel", 5.0, NX, tmp_path / "typed.gif")
+    browse = next(button for button in dialog.findChildren(QPushButton) if button.text() == "Browse...")
+    qtbot.mouseClick(browse, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.status.message_text == f"wrote browsed.gif ({NGROUPS} frames)", timeout=30000)
+    assert Image.open(chosen).n_frames == NGROUPS
+    assert not (tmp_path / "typed.gif").exists()
