@@ -151,37 +151,41 @@ class PreparedPerTile:
     ``prepare_rows`` is the preparation of the whole set applied to those rows, which is pixel by pixel, so
     the bits are those of the whole; a full-frame read-level reference's two sets (168 MB) never become
     resident. ``pixeldq`` comes from a first pass over all rows, as the product holds PIXELDQ before SCI.
+    Rows are prepared a classic tile at a time: the read-level correction's own tiles are a few rows,
+    too few to pay for the preparation's numpy calls each.
     """
 
     prepare_rows: Callable[[int, int], PreparedCoefficients]  # exposure rows first:last, first_row = first
     pixeldq: np.ndarray
-    kind: type[PreparedCoefficients]  # the correction the rows get: its tiles are ours
 
     @classmethod
     def after_first_pass(cls, prepare_rows: Callable[[int, int], PreparedCoefficients], ny: int, nx: int) -> PreparedPerTile:
-        """Prepare every row once, a classic tile at a time, keeping only the PIXELDQ the preparation leaves."""
+        """Prepare every row once, a tile at a time, keeping only the PIXELDQ the preparation leaves."""
         pixeldq = np.empty((ny, nx), dtype=np.uint32)
-        kind = PreparedCoefficients
-        step = PreparedCoefficients.tile_rows(nx)
+        step = cls.tile_rows(nx)
         for first in range(0, ny, step):
-            prepared = prepare_rows(first, min(first + step, ny))
-            pixeldq[first : first + step] = prepared.pixeldq
-            kind = type(prepared)
-        return cls(prepare_rows, pixeldq, kind)
+            pixeldq[first : first + step] = prepare_rows(first, min(first + step, ny)).pixeldq
+        return cls(prepare_rows, pixeldq)
 
-    def tile_rows(self, nx: int) -> int:
-        return self.kind.tile_rows(nx)
+    @staticmethod
+    def tile_rows(nx: int) -> int:
+        return PreparedCoefficients.tile_rows(nx)
 
     def correct_tile(
         self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
         cancel: CancelToken | None, compiled: bool = True,
     ) -> int:
-        """:meth:`PreparedCoefficients.correct_tile` with the tile's rows prepared now."""
+        """The tile's rows prepared now, then corrected in the tiles of their correction."""
         if cancel is not None and cancel.is_set():
             raise CorrectionCancelled()
         first, last, _ = rows.indices(data.shape[2])
         prepared = self.prepare_rows(first, last)
-        return prepared.correct_tile(data, groupdq, out, i, rows, direct=direct, cancel=cancel, compiled=compiled)
+        step = prepared.tile_rows(data.shape[3])
+        return sum(
+            prepared.correct_tile(data, groupdq, out, i, slice(row, min(row + step, last)), direct=direct,
+                                  cancel=cancel, compiled=compiled)  # fmt: skip
+            for row in range(first, last, step)
+        )
 
     def coefficient_rows(self, first: int, last: int) -> np.ndarray:
         return self.prepare_rows(first, last).coefficient_rows(first, last)
