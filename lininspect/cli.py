@@ -349,7 +349,10 @@ def _correct(options: argparse.Namespace) -> int:
     check_run_outputs(list(zip(options.inputs, outputs)), [options.reference] if options.reference else [])
     _use_crds_context(options)
     return_large_blocks_to_the_system()  # before the reference is read: its peak is the correction's
-    override = open_reference(options.reference) if options.reference is not None else None
+    # A reference for one input only (-r with one input, or CRDS's pick for each) leaves its coefficients
+    # in the file: they are read and prepared a tile at a time, never held whole (docs/memory.md).
+    one_input = len(options.inputs) == 1
+    override = None if options.reference is None else open_reference(options.reference, coefficients_in_file=one_input)
     if options.scheduler is not None or options.workers is not None:
         return _correct_on_cluster(options, outputs)
     bar = _ProgressBar(sys.stderr, len(options.inputs), enabled=not options.quiet and sys.stderr.isatty())
@@ -359,11 +362,12 @@ def _correct(options: argparse.Namespace) -> int:
         try:
             if override is not None and not options.force:
                 check_same_detector(open_exposure(path), override)
-            ready = resolve_input(path, override, as_is=options.as_is, progress=bar.step_callback(index))
+            ready = resolve_input(path, override, as_is=options.as_is, progress=bar.step_callback(index),
+                                  coefficients_in_file=True)  # fmt: skip
             # A reference used for this file only (CRDS's pick, or -r with one input) is prepared in place.
             summary = correct_file(ready.ramp, ready.reference, output, overwrite=options.overwrite,
                                    progress=bar.callback(index), history=ready.preparation.history(),
-                                   consume_reference=override is None or len(options.inputs) == 1)  # fmt: skip
+                                   consume_reference=override is None or one_input)  # fmt: skip
         except LinInspectError as error:
             bar.clear()
             print(printable(f"lininspect: error: {error}"), file=sys.stderr)

@@ -246,11 +246,11 @@ def correct_task(path: str, output: str, reference: str | None, *, as_is: bool, 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            override = open_reference(reference) if reference is not None else None
+            # The reference is opened for this task alone: its coefficients stay in the file, read a tile at a time.
+            override = open_reference(reference, coefficients_in_file=True) if reference is not None else None
             if override is not None and not force:
                 check_same_detector(open_exposure(path), override)
-            ready = resolve_input(path, override, as_is=as_is)
-            # The reference was opened for this task alone: prepared in place, not copied.
+            ready = resolve_input(path, override, as_is=as_is, coefficients_in_file=True)
             summary = correct_file(ready.ramp, ready.reference, output, overwrite=overwrite, workers=1,
                                    consume_reference=True)
         except LinInspectError as error:

@@ -29,8 +29,8 @@ from . import fitsfile
 from .atomic import atomic_path
 from ..kernels.correction import (
     CancelToken,
-    PreparedCoefficients,
     ProgressCallback,
+    TileCorrection,
     correct_ramps,
     correct_zeroframe,
 )
@@ -101,11 +101,12 @@ def correct_file(
     not whatever its name leads to now. ``history``: sentences for the product's HISTORY after
     lininspect's own (what was done before linearity). ``consume_reference``: the caller does not use
     ``reference`` again, so its coefficients are prepared in place rather than copied (they then
-    hold the prepared values); a reference opened here from a path always is.
+    hold the prepared values). A reference opened here from a path leaves its coefficients in the
+    file, read and prepared a tile at a time, as does one opened with ``coefficients_in_file``.
     """
     exposure = input_path if isinstance(input_path, Exposure) else open_exposure(input_path)
     if not isinstance(reference, LinearityReference):
-        reference, consume_reference = open_reference(reference), True
+        reference, consume_reference = open_reference(reference, coefficients_in_file=True), True
     output = Path(output_path) if output_path is not None else default_output_path(exposure.path)
     check_output_path(output, [exposure.path, reference.path], overwrite=overwrite)
     _refuse_invalid_blank(exposure)
@@ -118,10 +119,12 @@ def correct_file(
         sci, groupdq = exposure.streamed()
         # The classic correction of one file is bound by reading and writing it: numpy's
         # operations keep up, and the command is spared numba's start-up (CPU and memory).
-        return correct_ramps(
+        saturated = correct_ramps(
             sci, groupdq, prepared, corrected, progress=progress, cancel=cancel, workers=workers,
             compiled=plan.read_level,
         )
+        reference.check_unchanged()  # coefficients read from it during the correction: nothing published if not
+        return saturated
 
     saturated = _write_product(exposure, reference, prepared.pixeldq, zeroframe, output, fill, replace=overwrite,
                                history=history)  # fmt: skip
@@ -429,7 +432,7 @@ def _verification_reason(error: BaseException, where: str) -> str:
 
 def _summary(
     output: Path,
-    prepared: PreparedCoefficients,
+    prepared: TileCorrection,
     saturated: int,
     exposure: Exposure,
     reference: LinearityReference,

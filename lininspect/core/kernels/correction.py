@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
@@ -42,16 +42,46 @@ class CorrectionResult(NamedTuple):
     zeroframe: np.ndarray | None
 
 
+class TileCorrection(Protocol):
+    """What :func:`correct_ramps` and :func:`correct_zeroframe` correct with: prepared coefficients,
+    held whole (:class:`PreparedCoefficients`) or prepared per tile (:class:`PreparedPerTile`)."""
+
+    pixeldq: np.ndarray
+
+    def tile_rows(self, nx: int) -> int: ...
+
+    def correct_tile(
+        self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
+        cancel: CancelToken | None, compiled: bool = True,
+    ) -> int: ...
+
+    def coefficient_rows(self, first: int, last: int) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class PreparedCoefficients:
-    """Coefficients with uncorrectable pixels set to identity, and the PIXELDQ that says so."""
+    """Coefficients with uncorrectable pixels set to identity, and the PIXELDQ that says so.
+
+    They cover the exposure's rows from ``first_row`` on: all of them, or one tile's
+    (:class:`PreparedPerTile`), which the methods take in exposure rows all the same.
+    """
 
     coeffs: np.ndarray  # (ncoeffs, ny, nx) float32, C-contiguous
     pixeldq: np.ndarray  # (ny, nx) uint32: input PIXELDQ | reference DQ | NO_LIN_CORR found here
+    first_row: int = field(default=0, kw_only=True)
 
-    def tile_rows(self, nx: int) -> int:
+    @staticmethod
+    def tile_rows(nx: int) -> int:
         """Rows per tile for an exposure ``nx`` pixels wide."""
         return max(1, _TILE_PLANE_SAMPLES // max(nx, 1))
+
+    def coefficient_rows(self, first: int, last: int) -> np.ndarray:
+        """The prepared (forward) coefficients of exposure rows ``first:last``."""
+        return self.coeffs[:, self.held_rows(first, last)]
+
+    def held_rows(self, first: int, last: int) -> slice:
+        """Where exposure rows ``first:last`` lie in the arrays held here."""
+        return slice(first - self.first_row, last - self.first_row)
 
     def correct_tile(
         self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
@@ -79,7 +109,8 @@ class PreparedCoefficients:
     ) -> int:
         """:meth:`correct_tile` group by group with numpy's float32 operations (:func:`horner`)."""
         ngroups, nx = data.shape[1], data.shape[3]
-        planes = list(self.coeffs[:, rows])
+        first, last, _ = rows.indices(data.shape[2])
+        planes = list(self.coefficient_rows(first, last))
         height = planes[0].shape[0]
         buffer = None if direct else np.empty((height, nx), dtype=np.float32)
         flags = np.empty((height, nx), dtype=np.uint8)
@@ -105,11 +136,59 @@ class PreparedCoefficients:
         """Correct the tile's arrays, exposure rows ``first:last`` of ``ny``; returns saturated samples."""
         from . import compiled  # numba loads on the first correction, not with the application
 
-        planes = tuple(self.coeffs[:0:-1, first:last])
+        coeffs = self.coefficient_rows(first, last)
         return int(compiled.classic_rows(
-            planes, self.coeffs[0, first:last], tile.raw, tile.raw_row, tile.flags, tile.flags_row,
+            tuple(coeffs[:0:-1]), coeffs[0], tile.raw, tile.raw_row, tile.flags, tile.flags_row,
             tile.target, tile.target_row,
         ))
+
+
+@dataclass(frozen=True)
+class PreparedPerTile:
+    """Prepared coefficients never held whole: ``prepare_rows(first, last)`` reads the rows of a tile from the
+    reference file and prepares them when the tile is corrected (again for each integration).
+
+    ``prepare_rows`` is the preparation of the whole set applied to those rows, which is pixel by pixel, so
+    the bits are those of the whole; a full-frame read-level reference's two sets (168 MB) never become
+    resident. ``pixeldq`` comes from a first pass over all rows, as the product holds PIXELDQ before SCI.
+    Rows are prepared a classic tile at a time: the read-level correction's own tiles are a few rows,
+    too few to pay for the preparation's numpy calls each.
+    """
+
+    prepare_rows: Callable[[int, int], PreparedCoefficients]  # exposure rows first:last, first_row = first
+    pixeldq: np.ndarray
+
+    @classmethod
+    def after_first_pass(cls, prepare_rows: Callable[[int, int], PreparedCoefficients], ny: int, nx: int) -> PreparedPerTile:
+        """Prepare every row once, a tile at a time, keeping only the PIXELDQ the preparation leaves."""
+        pixeldq = np.empty((ny, nx), dtype=np.uint32)
+        step = cls.tile_rows(nx)
+        for first in range(0, ny, step):
+            pixeldq[first : first + step] = prepare_rows(first, min(first + step, ny)).pixeldq
+        return cls(prepare_rows, pixeldq)
+
+    @staticmethod
+    def tile_rows(nx: int) -> int:
+        return PreparedCoefficients.tile_rows(nx)
+
+    def correct_tile(
+        self, data: Any, groupdq: Any | None, out: Any, i: int, rows: slice, *, direct: bool,
+        cancel: CancelToken | None, compiled: bool = True,
+    ) -> int:
+        """The tile's rows prepared now, then corrected in the tiles of their correction."""
+        if cancel is not None and cancel.is_set():
+            raise CorrectionCancelled()
+        first, last, _ = rows.indices(data.shape[2])
+        prepared = self.prepare_rows(first, last)
+        step = prepared.tile_rows(data.shape[3])
+        return sum(
+            prepared.correct_tile(data, groupdq, out, i, slice(row, min(row + step, last)), direct=direct,
+                                  cancel=cancel, compiled=compiled)  # fmt: skip
+            for row in range(first, last, step)
+        )
+
+    def coefficient_rows(self, first: int, last: int) -> np.ndarray:
+        return self.prepare_rows(first, last).coefficient_rows(first, last)
 
 
 @dataclass(frozen=True)
@@ -256,7 +335,7 @@ def horner(planes: list[np.ndarray], x: np.ndarray, out: np.ndarray) -> np.ndarr
 def correct_ramps(
     data: Any,
     groupdq: Any | None,
-    prepared: PreparedCoefficients,
+    prepared: TileCorrection,
     out: Any,
     *,
     progress: ProgressCallback | None = None,
@@ -326,12 +405,18 @@ def run_tiles(
     return saturated_total
 
 
-def correct_zeroframe(zeroframe: np.ndarray, prepared: PreparedCoefficients) -> np.ndarray:
-    """Correct ZEROFRAME (nints, ny, nx); zeros mark bad samples and stay exactly +0."""
+def correct_zeroframe(zeroframe: np.ndarray, prepared: TileCorrection) -> np.ndarray:
+    """Correct ZEROFRAME (nints, ny, nx) with the forward coefficients, a classic tile of rows at a time
+    (the coefficients need not be held whole); zeros mark bad samples and stay exactly +0."""
     raw = np.asarray(zeroframe, dtype=np.float32)
     corrected = np.empty(raw.shape, dtype=np.float32)
-    for i in range(raw.shape[0]):
-        evaluate(prepared.coeffs, raw[i], out=corrected[i])
+    ny, nx = raw.shape[1:]
+    step = PreparedCoefficients.tile_rows(nx)
+    for first in range(0, ny, step):
+        rows = slice(first, min(first + step, ny))
+        coeffs = prepared.coefficient_rows(rows.start, rows.stop)
+        for i in range(raw.shape[0]):
+            evaluate(coeffs, raw[i, rows], out=corrected[i, rows])
     corrected[raw == 0] = 0.0
     return corrected
 

@@ -13,21 +13,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .correction import PreparedCoefficients, prepare_coefficients
+from .correction import PreparedCoefficients, PreparedPerTile, prepare_coefficients
 from ..errors import LinInspectError
 from ..fits.exposure import Exposure
 from .readlevel import ReadPattern, pipeline_read_pattern, prepare_read_level
-from ..references.reference import LinearityReference, coefficients_for, covers_exactly
+from ..references.reference import (
+    CoefficientSet,
+    CoefficientsInFile,
+    LinearityReference,
+    coefficients_for,
+    covers_exactly,
+)
 from .stripes import is_multistripe
 
 
 @dataclass(frozen=True)
 class CorrectionPlan:
-    """The reference cut for one exposure, and the correction it gets with the reason why."""
+    """The reference cut for one exposure, and the correction it gets with the reason why.
 
-    coeffs: np.ndarray
+    The coefficient sets are arrays, or both still in the reference file (opened with
+    ``coefficients_in_file``), where they are read and prepared a tile at a time.
+    """
+
+    coeffs: CoefficientSet
     ref_dq: np.ndarray
-    inv_coeffs: np.ndarray | None  # set only when the read-level correction runs
+    inv_coeffs: CoefficientSet | None  # set only when the read-level correction runs
     read_pattern: ReadPattern | None
     reason: str  # one line for the user: which path and why
     #: ``coeffs`` and ``inv_coeffs`` are given up to :meth:`prepare`, which prepares them in place:
@@ -38,14 +48,32 @@ class CorrectionPlan:
     def read_level(self) -> bool:
         return self.inv_coeffs is not None
 
-    def prepare(self, pixeldq: np.ndarray | None, ngroups: int) -> PreparedCoefficients:
-        """Prepared coefficients whose tile kernel is the planned correction."""
-        if self.inv_coeffs is None or self.read_pattern is None:
-            return prepare_coefficients(self.coeffs, self.ref_dq, pixeldq, in_place=self.consumed)
-        return prepare_read_level(
-            self.coeffs, self.inv_coeffs, self.ref_dq, pixeldq, self.read_pattern, ngroups,
-            in_place=self.consumed,
-        )
+    def prepare(self, pixeldq: np.ndarray | None, ngroups: int) -> PreparedCoefficients | PreparedPerTile:
+        """Prepared coefficients whose tile kernel is the planned correction: prepared whole when the
+        sets are arrays, a tile at a time from the file (the same preparation, of its rows) when not."""
+        coeffs, inverse = self.coeffs, self.inv_coeffs
+        if not isinstance(coeffs, CoefficientsInFile):
+            assert not isinstance(inverse, CoefficientsInFile)
+            return self._prepared(coeffs, inverse, self.ref_dq, pixeldq, ngroups, in_place=self.consumed)
+
+        def prepare_rows(first: int, last: int) -> PreparedCoefficients:
+            rows = slice(first, last)
+            prepared = self._prepared(
+                coeffs.rows(first, last), None if inverse is None else inverse.rows(first, last), self.ref_dq[rows],
+                None if pixeldq is None else pixeldq[rows], ngroups, in_place=True,
+            )
+            return dataclasses.replace(prepared, first_row=first)
+
+        return PreparedPerTile.after_first_pass(prepare_rows, *self.ref_dq.shape)
+
+    def _prepared(
+        self, coeffs: np.ndarray, inverse: np.ndarray | None, ref_dq: np.ndarray,
+        pixeldq: np.ndarray | None, ngroups: int, *, in_place: bool,
+    ) -> PreparedCoefficients:
+        """The planned preparation of ``coeffs`` (and ``inverse``, for the read-level correction)."""
+        if inverse is None or self.read_pattern is None:
+            return prepare_coefficients(coeffs, ref_dq, pixeldq, in_place=in_place)
+        return prepare_read_level(coeffs, inverse, ref_dq, pixeldq, self.read_pattern, ngroups, in_place=in_place)
 
 
 def plan_correction(exposure: Exposure, reference: LinearityReference, *, consume: bool = False) -> CorrectionPlan:

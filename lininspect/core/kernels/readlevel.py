@@ -50,7 +50,8 @@ class ReadLevelCoefficients(PreparedCoefficients):
     read_pattern: ReadPattern
     mean_reads: np.ndarray  # float64 mean read number of each group
 
-    def tile_rows(self, nx: int) -> int:
+    @staticmethod
+    def tile_rows(nx: int) -> int:
         return max(1, _TILE_PLANE_SAMPLES // max(nx, 1))
 
     def correct_tile(
@@ -76,10 +77,10 @@ class ReadLevelCoefficients(PreparedCoefficients):
         offsets = np.zeros((ngroups, max(len(reads) for reads in patterns)), dtype=np.float64)
         for g, reads in enumerate(patterns):
             offsets[g, : len(reads)] = np.asarray(reads) - self.mean_reads[0]
+        forward, inverse = self.coefficient_rows(first, last), self.inverse[:, self.held_rows(first, last)]
         with np.errstate(all="ignore"):  # NaN and inf propagate exactly as in the pipeline, silently
             kept = compiled.read_level_rows(
-                tuple(self.coeffs[:0:-1, first:last]), self.coeffs[0, first:last],
-                tuple(self.inverse[:0:-1, first:last]), self.inverse[0, first:last],
+                tuple(forward[:0:-1]), forward[0], tuple(inverse[:0:-1]), inverse[0],
                 tile.raw, tile.raw_row, tile.flags, tile.flags_row, tile.target, tile.target_row,
                 offsets, np.array([len(reads) for reads in patterns], dtype=np.int64),
                 self.mean_reads, _pairwise_row(ny, nx, first, last), groups.start, groups.stop,

@@ -307,12 +307,14 @@ def _first_line(error: BaseException) -> str:
 
 
 def crds_linearity_reference(
-    exposure_path: str | Path, *, context: str | None = None, give: str = GIVE_REFERENCE
+    exposure_path: str | Path, *, context: str | None = None, give: str = GIVE_REFERENCE,
+    coefficients_in_file: bool = False,
 ) -> LinearityReference:
-    """The linearity reference CRDS picks for an exposure, opened, remembering how it was picked."""
+    """The linearity reference CRDS picks for an exposure, opened (see :func:`.reference.open_reference`),
+    remembering how it was picked."""
     from .reference import open_reference
 
     pick = choose_reference(exposure_path, "linearity", context=context, give=give)
-    reference = open_reference(pick.path)
+    reference = open_reference(pick.path, coefficients_in_file=coefficients_in_file)
     reference.origin = pick
     return reference

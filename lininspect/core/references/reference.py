@@ -16,22 +16,67 @@ from ..kernels import stripes
 from ..dq import map_dq_def
 from ..errors import LinInspectError
 from ..fits.exposure import Exposure
+from ..fits.heldfile import HeldFile
 
 if TYPE_CHECKING:
     from .crdsref import CrdsPick
 
 
+class CoefficientsInFile:
+    """COEFFS or INV_COEFFS left in the reference file and read a block of rows at a time.
+
+    A correction of one file needs each row of the coefficients for one tile at a time: a
+    full-frame read-level reference's two sets (168 MB) need not be resident. The reads are
+    checked ``pread`` calls on the file held open since the reference was opened, never a
+    memory map, so a file truncated meanwhile gives a one-line error. ``window`` is the
+    (first row, first column, rows, columns) of the stored planes that the set stands for:
+    all of them, or an exposure's subarray.
+    """
+
+    def __init__(self, held: HeldFile, info: fitsfile.HduInfo, window: tuple[int, int, int, int] | None = None) -> None:
+        self._held = held
+        self._info = info
+        self._planes = fitsfile.StoredImage(fitsfile.stored_image(held, info), info.header)
+        ncoeffs, ny, nx = info.shape
+        self.window = window if window is not None else (0, 0, ny, nx)
+        self.shape = (ncoeffs, self.window[2], self.window[3])
+        self.ndim = 3
+
+    def rows(self, first: int, last: int) -> np.ndarray:
+        """Rows ``first:last`` of the set, all coefficients, as a writable C-ordered float32 array of their own
+        (the pipeline's datamodel casts the stored values so)."""
+        y0, x0, _, nx = self.window
+        values = self._planes[:, y0 + first : y0 + last, x0 : x0 + nx].astype(np.float32, copy=False)
+        return np.require(values, requirements=["W", "C"])
+
+    def whole(self) -> np.ndarray:
+        """The set read at once, for the cuts that take it whole (multistripe)."""
+        fitsfile.require_memory(self._held.path, self._info.name, 2 * 4 * int(np.prod(self.shape)))
+        return self.rows(0, self.shape[1])
+
+    def cut(self, y0: int, x0: int, ny: int, nx: int) -> CoefficientsInFile:
+        """The rows ``y0:y0+ny`` and columns ``x0:x0+nx`` of this set, still in the file."""
+        top, left, _, _ = self.window
+        return CoefficientsInFile(self._held, self._info, (top + y0, left + x0, ny, nx))
+
+
+#: A coefficient set read whole, or one left in the file for a correction of one exposure.
+CoefficientSet = np.ndarray | CoefficientsInFile
+
+
 @dataclass
 class LinearityReference:
-    """A linearity reference, read whole (coefficients are small next to a ramp)."""
+    """A linearity reference: its DQ read whole, its coefficients too unless left in the file."""
 
     path: Path
     header: fits.Header
-    coeffs: np.ndarray  # (ncoeffs, ny, nx) float32, as the pipeline's datamodel casts it
+    coeffs: CoefficientSet  # (ncoeffs, ny, nx) float32, as the pipeline's datamodel casts it
     dq: np.ndarray  # (ny, nx) uint32, standard bits
     substrt: tuple[int, int]  # 1-based first column, row on the detector
     notes: list[str] = field(default_factory=list)
-    inv_coeffs: np.ndarray | None = None  # INV_COEFFS float32, for the read-level correction
+    inv_coeffs: CoefficientSet | None = None  # INV_COEFFS float32, for the read-level correction
+    #: The file, held open while coefficients left in it are read.
+    file: HeldFile | None = None
 
     @property
     def has_inv_coeffs(self) -> bool:
@@ -43,11 +88,36 @@ class LinearityReference:
         """What the pipeline records in R_LINEAR: crds://name for a CRDS pick, else the absolute path."""
         return self.origin.uri if self.origin is not None else os.path.abspath(self.path)
 
+    def check_unchanged(self) -> None:
+        """Refuse when coefficients are read from the file and it was truncated, resized or replaced
+        since it was opened: what was read before and what was read after may not be one reference."""
+        change = None if self.file is None else self.file.change()
+        if change is not None and change != "deleted":  # a deleted file is still read through its descriptor
+            raise LinInspectError(f"{self.path}: {change} while it was being read; nothing was written")
 
-def open_reference(path: str | Path) -> LinearityReference:
-    """Read a linearity reference and refuse what the pipeline could not use."""
+
+def open_reference(path: str | Path, *, coefficients_in_file: bool = False) -> LinearityReference:
+    """Read a linearity reference and refuse what the pipeline could not use.
+
+    ``coefficients_in_file``: COEFFS and INV_COEFFS stay in the file, held open, and are read
+    a block of rows at a time when they are used (for a correction of one exposure);
+    otherwise they are read now.
+    """
     path = Path(path)
-    infos = fitsfile.scan(path)
+    held = HeldFile(path)
+    try:
+        reference = _open_held(held, coefficients_in_file)
+    except BaseException:
+        held.close()
+        raise
+    if not coefficients_in_file:
+        held.close()
+    return reference
+
+
+def _open_held(held: HeldFile, coefficients_in_file: bool) -> LinearityReference:
+    path = held.path
+    infos = fitsfile.scan(path, held)
     kind = fitsfile.content_kind(infos)
     if kind == "exposure":
         raise LinInspectError(f"{path}: is an exposure (SCI), not a linearity reference (no COEFFS)")
@@ -61,7 +131,7 @@ def open_reference(path: str | Path) -> LinearityReference:
     ncoeffs, ny, nx = coeffs_info.shape
     if ncoeffs < 2:
         raise LinInspectError(f"{path}: has {ncoeffs} coefficient(s); at least 2 are needed")
-    coeffs = _coefficient_planes(path, coeffs_info)
+    coeffs = _coefficient_planes(held, coeffs_info, coefficients_in_file)
 
     notes: list[str] = []
     dq_info = fitsfile.find(infos, "DQ")
@@ -73,7 +143,7 @@ def open_reference(path: str | Path) -> LinearityReference:
         raise LinInspectError(f"{path}: DQ shape {dq_info.shape} differs from COEFFS pixels {(ny, nx)}")
     fitsfile.check_integer_image(path, dq_info)
     fitsfile.require_memory(path, "DQ", 3 * 8 * ny * nx)
-    stored = fitsfile.read_image(path, dq_info).astype(np.uint32)
+    stored = fitsfile.read_image(path, dq_info, held).astype(np.uint32)
     definitions = _dq_definitions(path, fitsfile.find(infos, "DQ_DEF"))
     if definitions:
         with warnings.catch_warnings(record=True) as caught:
@@ -86,7 +156,7 @@ def open_reference(path: str | Path) -> LinearityReference:
     header = infos[0].header
     inv_info = fitsfile.find(infos, "INV_COEFFS")
     # Its shape matters only on the read-level path, where core.pathway checks it as the pipeline fails.
-    inv_coeffs = None if inv_info is None else _coefficient_planes(path, inv_info)
+    inv_coeffs = None if inv_info is None else _coefficient_planes(held, inv_info, coefficients_in_file)
     return LinearityReference(
         path=path,
         header=header,
@@ -95,16 +165,20 @@ def open_reference(path: str | Path) -> LinearityReference:
         substrt=_reference_substrt(path, infos[0]),
         notes=notes,
         inv_coeffs=inv_coeffs,
+        file=held if coefficients_in_file else None,
     )
 
 
-def _coefficient_planes(path: Path, info: fitsfile.HduInfo) -> np.ndarray:
-    """COEFFS or INV_COEFFS as float32, once it is known to be an image that fits in memory."""
-    fitsfile.require_image(path, info)
+def _coefficient_planes(held: HeldFile, info: fitsfile.HduInfo, in_file: bool) -> CoefficientSet:
+    """COEFFS or INV_COEFFS as float32 once it is known to be an image: left in the file (``in_file``,
+    when it is 3-D; core.pathway refuses other shapes) or read, when it fits in memory."""
+    fitsfile.require_image(held.path, info)
+    if in_file and len(info.shape) == 3:
+        return CoefficientsInFile(held, info)
     planes = int(np.prod(info.shape)) if info.shape else 0
     # The stored array, its float32 copy and the prepared copy the correction makes.
-    fitsfile.require_memory(path, info.name, 3 * max(4, abs(int(info.header["BITPIX"])) // 8) * planes)
-    return fitsfile.read_image(path, info).astype(np.float32, copy=False)
+    fitsfile.require_memory(held.path, info.name, 3 * max(4, abs(int(info.header["BITPIX"])) // 8) * planes)
+    return fitsfile.read_image(held.path, info, held).astype(np.float32, copy=False)
 
 
 class DetectorFile(Protocol):
@@ -133,16 +207,17 @@ def _detector_name(header: fits.Header) -> str:
     return " ".join(str(fitsfile.header_value(header, key, "?")).strip() or "?" for key in ("INSTRUME", "DETECTOR"))
 
 
-def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple[np.ndarray, np.ndarray]:
+def coefficients_for(exposure: Exposure, reference: LinearityReference) -> tuple[CoefficientSet, np.ndarray]:
     """The reference's COEFFS and DQ cut to the exposure's subarray, as the pipeline cuts them."""
     coeffs, dq = cut_to_exposure(exposure, reference, [reference.coeffs, reference.dq])
+    assert isinstance(dq, np.ndarray)
     return coeffs, dq
 
 
-def cut_to_exposure(exposure: Exposure, reference: LinearityReference, arrays: list[np.ndarray]) -> list[np.ndarray]:
+def cut_to_exposure(exposure: Exposure, reference: LinearityReference, arrays: list[CoefficientSet]) -> list[CoefficientSet]:
     """Reference arrays (..., ny, nx) on the reference's pixel grid, each cut to the exposure's pixels
     as the pipeline cuts COEFFS and DQ (subarray or multistripe), so any plane of the reference can be
-    shown on the exposure's grid."""
+    shown on the exposure's grid. A set left in the file stays there, cut, unless the cut is a multistripe one."""
     stripes.refuse_superstripe(exposure.metadata)
     ny, nx = exposure.shape[2:]
     ref_ny, ref_nx = reference.dq.shape
@@ -158,7 +233,8 @@ def cut_to_exposure(exposure: Exposure, reference: LinearityReference, arrays: l
     if covers_exactly(exposure, reference):
         return list(arrays)
     if stripes.is_multistripe(exposure.metadata):
-        return stripes.multistripe_cut(exposure.metadata, (ny, nx), reference.substrt, list(arrays))
+        whole = [array.whole() if isinstance(array, CoefficientsInFile) else array for array in arrays]
+        return stripes.multistripe_cut(exposure.metadata, (ny, nx), reference.substrt, whole)
     _check_subsize_for_cut(exposure, reference)
     if x0 < 0 or y0 < 0 or x0 + nx > ref_nx or y0 + ny > ref_ny:
         raise LinInspectError(
@@ -166,7 +242,11 @@ def cut_to_exposure(exposure: Exposure, reference: LinearityReference, arrays: l
             f"column {sci_x}, row {sci_y} with {nx} x {ny} pixels; reference starts at column {ref_x}, "
             f"row {ref_y} with {ref_nx} x {ref_ny})"
         )
-    return [np.ascontiguousarray(array[..., y0 : y0 + ny, x0 : x0 + nx]) for array in arrays]
+    return [
+        array.cut(y0, x0, ny, nx) if isinstance(array, CoefficientsInFile)
+        else np.ascontiguousarray(array[..., y0 : y0 + ny, x0 : x0 + nx])
+        for array in arrays
+    ]
 
 
 def _check_subsize_for_cut(exposure: Exposure, reference: LinearityReference) -> None:

@@ -39,15 +39,18 @@ def resolve_input(
     as_is: bool = False,
     progress: StepProgress | None = None,
     cancel: threading.Event | None = None,
+    coefficients_in_file: bool = False,
 ) -> ResolvedInput:
+    """``coefficients_in_file``: a reference opened here (CRDS's pick, or ``reference`` given as a path) serves
+    this input only, so its coefficients are left in the file (see :func:`.reference.open_reference`)."""
     path = Path(path)
     exposure = open_exposure(path)  # a file that is no exposure is refused as such, before CRDS or jwst see it
     if reference is None:
-        chosen = crds_linearity_reference(path)
+        chosen = crds_linearity_reference(path, coefficients_in_file=coefficients_in_file)
     elif isinstance(reference, LinearityReference):
         chosen = reference
     else:
-        chosen = open_reference(reference)
+        chosen = open_reference(reference, coefficients_in_file=coefficients_in_file)
     if as_is:
         preparation = Preparation(path, path, (), from_cache=False, unrecorded=_unrecorded(path, exposure.header))
     else:
