@@ -438,3 +438,26 @@ def test_correcting_a_product_again_says_so_once(tmp_path: Path) -> None:
     ]
     with fits.open(first.output) as once, fits.open(again.output) as twice:
         assert np.all(twice["SCI"].data > once["SCI"].data)  # corrected twice indeed: the user must know
+
+
+class _InterruptedRightAfterClose:
+    """The ``os`` module, but an interrupt arrives the moment the temporary's descriptor is closed."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+    @staticmethod
+    def close(fd: int) -> None:
+        os.close(fd)
+        raise KeyboardInterrupt
+
+
+def test_an_interrupt_right_after_the_temporary_is_created_removes_it(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """CI: a SIGTERM between creating the temporary and guarding it left the .part file behind."""
+    from lininspect.core.fits import atomic
+
+    monkeypatch.setattr(atomic, "os", _InterruptedRightAfterClose())
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(tmp_path / "out.fits"):
+            pass
+    assert list(tmp_path.iterdir()) == []

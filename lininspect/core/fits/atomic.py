@@ -45,11 +45,14 @@ def atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
     target = Path(target)
     remove_stale_temporaries(target.parent)
     temporary = target.parent / f".lininspect-{_HOST}-{os.getpid()}-{secrets.token_hex(3)}.part{target.suffix[:8]}"
+    # Created inside the block that removes it: a signal right after the creation must not leave it behind.
+    ours = True
     try:
-        os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except OSError as error:
-        raise LinInspectError(write_error_message(target, error)) from None
-    try:
+        try:
+            os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except OSError:
+            ours = False  # not created: a name already there is not ours to remove
+            raise
         yield temporary
         os.chmod(temporary, 0o666 & ~_UMASK)
         if replace:
@@ -58,12 +61,14 @@ def atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
         else:
             _publish_new(temporary, target)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        if ours:
+            temporary.unlink(missing_ok=True)
         if error.filename not in (None, str(temporary), str(target)):
             raise  # about another file (an input): its own message names it
         raise LinInspectError(write_error_message(target, error)) from None
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        if ours:
+            temporary.unlink(missing_ok=True)
         raise
 
 
