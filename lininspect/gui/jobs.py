@@ -22,7 +22,7 @@ from ..core.errors import LinInspectError
 from ..core.fits.exposure import Exposure, open_exposure
 from ..core.references.reference import LinearityReference, open_reference
 from ..core.analysis.verify import Verification
-from ..model.session import Session
+from ..model.session import A, ReadiedCorrection, Session, readied_corrections
 from ..model.viewstate import ViewState
 from .comparisonpicture import write_comparison_picture
 from .crdslookup import ReferenceLookup, in_app_words
@@ -31,6 +31,10 @@ from .integrationjobs import IntegrationJobs
 from .statusarea import StatusArea
 from .worker import JOB_WARNINGS, Job, JobFunction, Result, cancel_job, running, start_job
 
+#: An exposure read in a job, with the loaded references' corrections of it readied there too (by label).
+Opened = tuple[Exposure, dict[str, ReadiedCorrection]]
+#: A reference read in a job, with its correction of the exposure shown readied there too (None without one).
+ReadReference = tuple[LinearityReference, ReadiedCorrection | None]
 
 class Jobs(QObject):
     """Starts, cancels and reports the jobs that work on the session off the GUI thread."""
@@ -57,9 +61,9 @@ class Jobs(QObject):
         self.figure: Job[str] | None = None
         self.movie: Job[str] | None = None
         #: The exposure being read for the window (File ▸ Open, a drop, a recent file, a session, a survey row).
-        self.opening: Job[Exposure] | None = None
+        self.opening: Job[Opened] | None = None
         #: The reference being read for the window (File ▸ Choose reference, a drop, a recent file).
-        self.reading_reference: Job[LinearityReference] | None = None
+        self.reading_reference: Job[ReadReference] | None = None
         self.integrations = IntegrationJobs(session, status, self._bar_taken, self._hide_progress, self)
         self.integrations.corrected.connect(self.imagesStale)
         self.integrations.failed.connect(self.failed)
@@ -128,37 +132,43 @@ class Jobs(QObject):
 
     # --- opening an exposure -----------------------------------------------------------
 
-    def open_in_background(self, path: Path, on_read: Callable[[Exposure], None]) -> Job[Exposure]:
+    def open_in_background(self, path: Path, on_read: Callable[[Exposure, dict[str, ReadiedCorrection]], None]) -> Job[Opened]:
         """Read the exposure at ``path`` in a job (its header scan and its last group's plane, which the window
-        shows first), then ``on_read`` on this thread. An opening still running is cancelled: the newest wins;
-        Esc cancels too, and what was shown before stays."""
+        shows first, and the loaded references' corrections of it, readied), then ``on_read`` on this thread.
+        An opening still running is cancelled: the newest wins; Esc cancels too, and what was shown before stays."""
+        references = dict(self.session.references)
 
-        def read(progress: object, cancel: object) -> Exposure:
+        def read(progress: object, cancel: object) -> Opened:
             exposure = open_exposure(path)
-            exposure.plane(0, exposure.ngroups - 1)  # paged in here, not on the GUI thread's first paint
-            return exposure
+            shown = (0, exposure.ngroups - 1)
+            exposure.plane(*shown)  # paged in here, not on the GUI thread's first paint
+            return exposure, readied_corrections(exposure, references, shown)
 
-        def opened(exposure: Exposure) -> None:
+        def opened(read: Opened) -> None:
             self._hide_progress()
             self.status.message(f"opened {path.name}", 5000)  # a note on the exposure may follow, and say more
-            on_read(exposure)
+            on_read(*read)
 
         self.opening = self._start_with_bar(read, opened, f"opening {path.name}", replacing=self.opening)
         self.status.message(f"opening {path.name}...")
         return self.opening
 
     def read_reference_in_background(
-        self, path: Path, on_read: Callable[[LinearityReference], None]
-    ) -> Job[LinearityReference]:
-        """Read the reference at ``path`` in a job, then ``on_read`` on this thread; the newest reading wins."""
+        self, path: Path, on_read: Callable[[LinearityReference, ReadiedCorrection | None], None]
+    ) -> Job[ReadReference]:
+        """Read the reference at ``path`` in a job, with its correction of the exposure shown readied (as A; for
+        the frame shown now), then ``on_read`` on this thread; the newest reading wins."""
+        exposure, shown = self.session.exposure, (self.view.integration, self.view.group)
 
-        def read(progress: object, cancel: object) -> LinearityReference:
-            return open_reference(path)
+        def read(progress: object, cancel: object) -> ReadReference:
+            reference = open_reference(path)
+            readied = {} if exposure is None else readied_corrections(exposure, {A: reference}, shown)
+            return reference, readied.get(A)
 
-        def opened(reference: LinearityReference) -> None:
+        def opened(read: ReadReference) -> None:
             self._hide_progress()
             self.status.message(f"read reference {path.name}", 5000)  # a note on the reference may follow
-            on_read(reference)
+            on_read(*read)
 
         self.reading_reference = self._start_with_bar(read, opened, f"reading {path.name}", replacing=self.reading_reference)
         self.status.message(f"reading reference {path.name}...")

@@ -6,11 +6,16 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from guihelpers import menu_action, shown_window
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QFileDialog
 
+from lininspect.core.analysis import analysis
 from lininspect.core.fits import exposure as exposure_module
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
+from lininspect.core.kernels import pathway
 from lininspect.core.references import reference as reference_module
 
 #: Only detects a hang: the slowed read takes seconds, a GUI thread that waits on it misses every beat.
@@ -119,4 +124,35 @@ def test_a_reference_chosen_from_the_menu_is_read_without_stalling_the_window(qt
     assert gaps and max(gaps) * 1000 < LATE_MS
     assert window.session.reference.path == small_files.reference
     assert window.actions.run_action.isEnabled()
+    window.close()
+
+
+def test_a_reference_or_exposure_read_in_a_job_is_prepared_there_not_on_the_gui_thread(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Preparing the coefficients and correcting the plane shown took the GUI thread 25-50 ms after every opening
+    of a full frame; the job that reads the file now does both, and the right panel shows the correction as before."""
+    window = shown_window(qtbot, small_files.exposure, None)
+    correct_file(small_files.exposure, small_files.reference, tmp_path / "corrected.fits")
+    expected = open_exposure(tmp_path / "corrected.fits").plane(0, window.group)
+    preparing_threads: list[bool] = []
+    real_prepare = pathway.CorrectionPlan.prepare
+
+    def recorded_prepare(plan, pixeldq, ngroups):  # type: ignore[no-untyped-def]
+        preparing_threads.append(threading.current_thread() is threading.main_thread())
+        return real_prepare(plan, pixeldq, ngroups)
+
+    monkeypatch.setattr(pathway.CorrectionPlan, "prepare", recorded_prepare)
+
+    reading = window.open_reference_in_background(small_files.reference)
+    qtbot.waitUntil(lambda: reading.done, timeout=WAIT_MS)
+    assert window.session.reference is not None
+    low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.right.image.image,
+                                  analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+    other = copy_of(small_files.exposure, tmp_path / "other.fits")
+    opening = window.open_input(other)  # reference A stays loaded: its correction of the new file is readied too
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    assert window.session.input_path == other
+    np.testing.assert_array_equal(window.right.image.image,
+                                  analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+    assert preparing_threads and not any(preparing_threads)
     window.close()
