@@ -141,7 +141,7 @@ class Jobs(QObject):
         def read(progress: object, cancel: object) -> Opened:
             exposure = open_exposure(path)
             shown = (0, exposure.ngroups - 1)
-            exposure.plane(*shown)  # paged in here, not on the GUI thread's first paint
+            exposure.plane(*shown)  # read here and kept, not read again by the GUI thread's first paint
             return exposure, readied_corrections(exposure, references, shown)
 
         def opened(read: Opened) -> None:
