@@ -61,12 +61,28 @@ FACTS_KEPT = 32
 
 
 @dataclass(frozen=True)
+class NoLinCorrPixels:
+    """The pixels a PIXELDQ leaves uncorrected (NO_LIN_CORR), as a mask and as (x, y) row by row: kept for
+    that PIXELDQ, as the panels, the inspector and the status bar each ask (5-15 ms a time on a full frame)."""
+
+    pixeldq: np.ndarray
+    mask: np.ndarray
+    pixels: np.ndarray
+
+
+def no_lin_corr_pixels(pixeldq: np.ndarray) -> NoLinCorrPixels:
+    mask = (pixeldq & np.uint32(NO_LIN_CORR)) != 0
+    return NoLinCorrPixels(pixeldq, mask, analysis.flagged_pixels(mask))
+
+
+@dataclass(frozen=True)
 class ReadiedCorrection:
     """A reference's correction of one exposure with the work of its first drawing done (see :func:`readied_corrections`)."""
 
     exposure: Exposure
     reference: LinearityReference
     source: CorrectionSource
+    no_lin_corr: NoLinCorrPixels
 
 
 def readied_corrections(
@@ -74,7 +90,8 @@ def readied_corrections(
 ) -> dict[str, ReadiedCorrection]:
     """Each reference's correction of ``exposure`` with its coefficients prepared and, on the classic path, the plane at
     ``frame`` (integration, group) corrected: for the job that reads a file, so that the GUI thread only draws what
-    it shows (on the GUI thread, preparing 5 x 1024 x 1032 coefficients took 15-30 ms and the plane 10 ms more).
+    it shows (on the GUI thread, preparing 5 x 1024 x 1032 coefficients took 15-30 ms, the plane 10 ms and the
+    NO_LIN_CORR pixels 5-15 ms more).
 
     A reference that cannot correct the exposure is left out: the session refuses it as before, with its reason.
     """
@@ -84,10 +101,11 @@ def readied_corrections(
             source = _correction_source(exposure, reference, label)
         except LinInspectError:
             continue
-        source.prepared  # noqa: B018 - prepared here, in the job
+        pixeldq = source.pixeldq()  # prepares the coefficients, here in the job
+        assert pixeldq is not None  # preparing always gives one
         if not source.plan.read_level:  # a read-level plane needs its whole integration: a job of its own
             source.plane(*frame)
-        readied[label] = ReadiedCorrection(exposure, reference, source)
+        readied[label] = ReadiedCorrection(exposure, reference, source, no_lin_corr_pixels(pixeldq))
     return readied
 
 
@@ -193,6 +211,8 @@ class Session:
         self.product: Exposure | None = None
         self.result: CorrectionResult | None = None
         self._sources: dict[str, CorrectionSource] = {}
+        #: The NO_LIN_CORR pixels of the PIXELDQ asked for last (see :meth:`no_lin_corr_mask`).
+        self._no_lin_corr: NoLinCorrPixels | None = None
         #: Facts by (x, y, integration), valid while the files and run in ``_facts_of`` stay the same objects.
         self._facts: dict[tuple[int, int, int], PixelFacts] = {}
         self._facts_of: tuple[object, ...] = ()
@@ -265,6 +285,8 @@ class Session:
         for label, ready in (readied or {}).items():
             if ready.exposure is self.exposure and self.references.get(label) is ready.reference:
                 self._sources[label] = ready.source
+                if label == A:  # the one whose NO_LIN_CORR pixels the panels, the inspector and the status bar show
+                    self._no_lin_corr = ready.no_lin_corr
 
     def drop_reference(self, label: str) -> None:
         self.references.pop(label, None)
@@ -426,8 +448,22 @@ class Session:
         return None
 
     def no_lin_corr_mask(self) -> np.ndarray | None:
+        """Where :meth:`result_pixeldq` has NO_LIN_CORR (the caller's to read, not to change)."""
+        found = self._no_lin_corr_of_result()
+        return None if found is None else found.mask
+
+    def no_lin_corr_pixels(self) -> np.ndarray:
+        """(x, y) of every NO_LIN_CORR pixel of :meth:`result_pixeldq`, row by row; none without it."""
+        found = self._no_lin_corr_of_result()
+        return np.zeros((0, 2), int) if found is None else found.pixels
+
+    def _no_lin_corr_of_result(self) -> NoLinCorrPixels | None:
         pixeldq = self.result_pixeldq()
-        return None if pixeldq is None else (pixeldq & np.uint32(NO_LIN_CORR)) != 0
+        if pixeldq is None:
+            return None
+        if self._no_lin_corr is None or self._no_lin_corr.pixeldq is not pixeldq:
+            self._no_lin_corr = no_lin_corr_pixels(pixeldq)
+        return self._no_lin_corr
 
     def contains(self, x: int, y: int) -> bool:
         return self.exposure is not None and 0 <= y < self.exposure.shape[2] and 0 <= x < self.exposure.shape[3]

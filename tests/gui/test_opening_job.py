@@ -11,6 +11,7 @@ from guihelpers import menu_action, shown_window
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QFileDialog
 
+from lininspect.core import dq
 from lininspect.core.analysis import analysis
 from lininspect.core.fits import exposure as exposure_module
 from lininspect.core.fits import fitsfile
@@ -18,6 +19,7 @@ from lininspect.core.fits.exposure import open_exposure
 from lininspect.core.fits.product import correct_file
 from lininspect.core.kernels import pathway
 from lininspect.core.references import reference as reference_module
+from lininspect.model import session as session_module
 
 #: Only detects a hang: the slowed read takes seconds, a GUI thread that waits on it misses every beat.
 LATE_MS = 1000
@@ -129,33 +131,43 @@ def test_a_reference_chosen_from_the_menu_is_read_without_stalling_the_window(qt
 
 
 def test_a_reference_or_exposure_read_in_a_job_is_prepared_there_not_on_the_gui_thread(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Preparing the coefficients and correcting the plane shown took the GUI thread 25-50 ms after every opening
-    of a full frame; the job that reads the file now does both, and the right panel shows the correction as before."""
+    """Preparing the coefficients, correcting the plane shown and finding the NO_LIN_CORR pixels took the GUI thread
+    40-60 ms after every opening of a full frame; the job that reads the file now does them, and the window shows
+    what it showed before."""
     window = shown_window(qtbot, small_files.exposure, None)
     correct_file(small_files.exposure, small_files.reference, tmp_path / "corrected.fits")
     expected = open_exposure(tmp_path / "corrected.fits").plane(0, window.group)
-    preparing_threads: list[bool] = []
-    real_prepare = pathway.CorrectionPlan.prepare
+    work: dict[str, list[bool]] = {"prepare": [], "no_lin_corr": []}  # on the GUI thread, call by call
+    real_prepare, real_no_lin_corr = pathway.CorrectionPlan.prepare, session_module.no_lin_corr_pixels
 
     def recorded_prepare(plan, pixeldq, ngroups):  # type: ignore[no-untyped-def]
-        preparing_threads.append(threading.current_thread() is threading.main_thread())
+        work["prepare"].append(threading.current_thread() is threading.main_thread())
         return real_prepare(plan, pixeldq, ngroups)
 
+    def recorded_no_lin_corr(pixeldq):  # type: ignore[no-untyped-def]
+        work["no_lin_corr"].append(threading.current_thread() is threading.main_thread())
+        return real_no_lin_corr(pixeldq)
+
     monkeypatch.setattr(pathway.CorrectionPlan, "prepare", recorded_prepare)
+    monkeypatch.setattr(session_module, "no_lin_corr_pixels", recorded_no_lin_corr)
+
+    def shows_the_correction() -> None:
+        low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
+        np.testing.assert_array_equal(window.right.image.image,
+                                      analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+        flagged = int(np.count_nonzero(window.session.result_pixeldq() & dq.NO_LIN_CORR))
+        assert flagged > 0 and window.inspector.flagged_box.specialValueText() == f"NO_LIN_CORR: {flagged} pixels"
 
     reading = window.open_reference_in_background(small_files.reference)
     qtbot.waitUntil(lambda: reading.done, timeout=WAIT_MS)
     assert window.session.reference is not None
-    low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
-    np.testing.assert_array_equal(window.right.image.image,
-                                  analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+    shows_the_correction()
     other = copy_of(small_files.exposure, tmp_path / "other.fits")
     opening = window.open_input(other)  # reference A stays loaded: its correction of the new file is readied too
     qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
     assert window.session.input_path == other
-    np.testing.assert_array_equal(window.right.image.image,
-                                  analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
-    assert preparing_threads and not any(preparing_threads)
+    shows_the_correction()
+    assert work == {"prepare": [False, False], "no_lin_corr": [False, False]}
     window.close()
 
 
