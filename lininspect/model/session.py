@@ -34,6 +34,7 @@ from ..core.references.reference import LinearityReference, check_same_detector,
 from ..core.analysis.verify import Verification, compare_product
 from .boxes import read_boxes
 from .readlevelpixel import RebuiltReads, classic_ramp, rebuilt_reads
+from .readyimages import DisplayChoice, ReadyImage, ReadyImages, ready_image
 from .scan import CorrectedArray, scan_correction
 from .sources import (
     CorrectionSource,
@@ -83,14 +84,17 @@ class ReadiedCorrection:
     reference: LinearityReference
     source: CorrectionSource
     no_lin_corr: NoLinCorrPixels
+    #: The corrected plane made ready to draw (classic path, when a display choice was given).
+    image: ReadyImage | None
 
 
 def readied_corrections(
-    exposure: Exposure, references: Mapping[str, LinearityReference], frame: tuple[int, int]
-) -> dict[str, ReadiedCorrection]:
+    exposure: Exposure, references: Mapping[str, LinearityReference], frame: tuple[int, int],
+    choice: DisplayChoice | None = None,
+) -> dict[str, ReadiedCorrection]:  # fmt: skip
     """Each reference's correction of ``exposure`` with its coefficients prepared and, on the classic path, the plane at
-    ``frame`` (integration, group) corrected: for the job that reads a file, so that the GUI thread only draws what
-    it shows (on the GUI thread, preparing 5 x 1024 x 1032 coefficients took 15-30 ms, the plane 10 ms and the
+    ``frame`` (integration, group) corrected (and made ready to draw as ``choice`` says, if given): for the job that
+    reads a file, so that the GUI thread only draws what it shows (on the GUI thread, preparing 5 x 1024 x 1032 coefficients took 15-30 ms, the plane 10 ms and the
     NO_LIN_CORR pixels 5-15 ms more).
 
     A reference that cannot correct the exposure is left out: the session refuses it as before, with its reason.
@@ -103,9 +107,11 @@ def readied_corrections(
             continue
         pixeldq = source.pixeldq()  # prepares the coefficients, here in the job
         assert pixeldq is not None  # preparing always gives one
+        image = None
         if not source.plan.read_level:  # a read-level plane needs its whole integration: a job of its own
-            source.plane(*frame)
-        readied[label] = ReadiedCorrection(exposure, reference, source, no_lin_corr_pixels(pixeldq))
+            corrected = source.plane(*frame)
+            image = None if choice is None else ready_image(corrected, choice)
+        readied[label] = ReadiedCorrection(exposure, reference, source, no_lin_corr_pixels(pixeldq), image)
     return readied
 
 
@@ -213,6 +219,8 @@ class Session:
         self._sources: dict[str, CorrectionSource] = {}
         #: The NO_LIN_CORR pixels of the PIXELDQ asked for last (see :meth:`no_lin_corr_mask`).
         self._no_lin_corr: NoLinCorrPixels | None = None
+        #: Planes the jobs that read files made ready to draw, for the panels.
+        self.ready_images = ReadyImages()
         #: Facts by (x, y, integration), valid while the files and run in ``_facts_of`` stay the same objects.
         self._facts: dict[tuple[int, int, int], PixelFacts] = {}
         self._facts_of: tuple[object, ...] = ()
