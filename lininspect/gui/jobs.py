@@ -38,6 +38,7 @@ Opened = tuple[Exposure, dict[str, ReadiedCorrection], list[ReadyImage]]
 #: A reference read in a job, with its correction of the exposure shown readied there too (None without one).
 ReadReference = tuple[LinearityReference, ReadiedCorrection | None]
 
+
 class Jobs(QObject):
     """Starts, cancels and reports the jobs that work on the session off the GUI thread."""
 

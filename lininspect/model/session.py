@@ -72,6 +72,7 @@ class NoLinCorrPixels:
 
 
 def no_lin_corr_pixels(pixeldq: np.ndarray) -> NoLinCorrPixels:
+    """Where ``pixeldq`` has NO_LIN_CORR."""
     mask = (pixeldq & np.uint32(NO_LIN_CORR)) != 0
     return NoLinCorrPixels(pixeldq, mask, analysis.flagged_pixels(mask))
 
@@ -94,8 +95,8 @@ def readied_corrections(
 ) -> dict[str, ReadiedCorrection]:  # fmt: skip
     """Each reference's correction of ``exposure`` with its coefficients prepared and, on the classic path, the plane at
     ``frame`` (integration, group) corrected (and made ready to draw as ``choice`` says, if given): for the job that
-    reads a file, so that the GUI thread only draws what it shows (on the GUI thread, preparing 5 x 1024 x 1032 coefficients took 15-30 ms, the plane 10 ms and the
-    NO_LIN_CORR pixels 5-15 ms more).
+    reads a file, so that the GUI thread only draws what it shows (there, preparing 5 x 1024 x 1032 coefficients
+    took 15-30 ms, the plane 10 ms and the NO_LIN_CORR pixels 5-15 ms more).
 
     A reference that cannot correct the exposure is left out: the session refuses it as before, with its reason.
     """
@@ -119,6 +120,7 @@ def _correction_source(exposure: Exposure, reference: LinearityReference, label:
     """The exposure corrected on demand with ``reference`` (raises LinInspectError when it cannot be)."""
     check_same_detector(exposure, reference)
     return CorrectionSource(exposure, plan_correction(exposure, reference), f"corrected with {label}")
+
 
 def _ramp(box: np.ndarray | None, dtype: type, missing: tuple[int, ...] = ()) -> np.ndarray:
     """A one-pixel box as (nints, ngroups) of ``dtype``; zeros of shape ``missing`` when absent."""
