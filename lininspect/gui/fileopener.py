@@ -17,10 +17,10 @@ from ..core.fits.exposure import Exposure, open_exposure
 from ..core.errors import LinInspectError
 from ..core.references.reference import LinearityReference, open_reference
 from ..core.references.resolve import ResolvedInput
-from ..model.session import B, Session
+from ..model.session import B, ReadiedCorrection, Session
 from ..model.viewstate import ViewState
 from .dialogs import Dialogs
-from .jobs import Jobs
+from .jobs import Jobs, Opened, ReadReference
 from .preparationchoice import AS_IS, PREPARE, PreparationChoice
 from .statusarea import StatusArea
 from .worker import Job
@@ -46,13 +46,13 @@ class FileOpener:
 
     def open_input(
         self, path: Path, *, prepared_from: Path | None = None, then: Callable[[], object] = lambda: None
-    ) -> Job[Exposure]:
+    ) -> Job[Opened]:
         """Read a ramp exposure in a job (the GUI thread never waits on the disk), then show it as
         :meth:`open_input_now` does and run ``then``. A refusal is the usual dialog; the newest opening wins."""
         path = Path(path)
 
-        def show(exposure: Exposure) -> None:
-            self.dialogs.guard(lambda: self._show_input(path, exposure, prepared_from))
+        def show(exposure: Exposure, readied: dict[str, ReadiedCorrection]) -> None:
+            self.dialogs.guard(lambda: self._show_input(path, exposure, prepared_from, readied))
             if self.session.exposure is exposure:
                 self.dialogs.guard(then)
 
@@ -62,18 +62,22 @@ class FileOpener:
         """Read and show a ramp on this thread: for scripts and snapshots with no event loop to wait on."""
         self._show_input(Path(path), open_exposure(Path(path)), prepared_from)
 
-    def _show_input(self, path: Path, exposure: Exposure, prepared_from: Path | None) -> None:
+    def _show_input(
+        self, path: Path, exposure: Exposure, prepared_from: Path | None,
+        readied: dict[str, ReadiedCorrection] | None = None,
+    ) -> None:  # fmt: skip
         """The read ramp as the input; forgets any correction and shows its last group of integration 0.
 
         ``prepared_from``: the user's ``_uncal`` this ramp was prepared from; it names the
         window, the plots and the export, and keeps a product opened for it. A ramp with no
-        record of the earlier pipeline steps is said to be so at once.
+        record of the earlier pipeline steps is said to be so at once. ``readied``: the loaded
+        references' corrections of it, prepared in the job that read it.
         """
         self.jobs.stop()
         self.jobs.stop_lookup()  # its prepared ramp and "preparing" title were for the old file
         self.choice.withdraw()
         self.jobs.question = ""
-        dropped = self.session.adopt_input(path, exposure, prepared_from=prepared_from)
+        dropped = self.session.adopt_input(path, exposure, prepared_from=prepared_from, readied=readied)
         source = self.session.input_path
         assert source is not None
         self.dialogs.forget_exposure()
@@ -157,22 +161,23 @@ class FileOpener:
         self.use_reference(open_reference(Path(path)))
         self.remember(path)
 
-    def open_reference_in_background(self, path: Path) -> Job[LinearityReference]:
+    def open_reference_in_background(self, path: Path) -> Job[ReadReference]:
         """As :meth:`open_reference`, read in a job (File ▸ Choose reference, a drop, a recent file)."""
         path = Path(path)
 
-        def show(reference: LinearityReference) -> None:
-            self.dialogs.guard(lambda: self.use_reference(reference))
+        def show(reference: LinearityReference, readied: ReadiedCorrection | None) -> None:
+            self.dialogs.guard(lambda: self.use_reference(reference, readied))
             if self.session.reference is reference:
                 self.remember(path)
 
         return self.jobs.read_reference_in_background(path, show)
 
-    def use_reference(self, reference: LinearityReference) -> None:
-        """An opened reference as A; one CRDS picked keeps its origin (the status bar names the context)."""
+    def use_reference(self, reference: LinearityReference, readied: ReadiedCorrection | None = None) -> None:
+        """An opened reference as A; one CRDS picked keeps its origin (the status bar names the context).
+        ``readied``: its correction of the exposure, prepared in the job that read it."""
         self.jobs.stop()
         self.jobs.stop_lookup()
-        self.session.use_reference(reference)
+        self.session.use_reference(reference, readied=readied)
         self.jobs.forget_result()
         self._note(reference.notes)
         self.view.data_changed()

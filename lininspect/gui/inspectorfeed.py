@@ -7,9 +7,6 @@ marker when the group does (a step through groups reads no ramps).
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..core.analysis import analysis
 from ..core.fits.exposure import Exposure
 from ..model.session import Session
 from ..model.viewstate import ViewState
@@ -64,5 +61,4 @@ class InspectorFeed:
 
     def _reload_flagged(self) -> None:
         """The NO_LIN_CORR pixels the inspector offers, for the reference now in use."""
-        mask = self.session.no_lin_corr_mask()
-        self.inspector.set_flagged(analysis.flagged_pixels(mask) if mask is not None else np.zeros((0, 2), int))
+        self.inspector.set_flagged(self.session.no_lin_corr_pixels())

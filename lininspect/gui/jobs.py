@@ -22,14 +22,21 @@ from ..core.errors import LinInspectError
 from ..core.fits.exposure import Exposure, open_exposure
 from ..core.references.reference import LinearityReference, open_reference
 from ..core.analysis.verify import Verification
-from ..model.session import Session
-from ..model.viewstate import ViewState
+from ..model.session import A, ReadiedCorrection, Session, readied_corrections
+from ..model.readyimages import DisplayChoice, ReadyImage, ready_image
+from ..model.viewstate import Limits, PanelSource, RightView, Stretch, ViewState
 from .comparisonpicture import write_comparison_picture
 from .crdslookup import ReferenceLookup, in_app_words
 from .dialogs import verification_summary
 from .integrationjobs import IntegrationJobs
 from .statusarea import StatusArea
 from .worker import JOB_WARNINGS, Job, JobFunction, Result, cancel_job, running, start_job
+
+#: An exposure read in a job, with the loaded references' corrections of it readied there too (by label), and
+#: its plane shown first made ready to draw.
+Opened = tuple[Exposure, dict[str, ReadiedCorrection], list[ReadyImage]]
+#: A reference read in a job, with its correction of the exposure shown readied there too (None without one).
+ReadReference = tuple[LinearityReference, ReadiedCorrection | None]
 
 
 class Jobs(QObject):
@@ -57,9 +64,9 @@ class Jobs(QObject):
         self.figure: Job[str] | None = None
         self.movie: Job[str] | None = None
         #: The exposure being read for the window (File ▸ Open, a drop, a recent file, a session, a survey row).
-        self.opening: Job[Exposure] | None = None
+        self.opening: Job[Opened] | None = None
         #: The reference being read for the window (File ▸ Choose reference, a drop, a recent file).
-        self.reading_reference: Job[LinearityReference] | None = None
+        self.reading_reference: Job[ReadReference] | None = None
         self.integrations = IntegrationJobs(session, status, self._bar_taken, self._hide_progress, self)
         self.integrations.corrected.connect(self.imagesStale)
         self.integrations.failed.connect(self.failed)
@@ -128,41 +135,67 @@ class Jobs(QObject):
 
     # --- opening an exposure -----------------------------------------------------------
 
-    def open_in_background(self, path: Path, on_read: Callable[[Exposure], None]) -> Job[Exposure]:
+    def open_in_background(self, path: Path, on_read: Callable[[Exposure, dict[str, ReadiedCorrection]], None]) -> Job[Opened]:
         """Read the exposure at ``path`` in a job (its header scan and its last group's plane, which the window
-        shows first), then ``on_read`` on this thread. An opening still running is cancelled: the newest wins;
-        Esc cancels too, and what was shown before stays."""
+        shows first, and the loaded references' corrections of it, readied), then ``on_read`` on this thread.
+        An opening still running is cancelled: the newest wins; Esc cancels too, and what was shown before stays."""
+        references = dict(self.session.references)
+        left, right = self._display_choice("left"), self._display_choice("right")
 
-        def read(progress: object, cancel: object) -> Exposure:
+        def read(progress: object, cancel: object) -> Opened:
             exposure = open_exposure(path)
-            exposure.plane(0, exposure.ngroups - 1)  # paged in here, not on the GUI thread's first paint
-            return exposure
+            shown = (0, exposure.ngroups - 1)
+            plane = exposure.plane(*shown)  # read here and kept, not read again by the GUI thread's first paint
+            images = [] if left is None else [ready_image(plane, left)]
+            return exposure, readied_corrections(exposure, references, shown, right), images
 
-        def opened(exposure: Exposure) -> None:
+        def opened(read: Opened) -> None:
+            exposure, readied, images = read
             self._hide_progress()
             self.status.message(f"opened {path.name}", 5000)  # a note on the exposure may follow, and say more
-            on_read(exposure)
+            self.session.ready_images.keep(images + [ready.image for ready in readied.values() if ready.image is not None])
+            on_read(exposure, readied)
 
         self.opening = self._start_with_bar(read, opened, f"opening {path.name}", replacing=self.opening)
         self.status.message(f"opening {path.name}...")
         return self.opening
 
     def read_reference_in_background(
-        self, path: Path, on_read: Callable[[LinearityReference], None]
-    ) -> Job[LinearityReference]:
-        """Read the reference at ``path`` in a job, then ``on_read`` on this thread; the newest reading wins."""
+        self, path: Path, on_read: Callable[[LinearityReference, ReadiedCorrection | None], None]
+    ) -> Job[ReadReference]:
+        """Read the reference at ``path`` in a job, with its correction of the exposure shown readied (as A; for
+        the frame shown now), then ``on_read`` on this thread; the newest reading wins."""
+        exposure, shown, right = self.session.exposure, (self.view.integration, self.view.group), self._display_choice("right")
 
-        def read(progress: object, cancel: object) -> LinearityReference:
-            return open_reference(path)
+        def read(progress: object, cancel: object) -> ReadReference:
+            reference = open_reference(path)
+            readied = {} if exposure is None else readied_corrections(exposure, {A: reference}, shown, right)
+            return reference, readied.get(A)
 
-        def opened(reference: LinearityReference) -> None:
+        def opened(read: ReadReference) -> None:
+            reference, readied = read
             self._hide_progress()
             self.status.message(f"read reference {path.name}", 5000)  # a note on the reference may follow
-            on_read(reference)
+            if readied is not None and readied.image is not None:
+                self.session.ready_images.keep([readied.image])
+            on_read(reference, readied)
 
         self.reading_reference = self._start_with_bar(read, opened, f"reading {path.name}", replacing=self.reading_reference)
         self.status.message(f"reading reference {path.name}...")
         return self.reading_reference
+
+    def _display_choice(self, panel: str) -> DisplayChoice | None:
+        """How ``panel`` will draw the plane a job reads: its input (left) or corrected (right) plane with limits
+        computed from the plane itself; None when it draws something else or takes typed or the left's limits."""
+        view, display = self.view, self.view.display(panel)
+        if panel == "left":
+            drawn = view.left_hdu is None and view.left is PanelSource.INPUT
+        else:
+            drawn = view.right_hdu is None and view.right is RightView.CORRECTED and "scale" not in view.linked
+        if not drawn or display.limits is Limits.USER:
+            return None
+        # Histogram equalisation is drawn through the colour map, on the linear image.
+        return DisplayChoice(display.limits.value, "linear" if display.stretch is Stretch.HISTEQ else display.stretch.value)
 
     # --- the correction run -------------------------------------------------------------
 

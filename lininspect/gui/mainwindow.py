@@ -22,7 +22,6 @@ from PyQt6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 
 from ..core.kernels.correction import CorrectionResult
 from ..core.errors import LinInspectError
-from ..core.fits.exposure import Exposure
 from ..core.references.reference import LinearityReference
 from ..model import maps
 from ..model.navigation import array_from_detector, stepped
@@ -38,7 +37,7 @@ from .framecontrols import FrameControls
 from .helpmenu import HelpMenu
 from .inspector import PixelInspector
 from .inspectorfeed import InspectorFeed
-from .jobs import Jobs
+from .jobs import Jobs, Opened, ReadReference
 from .panels import Panels
 from .preparationchoice import PreparationChoice
 from .restoredview import RestoredView
@@ -155,7 +154,7 @@ class MainWindow(QMainWindow):
 
     def open_input(
         self, path: Path, *, prepared_from: Path | None = None, then: Callable[[], object] = lambda: None
-    ) -> Job[Exposure]:
+    ) -> Job[Opened]:
         """Read the ramp in a job, then show it and run ``then`` (see :meth:`FileOpener.open_input`)."""
         return self.opener.open_input(path, prepared_from=prepared_from, then=then)
 
@@ -167,7 +166,7 @@ class MainWindow(QMainWindow):
         """As File ▸ Open input…: a ramp with no record of the earlier steps gets the question (once per file)."""
         self.opener.open_user_input(path)
 
-    def open_reference_in_background(self, path: Path) -> Job[LinearityReference]:
+    def open_reference_in_background(self, path: Path) -> Job[ReadReference]:
         """File ▸ Choose reference: read in a job, then used as A."""
         return self.opener.open_reference_in_background(path)
 

@@ -160,10 +160,10 @@ class Panels:
         colourmap = self._colour_map(panel)
         if stretch == "histeq":  # equalised through the colour map: the image itself stays linear
             colourmap = equalised(colourmap, *analysis.equalisation_curve(values, low, high))
-            panel.set_image(analysis.stretch(values, low, high, "linear"), colourmap, pool_about=pool_about)
+            panel.set_image(self.session.ready_images.stretched(values, low, high, "linear"), colourmap, pool_about=pool_about)
             panel.colourbar.configure(colourmap, low, high, "linear", unit)
         else:
-            panel.set_image(analysis.stretch(values, low, high, stretch), colourmap, pool_about=pool_about)
+            panel.set_image(self.session.ready_images.stretched(values, low, high, stretch), colourmap, pool_about=pool_about)
             panel.colourbar.configure(colourmap, low, high, stretch, unit)
         self.shown[name] = ShownScale(values, low, high, stretch, unit)
 
@@ -316,7 +316,7 @@ class Panels:
             return (low, high) if high > low else (low, low + 1.0)
         key = (panel, view)
         if not (self.view.lock_limits and key in self._limits):
-            self._limits[key] = analysis.display_limits(values, display.limits.value)
+            self._limits[key] = self.session.ready_images.limits(values, display.limits.value)
         return self._limits[key]
 
     def _draw_comparison(self, mode: RightView, colourmap: pg.ColorMap) -> None:

@@ -13,13 +13,13 @@ from collections.abc import Callable
 
 from PyQt6.QtCore import QSize, Qt, QTimer
 from PyQt6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar
-from superqt import QElidingLabel
 
 from ..core import dq
 from ..core.errors import LinInspectError, printable
 from ..model.session import CORRECTED, B, Session
 from ..model.viewstate import ViewState
 from .dialogs import origin_text
+from .elidedlabel import ElidedLabel
 
 
 #: A message keeps at least this much room (px), even beside a long readout in a 1024 px window.
@@ -29,7 +29,7 @@ MESSAGE_GAP = 12
 PROGRESS_MINIMUM_WIDTH, PROGRESS_TEXT_PADDING = 120, 24
 
 
-class MessageLabel(QElidingLabel):
+class MessageLabel(ElidedLabel):
     """The status bar's message: elided at its end to the room it has, whole in its tooltip, gone after its time.
 
     It asks for its whole text's width and yields down to MESSAGE_MINIMUM_WIDTH, before the
@@ -67,7 +67,7 @@ class MessageLabel(QElidingLabel):
     def _lay_out_now(self) -> None:
         """The status bar gives the label its room at once, so the text is elided to that room from the start.
 
-        QElidingLabel elides as the text is set, to the width the label has then (the last message's,
+        The label elides as the text is set, to the width the label has then (the last message's,
         or 100 px for one never shown); the bar's layout would widen it only when its posted request is
         handled, and until then the label says "sessio…" to whoever reads it in the same turn.
         """
@@ -77,7 +77,7 @@ class MessageLabel(QElidingLabel):
             layout.activate()
 
     def sizeHint(self) -> QSize:
-        """The whole text's width (QElidingLabel's is the elided text's, which would never grow back)."""
+        """The whole text's width (QLabel's is the elided text's, which would never grow back)."""
         margins = self.contentsMargins()
         width = self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 8
         return QSize(width, super().sizeHint().height())
@@ -108,7 +108,7 @@ class StatusArea:
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(lambda _=False: on_cancel())
         self.cancel_button.hide()
-        self.reference_label = QElidingLabel("")
+        self.reference_label = ElidedLabel("")
         self.reference_label.setElideMode(Qt.TextElideMode.ElideMiddle)
         self.reference_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.reference_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -1,8 +1,10 @@
-"""Background jobs: superqt's worker (a QRunnable on Qt's thread pool) with progress and cancel.
+"""Background jobs: a QRunnable on Qt's thread pool with progress and cancel.
 
 A hand-written QThread runner froze the window: dropping the last reference to a
 finished QThread waited in its destructor for a thread that itself waited for the GIL.
-Pool threads are never destroyed from Python, so that cannot happen here.
+Pool threads are never destroyed from Python, so that cannot happen here. The runnable
+is written here rather than taken from superqt (whose worker it was): importing superqt
+imports every one of its widgets through qtpy, a quarter of a second of the app's start.
 
 Each job is one handle: the caller gives it its own result, failure and progress
 handlers, and cancels it through the handle. A cancelled job's reports are dropped in
@@ -20,10 +22,9 @@ import threading
 import warnings
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from PyQt6.QtCore import QObject, QThreadPool, pyqtSignal
-from superqt.utils import WorkerBase
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from ..core.errors import CorrectionCancelled, LinInspectError
 
@@ -102,7 +103,7 @@ def _route_warning(
 ) -> None:
     job = _jobs_by_thread.get(threading.get_ident())
     if job is not None:
-        job.warned.emit((message, category, filename, lineno, file, line))
+        job.signals.warned.emit((message, category, filename, lineno, file, line))
 
 
 def _announce_warning(showwarning_args: tuple[Any, ...]) -> None:
@@ -116,11 +117,27 @@ class _Progress(QObject):
     progressed = pyqtSignal(int, int)
 
 
-class Job(WorkerBase, Generic[Result]):
+class _JobSignals(QObject):
+    """A job's reports, made in the GUI thread with the job (a QRunnable is no QObject), so
+    what the pool thread emits is queued to the GUI thread."""
+
+    returned = pyqtSignal(object)
+    errored = pyqtSignal(object)
+    finished = pyqtSignal()
+    warned = pyqtSignal(tuple)
+    #: The last report, with the job: its bookkeeping in :attr:`Job._started` may now let it go.
+    released = pyqtSignal(object)
+
+
+class Job(QRunnable, Generic[Result]):
     """One function run on the thread pool, with a cancel event the core polls."""
+
+    #: Jobs handed to the pool and not yet released: Python keeps each wrapper alive while a pool thread runs it.
+    _started: ClassVar[set[Job[Any]]] = set()
 
     def __init__(self, function: JobFunction[Result]) -> None:
         super().__init__()
+        self.signals = _JobSignals()
         self._progress = _Progress()
         self._function = function
         self._cancel = threading.Event()
@@ -128,35 +145,33 @@ class Job(WorkerBase, Generic[Result]):
         self.signals.warned.connect(partial(_unless_cancelled, self._cancel, _announce_warning))
 
     def run(self) -> None:
-        """superqt's run, without its ``warnings.catch_warnings`` around the work.
+        """Called by the pool thread: the work, then its result or failure, then the end.
 
-        That swapped the process-wide ``warnings.showwarning`` from this thread: a warning in
-        the job went to a signal nobody heard, and two overlapping jobs left the finished one's
-        hook in place for good. Here the job's thread is known to :func:`_route_warning`.
+        No ``warnings.catch_warnings`` around the work (superqt's worker had one): that swapped
+        the process-wide ``warnings.showwarning`` from this thread, so a warning in the job went
+        to a signal nobody heard, and two overlapping jobs left the finished one's hook in place
+        for good. Here the job's thread is known to :func:`_route_warning`.
         """
-        self.started.emit()
-        self._running = True
         thread = threading.get_ident()
         _jobs_by_thread[thread] = self
         try:
             result = self.work()
         except Exception as error:  # noqa: BLE001 - every failure goes to the failure handler
-            self.errored.emit(error)
+            self.signals.errored.emit(error)
         else:
-            if not self.abort_requested:
-                self.returned.emit(result)
+            if not self._cancel.is_set():
+                self.signals.returned.emit(result)
         finally:
             del _jobs_by_thread[thread]
-        self._running = False
-        self.finished.emit()
-        self._finished.emit(self)  # superqt's pool bookkeeping: the worker may now be released
+        self.signals.finished.emit()
+        self.signals.released.emit(self)
 
     def start(self) -> None:
-        """Into the pool now. superqt's start hands a job started from an event loop to the pool
-        a timer tick later: a window closed in between found the pool idle, and the job then ran
-        while Python shut down (a crash, on a signal just after a result)."""
-        self._worker_set.add(self)
-        self._finished.connect(self._set_discard)
+        """Into the pool now, not a timer tick later (as superqt's worker did from an event loop): a
+        window closed in between found the pool idle, and the job then ran while Python shut down
+        (a crash, on a signal just after a result)."""
+        Job._started.add(self)
+        self.signals.released.connect(Job._started.discard)
         QThreadPool.globalInstance().start(self)
 
     def work(self) -> Result:
@@ -171,7 +186,6 @@ class Job(WorkerBase, Generic[Result]):
     def cancel(self) -> None:
         """Ask the job to stop; from now on nothing it reports reaches a handler."""
         self._cancel.set()
-        self.quit()
 
     @property
     def cancelled(self) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import astropy.units as u
 import numpy as np
 
 from ..core.errors import LinInspectError
@@ -43,6 +42,7 @@ def typed_region(shape: str, text: str) -> PixelRegion:
             raise LinInspectError("a polygon is typed as “x1 y1 x2 y2 x3 y3 ...”: at least three vertices")
     elif len(numbers) not in counts[shape]:
         raise LinInspectError(f"a {shape} is typed as “{TYPED[shape]}”")
+    import astropy.units as u  # here, as regions is: astropy.units is 0.3 s of the app's start
     from regions import PixCoord
 
     kind = shapes()[shape]
@@ -118,6 +118,8 @@ def typed_text(region: PixelRegion) -> str:
         return f"{centre} {region.radius:g}"
     if name == "annulus":
         return f"{centre} {region.inner_radius:g} {region.outer_radius:g}"
+    import astropy.units as u
+
     angle = region.angle.to_value(u.deg)
     return f"{centre} {region.width:g} {region.height:g}" + (f" {angle:g}" if angle else "")
 

@@ -7,7 +7,7 @@ of the whole correction (for Verify and export) is the one result kept in memory
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -34,6 +34,7 @@ from ..core.references.reference import LinearityReference, check_same_detector,
 from ..core.analysis.verify import Verification, compare_product
 from .boxes import read_boxes
 from .readlevelpixel import RebuiltReads, classic_ramp, rebuilt_reads
+from .readyimages import DisplayChoice, ReadyImage, ReadyImages, ready_image
 from .scan import CorrectedArray, scan_correction
 from .sources import (
     CorrectionSource,
@@ -58,6 +59,68 @@ STEPS_OF = {"g−(g−1)": "input", "A g−(g−1)": "corrected A"}
 
 #: Pixels whose facts are kept: the inspector asks again for the clicked pixel and every pin on each refresh.
 FACTS_KEPT = 32
+
+
+@dataclass(frozen=True)
+class NoLinCorrPixels:
+    """The pixels a PIXELDQ leaves uncorrected (NO_LIN_CORR), as a mask and as (x, y) row by row: kept for
+    that PIXELDQ, as the panels, the inspector and the status bar each ask (5-15 ms a time on a full frame)."""
+
+    pixeldq: np.ndarray
+    mask: np.ndarray
+    pixels: np.ndarray
+
+
+def no_lin_corr_pixels(pixeldq: np.ndarray) -> NoLinCorrPixels:
+    """Where ``pixeldq`` has NO_LIN_CORR."""
+    mask = (pixeldq & np.uint32(NO_LIN_CORR)) != 0
+    return NoLinCorrPixels(pixeldq, mask, analysis.flagged_pixels(mask))
+
+
+@dataclass(frozen=True)
+class ReadiedCorrection:
+    """A reference's correction of one exposure with the work of its first drawing done (see :func:`readied_corrections`)."""
+
+    exposure: Exposure
+    reference: LinearityReference
+    source: CorrectionSource
+    no_lin_corr: NoLinCorrPixels
+    #: The corrected plane made ready to draw (classic path, when a display choice was given).
+    image: ReadyImage | None
+
+
+def readied_corrections(
+    exposure: Exposure, references: Mapping[str, LinearityReference], frame: tuple[int, int],
+    choice: DisplayChoice | None = None,
+) -> dict[str, ReadiedCorrection]:  # fmt: skip
+    """Each reference's correction of ``exposure`` with its coefficients prepared and, on the classic path, the plane at
+    ``frame`` (integration, group) corrected (and made ready to draw as ``choice`` says, if given): for the job that
+    reads a file, so that the GUI thread only draws what it shows (there, preparing 5 x 1024 x 1032 coefficients
+    took 15-30 ms, the plane 10 ms and the NO_LIN_CORR pixels 5-15 ms more).
+
+    A reference that cannot correct the exposure is left out: the session refuses it as before, with its reason.
+    """
+    readied = {}
+    for label, reference in references.items():
+        try:
+            source = _correction_source(exposure, reference, label)
+        except LinInspectError:
+            continue
+        pixeldq = source.pixeldq()  # prepares the coefficients, here in the job
+        assert pixeldq is not None  # preparing always gives one
+        image = None
+        if not source.plan.read_level:  # a read-level plane needs its whole integration: a job of its own
+            corrected = source.plane(*frame)
+            image = None if choice is None else ready_image(corrected, choice)
+        readied[label] = ReadiedCorrection(exposure, reference, source, no_lin_corr_pixels(pixeldq), image)
+    return readied
+
+
+def _correction_source(exposure: Exposure, reference: LinearityReference, label: str) -> CorrectionSource:
+    """The exposure corrected on demand with ``reference`` (raises LinInspectError when it cannot be)."""
+    check_same_detector(exposure, reference)
+    return CorrectionSource(exposure, plan_correction(exposure, reference), f"corrected with {label}")
+
 
 def _ramp(box: np.ndarray | None, dtype: type, missing: tuple[int, ...] = ()) -> np.ndarray:
     """A one-pixel box as (nints, ngroups) of ``dtype``; zeros of shape ``missing`` when absent."""
@@ -156,6 +219,10 @@ class Session:
         self.product: Exposure | None = None
         self.result: CorrectionResult | None = None
         self._sources: dict[str, CorrectionSource] = {}
+        #: The NO_LIN_CORR pixels of the PIXELDQ asked for last (see :meth:`no_lin_corr_mask`).
+        self._no_lin_corr: NoLinCorrPixels | None = None
+        #: Planes the jobs that read files made ready to draw, for the panels.
+        self.ready_images = ReadyImages()
         #: Facts by (x, y, integration), valid while the files and run in ``_facts_of`` stay the same objects.
         self._facts: dict[tuple[int, int, int], PixelFacts] = {}
         self._facts_of: tuple[object, ...] = ()
@@ -173,8 +240,12 @@ class Session:
         """
         return self.adopt_input(Path(path), open_exposure(path), prepared_from=prepared_from)
 
-    def adopt_input(self, path: Path, exposure: Exposure, *, prepared_from: Path | None = None) -> str | None:
-        """As :meth:`open_input`, with the ramp at ``path`` already read (in a job, off the GUI thread)."""
+    def adopt_input(
+        self, path: Path, exposure: Exposure, *, prepared_from: Path | None = None,
+        readied: Mapping[str, ReadiedCorrection] | None = None,
+    ) -> str | None:  # fmt: skip
+        """As :meth:`open_input`, with the ramp at ``path`` already read (in a job, off the GUI thread), and
+        the loaded references' corrections of it ``readied`` there too (those for other files are not used)."""
         same = prepared_from is not None and Path(prepared_from) == self.input_path
         product = self.product if same and self.product is not None and self.product.shape == exposure.shape else None
         self.exposure, self.product, self.result = exposure, product, None
@@ -182,6 +253,7 @@ class Session:
         self.preparation = Preparation(self.input_path, Path(path), (), from_cache=False,
                                        unrecorded=_unrecorded(Path(path), exposure))  # fmt: skip
         self._sources.clear()
+        self._use_readied(readied)
         notes = []
         for label in list(self.references):
             try:
@@ -196,10 +268,13 @@ class Session:
         """Load a reference; refused (the old one kept) when it cannot correct the loaded input."""
         self.use_reference(open_reference(path), label)
 
-    def use_reference(self, reference: LinearityReference, label: str = A) -> None:
+    def use_reference(
+        self, reference: LinearityReference, label: str = A, *, readied: ReadiedCorrection | None = None
+    ) -> None:
         """An opened reference (CRDS's pick); refused as :meth:`open_reference` refuses.
 
-        Reference B must also be for the same detector as reference A.
+        Reference B must also be for the same detector as reference A. ``readied``: its correction
+        of the exposure, prepared in the job that read it (unused if that was another exposure).
         """
         plan = None
         if self.exposure is not None:
@@ -211,8 +286,17 @@ class Session:
         self._sources.pop(label, None)
         if plan is not None and self.exposure is not None:
             self._sources[label] = CorrectionSource(self.exposure, plan, f"corrected with {label}")
+            self._use_readied({} if readied is None else {label: readied})
         if label == A:
             self.result = None
+
+    def _use_readied(self, readied: Mapping[str, ReadiedCorrection] | None) -> None:
+        """Take the corrections readied in a job that are of the loaded exposure by the loaded references."""
+        for label, ready in (readied or {}).items():
+            if ready.exposure is self.exposure and self.references.get(label) is ready.reference:
+                self._sources[label] = ready.source
+                if label == A:  # the one whose NO_LIN_CORR pixels the panels, the inspector and the status bar show
+                    self._no_lin_corr = ready.no_lin_corr
 
     def drop_reference(self, label: str) -> None:
         self.references.pop(label, None)
@@ -255,10 +339,7 @@ class Session:
             what = "a linearity reference" if label == A else f"reference {label}"
             raise LinInspectError(f"load an input exposure and {what} first")
         if label not in self._sources:
-            reference = self.references[label]
-            check_same_detector(self.exposure, reference)
-            plan = plan_correction(self.exposure, reference)
-            self._sources[label] = CorrectionSource(self.exposure, plan, f"corrected with {label}")
+            self._sources[label] = _correction_source(self.exposure, self.references[label], label)
         return self._sources[label]
 
     def correction_job(self) -> Callable[[ProgressCallback | None, CancelToken | None], CorrectionResult]:
@@ -377,8 +458,22 @@ class Session:
         return None
 
     def no_lin_corr_mask(self) -> np.ndarray | None:
+        """Where :meth:`result_pixeldq` has NO_LIN_CORR (the caller's to read, not to change)."""
+        found = self._no_lin_corr_of_result()
+        return None if found is None else found.mask
+
+    def no_lin_corr_pixels(self) -> np.ndarray:
+        """(x, y) of every NO_LIN_CORR pixel of :meth:`result_pixeldq`, row by row; none without it."""
+        found = self._no_lin_corr_of_result()
+        return np.zeros((0, 2), int) if found is None else found.pixels
+
+    def _no_lin_corr_of_result(self) -> NoLinCorrPixels | None:
         pixeldq = self.result_pixeldq()
-        return None if pixeldq is None else (pixeldq & np.uint32(NO_LIN_CORR)) != 0
+        if pixeldq is None:
+            return None
+        if self._no_lin_corr is None or self._no_lin_corr.pixeldq is not pixeldq:
+            self._no_lin_corr = no_lin_corr_pixels(pixeldq)
+        return self._no_lin_corr
 
     def contains(self, x: int, y: int) -> bool:
         return self.exposure is not None and 0 <= y < self.exposure.shape[2] and 0 <= x < self.exposure.shape[3]

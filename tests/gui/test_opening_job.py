@@ -6,12 +6,20 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from guihelpers import menu_action, shown_window
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QFileDialog
 
+from lininspect.core import dq
+from lininspect.core.analysis import analysis
 from lininspect.core.fits import exposure as exposure_module
+from lininspect.core.fits import fitsfile
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
+from lininspect.core.kernels import pathway
 from lininspect.core.references import reference as reference_module
+from lininspect.model import session as session_module
 
 #: Only detects a hang: the slowed read takes seconds, a GUI thread that waits on it misses every beat.
 LATE_MS = 1000
@@ -119,4 +127,86 @@ def test_a_reference_chosen_from_the_menu_is_read_without_stalling_the_window(qt
     assert gaps and max(gaps) * 1000 < LATE_MS
     assert window.session.reference.path == small_files.reference
     assert window.actions.run_action.isEnabled()
+    window.close()
+
+
+def test_a_reference_or_exposure_read_in_a_job_is_prepared_there_not_on_the_gui_thread(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Preparing the coefficients, correcting the plane shown and finding the NO_LIN_CORR pixels took the GUI thread
+    40-60 ms after every opening of a full frame; the job that reads the file now does them, and the window shows
+    what it showed before."""
+    window = shown_window(qtbot, small_files.exposure, None)
+    correct_file(small_files.exposure, small_files.reference, tmp_path / "corrected.fits")
+    expected = open_exposure(tmp_path / "corrected.fits").plane(0, window.group)
+    work: dict[str, list[bool]] = {"prepare": [], "no_lin_corr": []}  # on the GUI thread, call by call
+    real_prepare, real_no_lin_corr = pathway.CorrectionPlan.prepare, session_module.no_lin_corr_pixels
+
+    def recorded_prepare(plan, pixeldq, ngroups):  # type: ignore[no-untyped-def]
+        work["prepare"].append(threading.current_thread() is threading.main_thread())
+        return real_prepare(plan, pixeldq, ngroups)
+
+    def recorded_no_lin_corr(pixeldq):  # type: ignore[no-untyped-def]
+        work["no_lin_corr"].append(threading.current_thread() is threading.main_thread())
+        return real_no_lin_corr(pixeldq)
+
+    monkeypatch.setattr(pathway.CorrectionPlan, "prepare", recorded_prepare)
+    monkeypatch.setattr(session_module, "no_lin_corr_pixels", recorded_no_lin_corr)
+
+    def shows_the_correction() -> None:
+        low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
+        np.testing.assert_array_equal(window.right.image.image,
+                                      analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+        flagged = int(np.count_nonzero(window.session.result_pixeldq() & dq.NO_LIN_CORR))
+        assert flagged > 0 and window.inspector.flagged_box.specialValueText() == f"NO_LIN_CORR: {flagged} pixels"
+
+    reading = window.open_reference_in_background(small_files.reference)
+    qtbot.waitUntil(lambda: reading.done, timeout=WAIT_MS)
+    assert window.session.reference is not None
+    shows_the_correction()
+    other = copy_of(small_files.exposure, tmp_path / "other.fits")
+    opening = window.open_input(other)  # reference A stays loaded: its correction of the new file is readied too
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    assert window.session.input_path == other
+    shows_the_correction()
+    assert work == {"prepare": [False, False], "no_lin_corr": [False, False]}
+    window.close()
+
+
+def test_the_plane_an_opening_job_read_is_drawn_without_reading_or_scaling_it_on_the_gui_thread(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The job read the plane shown first, then the GUI thread read it again (12-33 ms on a 1 GB file) and computed
+    its limits and stretch to draw it; the job now does all three, and the panel shows what it showed before."""
+    window = shown_window(qtbot, None, None)
+    path = copy_of(small_files.exposure, tmp_path / "fresh.fits")
+    on_gui_thread: list[str] = []
+    real_read, real_limits, real_stretch = fitsfile.StoredImage.__getitem__, analysis.display_limits, analysis.stretch
+
+    def record(what: str, values: object = None) -> None:
+        plane_sized = values is None or np.size(values) == window_plane_size  # the colour bar stretches a few values
+        if threading.current_thread() is threading.main_thread() and plane_sized:
+            on_gui_thread.append(what)
+
+    def recorded_read(image, key):  # type: ignore[no-untyped-def]
+        record("read")
+        return real_read(image, key)
+
+    def recorded_limits(values, method):  # type: ignore[no-untyped-def]
+        record("limits", values)
+        return real_limits(values, method)
+
+    def recorded_stretch(values, low, high, kind, like=None):  # type: ignore[no-untyped-def]
+        record("stretch", values)
+        return real_stretch(values, low, high, kind, like)
+
+    window_plane_size = int(np.prod(open_exposure(small_files.exposure).shape[2:]))
+    monkeypatch.setattr(fitsfile.StoredImage, "__getitem__", recorded_read)
+    monkeypatch.setattr(analysis, "display_limits", recorded_limits)
+    monkeypatch.setattr(analysis, "stretch", recorded_stretch)
+    opening = window.open_input(path)
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    monkeypatch.undo()
+    assert window.session.input_path == path
+    expected = open_exposure(small_files.exposure).plane(0, window.group)
+    low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.left.image.image,
+                                  analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+    assert on_gui_thread == []
     window.close()

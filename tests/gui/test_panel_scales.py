@@ -191,3 +191,16 @@ def test_a_colour_map_change_keeps_locked_limits_and_a_new_method_does_not(windo
     window.display.limits_box.setCurrentText("min-max")
     plane = window.session.input_plane(0, 4)
     assert window.panels.shown_limits("left") == (float(plane.min()), float(plane.max()))
+
+
+def test_the_scale_tools_histograms_are_built_when_it_is_first_shown(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19, target 5: the two levels plots of a tool nobody has opened were a tenth of the first window's
+    construction; they are built when the tool first shows, and then show the panel's histogram as before."""
+    controls = window.tool_docks.tools["scale"].panels
+    assert all(panel.histogram is None for panel in controls.values())
+    _scale_tool(window, qtbot)
+    for panel in controls.values():
+        assert panel.histogram is not None
+        qtbot.waitUntil(panel.histogram.isVisible)
+        xs, ys = panel.bars.getData()
+        assert xs is not None and ys is not None and ys.sum() > 0

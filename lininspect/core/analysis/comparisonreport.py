@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.io import fits
 
 from ... import __version__
 from ..fits.atomic import atomic_path, write_error_message
@@ -195,6 +194,7 @@ def histogram_table(comparison: ReferenceComparison) -> Table:
 
 
 def _write_maps(comparison: ReferenceComparison, path: Path) -> None:
+    from astropy.io import fits
     primary = fits.PrimaryHDU()
     for name, value in provenance(comparison).items():
         primary.header[_PROVENANCE_KEYWORDS[name]] = (header_text(str(value)), name)

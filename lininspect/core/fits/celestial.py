@@ -14,14 +14,17 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.io import fits
 
 from . import fitsfile
 from .asdfguard import read_asdf_yaml
 from .exposure import Exposure
 from ..errors import LinInspectError
+
+if TYPE_CHECKING:  # imported where used: astropy.io.fits brings astropy.units, 0.4 s of the app's start
+    from astropy.io import fits
 
 #: The largest error, in pixels, of the SIP polynomial a gwcs is written as in a FITS header.
 SIP_PIXEL_ERROR = 0.1

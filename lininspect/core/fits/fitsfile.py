@@ -14,13 +14,15 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from astropy.io import fits
 
 from ..errors import LinInspectError
 from .heldfile import HeldFile
+
+if TYPE_CHECKING:  # imported where used: astropy.io.fits brings astropy.units, 0.4 s of the app's start
+    from astropy.io import fits
 
 BLOCK = 2880
 
@@ -113,6 +115,7 @@ def _walk(path: Path, fd: int, size: int) -> list[HduInfo]:
 
 def _read_header(path: Path, fd: int, start: int, size: int, index: int) -> tuple[fits.Header, int]:
     """The header starting at ``start`` and where its data begins; refuses non-text and a missing END."""
+    from astropy.io import fits
     blocks: list[bytes] = []
     position = start
     while True:
@@ -205,6 +208,7 @@ def _describe(path: Path, index: int, header: fits.Header, header_offset: int, d
 def _refuse_stray_continue(path: Path, label: str, header: fits.Header) -> None:
     """A CONTINUE card after a card whose value is not a string: astropy raises on every later
     read of that keyword (even printing the header), and the pipeline could not read it either."""
+    from astropy.io import fits
     for card in header.cards:
         try:
             with warnings.catch_warnings():
@@ -377,6 +381,7 @@ def read_compressed_image(held: HeldFile, info: HduInfo) -> np.ndarray:
     Only this HDU's bytes are handed to astropy, behind an empty primary header: its size
     was bounded by the caller from ZNAXISn, and nothing else of the file is parsed again.
     """
+    from astropy.io import fits
     stored = held.read(info.data_offset + info.data_span - info.header_offset, info.header_offset)
     primary = fits.PrimaryHDU().header.tostring(padding=True).encode("ascii")
     try:

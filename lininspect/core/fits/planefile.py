@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.io import fits
 
 from .atomic import atomic_path
+
+if TYPE_CHECKING:  # imported where used: astropy.io.fits brings astropy.units, 0.4 s of the app's start
+    from astropy.io import fits
 
 #: Keyword values FITS can hold: a value, or a value and its comment.
 Card = str | int | float | bool | tuple[str | int | float | bool, str]
@@ -23,6 +26,7 @@ def plane_hdu(values: np.ndarray, keywords: Mapping[str, Card], wcs: fits.Header
               substrt: tuple[int, int] | None = None) -> fits.PrimaryHDU:  # fmt: skip
     """A primary HDU of ``values`` ((ny, nx); booleans stored as 0/1 bytes) with ``keywords``, the WCS cards
     and, given the 1-based detector column and row of pixel (0, 0), DS9's physical (detector) coordinates."""
+    from astropy.io import fits
     data = np.asarray(values)
     if data.dtype == bool:
         data = data.astype(np.uint8)

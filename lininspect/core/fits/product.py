@@ -18,11 +18,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
-from astropy.io import fits
-from astropy.utils.exceptions import AstropyUserWarning
 
 from ... import __version__
 from . import fitsfile
@@ -42,6 +40,9 @@ from .outputs import check_output_path
 from ..kernels.pathway import plan_correction
 from .pipelineload import refuse_what_the_pipeline_cannot_load
 from ..references.reference import LinearityReference, open_reference
+
+if TYPE_CHECKING:  # imported where used: astropy.io.fits brings astropy.units, 0.4 s of the app's start
+    from astropy.io import fits
 
 #: Suffixes the ramp-stage steps give their products; the last one is replaced by ``_linearity``.
 PIPELINE_SUFFIXES = (
@@ -327,6 +328,7 @@ def _write_zero_groupdq(stream: BinaryIO, shape: tuple[int, ...]) -> None:
 
 def _image_header(template: fits.Header | None, name: str, bitpix: int, shape: tuple[int, ...]) -> fits.Header:
     """A fresh image-extension header, keeping the template's own (non-structural) keywords."""
+    from astropy.io import fits
     header = fits.Header()
     header["XTENSION"] = "IMAGE"
     header["BITPIX"] = bitpix
@@ -347,6 +349,7 @@ def _image_header(template: fits.Header | None, name: str, bitpix: int, shape: t
 
 def _header_bytes(header: fits.Header) -> bytes:
     # A long R_LINEAR path leaves no room for its comment; astropy shortens the comment, as it should.
+    from astropy.io import fits
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fits.verify.VerifyWarning)
         return header.tostring(padding=True).encode("ascii")
@@ -401,6 +404,8 @@ def _read_back(temporary: Path, infos: list[fitsfile.HduInfo]) -> str | None:
     product would see the warning. A failure inside astropy is not quoted (its words name
     its own internals, not the file), only the HDU that caused it.
     """
+    from astropy.io import fits
+    from astropy.utils.exceptions import AstropyUserWarning
     where = "the file"
     with warnings.catch_warnings():
         warnings.simplefilter("error", AstropyUserWarning)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-from astropy.io import fits
+from typing import TYPE_CHECKING
 
 from .crdsref import crds_linearity_reference
 from ..fits.exposure import open_exposure
 from ..errors import LinInspectError
 from .preparation import Preparation, StepProgress, prepare, unrecorded_steps
 from .reference import LinearityReference, open_reference
+
+if TYPE_CHECKING:  # imported where used: astropy.io.fits brings astropy.units, 0.4 s of the app's start
+    from astropy.io import fits
 
 
 @dataclass(frozen=True)

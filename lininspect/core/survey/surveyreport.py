@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from astropy.io import fits
 
 from ... import __version__
 from ..fits.atomic import atomic_path
@@ -89,6 +88,7 @@ def _write(table: Table, path: Path, format: str) -> Path:
 
 def write_stacked_maps(stacks: dict[str, DetectorStack], directory: str | Path) -> list[str]:
     """One FITS file per stack key in DIR/maps, an image extension per map; returns the paths."""
+    from astropy.io import fits
     folder = Path(directory) / MAPS_FOLDER
     folder.mkdir(exist_ok=True)
     written = []
@@ -115,5 +115,6 @@ def write_stacked_maps(stacks: dict[str, DetectorStack], directory: str | Path) 
 
 def read_stacked_maps(path: str | Path) -> dict[str, np.ndarray]:
     """A maps file back as {lower-case name: array}, for pictures and the app."""
+    from astropy.io import fits
     with fits.open(path) as hdul:
         return {hdu.name.lower(): np.asarray(hdu.data) for hdu in hdul[1:]}

@@ -53,23 +53,13 @@ class PanelScaleControls:
         typed = QHBoxLayout()
         typed.addWidget(self.low_edit)
         typed.addWidget(self.high_edit)
-        self.histogram = pg.PlotWidget()
-        self.histogram.setMinimumHeight(90)
-        self.histogram.setMouseEnabled(False, False)
-        self.histogram.hideButtons()
-        self.histogram.getPlotItem().hideAxis("left")
-        self.histogram.getPlotItem().setMenuEnabled(False)
-        self.bars = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=(120, 160, 220, 120), pen="#8fb3e8")
-        self.histogram.addItem(self.bars)
-        self.low_line, self.high_line = (pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#ffd400", width=2)) for _ in range(2))
-        for line in (self.low_line, self.high_line):
-            self.histogram.addItem(line)
-            line.sigPositionChangeFinished.connect(lambda _line: self._dragged())
         form.addRow("colours", self.colourmap_box)
         form.addRow("stretch", self.stretch_box)
         form.addRow("limits", self.limits_box)
         form.addRow("min, max", typed)
-        form.addRow(self.histogram)
+        #: The levels histogram, built when the tool first shows (its plots were a tenth of the window's construction).
+        self.histogram: pg.PlotWidget | None = None
+        self._form = form
         for name, box, choices in (("colourmap", self.colourmap_box, Colourmap), ("stretch", self.stretch_box, Stretch),
                                    ("limits", self.limits_box, Limits)):  # fmt: skip
             box.currentTextChanged.connect(lambda text, name=name, choices=choices: self._choose(name, choices(text)))
@@ -89,8 +79,26 @@ class PanelScaleControls:
         low, high = sorted((float(self.low_line.value()), float(self.high_line.value())))
         self.tool.window.guard(lambda: self.tool.set_user_limits(self.panel, low, high))
 
+    def _build_histogram(self) -> pg.PlotWidget:
+        """The histogram with a line at each limit, below the choices."""
+        self.histogram = pg.PlotWidget()
+        self.histogram.setMinimumHeight(90)
+        self.histogram.setMouseEnabled(False, False)
+        self.histogram.hideButtons()
+        self.histogram.getPlotItem().hideAxis("left")
+        self.histogram.getPlotItem().setMenuEnabled(False)
+        self.bars = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=(120, 160, 220, 120), pen="#8fb3e8")
+        self.histogram.addItem(self.bars)
+        self.low_line, self.high_line = (pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#ffd400", width=2)) for _ in range(2))
+        for line in (self.low_line, self.high_line):
+            self.histogram.addItem(line)
+            line.sigPositionChangeFinished.connect(lambda _line: self._dragged())
+        self._form.addRow(self.histogram)
+        return self.histogram
+
     def refresh(self) -> None:
         """The panel's choices, and the histogram and limits of what it draws now."""
+        histogram = self.histogram if self.histogram is not None else self._build_histogram()
         display = self.tool.view.display(self.panel)
         for box, value in ((self.colourmap_box, display.colourmap), (self.stretch_box, display.stretch), (self.limits_box, display.limits)):
             with QSignalBlocker(box):
@@ -118,7 +126,7 @@ class PanelScaleControls:
             with QSignalBlocker(line):
                 line.setValue(value)
             line.show()
-        self.histogram.setXRange(float(edges[0]), float(edges[-1]), padding=0)
+        histogram.setXRange(float(edges[0]), float(edges[-1]), padding=0)
 
 
 class ScaleTool(Tool):
