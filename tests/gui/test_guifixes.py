@@ -150,7 +150,7 @@ def test_a_saved_right_view_is_kept_when_its_files_come_with_the_command(qtbot, 
     settings.sync()
     window = show_window(OpeningRequest(input=files_ab["exposure"], reference=files_ab["a"], against=files_ab["b"]))
     qtbot.addWidget(window)
-    qtbot.wait(100)
+    # The files are read in a job: the right panel is titled when the difference is drawn.
+    qtbot.waitUntil(lambda: window.right.title.text.startswith("A − B"), timeout=30000)
     assert window.display.mode_box.currentText() == "A − B"
-    assert window.right.title.text.startswith("A − B")
     window.close()
