@@ -13,6 +13,7 @@ crds' per-process configuration caches never see this cache's environment by acc
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+import session_shared
 
 #: Selection keys of the rmaps, in the pipeline's metadata names (what crds matches on).
 MATCH_KEYS = ("META.INSTRUMENT.DETECTOR", "META.SUBARRAY.NAME")
@@ -263,7 +266,31 @@ def _write_mapping(path: Path, header: dict[str, Any], selector: str) -> None:
 
 
 def _write_checksums(paths: list[Path]) -> None:
-    """crds' own checksum tool, in a child so this process's crds state is untouched."""
+    """crds' own checksum tool, in a child so this process's crds state is untouched.
+
+    The tool's output depends only on a mapping's text (it holds names, never paths), and the
+    tests write the same few mappings over and over: in a test session each text is summed by
+    the tool once, and its summed text is kept (in tests/session_shared.py's folder) for the
+    next cache that writes it. The child costs ~3 s (it imports crds); a suite builds ~60 caches."""
+    if session_shared.FOLDER is None:
+        _run_checksum_tool(paths)
+        return
+    memo = session_shared.FOLDER / "crds_checksums"
+    memo.mkdir(parents=True, exist_ok=True)
+    keys = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+    missing = [path for path in paths if not (memo / keys[path]).is_file()]
+    for path in paths:  # first, so the tool meets summed children when it loads a context
+        if path not in missing:
+            path.write_bytes((memo / keys[path]).read_bytes())
+    if missing:
+        _run_checksum_tool(missing)
+        for path in missing:  # published whole (rename), so a concurrent reader sees all or nothing
+            partial = memo / f"{keys[path]}.{os.getpid()}.partial"
+            partial.write_bytes(path.read_bytes())
+            partial.replace(memo / keys[path])
+
+
+def _run_checksum_tool(paths: list[Path]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "crds.refactoring.checksum", *map(str, paths)],
         capture_output=True,

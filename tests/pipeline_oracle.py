@@ -36,6 +36,7 @@ __all__ = [
     "write_linearity_reference",
     "run_linearity_step",
     "run_linearity_steps",
+    "linearity_step_failures",
     "run_stcal",
     "read_pipeline_product",
     "read_with_ramp_model",
@@ -463,8 +464,37 @@ def run_linearity_steps(
     child dies or any job fails.
     """
     triples = [[str(i), str(r), str(o)] for i, r, o in jobs]
+    errors, stderr = _linearity_step_child(triples, crds_dir, timeout=timeout, cwd=cwd)
+    if errors:
+        report = "\n".join(
+            f"job {idx} {triples[int(idx)]}:\n{_tail(tb, 15)}" for idx, tb in errors.items()
+        )
+        raise PipelineRunError(
+            f"{len(errors)} of {len(triples)} LinearityStep jobs failed:\n{report}\n"
+            f"--- stderr tail ---\n{_tail(stderr, 15)}"
+        )
+
+
+def linearity_step_failures(
+    jobs: Iterable[tuple[Path | str, Path | str, Path | str]],
+    crds_dir: Path,
+    *,
+    timeout: float = 600.0,
+    cwd: Path | str | None = None,
+) -> dict[int, str]:
+    """As ``run_linearity_steps``, for jobs some of which are meant to fail: each failed job's
+    index -> its traceback, so jobs that must fail share the child (one jwst import) with those
+    that must not. Raises ``PipelineRunError`` only if the child itself dies."""
+    triples = [[str(i), str(r), str(o)] for i, r, o in jobs]
+    errors, _ = _linearity_step_child(triples, crds_dir, timeout=timeout, cwd=cwd)
+    return {int(index): traceback for index, traceback in errors.items()}
+
+
+def _linearity_step_child(
+    triples: list[list[str]], crds_dir: Path, *, timeout: float, cwd: Path | str | None
+) -> tuple[dict[str, str], str]:
     if not triples:
-        return
+        return {}, ""
     with tempfile.TemporaryDirectory(prefix="lin_oracle_") as work:
         job_file = Path(work) / "jobs.json"
         err_file = Path(work) / "errors.json"
@@ -481,15 +511,7 @@ def run_linearity_steps(
             raise PipelineRunError(
                 f"pipeline subprocess exited with {proc.returncode}:\n{_tail(proc.stderr)}"
             )
-        errors = json.loads(err_file.read_text())
-    if errors:
-        report = "\n".join(
-            f"job {idx} {triples[int(idx)]}:\n{_tail(tb, 15)}" for idx, tb in errors.items()
-        )
-        raise PipelineRunError(
-            f"{len(errors)} of {len(triples)} LinearityStep jobs failed:\n{report}\n"
-            f"--- stderr tail ---\n{_tail(proc.stderr, 15)}"
-        )
+        return json.loads(err_file.read_text()), proc.stderr
 
 
 def run_linearity_step(

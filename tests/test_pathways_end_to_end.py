@@ -12,6 +12,7 @@ on the same files, every array compared bit for bit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,8 @@ from pipeline_oracle import (
     MIRI_DQ_DEF,
     PipelineRunError,
     read_pipeline_product,
+    linearity_step_failures,
     read_with_ramp_model,
-    run_linearity_steps,
     write_linearity_reference,
     write_ramp_file,
 )
@@ -191,14 +192,51 @@ def _build_cases(root: Path) -> list[Case]:
     return cases
 
 
+def _failing_cases(root: Path) -> dict[str, tuple[Path, Path]]:
+    """Exposures on which jwst's LinearityStep fails (and lininspect refuses): name -> (exposure, reference)."""
+    root.mkdir()
+    exposure, reference = _multistripe_case(root, "superstripe", MULTISTRIPE["mstripe_fast_x"], seed=50)
+    _edit_primary(exposure, lambda header: header.update(SSTR_NST=2, SSTR_STP=16))
+    failing = {"superstripe": (exposure, reference)}
+    written, reference = _multistripe_case(root, "no_sstr_nst", MULTISTRIPE["mstripe_fast_x"], seed=51)
+    exposure = root / "no_sstr_nst_refpix.fits"  # plain FITS: no ASDF tree that could still hold SSTR_NST
+    with fits.open(written) as hdul:
+        del hdul[0].header["SSTR_NST"]
+        fits.HDUList([hdu for hdu in hdul if hdu.name != "ASDF"]).writeto(exposure)
+    failing["no_sstr_nst"] = (exposure, reference)
+    failing["onegroup"] = _read_level_case(root, "onegroup", seed=9, shape=(1, 1, 6, 6), nframes=4)
+    return failing
+
+
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
+def pipeline_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Case], dict[str, tuple[Path, Path, str]]]:
+    """Every case's products (jwst's and ours) and, in the same jwst child, the runs that must fail:
+    name -> (exposure, reference, jwst's traceback)."""
     root = tmp_path_factory.mktemp("pathways")
     built = _build_cases(root)
-    run_linearity_steps([(case.exposure, case.reference, case.pipeline_output) for case in built], root / "crds")
+    failing = _failing_cases(root / "failing")
+    jobs = [(case.exposure, case.reference, case.pipeline_output) for case in built]
+    jobs += [(exposure, reference, root / "failing" / f"{name}_pipeline.fits")
+             for name, (exposure, reference) in failing.items()]
+    errors = linearity_step_failures(jobs, root / "crds")
+    unexpected = {jobs[index][0].name: error[-3000:] for index, error in errors.items() if index < len(built)}
+    if unexpected:
+        raise PipelineRunError(f"LinearityStep failed on cases it must correct: {unexpected}")
     for case in built:
         correct_file(case.exposure, case.reference, case.our_output)
-    return {case.name: case for case in built}
+    failures = {name: (exposure, reference, errors.get(len(built) + n, ""))
+                for n, (name, (exposure, reference)) in enumerate(failing.items())}
+    return {case.name: case for case in built}, failures
+
+
+@pytest.fixture(scope="module")
+def cases(pipeline_runs) -> dict[str, Case]:  # type: ignore[no-untyped-def]
+    return pipeline_runs[0]
+
+
+@pytest.fixture(scope="module")
+def pipeline_failures(pipeline_runs) -> dict[str, tuple[Path, Path, str]]:  # type: ignore[no-untyped-def]
+    return pipeline_runs[1]
 
 
 CASE_NAMES = [
@@ -254,35 +292,28 @@ def test_multistripe_cut_is_not_a_contiguous_block(cases: dict[str, Case]) -> No
     assert not np.array_equal(plan.coeffs, reference.coeffs[:, :ny, x0 : x0 + nx])
 
 
-def test_superstripe_fails_in_the_pipeline_and_is_refused_here(tmp_path: Path) -> None:
-    exposure, reference = _multistripe_case(tmp_path, "superstripe", MULTISTRIPE["mstripe_fast_x"], seed=50)
-    _edit_primary(exposure, lambda header: header.update(SSTR_NST=2, SSTR_STP=16))
-    with pytest.raises(PipelineRunError, match="Unsupported shape"):
-        run_linearity_steps([(exposure, reference, tmp_path / "pipeline.fits")], tmp_path / "crds")
+def test_superstripe_fails_in_the_pipeline_and_is_refused_here(pipeline_failures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    exposure, reference, jwst_error = pipeline_failures["superstripe"]  # jwst ran on it with the cases above
+    assert re.search("Unsupported shape", jwst_error), jwst_error or "LinearityStep did not fail"
     with pytest.raises(LinInspectError, match="superstripe exposure"):
         correct_file(exposure, reference, tmp_path / "ours.fits")
     assert not (tmp_path / "ours.fits").exists()
 
 
-def test_multistripe_without_sstr_nst_fails_in_the_pipeline_and_is_refused_here(tmp_path: Path) -> None:
+def test_multistripe_without_sstr_nst_fails_in_the_pipeline_and_is_refused_here(pipeline_failures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Issue 15 item 12: jwst 3.0.0 cuts the reference with ``num_superstripe > 0`` read as None."""
-    written, reference = _multistripe_case(tmp_path, "no_sstr_nst", MULTISTRIPE["mstripe_fast_x"], seed=51)
-    exposure = tmp_path / "no_sstr_nst_refpix.fits"  # plain FITS: no ASDF tree that could still hold SSTR_NST
-    with fits.open(written) as hdul:
-        del hdul[0].header["SSTR_NST"]
-        fits.HDUList([hdu for hdu in hdul if hdu.name != "ASDF"]).writeto(exposure)
-    with pytest.raises(PipelineRunError, match="'>' not supported between instances of 'NoneType' and 'int'"):
-        run_linearity_steps([(exposure, reference, tmp_path / "pipeline.fits")], tmp_path / "crds")
+    exposure, reference, jwst_error = pipeline_failures["no_sstr_nst"]
+    assert re.search("'>' not supported between instances of 'NoneType' and 'int'", jwst_error), (
+        jwst_error or "LinearityStep did not fail")
     with pytest.raises(LinInspectError, match=r"no_sstr_nst_refpix.fits: multistripe exposure \(MSTR_\* keywords\) "
                                               r"without SSTR_NST; the pipeline fails"):
         correct_file(exposure, reference, tmp_path / "ours.fits")
     assert not (tmp_path / "ours.fits").exists()
 
 
-def test_one_group_read_level_fails_in_the_pipeline_and_is_refused_here(tmp_path: Path) -> None:
-    exposure, reference = _read_level_case(tmp_path, "onegroup", seed=9, shape=(1, 1, 6, 6), nframes=4)
-    with pytest.raises(PipelineRunError, match="IndexError"):
-        run_linearity_steps([(exposure, reference, tmp_path / "pipeline.fits")], tmp_path / "crds")
+def test_one_group_read_level_fails_in_the_pipeline_and_is_refused_here(pipeline_failures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    exposure, reference, jwst_error = pipeline_failures["onegroup"]
+    assert re.search("IndexError", jwst_error), jwst_error or "LinearityStep did not fail"
     with pytest.raises(LinInspectError, match="one group per integration"):
         correct_file(exposure, reference, tmp_path / "ours.fits")
 

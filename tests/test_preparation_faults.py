@@ -70,7 +70,7 @@ def _damage(cached: Path, damage: str, other: Path) -> None:
     elif damage == "other_exposure":
         cached.write_bytes(other.read_bytes())
     else:
-        [manifest] = cached.parent.glob("*_prepared.json")
+        [manifest] = cached.parent.glob(_manifest_name(cached))
         manifest.unlink()
         if damage == "manifest_fifo":
             os.mkfifo(manifest)
@@ -78,26 +78,56 @@ def _damage(cached: Path, damage: str, other: Path) -> None:
             manifest.write_bytes(b"{\"entry\": " + b"[" * 100000)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "empty", "not_fits", "flipped_sci", "renamed_groupdq",
-                                    "other_exposure", "manifest_fifo", "manifest_garbage"])
-def test_damaged_cached_ramp_is_prepared_again(prepared_once, other_exposure, tmp_path: Path, damage: str) -> None:  # type: ignore[no-untyped-def]
-    """Anything but the entry written for this input (checked by its manifest) is prepared again, never used."""
+def _manifest_name(entry: Path) -> str:
+    """The manifest beside a cached ramp: ``<stem>_<digest>_<token>_prepared.fits`` -> ``<stem>_<digest>_prepared.json``."""
+    return entry.name.rsplit("_", 2)[0] + "_prepared.json"
+
+
+DAMAGES = ["truncated", "empty", "not_fits", "flipped_sci", "renamed_groupdq", "other_exposure", "manifest_fifo",
+           "manifest_garbage"]
+
+
+@pytest.fixture(scope="module")
+def damaged_runs(prepared_once, other_exposure, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Every damage at once: a copy of the input per damage, prepared together by one command, each copy's
+    cached ramp damaged its own way, then all corrected again by one command. One jwst start-up per pass
+    instead of one per damage; each copy has its own manifest and entry, so each damage meets only its own."""
     env, work, uncal = prepared_once
-    cache = Path(env["LININSPECT_CACHE_DIR"])
-    [cached] = cache.glob("*_prepared.fits")
-    _damage(cached, damage, other_exposure)
-    output = tmp_path / "again.fits"
-    result = lininspect("correct", str(uncal), "-o", str(output), env=env, cwd=work)
+    folder = tmp_path_factory.mktemp("damaged")
+    run_env = env | {"LININSPECT_CACHE_DIR": str(folder / "prepared")}
+    copies = {damage: folder / f"jw_{damage}_uncal.fits" for damage in DAMAGES}
+    for copy in copies.values():
+        shutil.copyfile(uncal, copy)
+    (folder / "first").mkdir()
+    first = lininspect("correct", *map(str, copies.values()), "--output-dir", str(folder / "first"), env=run_env,
+                       cwd=work)
+    assert first.returncode == 0, first.stderr
+    for damage, copy in copies.items():
+        [cached] = (folder / "prepared").glob(f"{copy.name.split('.')[0]}_*_prepared.fits")
+        _damage(cached, damage, other_exposure)
+    (folder / "again").mkdir()
+    again = lininspect("correct", *map(str, copies.values()), "--output-dir", str(folder / "again"), env=run_env,
+                       cwd=work)
+    return folder, copies, again
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_damaged_cached_ramp_is_prepared_again(prepared_once, damaged_runs, damage: str) -> None:  # type: ignore[no-untyped-def]
+    """Anything but the entry written for this input (checked by its manifest) is prepared again, never used."""
+    _, work, _ = prepared_once
+    folder, copies, result = damaged_runs
+    copy = copies[damage]
     assert result.returncode == 0, result.stderr
-    assert "run first" in result.stderr and "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith(f"lininspect: note: {copy}: ")]
+    assert any("run first" in line for line in notes) and not any("cached first" in line for line in notes), notes
+    output = folder / "again" / copy.name.replace("_uncal", "_linearity")
     again, first = read_pipeline_product(output), read_pipeline_product(work / "first.fits")
     for name in ("SCI", "PIXELDQ", "GROUPDQ"):
         assert again[name].tobytes() == first[name].tobytes(), name
-    [manifest] = cache.glob("*_prepared.json")
-    entry = cache / json.loads(manifest.read_text())["entry"]
+    [manifest] = (folder / "prepared").glob(f"{copy.name.split('.')[0]}_*_prepared.json")
+    entry = folder / "prepared" / json.loads(manifest.read_text())["entry"]
     assert fits.getheader(entry)["S_SATURA"] == "COMPLETE"  # the cache holds a whole prepared ramp again
-    for leftover in set(cache.iterdir()) - {manifest, entry}:  # the next test starts from one entry
-        leftover.unlink()
 
 
 def test_many_processes_preparing_one_file_at_once_all_get_a_whole_entry(prepared_once, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -163,9 +193,12 @@ def test_a_refusal_after_crds_and_preparation_is_one_line(prepared_once, tmp_pat
     from lininspect.core.demo import write_demo
 
     env, work, uncal = prepared_once
-    demo = write_demo(tmp_path / "demo")  # a MIRI reference: refused against this NIRCam exposure
     command, *options = refused
-    options = [option.format(tmp=tmp_path, demo_reference=demo.reference) for option in options]
+    if any("{demo_reference}" in option for option in options):  # written only for the case that names it
+        demo_reference = write_demo(tmp_path / "demo").reference  # MIRI: refused against this NIRCam exposure
+    else:
+        demo_reference = None
+    options = [option.format(tmp=tmp_path, demo_reference=demo_reference) for option in options]
     result = lininspect(command, str(uncal), *options, env=env, cwd=work)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()

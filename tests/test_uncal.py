@@ -87,12 +87,17 @@ def test_uncal_equals_detector1_through_linearity(uncal_run, case: str) -> None:
 
 def test_only_missing_steps_run_on_an_intermediate_product(uncal_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, env, work, _, _ = uncal_run
-    for case, later in (("miri_sub", "ipc, firstframe, lastframe, reset"), ("nrc_sub", "ipc, superbias, refpix")):
-        intermediate = work / f"jw_{case}_saturation.fits"
+    later_steps = {"miri_sub": "ipc, firstframe, lastframe, reset", "nrc_sub": "ipc, superbias, refpix"}
+    intermediates = {case: work / f"jw_{case}_saturation.fits" for case in later_steps}
+    # Both in one command (one jwst start-up, not two); each file's note names it and its own steps.
+    result = lininspect("correct", *map(str, intermediates.values()), "--output-dir", str(tmp_path), env=env, cwd=work)
+    assert result.returncode == 0, result.stderr
+    notes = result.stderr.splitlines()
+    for case, later in later_steps.items():
+        intermediate = intermediates[case]
         assert fits.getheader(intermediate)["S_SATURA"] == "COMPLETE"
-        result = lininspect("correct", str(intermediate), "--output-dir", str(tmp_path), env=env, cwd=work)
-        assert result.returncode == 0, result.stderr
-        assert f"pipeline steps {later} run first" in result.stderr
+        assert any(line.startswith(f"lininspect: note: {intermediate}: pipeline steps {later} run first")
+                   for line in notes), result.stderr
         ours = read_pipeline_product(tmp_path / f"jw_{case}_linearity.fits")
         theirs = read_pipeline_product(work / "theirs" / f"jw_{case}_linearity.fits")
         for name in ("SCI", "PIXELDQ", "GROUPDQ"):

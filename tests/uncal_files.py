@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+import session_shared
 from crds_cache import (
     CrdsCache,
     Rule,
@@ -37,7 +38,20 @@ def _rules(instrument: str, reftype: str, early: str, late: str) -> list[Rule]:
 
 
 def make_uncal_cache(root: Path, seed: int = 11) -> CrdsCache:
-    """Two dates for every reference type, so a step that ignored the date would differ."""
+    """Two dates for every reference type, so a step that ignored the date would differ.
+
+    The same seed makes the same cache, so a test session writes it once (547 MB, 18 s on an idle
+    machine; five test files ask for it) and each caller gets its own tree at ``root``: references
+    hard-linked, mappings and crds' config copied (the only parts crds or a test writes)."""
+    shared = session_shared.built_once(f"uncal_crds_{seed}", lambda folder: _write_uncal_cache(folder, seed))
+    if shared is None:
+        return _write_uncal_cache(root, seed)
+    root = session_shared.linked_copy(shared, Path(root), copied=("mappings", "config")).resolve()
+    files = {path.name: path for path in (root / "references").rglob("*.fits")}
+    return CrdsCache(root, "jwst_0001.pmap", files)
+
+
+def _write_uncal_cache(root: Path, seed: int) -> CrdsCache:
     rng = np.random.default_rng(seed)
     rules: dict = {}
     writers: dict = {}
