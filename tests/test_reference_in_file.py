@@ -82,11 +82,12 @@ def test_correct_of_one_file_does_not_hold_the_coefficient_sets(tmp_path: Path) 
     assert result.peak_mb < 300, result.peak_mb
 
 
-@pytest.mark.parametrize("fault", ["truncated", "replaced"])
+@pytest.mark.parametrize("fault", ["truncated", "replaced", "rewritten"])
 def test_a_reference_changed_after_the_first_pass_gives_one_line_and_no_product(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
     reference = _read_level_reference(tmp_path / "ref.fits", 300, 64)
+    os.utime(reference, ns=(10**18, 10**18))  # written long before: a coarse clock cannot hide the rewrite below
     exposure = _read_level_exposure(tmp_path / "r_lastframe.fits", (2, 3, 300, 64))
     first_pass = correction.PreparedPerTile.after_first_pass
 
@@ -94,6 +95,10 @@ def test_a_reference_changed_after_the_first_pass_gives_one_line_and_no_product(
         prepared = first_pass(*args)  # type: ignore[arg-type]
         if fault == "truncated":
             os.truncate(reference, os.path.getsize(reference) // 2)
+        elif fault == "rewritten":  # same file, same size, other coefficients: only the time of the write tells
+            with open(reference, "r+b") as stream:
+                stream.seek(-2880, os.SEEK_END)
+                stream.write(bytes(range(256)) * 11)
         else:
             shutil.copy(reference, tmp_path / "other.fits")
             os.replace(tmp_path / "other.fits", reference)
@@ -104,6 +109,7 @@ def test_a_reference_changed_after_the_first_pass_gives_one_line_and_no_product(
         correct_file(exposure, reference, tmp_path / "r_linearity.fits")
     message = str(raised.value)
     assert "\n" not in message and message.startswith(f"{reference}: ")
-    expected = "ended early" if fault == "truncated" else "replaced by another file while it was being read"
+    expected = {"truncated": "ended early", "replaced": "replaced by another file while it was being read",
+                "rewritten": "rewritten in place while it was being read"}[fault]
     assert expected in message
     assert sorted(path.name for path in tmp_path.iterdir()) == ["r_lastframe.fits", "ref.fits"]

@@ -89,6 +89,21 @@ def test_run_after_the_exposure_is_replaced_says_so_in_one_dialog(qtbot, small_f
     window.close()
 
 
+def test_run_after_the_exposure_is_rewritten_in_place_says_so_in_one_dialog(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Same file, same size, other samples: a run would have mixed what was shown with what is there now."""
+    shown = _dialogs(monkeypatch)
+    path = _own_copy(small_files, tmp_path)
+    os.utime(path, ns=(10**18, 10**18))  # written long before: a coarse clock cannot hide the rewrite below
+    window = shown_window(qtbot, path, small_files.reference)
+    with open(path, "r+b") as stream:
+        stream.seek(-2880, os.SEEK_END)
+        stream.write(bytes(range(256)) * 11)
+    menu_action(window, "Correction", "Run").trigger()
+    assert shown == [f"{path}: rewritten in place since it was opened; open it again"]
+    assert window.session.result is None
+    window.close()
+
+
 def test_a_refusal_dialog_shows_a_file_name_with_control_characters_escaped(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Item 9: a newline in a name split the one-line refusal; escape sequences reached the dialog raw."""
     shown = _dialogs(monkeypatch)

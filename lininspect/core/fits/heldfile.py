@@ -45,6 +45,8 @@ class HeldFile:
             raise LinInspectError(f"{self.path}: is not a regular file")
         self.size = status.st_size
         self._identity = (status.st_dev, status.st_ino)
+        #: A write in place at the same size leaves the identity and size as they were, not this.
+        self._modified_ns = status.st_mtime_ns
         #: Called with (offset, bytes) after each read: lets a digest use the reads made anyway.
         self.observer: Callable[[int, bytes], None] | None = None
 
@@ -89,4 +91,6 @@ class HeldFile:
             return "replaced by another file"
         if now.st_size != self.size or os.fstat(self.fd).st_size != self.size:
             return f"changed size ({self.size} bytes when opened, {now.st_size} now)"
+        if now.st_mtime_ns != self._modified_ns:
+            return "rewritten in place"
         return None
