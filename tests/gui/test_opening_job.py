@@ -210,3 +210,39 @@ def test_the_plane_an_opening_job_read_is_drawn_without_reading_or_scaling_it_on
                                   analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
     assert on_gui_thread == []
     window.close()
+
+
+def test_the_correction_a_reference_job_readied_is_drawn_without_scaling_it_on_the_gui_thread(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The job that reads a reference corrects the plane shown and computes its limits and stretch; the panel looks
+    them up by the plane itself, which the correction returned as a new view each time it was asked, so the GUI
+    thread computed them again (5-8 ms on a full frame, in the turn that paints the image)."""
+    window = shown_window(qtbot, None, None)
+    opening = window.open_input(small_files.exposure)  # its plane made ready to draw in the job, as the reference's
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    correct_file(small_files.exposure, small_files.reference, tmp_path / "corrected.fits")
+    expected = open_exposure(tmp_path / "corrected.fits").plane(0, window.group)
+    on_gui_thread: list[str] = []
+    real_limits, real_stretch = analysis.display_limits, analysis.stretch
+
+    def record(what: str, values: object) -> None:
+        if threading.current_thread() is threading.main_thread() and np.size(values) == expected.size:
+            on_gui_thread.append(what)
+
+    def recorded_limits(values, method):  # type: ignore[no-untyped-def]
+        record("limits", values)
+        return real_limits(values, method)
+
+    def recorded_stretch(values, low, high, kind, like=None):  # type: ignore[no-untyped-def]
+        record("stretch", values)
+        return real_stretch(values, low, high, kind, like)
+
+    monkeypatch.setattr(analysis, "display_limits", recorded_limits)
+    monkeypatch.setattr(analysis, "stretch", recorded_stretch)
+    reading = window.open_reference_in_background(small_files.reference)
+    qtbot.waitUntil(lambda: reading.done, timeout=WAIT_MS)
+    monkeypatch.undo()
+    low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.right.image.image,
+                                  analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+    assert on_gui_thread == []
+    window.close()
