@@ -19,6 +19,7 @@ from lininspect.core.fits.exposure import open_exposure
 from lininspect.core.fits.product import correct_file
 from lininspect.core.kernels import pathway
 from lininspect.core.references import reference as reference_module
+from lininspect.gui import settingsfile
 from lininspect.model import session as session_module
 
 #: Only detects a hang: the slowed read takes seconds, a GUI thread that waits on it misses every beat.
@@ -246,3 +247,18 @@ def test_the_correction_a_reference_job_readied_is_drawn_without_scaling_it_on_t
                                   analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
     assert on_gui_thread == []
     window.close()
+
+
+def test_an_opened_file_joins_the_recent_files_on_disk_after_its_turn_not_in_it(qtbot, small_files, private_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Writing the settings file waits for the disk (5-25 ms); QSettings did it in the turn after the recent files
+    changed, the one that paints the file just opened. The file is written later in a turn of its own, or on closing."""
+    monkeypatch.setattr(settingsfile, "SYNC_DELAY_MS", 60_000)  # later than this test looks
+    window = shown_window(qtbot, None, None)
+    opening = window.open_input(small_files.exposure)
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    qtbot.wait(100)  # the turns that follow the opening, the paint included
+    assert str(small_files.exposure.resolve()) in window.actions._recent()  # the menu has it already
+    written = f"last_dir={small_files.exposure.resolve().parent}\n"  # the recent files are a binary variant
+    assert written not in (private_settings.read_text() if private_settings.exists() else "")
+    window.close()
+    assert written in private_settings.read_text()
