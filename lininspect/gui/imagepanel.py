@@ -23,6 +23,10 @@ from .viewtext import ViewText
 BACKGROUND = "#1b1d21"
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background=BACKGROUND, foreground="#c8c8c8")
 
+#: Colours in an image's lookup table (as pyqtgraph's ImageItem.setColorMap makes it).
+LUT_SIZE = 256
+#: A colour map's name and lookup table.
+Colours = tuple[str | None, np.ndarray]
 #: NO_LIN_CORR pixels in the overlay: opaque cyan, a colour none of the colour maps but turbo
 #: uses; see-through magenta was lost on inferno's purples where pooled blocks are 2 px wide.
 OVERLAY_RGBA = (0, 255, 255, 255)
@@ -83,8 +87,15 @@ class ColourBar(pg.PlotItem):
         self._image.setLevels((0, 1))
         self.addItem(self._image)
         self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        #: The scale drawn by :meth:`configure` (colours, low, high, stretch, unit), else None.
+        self._shown: tuple[Colours, float, float, str, str] | None = None
 
     def configure(self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str) -> None:
+        colours = (colormap.name, colormap.getLookupTable(nPts=LUT_SIZE))
+        shown, self._shown = self._shown, None
+        if shown is not None and shown[1:] == (low, high, kind, unit) and _same_colours(shown[0], colours):
+            self._shown = shown  # as drawn: its ramp and ticks would be drawn again for nothing
+            return
         self._set_axis_width(AXIS_WIDTH)
         self._image.setImage(_RAMP, levels=(0, 1), autoLevels=False)
         self._image.setRect(QRectF(0, 0, 1, 1))
@@ -100,9 +111,11 @@ class ColourBar(pg.PlotItem):
         axis = self.getAxis("right")
         axis.setTicks([ticks, []])
         axis.setLabel(unit)
+        self._shown = (colours, low, high, kind, unit)
 
     def configure_classes(self, colormap: pg.ColorMap, labels: tuple[str, ...]) -> None:
         """A legend of len(labels) coloured blocks, for an image of classes 0, 1, ... (not a scale)."""
+        self._shown = None
         count = len(labels)
         self._set_axis_width(CLASS_AXIS_WIDTH)  # "NO_LIN_CORR" is wider than any number
         self._image.setImage(np.arange(count, dtype=np.float32).reshape(count, 1), levels=(0, count - 1),
@@ -116,6 +129,7 @@ class ColourBar(pg.PlotItem):
 
     def clear(self) -> None:
         """No image, no scale: an empty panel must not keep another exposure's values."""
+        self._shown = None
         self._image.hide()
         axis = self.getAxis("right")
         axis.setTicks([[], []])
@@ -132,6 +146,10 @@ MIN_TICK_GAP = 0.04
 BAR_WIDTH, AXIS_WIDTH, CLASS_AXIS_WIDTH = 32, 72, 100
 #: The colour bar's image: 0..1 bottom to top.
 _RAMP = np.linspace(0, 1, 256, dtype=np.float32).reshape(256, 1)
+
+
+def _same_colours(one: Colours, other: Colours) -> bool:
+    return one[0] == other[0] and np.array_equal(one[1], other[1])
 
 
 def _format(value: float) -> str:
@@ -171,6 +189,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.message.setZValue(15)
         self.view.addItem(self.message, ignoreBounds=True)
         self._shape: tuple[int, int] | None = None
+        #: The image drawn as it was given to :meth:`set_image` (not pooled) and its colours, else None.
+        self._drawn: tuple[np.ndarray, Colours] | None = None
         #: Masks drawn pooled to the zoom (see analysis.max_pool), kept whole to re-pool on zoom.
         self._overlay_mask: np.ndarray | None = None
         self._image_mask: np.ndarray | None = None
@@ -207,16 +227,22 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         """
         self._image_mask = None
         self._image_map = None
+        drawn, self._drawn = self._drawn, None
         if display is None:
             self.image.clear()
             self.image.hide()
             self.colourbar.clear()
         elif pool_about is None:
-            self.image.setImage(display, levels=(0, 1), autoLevels=False)
-            self.image.setRect(QRectF(0, 0, display.shape[1], display.shape[0]))
-            self.image.setColorMap(colormap)
-            self.image.show()
-            self._set_shape(display.shape)
+            colours = (colormap.name, colormap.getLookupTable(nPts=LUT_SIZE))
+            # The same image in the same colours (the other panel's file or reference changed): pyqtgraph would
+            # convert it again to paint it, a full frame's work in the turn that paints the new one.
+            if drawn is None or drawn[0] is not display or not _same_colours(drawn[1], colours):
+                self.image.setImage(display, levels=(0, 1), autoLevels=False)
+                self.image.setRect(QRectF(0, 0, display.shape[1], display.shape[0]))
+                self.image.setColorMap(colormap)
+                self.image.show()
+                self._set_shape(display.shape)
+            self._drawn = (display, colours)
         else:
             self.image.setColorMap(colormap)
             self.image.show()
@@ -243,6 +269,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.colourbar.configure_classes(colours, MASK_LABELS)
         self._image_mask = np.asarray(mask, dtype=bool)
         self._image_map = None
+        self._drawn = None
         self._set_shape(self._image_mask.shape)
         self.message.setText("")
         self.image.show()
