@@ -156,6 +156,15 @@ def _format(value: float) -> str:
     return f"{value:.6g}"
 
 
+class Title(pg.LabelItem):
+    """A panel's title: set again to the same text, it leaves the panel's layout alone (pyqtgraph's label
+    asks for a new layout, and the panel is painted again, at every redraw)."""
+
+    def setText(self, text: str, **args: object) -> None:  # noqa: N802 (pyqtgraph's name)
+        if text != getattr(self, "text", None) or args:  # set first by the constructor
+            super().setText(text, **args)
+
+
 class ImagePanel(pg.GraphicsLayoutWidget):
     """Shows one image already mapped to 0..1 by the shared colour scale."""
 
@@ -165,7 +174,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
 
     def __init__(self, title: str) -> None:
         super().__init__()
-        self.title = self.ci.addLabel(title, row=0, col=0, colspan=2, size="11pt", color="#e8e8e8")
+        self.title = Title(title, size="11pt", color="#e8e8e8")
+        self.ci.addItem(self.title, row=0, col=0, colspan=2)
         self.view = SelectViewBox()
         self.plot = pg.PlotItem(viewBox=self.view)
         self.plot.setLabel("bottom", "x (array column)")
@@ -256,7 +266,9 @@ class ImagePanel(pg.GraphicsLayoutWidget):
     def _show_values(self, shown: bool) -> None:
         """Numbers on the pixel axes only while there is an image to measure."""
         for side in ("bottom", "left"):
-            self.plot.getAxis(side).setStyle(showValues=shown)
+            axis = self.plot.getAxis(side)
+            if axis.style["showValues"] != shown:  # setting it again would make the axis generate its ticks again
+                axis.setStyle(showValues=shown)
 
     def _centre_message(self) -> None:
         """The hint sits in the middle of what the view shows, wherever the (linked) view has moved."""
