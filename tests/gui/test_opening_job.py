@@ -262,3 +262,23 @@ def test_an_opened_file_joins_the_recent_files_on_disk_after_its_turn_not_in_it(
     assert written not in (private_settings.read_text() if private_settings.exists() else "")
     window.close()
     assert written in private_settings.read_text()
+
+
+def test_a_reference_read_leaves_the_input_panel_and_its_colour_bar_as_drawn(qtbot, small_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A new reference changes the right panel only; the left one was given its image, colours and scale again, and
+    pyqtgraph converted the whole frame again to paint it, in the turn that paints the corrected image."""
+    window = shown_window(qtbot, None, None)
+    opening = window.open_input(small_files.exposure)
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    shown, ticks = window.left.image.image, window.left.colourbar.getAxis("right")._tickLevels
+    given: list[str] = []
+    for name, item in (("image", window.left.image), ("colour bar", window.left.colourbar._image)):
+        real = item.setImage
+        monkeypatch.setattr(item, "setImage", lambda *args, real=real, name=name, **kwargs: (given.append(name), real(*args, **kwargs))[1])
+    reading = window.open_reference_in_background(small_files.reference)
+    qtbot.waitUntil(lambda: reading.done, timeout=WAIT_MS)
+    assert window.right.image.isVisible() and window.right.title.text.startswith("Corrected")
+    assert given == []
+    assert window.left.image.image is shown and window.left.image.isVisible()
+    assert window.left.colourbar.getAxis("right")._tickLevels == ticks
+    window.close()
