@@ -11,11 +11,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph import functions_qimage
-from PyQt6.QtGui import QImage, qRgb, qRgba
 from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QPen
+from PyQt6.QtGui import QColor, QImage, QPen, qRgb, qRgba
 from PyQt6.QtWidgets import QGraphicsRectItem
+from pyqtgraph import functions_qimage
 
 from ..core.analysis import analysis
 from ..model import maps
@@ -208,7 +207,7 @@ class Title(pg.LabelItem):
     """A panel's title: set again to the same text, it leaves the panel's layout alone (pyqtgraph's label
     asks for a new layout, and the panel is painted again, at every redraw)."""
 
-    def setText(self, text: str, **args: object) -> None:  # noqa: N802 (pyqtgraph's name)
+    def setText(self, text: str, **args: object) -> None:  # pyqtgraph's name
         if text != getattr(self, "text", None) or args:  # set first by the constructor
             super().setText(text, **args)
 

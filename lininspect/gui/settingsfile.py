@@ -66,7 +66,7 @@ class _LaterSync(QObject):
         self.timer.setInterval(SYNC_DELAY_MS)
         self.timer.timeout.connect(settings.sync)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
         if event.type() != QEvent.Type.UpdateRequest:
             return False
         self.timer.start()

@@ -10,8 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from guihelpers import menu_action, shown_window
 from PyQt6.QtCore import QTimer
-from pyqtgraph import functions_qimage
 from PyQt6.QtWidgets import QFileDialog
+from pyqtgraph import functions_qimage
 
 from lininspect.core import dq
 from lininspect.core.analysis import analysis
