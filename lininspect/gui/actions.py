@@ -202,9 +202,12 @@ class Actions(QObject):
         """An opened file: first in the recent files, and its folder where file choosers start."""
         settings = self.window.settings
         path = Path(path).resolve()
-        settings.setValue("last_dir", str(path.parent))
         recent = [p for p in self._recent() if p != str(path)]
-        settings.setValue("recent", [str(path)] + recent[: MAX_RECENT - 1])
+        remembered = {"last_dir": str(path.parent), "recent": [str(path)] + recent[: MAX_RECENT - 1]}
+        if all(settings.value(key) == value for key, value in remembered.items()):
+            return  # a file opened again: nothing to write
+        for key, value in remembered.items():
+            settings.setValue(key, value)
         self._update_recent_menu()
 
     def _recent(self) -> list[str]:

@@ -12,8 +12,9 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QPen
+from PyQt6.QtGui import QColor, QImage, QPen, qRgb, qRgba
 from PyQt6.QtWidgets import QGraphicsRectItem
+from pyqtgraph import functions_qimage
 
 from ..core.analysis import analysis
 from ..model import maps
@@ -23,12 +24,62 @@ from .viewtext import ViewText
 BACKGROUND = "#1b1d21"
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background=BACKGROUND, foreground="#c8c8c8")
 
+#: Colours in an image's lookup table (as pyqtgraph's ImageItem.setColorMap makes it).
+LUT_SIZE = 256
+#: The levels a panel's image is drawn on: its values are already mapped to 0..1.
+LEVELS = (0.0, 1.0)
+#: A colour map's name and lookup table.
+Colours = tuple[str | None, np.ndarray]
 #: NO_LIN_CORR pixels in the overlay: opaque cyan, a colour none of the colour maps but turbo
 #: uses; see-through magenta was lost on inferno's purples where pooled blocks are 2 px wide.
 OVERLAY_RGBA = (0, 255, 255, 255)
 #: The NO_LIN_CORR mask view: corrected pixels dark grey, NO_LIN_CORR ones magenta.
 MASK_COLOURS = ("#3a3d44", "#ff00c8")
 MASK_LABELS = ("corrected", "NO_LIN_CORR")
+
+
+def colour_indices(display: np.ndarray) -> np.ndarray | None:
+    """``display`` (values 0..1) as the 8-bit indices into its colour map that :class:`PanelImage` paints, computed
+    as pyqtgraph computes them when it paints (for a job to do); None when ``display`` has NaN pixels, which
+    pyqtgraph paints transparent its own way."""
+    if display.ndim != 2 or display.dtype.kind != "f" or np.isnan(display.min()):
+        return None
+    placeholder = np.zeros((LUT_SIZE, 3), dtype=np.uint8)  # the indices depend on the table's size only
+    indices, _ = functions_qimage._rescale_and_lookup_float(np, display, np.asarray(LEVELS), placeholder, forceApplyLut=False)
+    return np.ascontiguousarray(indices)
+
+
+class PanelImage(pg.ImageItem):
+    """An ImageItem that paints the colour indices a job made of its image instead of making them itself.
+
+    pyqtgraph converts a float image to indices into its colour table on the first paint after
+    it is set: 2-12 ms for a full frame on the GUI thread, in the turn that paints a new file.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._indexed: tuple[np.ndarray, np.ndarray] | None = None
+
+    def set_indexed(self, image: np.ndarray, indexed: np.ndarray | None) -> None:
+        """``indexed``: :func:`colour_indices` of ``image``, the image just set (None: pyqtgraph's own conversion)."""
+        self._indexed = None if indexed is None else (image, indexed)
+
+    def render(self) -> None:
+        prepared, lut = self._indexed, self.lut
+        if (prepared is None or prepared[0] is not self.image or not isinstance(lut, np.ndarray) or lut.dtype != np.uint8
+                or len(lut) != LUT_SIZE or self.levels is None or tuple(self.levels) != LEVELS or self.autoDownsample
+                or self.axisOrder != "row-major"):  # fmt: skip
+            super().render()
+            return
+        # What pyqtgraph's render makes of a float image without NaN: an Indexed8 image on the colour table.
+        colours = [qRgb(*rgb) for rgb in lut.tolist()] if lut.shape[1] == 3 else [qRgba(*rgba) for rgba in lut.tolist()]
+        qimage = pg.functions.ndarray_to_qimage(prepared[1], QImage.Format.Format_Indexed8)
+        qimage.setColorTable(colours)
+        self._processingBuffer = None
+        self._displayBuffer = None
+        self.qimage = qimage
+        self._renderRequired = False
+        self._unrenderable = False
 
 
 class SelectViewBox(pg.ViewBox):
@@ -83,8 +134,15 @@ class ColourBar(pg.PlotItem):
         self._image.setLevels((0, 1))
         self.addItem(self._image)
         self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        #: The scale drawn by :meth:`configure` (colours, low, high, stretch, unit), else None.
+        self._shown: tuple[Colours, float, float, str, str] | None = None
 
     def configure(self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str) -> None:
+        colours = (colormap.name, colormap.getLookupTable(nPts=LUT_SIZE))
+        shown, self._shown = self._shown, None
+        if shown is not None and shown[1:] == (low, high, kind, unit) and _same_colours(shown[0], colours):
+            self._shown = shown  # as drawn: its ramp and ticks would be drawn again for nothing
+            return
         self._set_axis_width(AXIS_WIDTH)
         self._image.setImage(_RAMP, levels=(0, 1), autoLevels=False)
         self._image.setRect(QRectF(0, 0, 1, 1))
@@ -100,9 +158,11 @@ class ColourBar(pg.PlotItem):
         axis = self.getAxis("right")
         axis.setTicks([ticks, []])
         axis.setLabel(unit)
+        self._shown = (colours, low, high, kind, unit)
 
     def configure_classes(self, colormap: pg.ColorMap, labels: tuple[str, ...]) -> None:
         """A legend of len(labels) coloured blocks, for an image of classes 0, 1, ... (not a scale)."""
+        self._shown = None
         count = len(labels)
         self._set_axis_width(CLASS_AXIS_WIDTH)  # "NO_LIN_CORR" is wider than any number
         self._image.setImage(np.arange(count, dtype=np.float32).reshape(count, 1), levels=(0, count - 1),
@@ -116,6 +176,7 @@ class ColourBar(pg.PlotItem):
 
     def clear(self) -> None:
         """No image, no scale: an empty panel must not keep another exposure's values."""
+        self._shown = None
         self._image.hide()
         axis = self.getAxis("right")
         axis.setTicks([[], []])
@@ -134,8 +195,21 @@ BAR_WIDTH, AXIS_WIDTH, CLASS_AXIS_WIDTH = 32, 72, 100
 _RAMP = np.linspace(0, 1, 256, dtype=np.float32).reshape(256, 1)
 
 
+def _same_colours(one: Colours, other: Colours) -> bool:
+    return one[0] == other[0] and np.array_equal(one[1], other[1])
+
+
 def _format(value: float) -> str:
     return f"{value:.6g}"
+
+
+class Title(pg.LabelItem):
+    """A panel's title: set again to the same text, it leaves the panel's layout alone (pyqtgraph's label
+    asks for a new layout, and the panel is painted again, at every redraw)."""
+
+    def setText(self, text: str, **args: object) -> None:  # pyqtgraph's name
+        if text != getattr(self, "text", None) or args:  # set first by the constructor
+            super().setText(text, **args)
 
 
 class ImagePanel(pg.GraphicsLayoutWidget):
@@ -147,7 +221,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
 
     def __init__(self, title: str) -> None:
         super().__init__()
-        self.title = self.ci.addLabel(title, row=0, col=0, colspan=2, size="11pt", color="#e8e8e8")
+        self.title = Title(title, size="11pt", color="#e8e8e8")
+        self.ci.addItem(self.title, row=0, col=0, colspan=2)
         self.view = SelectViewBox()
         self.plot = pg.PlotItem(viewBox=self.view)
         self.plot.setLabel("bottom", "x (array column)")
@@ -158,8 +233,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.ci.addItem(self.plot, row=1, col=0)
         self.colourbar = ColourBar()
         self.ci.addItem(self.colourbar, row=1, col=1)
-        self.image = pg.ImageItem()
-        self.image.setLevels((0, 1))
+        self.image = PanelImage()
+        self.image.setLevels(LEVELS)
         self.view.addItem(self.image)
         self.overlay = pg.ImageItem()
         self.overlay.setZValue(5)
@@ -171,6 +246,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.message.setZValue(15)
         self.view.addItem(self.message, ignoreBounds=True)
         self._shape: tuple[int, int] | None = None
+        #: The image drawn as it was given to :meth:`set_image` (not pooled) and its colours, else None.
+        self._drawn: tuple[np.ndarray, Colours] | None = None
         #: Masks drawn pooled to the zoom (see analysis.max_pool), kept whole to re-pool on zoom.
         self._overlay_mask: np.ndarray | None = None
         self._image_mask: np.ndarray | None = None
@@ -198,25 +275,34 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         return self._pool
 
     def set_image(
-        self, display: np.ndarray | None, colormap: pg.ColorMap, message: str = "", *, pool_about: float | None = None
-    ) -> None:
+        self, display: np.ndarray | None, colormap: pg.ColorMap, message: str = "", *, pool_about: float | None = None,
+        indexed: np.ndarray | None = None,
+    ) -> None:  # fmt: skip
         """Show ``display`` (values 0..1) or, when None, an empty panel with ``message``.
 
         ``pool_about``: ``display`` is a map whose isolated values matter; it is drawn pooled to
         the zoom, each block showing its value farthest from this one (the map's "nothing here").
+        ``indexed``: :func:`colour_indices` of ``display``, made in a job.
         """
         self._image_mask = None
         self._image_map = None
+        drawn, self._drawn = self._drawn, None
         if display is None:
             self.image.clear()
             self.image.hide()
             self.colourbar.clear()
         elif pool_about is None:
-            self.image.setImage(display, levels=(0, 1), autoLevels=False)
-            self.image.setRect(QRectF(0, 0, display.shape[1], display.shape[0]))
-            self.image.setColorMap(colormap)
-            self.image.show()
-            self._set_shape(display.shape)
+            colours = (colormap.name, colormap.getLookupTable(nPts=LUT_SIZE))
+            # The same image in the same colours (the other panel's file or reference changed): pyqtgraph would
+            # convert it again to paint it, a full frame's work in the turn that paints the new one.
+            if drawn is None or drawn[0] is not display or not _same_colours(drawn[1], colours):
+                self.image.setImage(display, levels=LEVELS, autoLevels=False)
+                self.image.set_indexed(self.image.image, indexed)  # pyqtgraph holds a view of ``display``
+                self.image.setRect(QRectF(0, 0, display.shape[1], display.shape[0]))
+                self.image.setColorMap(colormap)
+                self.image.show()
+                self._set_shape(display.shape)
+            self._drawn = (display, colours)
         else:
             self.image.setColorMap(colormap)
             self.image.show()
@@ -230,7 +316,9 @@ class ImagePanel(pg.GraphicsLayoutWidget):
     def _show_values(self, shown: bool) -> None:
         """Numbers on the pixel axes only while there is an image to measure."""
         for side in ("bottom", "left"):
-            self.plot.getAxis(side).setStyle(showValues=shown)
+            axis = self.plot.getAxis(side)
+            if axis.style["showValues"] != shown:  # setting it again would make the axis generate its ticks again
+                axis.setStyle(showValues=shown)
 
     def _centre_message(self) -> None:
         """The hint sits in the middle of what the view shows, wherever the (linked) view has moved."""
@@ -243,6 +331,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.colourbar.configure_classes(colours, MASK_LABELS)
         self._image_mask = np.asarray(mask, dtype=bool)
         self._image_map = None
+        self._drawn = None
         self._set_shape(self._image_mask.shape)
         self.message.setText("")
         self.image.show()

@@ -14,7 +14,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from PyQt6.QtCore import QSettings, QStandardPaths
+from PyQt6.QtCore import QEvent, QObject, QSettings, QStandardPaths, QTimer
 
 from ..core.errors import printable
 
@@ -40,11 +40,42 @@ def open_settings() -> tuple[QSettings, str | None]:
     path = settings_path()
     reason = _unfit(path)
     if reason is None:
-        return QSettings(str(path), QSettings.Format.IniFormat), None
+        return _synced_later(QSettings(str(path), QSettings.Format.IniFormat)), None
     scratch = tempfile.TemporaryDirectory(prefix="lininspect-settings-")
-    settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
+    settings = _synced_later(QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat))
     settings.scratch = scratch  # removed with the settings
     return settings, f"{printable(str(path))}: settings not read ({reason}); defaults are used and nothing is saved"
+
+
+#: How long after a change the settings file is written, in milliseconds.
+SYNC_DELAY_MS = 1000
+
+
+class _LaterSync(QObject):
+    """Writes changed settings a second later, in a turn of the event loop of their own.
+
+    QSettings writes its file (and waits for the disk: 5-25 ms) in the turn after a change, which
+    for a file just opened is the turn that paints it (the recent files change). Closing the
+    window writes them at once, as before.
+    """
+
+    def __init__(self, settings: QSettings) -> None:
+        super().__init__(settings)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(SYNC_DELAY_MS)
+        self.timer.timeout.connect(settings.sync)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
+        if event.type() != QEvent.Type.UpdateRequest:
+            return False
+        self.timer.start()
+        return True
+
+
+def _synced_later(settings: QSettings) -> QSettings:
+    settings.installEventFilter(_LaterSync(settings))
+    return settings
 
 
 def _unfit(path: Path) -> str | None:

@@ -146,9 +146,10 @@ class CorrectionSource:
         prepared = self.prepared
         prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None,
                               compiled=compiled_loop_loaded(prepared, raw, groupdq))  # fmt: skip
+        plane = out[0, 0]  # one object, stored and returned: ready images are looked up by the plane itself
         with self._lock:
-            self._plane = ((integration, group), out[0, 0])
-        return out[0, 0]
+            self._plane = ((integration, group), plane)
+        return plane
 
     def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
         raw, groupdq = read_boxes(self.exposure, ("SCI", "GROUPDQ"), integrations, rows, columns)

@@ -7,9 +7,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 from guihelpers import menu_action, shown_window
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QFileDialog
+from pyqtgraph import functions_qimage
 
 from lininspect.core import dq
 from lininspect.core.analysis import analysis
@@ -19,6 +21,7 @@ from lininspect.core.fits.exposure import open_exposure
 from lininspect.core.fits.product import correct_file
 from lininspect.core.kernels import pathway
 from lininspect.core.references import reference as reference_module
+from lininspect.gui import settingsfile
 from lininspect.model import session as session_module
 
 #: Only detects a hang: the slowed read takes seconds, a GUI thread that waits on it misses every beat.
@@ -209,4 +212,102 @@ def test_the_plane_an_opening_job_read_is_drawn_without_reading_or_scaling_it_on
     np.testing.assert_array_equal(window.left.image.image,
                                   analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
     assert on_gui_thread == []
+    window.close()
+
+
+def test_the_correction_a_reference_job_readied_is_drawn_without_scaling_it_on_the_gui_thread(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The job that reads a reference corrects the plane shown and computes its limits and stretch; the panel looks
+    them up by the plane itself, which the correction returned as a new view each time it was asked, so the GUI
+    thread computed them again (5-8 ms on a full frame, in the turn that paints the image)."""
+    window = shown_window(qtbot, None, None)
+    opening = window.open_input(small_files.exposure)  # its plane made ready to draw in the job, as the reference's
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    correct_file(small_files.exposure, small_files.reference, tmp_path / "corrected.fits")
+    expected = open_exposure(tmp_path / "corrected.fits").plane(0, window.group)
+    on_gui_thread: list[str] = []
+    real_limits, real_stretch = analysis.display_limits, analysis.stretch
+
+    def record(what: str, values: object) -> None:
+        if threading.current_thread() is threading.main_thread() and np.size(values) == expected.size:
+            on_gui_thread.append(what)
+
+    def recorded_limits(values, method):  # type: ignore[no-untyped-def]
+        record("limits", values)
+        return real_limits(values, method)
+
+    def recorded_stretch(values, low, high, kind, like=None):  # type: ignore[no-untyped-def]
+        record("stretch", values)
+        return real_stretch(values, low, high, kind, like)
+
+    monkeypatch.setattr(analysis, "display_limits", recorded_limits)
+    monkeypatch.setattr(analysis, "stretch", recorded_stretch)
+    reading = window.open_reference_in_background(small_files.reference)
+    qtbot.waitUntil(lambda: reading.done, timeout=WAIT_MS)
+    monkeypatch.undo()
+    low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
+    np.testing.assert_array_equal(window.right.image.image,
+                                  analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+    assert on_gui_thread == []
+    window.close()
+
+
+def test_an_opened_file_joins_the_recent_files_on_disk_after_its_turn_not_in_it(qtbot, small_files, private_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Writing the settings file waits for the disk (5-25 ms); QSettings did it in the turn after the recent files
+    changed, the one that paints the file just opened. The file is written later in a turn of its own, or on closing."""
+    monkeypatch.setattr(settingsfile, "SYNC_DELAY_MS", 60_000)  # later than this test looks
+    window = shown_window(qtbot, None, None)
+    opening = window.open_input(small_files.exposure)
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    qtbot.wait(100)  # the turns that follow the opening, the paint included
+    assert str(small_files.exposure.resolve()) in window.actions._recent()  # the menu has it already
+    written = f"last_dir={small_files.exposure.resolve().parent}\n"  # the recent files are a binary variant
+    assert written not in (private_settings.read_text() if private_settings.exists() else "")
+    window.close()
+    assert written in private_settings.read_text()
+
+
+def test_a_reference_read_leaves_the_input_panel_and_its_colour_bar_as_drawn(qtbot, small_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A new reference changes the right panel only; the left one was given its image, colours and scale again, and
+    pyqtgraph converted the whole frame again to paint it, in the turn that paints the corrected image."""
+    window = shown_window(qtbot, None, None)
+    opening = window.open_input(small_files.exposure)
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    shown, ticks = window.left.image.image, window.left.colourbar.getAxis("right")._tickLevels
+    given: list[str] = []
+    for name, item in (("image", window.left.image), ("colour bar", window.left.colourbar._image)):
+        real = item.setImage
+        monkeypatch.setattr(item, "setImage", lambda *args, real=real, name=name, **kwargs: (given.append(name), real(*args, **kwargs))[1])
+    reading = window.open_reference_in_background(small_files.reference)
+    qtbot.waitUntil(lambda: reading.done, timeout=WAIT_MS)
+    assert window.right.image.isVisible() and window.right.title.text.startswith("Corrected")
+    assert given == []
+    assert window.left.image.image is shown and window.left.image.isVisible()
+    assert window.left.colourbar.getAxis("right")._tickLevels == ticks
+    window.close()
+
+
+def test_the_opened_planes_colours_are_made_in_the_job_and_painted_as_pyqtgraph_paints_them(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """pyqtgraph turned each new image into indices into its colour table on its first paint (2-12 ms for a full
+    frame, on the GUI thread, in the turn that paints the file); the job that reads the file makes them now."""
+    window = shown_window(qtbot, None, None)
+    path = copy_of(small_files.exposure, tmp_path / "fresh.fits")
+    converted: list[int] = []
+    real = functions_qimage._rescale_and_lookup_float
+
+    def recorded(xp, image, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is threading.main_thread():
+            converted.append(np.size(image))
+        return real(xp, image, *args, **kwargs)
+
+    monkeypatch.setattr(functions_qimage, "_rescale_and_lookup_float", recorded)
+    opening = window.open_input(path)
+    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.left.image.qimage is not None, timeout=WAIT_MS)  # painted
+    monkeypatch.undo()
+    shown = window.left.image
+    assert shown.image.size not in converted
+    by_pyqtgraph = pg.ImageItem(shown.image, levels=(0.0, 1.0), autoLevels=False)
+    by_pyqtgraph.setColorMap(shown.getColorMap())
+    by_pyqtgraph.render()
+    assert shown.qimage == by_pyqtgraph.qimage
     window.close()

@@ -204,3 +204,20 @@ def test_the_scale_tools_histograms_are_built_when_it_is_first_shown(window: Mai
         qtbot.waitUntil(panel.histogram.isVisible)
         xs, ys = panel.bars.getData()
         assert xs is not None and ys is not None and ys.sum() > 0
+
+
+def test_a_redraw_that_changes_nothing_leaves_the_panels_titles_and_axes_as_drawn(window: MainWindow, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Each redraw (a tool's new map, a new file in the other panel) set each panel's title and axis style again;
+    pyqtgraph then laid the panel out again and generated its ticks again, and painted it once more."""
+    qtbot.wait(200)  # painted: the axes hold their ticks
+    axes = [panel.plot.getAxis(side) for panel in (window.left, window.right) for side in ("bottom", "left")]
+    assert all(axis.picture is not None for axis in axes)
+    relaid: list[str] = []
+    for panel in (window.left, window.right):
+        monkeypatch.setattr(panel.title, "updateGeometry", lambda text=panel.title.text: relaid.append(text))
+    titles = [window.left.title.text, window.right.title.text]
+    window.panels.redraw()
+    assert [window.left.title.text, window.right.title.text] == titles
+    assert relaid == []
+    assert all(axis.picture is not None for axis in axes)
+    assert all(axis.style["showValues"] for axis in axes)
