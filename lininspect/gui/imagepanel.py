@@ -26,8 +26,6 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background=BACKG
 
 #: Colours in an image's lookup table (as pyqtgraph's ImageItem.setColorMap makes it).
 LUT_SIZE = 256
-#: The levels a panel's image is drawn on: its values are already mapped to 0..1.
-LEVELS = (0.0, 1.0)
 #: A colour map's name and lookup table.
 Colours = tuple[str | None, np.ndarray]
 #: NO_LIN_CORR pixels in the overlay: opaque cyan, a colour none of the colour maps but turbo
@@ -36,50 +34,6 @@ OVERLAY_RGBA = (0, 255, 255, 255)
 #: The NO_LIN_CORR mask view: corrected pixels dark grey, NO_LIN_CORR ones magenta.
 MASK_COLOURS = ("#3a3d44", "#ff00c8")
 MASK_LABELS = ("corrected", "NO_LIN_CORR")
-
-
-def colour_indices(display: np.ndarray) -> np.ndarray | None:
-    """``display`` (values 0..1) as the 8-bit indices into its colour map that :class:`PanelImage` paints, computed
-    as pyqtgraph computes them when it paints (for a job to do); None when ``display`` has NaN pixels, which
-    pyqtgraph paints transparent its own way."""
-    if display.ndim != 2 or display.dtype.kind != "f" or np.isnan(display.min()):
-        return None
-    placeholder = np.zeros((LUT_SIZE, 3), dtype=np.uint8)  # the indices depend on the table's size only
-    indices, _ = functions_qimage._rescale_and_lookup_float(np, display, np.asarray(LEVELS), placeholder, forceApplyLut=False)
-    return np.ascontiguousarray(indices)
-
-
-class PanelImage(pg.ImageItem):
-    """An ImageItem that paints the colour indices a job made of its image instead of making them itself.
-
-    pyqtgraph converts a float image to indices into its colour table on the first paint after
-    it is set: 2-12 ms for a full frame on the GUI thread, in the turn that paints a new file.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._indexed: tuple[np.ndarray, np.ndarray] | None = None
-
-    def set_indexed(self, image: np.ndarray, indexed: np.ndarray | None) -> None:
-        """``indexed``: :func:`colour_indices` of ``image``, the image just set (None: pyqtgraph's own conversion)."""
-        self._indexed = None if indexed is None else (image, indexed)
-
-    def render(self) -> None:
-        prepared, lut = self._indexed, self.lut
-        if (prepared is None or prepared[0] is not self.image or not isinstance(lut, np.ndarray) or lut.dtype != np.uint8
-                or len(lut) != LUT_SIZE or self.levels is None or tuple(self.levels) != LEVELS or self.autoDownsample
-                or self.axisOrder != "row-major"):  # fmt: skip
-            super().render()
-            return
-        # What pyqtgraph's render makes of a float image without NaN: an Indexed8 image on the colour table.
-        colours = [qRgb(*rgb) for rgb in lut.tolist()] if lut.shape[1] == 3 else [qRgba(*rgba) for rgba in lut.tolist()]
-        qimage = pg.functions.ndarray_to_qimage(prepared[1], QImage.Format.Format_Indexed8)
-        qimage.setColorTable(colours)
-        self._processingBuffer = None
-        self._displayBuffer = None
-        self.qimage = qimage
-        self._renderRequired = False
-        self._unrenderable = False
 
 
 class SelectViewBox(pg.ViewBox):
@@ -233,8 +187,8 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         self.ci.addItem(self.plot, row=1, col=0)
         self.colourbar = ColourBar()
         self.ci.addItem(self.colourbar, row=1, col=1)
-        self.image = PanelImage()
-        self.image.setLevels(LEVELS)
+        self.image = pg.ImageItem()
+        self.image.setLevels((0, 1))
         self.view.addItem(self.image)
         self.overlay = pg.ImageItem()
         self.overlay.setZValue(5)
@@ -275,14 +229,12 @@ class ImagePanel(pg.GraphicsLayoutWidget):
         return self._pool
 
     def set_image(
-        self, display: np.ndarray | None, colormap: pg.ColorMap, message: str = "", *, pool_about: float | None = None,
-        indexed: np.ndarray | None = None,
-    ) -> None:  # fmt: skip
+        self, display: np.ndarray | None, colormap: pg.ColorMap, message: str = "", *, pool_about: float | None = None
+    ) -> None:
         """Show ``display`` (values 0..1) or, when None, an empty panel with ``message``.
 
         ``pool_about``: ``display`` is a map whose isolated values matter; it is drawn pooled to
         the zoom, each block showing its value farthest from this one (the map's "nothing here").
-        ``indexed``: :func:`colour_indices` of ``display``, made in a job.
         """
         self._image_mask = None
         self._image_map = None
@@ -296,8 +248,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
             # The same image in the same colours (the other panel's file or reference changed): pyqtgraph would
             # convert it again to paint it, a full frame's work in the turn that paints the new one.
             if drawn is None or drawn[0] is not display or not _same_colours(drawn[1], colours):
-                self.image.setImage(display, levels=LEVELS, autoLevels=False)
-                self.image.set_indexed(self.image.image, indexed)  # pyqtgraph holds a view of ``display``
+                self.image.setImage(display, levels=(0, 1), autoLevels=False)
                 self.image.setRect(QRectF(0, 0, display.shape[1], display.shape[0]))
                 self.image.setColorMap(colormap)
                 self.image.show()

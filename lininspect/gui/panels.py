@@ -158,15 +158,12 @@ class Panels:
         low, high = self._limits_for(name, key, values)
         stretch = self.view.display(name).stretch.value
         colourmap = self._colour_map(panel)
-        ready = self.session.ready_images
         if stretch == "histeq":  # equalised through the colour map: the image itself stays linear
             colourmap = equalised(colourmap, *analysis.equalisation_curve(values, low, high))
-            image = ready.stretched(values, low, high, "linear")
-            panel.set_image(image, colourmap, pool_about=pool_about, indexed=ready.indexed(image))
+            panel.set_image(self.session.ready_images.stretched(values, low, high, "linear"), colourmap, pool_about=pool_about)
             panel.colourbar.configure(colourmap, low, high, "linear", unit)
         else:
-            image = ready.stretched(values, low, high, stretch)
-            panel.set_image(image, colourmap, pool_about=pool_about, indexed=ready.indexed(image))
+            panel.set_image(self.session.ready_images.stretched(values, low, high, stretch), colourmap, pool_about=pool_about)
             panel.colourbar.configure(colourmap, low, high, stretch, unit)
         self.shown[name] = ShownScale(values, low, high, stretch, unit)
 

@@ -36,8 +36,6 @@ class ReadyImage:
     limits: tuple[float, float]
     stretch: str
     image: np.ndarray
-    #: ``image`` as the drawing layer's colour indices, when the job made them too (None: the panel makes them).
-    indexed: np.ndarray | None = None
 
 
 def ready_image(values: np.ndarray, choice: DisplayChoice) -> ReadyImage:
@@ -61,13 +59,6 @@ class ReadyImages:
             if ready.values is values and ready.method == method:
                 return ready.limits
         return analysis.display_limits(values, method)
-
-    def indexed(self, image: np.ndarray) -> np.ndarray | None:
-        """The colour indices a job made of ``image`` (one it made ready), else None."""
-        for ready in self._kept:
-            if ready.image is image:
-                return ready.indexed
-        return None
 
     def stretched(self, values: np.ndarray, low: float, high: float, kind: str) -> np.ndarray:
         """As ``analysis.stretch(values, low, high, kind)`` (the caller's to draw, not to change)."""

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 from guihelpers import menu_action, shown_window
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QFileDialog
@@ -283,31 +282,4 @@ def test_a_reference_read_leaves_the_input_panel_and_its_colour_bar_as_drawn(qtb
     assert given == []
     assert window.left.image.image is shown and window.left.image.isVisible()
     assert window.left.colourbar.getAxis("right")._tickLevels == ticks
-    window.close()
-
-
-def test_the_opened_planes_colours_are_made_in_the_job_and_painted_as_pyqtgraph_paints_them(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """pyqtgraph turned each new image into indices into its colour table on its first paint (2-12 ms for a full
-    frame, on the GUI thread, in the turn that paints the file); the job that reads the file makes them now."""
-    window = shown_window(qtbot, None, None)
-    path = copy_of(small_files.exposure, tmp_path / "fresh.fits")
-    converted: list[int] = []
-    real = functions_qimage._rescale_and_lookup_float
-
-    def recorded(xp, image, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if threading.current_thread() is threading.main_thread():
-            converted.append(np.size(image))
-        return real(xp, image, *args, **kwargs)
-
-    monkeypatch.setattr(functions_qimage, "_rescale_and_lookup_float", recorded)
-    opening = window.open_input(path)
-    qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: window.left.image.qimage is not None, timeout=WAIT_MS)  # painted
-    monkeypatch.undo()
-    shown = window.left.image
-    assert shown.image.size not in converted
-    by_pyqtgraph = pg.ImageItem(shown.image, levels=(0.0, 1.0), autoLevels=False)
-    by_pyqtgraph.setColorMap(shown.getColorMap())
-    by_pyqtgraph.render()
-    assert shown.qimage == by_pyqtgraph.qimage
     window.close()
