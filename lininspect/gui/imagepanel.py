@@ -12,9 +12,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QImage, QPen, qRgb, qRgba
+from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QGraphicsRectItem
-from pyqtgraph import functions_qimage
 
 from ..core.analysis import analysis
 from ..model import maps

@@ -9,7 +9,6 @@ that show them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,6 @@ from ..core.references.reference import LinearityReference, open_reference
 from ..core.analysis.verify import Verification
 from ..model.session import A, ReadiedCorrection, Session, readied_corrections
 from ..model.readyimages import DisplayChoice, ReadyImage, ready_image
-from .imagepanel import colour_indices
 from ..model.viewstate import Limits, PanelSource, RightView, Stretch, ViewState
 from .comparisonpicture import write_comparison_picture
 from .crdslookup import ReferenceLookup, in_app_words
@@ -39,15 +37,6 @@ from .worker import JOB_WARNINGS, Job, JobFunction, Result, cancel_job, running,
 Opened = tuple[Exposure, dict[str, ReadiedCorrection], list[ReadyImage]]
 #: A reference read in a job, with its correction of the exposure shown readied there too (None without one).
 ReadReference = tuple[LinearityReference, ReadiedCorrection | None]
-
-
-def _indexed(ready: ReadyImage) -> ReadyImage:
-    """``ready`` with its image's colour indices, which the panel's first paint would otherwise make (in a job)."""
-    return replace(ready, indexed=colour_indices(ready.image))
-
-
-def _with_indices(readied: ReadiedCorrection) -> ReadiedCorrection:
-    return readied if readied.image is None else replace(readied, image=_indexed(readied.image))
 
 
 class Jobs(QObject):
@@ -157,8 +146,8 @@ class Jobs(QObject):
             exposure = open_exposure(path)
             shown = (0, exposure.ngroups - 1)
             plane = exposure.plane(*shown)  # read here and kept, not read again by the GUI thread's first paint
-            images = [] if left is None else [_indexed(ready_image(plane, left))]
-            readied = {label: _with_indices(ready) for label, ready in readied_corrections(exposure, references, shown, right).items()}
+            images = [] if left is None else [ready_image(plane, left)]
+            readied = readied_corrections(exposure, references, shown, right)
             return exposure, readied, images
 
         def opened(read: Opened) -> None:
@@ -182,7 +171,7 @@ class Jobs(QObject):
         def read(progress: object, cancel: object) -> ReadReference:
             reference = open_reference(path)
             readied = {} if exposure is None else readied_corrections(exposure, {A: reference}, shown, right)
-            return reference, None if A not in readied else _with_indices(readied[A])
+            return reference, readied.get(A)
 
         def opened(read: ReadReference) -> None:
             reference, readied = read

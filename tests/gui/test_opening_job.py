@@ -10,7 +10,6 @@ import numpy as np
 from guihelpers import menu_action, shown_window
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QFileDialog
-from pyqtgraph import functions_qimage
 
 from lininspect.core import dq
 from lininspect.core.analysis import analysis
