@@ -410,6 +410,7 @@ def _dask_client(options: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _survey(options: argparse.Namespace) -> int:
     from .cluster import SurveyProgress, run_survey
+    from .core.references.crdsref import effective_context
     from .core.references.reference import open_reference
     from .core.survey.survey import DEFAULT_LEVEL, SurveySettings
     from .core.survey.surveyreport import write_table
@@ -426,11 +427,14 @@ def _survey(options: argparse.Namespace) -> int:
         if given is not None:
             open_reference(given)
     _use_crds_context(options)
+    # When CRDS picks A, the context in force now (--crds-context, CRDS_CONTEXT or the server's) is named
+    # for every worker and joins the results' key: a rerun under a new context must not keep the old picks.
+    context = options.crds_context if options.reference is not None else effective_context(options.crds_context)
     settings = SurveySettings(
         reference=None if options.reference is None else options.reference.resolve(),
         against=None if options.against is None else options.against.resolve(),
         against_context=options.against_context, level=level, as_is=options.as_is,
-        crds_context=options.crds_context,
+        crds_context=context,
     )
     started = time.perf_counter()
     shown = not options.quiet and sys.stderr.isatty()
