@@ -298,7 +298,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             "correction path, NO_LIN_CORR pixels by cause, the saturated fraction, the correction factor at --level "
             "and at the last unsaturated group, and the residual non-linearity of the ramps before and after "
             "correction (with B: the same and A - B); per detector stacked maps. Writes into DIR survey.ecsv, "
-            "maps/*.fits and survey.png; a rerun with the same DIR keeps what is done."
+            "maps/*.fits, survey.png, trends.png and maps/*.png; a rerun with the same DIR keeps what is done."
         )
         parser.add_argument("inputs", nargs="+", type=Path, metavar="FILE", help="ramp or _uncal exposures")
         _add_reference(parser)
@@ -463,13 +463,15 @@ def _survey(options: argparse.Namespace) -> int:
 
 
 def _survey_picture(directory: Path, rows: list[dict]) -> list[Path]:
-    """The PNG summary, painted with Qt offscreen; without Qt the survey is still complete."""
+    """The PNG summaries (overview, trends, each detector's maps), painted with Qt offscreen; without Qt the
+    survey is still complete."""
     try:
-        from .gui.surveypicture import write_survey_picture
+        from .gui.surveypicture import write_maps_pictures, write_survey_picture, write_trends_picture
     except ImportError as error:
         print(f"lininspect: note: no survey.png: Qt cannot start ({error})", file=sys.stderr)
         return []
-    return [write_survey_picture(directory, rows)]
+    return [write_survey_picture(directory, rows), write_trends_picture(directory, rows),
+            *write_maps_pictures(directory)]
 
 
 def _use_crds_context(options: argparse.Namespace) -> None:

@@ -162,6 +162,9 @@ def test_survey_and_correct_on_a_dask_scheduler(survey_files: dict, real_cluster
     assert set(table["worker"]) <= {"w1", "w2"}
     assert list(table.colnames[:3]) == ["file", "no_lin_corr", "worker"]
     assert (tmp_path / "s" / "survey.png").stat().st_size > 0 and (tmp_path / "s" / "survey.vot").is_file()
+    (maps_picture,) = (tmp_path / "s" / MAPS_FOLDER).glob("*.png")
+    for picture in (tmp_path / "s" / "trends.png", maps_picture):
+        assert f"wrote {picture}\n" in result.stdout and picture.stat().st_size > 0
     assert "surveyed 4 files (0 kept from an earlier run, 0 failed)" in result.stdout
 
     result = _lininspect("correct", *exposures, "--reference", survey_files["a"], "--output-dir", tmp_path,
