@@ -308,7 +308,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("-o", "--output-dir", type=Path, required=True, metavar="DIR",
                             help="directory of the survey (made if its parent exists; reused to resume)")
         parser.add_argument("--votable", action="store_true", help="also write the table as a VOTable")
-        parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+        parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         _add_cluster(parser, "run on this Dask scheduler instead of local worker processes")
         parser.set_defaults(run=_survey)
     elif command == "install-desktop":
@@ -440,14 +440,14 @@ def _survey(options: argparse.Namespace) -> int:
     shown = not options.quiet and sys.stderr.isatty()
 
     def show(text: str) -> None:
-        sys.stderr.write(f"\r{text:<70}")
+        sys.stderr.write(f"\r{text:<78}")
         sys.stderr.flush()
 
     with _dask_client(options) as client:
         rows = run_survey(client, [path.resolve() for path in options.inputs], settings, directory,
                           progress=SurveyProgress(show) if shown else None)
     if shown:
-        sys.stderr.write("\r" + " " * 70 + "\r")
+        sys.stderr.write("\r" + " " * 78 + "\r")
     written = write_table(rows, directory, votable=options.votable)
     written += _survey_picture(directory, rows)
     failed = [row for row in rows if row.get("error")]

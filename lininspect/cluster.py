@@ -284,7 +284,7 @@ def run_corrections(client: Client, jobs: Sequence[tuple[Path, Path]], reference
 
 
 class SurveyProgress:
-    """The terminal's progress line: files done of all, rate and time left."""
+    """The terminal's progress bar: files done of all, rate and time left."""
 
     def __init__(self, write: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> None:
         self._write = write
@@ -295,10 +295,16 @@ class SurveyProgress:
         self._write(progress_text(done, total, self._clock() - self._started))
 
 
+#: Characters of the progress bar's bar.
+BAR_WIDTH = 20
+
+
 def progress_text(done: int, total: int, elapsed: float) -> str:
-    """``12/50 files  3.4 files/min  ETA 0:11:10`` (no rate or ETA before the first file)."""
+    """``[####....] 12/50 files  3.4 files/min  ETA 0:11:10`` (no rate or ETA before the first file)."""
+    filled = BAR_WIDTH * done // max(total, 1)
+    count = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} files"
     if done == 0 or elapsed <= 0:
-        return f"{done}/{total} files"
+        return count
     rate = done / elapsed * 60
     left = round((total - done) * elapsed / done)
-    return f"{done}/{total} files  {rate:.1f} files/min  ETA {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
+    return f"{count}  {rate:.1f} files/min  ETA {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"

@@ -216,9 +216,10 @@ def test_the_local_cluster_spends_no_cpu_on_a_profile_nobody_reads() -> None:
     assert _profiling()  # this process's setting is left as it was
 
 
-def test_progress_line_gives_count_rate_and_eta() -> None:
-    assert progress_text(0, 50, 0.0) == "0/50 files"
-    assert progress_text(10, 50, 120.0) == "10/50 files  5.0 files/min  ETA 0:08:00"
+def test_progress_bar_gives_count_rate_and_eta() -> None:
+    assert progress_text(0, 50, 0.0) == "[....................] 0/50 files"
+    assert progress_text(10, 50, 120.0) == "[####................] 10/50 files  5.0 files/min  ETA 0:08:00"
+    assert progress_text(50, 50, 600.0).startswith("[####################] 50/50 files")
 
 
 @pytest.mark.parametrize("args, needle", [
