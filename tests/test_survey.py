@@ -316,3 +316,21 @@ def test_a_read_level_exposure_is_the_products_and_counts_the_inverses_causes(tm
     after = direct["after"]
     assert row["residual_after_median"] == pytest.approx(np.median(after[np.isfinite(after)]), rel=1e-6)
     assert row["residual_after_p95"] == pytest.approx(np.percentile(after[np.isfinite(after)], 95), rel=1e-6)
+
+
+def test_results_are_keyed_by_the_references_content_the_level_and_the_version(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from lininspect.core.survey import survey as survey_module
+
+    base = SurveySettings(reference=files["a"], against=files["b"]).identity()
+    renamed = tmp_path / "renamed_a.fits"
+    shutil.copyfile(files["a"], renamed)
+    assert SurveySettings(reference=renamed, against=files["b"]).identity() == base  # the content, not the name
+    for other in (SurveySettings(reference=files["b"], against=files["b"]), SurveySettings(reference=files["a"]),
+                  SurveySettings(reference=files["a"], against=files["b"], level=20_000.0),
+                  SurveySettings(reference=files["a"], against=files["b"], as_is=True)):
+        assert other.identity() != base
+    monkeypatch.setattr(survey_module, "__version__", "999.0")
+    assert SurveySettings(reference=files["a"], against=files["b"]).identity() != base
