@@ -200,10 +200,12 @@ def run_survey(client: Client, files: Sequence[Path], settings: SurveySettings, 
     if batch:
         reducer.add(client.submit(stack_batch, *batch, pure=False))
     stacks = reducer.result()
-    if stacks is not None:
-        from .core.survey.surveyreport import write_stacked_maps
+    from .core.survey.surveyreport import remove_other_maps, write_stacked_maps
 
+    if stacks is not None:
         client.submit(write_stacked_maps, stacks, str(directory), pure=False).result()
+    else:  # no exposure stacked: an earlier run's maps are not this run's
+        remove_other_maps(directory, set())
     return [rows_by_index[index] for index in range(len(files))]
 
 

@@ -107,6 +107,21 @@ def test_rerun_keeps_what_is_done_and_stacks_the_kept_partials(survey_files: dic
     assert not any(row["kept"] for row in other)  # another reference is another result
 
 
+def test_a_rerun_leaves_only_its_own_detectors_maps(survey_files: dict, local_client: Client, tmp_path: Path) -> None:
+    """The maps of a detector whose exposures a rerun does not have are not left beside its table."""
+    sci, groupdq = ramps((2, 6, 18, 24), seed=7)
+    wider = write_ramp_file(tmp_path / "wider_lastframe.fits", sci=sci, groupdq=groupdq, with_asdf=False)
+    settings = SurveySettings(reference=survey_files["a"], as_is=True)
+    first = run_survey(local_client, [survey_files["exposures"][0], wider], settings, tmp_path / "out")
+    assert first[1]["error"]  # A is 20 pixels wide: the wider exposure fails
+    (tmp_path / "out" / MAPS_FOLDER / "MIRIMAGE_1_1_24x18.fits").write_bytes(b"maps of an earlier run")
+    (tmp_path / "out" / MAPS_FOLDER / "MIRIMAGE_1_1_24x18.png").write_bytes(b"their picture")
+    run_survey(local_client, [survey_files["exposures"][0]], settings, tmp_path / "out")
+    assert sorted(path.name for path in (tmp_path / "out" / MAPS_FOLDER).iterdir()) == ["MIRIMAGE_1_1_20x18.fits"]
+    run_survey(local_client, [wider], settings, tmp_path / "out")  # no exposure stacked: no maps
+    assert list((tmp_path / "out" / MAPS_FOLDER).iterdir()) == []
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
