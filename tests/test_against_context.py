@@ -186,7 +186,7 @@ def test_compare_references_needs_one_of_the_two(two_contexts) -> None:  # type:
 def test_a_survey_rerun_under_another_crds_context_is_computed_again(two_contexts) -> None:  # type: ignore[no-untyped-def]
     """Results are keyed by the reference: when CRDS picks it, the context in force (CRDS_CONTEXT here, not
     --crds-context) is part of the key, so a rerun under a new context does not keep the old pick's rows."""
-    work, exposure, env, picked = two_contexts
+    work, exposure, env, _ = two_contexts
     rows = {}
     for context in (OPERATIONAL, DELIVERY):
         result = lininspect("survey", exposure, "--as-is", "--workers", "1", "-o", work / "by_context",

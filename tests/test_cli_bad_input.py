@@ -529,9 +529,10 @@ def test_temporaries_another_host_writes_on_a_shared_file_system_are_left_alone(
     short = hashlib.blake2s(ours.encode(), digest_size=2).digest()
     other = next(name for n in itertools.count() if (name := f"node{n:05d}") != ours
                  and hashlib.blake2s(name.encode(), digest_size=2).digest() == short)
-    tag = subprocess.run([sys.executable, "-c", f"import socket; socket.gethostname = lambda: {other!r}; "
-                          "from lininspect.core.fits import atomic; print(atomic._HOST)"],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    as_other_host = (f"import socket; socket.gethostname = lambda: {other!r}; "
+                     "from lininspect.core.fits import atomic; print(atomic._HOST)")
+    tag = subprocess.run([sys.executable, "-c", as_other_host], capture_output=True, text=True,
+                         check=True).stdout.strip()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     theirs = tmp_path / f".lininspect-{tag}-{dead.pid}-abcdef.part.fits"  # being written on the other host

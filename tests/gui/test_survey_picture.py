@@ -15,8 +15,8 @@ from lininspect.core.survey.survey import SurveySettings, SurveyStore, stack_all
 from lininspect.core.survey.surveyreport import MAPS_FOLDER, write_stacked_maps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
-from comparison_files import coefficients, ramps  # noqa: E402
-from pipeline_oracle import write_linearity_reference, write_ramp_file  # noqa: E402
+from comparison_files import coefficients, ramps
+from pipeline_oracle import write_linearity_reference, write_ramp_file
 
 #: Two detectors' sizes, so that two stacks are written.
 SHAPES = ((2, 6, 18, 20), (2, 6, 18, 24))
