@@ -298,7 +298,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             "correction path, NO_LIN_CORR pixels by cause, the saturated fraction, the correction factor at --level "
             "and at the last unsaturated group, and the residual non-linearity of the ramps before and after "
             "correction (with B: the same and A - B); per detector stacked maps. Writes into DIR survey.ecsv, "
-            "maps/*.fits and survey.png; a rerun with the same DIR keeps what is done."
+            "maps/*.fits, survey.png, trends.png and maps/*.png; a rerun with the same DIR keeps what is done."
         )
         parser.add_argument("inputs", nargs="+", type=Path, metavar="FILE", help="ramp or _uncal exposures")
         _add_reference(parser)
@@ -308,7 +308,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("-o", "--output-dir", type=Path, required=True, metavar="DIR",
                             help="directory of the survey (made if its parent exists; reused to resume)")
         parser.add_argument("--votable", action="store_true", help="also write the table as a VOTable")
-        parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+        parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         _add_cluster(parser, "run on this Dask scheduler instead of local worker processes")
         parser.set_defaults(run=_survey)
     elif command == "install-desktop":
@@ -410,6 +410,7 @@ def _dask_client(options: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _survey(options: argparse.Namespace) -> int:
     from .cluster import SurveyProgress, run_survey
+    from .core.references.crdsref import effective_context
     from .core.references.reference import open_reference
     from .core.survey.survey import DEFAULT_LEVEL, SurveySettings
     from .core.survey.surveyreport import write_table
@@ -426,24 +427,27 @@ def _survey(options: argparse.Namespace) -> int:
         if given is not None:
             open_reference(given)
     _use_crds_context(options)
+    # When CRDS picks A, the context in force now (--crds-context, CRDS_CONTEXT or the server's) is named
+    # for every worker and joins the results' key: a rerun under a new context must not keep the old picks.
+    context = options.crds_context if options.reference is not None else effective_context(options.crds_context)
     settings = SurveySettings(
         reference=None if options.reference is None else options.reference.resolve(),
         against=None if options.against is None else options.against.resolve(),
         against_context=options.against_context, level=level, as_is=options.as_is,
-        crds_context=options.crds_context,
+        crds_context=context,
     )
     started = time.perf_counter()
     shown = not options.quiet and sys.stderr.isatty()
 
     def show(text: str) -> None:
-        sys.stderr.write(f"\r{text:<70}")
+        sys.stderr.write(f"\r{text:<78}")
         sys.stderr.flush()
 
     with _dask_client(options) as client:
         rows = run_survey(client, [path.resolve() for path in options.inputs], settings, directory,
                           progress=SurveyProgress(show) if shown else None)
     if shown:
-        sys.stderr.write("\r" + " " * 70 + "\r")
+        sys.stderr.write("\r" + " " * 78 + "\r")
     written = write_table(rows, directory, votable=options.votable)
     written += _survey_picture(directory, rows)
     failed = [row for row in rows if row.get("error")]
@@ -459,13 +463,15 @@ def _survey(options: argparse.Namespace) -> int:
 
 
 def _survey_picture(directory: Path, rows: list[dict]) -> list[Path]:
-    """The PNG summary, painted with Qt offscreen; without Qt the survey is still complete."""
+    """The PNG summaries (overview, trends, each detector's maps), painted with Qt offscreen; without Qt the
+    survey is still complete."""
     try:
-        from .gui.surveypicture import write_survey_picture
+        from .gui.surveypicture import write_maps_pictures, write_survey_picture, write_trends_picture
     except ImportError as error:
         print(f"lininspect: note: no survey.png: Qt cannot start ({error})", file=sys.stderr)
         return []
-    return [write_survey_picture(directory, rows)]
+    return [write_survey_picture(directory, rows), write_trends_picture(directory, rows),
+            *write_maps_pictures(directory)]
 
 
 def _use_crds_context(options: argparse.Namespace) -> None:

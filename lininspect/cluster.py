@@ -200,10 +200,12 @@ def run_survey(client: Client, files: Sequence[Path], settings: SurveySettings, 
     if batch:
         reducer.add(client.submit(stack_batch, *batch, pure=False))
     stacks = reducer.result()
-    if stacks is not None:
-        from .core.survey.surveyreport import write_stacked_maps
+    from .core.survey.surveyreport import remove_other_maps, write_stacked_maps
 
+    if stacks is not None:
         client.submit(write_stacked_maps, stacks, str(directory), pure=False).result()
+    else:  # no exposure stacked: an earlier run's maps are not this run's
+        remove_other_maps(directory, set())
     return [rows_by_index[index] for index in range(len(files))]
 
 
@@ -284,7 +286,7 @@ def run_corrections(client: Client, jobs: Sequence[tuple[Path, Path]], reference
 
 
 class SurveyProgress:
-    """The terminal's progress line: files done of all, rate and time left."""
+    """The terminal's progress bar: files done of all, rate and time left."""
 
     def __init__(self, write: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> None:
         self._write = write
@@ -295,10 +297,16 @@ class SurveyProgress:
         self._write(progress_text(done, total, self._clock() - self._started))
 
 
+#: Characters of the progress bar's bar.
+BAR_WIDTH = 20
+
+
 def progress_text(done: int, total: int, elapsed: float) -> str:
-    """``12/50 files  3.4 files/min  ETA 0:11:10`` (no rate or ETA before the first file)."""
+    """``[####....] 12/50 files  3.4 files/min  ETA 0:11:10`` (no rate or ETA before the first file)."""
+    filled = BAR_WIDTH * done // max(total, 1)
+    count = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} files"
     if done == 0 or elapsed <= 0:
-        return f"{done}/{total} files"
+        return count
     rate = done / elapsed * 60
     left = round((total - done) * elapsed / done)
-    return f"{done}/{total} files  {rate:.1f} files/min  ETA {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
+    return f"{count}  {rate:.1f} files/min  ETA {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"

@@ -181,3 +181,18 @@ def test_compare_references_needs_one_of_the_two(two_contexts) -> None:  # type:
     work, exposure, env, _ = two_contexts
     result = lininspect("compare-references", exposure, "-o", work / "neither", env=env, cwd=work)
     refused_in_one_line(result, "one of the arguments --against --against-context is required")
+
+
+def test_a_survey_rerun_under_another_crds_context_is_computed_again(two_contexts) -> None:  # type: ignore[no-untyped-def]
+    """Results are keyed by the reference: when CRDS picks it, the context in force (CRDS_CONTEXT here, not
+    --crds-context) is part of the key, so a rerun under a new context does not keep the old pick's rows."""
+    work, exposure, env, _ = two_contexts
+    rows = {}
+    for context in (OPERATIONAL, DELIVERY):
+        result = lininspect("survey", exposure, "--as-is", "--workers", "1", "-o", work / "by_context",
+                            env=env | {"CRDS_CONTEXT": context}, cwd=work)
+        assert result.returncode == 0, result.stderr
+        (rows[context],) = Table.read(work / "by_context" / "survey.ecsv")
+    assert rows[OPERATIONAL]["reference"] == PICKS[OPERATIONAL]
+    assert (rows[DELIVERY]["reference"], rows[DELIVERY]["kept"]) == (PICKS[DELIVERY], False)
+    assert DELIVERY in rows[DELIVERY]["reference_origin"]

@@ -515,3 +515,27 @@ def test_a_subsize_that_disagrees_with_the_array_is_refused_when_a_cut_is_needed
     _corrupt(workdir, "ref.fits", "ref_narrow.fits", [("PRIMARY", "SUBSIZE1", "20")])
     result = lininspect("correct", "good_lastframe.fits", "--reference", "ref_narrow.fits", cwd=workdir)
     assert result.returncode == 2 and "by its SUBSIZE1/SUBSIZE2 = (20, 64)" in result.stderr
+
+
+def test_temporaries_another_host_writes_on_a_shared_file_system_are_left_alone(tmp_path: Path) -> None:
+    """A survey's workers on many hosts write one survey directory and one prepared cache. A 16-bit host
+    tag made two hosts of a few hundred share a tag, and a PID dead here was a live writer there."""
+    import itertools
+    import socket
+
+    from lininspect.core.fits import atomic
+
+    ours = socket.gethostname()
+    short = hashlib.blake2s(ours.encode(), digest_size=2).digest()
+    other = next(name for n in itertools.count() if (name := f"node{n:05d}") != ours
+                 and hashlib.blake2s(name.encode(), digest_size=2).digest() == short)
+    as_other_host = (f"import socket; socket.gethostname = lambda: {other!r}; "
+                     "from lininspect.core.fits import atomic; print(atomic._HOST)")
+    tag = subprocess.run([sys.executable, "-c", as_other_host], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    theirs = tmp_path / f".lininspect-{tag}-{dead.pid}-abcdef.part.fits"  # being written on the other host
+    theirs.write_bytes(b"half a product")
+    atomic.remove_stale_temporaries(tmp_path)
+    assert theirs.exists()

@@ -107,6 +107,21 @@ def test_rerun_keeps_what_is_done_and_stacks_the_kept_partials(survey_files: dic
     assert not any(row["kept"] for row in other)  # another reference is another result
 
 
+def test_a_rerun_leaves_only_its_own_detectors_maps(survey_files: dict, local_client: Client, tmp_path: Path) -> None:
+    """The maps of a detector whose exposures a rerun does not have are not left beside its table."""
+    sci, groupdq = ramps((2, 6, 18, 24), seed=7)
+    wider = write_ramp_file(tmp_path / "wider_lastframe.fits", sci=sci, groupdq=groupdq, with_asdf=False)
+    settings = SurveySettings(reference=survey_files["a"], as_is=True)
+    first = run_survey(local_client, [survey_files["exposures"][0], wider], settings, tmp_path / "out")
+    assert first[1]["error"]  # A is 20 pixels wide: the wider exposure fails
+    (tmp_path / "out" / MAPS_FOLDER / "MIRIMAGE_1_1_24x18.fits").write_bytes(b"maps of an earlier run")
+    (tmp_path / "out" / MAPS_FOLDER / "MIRIMAGE_1_1_24x18.png").write_bytes(b"their picture")
+    run_survey(local_client, [survey_files["exposures"][0]], settings, tmp_path / "out")
+    assert sorted(path.name for path in (tmp_path / "out" / MAPS_FOLDER).iterdir()) == ["MIRIMAGE_1_1_20x18.fits"]
+    run_survey(local_client, [wider], settings, tmp_path / "out")  # no exposure stacked: no maps
+    assert list((tmp_path / "out" / MAPS_FOLDER).iterdir()) == []
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -162,6 +177,9 @@ def test_survey_and_correct_on_a_dask_scheduler(survey_files: dict, real_cluster
     assert set(table["worker"]) <= {"w1", "w2"}
     assert list(table.colnames[:3]) == ["file", "no_lin_corr", "worker"]
     assert (tmp_path / "s" / "survey.png").stat().st_size > 0 and (tmp_path / "s" / "survey.vot").is_file()
+    (maps_picture,) = (tmp_path / "s" / MAPS_FOLDER).glob("*.png")
+    for picture in (tmp_path / "s" / "trends.png", maps_picture):
+        assert f"wrote {picture}\n" in result.stdout and picture.stat().st_size > 0
     assert "surveyed 4 files (0 kept from an earlier run, 0 failed)" in result.stdout
 
     result = _lininspect("correct", *exposures, "--reference", survey_files["a"], "--output-dir", tmp_path,
@@ -213,9 +231,10 @@ def test_the_local_cluster_spends_no_cpu_on_a_profile_nobody_reads() -> None:
     assert _profiling()  # this process's setting is left as it was
 
 
-def test_progress_line_gives_count_rate_and_eta() -> None:
-    assert progress_text(0, 50, 0.0) == "0/50 files"
-    assert progress_text(10, 50, 120.0) == "10/50 files  5.0 files/min  ETA 0:08:00"
+def test_progress_bar_gives_count_rate_and_eta() -> None:
+    assert progress_text(0, 50, 0.0) == "[....................] 0/50 files"
+    assert progress_text(10, 50, 120.0) == "[####................] 10/50 files  5.0 files/min  ETA 0:08:00"
+    assert progress_text(50, 50, 600.0).startswith("[####################] 50/50 files")
 
 
 @pytest.mark.parametrize("args, needle", [

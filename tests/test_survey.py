@@ -25,7 +25,8 @@ from lininspect.core.survey.survey import (
     survey_exposure,
 )
 
-from comparison_files import DELIVERY, OPERATIONAL, PICKS, write_comparison_files, write_two_context_cache
+from comparison_files import (DELIVERY, OPERATIONAL, PICKS, coefficients, ramps, write_comparison_files,
+                              write_two_context_cache)
 from crds_cache import SERVERLESS_URL
 from pipeline_oracle import write_linearity_reference, write_ramp_file
 
@@ -285,3 +286,51 @@ def test_stacked_mean_residual_is_exact(files: dict[str, Path]) -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanmean(residuals, axis=0)
     np.testing.assert_allclose(stack.maps()["residual_a_mean"], expected, rtol=1e-6)
+
+
+def test_a_read_level_exposure_is_the_products_and_counts_the_inverses_causes(tmp_path: Path) -> None:
+    """NFRAMES > 1 with INV_COEFFS: the read-level path, its NO_LIN_CORR causes, and its figures from the product."""
+    from readlevel_files import inverse_coefficients
+
+    shape = (2, 5, 24, 20)
+    ny, nx = shape[2:]
+    sci, groupdq = ramps(shape)
+    exposure = write_ramp_file(tmp_path / "nframes4_lastframe.fits", sci=sci, groupdq=groupdq, nframes=4,
+                               with_asdf=False, extra_header={"NGROUPS": shape[1]})
+    inverse = inverse_coefficients(ny, nx, 2e-6)
+    inverse[:, 3, 4] = np.nan  # NaN inverse: left uncorrected
+    inverse[1, 5, 6] = 0.0  # zero linear term of the inverse: left uncorrected
+    reference = write_linearity_reference(tmp_path / "inv.fits", coeffs=coefficients(ny, nx, 1, 2e-6),
+                                          inv_coeffs=inverse)
+    row = survey_exposure(exposure, SurveySettings(reference=reference, level=LEVEL)).row
+    product = correct_file(exposure, reference, tmp_path / "nframes4_linearity.fits").output
+    with fits.open(product) as hdul:
+        corrected, pixeldq = hdul["SCI"].data.astype(np.float32), hdul["PIXELDQ"].data.astype(np.uint32)
+    direct = _direct(sci, groupdq, corrected, pixeldq, reference)
+    assert row["path"] == "read-level"
+    assert row["no_lin_corr"] == int(np.count_nonzero(pixeldq & NO_LIN_CORR)) == 2
+    assert (row["no_lin_corr_nan_inverse"], row["no_lin_corr_zero_inverse"]) == (1, 1)
+    median, p05, p95 = _spread(direct["last"])
+    assert (row["factor_last_median"], row["factor_last_p05"], row["factor_last_p95"]) == pytest.approx(
+        (median, p05, p95), rel=1e-12)
+    after = direct["after"]
+    assert row["residual_after_median"] == pytest.approx(np.median(after[np.isfinite(after)]), rel=1e-6)
+    assert row["residual_after_p95"] == pytest.approx(np.percentile(after[np.isfinite(after)], 95), rel=1e-6)
+
+
+def test_results_are_keyed_by_the_references_content_the_level_and_the_version(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from lininspect.core.survey import survey as survey_module
+
+    base = SurveySettings(reference=files["a"], against=files["b"]).identity()
+    renamed = tmp_path / "renamed_a.fits"
+    shutil.copyfile(files["a"], renamed)
+    assert SurveySettings(reference=renamed, against=files["b"]).identity() == base  # the content, not the name
+    for other in (SurveySettings(reference=files["b"], against=files["b"]), SurveySettings(reference=files["a"]),
+                  SurveySettings(reference=files["a"], against=files["b"], level=20_000.0),
+                  SurveySettings(reference=files["a"], against=files["b"], as_is=True)):
+        assert other.identity() != base
+    monkeypatch.setattr(survey_module, "__version__", "999.0")
+    assert SurveySettings(reference=files["a"], against=files["b"]).identity() != base

@@ -240,6 +240,10 @@ class MainWindow(QMainWindow):
             window = SurveyWindow(results, lambda text: self.status.message(text, 10000), self)
             window.openRequested.connect(lambda *where: self.guard(lambda: self.open_from_survey(*where)))
             self.survey_window = window
+            self.session.survey = results
+            hdu_image = self.tool_docks.tools["hduimage"]
+            if hdu_image.running:  # its maps for the exposure shown now
+                hdu_image.refresh()
             window.show()
             self.status.message(f"Opened survey {directory}: {len(results.rows)} exposures", 10000)
 

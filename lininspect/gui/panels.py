@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
 from ..core.analysis import analysis
 from ..core.errors import LinInspectError
-from ..model.hduplanes import HduPlane, flag_limits, read_plane
+from ..model.hduplanes import HduPlane, flag_limits, read_plane, survey_stack
 from ..model.maps import ShownMap
 from ..model.session import CORRECTED, PRODUCT_MINUS_OURS, Session
 from ..model.viewstate import Limits, PanelSource, RightView, ViewState, symmetric_limits
@@ -240,7 +240,10 @@ class Panels:
             panel.title.setText(plane.label)
             return None
         frame = f" — integration {i}, group {g}" if plane.per_group else f" — integration {i}" if plane.per_integration else ""
-        owner = "" if plane.reference is None else f" ({self.session.references[plane.reference].path.name})"
+        if plane.survey and self.session.survey is not None:
+            owner = f" ({self.session.survey.directory.name}, {survey_stack(self.session)})"
+        else:
+            owner = "" if plane.reference is None else f" ({self.session.references[plane.reference].path.name})"
         name = self._panel_name(panel)
         if plane.is_flags and self.view.display(name).limits is not Limits.USER:
             low, high = flag_limits(values)

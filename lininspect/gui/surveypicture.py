@@ -1,13 +1,16 @@
-"""The survey's PNG summary, painted on a QImage like the comparison's (no window, any thread once Qt exists).
+"""The survey's PNG summaries, painted on a QImage like the comparison's (no window, any thread once Qt exists).
 
-Top: the stacked maps of the first detector (residual non-linearity, factors; with B their A - B
-differences). Bottom: each exposure's residual non-linearity and factor at the level against its
-start time (its place in the table when the file has no EXPSTART), and the histogram of residuals.
+``survey.png``, the overview. Top: the stacked maps of the first detector (residual non-linearity,
+factors; with B their A - B differences). Bottom: each exposure's residual non-linearity and factor
+at the level against its start time (its place in the table when the file has no EXPSTART), and
+the histogram of residuals. ``trends.png``: every per-exposure figure against the start time, each
+beside its histogram. ``maps/KEY.png``: every stacked map of each detector.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,27 +40,119 @@ _MAPS = (
 )
 
 
+TRENDS_NAME = "trends.png"
+
+#: Each exposure's figures, trended against its start time and histogrammed: (column, title), A's, then
+#: B's and the A - B differences when the survey has them.
+TRENDED = (
+    ("no_lin_corr", "NO_LIN_CORR pixels"),
+    ("saturated_fraction", "Fraction of samples saturated"),
+    ("factor_level_median", "Correction factor at the level, median"),
+    ("factor_last_median", "Factor at the last unsaturated group, median"),
+    ("residual_before_median", "Residual non-linearity before correction, median (%)"),
+    ("residual_after_median", "Residual non-linearity after correction, median (%)"),
+    ("residual_after_p95", "Residual non-linearity after correction, p95 (%)"),
+    ("no_lin_corr_b", "NO_LIN_CORR pixels, B"),
+    ("factor_level_median_b", "Correction factor at the level, median, B"),
+    ("factor_last_median_b", "Factor at the last unsaturated group, median, B"),
+    ("residual_after_median_b", "Residual non-linearity after correction, median, B (%)"),
+    ("residual_after_p95_b", "Residual non-linearity after correction, p95, B (%)"),
+    ("factor_level_diff_median", "Factor at the level A \u2212 B, median"),
+    ("factor_last_diff_median", "Factor at the last unsaturated group A \u2212 B, median"),
+    ("residual_after_diff_median", "Residual non-linearity A \u2212 B, median (%)"),
+)
+
+#: Height of one line of trends.png (two figures a line, each a trend and its histogram); of one line of maps.
+_TREND_LINE, _MAP_LINE = 300, 420
+
+
 def write_survey_picture(directory: str | Path, rows: list[dict[str, Any]], size: tuple[int, int] = PICTURE_SIZE) -> Path:
     """Paint the summary of the survey in ``directory`` to DIR/survey.png and return its path."""
-    ensure_gui_application()
-    directory = Path(directory)
     width, height = size
+    return _write(Path(directory) / PICTURE_NAME, width, height,
+                  lambda painter: _paint(painter, Path(directory), rows, width, height))
+
+
+def trended_figures(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The figures of :data:`TRENDED` that the surveyed (not failed) exposures have."""
+    good = [row for row in rows if not row.get("error")]
+    return [(column, title) for column, title in TRENDED if any(column in row for row in good)]
+
+
+def write_trends_picture(directory: str | Path, rows: list[dict[str, Any]], width: int = PICTURE_SIZE[0]) -> Path:
+    """Paint each figure's trend against the exposure start time and its histogram to DIR/trends.png."""
+    figures = trended_figures(rows)
+    lines = max(1, math.ceil(len(figures) / 2))
+    return _write(Path(directory) / TRENDS_NAME, width, LINE + lines * _TREND_LINE,
+                  lambda painter: _paint_trends(painter, rows, figures, width))
+
+
+def write_maps_pictures(directory: str | Path, width: int = PICTURE_SIZE[0]) -> list[Path]:
+    """Paint every stacked map of each detector (DIR/maps/KEY.fits) to DIR/maps/KEY.png; returns the paths."""
+    written = []
+    for source in sorted((Path(directory) / MAPS_FOLDER).glob("*.fits")):
+        maps = read_stacked_maps(source)
+        lines = max(1, math.ceil(len(maps) / 4))
+        written.append(_write(source.with_suffix(".png"), width, LINE + lines * _MAP_LINE,
+                              lambda painter, maps=maps, key=source.stem: _paint_maps(painter, key, maps, width)))
+    return written
+
+
+def _write(path: Path, width: int, height: int, paint: Callable[[QPainter], None]) -> Path:
+    ensure_gui_application()
     image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor(BACKGROUND))
     painter = QPainter(image)
     try:
-        _paint(painter, directory, rows, width, height)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        paint(painter)
     finally:
         painter.end()
-    path = directory / PICTURE_NAME
     with atomic_path(path) as temporary:
         if not image.save(str(temporary), "PNG"):
             raise LinInspectError(f"{path}: the picture could not be written")
     return path
 
 
+def _start_times(good: list[dict[str, Any]]) -> tuple[list[float], str]:
+    """Each exposure's start (MJD), or its place in the table when one has none; and the axis's label."""
+    times = [row.get("exp_start", math.nan) for row in good]
+    if times and all(isinstance(t, float) and math.isfinite(t) for t in times):
+        return [float(t) for t in times], "exposure start (MJD)"
+    return [float(n) for n in range(len(good))], "exposure (table order)"
+
+
+def _figure(row: dict[str, Any], column: str) -> float:
+    value = row.get(column)
+    return float(value) if isinstance(value, (int, float)) else math.nan
+
+
+def _paint_trends(painter: QPainter, rows: list[dict[str, Any]], figures: list[tuple[str, str]], width: int) -> None:
+    good = [row for row in rows if not row.get("error")]
+    paint_text(painter, QRectF(0, 0, width, LINE), f"Figures of {len(good)} exposures against their start time", 17)
+    x, x_label = _start_times(good)
+    cell_width = width / 4
+    for n, (column, title) in enumerate(figures):
+        top = LINE + n // 2 * _TREND_LINE
+        left = n % 2 * 2 * cell_width
+        values = [_figure(row, column) for row in good]
+        trend = QRectF(left + GAP, top + GAP, cell_width - 2 * GAP, _TREND_LINE - 2 * GAP)
+        _scatter(painter, trend, title, x, values, x_label)
+        _histogram(painter, trend.translated(cell_width, 0), "Histogram", values, column)
+
+
+def _paint_maps(painter: QPainter, key: str, maps: dict[str, np.ndarray], width: int) -> None:
+    paint_text(painter, QRectF(0, 0, width, LINE), f"Stacked maps of {key}", 17)
+    cell_width = width / 4
+    for n, (name, values) in enumerate(maps.items()):
+        box = QRectF(n % 4 * cell_width + GAP, LINE + n // 4 * _MAP_LINE + GAP, cell_width - 2 * GAP,
+                     _MAP_LINE - 2 * GAP)
+        centred = "_diff_" in name
+        limits = centred_limits(values) if centred else display_limits(values, "99.5%")
+        paint_map(painter, box, name.upper(), values, limits, pg.colormap.get("CET-D1" if centred else "viridis"))
+
+
 def _paint(painter: QPainter, directory: Path, rows: list[dict[str, Any]], width: int, height: int) -> None:
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     good = [row for row in rows if not row.get("error")]
     files = sorted((directory / MAPS_FOLDER).glob("*.fits"))
     maps = read_stacked_maps(files[0]) if files else {}
@@ -76,15 +171,12 @@ def _paint(painter: QPainter, directory: Path, rows: list[dict[str, Any]], width
         values = maps[name]
         limits = centred_limits(values) if centred else display_limits(values, "99.5%")
         paint_map(painter, cell(0, col), text, values, limits, pg.colormap.get("CET-D1" if centred else "viridis"))
-    times = [row.get("exp_start", math.nan) for row in good]
-    by_time = all(isinstance(t, float) and math.isfinite(t) for t in times) and bool(times)
-    x = [float(t) for t in times] if by_time else [float(n) for n in range(len(good))]
-    x_label = "exposure start (MJD)" if by_time else "exposure (table order)"
+    x, x_label = _start_times(good)
     residual = [float(row.get("residual_after_median", math.nan)) for row in good]
     factor = [float(row.get("factor_level_median", math.nan)) for row in good]
     _scatter(painter, cell(1, 0), "Residual non-linearity after correction, median (%)", x, residual, x_label)
     _scatter(painter, cell(1, 1), "Correction factor at the level, median", x, factor, x_label)
-    _histogram(painter, cell(1, 2), "Residual non-linearity per exposure (%)", residual)
+    _histogram(painter, cell(1, 2), "Residual non-linearity per exposure (%)", residual, "residual (%)")
 
 
 def _frame(painter: QPainter, box: QRectF, title: str) -> QRectF:
@@ -128,13 +220,13 @@ def _scatter(painter: QPainter, box: QRectF, title: str, x: list[float], y: list
             painter.drawEllipse(QPointF(px, py), 3.5, 3.5)
 
 
-def _histogram(painter: QPainter, box: QRectF, title: str, values: list[float]) -> None:
+def _histogram(painter: QPainter, box: QRectF, title: str, values: list[float], x_label: str) -> None:
     frame = _frame(painter, box, title)
     finite = np.array([v for v in values if math.isfinite(v)])
     low, high = _limits(list(finite))
     counts, edges = np.histogram(finite, bins=max(5, min(40, finite.size // 2 or 5)), range=(low, high))
     top = max(int(counts.max()) if counts.size else 0, 1)
-    _axis_labels(painter, frame, (low, high), (0, top), "residual (%)")
+    _axis_labels(painter, frame, (low, high), (0, top), x_label)
     painter.setPen(QPen(POINT, 1))
     painter.setBrush(QBrush(QColor(240, 140, 46, 160)))
     for count, start, stop in zip(counts, edges[:-1], edges[1:]):

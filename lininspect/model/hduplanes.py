@@ -1,5 +1,6 @@
 """Any image HDU of the loaded files as one plane on the exposure's pixel grid: GROUPDQ of a group,
-ZEROFRAME of an integration, a reference's COEFFS or INV_COEFFS plane, its DQ.
+ZEROFRAME of an integration, a reference's COEFFS or INV_COEFFS plane, its DQ, and the stacked maps
+of the opened survey for the exposure's detector (so the main window's tools apply to them).
 
 A reference's planes are cut to the exposure as the correction cuts COEFFS (subarray or
 multistripe, :func:`~lininspect.core.references.reference.cut_to_exposure`), so a pixel of the plane is the
@@ -26,15 +27,19 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class HduPlane:
     """One choosable plane: ``hdu`` of the exposure (``reference`` None) or of reference A or B,
-    plane ``index`` of a coefficient cube (None for a per-frame or 2-D image)."""
+    plane ``index`` of a coefficient cube (None for a per-frame or 2-D image); with ``survey``, the
+    opened survey's stacked map named ``hdu`` (its extension's name)."""
 
     hdu: str
     reference: str | None = None
     index: int | None = None
+    survey: bool = False
 
     @property
     def label(self) -> str:
-        """As the menus and the panel's title name it: ``GROUPDQ``, ``A COEFFS c2``, ``B DQ``."""
+        """As the menus and the panel's title name it: ``GROUPDQ``, ``A COEFFS c2``, ``B DQ``, ``survey RESIDUAL_A_MEDIAN``."""
+        if self.survey:
+            return f"survey {self.hdu}"
         plane = "" if self.index is None else f" c{self.index}"
         owner = "" if self.reference is None else f"{self.reference} "
         return f"{owner}{self.hdu}{plane}"
@@ -68,7 +73,23 @@ def available_planes(session: Session) -> list[HduPlane]:
         if reference.inv_coeffs is not None and reference.inv_coeffs.ndim == 3:
             planes += [HduPlane("INV_COEFFS", label, k) for k in range(reference.inv_coeffs.shape[0])]
         planes.append(HduPlane("DQ", label))
+    planes += [HduPlane(name.upper(), survey=True) for name in survey_maps(session)]
     return planes
+
+
+def survey_stack(session: Session) -> str | None:
+    """The stack (detector, subarray start and size) of the exposure, when a survey is opened."""
+    if session.survey is None or session.exposure is None:
+        return None
+    from ..core.survey.survey import stack_key  # with a survey only: not part of the app's start
+
+    return stack_key(session.exposure)
+
+
+def survey_maps(session: Session) -> dict[str, np.ndarray]:
+    """The opened survey's stacked maps of the exposure's stack, by name (none without a survey or such maps)."""
+    stack = survey_stack(session)
+    return {} if stack is None or session.survey is None else session.survey.maps.get(stack, {})
 
 
 def read_plane(session: Session, plane: HduPlane, integration: int, group: int) -> np.ndarray:
@@ -77,7 +98,11 @@ def read_plane(session: Session, plane: HduPlane, integration: int, group: int) 
     exposure = session.exposure
     if exposure is None:
         raise LinInspectError("open an exposure to show its HDUs")
-    if plane.reference is None:
+    if plane.survey:
+        values = survey_maps(session).get(plane.hdu.lower())
+        if values is None:
+            raise LinInspectError(f"the opened survey has no map {plane.hdu} of this exposure's detector")
+    elif plane.reference is None:
         values = _exposure_plane(exposure, plane.hdu, integration, group)
     else:
         reference = session.references.get(plane.reference)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -48,6 +49,9 @@ from .sources import (
     ratio,
     unready_groups,
 )
+
+if TYPE_CHECKING:
+    from .surveyresults import SurveyResults
 
 #: The reference every single-reference view uses; the second one is compared against it.
 A, B = "A", "B"
@@ -226,6 +230,8 @@ class Session:
         #: Facts by (x, y, integration), valid while the files and run in ``_facts_of`` stay the same objects.
         self._facts: dict[tuple[int, int, int], PixelFacts] = {}
         self._facts_of: tuple[object, ...] = ()
+        #: The survey opened last (File ▸ Open survey…): its maps of the exposure's detector are HDU planes.
+        self.survey: SurveyResults | None = None
 
     @property
     def reference(self) -> LinearityReference | None:

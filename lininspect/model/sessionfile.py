@@ -181,7 +181,10 @@ def _path_text(path: Path, folder: Path) -> str:
 
 
 def _plane_json(plane: HduPlane | None) -> dict[str, object] | None:
-    return None if plane is None else {"hdu": plane.hdu, "reference": plane.reference, "index": plane.index}
+    """The plane a panel shows; a survey's map is saved as the panel's own view (a session holds no survey)."""
+    if plane is None or plane.survey:
+        return None
+    return {"hdu": plane.hdu, "reference": plane.reference, "index": plane.index}
 
 
 def _display_json(display: PanelDisplay) -> dict[str, object]:

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
-from PyQt6.QtWidgets import QFileDialog
+from PyQt6.QtWidgets import QComboBox, QFileDialog
 
 from lininspect.cluster import survey_task
 from lininspect.core.survey.survey import SurveySettings, SurveyStore, stack_all
-from lininspect.core.survey.surveyreport import write_stacked_maps, write_table
+from lininspect.core.survey.surveyreport import MAPS_FOLDER, read_stacked_maps, write_stacked_maps, write_table
 
-from guihelpers import menu_action, shown_window
+from guihelpers import hover, menu_action, shown_window, visible_status_texts
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import coefficients, ramps  # noqa: E402
@@ -81,9 +81,7 @@ def test_activating_a_row_opens_that_exposure_at_its_worst_pixel(survey_window, 
     survey = survey_window.survey_window
     row = next(r for r in survey.results.rows if Path(r["file"]).name == "exp1_lastframe.fits")
     qtbot.keyClicks(survey.filter, "exp1_")
-    index = survey.proxy.index(0, 0)
-    survey.table.setCurrentIndex(index)
-    survey.table.activated.emit(index)
+    _double_click_row(qtbot, survey, 0)
     qtbot.waitUntil(lambda: survey_window.session.input_path == Path(row["file"]), timeout=30000)  # read in a job
     assert survey_window.pixel == (row["worst_x"], row["worst_y"])
     qtbot.waitUntil(lambda: survey_window.session.result is not None, timeout=30000)
@@ -108,10 +106,53 @@ def test_clicking_a_map_pixel_lists_the_largest_residuals_there(survey_window, s
     assert float(shown[0].split()[0]) == pytest.approx(expected[0][0], rel=1e-3)
     assert survey_window.status.message_text == (
         f"Listed 4 exposures with the largest residual at ({x}, {y})")
-    survey.exposures.itemActivated.emit(survey.exposures.item(0))
+    first = survey.exposures.visualItemRect(survey.exposures.item(0)).center()
+    qtbot.mouseClick(survey.exposures.viewport(), Qt.MouseButton.LeftButton, pos=first)  # a double-click's press
+    qtbot.mouseDClick(survey.exposures.viewport(), Qt.MouseButton.LeftButton, pos=first)
     qtbot.waitUntil(lambda: survey_window.pixel == (x, y), timeout=30000)  # once the exposure is read, in a job
     assert survey_window.session.input_path.name == expected[0][1]
     assert np.isfinite(expected[-1][0])
+
+
+def _double_click_row(qtbot, survey, row: int) -> None:  # type: ignore[no-untyped-def]
+    """Double-click the table's ``row`` (as shown, sorted and filtered), as a user opens it."""
+    cell = survey.table.visualRect(survey.proxy.index(row, 0)).center()
+    qtbot.mouseClick(survey.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)  # a double-click's press
+    qtbot.mouseDClick(survey.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+
+
+def _choose(qtbot, box: QComboBox, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``label`` with the keyboard, as a user steps through the list."""
+    box.setFocus()
+    target = box.findText(label)
+    assert target >= 0, f"{label} not offered"
+    while box.currentIndex() != target:
+        qtbot.keyClick(box, Qt.Key.Key_Down if box.currentIndex() < target else Qt.Key.Key_Up)
+
+
+def test_the_maps_show_in_the_main_window_with_its_tools(survey_window, survey_dir: Path,
+                                                         qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Once an exposure of the survey is open, its detector's stacked maps are planes of the HDU image tool: a
+    panel shows one with the main window's scale, readout and tools."""
+    survey = survey_window.survey_window
+    _double_click_row(qtbot, survey, 2)
+    qtbot.waitUntil(lambda: survey_window.session.input_path == Path(survey.results.rows[2]["file"]),
+                    timeout=30000)
+    menu_action(survey_window, "Tools", "HDU image").trigger()
+    tool = survey_window.tool_docks.tools["hduimage"]
+    qtbot.waitUntil(lambda: tool.running)
+    (maps_file,) = (survey_dir / MAPS_FOLDER).glob("*.fits")
+    maps = read_stacked_maps(maps_file)
+    left = tool.choices["left"]
+    offered = [left.itemText(n) for n in range(left.count())]
+    assert offered[-len(maps):] == [f"survey {name.upper()}" for name in maps]
+    _choose(qtbot, left, "survey RESIDUAL_A_MEDIAN")
+    np.testing.assert_array_equal(survey_window.panels.shown["left"].values, maps["residual_a_median"])
+    assert survey_window.left.title.text == f"survey RESIDUAL_A_MEDIAN ({survey_dir.name}, {maps_file.stem})"
+    x, y = 5, 7
+    hover(qtbot, survey_window, x, y)
+    value = f"survey RESIDUAL_A_MEDIAN {float(maps['residual_a_median'][y, x]):.6g}"
+    qtbot.waitUntil(lambda: any(value in text for text in visible_status_texts(survey_window)))
 
 
 def test_lininspect_survey_dir_opens_the_survey(qtbot, survey_dir: Path) -> None:  # type: ignore[no-untyped-def]

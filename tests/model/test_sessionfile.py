@@ -203,3 +203,13 @@ def test_a_session_is_never_written_over_a_file_it_names(tmp_path: Path) -> None
     with pytest.raises(LinInspectError, match="output would overwrite the input"):
         write_session(saved, saved.input)
     assert saved.input.read_bytes() == b"the exposure"
+
+
+def test_a_surveys_map_in_a_panel_is_saved_as_the_panels_own_view(tmp_path: Path) -> None:
+    """A session holds no survey: a panel showing a survey's stacked map is restored with its own view."""
+    files = write_comparison_files(tmp_path)
+    view = ViewState(frames=(2, 5))
+    view.update(left_hdu=HduPlane("RESIDUAL_A_MEDIAN", survey=True), right_hdu=HduPlane("DQ", "A"))
+    saved = capture(session_with(files, "A"), view, {})
+    again = parse_session(session_json(saved, tmp_path), tmp_path)
+    assert (again.left_hdu, again.right_hdu) == (None, HduPlane("DQ", "A"))

@@ -26,8 +26,10 @@ from ..errors import LinInspectError
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
-_HOST = hashlib.blake2s(socket.gethostname().encode(), digest_size=2).hexdigest()
-_TEMPORARY = re.compile(r"^\.lininspect-(?P<host>[0-9a-f]{4})-(?P<pid>\d+)-[0-9a-f]{6}\.part")
+# 64 bits: hosts sharing a file system (a Dask cluster's) must not share a tag, or one removes another's live
+# temporary whose PID is dead here (16 bits made two of a few hundred hosts collide).
+_HOST = hashlib.blake2s(socket.gethostname().encode(), digest_size=8).hexdigest()
+_TEMPORARY = re.compile(r"^\.lininspect-(?P<host>[0-9a-f]{16})-(?P<pid>\d+)-[0-9a-f]{6}\.part")
 _RENAME_NOREPLACE = 1
 _AT_FDCWD = -100
 

@@ -87,10 +87,12 @@ def _write(table: Table, path: Path, format: str) -> Path:
 
 
 def write_stacked_maps(stacks: dict[str, DetectorStack], directory: str | Path) -> list[str]:
-    """One FITS file per stack key in DIR/maps, an image extension per map; returns the paths."""
+    """One FITS file per stack key in DIR/maps, an image extension per map; returns the paths.
+    Maps of other stacks (an earlier run's) are removed: DIR/maps holds this run's exposures' alone."""
     from astropy.io import fits
     folder = Path(directory) / MAPS_FOLDER
     folder.mkdir(exist_ok=True)
+    remove_other_maps(directory, set(stacks))
     written = []
     for key, stack in sorted(stacks.items()):
         primary = fits.PrimaryHDU()
@@ -111,6 +113,15 @@ def write_stacked_maps(stacks: dict[str, DetectorStack], directory: str | Path) 
             fits.HDUList(hdus).writeto(temporary, overwrite=True)
         written.append(str(path))
     return written
+
+
+def remove_other_maps(directory: str | Path, keys: set[str]) -> None:
+    """Remove DIR/maps files (FITS and their pictures) of stacks not in ``keys``: after a rerun, maps of
+    exposures its table does not have would be taken for its own."""
+    for path in (Path(directory) / MAPS_FOLDER).glob("*"):
+        if path.suffix in (".fits", ".png") and path.stem not in keys and not path.name.startswith(".") \
+                and path.is_file():  # a temporary being written (".lininspect-...") is its writer's
+            path.unlink(missing_ok=True)
 
 
 def read_stacked_maps(path: str | Path) -> dict[str, np.ndarray]:
