@@ -103,10 +103,9 @@ class Jobs(QObject):
         return running(self.verifying)
 
     def handles(self) -> list[Job | None]:  # type: ignore[type-arg]
-        """Every job this controller may have running, for stopping and for waiting on at close."""
-        return [self.correction, self.verifying, self.exporting, self.residual, self.comparing, self.reporting,
-                self.picking, self.figure, self.movie, self.opening,
-                self.reading_reference, *self.integrations.handles()]  # fmt: skip
+        """Every job this controller may have running, for stopping and for waiting on at close: those that
+        show their progress, and the residual maps' and the integrations' (which show it their own way)."""
+        return [*self._progress_jobs(), self.residual, *self.integrations.handles()]
 
     def _progress_jobs(self) -> tuple[Job | None, ...]:  # type: ignore[type-arg]
         """The jobs besides the integrations' that show their progress in the status bar."""
