@@ -437,9 +437,7 @@ def interpolated_bytes(values, positions, colours, out):  # pragma: no cover - c
         for c in range(channels):
             if j < 0:
                 result = colours[0, c]
-            elif j == stops - 1:
-                result = colours[j, c]
-            elif positions[j] == x:
+            elif j == stops - 1 or positions[j] == x:
                 result = colours[j, c]
             else:
                 slope = (colours[j + 1, c] - colours[j, c]) / (positions[j + 1] - positions[j])
