@@ -45,6 +45,9 @@ _KEYS = [
     (1, 2, slice(0, 4)), (0, 0, slice(1, 3)), (-1, -2, slice(None)), (1, 1, slice(2, 99)), (0, 2, slice(3, 1)),
     (1, 0, slice(-3, -1)), (1, 2), (0, -3, slice(None), slice(None)), (1, 2, slice(0, 4, 2)), (1, slice(0, 2), 3),
     (1, 2, slice(None), slice(1, 4)), (1, 2, 3, 4), (Ellipsis, 2), (slice(None), 1, slice(1, 2)), (0,),
+    (1, slice(None), slice(1, 3)), (0, slice(1, 99), slice(None)), (-1, slice(-2, None), slice(2, 99)),
+    (1, slice(2, 1), slice(None)), (0, slice(0, 3), slice(3, 1)), (1, slice(None, None, 2), slice(0, 2)),
+    (1, slice(0, 2), slice(None, None, 2)), (1, slice(0, 2), slice(None), slice(1, 4)),
 ]
 
 
@@ -57,7 +60,8 @@ def test_positioned_reads_give_what_numpy_indexing_gives(tmp_path: Path, key: tu
     assert np.array_equal(read, sci[key])
 
 
-@pytest.mark.parametrize("key", [(2, 0, slice(None)), (0, 3, slice(None)), (-3, 0, slice(0, 2)), (0, -4, slice(None))], ids=str)
+@pytest.mark.parametrize("key", [(2, 0, slice(None)), (0, 3, slice(None)), (-3, 0, slice(0, 2)), (0, -4, slice(None)),
+                                 (2, slice(None), slice(None)), (-3, slice(0, 2), slice(1, 2))], ids=str)
 def test_positioned_reads_refuse_what_numpy_refuses(tmp_path: Path, key: tuple) -> None:  # type: ignore[type-arg]
     sci = np.zeros((2, 3, 4, 5), np.float32)
     exposure = open_exposure(write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=False))
@@ -79,6 +83,33 @@ def test_whole_rows_of_a_plane_are_one_read_without_index_arithmetic(tmp_path: P
     monkeypatch.setattr(np, "ix_", lambda *args: pytest.fail("general path taken"))
     assert np.array_equal(exposure.sci[1, 2, 1:3], sci[1, 2, 1:3])
     assert reads == [2 * 5 * 4]
+
+
+def test_rows_of_consecutive_planes_are_read_into_one_array_a_read_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19, target 4: the A/B comparison reads a few rows of every group at once, tens of thousands of
+    times; each group's rows land in the block itself, and a digest watching the reads still sees them."""
+    sci = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+    exposure = open_exposure(write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=False))
+    seen: list[tuple[int, bytes]] = []
+    exposure.file.observer = lambda offset, data: seen.append((offset, bytes(data)))
+    monkeypatch.setattr(exposure.file, "read", lambda size, offset: pytest.fail("a bytes object made per read"))
+    monkeypatch.setattr(fitsfile, "_runs", lambda rows: pytest.fail("general path taken"))
+    block = exposure.sci[1, :, 1:3]
+    assert block.dtype == np.float32 and np.array_equal(block, sci[1, :, 1:3])
+    assert [len(data) for _, data in seen] == [2 * 5 * 4] * 3
+    assert [np.frombuffer(data, ">f4").tolist() for _, data in seen] == [sci[1, g, 1:3].ravel().tolist() for g in range(3)]
+    assert [offset - seen[0][0] for offset, _ in seen] == [0, 4 * 5 * 4, 2 * 4 * 5 * 4]
+
+
+def test_a_file_cut_short_under_a_read_of_many_planes_is_one_line(tmp_path: Path) -> None:
+    sci = np.zeros((2, 3, 4, 5), np.float32)
+    path = write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=False)
+    exposure = open_exposure(path)
+    os.truncate(path, exposure.sci._stored._offset + 4 * 5 * 4 + 30)  # within the rows read of the second plane
+    with pytest.raises(LinInspectError, match="ended early"):
+        exposure.sci[0, :, 1:3]
 
 
 def test_uncal_file_reads_uint16_and_says_its_dq_is_empty(tmp_path: Path) -> None:

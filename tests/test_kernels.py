@@ -156,6 +156,8 @@ def test_compiled_loops_hold_no_fused_multiply_add():
             kernels.read_level_rows, (plane, plane), plane, (plane,), plane, block, 0, flags, 0, block.copy(), 0,
             np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([2, 2]), np.array([1.5, 3.5]), -1, 0, 2,
         ), None),
+        (compiled_afresh(kernels.interpolated_bytes, np.linspace(0.0, 1.0, 5), np.linspace(0.0, 1.0, 3),
+                         np.ones((3, 4)), np.empty((5, 4), np.uint8)), double),  # the pictures' colours
     ):
         if multiply is not None:
             assert re.search(multiply, code)  # the arithmetic is in what we inspect
@@ -208,6 +210,11 @@ def test_compiled_line_fit_sums_are_the_analysis_modules(ngroups):
     assert_same_bits(count, expected_count)
     fitted = expected_count >= MIN_FIT_GROUPS
     assert np.array_equal(rss[fitted].view(np.uint64), expected_rss[fitted].view(np.uint64))
+    # The survey's call, which also asks for the rise, compiles apart: the same sums there.
+    rss_with_rise, count_with_rise = np.empty((6, 9)), np.empty((6, 9))
+    kernels.line_fit_rows(values, flags, rss_with_rise, count_with_rise, np.empty((6, 9)))
+    assert_same_bits(count_with_rise, count)
+    assert np.array_equal(rss_with_rise[fitted].view(np.uint64), rss[fitted].view(np.uint64))
 
 
 @pytest.mark.parametrize("ngroups", [1, 2, 5, 30])

@@ -121,12 +121,22 @@ def paint_map(
 
 
 def _coloured(values: np.ndarray, limits: tuple[float, float], colormap: pg.ColorMap) -> QImage:
-    """Values as colours between ``limits`` (clipped); NaN in the background colour."""
+    """Values as colours between ``limits`` (clipped); NaN in the background colour.
+
+    The colours are ``colormap.map(values, mode="byte")``'s for the clipping maps drawn here, computed
+    in one compiled pass: pyqtgraph's interpolates each channel apart, 0.27 s of CPU a full-frame map
+    against 0.03 s.
+    """
+    from ..core.kernels import compiled  # numba: loaded by the comparison or survey that made the maps
+
     low, high = limits
     with np.errstate(all="ignore"):
         scaled = np.clip((np.asarray(values, dtype=np.float64) - low) / ((high - low) or 1.0), 0.0, 1.0)
     finite = np.isfinite(scaled)
-    rgba = np.ascontiguousarray(colormap.map(np.where(finite, scaled, 0.0), mode="byte"), dtype=np.uint8)
+    positions, colours = colormap.getStops("byte")
+    rgba = np.empty(scaled.shape + (colours.shape[1],), dtype=np.uint8)
+    compiled.interpolated_bytes(np.where(finite, scaled, 0.0).ravel(), np.asarray(positions, dtype=np.float64),
+                                colours.astype(np.float64), rgba.reshape(-1, colours.shape[1]))
     background = QColor(BACKGROUND)
     rgba[~finite] = (background.red(), background.green(), background.blue(), 255)
     ny, nx = scaled.shape

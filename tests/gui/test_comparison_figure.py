@@ -61,3 +61,29 @@ def test_the_picture_is_a_png_of_its_size_and_the_same_from_any_thread(
     image = QImage(str(here))
     assert image.pixelColor(450, 4) == QColor(BACKGROUND)  # a margin is background
     assert len({image.pixel(x, y) for x in range(0, 900, 7) for y in range(0, 600, 7)}) > 50  # the maps are drawn
+
+
+@pytest.mark.parametrize("name", ["viridis", "CET-D1", "change"])
+def test_the_pictures_colours_are_pyqtgraphs(name: str) -> None:
+    """Colouring a map in one compiled pass gives pyqtgraph's ColorMap.map bytes: between stops, on them,
+    a hair either side, at the ends, beyond the limits, and NaN in the background."""
+    import pyqtgraph as pg
+
+    from lininspect.gui.comparisonfigure import CHANGE_COLOURS
+    from lininspect.gui.comparisonpicture import _coloured
+
+    colormap = pg.ColorMap([0.0, 0.5, 1.0], list(CHANGE_COLOURS)) if name == "change" else pg.colormap.get(name)
+    positions = colormap.getStops("byte")[0]
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.random(20_000), positions, np.nextafter(positions, 2), np.nextafter(positions, -1),
+                             [-0.5, 1.5, np.inf, -np.inf, np.nan]])
+    values = np.resize(values, (values.size // 64 + 1, 64))  # the image's rows
+    image = _coloured(values, (0.0, 1.0), colormap)  # limits that leave the values as they are
+    ptr = image.constBits()
+    ptr.setsize(image.sizeInBytes())
+    painted = np.frombuffer(ptr, np.uint8).reshape(values.shape + (4,))
+    scaled = np.clip(values, 0.0, 1.0)
+    expected = np.ascontiguousarray(colormap.map(np.where(np.isfinite(scaled), scaled, 0.0), mode="byte"), np.uint8)
+    background = QColor(BACKGROUND)
+    expected[~np.isfinite(scaled)] = (background.red(), background.green(), background.blue(), 255)
+    np.testing.assert_array_equal(painted, expected)

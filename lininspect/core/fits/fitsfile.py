@@ -558,24 +558,39 @@ class PositionedImage:
         return chosen_values.copy(order="C") if np.ndim(chosen_values) and not chosen_values.flags.c_contiguous else chosen_values
 
     def _whole_rows(self, leading: list[int | slice], columns: int | slice) -> np.ndarray | None:
-        """The common read, whole rows ``a[i, g, first:last]`` of one plane, straight from one ``pread``
-        (None for any other selection): the general path's index arithmetic costs ten times the read
+        """The common reads, whole rows ``a[i, g, first:last]`` of one plane, straight from one ``pread``, and
+        those rows of consecutive planes ``a[i, g0:g1, first:last]``, each plane's read straight into the
+        result (None for any other selection): the general path's index arithmetic costs ten times the read
         of a few rows, which the streamed passes make thousands of times."""
-        if self.ndim < 2 or columns != slice(None) or not isinstance(leading[-1], slice):
+        if self.ndim < 2 or columns != slice(None) or not isinstance(leading[-1], slice) or leading[-1].step not in (None, 1):
             return None
-        if leading[-1].step not in (None, 1) or not all(isinstance(part, int) for part in leading[:-1]):
+        fixed, planes = leading[:-1], None
+        if self.ndim >= 3 and isinstance(leading[-2], slice) and leading[-2].step in (None, 1):
+            fixed, planes = leading[:-2], leading[-2]
+        if not all(isinstance(part, int) for part in fixed):
             return None
         plane = 0
-        for part, size in zip(leading[:-1], self.shape[:-2], strict=True):
+        for part, size in zip(fixed, self.shape[: len(fixed)], strict=True):
             if not -size <= part < size:
                 raise IndexError(f"index {part} is out of bounds for axis with size {size}")
             plane = plane * size + part % size
         ny, nx = self.shape[-2:]
         first, last, _ = leading[-1].indices(ny)
         count = max(last - first, 0)
-        start = self._offset + (plane * ny + first) * nx * self.dtype.itemsize
-        stored = self._held.read(count * nx * self.dtype.itemsize, start) if count and nx else b""
-        return np.frombuffer(stored, dtype=self.dtype).reshape(count, nx)
+        row_bytes = nx * self.dtype.itemsize
+        if planes is None:
+            start = self._offset + (plane * ny + first) * row_bytes
+            stored = self._held.read(count * row_bytes, start) if count and nx else b""
+            return np.frombuffer(stored, dtype=self.dtype).reshape(count, nx)
+        first_plane, last_plane, _ = planes.indices(self.shape[-3])
+        values = np.empty((max(last_plane - first_plane, 0), count, nx), dtype=self.dtype)
+        if values.size:
+            plane_bytes = count * row_bytes
+            buffer = memoryview(values.view(np.uint8).reshape(-1))
+            for k in range(values.shape[0]):
+                start = self._offset + ((plane * self.shape[-3] + first_plane + k) * ny + first) * row_bytes
+                self._held.read_into(buffer[k * plane_bytes : (k + 1) * plane_bytes], start)
+        return values
 
 
 def _full_key(key: Any, ndim: int) -> tuple[int | slice, ...]:

@@ -47,8 +47,8 @@ class HeldFile:
         self._identity = (status.st_dev, status.st_ino)
         #: A write in place at the same size leaves the identity and size as they were, not this.
         self._modified_ns = status.st_mtime_ns
-        #: Called with (offset, bytes) after each read: lets a digest use the reads made anyway.
-        self.observer: Callable[[int, bytes], None] | None = None
+        #: Called with (offset, bytes or a memoryview of them) after each read: lets a digest use the reads made anyway.
+        self.observer: Callable[[int, bytes | memoryview], None] | None = None
 
     @property
     def fd(self) -> int:
@@ -65,6 +65,18 @@ class HeldFile:
         if self.observer is not None:
             self.observer(offset, data)
         return data
+
+    def read_into(self, buffer: memoryview, offset: int) -> None:
+        """Fill the writable bytes ``buffer`` from ``offset``, refusing as :meth:`read` does: a block
+        of many reads lands in one array, with no bytes object made and copied for each."""
+        try:
+            size = os.preadv(self.fd, [buffer], offset)
+        except OSError as error:
+            raise LinInspectError(f"{self.path}: cannot be read ({error.strerror or error})") from None
+        if size != buffer.nbytes:
+            raise LinInspectError(f"{self.path}: ended early (truncated while being read?)")
+        if self.observer is not None:
+            self.observer(offset, buffer)
 
     def copy_into(self, target_fd: int, size: int, offset: int, target_offset: int) -> None:
         """Copy ``size`` bytes at ``offset`` to ``target_offset`` of ``target_fd``, inside the kernel

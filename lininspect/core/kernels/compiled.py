@@ -302,6 +302,8 @@ def line_fit_rows(values, flags, rss, count, rise=None):  # pragma: no cover - c
     (the signal the survey's residuals are relative to).
 
     The same normal equations in float64, each sum taken over the groups in order.
+    Without ``rise`` (the A/B comparison), the first and last usable groups are not tracked: the
+    ``rise is not None`` tests are settled when numba compiles, which halves the loop's time.
     """
     ngroups, height, nx = values.shape
     n, sx, sy = np.empty(nx), np.empty(nx), np.empty(nx)
@@ -310,7 +312,8 @@ def line_fit_rows(values, flags, rss, count, rise=None):  # pragma: no cover - c
     first, last = np.empty(nx), np.empty(nx)
     for y in range(height):
         n[:], sx[:], sy[:], sxx[:], sxy[:] = 0.0, 0.0, 0.0, 0.0, 0.0
-        first[:], last[:] = 0.0, 0.0
+        if rise is not None:
+            first[:], last[:] = 0.0, 0.0
         for g in range(ngroups):  # selects, not branches, so that the compiler takes several pixels at once
             index = np.float64(g)
             samples, marks = values[g, y], flags[g, y]
@@ -319,8 +322,9 @@ def line_fit_rows(values, flags, rss, count, rise=None):  # pragma: no cover - c
                 good = (marks[x] == 0) & np.isfinite(sample)
                 weight = 1.0 if good else 0.0
                 kept = sample if good else 0.0
-                first[x] = index if good and n[x] == 0.0 else first[x]
-                last[x] = index if good else last[x]
+                if rise is not None:
+                    first[x] = index if good and n[x] == 0.0 else first[x]
+                    last[x] = index if good else last[x]
                 n[x] += weight
                 sx[x] += weight * index
                 sy[x] += kept
@@ -409,6 +413,38 @@ def highest_usable_rows(raw, flags, best_group, best):  # pragma: no cover - com
                     best_group[y, x] = g
 
 
+
+@numba.njit(**_COMPILE)
+def interpolated_bytes(values, positions, colours, out):  # pragma: no cover - compiled
+    """``np.interp`` of each finite value of ``values`` (n,) over the increasing ``positions`` (stops,) for every
+    channel of ``colours`` (stops, channels) at once, truncated into ``out`` (n, channels) uint8 as numpy's
+    assignment casts it: what pyqtgraph's ``ColorMap.map(values, mode="byte")`` gives, in a tenth of its time.
+
+    numpy's arithmetic: the stop at or left of the value; the first or last colour beyond the stops, that
+    stop's colour on a stop, else ``slope * (x - position) + colour``, the slope as numpy computes it. The
+    search starts where the value would sit among evenly spaced stops (as the colour maps' are).
+    """
+    stops, channels = colours.shape
+    span = positions[stops - 1] - positions[0]
+    for i in range(values.size):
+        x = values[i]
+        guess = (x - positions[0]) / span * (stops - 1) if span > 0 else 0.0
+        j = int(min(max(guess, 0.0), stops - 1.0))  # clamped first: any finite value gives a valid start
+        while j + 1 < stops and positions[j + 1] <= x:
+            j += 1
+        while j >= 0 and positions[j] > x:
+            j -= 1
+        for c in range(channels):
+            if j < 0:
+                result = colours[0, c]
+            elif j == stops - 1 or positions[j] == x:
+                result = colours[j, c]
+            else:
+                slope = (colours[j + 1, c] - colours[j, c]) / (positions[j + 1] - positions[j])
+                result = slope * (x - positions[j]) + colours[j, c]
+            out[i, c] = np.uint8(result)
+
+
 def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> None:
     """A full disk or a file-size limit must not fail a correction because numba cannot keep its cache.
 
@@ -428,5 +464,5 @@ def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> N
 
 for _dispatcher in (classic_rows, _numpy_pairwise_sum, _pairwise_block, read_level_rows, _first_and_rate_row,
                     _reads_on_the_line_row, _corrected_reads_row, _means, line_fit_rows,
-                    highest_usable_rows, last_unsaturated_rows, stack_add):
+                    highest_usable_rows, last_unsaturated_rows, stack_add, interpolated_bytes):
     _cache_when_there_is_room(_dispatcher)
