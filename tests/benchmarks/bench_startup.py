@@ -57,7 +57,7 @@ def private_display() -> tuple[subprocess.Popen[bytes], str]:
     """An Xvfb server on a display number it picks free: a fixed one (":87") was shared with, and
     ended by, a second run of this benchmark on the same machine."""
     read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1920x1200x24", "-nolisten", "tcp"],
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1920x1200x24", "-nolisten", "tcp", "-noreset"],
                               stderr=subprocess.DEVNULL, pass_fds=(write_end,))  # fmt: skip
     os.close(write_end)
     with os.fdopen(read_end) as numbers:
