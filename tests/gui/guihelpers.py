@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
 from PyQt6.QtGui import QAction, QMouseEvent
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtWidgets import QApplication, QComboBox
 
 from lininspect.gui.mainwindow import MainWindow
 
@@ -89,3 +89,12 @@ def answer_preparation(qtbot, window: MainWindow, button_text: str) -> None:  # 
     assert choice.question is not None
     [button] = [button for button in choice.question.buttons() if button.text() == button_text]
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def choose_by_keys(qtbot, box: QComboBox, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``label`` in a drop-down list with the keyboard, as a user steps through it."""
+    box.setFocus()
+    target = box.findText(label)
+    assert target >= 0, f"{label} not offered"
+    while box.currentIndex() != target:
+        qtbot.keyClick(box, Qt.Key.Key_Down if box.currentIndex() < target else Qt.Key.Key_Up)

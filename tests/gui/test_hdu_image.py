@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from astropy.io import fits
-from guihelpers import hover, menu_action, visible_status_texts
-from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QComboBox
+from guihelpers import choose_by_keys, hover, menu_action, visible_status_texts
 
 from lininspect.gui.mainwindow import MainWindow
 from lininspect.gui.tools.hduimage import OWN_VIEW
-
-
-def _choose(qtbot, box: QComboBox, label: str) -> None:  # type: ignore[no-untyped-def]
-    """Pick ``label`` with the keyboard, as a user steps through the list."""
-    box.setFocus()
-    target = box.findText(label)
-    assert target >= 0, f"{label} not offered"
-    while box.currentIndex() != target:
-        qtbot.keyClick(box, Qt.Key.Key_Down if box.currentIndex() < target else Qt.Key.Key_Up)
 
 
 def test_groupdq_and_coefficient_planes_in_either_panel(window: MainWindow, qtbot, small_files) -> None:  # type: ignore[no-untyped-def]
@@ -30,7 +19,7 @@ def test_groupdq_and_coefficient_planes_in_either_panel(window: MainWindow, qtbo
     assert offered == [OWN_VIEW, "GROUPDQ", *(f"A COEFFS c{k}" for k in range(4)), "A DQ"]
 
     window.set_frame(1, 3)
-    _choose(qtbot, right, "GROUPDQ")
+    choose_by_keys(qtbot, right, "GROUPDQ")
     with fits.open(small_files.exposure) as exposure:
         groupdq = exposure["GROUPDQ"].data
         np.testing.assert_array_equal(window.panels.shown["right"].values, groupdq[1, 3])
@@ -44,7 +33,7 @@ def test_groupdq_and_coefficient_planes_in_either_panel(window: MainWindow, qtbo
     assert window.panels.map_readout(x, y).strip() == window.panels.shown_map.readout(x, y)
     assert window.panels.shown_map.values[y, x] == 4
 
-    _choose(qtbot, left, "A COEFFS c2")
+    choose_by_keys(qtbot, left, "A COEFFS c2")
     with fits.open(small_files.reference) as reference:
         np.testing.assert_array_equal(window.panels.shown["left"].values, reference["COEFFS"].data[2])
         c2 = f"A COEFFS c2 {float(reference['COEFFS'].data[2][y, x]):.6g}"
@@ -53,13 +42,13 @@ def test_groupdq_and_coefficient_planes_in_either_panel(window: MainWindow, qtbo
     qtbot.waitUntil(lambda: any(f"{c2}  GROUPDQ 4" in text for text in visible_status_texts(window)))
 
     # Choosing the left panel's own source in the toolbar shows it instead of the plane.
-    _choose(qtbot, window.display.left_box, "corrected A")
+    choose_by_keys(qtbot, window.display.left_box, "corrected A")
     assert window.left.title.text.startswith("corrected A — integration 1, group 4")
     assert left.currentText() == OWN_VIEW
-    _choose(qtbot, window.display.left_box, "input")
-    _choose(qtbot, left, "A COEFFS c2")
+    choose_by_keys(qtbot, window.display.left_box, "input")
+    choose_by_keys(qtbot, left, "A COEFFS c2")
 
-    _choose(qtbot, right, OWN_VIEW)
+    choose_by_keys(qtbot, right, OWN_VIEW)
     assert window.right.title.text.startswith("Corrected — integration 1, group 4")
     assert window.left.title.text.startswith("A COEFFS c2")
 

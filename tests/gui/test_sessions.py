@@ -17,7 +17,7 @@ from lininspect.model.opening import OpeningRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import write_comparison_files  # noqa: E402
-from guihelpers import menu_action, open_and_wait, shown_window, visible_status_texts  # noqa: E402
+from guihelpers import choose_by_keys, menu_action, open_and_wait, shown_window, visible_status_texts  # noqa: E402
 
 
 @pytest.fixture
@@ -214,15 +214,6 @@ def test_pixels_outside_the_exposure_are_left_out_with_a_note(
     resumed.close()
 
 
-def _choose(qtbot, box, label: str) -> None:  # type: ignore[no-untyped-def]
-    """Pick ``label`` in a list with the keyboard, as a user steps through it."""
-    box.setFocus()
-    target = box.findText(label)
-    assert target >= 0, f"{label} not offered"
-    while box.currentIndex() != target:
-        qtbot.keyClick(box, Qt.Key.Key_Down if box.currentIndex() < target else Qt.Key.Key_Up)
-
-
 def test_hdu_planes_typed_limits_and_dq_bits_come_back_with_their_tools(
     qtbot, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
@@ -230,7 +221,7 @@ def test_hdu_planes_typed_limits_and_dq_bits_come_back_with_their_tools(
     menu_action(window, "Tools", "HDU image").trigger()
     hdu = window.tool_docks.tools["hduimage"]
     qtbot.waitUntil(lambda: hdu.running)
-    _choose(qtbot, hdu.choices["left"], "A COEFFS c1")
+    choose_by_keys(qtbot, hdu.choices["left"], "A COEFFS c1")
     menu_action(window, "Tools", "Scale").trigger()
     scale = window.tool_docks.tools["scale"]
     qtbot.waitUntil(lambda: scale.running)
@@ -268,7 +259,7 @@ def test_a_saved_plane_the_files_no_longer_offer_gives_the_panel_its_own_view_wi
     menu_action(window, "Tools", "HDU image").trigger()
     hdu = window.tool_docks.tools["hduimage"]
     qtbot.waitUntil(lambda: hdu.running)
-    _choose(qtbot, hdu.choices["right"], "B DQ")
+    choose_by_keys(qtbot, hdu.choices["right"], "B DQ")
     target = tmp_path / "review.json"
     _save(window, target, monkeypatch)
     window.close()

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
-from PyQt6.QtWidgets import QComboBox, QFileDialog
+from PyQt6.QtWidgets import QFileDialog
 
 from lininspect.cluster import survey_task
 from lininspect.core.survey.survey import SurveySettings, SurveyStore, stack_all
 from lininspect.core.survey.surveyreport import MAPS_FOLDER, read_stacked_maps, write_stacked_maps, write_table
 
-from guihelpers import hover, menu_action, shown_window, visible_status_texts
+from guihelpers import choose_by_keys, hover, menu_action, shown_window, visible_status_texts
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from comparison_files import coefficients, ramps  # noqa: E402
@@ -121,15 +121,6 @@ def _double_click_row(qtbot, survey, row: int) -> None:  # type: ignore[no-untyp
     qtbot.mouseDClick(survey.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
 
 
-def _choose(qtbot, box: QComboBox, label: str) -> None:  # type: ignore[no-untyped-def]
-    """Pick ``label`` with the keyboard, as a user steps through the list."""
-    box.setFocus()
-    target = box.findText(label)
-    assert target >= 0, f"{label} not offered"
-    while box.currentIndex() != target:
-        qtbot.keyClick(box, Qt.Key.Key_Down if box.currentIndex() < target else Qt.Key.Key_Up)
-
-
 def test_the_maps_show_in_the_main_window_with_its_tools(survey_window, survey_dir: Path,
                                                          qtbot) -> None:  # type: ignore[no-untyped-def]
     """Once an exposure of the survey is open, its detector's stacked maps are planes of the HDU image tool: a
@@ -146,7 +137,7 @@ def test_the_maps_show_in_the_main_window_with_its_tools(survey_window, survey_d
     left = tool.choices["left"]
     offered = [left.itemText(n) for n in range(left.count())]
     assert offered[-len(maps):] == [f"survey {name.upper()}" for name in maps]
-    _choose(qtbot, left, "survey RESIDUAL_A_MEDIAN")
+    choose_by_keys(qtbot, left, "survey RESIDUAL_A_MEDIAN")
     np.testing.assert_array_equal(survey_window.panels.shown["left"].values, maps["residual_a_median"])
     assert survey_window.left.title.text == f"survey RESIDUAL_A_MEDIAN ({survey_dir.name}, {maps_file.stem})"
     x, y = 5, 7
