@@ -147,9 +147,13 @@ def _paint_maps(painter: QPainter, key: str, maps: dict[str, np.ndarray], width:
     for n, (name, values) in enumerate(maps.items()):
         box = QRectF(n % 4 * cell_width + GAP, LINE + n // 4 * _MAP_LINE + GAP, cell_width - 2 * GAP,
                      _MAP_LINE - 2 * GAP)
-        centred = "_diff_" in name
-        limits = centred_limits(values) if centred else display_limits(values, "99.5%")
-        paint_map(painter, box, name.upper(), values, limits, pg.colormap.get("CET-D1" if centred else "viridis"))
+        _paint_stacked_map(painter, box, name.upper(), values, centred="_diff_" in name)
+
+
+def _paint_stacked_map(painter: QPainter, box: QRectF, title: str, values: np.ndarray, *, centred: bool) -> None:
+    """A stacked map: an A - B difference centred on zero in a diverging map, else its 99.5 % range in viridis."""
+    limits = centred_limits(values) if centred else display_limits(values, "99.5%")
+    paint_map(painter, box, title, values, limits, pg.colormap.get("CET-D1" if centred else "viridis"))
 
 
 def _paint(painter: QPainter, directory: Path, rows: list[dict[str, Any]], width: int, height: int) -> None:
@@ -168,9 +172,7 @@ def _paint(painter: QPainter, directory: Path, rows: list[dict[str, Any]], width
 
     shown = [(name, text, centred) for name, text, centred in _MAPS if name in maps][:3]
     for col, (name, text, centred) in enumerate(shown):
-        values = maps[name]
-        limits = centred_limits(values) if centred else display_limits(values, "99.5%")
-        paint_map(painter, cell(0, col), text, values, limits, pg.colormap.get("CET-D1" if centred else "viridis"))
+        _paint_stacked_map(painter, cell(0, col), text, maps[name], centred=centred)
     x, x_label = _start_times(good)
     residual = [float(row.get("residual_after_median", math.nan)) for row in good]
     factor = [float(row.get("factor_level_median", math.nan)) for row in good]
