@@ -91,7 +91,7 @@ class ColourBar(pg.PlotItem):
         self._shown: tuple[Colours, float, float, str, str] | None = None
 
     def configure(self, colormap: pg.ColorMap, low: float, high: float, kind: str, unit: str) -> None:
-        colours = (colormap.name, colormap.getLookupTable(nPts=LUT_SIZE))
+        colours = _colours(colormap)
         shown, self._shown = self._shown, None
         if shown is not None and shown[1:] == (low, high, kind, unit) and _same_colours(shown[0], colours):
             self._shown = shown  # as drawn: its ramp and ticks would be drawn again for nothing
@@ -146,6 +146,11 @@ MIN_TICK_GAP = 0.04
 BAR_WIDTH, AXIS_WIDTH, CLASS_AXIS_WIDTH = 32, 72, 100
 #: The colour bar's image: 0..1 bottom to top.
 _RAMP = np.linspace(0, 1, 256, dtype=np.float32).reshape(256, 1)
+
+
+def _colours(colormap: pg.ColorMap) -> Colours:
+    """What a colour map draws with, to compare with what was drawn: its name and lookup table."""
+    return colormap.name, colormap.getLookupTable(nPts=LUT_SIZE)
 
 
 def _same_colours(one: Colours, other: Colours) -> bool:
@@ -243,7 +248,7 @@ class ImagePanel(pg.GraphicsLayoutWidget):
             self.image.hide()
             self.colourbar.clear()
         elif pool_about is None:
-            colours = (colormap.name, colormap.getLookupTable(nPts=LUT_SIZE))
+            colours = _colours(colormap)
             # The same image in the same colours (the other panel's file or reference changed): pyqtgraph would
             # convert it again to paint it, a full frame's work in the turn that paints the new one.
             if drawn is None or drawn[0] is not display or not _same_colours(drawn[1], colours):

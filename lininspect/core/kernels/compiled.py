@@ -413,7 +413,6 @@ def highest_usable_rows(raw, flags, best_group, best):  # pragma: no cover - com
                     best_group[y, x] = g
 
 
-
 @numba.njit(**_COMPILE)
 def interpolated_bytes(values, positions, colours, out):  # pragma: no cover - compiled
     """``np.interp`` of each finite value of ``values`` (n,) over the increasing ``positions`` (stops,) for every
