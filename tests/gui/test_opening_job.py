@@ -201,6 +201,13 @@ def _work_on_the_gui_thread(monkeypatch, plane_size: int) -> list[str]:  # type:
     return done
 
 
+def _assert_drawn_as_chosen(window, panel, values: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    """``panel`` shows ``values`` with the limits and stretch chosen in the toolbar."""
+    low, high = analysis.display_limits(values, window.display.limits_box.currentText())
+    np.testing.assert_array_equal(panel.image.image,
+                                  analysis.stretch(values, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+
+
 def test_the_plane_an_opening_job_read_is_drawn_without_reading_or_scaling_it_on_the_gui_thread(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The job read the plane shown first, then the GUI thread read it again (12-33 ms on a 1 GB file) and computed
     its limits and stretch to draw it; the job now does all three, and the panel shows what it showed before."""
@@ -212,10 +219,7 @@ def test_the_plane_an_opening_job_read_is_drawn_without_reading_or_scaling_it_on
     qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
     monkeypatch.undo()
     assert window.session.input_path == path
-    expected = open_exposure(small_files.exposure).plane(0, window.group)
-    low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
-    np.testing.assert_array_equal(window.left.image.image,
-                                  analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+    _assert_drawn_as_chosen(window, window.left, open_exposure(small_files.exposure).plane(0, window.group))
     assert on_gui_thread == []
     window.close()
 
@@ -233,9 +237,7 @@ def test_the_correction_a_reference_job_readied_is_drawn_without_scaling_it_on_t
     reading = window.open_reference_in_background(small_files.reference)
     qtbot.waitUntil(lambda: reading.done, timeout=WAIT_MS)
     monkeypatch.undo()
-    low, high = analysis.display_limits(expected, window.display.limits_box.currentText())
-    np.testing.assert_array_equal(window.right.image.image,
-                                  analysis.stretch(expected, low, high, window.display.stretch_box.currentText()))  # fmt: skip
+    _assert_drawn_as_chosen(window, window.right, expected)
     assert on_gui_thread == []
     window.close()
 
