@@ -68,6 +68,10 @@ class FrameControls:
     def playing(self) -> bool:
         return self.timer.isActive()
 
+    def stop(self) -> None:
+        """Pause: the window closes (its timer must not draw into panels being taken down)."""
+        self.play_action.setChecked(False)
+
     def _play(self, on: bool) -> None:
         self.play_action.setText(PAUSE if on else PLAY)
         if on:

@@ -409,6 +409,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("state", self.saveState())
         self.settings.sync()
         self.jobs.lookup.cancel()
+        self.frame.stop()
         self.tool_docks.close()
         # Off the screen first: a job that cannot stop at once (the start-up lookup reading a reference,
         # CRDS answering) is then waited for behind the user's back, not with the window still up.
