@@ -236,10 +236,41 @@ def test_histogram_median_interpolates_within_the_bin() -> None:
     histogram = np.zeros((3, 1, 3), dtype=np.uint32)
     histogram[:, 0, 0] = [0, 2, 0]  # both in [1, 10): half-way geometrically -> sqrt(10)
     histogram[:, 0, 1] = [2, 0, 0]  # in [0, 1): linear -> 0.5
-    median = histogram_median(histogram, edges)
+    median, total = histogram_median(histogram, edges)
     assert median[0, 0] == pytest.approx(np.sqrt(10), rel=1e-6)
     assert median[0, 1] == pytest.approx(0.5)
     assert np.isnan(median[0, 2])
+    assert total.tolist() == [[2, 2, 0]]
+
+
+def _median_by_numpy(histogram: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The median of each pixel's histogram in whole-array numpy operations, as the survey first had it."""
+    counts = histogram.astype(np.float64)
+    total = counts.sum(axis=0)
+    cumulative = np.cumsum(counts, axis=0)
+    half = total / 2
+    index = np.minimum(np.argmax(cumulative >= half, axis=0), counts.shape[0] - 1)
+    inside = np.take_along_axis(counts, index[np.newaxis], axis=0)[0]
+    below = np.take_along_axis(cumulative, index[np.newaxis], axis=0)[0] - inside
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.clip((half - below) / inside, 0, 1)
+        low, high = edges[index], edges[index + 1]
+        geometric = low * (high / np.where(low > 0, low, 1)) ** fraction
+        value = np.where(low > 0, geometric, low + (high - low) * fraction)
+        value = np.where(np.isfinite(high), value, low)
+    return np.where(total > 0, value, np.nan).astype(np.float32)
+
+
+def test_histogram_median_is_numpys_arithmetic_bit_for_bit() -> None:
+    rng = np.random.default_rng(3)
+    histogram = rng.integers(0, 4, size=(len(RESIDUAL_EDGES) - 1, 37, 53)).astype(np.uint32)
+    histogram *= rng.random(histogram.shape) < 0.2  # sparse: most pixels hold a few exposures in a few bins
+    histogram[:, 0, :5] = 0  # empty pixels
+    histogram[-1, 1, :5] = 7  # everything in the open last bin
+    histogram[0, 2, :5] = 3  # everything in the first bin, which starts at 0
+    median, total = histogram_median(histogram, RESIDUAL_EDGES)
+    np.testing.assert_array_equal(median.view(np.uint32), _median_by_numpy(histogram, RESIDUAL_EDGES).view(np.uint32))
+    np.testing.assert_array_equal(total, histogram.sum(axis=0))
 
 
 def test_store_keeps_a_result_whole(files: dict[str, Path], tmp_path: Path) -> None:

@@ -392,6 +392,52 @@ def stack_add(values, edges, histogram, sums, counts):  # pragma: no cover - com
 
 
 @numba.njit(**_COMPILE)
+def histogram_medians(histogram, edges, median, total):  # pragma: no cover - compiled
+    """Per pixel of a stack's ``histogram`` (bins, ny, nx) over ``edges``: the median, interpolated in its
+    bin geometrically (linearly in a bin starting at 0; an open last bin gives its lower edge), into
+    ``median`` (float32, NaN where empty), and the count, into ``total`` (uint32).
+
+    numpy took 1 s a full frame for this (a float64 cumulative sum of every bin, the survey's last
+    step, when the workers have nothing else to do); the arithmetic is the same, counts exact in float64.
+    """
+    bins, ny, nx = histogram.shape
+    count = np.empty(nx)
+    running = np.empty(nx)
+    below = np.empty(nx)
+    inside = np.empty(nx)
+    index = np.empty(nx, dtype=np.int64)
+    for y in range(ny):
+        count[:] = 0.0
+        for b in range(bins):
+            for x in range(nx):
+                count[x] += np.float64(histogram[b, y, x])
+        running[:] = 0.0
+        index[:] = -1
+        for b in range(bins):
+            for x in range(nx):
+                here = np.float64(histogram[b, y, x])
+                running[x] += here
+                if index[x] < 0 and running[x] >= count[x] / 2:
+                    index[x] = b
+                    below[x] = running[x] - here
+                    inside[x] = here
+        for x in range(nx):
+            total[y, x] = np.uint32(count[x])
+            if count[x] == 0:
+                median[y, x] = np.nan
+                continue
+            low, high = edges[index[x]], edges[index[x] + 1]
+            fraction = min(max((count[x] / 2 - below[x]) / inside[x], 0.0), 1.0)
+            if not np.isfinite(high):
+                value = low
+            elif low > 0:
+                value = low * (high / low) ** fraction
+            else:
+                value = low + (high - low) * fraction
+            median[y, x] = np.float32(value)
+
+
+@numba.njit(**_COMPILE)
 def highest_usable_rows(raw, flags, best_group, best):  # pragma: no cover - compiled
     """For each pixel of ``raw`` (ngroups, rows, nx): the first group holding its highest finite, unsaturated
     sample, into ``best_group``, and that sample in float64, into ``best`` (-inf and group 0 when none is).
@@ -463,5 +509,5 @@ def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> N
 
 for _dispatcher in (classic_rows, _numpy_pairwise_sum, _pairwise_block, read_level_rows, _first_and_rate_row,
                     _reads_on_the_line_row, _corrected_reads_row, _means, line_fit_rows,
-                    highest_usable_rows, last_unsaturated_rows, stack_add, interpolated_bytes):
+                    highest_usable_rows, last_unsaturated_rows, stack_add, histogram_medians, interpolated_bytes):
     _cache_when_there_is_room(_dispatcher)

@@ -397,8 +397,7 @@ class DetectorStack:
         mean residuals and factors, and with B the A - B differences (mean factors, median residuals)."""
         result: dict[str, np.ndarray] = {}
         for name, histogram in sorted(self.histograms.items()):
-            result[f"{name}_median"] = histogram_median(histogram, RESIDUAL_EDGES)
-            result[f"{name}_exposures"] = histogram.sum(axis=0, dtype=np.uint32)
+            result[f"{name}_median"], result[f"{name}_exposures"] = histogram_median(histogram, RESIDUAL_EDGES)
         if "residual_a_median" in result and "residual_b_median" in result:
             result["residual_diff_median"] = result["residual_a_median"] - result["residual_b_median"]
         for name in sorted(self.sums):
@@ -428,24 +427,16 @@ def merge_stacks(first: dict[str, DetectorStack], second: dict[str, DetectorStac
     return merged
 
 
-def histogram_median(histogram: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Per pixel median of a (bins, ny, nx) histogram, interpolated geometrically inside its bin
-    (linearly in the first, which starts at 0; the last, open bin gives its lower edge). NaN: empty."""
-    counts = histogram.astype(np.float64)
-    total = counts.sum(axis=0)
-    cumulative = np.cumsum(counts, axis=0)
-    half = total / 2
-    index = np.minimum(np.argmax(cumulative >= half, axis=0), counts.shape[0] - 1)
-    below = np.take_along_axis(cumulative, index[np.newaxis], axis=0)[0] - \
-        np.take_along_axis(counts, index[np.newaxis], axis=0)[0]
-    inside = np.take_along_axis(counts, index[np.newaxis], axis=0)[0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fraction = np.clip((half - below) / inside, 0, 1)
-        low, high = edges[index], edges[index + 1]
-        geometric = low * (high / np.where(low > 0, low, 1)) ** fraction
-        value = np.where(low > 0, geometric, low + (high - low) * fraction)
-        value = np.where(np.isfinite(high), value, low)
-    return np.where(total > 0, value, np.nan).astype(np.float32)
+def histogram_median(histogram: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel median of a (bins, ny, nx) histogram (float32), interpolated geometrically inside its bin
+    (linearly in the first, which starts at 0; the last, open bin gives its lower edge), NaN where it is
+    empty; and how many values it holds there (uint32)."""
+    from ..kernels import compiled
+
+    median = np.empty(histogram.shape[1:], dtype=np.float32)
+    total = np.empty(histogram.shape[1:], dtype=np.uint32)
+    compiled.histogram_medians(np.ascontiguousarray(histogram), np.asarray(edges, dtype=np.float64), median, total)
+    return median, total
 
 
 class SurveyStore:
