@@ -490,6 +490,12 @@ def interpolated_bytes(values, positions, colours, out):  # pragma: no cover - c
             out[i, c] = np.uint8(result)
 
 
+def load_colouring() -> None:
+    """Load :func:`interpolated_bytes` for the argument types the pictures give it (a process's first call
+    costs 0.7 s: numba's registries, and scipy for its BLAS check), e.g. in a thread while a survey runs."""
+    interpolated_bytes(np.zeros(1), np.array([0.0, 1.0]), np.zeros((2, 4)), np.empty((1, 4), dtype=np.uint8))
+
+
 def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> None:
     """A full disk or a file-size limit must not fail a correction because numba cannot keep its cache.
 
