@@ -14,12 +14,12 @@ from typing import NoReturn
 from PyQt6.QtCore import QSettings, QSize, QThreadPool
 from PyQt6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PyQt6.QtWidgets import QApplication, QMessageBox
-from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from .. import data
 from ..core.errors import LinInspectError, printable
 from ..model.opening import NO_DISPLAY, OpeningRequest, has_display
 from ..model.sources import start_loading_compiled_loop
+from .collector import CycleCollector
 from .mainwindow import MainWindow
 from .quitsignals import QuitOnSignals
 from .settingsfile import APPLICATION, ORGANISATION, open_settings
@@ -52,13 +52,11 @@ def application() -> QApplication:
 
 
 @functools.cache
-def _collector() -> GarbageCollector:
-    """Python's cycle collector, run by a timer in the GUI thread rather than in whichever thread allocates.
-
-    Run in a job's thread (reading a box, say), it freed the pyqtgraph items of a closed
-    window while the GUI thread was processing their scene: "pure virtual method called".
-    """
-    return GarbageCollector(interval=1.0)
+def _collector() -> CycleCollector:
+    """The one cycle collector, on the GUI thread (see :mod:`.collector`)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    return CycleCollector(app)
 
 
 def _style(app: QApplication) -> None:
