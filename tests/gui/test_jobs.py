@@ -117,3 +117,18 @@ def test_jobs_run_niced_report_progress_and_drop_what_is_cancelled(qtbot) -> Non
     QThreadPool.globalInstance().waitForDone()
     QApplication.processEvents()
     assert dropped == [] and job.done
+
+
+def test_a_job_of_many_steps_reports_them_to_the_gui_thread_in_few_turns(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A read-level integration reported each of its 512 tiles: as many turns of the GUI thread's loop."""
+    seen: list[tuple[int, int]] = []
+
+    def many_tiles(report, cancel):  # type: ignore[no-untyped-def]
+        for done in range(1, 513):
+            report(done, 512)
+
+    job = start_job(many_tiles, lambda result: None, pytest.fail, lambda d, t: seen.append((d, t)))
+    qtbot.waitUntil(lambda: job.done, timeout=JOB_MS)
+    QApplication.processEvents()
+    assert seen[0] == (1, 512) and seen[-1] == (512, 512)
+    assert len(seen) < 50
