@@ -72,10 +72,15 @@ def survey_table(rows: Sequence[dict[str, Any]]) -> Table:
 
 
 def write_table(rows: Sequence[dict[str, Any]], directory: str | Path, *, votable: bool = False) -> list[Path]:
+    """DIR/survey.ecsv, and DIR/survey.vot if asked. An earlier run's VOTable goes first: kept beside this
+    run's table it would disagree with it, and a run stopped between the two files must not leave it."""
     table = survey_table(rows)
+    votable_path = Path(directory) / VOTABLE_NAME
+    if votable_path.is_file():  # a directory or a device of that name is not a table we wrote
+        votable_path.unlink(missing_ok=True)
     written = [_write(table, Path(directory) / TABLE_NAME, "ascii.ecsv")]
     if votable:
-        written.append(_write(table, Path(directory) / VOTABLE_NAME, "votable"))
+        written.append(_write(table, votable_path, "votable"))
     return written
 
 
