@@ -1,5 +1,6 @@
 """The survey and batch correction on real Dask clusters on 127.0.0.1: a LocalCluster of two worker
-processes, and a `dask scheduler` with two `dask worker` processes started and stopped here."""
+processes (conftest's ``local_client``), and a `dask scheduler` with two `dask worker` processes started and
+stopped here."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.table import Table
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from lininspect.cluster import progress_text, run_survey
 from lininspect.core.fits.product import correct_file
@@ -51,13 +52,6 @@ def survey_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "b": write_linearity_reference(root / "ref_b.fits", coeffs=coefficients(ny, nx, 2, 3e-6)),
         "root": root,
     }
-
-
-@pytest.fixture(scope="module")
-def local_client() -> Iterator[Client]:
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        yield client
 
 
 def _figures(row: dict) -> dict:
