@@ -474,15 +474,11 @@ def _loaded_meanwhile(load: Callable[[], None]) -> Iterator[None]:
 
 
 def _load_survey_report() -> None:
-    """Load what writing the table and painting the pictures need (astropy's tables, the compiled colouring):
-    1.3 s that would otherwise follow the last row. Not Qt: the thread that loads it first is Qt's main thread.
-    A failure here is the writers' to report: the same import or call fails again there."""
+    """Load what writing the table needs (astropy's tables), which would otherwise follow the last row. The
+    pictures colour with numpy (no numba to load), and Qt is not loaded here: the thread that loads it first
+    is Qt's main thread. A failure here is the writer's to report: the same import fails again there."""
     try:
         import astropy.table  # noqa: F401
-
-        from .core.kernels.compiled import load_colouring
-
-        load_colouring()
     except Exception:  # noqa: BLE001
         return
 
