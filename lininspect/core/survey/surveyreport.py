@@ -130,7 +130,22 @@ def remove_other_maps(directory: str | Path, keys: set[str]) -> None:
 
 
 def read_stacked_maps(path: str | Path) -> dict[str, np.ndarray]:
-    """A maps file back as {lower-case name: array}, for pictures and the app."""
+    """A maps file back as {lower-case name: array}, for the app."""
     from astropy.io import fits
     with fits.open(path) as hdul:
         return {hdu.name.lower(): np.asarray(hdu.data) for hdu in hdul[1:]}
+
+
+def stacked_map_names(path: str | Path) -> list[str]:
+    """The lower-case names of a maps file's maps, in order, read from the headers alone."""
+    from astropy.io import fits
+    with fits.open(path) as hdul:
+        return [hdu.name.lower() for hdu in hdul[1:]]
+
+
+def read_stacked_map(path: str | Path, name: str) -> np.ndarray:
+    """One map of a maps file, read alone: a picture paints a detector's maps one at a time, so it never
+    holds them all (13 full-frame maps with B, 54 MB)."""
+    from astropy.io import fits
+    with fits.open(path, memmap=False) as hdul:
+        return np.asarray(hdul[name.upper()].data)
