@@ -34,6 +34,8 @@ def local_client() -> Iterator[Client]:
     needs one (a few seconds each time, and jwst imported again in its workers)."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    # No dashboard, but the scheduler's HTTP server (health, metrics) still asks for port 8787 unless told
+    # otherwise, and warns when another cluster on the machine has it: any free port will do.
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, Client(cluster) as client:
         yield client
