@@ -388,17 +388,23 @@ def _correct(options: argparse.Namespace) -> int:
 def _correct_on_cluster(options: argparse.Namespace, outputs: list[Path]) -> int:
     from .cluster import run_corrections
 
+    # A scheduler's workers run in their own directory: they get absolute paths, the terminal the names given.
+    given = {str(path.absolute()): path for path in (*options.inputs, *outputs)}
+
     def report(outcome: dict) -> None:
         if outcome["error"]:
             print(f"lininspect: error: {outcome['error']}", file=sys.stderr)
             return
         for note in outcome["notes"]:
-            print(f"lininspect: note: {outcome['file']}: {note}", file=sys.stderr)
-        print(f"wrote {outcome['output']}: {outcome['no_lin_corr']} pixels NO_LIN_CORR, {outcome['saturated']} "
-              f"saturated groups left raw ({outcome['seconds']:.1f} s on worker {outcome['worker']})", flush=True)
+            print(f"lininspect: note: {given.get(outcome['file'], outcome['file'])}: {note}", file=sys.stderr)
+        print(f"wrote {given.get(outcome['output'], outcome['output'])}: {outcome['no_lin_corr']} pixels NO_LIN_CORR, "
+              f"{outcome['saturated']} saturated groups left raw ({outcome['seconds']:.1f} s on worker "
+              f"{outcome['worker']})", flush=True)
 
     with _dask_client(options) as client:
-        failures = run_corrections(client, list(zip(options.inputs, outputs)), options.reference,
+        failures = run_corrections(client, [(path.absolute(), output.absolute()) for path, output in
+                                            zip(options.inputs, outputs)],
+                                   None if options.reference is None else options.reference.absolute(),
                                    as_is=options.as_is, force=options.force, overwrite=options.overwrite,
                                    crds_context=options.crds_context, report=report)
     return EXIT_BAD_INPUT if failures else EXIT_OK
@@ -446,7 +452,8 @@ def _survey(options: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     with _dask_client(options) as client, _loaded_meanwhile(_load_survey_report):
-        rows = run_survey(client, [path.resolve() for path in options.inputs], settings, directory,
+        # A scheduler's workers run in their own directory: DIR reaches them whole, as the files do.
+        rows = run_survey(client, [path.resolve() for path in options.inputs], settings, directory.absolute(),
                           progress=SurveyProgress(show) if shown else None)
     if shown:
         sys.stderr.write("\r" + " " * 78 + "\r")
@@ -474,15 +481,11 @@ def _loaded_meanwhile(load: Callable[[], None]) -> Iterator[None]:
 
 
 def _load_survey_report() -> None:
-    """Load what writing the table and painting the pictures need (astropy's tables, the compiled colouring):
-    1.3 s that would otherwise follow the last row. Not Qt: the thread that loads it first is Qt's main thread.
-    A failure here is the writers' to report: the same import or call fails again there."""
+    """Load what writing the table needs (astropy's tables), which would otherwise follow the last row. The
+    pictures colour with numpy (no numba to load), and Qt is not loaded here: the thread that loads it first
+    is Qt's main thread. A failure here is the writer's to report: the same import fails again there."""
     try:
         import astropy.table  # noqa: F401
-
-        from .core.kernels.compiled import load_colouring
-
-        load_colouring()
     except Exception:  # noqa: BLE001
         return
 

@@ -1,5 +1,6 @@
 """The survey and batch correction on real Dask clusters on 127.0.0.1: a LocalCluster of two worker
-processes, and a `dask scheduler` with two `dask worker` processes started and stopped here."""
+processes (conftest's ``local_client``), and a `dask scheduler` with two `dask worker` processes started and
+stopped here."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.table import Table
-from distributed import Client, LocalCluster
+from distributed import Client
 
+from lininspect.cli import main
 from lininspect.cluster import progress_text, run_survey
 from lininspect.core.fits.product import correct_file
 from lininspect.core.survey.survey import SurveySettings, stack_all, survey_exposure
@@ -51,13 +53,6 @@ def survey_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "b": write_linearity_reference(root / "ref_b.fits", coeffs=coefficients(ny, nx, 2, 3e-6)),
         "root": root,
     }
-
-
-@pytest.fixture(scope="module")
-def local_client() -> Iterator[Client]:
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        yield client
 
 
 def _figures(row: dict) -> dict:
@@ -282,3 +277,25 @@ def test_a_survey_directory_opens_with_no_other_file(survey_files: dict, tmp_pat
     result = _lininspect(tmp_path / "s", "--reference", survey_files["a"], cwd=tmp_path)
     assert (result.returncode, result.stderr) == (2, f"lininspect: error: {tmp_path / 's'} is a survey: it opens "
                                                      "with no other file\n")
+
+
+def test_relative_paths_reach_workers_in_another_directory(survey_files: dict, local_client: Client, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A scheduler's workers run in their own directory (here the test's, not this one): the paths a user gives
+    relative to the command's reach them whole, and the terminal names them as given."""
+    monkeypatch.chdir(tmp_path)
+    for path in (*survey_files["exposures"][:2], survey_files["a"]):
+        (tmp_path / path.name).symlink_to(path)
+    exposures = [path.name for path in survey_files["exposures"][:2]]
+    address = local_client.scheduler.address
+    assert main(["survey", *exposures, "-r", "ref_a.fits", "-o", "s", "--scheduler", address, "--quiet"]) == 0
+    table = Table.read(tmp_path / "s" / "survey.ecsv")
+    assert list(table["error"].filled("")) == ["", ""] and len(list((tmp_path / "s" / MAPS_FOLDER).glob("*.fits"))) == 1
+    (tmp_path / "out").mkdir()
+    capsys.readouterr()
+    assert main(["correct", *exposures, "-r", "ref_a.fits", "--output-dir", "out", "--scheduler", address]) == 0
+    wrote = sorted(line.split(":")[0] for line in capsys.readouterr().out.splitlines())
+    products = [str(Path("out") / name.replace("_lastframe", "_linearity")) for name in exposures]
+    assert wrote == [f"wrote {product}" for product in products]
+    assert all((tmp_path / product).is_file() for product in products)

@@ -156,8 +156,6 @@ def test_compiled_loops_hold_no_fused_multiply_add():
             kernels.read_level_rows, (plane, plane), plane, (plane,), plane, block, 0, flags, 0, block.copy(), 0,
             np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([2, 2]), np.array([1.5, 3.5]), -1, 0, 2,
         ), None),
-        (compiled_afresh(kernels.interpolated_bytes, np.linspace(0.0, 1.0, 5), np.linspace(0.0, 1.0, 3),
-                         np.ones((3, 4)), np.empty((5, 4), np.uint8)), double),  # the pictures' colours
     ):
         if multiply is not None:
             assert re.search(multiply, code)  # the arithmetic is in what we inspect

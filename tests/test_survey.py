@@ -1,5 +1,5 @@
-"""The survey's per-exposure figures against `lininspect correct` products and a direct numpy computation,
-and its per-detector partials: any order of merges gives the same stacked maps."""
+"""The survey's per-exposure figures against the products of the `lininspect correct` command and a direct
+numpy computation, and its per-detector partials: any order of merges gives the same stacked maps."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from lininspect.cli import main
 from lininspect.core.dq import NO_LIN_CORR, SATURATED
-from lininspect.core.fits.product import correct_file
 from lininspect.core.survey.survey import (
     CAUSE_COLUMNS,
     RESIDUAL_EDGES,
@@ -38,10 +38,16 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return write_comparison_files(tmp_path_factory.mktemp("survey"))
 
 
+def corrected_by_the_command(exposure: Path, reference: Path, output: Path) -> Path:
+    """The product `lininspect correct EXPOSURE -r REFERENCE -o OUTPUT` writes, run in this process."""
+    assert main(["correct", str(exposure), "-r", str(reference), "-o", str(output), "--quiet"]) == 0
+    return output
+
+
 @pytest.fixture(scope="module")
 def products(files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("products")
-    return {name: correct_file(files["exposure"], files[name], out / f"{name}_linearity.fits").output
+    return {name: corrected_by_the_command(files["exposure"], files[name], out / f"{name}_linearity.fits")
             for name in ("a", "b")}
 
 
@@ -334,7 +340,7 @@ def test_a_read_level_exposure_is_the_products_and_counts_the_inverses_causes(tm
     reference = write_linearity_reference(tmp_path / "inv.fits", coeffs=coefficients(ny, nx, 1, 2e-6),
                                           inv_coeffs=inverse)
     row = survey_exposure(exposure, SurveySettings(reference=reference, level=LEVEL)).row
-    product = correct_file(exposure, reference, tmp_path / "nframes4_linearity.fits").output
+    product = corrected_by_the_command(exposure, reference, tmp_path / "nframes4_linearity.fits")
     with fits.open(product) as hdul:
         corrected, pixeldq = hdul["SCI"].data.astype(np.float32), hdul["PIXELDQ"].data.astype(np.uint32)
     direct = _direct(sci, groupdq, corrected, pixeldq, reference)

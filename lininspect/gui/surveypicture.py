@@ -21,7 +21,7 @@ from PyQt6.QtGui import QBrush, QColor, QImage, QPainter, QPen
 
 from ..core.analysis.analysis import display_limits
 from ..core.errors import LinInspectError
-from ..core.survey.surveyreport import MAPS_FOLDER, read_stacked_maps
+from ..core.survey.surveyreport import MAPS_FOLDER, read_stacked_map, stacked_map_names
 from ..core.fits.atomic import atomic_path
 from .comparisonfigure import BACKGROUND, PICTURE_SIZE, TEXT, centred_limits
 from .comparisonpicture import GAP, LINE, ensure_gui_application, paint_map, paint_text
@@ -88,13 +88,14 @@ def write_trends_picture(directory: str | Path, rows: list[dict[str, Any]], widt
 
 
 def write_maps_pictures(directory: str | Path, width: int = PICTURE_SIZE[0]) -> list[Path]:
-    """Paint every stacked map of each detector (DIR/maps/KEY.fits) to DIR/maps/KEY.png; returns the paths."""
+    """Paint every stacked map of each detector (DIR/maps/KEY.fits) to DIR/maps/KEY.png; returns the paths.
+    Each map is read when it is painted and let go after: the client holds one map, not a detector's all."""
     written = []
     for source in sorted((Path(directory) / MAPS_FOLDER).glob("*.fits")):
-        maps = read_stacked_maps(source)
-        lines = max(1, math.ceil(len(maps) / 4))
+        names = stacked_map_names(source)
+        lines = max(1, math.ceil(len(names) / 4))
         written.append(_write(source.with_suffix(".png"), width, LINE + lines * _MAP_LINE,
-                              lambda painter, maps=maps, key=source.stem: _paint_maps(painter, key, maps, width)))
+                              lambda painter, source=source, names=names: _paint_maps(painter, source, names, width)))
     return written
 
 
@@ -141,13 +142,13 @@ def _paint_trends(painter: QPainter, rows: list[dict[str, Any]], figures: list[t
         _histogram(painter, trend.translated(cell_width, 0), "Histogram", values, column)
 
 
-def _paint_maps(painter: QPainter, key: str, maps: dict[str, np.ndarray], width: int) -> None:
-    paint_text(painter, QRectF(0, 0, width, LINE), f"Stacked maps of {key}", 17)
+def _paint_maps(painter: QPainter, source: Path, names: list[str], width: int) -> None:
+    paint_text(painter, QRectF(0, 0, width, LINE), f"Stacked maps of {source.stem}", 17)
     cell_width = width / 4
-    for n, (name, values) in enumerate(maps.items()):
+    for n, name in enumerate(names):
         box = QRectF(n % 4 * cell_width + GAP, LINE + n // 4 * _MAP_LINE + GAP, cell_width - 2 * GAP,
                      _MAP_LINE - 2 * GAP)
-        _paint_stacked_map(painter, box, name.upper(), values, centred="_diff_" in name)
+        _paint_stacked_map(painter, box, name.upper(), read_stacked_map(source, name), centred="_diff_" in name)
 
 
 def _paint_stacked_map(painter: QPainter, box: QRectF, title: str, values: np.ndarray, *, centred: bool) -> None:
@@ -159,7 +160,7 @@ def _paint_stacked_map(painter: QPainter, box: QRectF, title: str, values: np.nd
 def _paint(painter: QPainter, directory: Path, rows: list[dict[str, Any]], width: int, height: int) -> None:
     good = [row for row in rows if not row.get("error")]
     files = sorted((directory / MAPS_FOLDER).glob("*.fits"))
-    maps = read_stacked_maps(files[0]) if files else {}
+    names = stacked_map_names(files[0]) if files else []
     title = f"Survey of {len(rows)} exposures ({len(rows) - len(good)} failed)"
     if files:
         title += f"; maps of {files[0].stem}" + (f" (+{len(files) - 1} more detectors)" if len(files) > 1 else "")
@@ -170,9 +171,9 @@ def _paint(painter: QPainter, directory: Path, rows: list[dict[str, Any]], width
         return QRectF(col * cell_width + GAP, LINE + row * cell_height + GAP, cell_width - 2 * GAP,
                       cell_height - 2 * GAP)
 
-    shown = [(name, text, centred) for name, text, centred in _MAPS if name in maps][:3]
+    shown = [(name, text, centred) for name, text, centred in _MAPS if name in names][:3]
     for col, (name, text, centred) in enumerate(shown):
-        _paint_stacked_map(painter, cell(0, col), text, maps[name], centred=centred)
+        _paint_stacked_map(painter, cell(0, col), text, read_stacked_map(files[0], name), centred=centred)
     x, x_label = _start_times(good)
     residual = [float(row.get("residual_after_median", math.nan)) for row in good]
     factor = [float(row.get("factor_level_median", math.nan)) for row in good]

@@ -64,13 +64,16 @@ def test_the_picture_is_a_png_of_its_size_and_the_same_from_any_thread(
 
 
 @pytest.mark.parametrize("name", ["viridis", "CET-D1", "change"])
-def test_the_pictures_colours_are_pyqtgraphs(name: str) -> None:
-    """Colouring a map in one compiled pass gives pyqtgraph's ColorMap.map bytes: between stops, on them,
+def test_the_pictures_colours_are_pyqtgraphs(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Colouring a map a chunk at a time gives pyqtgraph's ColorMap.map bytes: between stops, on them,
     a hair either side, at the ends, beyond the limits, and NaN in the background."""
     import pyqtgraph as pg
 
+    from lininspect.gui import comparisonpicture
     from lininspect.gui.comparisonfigure import CHANGE_COLOURS
     from lininspect.gui.comparisonpicture import _coloured
+
+    monkeypatch.setattr(comparisonpicture, "_COLOURED_CHUNK", 1000)  # chunks of 15 rows, the last one short
 
     colormap = pg.ColorMap([0.0, 0.5, 1.0], list(CHANGE_COLOURS)) if name == "change" else pg.colormap.get(name)
     positions = colormap.getStops("byte")[0]

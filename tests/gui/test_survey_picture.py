@@ -3,7 +3,10 @@ histogram, and every stacked map of every detector."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -70,3 +73,41 @@ def test_every_detector_gets_a_picture_of_all_its_maps(qtbot, surveyed: tuple[Pa
     written = write_maps_pictures(directory)
     assert sorted(written) == sorted(path.with_suffix(".png") for path in (directory / MAPS_FOLDER).glob("*.fits"))
     assert len(written) == 2 and all(not QImage(str(path)).isNull() for path in written)
+
+
+def test_the_pictures_hold_one_stacked_map_at_a_time(qtbot, surveyed: tuple[Path, list[dict]],  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each map is read when it is painted and let go after: the client never holds a detector's every map."""
+    from lininspect.core.survey.surveyreport import read_stacked_map, stacked_map_names
+    from lininspect.gui import surveypicture
+
+    directory, rows = surveyed
+    held: list[weakref.ref] = []
+    most_held = []
+
+    def read_watched(path: Path, name: str) -> np.ndarray:
+        held[:] = [map_ref for map_ref in held if map_ref() is not None]
+        most_held.append(len(held))  # maps still alive when the next is read
+        values = read_stacked_map(path, name)
+        held.append(weakref.ref(values))
+        return values
+
+    monkeypatch.setattr(surveypicture, "read_stacked_map", read_watched)
+    surveypicture.write_maps_pictures(directory)
+    surveypicture.write_survey_picture(directory, rows)
+    every_map = sum(len(stacked_map_names(path)) for path in (directory / MAPS_FOLDER).glob("*.fits"))
+    assert len(most_held) == every_map + 3 and max(most_held) == 0  # the overview paints three
+
+
+def test_the_pictures_load_no_numba(surveyed: tuple[Path, list[dict]]) -> None:
+    """`lininspect survey`'s client computes nothing: numba and LLVM (117 MB) are not loaded to colour maps."""
+    directory, rows = surveyed
+    script = ("import json, sys\n"
+              "from lininspect.gui.surveypicture import write_maps_pictures, write_survey_picture\n"
+              f"write_maps_pictures({str(directory)!r})\n"
+              f"write_survey_picture({str(directory)!r}, json.loads(sys.stdin.read()))\n"
+              "print(sorted(name for name in sys.modules if name.split('.')[0] in ('numba', 'llvmlite')))\n")
+    result = subprocess.run([sys.executable, "-c", script], input=json.dumps(rows), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"

@@ -460,43 +460,6 @@ def highest_usable_rows(raw, flags, best_group, best):  # pragma: no cover - com
                     best_group[y, x] = g
 
 
-@numba.njit(**_COMPILE)
-def interpolated_bytes(values, positions, colours, out):  # pragma: no cover - compiled
-    """``np.interp`` of each finite value of ``values`` (n,) over the increasing ``positions`` (stops,) for every
-    channel of ``colours`` (stops, channels) at once, truncated into ``out`` (n, channels) uint8 as numpy's
-    assignment casts it: what pyqtgraph's ``ColorMap.map(values, mode="byte")`` gives, in a tenth of its time.
-
-    numpy's arithmetic: the stop at or left of the value; the first or last colour beyond the stops, that
-    stop's colour on a stop, else ``slope * (x - position) + colour``, the slope as numpy computes it. The
-    search starts where the value would sit among evenly spaced stops (as the colour maps' are).
-    """
-    stops, channels = colours.shape
-    span = positions[stops - 1] - positions[0]
-    for i in range(values.size):
-        x = values[i]
-        guess = (x - positions[0]) / span * (stops - 1) if span > 0 else 0.0
-        j = int(min(max(guess, 0.0), stops - 1.0))  # clamped first: any finite value gives a valid start
-        while j + 1 < stops and positions[j + 1] <= x:
-            j += 1
-        while j >= 0 and positions[j] > x:
-            j -= 1
-        for c in range(channels):
-            if j < 0:
-                result = colours[0, c]
-            elif j == stops - 1 or positions[j] == x:
-                result = colours[j, c]
-            else:
-                slope = (colours[j + 1, c] - colours[j, c]) / (positions[j + 1] - positions[j])
-                result = slope * (x - positions[j]) + colours[j, c]
-            out[i, c] = np.uint8(result)
-
-
-def load_colouring() -> None:
-    """Load :func:`interpolated_bytes` for the argument types the pictures give it (a process's first call
-    costs 0.7 s: numba's registries, and scipy for its BLAS check), e.g. in a thread while a survey runs."""
-    interpolated_bytes(np.zeros(1), np.array([0.0, 1.0]), np.zeros((2, 4)), np.empty((1, 4), dtype=np.uint8))
-
-
 def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> None:
     """A full disk or a file-size limit must not fail a correction because numba cannot keep its cache.
 
@@ -516,5 +479,5 @@ def _cache_when_there_is_room(dispatcher: numba.core.dispatcher.Dispatcher) -> N
 
 for _dispatcher in (classic_rows, _numpy_pairwise_sum, _pairwise_block, read_level_rows, _first_and_rate_row,
                     _reads_on_the_line_row, _corrected_reads_row, _means, line_fit_rows,
-                    highest_usable_rows, last_unsaturated_rows, stack_add, histogram_medians, interpolated_bytes):
+                    highest_usable_rows, last_unsaturated_rows, stack_add, histogram_medians):
     _cache_when_there_is_room(_dispatcher)

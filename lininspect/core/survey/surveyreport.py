@@ -72,10 +72,15 @@ def survey_table(rows: Sequence[dict[str, Any]]) -> Table:
 
 
 def write_table(rows: Sequence[dict[str, Any]], directory: str | Path, *, votable: bool = False) -> list[Path]:
+    """DIR/survey.ecsv, and DIR/survey.vot if asked. An earlier run's VOTable goes first: kept beside this
+    run's table it would disagree with it, and a run stopped between the two files must not leave it."""
     table = survey_table(rows)
+    votable_path = Path(directory) / VOTABLE_NAME
+    if votable_path.is_file():  # a directory or a device of that name is not a table we wrote
+        votable_path.unlink(missing_ok=True)
     written = [_write(table, Path(directory) / TABLE_NAME, "ascii.ecsv")]
     if votable:
-        written.append(_write(table, Path(directory) / VOTABLE_NAME, "votable"))
+        written.append(_write(table, votable_path, "votable"))
     return written
 
 
@@ -125,7 +130,22 @@ def remove_other_maps(directory: str | Path, keys: set[str]) -> None:
 
 
 def read_stacked_maps(path: str | Path) -> dict[str, np.ndarray]:
-    """A maps file back as {lower-case name: array}, for pictures and the app."""
+    """A maps file back as {lower-case name: array}, for the app."""
     from astropy.io import fits
     with fits.open(path) as hdul:
         return {hdu.name.lower(): np.asarray(hdu.data) for hdu in hdul[1:]}
+
+
+def stacked_map_names(path: str | Path) -> list[str]:
+    """The lower-case names of a maps file's maps, in order, read from the headers alone."""
+    from astropy.io import fits
+    with fits.open(path) as hdul:
+        return [hdu.name.lower() for hdu in hdul[1:]]
+
+
+def read_stacked_map(path: str | Path, name: str) -> np.ndarray:
+    """One map of a maps file, read alone: a picture paints a detector's maps one at a time, so it never
+    holds them all (13 full-frame maps with B, 54 MB)."""
+    from astropy.io import fits
+    with fits.open(path, memmap=False) as hdul:
+        return np.asarray(hdul[name.upper()].data)
