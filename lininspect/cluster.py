@@ -81,8 +81,11 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     # a survey task's CPU (measured on MIRI full frames). The nannies hand this setting to their workers.
     with warnings.catch_warnings(), dask.config.set({"distributed.worker.profile.enabled": False}):
         warnings.simplefilter("ignore")
+        # No dashboard; the scheduler's HTTP server (health, metrics) takes any free port, not 8787, which the
+        # user's own Dask cluster may want.
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1", silence_logs=logging.CRITICAL)
+                               dashboard_address=None, host="127.0.0.1", silence_logs=logging.CRITICAL,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
     try:
         with Client(cluster) as client:
             yield client

@@ -223,6 +223,8 @@ def test_the_local_cluster_spends_no_cpu_on_a_profile_nobody_reads() -> None:
 
     with dask_client(None, 1) as client:
         assert list(client.run(_profiling).values()) == [False]
+        # Nor does it take Dask's dashboard port, which the user's own cluster may want next.
+        assert client.scheduler_info()["services"].get("dashboard") != 8787
     assert _profiling()  # this process's setting is left as it was
 
 
