@@ -90,3 +90,24 @@ def test_the_pictures_colours_are_pyqtgraphs(name: str, monkeypatch: pytest.Monk
     background = QColor(BACKGROUND)
     expected[~np.isfinite(scaled)] = (background.red(), background.green(), background.blue(), 255)
     np.testing.assert_array_equal(painted, expected)
+
+
+@pytest.mark.parametrize(("y", "x"), [(0, 0), (511, 700), (1023, 1031)])
+def test_a_single_hot_pixel_of_a_full_frame_map_shows_in_its_smaller_picture(qtbot, y: int, x: int) -> None:
+    """A map drawn into a few hundred screen pixels keeps its isolated pixels, as the app's panner does."""
+    import pyqtgraph as pg
+    from PyQt6.QtCore import QRectF
+    from PyQt6.QtGui import QPainter
+
+    from lininspect.gui.comparisonpicture import paint_map
+
+    values = np.zeros((1024, 1032), dtype=np.float32)
+    values[y, x] = 1.0
+    viridis = pg.colormap.get("viridis")
+    image = QImage(420, 340, QImage.Format.Format_RGB32)
+    image.fill(QColor(BACKGROUND))
+    painter = QPainter(image)
+    paint_map(painter, QRectF(0, 0, 420, 340), "", values, (0.0, 1.0), viridis, bar=False)
+    painter.end()
+    drawn = {image.pixel(i, j) for i in range(420) for j in range(26, 340)}  # below the (empty) title
+    assert QColor(*viridis.map(1.0, mode="byte")).rgb() in drawn
