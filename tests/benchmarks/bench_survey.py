@@ -7,7 +7,10 @@ per-file cost against ``cp`` of the same file, and the client's peak memory for 
 Serial runs the per-exposure task in this process, one file after another (the pure per-file cost,
 no stacking, no report). Then ``lininspect survey --scheduler`` runs on a LocalCluster of 1 worker and
 on one of 2 workers, each started first (their start is printed apart): the speed-up is 2 workers
-against 1 on the same command. CPU seconds are counted for every process of a run (the command,
+against 1 on the same command. Each cluster then surveys the first fifth of the files again into a
+new directory: the difference between the two runs is what the other files cost alone, without
+what a run pays once (the command's and the workers' imports, the last merges, the table and the
+pictures), which is what a survey of thousands of files pays per file. CPU seconds are counted for every process of a run (the command,
 the scheduler in this process, the workers), so the cost per file is seen apart from the machine's
 load; the load average is printed with each run. The client's peak memory is measured on small
 exposures (--memory-shape): it must not grow with the file count. Files go to --workdir (default: a
@@ -126,7 +129,12 @@ def main() -> None:
     serial_load = (serial_load + os.getloadavg()[0]) / 2
 
     # The clusters' processes are this one's children, so GNU time's peak of the command is the client's own.
+    # Each cluster also surveys a fifth of the files: the difference is the cost of the other files alone,
+    # without what a run pays once (the command's and the workers' start, the last stacking, the pictures).
     runs = {n: cluster_run(files, reference, workdir / f"cluster{n}", n) for n in (1, 2)}
+    fifth = max(1, count // 5)
+    short_runs = {n: cluster_run(files[:fifth], reference, workdir / f"cluster{n}_fifth", n) for n in (1, 2)}
+    marginal = {n: (runs[n]["wall"] - short_runs[n]["wall"]) / (count - fifth) for n in (1, 2)}
     few, many = options.memory_files
     small, small_reference = inputs(workdir, tuple(options.memory_shape), many, "small")
     memory = {}
@@ -149,6 +157,11 @@ def main() -> None:
               f"cluster start {run['startup']:.1f} s)")
     print(f"speed-up 2 workers / 1 worker   {runs[1]['wall'] / runs[2]['wall']:8.2f}x   "
           f"(2 workers / serial {serial / runs[2]['wall']:.2f}x)")
+    for n in (1, 2):
+        print(f"each file beyond the first {fifth:<3d}   {marginal[n]:8.3f} s with {n} worker{'s' if n > 1 else ' '}"
+              f" = {marginal[n] / cp:.2f}x cp   (run of {fifth}: {short_runs[n]['wall']:.1f} s)")
+    print(f"speed-up of those files         {marginal[1] / marginal[2]:8.2f}x   (target >= 1.7x; per file "
+          f"target <= 2.5x cp)")
     print(f"client peak memory              {runs[2]['peak']:8.0f} MB ({count} files)")
     for number, (seconds, megabytes) in memory.items():
         print(f"client peak memory, {number:4d} files {tuple(options.memory_shape)} {megabytes:6.0f} MB   ({seconds:.0f} s)")
