@@ -9,7 +9,16 @@ from lininspect.gui.mainwindow import MainWindow
 
 
 def axis_values_shown(panel, side: str) -> bool:  # type: ignore[no-untyped-def]
-    return bool(panel.plot.getAxis(side).style["showValues"])
+    """Whether the axis draws any number, as its next paint would."""
+    from PyQt6.QtGui import QImage, QPainter
+
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = panel.plot.getAxis(side).generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return specs is not None and any(text for _, _, text in specs[2])
 
 
 def test_empty_panels_show_the_unit_square_without_numbers(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -35,3 +44,20 @@ def test_an_exposure_brings_the_numbers_back(qtbot, window: MainWindow) -> None:
     (x0, x1), (y0, y1) = window.left.view.viewRange()
     assert x0 <= 0 and x1 >= nx and y0 <= 0 and y1 >= ny
     assert axis_values_shown(window.left, "bottom") and axis_values_shown(window.left, "left")
+
+
+def test_a_panel_keeps_its_size_when_its_image_goes_and_comes_back(qtbot, window: MainWindow, small_files) -> None:  # type: ignore[no-untyped-def]
+    """Emptied, the axes gave back the numbers' room: the view grew, the linked view moved, both painted again."""
+    qtbot.wait(200)  # laid out and painted with an image
+    size = window.right.view.size()
+    assert axis_values_shown(window.right, "left")
+    window.session.drop_reference("A")
+    window.panels.redraw()
+    qtbot.wait(200)
+    assert not axis_values_shown(window.right, "left") and not axis_values_shown(window.right, "bottom")
+    assert window.right.view.size() == size
+    window.open_reference_in_background(small_files.reference)
+    qtbot.waitUntil(lambda: window.session.reference is not None, timeout=20_000)
+    qtbot.wait(200)
+    assert axis_values_shown(window.right, "left")
+    assert window.right.view.size() == size
