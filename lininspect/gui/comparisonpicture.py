@@ -116,7 +116,7 @@ def paint_map(
     target = QRectF(area.left() + (area.width() - nx * scale) / 2, area.top() + (area.height() - ny * scale) / 2,
                     nx * scale, ny * scale)  # fmt: skip
     shrunk = overview(values, max(1, math.ceil(max(nx, ny) * scale)))
-    blocks_y, blocks_x = shrunk.pooled.shape
+    blocks_y = shrunk.pooled.shape[0]
     # Flipped, the padding of the last blocks is at the top and the right: drawn from the map's own part only.
     covered = QRectF(0, blocks_y - ny / shrunk.factor, nx / shrunk.factor, ny / shrunk.factor)
     painter.drawImage(target, _coloured(np.flipud(shrunk.pooled), limits, colormap), covered)

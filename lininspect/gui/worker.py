@@ -16,6 +16,7 @@ shows it), never printed: :func:`route_warnings` sets this up once, in the GUI t
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -132,7 +133,7 @@ class _ThrottledProgress:
 
     def __init__(self, emit: Callable[[int, int], None]) -> None:
         self._emit = emit
-        self._last = -PROGRESS_INTERVAL_S
+        self._last = -math.inf  # the first report always passes
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
