@@ -100,21 +100,18 @@ def step(ranking: Ranking, current: tuple[int, int] | None, direction: int) -> i
 def extreme_pool(values: np.ndarray, factor: int, centre: float) -> np.ndarray:
     """``values`` shrunk by ``factor``: each block keeps its value farthest from ``centre`` (NaN only if all are).
 
-    Edges are padded with ``centre``, which never wins over a real value.
+    A block cut by the edge pools the pixels it has (the plane is not padded: a copy of a full frame
+    cost as much as the pooling).
     """
     values = np.asarray(values)
     if factor <= 1:
         return values
-    ny, nx = values.shape
-    shape = (-(-ny // factor) * factor, -(-nx // factor) * factor)
-    padded = np.full(shape, centre, dtype=values.dtype)
-    padded[:ny, :nx] = values
     with np.errstate(invalid="ignore"):
         if not (values < centre).any():
             # Nothing below the centre (flags, an RMS map): the largest is the farthest, half the work.
-            return _block_extreme(padded, factor, np.fmax)
+            return _block_extreme(values, factor, np.fmax)
     # The block's largest and smallest (NaN left out by fmax/fmin), then whichever lies farther from the centre.
-    high, low = _block_extreme(padded, factor, np.fmax), _block_extreme(padded, factor, np.fmin)
+    high, low = _block_extreme(values, factor, np.fmax), _block_extreme(values, factor, np.fmin)
     with np.errstate(invalid="ignore"):
         return np.where(np.abs(low - centre) > np.abs(high - centre), low, high)
 
@@ -123,11 +120,15 @@ def _block_extreme(values: np.ndarray, factor: int, pick: np.ufunc) -> np.ndarra
     """``pick`` (fmax or fmin) over each ``factor`` x ``factor`` block, a strided slice at a time
     (four times faster than reducing a reshaped block axis). Rows first: every ``factor``-th row is
     read whole, and the column steps then stride through an array ``factor`` times smaller (on a
-    full frame 1.3x faster at factor 2, 5.7x at 9, than columns first)."""
-    rows = values[0::factor]
+    full frame 1.3x faster at factor 2, 5.7x at 9, than columns first). The last block row and
+    column may be shorter: the slices that do not reach them leave them as they are."""
+    rows = np.array(values[0::factor])
     for k in range(1, factor):
-        rows = pick(rows, values[k::factor])
-    blocks = rows[:, 0::factor]
+        part = values[k::factor]
+        pick(rows[: len(part)], part, out=rows[: len(part)])
+    blocks = np.array(rows[:, 0::factor])
     for k in range(1, factor):
-        blocks = pick(blocks, rows[:, k::factor])
+        part = rows[:, k::factor]
+        width = part.shape[1]
+        pick(blocks[:, :width], part, out=blocks[:, :width])
     return blocks

@@ -94,3 +94,25 @@ def test_pooling_values_none_below_the_centre_keeps_each_block_s_largest() -> No
     expected = np.fmax.reduce(np.fmax.reduce(padded.reshape(10, 4, 11, 4), axis=3), axis=1)
     np.testing.assert_array_equal(pooled, expected)
     assert np.isnan(pooled[0, 0]) and np.count_nonzero(pooled) == np.count_nonzero(expected)
+
+
+def test_pooling_a_plane_cut_by_its_edges_pools_the_pixels_each_block_has() -> None:
+    """Blocks cut by the right and bottom edges: as if padded with the centre, except that a cut block
+    whose pixels are all NaN stays NaN (padding made it the centre); the plane itself is left as it was."""
+    rng = np.random.default_rng(9)
+    values = rng.normal(0.0, 1.0, (2048, 2047)).astype(np.float32)
+    values[2043:, 2043:] = np.nan  # the corner block (5 x 4 pixels), all NaN
+    before = values.copy()
+    factor, centre = 9, 0.25
+    pooled = extreme_pool(values, factor, centre)
+    np.testing.assert_array_equal(values, before)
+    ny, nx = -(-2048 // factor), -(-2047 // factor)
+    padded = np.full((ny * factor, nx * factor), centre, dtype=np.float32)
+    padded[:2048, :2047] = values
+    blocks = padded.reshape(ny, factor, nx, factor)
+    high, low = np.fmax.reduce(np.fmax.reduce(blocks, axis=3), axis=1), np.fmin.reduce(np.fmin.reduce(blocks, axis=3), axis=1)
+    expected = np.where(np.abs(low - centre) > np.abs(high - centre), low, high)
+    assert pooled.shape == (ny, nx) and pooled.dtype == np.float32
+    assert np.isnan(pooled[-1, -1])
+    expected[-1, -1] = np.nan
+    np.testing.assert_array_equal(pooled, expected)
