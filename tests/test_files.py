@@ -77,12 +77,16 @@ def test_whole_rows_of_a_plane_are_one_read_without_index_arithmetic(tmp_path: P
     sci = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
     exposure = open_exposure(write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=False))
     reads = []
-    original = exposure.file.read
-    monkeypatch.setattr(exposure.file, "read", lambda size, offset: reads.append(size) or original(size, offset))
+    original = exposure.file.read_into
+    monkeypatch.setattr(exposure.file, "read_into", lambda buffer, offset: reads.append(buffer.nbytes) or original(buffer, offset))
+    monkeypatch.setattr(exposure.file, "read", lambda size, offset: pytest.fail("a bytes object made, then copied"))
     monkeypatch.setattr(fitsfile, "_runs", lambda rows: pytest.fail("general path taken"))
     monkeypatch.setattr(np, "ix_", lambda *args: pytest.fail("general path taken"))
     assert np.array_equal(exposure.sci[1, 2, 1:3], sci[1, 2, 1:3])
     assert reads == [2 * 5 * 4]
+    # The bytes are swapped to native order where they were read: a second read still gives the file's values.
+    first = exposure.sci[1, 2, 1:3]
+    assert first.flags.writeable and np.array_equal(exposure.sci[1, 2, 1:3], sci[1, 2, 1:3])
 
 
 def test_rows_of_consecutive_planes_are_read_into_one_array_a_read_each(
