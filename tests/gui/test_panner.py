@@ -14,10 +14,12 @@ from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QApplication
 
 from lininspect.core.analysis import analysis
+from lininspect.gui.tools import panner as panner_module
 from lininspect.model.viewstate import Limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from pipeline_oracle import write_ramp_file  # noqa: E402
+
 
 NY, NX = 1024, 1032
 HOT = (611, 397)  # x, y: a pixel no sampling at fit zoom keeps
@@ -58,7 +60,9 @@ def _mouse(tool, kind: QEvent.Type, where: QPointF, buttons: Qt.MouseButton) -> 
 
 def test_the_panner_keeps_an_isolated_hot_pixel_visible_at_fit_zoom(panner, qtbot) -> None:  # type: ignore[no-untyped-def]
     window, tool = panner
+    earlier = tool.image.image
     window.view.set_display("left", limits=Limits.MINMAX)  # the hot pixel at the top, the noise at the bottom
+    qtbot.waitUntil(lambda: tool.image.image is not earlier)  # the panner follows the panel a turn later
     shown = window.panels.shown["left"]
     factor = tool.overview.factor
     assert factor > 1 and tool.image.image.shape == (-(-NY // factor), -(-NX // factor))
@@ -116,3 +120,17 @@ def test_a_panel_without_an_image_is_said_in_words_and_the_other_comes_back(pann
     assert not tool.image.isVisible() and not tool.frame.isVisible()
     tool.panel_box.setCurrentText("left")
     assert tool.caption.text().startswith("left panel") and tool.frame.isVisible() and tool.image.isVisible()
+
+
+def test_a_group_step_shows_the_panels_before_the_panner_pools_the_new_plane(panner, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19, target 5: pooling a full frame for the panner is left out of the turn that draws the step."""
+    window, tool = panner
+    pooled = []
+    original = panner_module.overview
+    monkeypatch.setattr(panner_module, "overview", lambda plane, size: pooled.append(plane) or original(plane, size))
+    before = tool.overview
+    window.step(0, -1 if window.view.group else 1)
+    shown = window.panels.shown["left"].values
+    assert pooled == [] and tool.overview is before  # the panels are redrawn; the panner has not pooled yet
+    qtbot.waitUntil(lambda: len(pooled) == 1 and tool.overview is not before)
+    assert pooled[0] is shown and tool.caption.text().startswith("left panel")
