@@ -496,3 +496,19 @@ def test_an_interrupt_right_after_the_temporary_is_created_removes_it(tmp_path: 
         with atomic_path(tmp_path / "out.fits"):
             pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_exposure_keeps_the_plane_shown_while_the_next_is_read_ahead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19, target 5: the app reads the next group ahead of a step; the plane on the screen, asked for again by
+    the readout, must not be read again for it. Two planes are kept, the one asked for least recently dropped."""
+    sci = np.arange(1 * 4 * 3 * 5, dtype=np.float32).reshape(1, 4, 3, 5)
+    exposure = open_exposure(write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=False))
+    shown = exposure.plane(0, 3)
+    ahead = exposure.plane(0, 2)
+    reads: list[tuple[int, int]] = []
+    real = fitsfile.StoredImage.__getitem__
+    monkeypatch.setattr(fitsfile.StoredImage, "__getitem__", lambda image, key: reads.append(key) or real(image, key))
+    assert exposure.plane(0, 3) is shown and exposure.plane(0, 2) is ahead and reads == []
+    assert np.array_equal(exposure.plane(0, 1), sci[0, 1]) and reads == [(0, 1)]
+    assert exposure.plane(0, 2) is ahead  # asked for after 3: 3 was the one dropped
+    assert np.array_equal(exposure.plane(0, 3), sci[0, 3]) and reads == [(0, 1), (0, 3)]

@@ -15,8 +15,8 @@ import numpy as np
 
 from ..core.analysis import analysis
 
-#: Ready images kept (the two panels' of the last two files read): each holds a plane and its image.
-KEPT = 4
+#: Ready images kept (the two panels' of the last two files read, and of the group read ahead of a step).
+KEPT = 6
 
 
 @dataclass(frozen=True)

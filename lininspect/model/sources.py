@@ -32,6 +32,7 @@ from ..core.kernels.correction import (
 from ..core.dq import SATURATED
 from ..core.errors import CorrectionCancelled
 from ..core.fits.exposure import Exposure
+from ..core.recentplanes import RecentPlanes
 from ..core.kernels.pathway import CorrectionPlan
 from ..core.kernels.readlevel import ReadLevelCoefficients
 from .boxes import read_boxes
@@ -115,7 +116,7 @@ class CorrectionSource:
         self._integration: tuple[int, np.ndarray] | None = None  # read-level: the last integration
         #: Read-level: the groups shown first, corrected before the rest of their integration.
         self._groups: tuple[int, dict[int, np.ndarray]] | None = None
-        self._plane: tuple[tuple[int, int], np.ndarray] | None = None  # classic: the last plane shown
+        self._planes = RecentPlanes()  # classic: the plane shown and the one read ahead
         self._lock = threading.Lock()
 
     @property
@@ -136,10 +137,9 @@ class CorrectionSource:
             if early is not None and early[0] == integration and group in early[1]:
                 return early[1][group]
             return self._read_level_integration(integration)[group]
-        with self._lock:
-            last = self._plane
-        if last is not None and last[0] == (integration, group):
-            return last[1]  # the panel and the readout ask for the same plane
+        kept = self._planes.get((integration, group))
+        if kept is not None:
+            return kept  # the panel and the readout ask for the same plane
         raw = self.exposure.plane(integration, group)[np.newaxis, np.newaxis]
         groupdq = self.exposure.groupdq_plane(integration, group)[np.newaxis, np.newaxis]
         out = np.empty(raw.shape, dtype=np.float32)
@@ -147,8 +147,7 @@ class CorrectionSource:
         prepared.correct_tile(raw, groupdq, out, 0, slice(None), direct=True, cancel=None,
                               compiled=compiled_loop_loaded(prepared, raw, groupdq))  # fmt: skip
         plane = out[0, 0]  # one object, stored and returned: ready images are looked up by the plane itself
-        with self._lock:
-            self._plane = ((integration, group), plane)
+        self._planes.keep((integration, group), plane)
         return plane
 
     def box(self, integrations: range, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:

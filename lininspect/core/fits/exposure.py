@@ -7,7 +7,6 @@ first (see heldfile), so the file shown is the one read, whatever happens to its
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ import numpy as np
 from . import fitsfile
 from ..errors import LinInspectError
 from .heldfile import HeldFile
+from ..recentplanes import RecentPlanes
 from .metadata import PipelineMetadata, read_pipeline_metadata
 
 if TYPE_CHECKING:  # imported where used: astropy.io.fits brings astropy.units, 0.4 s of the app's start
@@ -37,11 +37,10 @@ class Exposure:
     metadata: PipelineMetadata  # what the pipeline reads: header over the ASDF tree
     file: HeldFile
     notes: list[str] = field(default_factory=list)
-    #: The group image read last, by (integration, group): the panel, its readout and the correction of the
-    #: frame shown ask for it again, and the job that opens the file reads it first (a re-read of a 1 GB
-    #: file's plane cost the GUI thread 12-33 ms after each opening).
-    _last_plane: tuple[tuple[int, int], np.ndarray] | None = field(default=None, init=False, repr=False, compare=False)
-    _plane_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    #: The group images read last: the panel, its readout and the correction of the frame shown ask for them
+    #: again, and jobs read them first (the opening's, the next group's; a re-read of a 1 GB file's plane cost
+    #: the GUI thread 12-33 ms after each opening).
+    _recent: RecentPlanes = field(default_factory=RecentPlanes, init=False, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -97,14 +96,12 @@ class Exposure:
             raise LinInspectError(f"{self.path}: {change} since it was opened; open it again")
 
     def plane(self, integration: int, group: int) -> np.ndarray:
-        """One group image, float32 (the caller's to read, not to change: the last one is kept)."""
-        with self._plane_lock:
-            last = self._last_plane
-        if last is not None and last[0] == (integration, group):
-            return last[1]
+        """One group image, float32 (the caller's to read, not to change: the last ones are kept)."""
+        kept = self._recent.get((integration, group))
+        if kept is not None:
+            return kept
         values = np.asarray(self.sci[integration, group], dtype=np.float32)
-        with self._plane_lock:
-            self._last_plane = ((integration, group), values)
+        self._recent.keep((integration, group), values)
         return values
 
     def ramp(self, y: int, x: int) -> np.ndarray:
