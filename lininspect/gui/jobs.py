@@ -1,5 +1,5 @@
 """The window's background jobs: correction run, CRDS lookup, Verify, export, residual maps, the A/B comparison
-and its report, and read-level integrations (``integrationjobs``).
+and its report, read-level integrations (``integrationjobs``) and the next group read ahead (``readahead``).
 
 One handle per kind of job, with the status bar's progress and Cancel. Results go back as
 signals (the window redraws, the dialogs report), so the jobs know nothing of the widgets
@@ -29,6 +29,7 @@ from .comparisonpicture import write_comparison_picture
 from .crdslookup import ReferenceLookup, in_app_words
 from .dialogs import verification_summary
 from .integrationjobs import IntegrationJobs
+from .readahead import ReadAhead
 from .statusarea import StatusArea
 from .worker import JOB_WARNINGS, Job, JobFunction, Result, cancel_job, running, start_job
 
@@ -68,6 +69,7 @@ class Jobs(QObject):
         #: The reference being read for the window (File ▸ Choose reference, a drop, a recent file).
         self.reading_reference: Job[ReadReference] | None = None
         self.integrations = IntegrationJobs(session, status, self._bar_taken, self._hide_progress, self)
+        self.read_ahead = ReadAhead(session, view, self._display_choice, self)
         self.integrations.corrected.connect(self.imagesStale)
         self.integrations.failed.connect(self.failed)
         #: The finished result shown before a run started: a cancelled or failed run brings it back.
@@ -105,7 +107,7 @@ class Jobs(QObject):
     def handles(self) -> list[Job | None]:  # type: ignore[type-arg]
         """Every job this controller may have running, for stopping and for waiting on at close: those that
         show their progress, and the residual maps' and the integrations' (which show it their own way)."""
-        return [*self._progress_jobs(), self.residual, *self.integrations.handles()]
+        return [*self._progress_jobs(), self.residual, self.read_ahead.job, *self.integrations.handles()]
 
     def _progress_jobs(self) -> tuple[Job | None, ...]:  # type: ignore[type-arg]
         """The jobs besides the integrations' that show their progress in the status bar."""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import numpy as np
 from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
 from PyQt6.QtGui import QAction, QMouseEvent
 from PyQt6.QtWidgets import QApplication, QComboBox
 
+from lininspect.core.analysis import analysis
+from lininspect.core.fits import fitsfile
 from lininspect.gui.mainwindow import MainWindow
 
 
@@ -98,3 +102,39 @@ def choose_by_keys(qtbot, box: QComboBox, label: str) -> None:  # type: ignore[n
     assert target >= 0, f"{label} not offered"
     while box.currentIndex() != target:
         qtbot.keyClick(box, Qt.Key.Key_Down if box.currentIndex() < target else Qt.Key.Key_Up)
+
+
+def work_on_the_gui_thread(monkeypatch, plane_size: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the GUI thread does to a whole plane from now on: "read" it from the file, compute its "limits", or
+    "stretch" it (the colour bar stretches a few values: not counted)."""
+    done: list[str] = []
+    real_read, real_limits, real_stretch = fitsfile.StoredImage.__getitem__, analysis.display_limits, analysis.stretch
+
+    def record(what: str, values: object = None) -> None:
+        plane_sized = values is None or np.size(values) == plane_size
+        if threading.current_thread() is threading.main_thread() and plane_sized:
+            done.append(what)
+
+    def recorded_read(image, key):  # type: ignore[no-untyped-def]
+        record("read")
+        return real_read(image, key)
+
+    def recorded_limits(values, method):  # type: ignore[no-untyped-def]
+        record("limits", values)
+        return real_limits(values, method)
+
+    def recorded_stretch(values, low, high, kind, like=None):  # type: ignore[no-untyped-def]
+        record("stretch", values)
+        return real_stretch(values, low, high, kind, like)
+
+    monkeypatch.setattr(fitsfile.StoredImage, "__getitem__", recorded_read)
+    monkeypatch.setattr(analysis, "display_limits", recorded_limits)
+    monkeypatch.setattr(analysis, "stretch", recorded_stretch)
+    return done
+
+
+def assert_drawn_as_chosen(window, panel, values: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    """``panel`` shows ``values`` with the limits and stretch chosen in the toolbar."""
+    low, high = analysis.display_limits(values, window.display.limits_box.currentText())
+    np.testing.assert_array_equal(panel.image.image,
+                                  analysis.stretch(values, low, high, window.display.stretch_box.currentText()))  # fmt: skip

@@ -7,14 +7,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from guihelpers import menu_action, shown_window
+from guihelpers import assert_drawn_as_chosen, menu_action, shown_window, work_on_the_gui_thread
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QFileDialog
 
 from lininspect.core import dq
 from lininspect.core.analysis import analysis
 from lininspect.core.fits import exposure as exposure_module
-from lininspect.core.fits import fitsfile
 from lininspect.core.fits.exposure import open_exposure
 from lininspect.core.fits.product import correct_file
 from lininspect.core.kernels import pathway
@@ -172,54 +171,18 @@ def test_a_reference_or_exposure_read_in_a_job_is_prepared_there_not_on_the_gui_
     window.close()
 
 
-def _work_on_the_gui_thread(monkeypatch, plane_size: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """What the GUI thread does to a whole plane from now on: "read" it from the file, compute its "limits", or
-    "stretch" it (the colour bar stretches a few values: not counted)."""
-    done: list[str] = []
-    real_read, real_limits, real_stretch = fitsfile.StoredImage.__getitem__, analysis.display_limits, analysis.stretch
-
-    def record(what: str, values: object = None) -> None:
-        plane_sized = values is None or np.size(values) == plane_size
-        if threading.current_thread() is threading.main_thread() and plane_sized:
-            done.append(what)
-
-    def recorded_read(image, key):  # type: ignore[no-untyped-def]
-        record("read")
-        return real_read(image, key)
-
-    def recorded_limits(values, method):  # type: ignore[no-untyped-def]
-        record("limits", values)
-        return real_limits(values, method)
-
-    def recorded_stretch(values, low, high, kind, like=None):  # type: ignore[no-untyped-def]
-        record("stretch", values)
-        return real_stretch(values, low, high, kind, like)
-
-    monkeypatch.setattr(fitsfile.StoredImage, "__getitem__", recorded_read)
-    monkeypatch.setattr(analysis, "display_limits", recorded_limits)
-    monkeypatch.setattr(analysis, "stretch", recorded_stretch)
-    return done
-
-
-def _assert_drawn_as_chosen(window, panel, values: np.ndarray) -> None:  # type: ignore[no-untyped-def]
-    """``panel`` shows ``values`` with the limits and stretch chosen in the toolbar."""
-    low, high = analysis.display_limits(values, window.display.limits_box.currentText())
-    np.testing.assert_array_equal(panel.image.image,
-                                  analysis.stretch(values, low, high, window.display.stretch_box.currentText()))  # fmt: skip
-
-
 def test_the_plane_an_opening_job_read_is_drawn_without_reading_or_scaling_it_on_the_gui_thread(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The job read the plane shown first, then the GUI thread read it again (12-33 ms on a 1 GB file) and computed
     its limits and stretch to draw it; the job now does all three, and the panel shows what it showed before."""
     window = shown_window(qtbot, None, None)
     path = copy_of(small_files.exposure, tmp_path / "fresh.fits")
     plane_size = int(np.prod(open_exposure(small_files.exposure).shape[2:]))
-    on_gui_thread = _work_on_the_gui_thread(monkeypatch, plane_size)
+    on_gui_thread = work_on_the_gui_thread(monkeypatch, plane_size)
     opening = window.open_input(path)
     qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
     monkeypatch.undo()
     assert window.session.input_path == path
-    _assert_drawn_as_chosen(window, window.left, open_exposure(small_files.exposure).plane(0, window.group))
+    assert_drawn_as_chosen(window, window.left, open_exposure(small_files.exposure).plane(0, window.group))
     assert on_gui_thread == []
     window.close()
 
@@ -233,11 +196,11 @@ def test_the_correction_a_reference_job_readied_is_drawn_without_scaling_it_on_t
     qtbot.waitUntil(lambda: opening.done, timeout=WAIT_MS)
     correct_file(small_files.exposure, small_files.reference, tmp_path / "corrected.fits")
     expected = open_exposure(tmp_path / "corrected.fits").plane(0, window.group)
-    on_gui_thread = _work_on_the_gui_thread(monkeypatch, expected.size)
+    on_gui_thread = work_on_the_gui_thread(monkeypatch, expected.size)
     reading = window.open_reference_in_background(small_files.reference)
     qtbot.waitUntil(lambda: reading.done, timeout=WAIT_MS)
     monkeypatch.undo()
-    _assert_drawn_as_chosen(window, window.right, expected)
+    assert_drawn_as_chosen(window, window.right, expected)
     assert on_gui_thread == []
     window.close()
 

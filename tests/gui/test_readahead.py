@@ -1,0 +1,57 @@
+"""Issue 19, target 5: after a group step the next group the same way is read, corrected and made ready to draw in
+a job, so the next step's turn of the GUI thread only draws; a step the other way, or a file changed meanwhile,
+draws what it did before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from guihelpers import assert_drawn_as_chosen, shown_window, visible_status_texts, work_on_the_gui_thread
+
+from lininspect.core.fits.exposure import open_exposure
+from lininspect.core.fits.product import correct_file
+
+WAIT_MS = 60000
+
+
+def _step_and_wait_for_the_read_ahead(qtbot, window, groups: int) -> None:  # type: ignore[no-untyped-def]
+    earlier = window.jobs.read_ahead.job
+    window.step(0, groups)
+    qtbot.waitUntil(lambda: window.jobs.read_ahead.job is not earlier and window.jobs.read_ahead.job.done, timeout=WAIT_MS)
+
+
+def test_the_next_group_is_drawn_without_reading_or_scaling_it_on_the_gui_thread(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, small_files.exposure, small_files.reference)
+    correct_file(small_files.exposure, small_files.reference, tmp_path / "corrected.fits")
+    inputs, corrected = open_exposure(small_files.exposure), open_exposure(tmp_path / "corrected.fits")
+    last = inputs.ngroups - 1
+    assert window.group == last
+    _step_and_wait_for_the_read_ahead(qtbot, window, -1)  # a step down: the group below is read ahead
+    status = visible_status_texts(window)
+    on_gui_thread = work_on_the_gui_thread(monkeypatch, int(inputs.plane(0, 0).size))
+    window.step(0, -1)
+    drawn_group = window.group
+    monkeypatch.undo()
+    assert drawn_group == last - 2 and on_gui_thread == []
+    assert_drawn_as_chosen(window, window.left, inputs.plane(0, drawn_group))
+    assert_drawn_as_chosen(window, window.right, corrected.plane(0, drawn_group))
+    assert visible_status_texts(window) == status  # not the user's job: nothing said
+    window.close()
+
+
+def test_a_step_the_other_way_and_a_new_file_draw_their_own_planes(qtbot, small_files, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, small_files.exposure, small_files.reference)
+    correct_file(small_files.exposure, small_files.reference, tmp_path / "corrected.fits")
+    inputs, corrected = open_exposure(small_files.exposure), open_exposure(tmp_path / "corrected.fits")
+    _step_and_wait_for_the_read_ahead(qtbot, window, -1)
+    window.step(0, 1)  # back up: the group read ahead (two below) is not the one shown
+    assert window.group == inputs.ngroups - 1
+    assert_drawn_as_chosen(window, window.left, inputs.plane(0, window.group))
+    assert_drawn_as_chosen(window, window.right, corrected.plane(0, window.group))
+    window.step(0, -1)
+    job = window.jobs.read_ahead.job
+    window.open_input_now(Path(small_files.exposure))  # a new exposure object: what was read ahead is not drawn
+    qtbot.waitUntil(lambda: job is not None and job.done, timeout=WAIT_MS)
+    window.step(0, -1)
+    assert_drawn_as_chosen(window, window.left, inputs.plane(0, window.group))
+    window.close()
