@@ -512,3 +512,14 @@ def test_an_exposure_keeps_the_plane_shown_while_the_next_is_read_ahead(tmp_path
     assert np.array_equal(exposure.plane(0, 1), sci[0, 1]) and reads == [(0, 1)]
     assert exposure.plane(0, 2) is ahead  # asked for after 3: 3 was the one dropped
     assert np.array_equal(exposure.plane(0, 3), sci[0, 3]) and reads == [(0, 1), (0, 3)]
+
+
+def test_pixels_swapped_in_place_a_chunk_at_a_time_are_the_file_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plane read is byte-swapped where it lies, in chunks (numpy holds the GIL while it swaps, so a thread swapping
+    a whole plane keeps the others waiting): chunks that cut rows give the file's values, as blocks of planes do."""
+    sci = np.random.default_rng(3).normal(0.0, 1e4, (2, 3, 4, 5)).astype(np.float32)
+    exposure = open_exposure(write_ramp_file(tmp_path / "r.fits", sci=sci, with_asdf=False))
+    monkeypatch.setattr(fitsfile, "_SWAP_CHUNK", 7)
+    for key in [(1, 2), (0, 1, slice(1, 4)), (0, slice(None), slice(1, 4)), (1, slice(0, 2))]:
+        values = exposure.sci[key]
+        assert values.dtype == np.float32 and np.array_equal(values.view(np.uint32), sci[key].view(np.uint32))
