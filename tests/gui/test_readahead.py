@@ -55,3 +55,19 @@ def test_a_step_the_other_way_and_a_new_file_draw_their_own_planes(qtbot, small_
     window.step(0, -1)
     assert_drawn_as_chosen(window, window.left, inputs.plane(0, window.group))
     window.close()
+
+
+def test_steps_as_close_as_a_held_key_s_read_nothing_ahead(qtbot, small_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The read ahead would not be done before the next repeat, and the GUI thread reading the same plane
+    meanwhile made each step slower: a held key's steps read nothing ahead, a person's next press does."""
+    from lininspect.gui import readahead
+
+    window = shown_window(qtbot, small_files.exposure, small_files.reference)
+    read_ahead = window.jobs.read_ahead
+    _step_and_wait_for_the_read_ahead(qtbot, window, -1)  # the first step after a pause reads ahead
+    first = read_ahead.job
+    monkeypatch.setattr(readahead, "HELD_KEY_S", 3600.0)  # from now on every step follows the last too closely
+    window.step(0, -1)
+    qtbot.wait(200)
+    assert read_ahead.job is first and window.group == window.session.exposure.ngroups - 3
+    window.close()
