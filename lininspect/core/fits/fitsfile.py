@@ -449,34 +449,12 @@ class StoredImage:
     def __getitem__(self, key: Any) -> np.ndarray:
         stored = np.asarray(self._stored[key])
         if self._bscale == 1 and self._bzero == 0:
-            if (stored.shape == self.shape[-2:] and stored.dtype != self.stored_dtype and stored.flags.writeable
-                    and stored.flags.c_contiguous and getattr(self._stored, "gives_new_arrays", False)):  # fmt: skip
-                # A whole plane's big-endian pixels just read, ours alone, as the app's panels read them: swapped
-                # where they lie, not copied (a 16 MB plane's copy, on fresh pages, took longer than reading it
-                # on the GUI thread). Tiles of rows and blocks of planes, which jobs stream, take numpy's cast
-                # instead: it lets other threads run meanwhile, where a swap holds the GIL (a correction run
-                # swapping its tiles in place stalled the GUI thread 110-160 ms under load, against 40-90 ms).
-                values = _swapped_in_place(stored).view(self.stored_dtype)
-            else:
-                values = stored.astype(self.stored_dtype, copy=False)
+            values = stored.astype(self.stored_dtype, copy=False)
         elif self.stored_dtype.kind in "ui":
             values = offset_integers(stored, self.stored_dtype)
         else:
             values = (stored * self._bscale + self._bzero).astype(self.stored_dtype)
         return values if self._cast is None else values.astype(self._cast, copy=False)
-
-
-#: Elements byte-swapped at a time: numpy holds the GIL while it swaps (a thread swapping 64 MB at once kept
-#: another waiting 11 ms); a megabyte at a time, the wait is at most Python's switch interval.
-_SWAP_CHUNK = 1 << 18
-
-
-def _swapped_in_place(stored: np.ndarray) -> np.ndarray:
-    """``stored`` (C-contiguous) with each element's bytes reversed in place, a chunk at a time."""
-    flat = stored.reshape(-1)
-    for start in range(0, flat.size, _SWAP_CHUNK):
-        flat[start : start + _SWAP_CHUNK].byteswap(inplace=True)
-    return stored
 
 
 def is_integer_offset(stored: np.dtype, bscale: float, bzero: float) -> bool:
@@ -546,9 +524,6 @@ class PositionedImage:
     selection of whole rows lying end to end is read in one call.
     """
 
-    #: Each index gives a new array of the caller's own: :class:`StoredImage` may swap its bytes in place.
-    gives_new_arrays = True
-
     def __init__(self, held: HeldFile, info: HduInfo) -> None:
         self._held = held
         self._offset = info.data_offset
@@ -604,7 +579,7 @@ class PositionedImage:
         count = max(last - first, 0)
         row_bytes = nx * self.dtype.itemsize
         if planes is None:
-            rows = np.empty((count, nx), dtype=self.dtype)  # read straight into an array its caller may change
+            rows = np.empty((count, nx), dtype=self.dtype)  # read straight into it, as blocks of planes are
             if rows.size:
                 self._held.read_into(memoryview(rows.view(np.uint8).reshape(-1)), self._offset + (plane * ny + first) * row_bytes)
             return rows
