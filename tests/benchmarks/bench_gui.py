@@ -7,7 +7,8 @@ disk; ``--shape 4 250 1024 1032`` is issue 4's 4.2 GB), and a background loop of
 correct`` on the demo keeps the machine busy throughout (``--no-load`` leaves it out). Measures
 (a) opening the exposure and its reference until the first image is painted, with the longest
 stall of the event loop meanwhile, (b) a pixel click until the inspector's plots are
-repainted, (c) a group step (Right arrow) until both panels are repainted, (d) the longest
+repainted, (c) a group step (Right arrow) until both panels are repainted, steps following each
+other as a held key's do and, warm, 0.3 s apart as a person's (the next group is read ahead), (d) the longest
 stall of the event loop during a correction run, (e) a wheel-zoom notch on the left panel
 until both panels are repainted, (f) a change of the colour limits (the toolbar's box) until
 both are repainted. Stalls are seen by a 10 ms timer on the GUI thread; (b), (c), (e), (f)
@@ -63,6 +64,8 @@ MEDIAN_TARGET, P95_TARGET, OPEN_STALL_TARGET = 100.0, 200.0, 50.0
 DEFAULT_SHAPE = (2, 100, 1024, 1032)
 PROBE_MS = 10
 SAMPLES = 20
+#: Seconds between a person's steps through the groups (held keys repeat 25-30 times a second).
+STEP_PAUSE_S = 0.3
 #: Columns between a cold click and its warm neighbour: beyond a click's rounding, within its 4 KB page.
 WARM_SHIFT = 4
 #: Longest wait for a repaint, and for a run, before the benchmark gives up.
@@ -239,10 +242,12 @@ def check_curves(window: MainWindow) -> None:
         np.testing.assert_array_equal(curves["corrected"][0].getData()[1], session.result.data[i, :, y, x])
 
 
-def measure_steps(window: MainWindow, counter: PaintCounter, first_group: int) -> list[float]:
+def measure_steps(window: MainWindow, counter: PaintCounter, first_group: int, pause_s: float = 0.0) -> list[float]:
     """Right arrow SAMPLES times from ``first_group``, each until both panels are repainted.
 
-    A short ramp (the demo) goes back to ``first_group``, untimed, at its last group.
+    A short ramp (the demo) goes back to ``first_group``, untimed, at its last group. ``pause_s``: the
+    event loop runs that long between steps, as between a person's key presses (the next group is
+    read ahead meanwhile); without it the steps follow each other as a held key's do.
     """
     assert window.session.exposure is not None
     last = window.session.exposure.ngroups - 1
@@ -252,6 +257,7 @@ def measure_steps(window: MainWindow, counter: PaintCounter, first_group: int) -
         if window.group == last or not times:
             elapsed_ms(lambda: window.set_frame(0, first_group), counter, panels)
         group = window.group
+        QTest.qWait(int(pause_s * 1000))
         times.append(elapsed_ms(lambda: QTest.keyClick(window.left, Qt.Key.Key_Right), counter, panels))
         assert window.group == group + 1, "the Right arrow did not reach the window"
         assert window.right.image.image is not None, "the right panel shows no corrected plane"
@@ -395,6 +401,8 @@ def bench(name: str, exposure: Path, reference: Path) -> None:
         clicked = pixels if label == "cold" else [(x + WARM_SHIFT, y) for x, y in pixels]
         print(interaction(f"(b) pixel click to plots, {label}", measure_clicks(window, counter, clicked)), flush=True)
         print(interaction(f"(c) group step to both panels, {label}", measure_steps(window, counter, first_group)), flush=True)
+    steps = measure_steps(window, counter, first_group, STEP_PAUSE_S)
+    print(interaction(f"(c) group step, {STEP_PAUSE_S} s after the last", steps), flush=True)
     print(interaction("(e) wheel-zoom notch to both panels", measure_zooms(window, counter)), flush=True)
     print(interaction("(f) colour limits change to both panels", measure_limits(window, counter)), flush=True)
     window.close()
