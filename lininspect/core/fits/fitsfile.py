@@ -558,9 +558,9 @@ class PositionedImage:
         return chosen_values.copy(order="C") if np.ndim(chosen_values) and not chosen_values.flags.c_contiguous else chosen_values
 
     def _whole_rows(self, leading: list[int | slice], columns: int | slice) -> np.ndarray | None:
-        """The common reads, whole rows ``a[i, g, first:last]`` of one plane, straight from one ``pread``, and
-        those rows of consecutive planes ``a[i, g0:g1, first:last]``, each plane's read straight into the
-        result (None for any other selection): the general path's index arithmetic costs ten times the read
+        """The common reads, whole rows ``a[i, g, first:last]`` of one plane and those rows of consecutive planes
+        ``a[i, g0:g1, first:last]``, each plane's read (one ``preadv``) straight into the result (None for any
+        other selection): the general path's index arithmetic costs ten times the read
         of a few rows, which the streamed passes make thousands of times."""
         if self.ndim < 2 or columns != slice(None) or not isinstance(leading[-1], slice) or leading[-1].step not in (None, 1):
             return None
@@ -579,19 +579,17 @@ class PositionedImage:
         count = max(last - first, 0)
         row_bytes = nx * self.dtype.itemsize
         if planes is None:
-            rows = np.empty((count, nx), dtype=self.dtype)  # read straight into it, as blocks of planes are
-            if rows.size:
-                self._held.read_into(memoryview(rows.view(np.uint8).reshape(-1)), self._offset + (plane * ny + first) * row_bytes)
-            return rows
-        first_plane, last_plane, _ = planes.indices(self.shape[-3])
-        values = np.empty((max(last_plane - first_plane, 0), count, nx), dtype=self.dtype)
+            indices = range(plane, plane + 1)
+        else:
+            first_plane, last_plane, _ = planes.indices(self.shape[-3])
+            indices = range(plane * self.shape[-3] + first_plane, plane * self.shape[-3] + max(last_plane, first_plane))
+        values = np.empty((len(indices), count, nx), dtype=self.dtype)
         if values.size:
             plane_bytes = count * row_bytes
             buffer = memoryview(values.view(np.uint8).reshape(-1))
-            for k in range(values.shape[0]):
-                start = self._offset + ((plane * self.shape[-3] + first_plane + k) * ny + first) * row_bytes
-                self._held.read_into(buffer[k * plane_bytes : (k + 1) * plane_bytes], start)
-        return values
+            for k, index in enumerate(indices):
+                self._held.read_into(buffer[k * plane_bytes : (k + 1) * plane_bytes], self._offset + (index * ny + first) * row_bytes)
+        return values[0] if planes is None else values
 
 
 def _full_key(key: Any, ndim: int) -> tuple[int | slice, ...]:
