@@ -118,7 +118,7 @@ def main() -> None:
     print(f"exposure {MIRI_SHAPE}: {exposure.stat().st_size / 1e6:.0f} MB on disk, in {workdir}")
 
     # Issue 19, target 1: the yardstick is copying the same file, measured alternately in the same run.
-    # A second yardstick says how much of the gap any Python tool writing a durable product pays.
+    # The others say how much of the gap durability and any Python tool pay (see the module's docstring).
     copy, synced_copy, floor, ours = (workdir / name for name in ("copy.fits", "synced.fits", "floor.fits", "ours.fits"))
     commands = {
         "cp": ["cp", str(exposure), str(copy)],

@@ -20,7 +20,6 @@ from lininspect.model.viewstate import Limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 from pipeline_oracle import write_ramp_file  # noqa: E402
 
-
 NY, NX = 1024, 1032
 HOT = (611, 397)  # x, y: a pixel no sampling at fit zoom keeps
 

@@ -10,6 +10,7 @@ from guihelpers import assert_drawn_as_chosen, shown_window, visible_status_text
 
 from lininspect.core.fits.exposure import open_exposure
 from lininspect.core.fits.product import correct_file
+from lininspect.gui import readahead
 
 WAIT_MS = 60000
 
@@ -60,8 +61,6 @@ def test_a_step_the_other_way_and_a_new_file_draw_their_own_planes(qtbot, small_
 def test_steps_as_close_as_a_held_key_s_read_nothing_ahead(qtbot, small_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The read ahead would not be done before the next repeat, and the GUI thread reading the same plane
     meanwhile made each step slower: a held key's steps read nothing ahead, a person's next press does."""
-    from lininspect.gui import readahead
-
     window = shown_window(qtbot, small_files.exposure, small_files.reference)
     read_ahead = window.jobs.read_ahead
     _step_and_wait_for_the_read_ahead(qtbot, window, -1)  # the first step after a pause reads ahead
