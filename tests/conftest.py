@@ -1,5 +1,5 @@
 """What every test's child processes see: a bare machine's environment, not this workstation's;
-the session's folder for files made once and shared (tests/session_shared.py); and one local Dask cluster.
+the session's folder for files made once and shared (tests/session_shared.py); and a local Dask cluster.
 
 A ``PYTHONUNBUFFERED`` set here (as on the project's machine) hid for a session that ``correct``'s
 "wrote" lines reached a pipe only when the process ended, which Debian 12 and 13 showed.
@@ -28,14 +28,13 @@ def _session_shared_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     session_shared.FOLDER = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_client() -> Iterator[Client]:
-    """A LocalCluster of two worker processes on 127.0.0.1, started once for the tests of every file that
-    needs one (a few seconds each time, and jwst imported again in its workers)."""
-    from distributed import Client, LocalCluster
+    """Two worker processes on 127.0.0.1, as ``survey --workers 2`` starts them (no profiler, no dashboard),
+    for the tests of one file (a few seconds to start, and jwst imported again in its workers). Stopped
+    after that file: idle, the scheduler and its workers still take a tenth of a core, which a cluster kept
+    to the session's end took from every later test."""
+    from lininspect.cluster import dask_client
 
-    # No dashboard, but the scheduler's HTTP server (health, metrics) still asks for port 8787 unless told
-    # otherwise, and warns when another cluster on the machine has it: any free port will do.
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, Client(cluster) as client:
+    with dask_client(None, 2) as client:
         yield client
