@@ -1,6 +1,6 @@
 """Issue 19, target 5: after a group step the next group the same way is read, corrected and made ready to draw in
-a job, so the next step's turn of the GUI thread only draws; a step the other way, or a file changed meanwhile,
-draws what it did before."""
+a job, so the next step's turn of the GUI thread only draws, and so is the group below after a file and its reference
+are opened; a step the other way, or a file changed meanwhile, draws what it did before."""
 
 from __future__ import annotations
 
@@ -37,6 +37,24 @@ def test_the_next_group_is_drawn_without_reading_or_scaling_it_on_the_gui_thread
     assert_drawn_as_chosen(window, window.left, inputs.plane(0, drawn_group))
     assert_drawn_as_chosen(window, window.right, corrected.plane(0, drawn_group))
     assert visible_status_texts(window) == status  # not the user's job: nothing said
+    window.close()
+
+
+def test_the_first_step_after_opening_draws_a_group_read_ahead(qtbot, small_files, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    window = shown_window(qtbot, small_files.exposure, small_files.reference)
+    correct_file(small_files.exposure, small_files.reference, tmp_path / "corrected.fits")
+    inputs, corrected = open_exposure(small_files.exposure), open_exposure(tmp_path / "corrected.fits")
+    read_ahead = window.jobs.read_ahead
+    qtbot.waitUntil(lambda: read_ahead.job is not None and read_ahead.job.done, timeout=WAIT_MS)
+    status = visible_status_texts(window)
+    on_gui_thread = work_on_the_gui_thread(monkeypatch, int(inputs.plane(0, 0).size))
+    window.step(0, -1)  # the opened file shows its last group: the first step goes down
+    drawn_group = window.group
+    monkeypatch.undo()
+    assert drawn_group == inputs.ngroups - 2 and on_gui_thread == []
+    assert_drawn_as_chosen(window, window.left, inputs.plane(0, drawn_group))
+    assert_drawn_as_chosen(window, window.right, corrected.plane(0, drawn_group))
+    assert visible_status_texts(window) == status
     window.close()
 
 
