@@ -2,7 +2,10 @@
 the session's folder for files made once and shared (tests/session_shared.py); and a local Dask cluster.
 
 A ``PYTHONUNBUFFERED`` set here (as on the project's machine) hid for a session that ``correct``'s
-"wrote" lines reached a pipe only when the process ended, which Debian 12 and 13 showed.
+"wrote" lines reached a pipe only when the process ended, which Debian 12 and 13 showed. A
+``PYTHONDONTWRITEBYTECODE`` set here made each of the suite's few hundred ``lininspect`` processes compile
+the package again (0.1 s of CPU for a refusal, more for a correction): in a fresh clone the first writes
+the byte code, as on a user's machine, and the rest read it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import pytest
 if TYPE_CHECKING:
     from distributed import Client
 
-os.environ.pop("PYTHONUNBUFFERED", None)
+for _variable in ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"):
+    os.environ.pop(_variable, None)
 
 
 @pytest.fixture(scope="session", autouse=True)
