@@ -409,6 +409,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("state", self.saveState())
         self.settings.sync()
         self.jobs.lookup.cancel()
+        self.jobs.read_ahead.stop()
         self.frame.stop()
         self.tool_docks.close()
         # Off the screen first: a job that cannot stop at once (the start-up lookup reading a reference,

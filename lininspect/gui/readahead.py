@@ -75,6 +75,13 @@ class ReadAhead(QObject):
         self._ahead = (frame[0], frame[1] + step)
         self._later.start()
 
+    def stop(self) -> None:
+        """The window closes: nothing is read ahead any more (a read armed by the last data would start
+        after the window's jobs were waited for, and read a file being closed)."""
+        self._later.stop()
+        self._ahead = None
+        cancel_job(self.job)
+
     def _after_new_data(self, frame: tuple[int, int]) -> None:
         """A file opened (it shows its last group) or a reference or result came: the group below is read ahead,
         the way a first step goes (the one above when the first group is shown)."""

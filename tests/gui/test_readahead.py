@@ -88,3 +88,13 @@ def test_steps_as_close_as_a_held_key_s_read_nothing_ahead(qtbot, small_files, m
     qtbot.wait(200)
     assert read_ahead.job is first and window.group == window.session.exposure.ngroups - 3
     window.close()
+
+
+def test_a_window_closed_before_its_read_ahead_starts_reads_nothing(qtbot, small_files) -> None:  # type: ignore[no-untyped-def]
+    """``lininspect snapshot`` refusing a pixel closes its window in the turn the files were opened in: the read
+    ahead they armed must not start after the window's jobs were waited for (it read a file being closed,
+    and its failure reached a deleted window: a traceback on the terminal)."""
+    window = shown_window(qtbot, small_files.exposure, small_files.reference)
+    window.close()
+    qtbot.wait(100)
+    assert window.jobs.read_ahead.job is None
