@@ -76,8 +76,8 @@ class ReadAhead(QObject):
         self._later.start()
 
     def stop(self) -> None:
-        """The window closes: nothing is read ahead any more (a read armed by the last data would start
-        after the window's jobs were waited for, and read a file being closed)."""
+        """Nothing armed or being read is read ahead any more: new data came, or the window closes (a read armed
+        by the last data would then start after the window's jobs were waited for, and read a file being closed)."""
         self._later.stop()
         self._ahead = None
         cancel_job(self.job)
@@ -85,8 +85,8 @@ class ReadAhead(QObject):
     def _after_new_data(self, frame: tuple[int, int]) -> None:
         """A file opened (it shows its last group) or a reference or result came: the group below is read ahead,
         the way a first step goes (the one above when the first group is shown)."""
-        cancel_job(self.job)  # it read for the data before
-        self._reading, self._ahead, self._stepped_at = None, None, -float("inf")
+        self.stop()  # what was armed or read was for the data before
+        self._reading, self._stepped_at = None, -float("inf")
         exposure = self.session.exposure
         if exposure is None or exposure.ngroups < 2:
             return
